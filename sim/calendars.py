@@ -1,0 +1,127 @@
+"""Weekly work calendars and the arithmetic both engines share.
+
+Time is in hours from the scenario start, which is a Monday at 00:00. A
+calendar is a set of weekly open intervals ``[start, end)`` in hours of the week
+(0 = Monday 00:00, 168 = next Monday 00:00). An empty interval set means
+*always open*.
+
+Interval number ``j`` of a calendar with ``m`` weekly intervals opens at
+``WEEK * (j // m) + starts[j % m]`` and closes at ``WEEK * (j // m) + ends[j % m]``.
+Every comparison of a time against a calendar goes through these two
+expressions, never through ``t mod WEEK``: floating-point remainders can put a
+time that was computed *as* an opening a hair before that opening, while the
+canonical boundary is the same float wherever it is computed. The functions
+below are plain Python with integer and float arithmetic only, so the numba
+engine compiles the very same code and both engines agree to the last bit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+WEEK = 168.0
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+def parse_hours(text: str) -> tuple[float, float]:
+    """``"08:00-12:00"`` -> (8.0, 12.0); an end at or before the start runs past midnight."""
+    match = _HOURS.match(text.strip())
+    if not match:
+        raise ValueError(f"'{text}' is not of the form HH:MM-HH:MM")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
+        raise ValueError(f"'{text}' is not a valid time range")
+    start, end = h1 + m1 / 60, h2 + m2 / 60
+    if end <= start:
+        end += 24.0
+    return start, end
+
+
+def weekly_intervals(days: list[str], hours: list[tuple[float, float]]) -> np.ndarray:
+    """Merge the open hours of the given days into sorted weekly intervals (m x 2).
+
+    Returns an empty array when the calendar covers the whole week: such a
+    calendar is always open and never causes overtime.
+    """
+    raw = []
+    for day in days:
+        base = 24.0 * DAYS.index(day)
+        for start, end in hours:
+            lo, hi = base + start, base + end
+            if hi > WEEK:  # runs past Sunday midnight: wrap to Monday
+                raw.append((0.0, hi - WEEK))
+                hi = WEEK
+            raw.append((lo, hi))
+    raw.sort()
+    merged: list[list[float]] = []
+    for lo, hi in raw:
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    if len(merged) == 1 and merged[0][0] == 0.0 and merged[0][1] >= WEEK:
+        return np.empty((0, 2))
+    return np.array(merged, dtype=np.float64).reshape(-1, 2)
+
+
+def open_hours(starts: np.ndarray, ends: np.ndarray, t0: float, t1: float) -> float:
+    """Open hours of a calendar within [t0, t1) (for utilisation denominators)."""
+    if len(starts) == 0:
+        return t1 - t0
+    total = 0.0
+    j = first_interval(starts, ends, t0)
+    while interval_open(starts, j) < t1:
+        total += min(interval_close(ends, j), t1) - max(interval_open(starts, j), t0)
+        j += 1
+    return total
+
+
+# --- shared arithmetic (compiled by the numba engine; keep to ints and floats) ---
+
+
+def interval_open(starts: np.ndarray, j: int) -> float:
+    """Opening time of interval number j."""
+    m = len(starts)
+    return WEEK * (j // m) + starts[j % m]
+
+
+def interval_close(ends: np.ndarray, j: int) -> float:
+    """Closing time of interval number j."""
+    m = len(ends)
+    return WEEK * (j // m) + ends[j % m]
+
+
+def advance(starts: np.ndarray, ends: np.ndarray, j: int, t: float) -> int:
+    """From interval j on, the first interval that closes after t (the open or next one)."""
+    while interval_close(ends, j) <= t:
+        j += 1
+    return j
+
+
+def first_interval(starts: np.ndarray, ends: np.ndarray, t: float) -> int:
+    """The first interval that closes after t, found without a cursor."""
+    j = (int(math.floor(t / WEEK)) - 1) * len(starts)
+    if j < 0:
+        j = 0
+    return advance(starts, ends, j, t)
+
+
+def next_open(starts: np.ndarray, ends: np.ndarray, t: float) -> float:
+    """t if the calendar is open at t, else its next opening."""
+    if len(starts) == 0:
+        return t
+    opening = interval_open(starts, first_interval(starts, ends, t))
+    return t if opening <= t else opening
+
+
+def shift_end(starts: np.ndarray, ends: np.ndarray, j: int) -> float:
+    """End of the shift containing interval j: intervals that touch are one shift."""
+    close = interval_close(ends, j)
+    while interval_open(starts, j + 1) == close:
+        j += 1
+        close = interval_close(ends, j)
+    return close

@@ -1,0 +1,274 @@
+"""The ``mrasim`` command.
+
+Exit status: 0 success; 2 bad input (one line naming the file or option, the
+field and the problem); 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .errors import InputError
+from .indicators import ALL, HEADLINE
+from .output import records_of, write_frame, write_json
+from .runner import DEFAULT_ENGINE, ENGINES, RunResult, default_workers, run
+from .scenario import Scenario, load_scenario
+
+BUNDLED = Path(__file__).parent / "scenarios"
+DEFAULT_SCENARIO = BUNDLED / "lac-regional.yaml"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but bad options are one line and exit status 2, like every bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        raise InputError(self.prog, "", message)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return args.handler(args)
+    except InputError as exc:
+        print(f"mrasim: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mrasim: interrupted", file=sys.stderr)
+        return 130
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="mrasim", description="Customs clearance under a regional AEO mutual "
+                     "recognition arrangement: a discrete-event simulator.")  # fmt: skip
+    parser.add_argument("--version", action="version", version=f"mrasim {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run_parser = commands.add_parser("run", help="run replications of a scenario and summarise them",
+                                     description="Run replications of a scenario (default: the "
+                                     "bundled regional scenario) and print its indicators with "
+                                     "95%% confidence intervals.")  # fmt: skip
+    run_parser.add_argument("scenario", nargs="?", type=Path, default=DEFAULT_SCENARIO,
+                            help="scenario YAML file (default: the bundled lac-regional.yaml)")  # fmt: skip
+    _add_run_options(run_parser)
+    run_parser.add_argument("--records", action="store_true",
+                            help="with --out, also write every shipment's record (records.parquet)")  # fmt: skip
+    run_parser.add_argument("--full", action="store_true",
+                            help="print every row of the summary (long format), not the digest")  # fmt: skip
+    run_parser.set_defaults(handler=_run)
+
+    validate = commands.add_parser("validate", help="check a scenario and say what it contains")
+    validate.add_argument("scenario", type=Path)
+    validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    validate.set_defaults(handler=_validate)
+    return parser
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-n", "--replications", type=_positive_int, default=10,
+                        help="number of replications (default 10)")  # fmt: skip
+    parser.add_argument("--seed", type=_non_negative_int, default=None,
+                        help="master seed (default: the scenario's seed)")  # fmt: skip
+    parser.add_argument("--engine", choices=sorted(ENGINES), default=DEFAULT_ENGINE,
+                        help=f"simulation engine (default {DEFAULT_ENGINE}); both give identical numbers")  # fmt: skip
+    parser.add_argument("-w", "--workers", type=_positive_int, default=None,
+                        help="worker processes (default: all cores)")  # fmt: skip
+    parser.add_argument("--precision", type=_fraction, default=None,
+                        help="add replications until every headline indicator's 95%% half-width "
+                        "is within this fraction of its mean (e.g. 0.01)")  # fmt: skip
+    parser.add_argument("--max-replications", type=_positive_int, default=1000,
+                        help="cap for --precision (default 1000)")  # fmt: skip
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                        help="override a scenario field, e.g. --set arrangement.utilisation=0.8")  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="directory for summary.csv, summary.parquet and run.json")  # fmt: skip
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or chatter")
+
+
+def _positive_int(text: str) -> int:
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie between 0 and 1, got {value:g}")
+    return value
+
+
+# --- commands -----------------------------------------------------------------
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .describe import describe
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    print(f"{args.scenario}: valid")
+    print(describe(scenario))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    if args.records and args.out is None:
+        raise InputError("--records", "", "records are written to a directory: add --out DIR")
+    started = time.perf_counter()
+    with _progress(args) as advance:
+        result = run(
+            scenario,
+            replications=args.replications,
+            engine=args.engine,
+            seed=args.seed,
+            workers=args.workers,
+            keep_records=args.records,
+            precision=args.precision,
+            max_replications=args.max_replications,
+            progress=advance,
+        )
+    elapsed = time.perf_counter() - started
+    summary = result.summary()
+    if args.out is not None:
+        _write_run(args.out, result, summary, args.records)
+    if args.json:
+        print(json.dumps(_run_json(result, summary)))
+        return 0
+    print(_digest(result, summary, full=args.full))
+    if not args.quiet:
+        workers = args.workers or default_workers()
+        print(f"\n{result.stop_reason}; engine {result.engine}, seed {result.seed}, "
+              f"{min(workers, result.replications)} workers, {elapsed:.1f} s"
+              + (f"; written to {args.out}" if args.out else ""))  # fmt: skip
+    return 0
+
+
+def _run_json(result: RunResult, summary: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "scenario": result.scenario.name,
+        "engine": result.engine,
+        "replications": result.replications,
+        "seed": result.seed,
+        "stop_reason": result.stop_reason,
+        "summary": records_of(summary),
+    }
+
+
+def _write_run(out: Path, result: RunResult, summary: pd.DataFrame, with_records: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError("--out", str(out), "exists and is not a directory; give a directory")
+    if with_records:
+        write_frame(result.records(), out / "records.parquet")
+    write_frame(summary, out / "summary.csv")
+    write_frame(summary, out / "summary.parquet")
+    meta = _run_json(result, summary)
+    meta.pop("summary")
+    write_json(meta | {"scenario_definition": result.scenario.model_dump(mode="json", by_alias=True)},
+               out / "run.json")  # fmt: skip
+
+
+class _progress:
+    """A progress bar on stderr for runs that last, only when stderr is a terminal."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.enabled = not args.quiet and not args.json and sys.stderr.isatty()
+        self.total = args.replications
+        self.bar: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.enabled:
+            return None
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=self.total, unit="rep", delay=2.0, file=sys.stderr, leave=False)
+
+        def advance(n: int) -> None:
+            if self.bar.n + n > self.bar.total:
+                self.bar.total = self.bar.n + n
+            self.bar.update(n)
+
+        return advance
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# --- printing -----------------------------------------------------------------
+
+
+def _cell(mean: float, low: float, high: float, metric: str) -> str:
+    if not np.isfinite(mean):
+        return "-"
+    if metric == "shipments":
+        return f"{mean:,.0f}"
+    digits = 3 if metric.endswith(("_share", "_rate", "utilisation")) else 2
+    text = f"{mean:.{digits}f}"
+    if np.isfinite(low):
+        text += f" ±{(high - low) / 2:.{digits}f}"
+    return text
+
+
+def _digest(result: RunResult, summary: pd.DataFrame, full: bool = False) -> str:
+    """The summary as people read it: headline indicators by area and group, then stations."""
+    if full:
+        with pd.option_context("display.max_rows", None, "display.width", 200):
+            return summary.to_string(index=False)
+    frame = summary.copy()
+    frame["cell"] = [_cell(m, lo, hi, metric) for m, lo, hi, metric in
+                     zip(frame["mean"], frame["ci_low"], frame["ci_high"], frame["metric"],
+                         strict=True)]  # fmt: skip
+    several_ports = frame.loc[frame.port != ALL, "port"].nunique() > 1 or frame.country.nunique() > 2
+    areas = frame[frame.port == ALL] if several_ports else frame[frame.port != ALL]
+    metrics = [*HEADLINE, "shipments"]
+    table = areas[areas.metric.isin(metrics) & areas.group.notna()].pivot_table(
+        index=["country", "port", "group"], columns="metric", values="cell", aggfunc="first", sort=False
+    )[metrics]
+    table.columns = [m.replace("clearance_h_", "clearance h ").replace("_", " ") for m in metrics]
+    table = table.fillna("-")
+    title = (f"{result.scenario.name}: {result.replications} replications, means with 95% intervals"
+             f" (clearance in hours from arrival to release)")  # fmt: skip
+    parts = [title, "", table.to_string()]
+    stations = frame[(frame.station.notna()) & (frame.group.isna() | (frame.group == ALL))]
+    if not stations.empty and frame.loc[frame.port != ALL, "port"].nunique() <= 5:
+        st = stations.pivot_table(index=["country", "port", "station"], columns="metric",
+                                  values="cell", aggfunc="first", sort=False)  # fmt: skip
+        st = st[[c for c in ("wait_h_mean", "station_utilisation", "overtime_h") if c in st]]
+        st.columns = [c.replace("_", " ") for c in st.columns]
+        parts += ["", st.to_string()]
+    if several_ports:
+        parts += ["", "per-port rows: --full, --json or --out"]
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

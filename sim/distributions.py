@@ -1,0 +1,231 @@
+"""Time distributions, parametrised the way a Time Release Study reports them.
+
+A TRS gives a mean and a spread, so every distribution with a meaningful mean
+is written ``{dist: ..., mean: ..., cv: ...}`` (cv = standard deviation / mean).
+Each distribution draws a whole array at once from its own random stream; the
+k-th draw depends only on the stream and k, never on how many other draws a
+scenario needs, which keeps common random numbers aligned across scenarios.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class _Distribution(BaseModel):
+    """Common interface: ``sample``, ``mean`` and ``variance``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        raise NotImplementedError
+
+    @property
+    def mean(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def variance(self) -> float:
+        raise NotImplementedError
+
+
+class Exponential(_Distribution):
+    """Memoryless time with the given mean."""
+
+    dist: Literal["exponential"]
+    mean_: PositiveFloat = Field(alias="mean")
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        out = rng.standard_exponential(n)
+        out *= self.mean_
+        return out
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    @property
+    def variance(self) -> float:
+        return self.mean_**2
+
+
+class Lognormal(_Distribution):
+    """Right-skewed time with mean and cv, drawn as exp(mu + sigma * z)."""
+
+    dist: Literal["lognormal"]
+    mean_: PositiveFloat = Field(alias="mean")
+    cv: PositiveFloat
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        sigma2 = math.log1p(self.cv**2)
+        out = rng.standard_normal(n)
+        out *= math.sqrt(sigma2)
+        out += math.log(self.mean_) - sigma2 / 2
+        return np.exp(out, out=out)
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    @property
+    def variance(self) -> float:
+        return (self.cv * self.mean_) ** 2
+
+
+class Gamma(_Distribution):
+    """Gamma time with mean and cv (shape 1/cv^2)."""
+
+    dist: Literal["gamma"]
+    mean_: PositiveFloat = Field(alias="mean")
+    cv: PositiveFloat
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        out = rng.standard_gamma(1.0 / self.cv**2, n)
+        out *= self.mean_ * self.cv**2
+        return out
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    @property
+    def variance(self) -> float:
+        return (self.cv * self.mean_) ** 2
+
+
+class Deterministic(_Distribution):
+    """A fixed time; draws nothing from its stream."""
+
+    dist: Literal["deterministic"]
+    value: NonNegativeFloat
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, self.value)
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    @property
+    def variance(self) -> float:
+        return 0.0
+
+
+class Uniform(_Distribution):
+    """Uniform on [low, high)."""
+
+    dist: Literal["uniform"]
+    low: NonNegativeFloat
+    high: PositiveFloat
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        out = rng.random(n)
+        out *= self.high - self.low
+        out += self.low
+        return out
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+    @property
+    def variance(self) -> float:
+        return (self.high - self.low) ** 2 / 12
+
+
+class Triangular(_Distribution):
+    """Triangular on [low, high] with the given mode."""
+
+    dist: Literal["triangular"]
+    low: NonNegativeFloat
+    mode: NonNegativeFloat
+    high: PositiveFloat
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high and self.low < self.high):
+            raise ValueError("need low <= mode <= high and low < high")
+        return self
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.triangular(self.low, self.mode, self.high, n)
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+    @property
+    def variance(self) -> float:
+        a, c, b = self.low, self.mode, self.high
+        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+
+
+class Empirical(_Distribution):
+    """Observed times: resampled ``values``, or a piecewise-linear ``quantiles`` table.
+
+    ``quantiles`` maps cumulative probabilities (from 0 to 1) to times, the form
+    in which published studies give percentiles.
+    """
+
+    dist: Literal["empirical"]
+    values: list[NonNegativeFloat] | None = None
+    quantiles: dict[float, NonNegativeFloat] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Empirical:
+        if (self.values is None) == (self.quantiles is None):
+            raise ValueError("give exactly one of 'values' or 'quantiles'")
+        if self.values is not None and not self.values:
+            raise ValueError("'values' is empty")
+        if self.quantiles is not None:
+            probs = list(self.quantiles)
+            times = list(self.quantiles.values())
+            if len(probs) < 2 or probs[0] != 0 or probs[-1] != 1:
+                raise ValueError("'quantiles' must run from probability 0 to probability 1")
+            if any(b <= a for a, b in zip(probs, probs[1:], strict=False)):
+                raise ValueError("'quantiles' probabilities must increase")
+            if any(b < a for a, b in zip(times, times[1:], strict=False)):
+                raise ValueError("'quantiles' times must not decrease")
+        return self
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self.values is not None:
+            return np.asarray(self.values, dtype=float)[rng.integers(0, len(self.values), n)]
+        probs, times = zip(*self.quantiles.items(), strict=True)  # type: ignore[union-attr]
+        return np.interp(rng.random(n), probs, times)
+
+    @property
+    def mean(self) -> float:
+        if self.values is not None:
+            return float(np.mean(self.values))
+        probs, times = (np.array(x, dtype=float) for x in zip(*self.quantiles.items(), strict=True))  # type: ignore[union-attr]
+        return float(np.sum(np.diff(probs) * (times[1:] + times[:-1]) / 2))
+
+    @property
+    def variance(self) -> float:
+        if self.values is not None:
+            return float(np.var(self.values))
+        probs, times = (np.array(x, dtype=float) for x in zip(*self.quantiles.items(), strict=True))  # type: ignore[union-attr]
+        a, b, w = times[:-1], times[1:], np.diff(probs)
+        second = float(np.sum(w * (a * a + a * b + b * b) / 3))
+        return second - self.mean**2
+
+
+Distribution = Annotated[
+    Exponential | Lognormal | Gamma | Deterministic | Uniform | Triangular | Empirical,
+    Field(discriminator="dist"),
+]
+"""Any time distribution, chosen by its ``dist`` field."""

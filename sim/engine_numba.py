@@ -1,0 +1,299 @@
+"""The compiled engine: one ``@njit(cache=True)`` event loop per port.
+
+It implements the queue semantics stated in :mod:`sim.engine_simpy` and reads
+the same :class:`~sim.inputs.PortInputs`; a test compares the two engines' records
+bit for bit. The loop keeps, per instant, the same two phases as the reference:
+apply every change at the instant (first joins, completions, calendar
+wake-ups), then dispatch every station that changed.
+
+Data structures, chosen for the shape of the problem:
+
+* **Waiting lists** are one FIFO array per (station, group). Shipments join in
+  time order, so a queue is sorted by join time by construction; only joins at
+  the *same* instant need ordering by index, done by insertion at the tail.
+  The next shipment of a station is the best of at most three queue heads.
+* **Pending events** (service completions and calendar wake-ups) sit in a
+  binary heap that never holds more than the number of servers plus pools;
+  first joins come from the shipments pre-sorted by ready time.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from . import calendars as cal
+from .engine_simpy import PortOutcome
+from .inputs import PortInputs
+from .plan import Calendars, PortPlan
+
+inline = njit(cache=True, inline="always")
+"""For helpers called in the hot loop. Numba inlines them into the caller's IR:
+an ordinary call costs a reference-count update for every array argument,
+which here cost more than the helpers' own work (measured: 5x on the loop)."""
+
+
+def _compile_calendar_arithmetic() -> dict[str, Any]:
+    """Compile the calendar functions of :mod:`sim.calendars`, exactly as written there.
+
+    Each function is cloned into a namespace where its calls to the others
+    resolve to their compiled versions; the reference engine runs the originals.
+    """
+    namespace = dict(vars(cal))
+    for name in SHARED:
+        source = getattr(cal, name)
+        clone = types.FunctionType(source.__code__, namespace, name, source.__defaults__)
+        namespace[name] = inline(clone)
+    return namespace
+
+
+SHARED = ("interval_open", "interval_close", "advance", "first_interval", "next_open", "shift_end")
+_compiled = _compile_calendar_arithmetic()
+interval_open = _compiled["interval_open"]
+advance = _compiled["advance"]
+next_open = _compiled["next_open"]
+shift_end = _compiled["shift_end"]
+
+
+@inline
+def _calendar(starts, ends, offsets, c):
+    if c < 0:
+        return starts[:0], ends[:0]
+    return starts[offsets[c] : offsets[c + 1]], ends[offsets[c] : offsets[c + 1]]
+
+
+@inline
+def _heap_push(times, payloads, size, time, payload):
+    i = size
+    times[i] = time
+    payloads[i] = payload
+    while i > 0:
+        parent = (i - 1) >> 1
+        if times[parent] <= times[i]:
+            break
+        times[i], times[parent] = times[parent], times[i]
+        payloads[i], payloads[parent] = payloads[parent], payloads[i]
+        i = parent
+    return size + 1
+
+
+@inline
+def _heap_pop(times, payloads, size):
+    """Remove the earliest event; returns the new size (the event is read before the call)."""
+    size -= 1
+    times[0] = times[size]
+    payloads[0] = payloads[size]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= size:
+            break
+        child = left
+        if left + 1 < size and times[left + 1] < times[left]:
+            child = left + 1
+        if times[i] <= times[child]:
+            break
+        times[i], times[child] = times[child], times[i]
+        payloads[i], payloads[child] = payloads[child], payloads[i]
+        i = child
+    return size
+
+
+@njit(cache=True)
+def ready_times(arrival, lodgement, unloading, unloading_calendar, cal_starts, cal_ends,
+                cal_offsets, unloaded):  # fmt: skip
+    """Fill ``unloaded``; return when goods and declaration are both ready for the checks."""
+    starts, ends = _calendar(cal_starts, cal_ends, cal_offsets, unloading_calendar)
+    ready = np.empty(arrival.shape[0])
+    for k in range(arrival.shape[0]):
+        unloaded[k] = next_open(starts, ends, arrival[k]) + unloading[k]
+        ready[k] = max(unloaded[k], lodgement[k])
+    return ready
+
+
+@njit(cache=True)
+def simulate_port(
+    ready, order, group, channel, release_delay, service,
+    route_length, route_station, pool_servers, pool_calendar, pool_serves, priority,
+    release_calendar, cal_starts, cal_ends, cal_offsets, start, end, overtime, release,
+):  # fmt: skip
+    """Simulate one port from its ready times (``order``: a stable argsort of them)."""
+    n = ready.shape[0]
+    n_stations = priority.shape[0]
+    n_pools = 2 * n_stations
+    inf = np.inf
+
+    r_starts, r_ends = _calendar(cal_starts, cal_ends, cal_offsets, release_calendar)
+
+    # --- one FIFO region per (station, group), sized by the visits it will get ---
+    n_queues = n_stations * 3
+    q_start = np.zeros(n_queues + 1, dtype=np.int64)
+    for k in range(n):
+        c = channel[k]
+        for step in range(route_length[c]):
+            q_start[route_station[c, step] * 3 + group[k] + 1] += 1
+    for q in range(n_queues):
+        q_start[q + 1] += q_start[q]
+    q_head = q_start[:-1].copy()
+    q_tail = q_start[:-1].copy()
+    q_time = np.empty(q_start[-1])
+    q_index = np.empty(q_start[-1], dtype=np.int64)
+
+    # --- server pools, events, shipment progress ---
+    busy = np.zeros(n_pools, dtype=np.int64)
+    cursor = np.zeros(n_pools, dtype=np.int64)
+    wake_at = np.full(n_pools, -1.0)
+    capacity = pool_servers.sum() + n_pools + 1
+    h_time = np.empty(capacity)
+    h_payload = np.empty(capacity, dtype=np.int64)  # k >= 0: completion of k; -(p+1): wake pool p
+    h_size = 0
+    step_of = np.zeros(n, dtype=np.int64)  # position in the route
+    pool_of = np.zeros(n, dtype=np.int64)  # the pool serving it
+    free = np.empty(n + capacity, dtype=np.int64)  # shipments freed at the current instant
+    dirty = np.zeros(n_stations, dtype=np.bool_)
+
+    next_ready = 0
+    while True:
+        t = inf
+        if next_ready < n:
+            t = ready[order[next_ready]]
+        if h_size > 0 and h_time[0] < t:
+            t = h_time[0]
+        if t == inf:
+            break
+
+        # phase 1: apply every change at instant t; collect the shipments it frees
+        n_free = 0
+        while next_ready < n and ready[order[next_ready]] == t:
+            free[n_free] = order[next_ready]
+            n_free += 1
+            next_ready += 1
+        while h_size > 0 and h_time[0] == t:
+            payload = h_payload[0]
+            h_size = _heap_pop(h_time, h_payload, h_size)
+            if payload >= 0:  # a completion: the server is free, the shipment moves on
+                busy[pool_of[payload]] -= 1
+                dirty[pool_of[payload] // 2] = True
+                step_of[payload] += 1
+                free[n_free] = payload
+                n_free += 1
+            else:  # a calendar opening
+                dirty[(-payload - 1) // 2] = True
+        for i in range(n_free):  # each joins its next station, or is released
+            k = free[i]
+            c = channel[k]
+            if step_of[k] == route_length[c]:
+                release[k] = next_open(r_starts, r_ends, t) + release_delay[k]
+                continue
+            s = route_station[c, step_of[k]]
+            q = s * 3 + group[k]
+            j = q_tail[q]  # insert (t, k) at the tail; same-instant joins go by index
+            q_tail[q] = j + 1
+            while j > q_head[q] and q_time[j - 1] == t and q_index[j - 1] > k:
+                q_time[j] = q_time[j - 1]
+                q_index[j] = q_index[j - 1]
+                j -= 1
+            q_time[j] = t
+            q_index[j] = k
+            dirty[s] = True
+
+        # phase 2: dispatch the stations that changed, in station order
+        for s in range(n_stations):
+            if not dirty[s]:
+                continue
+            dirty[s] = False
+            for p in (2 * s + 1, 2 * s):  # reserved pool first, then general
+                close = -inf  # end of the current shift; -inf until the calendar is checked
+                while busy[p] < pool_servers[p]:
+                    # the waiting shipment next in line: (priority, join time, index)
+                    best = -1
+                    for g in range(3):
+                        q = s * 3 + g
+                        if q_head[q] == q_tail[q] or not pool_serves[p, g]:
+                            continue
+                        if best >= 0:
+                            b = s * 3 + best
+                            i, j = q_head[q], q_head[b]
+                            if priority[s, g] != priority[s, best]:
+                                if priority[s, g] > priority[s, best]:
+                                    continue
+                            elif q_time[i] != q_time[j]:
+                                if q_time[i] > q_time[j]:
+                                    continue
+                            elif q_index[i] > q_index[j]:
+                                continue
+                        best = g
+                    if best < 0:
+                        break
+                    if close == -inf:  # someone waits: is the pool open now?
+                        close = inf
+                        c = pool_calendar[p]
+                        if c >= 0:
+                            starts, ends = _calendar(cal_starts, cal_ends, cal_offsets, c)
+                            cursor[p] = advance(starts, ends, cursor[p], t)
+                            opening = interval_open(starts, cursor[p])
+                            if opening > t:  # closed: wake the station when it opens
+                                if wake_at[p] != opening:
+                                    wake_at[p] = opening
+                                    h_size = _heap_push(h_time, h_payload, h_size, opening, -p - 1)
+                                break
+                            close = shift_end(starts, ends, cursor[p])
+                    q = s * 3 + best
+                    k = q_index[q_head[q]]
+                    q_head[q] += 1
+                    busy[p] += 1
+                    pool_of[k] = p
+                    finish = t + service[s, k]
+                    start[s, k] = t
+                    end[s, k] = finish
+                    overtime[s, k] = max(0.0, finish - close)
+                    h_size = _heap_push(h_time, h_payload, h_size, finish, k)
+
+
+def run_port(plan: PortPlan, calendars: Calendars, inputs: PortInputs) -> PortOutcome:
+    """Simulate one port until every shipment is released."""
+    out = PortOutcome.empty(len(plan.stations), inputs.n)
+    ready = ready_times(
+        inputs.arrival, inputs.lodgement, inputs.unloading, plan.unloading_calendar,
+        calendars.starts, calendars.ends, calendars.offsets, out.unloaded,
+    )  # fmt: skip
+    order = np.argsort(ready, kind="stable")  # ties by shipment index
+    simulate_port(
+        ready, order, inputs.group, inputs.channel, inputs.release_delay, inputs.service,
+        plan.route_length, plan.route_station, plan.pool_servers, plan.pool_calendar,
+        plan.pool_serves, plan.priority, plan.release_calendar,
+        calendars.starts, calendars.ends, calendars.offsets,
+        out.start, out.end, out.overtime, out.release,
+    )  # fmt: skip
+    return out
+
+
+def warm_up() -> None:
+    """Compile (or load from the on-disk cache) by simulating a tiny port once.
+
+    Called before forking workers, so that they inherit compiled code instead of
+    each compiling it again.
+    """
+    from .inputs import draw_port
+    from .plan import compile_plan
+    from .scenario import scenario_from_dict
+
+    office = {"days": ["mon"], "hours": ["08:00-17:00"]}
+    station = {"servers": 1, "calendar": "office", "service_h": {"dist": "exponential", "mean": 1}}
+    port = {
+        "mode": "road",
+        "arrivals": {"per_day": 24},
+        "origins": {"OTHER": 1.0},
+        "channels": {"standard": {"green": 0.5, "yellow": 0.5, "red": 0.0}},
+        "routes": {"yellow": ["check"]},
+        "stations": {"check": station},
+        "delays": {"unloading_h": {"dist": "deterministic", "value": 1, "calendar": "office"}},
+    }
+    scenario = {"name": "warm-up", "horizon_days": 1, "calendars": {"office": office},
+                "countries": {"PER": {"ports": {"gate": port}}}}  # fmt: skip
+    plan = compile_plan(scenario_from_dict(scenario))
+    port_plan = plan.ports[0]
+    run_port(port_plan, plan.calendars, draw_port(plan.window[1], port_plan, 0, 0))

@@ -1,0 +1,195 @@
+"""Every random draw of one replication, made before any engine runs.
+
+Both engines consume the same :class:`PortInputs`; that is what lets them agree
+to the last bit. Two properties make comparisons between scenarios sharp
+(common random numbers):
+
+* **Streams follow names, not positions.** Each input process of each port has
+  its own ``numpy.random.Generator``, seeded by
+  ``SeedSequence(seed, spawn_key=(replication, crc32("country/port"), stream, ...))``,
+  which is what ``SeedSequence(seed).spawn`` produces one level at a time. Adding
+  a port or a station elsewhere does not move anyone's draws.
+* **Shipment k's draws do not depend on queueing parameters**, and its
+  attributes come from fixed uniforms compared against thresholds: raising
+  utilisation or improving a group's channel probabilities flips attributes
+  monotonically instead of reshuffling them. Service and delay times are drawn
+  for every shipment at every station, used or not, so a shipment that changes
+  channel keeps its other times.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .plan import GroupDists, PortPlan
+
+# stream ids (the spawn-key level after the port); service streams add crc32 of the station
+ARRIVALS, BATCHES, LODGEMENT, UNLOADING, RELEASE, SERVICE = range(6)
+ORIGIN, IMPORTER_AEO, EXPORTER_AEO, CLAIM, CHANNEL, PRE_ARRIVAL = range(10, 16)
+
+STANDARD, NATIONAL_AEO, RECOGNISED_AEO = range(3)
+GREEN, YELLOW, RED = range(3)
+
+
+@dataclass(frozen=True)
+class PortInputs:
+    """One port's shipments in arrival order, with all their random attributes."""
+
+    arrival: np.ndarray  # hours from the scenario start, non-decreasing
+    lodgement: np.ndarray  # may precede arrival (pre-arrival lodgement)
+    origin: np.ndarray  # index into PortPlan.origins
+    group: np.ndarray  # STANDARD, NATIONAL_AEO or RECOGNISED_AEO
+    eligible: np.ndarray  # exporter is an AEO of another member
+    claimed: np.ndarray  # declaration claims recognition (only while in force)
+    channel: np.ndarray  # GREEN, YELLOW or RED
+    unloading: np.ndarray  # unloading delay, hours
+    release_delay: np.ndarray  # delay after the checks, hours
+    service: np.ndarray  # (n_stations, n) service time at each station if visited
+
+    @property
+    def n(self) -> int:
+        return len(self.arrival)
+
+
+def stream(seed: int, replication: int, port: PortPlan, *key: int) -> np.random.Generator:
+    """The generator of one input process of one port in one replication."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(replication, port.stream_key, *key))
+    return np.random.Generator(np.random.PCG64(sequence))
+
+
+def draw_port(plan_window_end: float, port: PortPlan, seed: int, replication: int) -> PortInputs:
+    """Draw one port's inputs for one replication; arrivals cover [0, plan_window_end)."""
+    arrival = _arrivals(port, plan_window_end, seed, replication)
+    n = len(arrival)
+
+    def uniforms(key: int) -> np.ndarray:
+        return stream(seed, replication, port, key).random(n)
+
+    # Each attribute has its own stream and is drawn only when it can vary.
+    origin = np.zeros(n, dtype=np.intp)
+    if len(port.origins) > 1:
+        origin = np.searchsorted(port.origin_cumulative[:-1], uniforms(ORIGIN), side="right")
+    national = _bernoulli(port.national_aeo_share, n, uniforms, IMPORTER_AEO)
+    eligible = np.zeros(n, dtype=np.bool_)
+    if port.eligible_share.any():
+        eligible = uniforms(EXPORTER_AEO) < port.eligible_share[origin]
+    claimed = eligible & _bernoulli(port.claim_probability, n, uniforms, CLAIM)
+    group = _trader_group(national, claimed, port.recognised_first)
+    channel = _channels(port.channel_cumulative, group, uniforms(CHANNEL))
+
+    def times(dists: GroupDists | None, *key: int) -> np.ndarray:
+        return _by_group(dists, group, n, lambda g: stream(seed, replication, port, *key, g))
+
+    lodgement = arrival
+    if port.lodgement_delay is not None:
+        delay = times(port.lodgement_delay, LODGEMENT)
+        pre_arrival = uniforms(PRE_ARRIVAL) < port.pre_arrival_share[group]
+        lodgement = np.where(pre_arrival, arrival - delay, arrival + delay)
+    service = np.empty((len(port.stations), n))
+    for s, (name, dists) in enumerate(zip(port.stations, port.service, strict=True)):
+        service[s] = times(dists, SERVICE, zlib.crc32(name.encode()))
+    return PortInputs(
+        arrival=arrival,
+        lodgement=lodgement,
+        origin=origin.astype(np.int16),
+        group=group,
+        eligible=eligible,
+        claimed=claimed,
+        channel=channel,
+        unloading=times(port.unloading, UNLOADING),
+        release_delay=times(port.release, RELEASE),
+        service=service,
+    )
+
+
+def _bernoulli(
+    p: float, n: int, uniforms: Callable[[int], np.ndarray], key: int
+) -> np.ndarray:
+    """n draws of an event of probability p, skipping the stream when p is 0 or 1."""
+    if p <= 0.0 or p >= 1.0:
+        return np.full(n, p >= 1.0)
+    return uniforms(key) < p
+
+
+def _channels(cumulative: np.ndarray, group: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Channel from one uniform: green below P(green), yellow below P(green or yellow)."""
+    thresholds = cumulative[group]
+    channel = (u >= thresholds[:, 0]).astype(np.int8)
+    channel += u >= thresholds[:, 1]
+    return channel
+
+
+def _trader_group(national: np.ndarray, recognised: np.ndarray, recognised_first: bool) -> np.ndarray:
+    """STANDARD, NATIONAL_AEO or RECOGNISED_AEO; where both hold, precedence decides."""
+    group = np.zeros(len(national), dtype=np.int8)
+    if recognised_first:
+        group[national] = NATIONAL_AEO
+        group[recognised] = RECOGNISED_AEO
+    else:
+        group[recognised] = RECOGNISED_AEO
+        group[national] = NATIONAL_AEO
+    return group
+
+
+def _by_group(
+    dists: GroupDists | None,
+    group: np.ndarray,
+    n: int,
+    rng_for: Callable[[int], np.random.Generator],
+) -> np.ndarray:
+    """Each shipment's time from its group's distribution; one stream per distinct distribution.
+
+    A distribution shared by several groups is drawn once, from the stream of the
+    first group using it, so a scenario that gives every group the same time has
+    the same draws as one that says it once.
+    """
+    if dists is None:
+        return np.zeros(n)
+    if dists[0] == dists[1] == dists[2]:
+        return dists[0].sample(rng_for(0), n)
+    out = np.empty(n)
+    for g, dist in enumerate(dists):
+        if dist in dists[:g]:
+            continue  # drawn with the first group that uses it
+        sample = dist.sample(rng_for(g), n)
+        mask = np.isin(group, [h for h, other in enumerate(dists) if other == dist])
+        out[mask] = sample[mask]
+    return out
+
+
+def _arrivals(port: PortPlan, end: float, seed: int, replication: int) -> np.ndarray:
+    """Arrival times on [0, end): a Poisson process with the port's weekly-hourly rate.
+
+    Unit-rate Poisson epochs are mapped through the inverse of the cumulative
+    rate, so a busier port (higher ``per_day``) sees the same epochs compressed:
+    its k-th arrival moves earlier rather than being redrawn.
+    """
+    hours = math.ceil(end)
+    rate = np.resize(port.hourly_rate, hours)
+    cumulative = np.concatenate(([0.0], np.cumsum(rate)))
+    total = cumulative[-2] + rate[-1] * (end - (hours - 1)) if hours else 0.0
+    rng = stream(seed, replication, port, ARRIVALS)
+    epochs = _unit_poisson_epochs(rng, total)
+    hour = np.searchsorted(cumulative, epochs, side="right") - 1
+    times = hour + (epochs - cumulative[hour]) / rate[hour]
+    if port.batch_size is None:
+        return times
+    batch_rng = stream(seed, replication, port, BATCHES)
+    sizes = np.maximum(1, np.rint(port.batch_size.sample(batch_rng, len(times)))).astype(np.int64)
+    return np.repeat(times, sizes)
+
+
+def _unit_poisson_epochs(rng: np.random.Generator, total: float) -> np.ndarray:
+    """Epochs of a unit-rate Poisson process below ``total``, drawn in sequential chunks."""
+    chunk = int(total + 6 * math.sqrt(total) + 16)
+    epochs = np.cumsum(rng.standard_exponential(chunk))
+    while epochs[-1] < total:
+        more = np.cumsum(rng.standard_exponential(chunk)) + epochs[-1]
+        epochs = np.concatenate((epochs, more))
+    return epochs[: np.searchsorted(epochs, total)]
+

@@ -1,0 +1,215 @@
+"""A scenario compiled to flat arrays: what the input sampler and both engines read.
+
+The plan is built once per run. Everything the engines need about a port's
+queueing network (stations, server pools, calendars, routes, priorities) becomes
+small integer and float arrays, so the numba engine gets no Python objects and
+the SimPy engine reads exactly the same numbers.
+
+Server pools: station ``s`` has pool ``2*s`` (its general servers) and pool
+``2*s + 1`` (its reserved servers, possibly none).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from .calendars import WEEK, weekly_intervals
+from .distributions import _Distribution
+from .scenario import CHANNELS, GROUPS, Port, Scenario, per_group
+
+ALWAYS_OPEN = -1
+"""Calendar index meaning *no calendar*: always open, never overtime."""
+
+GroupDists = tuple[_Distribution, _Distribution, _Distribution]
+
+
+@dataclass(frozen=True)
+class Calendars:
+    """Every calendar of a scenario, concatenated: calendar c is rows offsets[c]:offsets[c+1]."""
+
+    names: tuple[str, ...]
+    starts: np.ndarray
+    ends: np.ndarray
+    offsets: np.ndarray
+
+    def index(self, name: str | None) -> int:
+        """The calendar's index; ALWAYS_OPEN for none or for one open all week."""
+        if name is None:
+            return ALWAYS_OPEN
+        c = self.names.index(name)
+        return ALWAYS_OPEN if self.offsets[c] == self.offsets[c + 1] else c
+
+    def bounds(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """(starts, ends) of one calendar; empty arrays for ALWAYS_OPEN."""
+        if index == ALWAYS_OPEN:
+            return self.starts[:0], self.ends[:0]
+        lo, hi = self.offsets[index], self.offsets[index + 1]
+        return self.starts[lo:hi], self.ends[lo:hi]
+
+
+@dataclass(frozen=True)
+class PortPlan:
+    """One port: its sampling parameters and its queueing network as arrays."""
+
+    country: str
+    name: str
+    mode: str
+    stream_key: int  # crc32 of "country/port": random streams follow the port, not its position
+    stations: tuple[str, ...]
+    # arrivals
+    hourly_rate: np.ndarray  # (168,) arrival epochs (shipments or vessels) per hour of the week
+    batch_size: _Distribution | None
+    # shipment attributes
+    origins: tuple[str, ...]
+    origin_cumulative: np.ndarray  # (n_origins,) cumulative shares
+    eligible_share: np.ndarray  # (n_origins,) P(exporter is an AEO of another member)
+    national_aeo_share: float
+    claim_probability: float  # utilisation if the arrangement is in force, else 0
+    recognised_first: bool  # precedence when both AEO conditions hold
+    channel_cumulative: np.ndarray  # (3 groups, 2): P(green), P(green or yellow)
+    pre_arrival_share: np.ndarray  # (3 groups,)
+    lodgement_delay: GroupDists | None
+    unloading: GroupDists | None
+    release: GroupDists | None
+    service: tuple[GroupDists, ...]  # per station
+    value_usd: float
+    # queueing network
+    unloading_calendar: int
+    release_calendar: int
+    route_length: np.ndarray  # (3 channels,)
+    route_station: np.ndarray  # (3 channels, max route length)
+    pool_servers: np.ndarray  # (2 * n_stations,)
+    pool_calendar: np.ndarray  # (2 * n_stations,)
+    pool_serves: np.ndarray  # (2 * n_stations, 3 groups) bool
+    priority: np.ndarray  # (n_stations, 3 groups) lower is served first
+
+    @property
+    def key(self) -> str:
+        return f"{self.country}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A compiled scenario."""
+
+    scenario: Scenario
+    calendars: Calendars
+    ports: tuple[PortPlan, ...]
+    window: tuple[float, float]  # counted arrivals [start, end) in hours
+
+
+def compile_plan(scenario: Scenario) -> Plan:
+    """Flatten a validated scenario into arrays."""
+    calendars = _compile_calendars(scenario)
+    ports = tuple(
+        _compile_port(scenario, calendars, country, name, port)
+        for country, name, port in scenario.ports
+    )
+    return Plan(scenario, calendars, ports, scenario.arrival_window_h)
+
+
+def _compile_calendars(scenario: Scenario) -> Calendars:
+    names, blocks = [], []
+    for name, calendar in scenario.calendars.items():
+        names.append(name)
+        blocks.append(weekly_intervals(calendar.day_names, calendar.hour_ranges))
+    offsets = np.cumsum([0] + [len(b) for b in blocks]).astype(np.int64)
+    stacked = np.concatenate(blocks) if blocks else np.empty((0, 2))
+    starts = np.ascontiguousarray(stacked[:, 0], dtype=np.float64)
+    ends = np.ascontiguousarray(stacked[:, 1], dtype=np.float64)
+    return Calendars(tuple(names), starts, ends, offsets)
+
+
+def _hourly_rate(port: Port) -> np.ndarray:
+    """Arrival epochs per hour of the week, averaging ``per_day / 24`` (per batch if batched)."""
+    arrivals = port.arrivals
+    weekly = np.asarray(arrivals.weekly_profile or [1.0] * 7, dtype=float)
+    hourly = np.asarray(arrivals.hourly_profile or [1.0] * 24, dtype=float)
+    shape = np.outer(weekly / weekly.mean(), hourly / hourly.mean()).ravel()
+    per_epoch = arrivals.batch_size.mean if arrivals.batch_size is not None else 1.0
+    rate = arrivals.per_day / 24.0 / per_epoch * shape
+    assert rate.shape == (int(WEEK),)
+    return rate
+
+
+def _compile_port(
+    scenario: Scenario, calendars: Calendars, country: str, name: str, port: Port
+) -> PortPlan:
+    arrangement = scenario.arrangement
+    members = set(arrangement.members)
+    origins = tuple(port.origins)
+
+    def exporter_share(origin: str) -> float:
+        if origin not in members or origin == country:
+            return 0.0
+        exporter = scenario.countries.get(origin)
+        return exporter.aeo_exporter_share if exporter is not None else 0.0
+
+    channels = port.channels.resolved()
+    channel_cumulative = np.array([[c.green, c.green + c.yellow] for c in channels])
+    stations = tuple(port.stations)
+    routes = [[stations.index(s) for s in route] for route in port.routes.by_channel()]
+    width = max(1, *(len(r) for r in routes))
+    route_station = np.full((len(CHANNELS), width), -1, dtype=np.int64)
+    for c, route in enumerate(routes):
+        route_station[c, : len(route)] = route
+
+    n_pools = 2 * len(stations)
+    pool_servers = np.zeros(n_pools, dtype=np.int64)
+    pool_calendar = np.full(n_pools, ALWAYS_OPEN, dtype=np.int64)
+    pool_serves = np.zeros((n_pools, len(GROUPS)), dtype=np.bool_)
+    priority = np.zeros((len(stations), len(GROUPS)), dtype=np.int64)
+    for s, station in enumerate(port.stations.values()):
+        pool_servers[2 * s] = station.servers
+        pool_calendar[2 * s] = calendars.index(station.calendar)
+        pool_serves[2 * s, :] = True
+        if station.reserved is not None:
+            pool_servers[2 * s + 1] = station.reserved.servers
+            pool_calendar[2 * s + 1] = calendars.index(station.reserved.calendar)
+            for group in station.reserved.groups:
+                pool_serves[2 * s + 1, GROUPS.index(group)] = True
+        if station.priority is not None:
+            priority[s, :] = station.priority.resolved()
+
+    def delay(name: str) -> tuple[GroupDists | None, int]:
+        spec = getattr(port.delays, name)
+        if spec is None:
+            return None, ALWAYS_OPEN
+        return per_group(spec.time), calendars.index(spec.calendar)
+
+    unloading, unloading_calendar = delay("unloading_h")
+    release, release_calendar = delay("release_h")
+    lodgement = port.lodgement
+    return PortPlan(
+        country=country,
+        name=name,
+        mode=port.mode,
+        stream_key=zlib.crc32(f"{country}/{name}".encode()),
+        stations=stations,
+        hourly_rate=_hourly_rate(port),
+        batch_size=port.arrivals.batch_size,
+        origins=origins,
+        origin_cumulative=np.cumsum([port.origins[o] for o in origins]),
+        eligible_share=np.array([exporter_share(o) for o in origins]),
+        national_aeo_share=port.national_aeo_share,
+        claim_probability=arrangement.utilisation if arrangement.in_force else 0.0,
+        recognised_first=arrangement.precedence == "recognised_aeo",
+        channel_cumulative=channel_cumulative,
+        pre_arrival_share=np.array(lodgement.pre_arrival_share.resolved() if lodgement else (0.0,) * 3),
+        lodgement_delay=per_group(lodgement.delay_h) if lodgement else None,
+        unloading=unloading,
+        release=release,
+        service=tuple(per_group(st.service_h) for st in port.stations.values()),
+        value_usd=port.value_usd,
+        unloading_calendar=unloading_calendar,
+        release_calendar=release_calendar,
+        route_length=np.array([len(r) for r in routes], dtype=np.int64),
+        route_station=route_station,
+        pool_servers=pool_servers,
+        pool_calendar=pool_calendar,
+        pool_serves=pool_serves,
+        priority=priority,
+    )

@@ -1,0 +1,264 @@
+"""Replications: seeds, engines, workers, and reduction to statistics.
+
+Replication ``r`` of every scenario in a run uses the same seeds (common random
+numbers), so scenarios compared in one run differ only by what their
+parameters change. Results are reduced to indicators inside the worker and
+accumulated by the parent in replication order: memory stays flat in the
+number of replications, and the numbers do not depend on the number of workers
+or the order in which they finish.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import engine_numba, engine_simpy
+from .engine_simpy import PortOutcome
+from .indicators import HEADLINE, ALL, Layout, compute
+from .inputs import PortInputs, draw_port
+from .plan import Plan, compile_plan
+from .records import replication_records
+from .scenario import Scenario
+from .stats import CONFIDENCE, Accumulator
+
+ENGINES = {"numba": engine_numba.run_port, "simpy": engine_simpy.run_port}
+DEFAULT_ENGINE = "numba"
+SUMMARY_COLUMNS = ["country", "port", "group", "station", "metric", "mean", "ci_low", "ci_high",
+                   "replications"]  # fmt: skip
+
+
+def simulate(plan: Plan, engine: str, seed: int, replication: int
+             ) -> list[tuple[PortInputs, PortOutcome]]:  # fmt: skip
+    """One replication: draw every port's inputs, then run the engine on each port."""
+    run_port = ENGINES[engine]
+    results = []
+    for port in plan.ports:
+        inputs = draw_port(plan.window[1], port, seed, replication)
+        results.append((inputs, run_port(port, plan.calendars, inputs)))
+    return results
+
+
+# --- what a worker does -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Work:
+    """Everything a worker needs, sent once when the worker starts."""
+
+    plans: tuple[Plan, ...]
+    layouts: tuple[Layout, ...]
+    engine: str
+    seed: int
+    keep_records: bool
+
+
+@dataclass
+class Replication:
+    """The reduced result of one replication of every plan."""
+
+    index: int
+    vectors: list[np.ndarray]  # one indicator vector per plan
+    records: list[pd.DataFrame] | None  # one frame per plan, if kept
+
+
+_work: Work | None = None
+
+
+def _start_worker(work: Work) -> None:
+    global _work
+    _work = work
+
+
+def _run_chunk(first: int, last: int) -> list[Replication]:
+    assert _work is not None
+    return [_replicate(_work, r) for r in range(first, last)]
+
+
+def _replicate(work: Work, r: int) -> Replication:
+    vectors, frames = [], []
+    for plan, layout in zip(work.plans, work.layouts, strict=True):
+        results = simulate(plan, work.engine, work.seed, r)
+        vectors.append(compute(plan, layout, results))
+        if work.keep_records:
+            frames.append(replication_records(plan, r, results))
+    return Replication(r, vectors, frames if work.keep_records else None)
+
+
+class Replicator:
+    """Runs replications, serially or in a process pool, and yields them in order."""
+
+    def __init__(self, work: Work, workers: int) -> None:
+        self.work = work
+        self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Replicator:
+        if self.workers > 1:
+            if self.work.engine == "numba":
+                engine_numba.warm_up()  # compile or load once, before forking
+            context = multiprocessing.get_context("fork")
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_start_worker, initargs=(self.work,)
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def run(self, first: int, last: int) -> Iterator[Replication]:
+        """Replications first..last-1, in order."""
+        if self._pool is None:
+            for r in range(first, last):
+                yield _replicate(self.work, r)
+            return
+        size = max(1, min(32, math.ceil((last - first) / (4 * self.workers))))
+        chunks = iter(range(first, last, size))
+        pending: deque[Future[list[Replication]]] = deque()
+
+        def submit() -> None:
+            start = next(chunks, None)
+            if start is not None:
+                pending.append(self._pool.submit(_run_chunk, start, min(start + size, last)))
+
+        for _ in range(2 * self.workers):
+            submit()
+        while pending:
+            done = pending.popleft().result()
+            submit()
+            yield from done
+
+
+# --- the user's view ----------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    """Statistics of a run (and its records, when kept)."""
+
+    scenario: Scenario
+    engine: str
+    seed: int
+    layout: Layout
+    accumulator: Accumulator
+    stop_reason: str = ""
+    record_frames: list[pd.DataFrame] = field(default_factory=list)
+
+    @property
+    def replications(self) -> int:
+        return int(self.accumulator.count.max(initial=0))
+
+    def summary(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
+        """Long table: country, port, group, station, metric, mean, ci_low, ci_high, replications."""
+        return summary_frame(self.layout, self.accumulator, confidence)
+
+    def records(self) -> pd.DataFrame:
+        """Per-shipment records of every replication (only if the run kept them)."""
+        if not self.record_frames:
+            raise ValueError("this run kept no records; run with keep_records=True (--records)")
+        return pd.concat(self.record_frames, ignore_index=True)
+
+
+def summary_frame(layout: Layout, accumulator: Accumulator, confidence: float = CONFIDENCE
+                  ) -> pd.DataFrame:  # fmt: skip
+    mean, low, high = accumulator.result(confidence)
+    frame = pd.DataFrame(layout.rows, columns=SUMMARY_COLUMNS[:5])
+    frame["mean"], frame["ci_low"], frame["ci_high"] = mean, low, high
+    frame["replications"] = accumulator.count
+    return frame
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def run(
+    scenario: Scenario,
+    replications: int = 10,
+    engine: str = DEFAULT_ENGINE,
+    seed: int | None = None,
+    workers: int | None = None,
+    keep_records: bool = False,
+    precision: float | None = None,
+    max_replications: int = 1000,
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Run replications of a scenario and reduce them to statistics.
+
+    With ``precision``, replications are added (after the first ``replications``)
+    until every headline indicator of group ``all`` has a 95% half-width within
+    that fraction of its mean, or ``max_replications`` is reached.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine '{engine}'; use one of {', '.join(ENGINES)}")
+    seed = scenario.seed if seed is None else seed
+    plan = compile_plan(scenario)
+    layout = Layout.of(plan)
+    accumulator = Accumulator(len(layout))
+    result = RunResult(scenario, engine, seed, layout, accumulator)
+    work = Work((plan,), (layout,), engine, seed, keep_records)
+    workers = default_workers() if workers is None else workers
+    headline = np.array([row[4] in HEADLINE and row[2] == ALL for row in layout.rows])
+    with Replicator(work, min(workers, max(replications, 1))) as replicator:
+        done, target = 0, replications
+        while True:
+            for replication in replicator.run(done, target):
+                accumulator.add(replication.vectors[0])
+                if replication.records is not None:
+                    result.record_frames.append(replication.records[0])
+                if progress is not None:
+                    progress(1)
+            done = target
+            if precision is None:
+                result.stop_reason = f"{done} replications as asked"
+                break
+            needed = _replications_needed(accumulator, headline, precision)
+            if needed <= done:
+                result.stop_reason = f"precision {precision:g} reached after {done} replications"
+                break
+            if done >= max_replications:
+                result.stop_reason = (f"stopped at the cap of {max_replications} replications "
+                                      f"before reaching precision {precision:g}")  # fmt: skip
+                break
+            target = min(max_replications, max(needed, done + 1))
+    return result
+
+
+def _replications_needed(acc: Accumulator, rows: np.ndarray, precision: float) -> int:
+    """Replications at which the widest relative half-width would meet the precision.
+
+    The half-width shrinks as 1/sqrt(n); the estimate is rounded up and grown by
+    at least 10% per round so a run near the threshold converges in few rounds.
+    """
+    mean, _, _ = acc.result()
+    hw = acc.half_width()
+    n = acc.count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        relative = np.abs(hw / mean)
+    judged = rows & np.isfinite(relative) & (np.abs(mean) > 0)
+    if (rows & (n < 2)).any():
+        return int(n.max(initial=0)) + 2
+    if not judged.any():
+        return 0
+    worst = np.argmax(np.where(judged, relative, -np.inf))
+    if relative[worst] <= precision:
+        return 0
+    grown = n[worst] * (relative[worst] / precision) ** 2
+    return int(math.ceil(max(grown, 1.1 * n[worst])))
+
+
+def simulate_ports(scenario: Scenario, engine: str = DEFAULT_ENGINE, seed: int | None = None,
+                   replication: int = 0) -> tuple[Plan, list[tuple[PortInputs, PortOutcome]]]:  # fmt: skip
+    """One replication's raw inputs and outcomes (for tests and exploration)."""
+    plan = compile_plan(scenario)
+    return plan, simulate(plan, engine, scenario.seed if seed is None else seed, replication)
+

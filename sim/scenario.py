@@ -1,0 +1,521 @@
+"""Scenario files: YAML in, a validated, immutable model out.
+
+Validation happens in two passes, both of which name the exact field path of
+any problem:
+
+1. *shape* -- pydantic checks types, ranges and unknown fields;
+2. *references* -- :func:`_check_references` checks what pydantic cannot see
+   locally: every route names a station of its port, every calendar named
+   exists, member and origin codes are ISO 3166 alpha-3.
+
+Per-group mappings share one defaulting rule: a missing ``recognised_aeo``
+takes ``national_aeo``'s value, and a missing ``national_aeo`` takes
+``standard``'s. The arrangement's default benefit for recognised traders is
+therefore exactly what national AEOs get.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .calendars import DAYS, parse_hours
+from .distributions import Distribution, NonNegativeFloat, PositiveFloat
+from .errors import InputError
+from .iso3166 import ALPHA3, OTHER, REGIONAL_MRA_2022
+
+GROUPS = ("standard", "national_aeo", "recognised_aeo")
+"""Trader groups, in the order used for every per-group array (0, 1, 2)."""
+CHANNELS = ("green", "yellow", "red")
+"""Selectivity channels, from least to most strict (0, 1, 2)."""
+
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Group = Literal["standard", "national_aeo", "recognised_aeo"]
+Mode = Literal["sea", "air", "road"]
+PROBABILITY_TOLERANCE = 1e-9
+
+
+class Strict(BaseModel):
+    """Base: unknown fields are errors, models are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _resolve(values: Mapping[str, Any], default: Any) -> tuple[Any, Any, Any]:
+    """Per-group values in GROUPS order, with the recognised <- national <- standard rule."""
+    standard = values.get("standard")
+    standard = default if standard is None else standard
+    national = values.get("national_aeo")
+    national = standard if national is None else national
+    recognised = values.get("recognised_aeo")
+    recognised = national if recognised is None else recognised
+    return standard, national, recognised
+
+
+class TimeByGroup(Strict):
+    """A time distribution per trader group (``standard`` required)."""
+
+    standard: Distribution
+    national_aeo: Distribution | None = None
+    recognised_aeo: Distribution | None = None
+
+    def resolved(self) -> tuple[Any, Any, Any]:
+        return _resolve(self.__dict__, None)
+
+
+def _time_kind(value: Any) -> str:
+    """A mapping keyed by trader groups is per-group; anything else is one distribution."""
+    if isinstance(value, dict):
+        return "by_group" if "dist" not in value and set(value) & set(GROUPS) else "distribution"
+    return "by_group" if isinstance(value, TimeByGroup) else "distribution"
+
+
+TimeSpec = Annotated[
+    Annotated[Distribution, Tag("distribution")] | Annotated[TimeByGroup, Tag("by_group")],
+    Discriminator(_time_kind),
+]
+"""A distribution, or a mapping from trader group to distribution."""
+
+
+def per_group(spec: Any) -> tuple[Any, Any, Any]:
+    """The distribution of each trader group for a TimeSpec."""
+    return spec.resolved() if isinstance(spec, TimeByGroup) else (spec, spec, spec)
+
+
+class Calendar(Strict):
+    """Open hours on the given days; ``days: all`` means every day."""
+
+    days: Literal["all"] | list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]]
+    hours: list[str] = Field(min_length=1)
+
+    @field_validator("days")
+    @classmethod
+    def _some_day(cls, days: Any) -> Any:
+        if isinstance(days, list) and not days:
+            raise ValueError("a calendar needs at least one day (or 'all')")
+        return days
+
+    @field_validator("hours")
+    @classmethod
+    def _parse(cls, hours: list[str]) -> list[str]:
+        for text in hours:
+            parse_hours(text)
+        return hours
+
+    @property
+    def day_names(self) -> list[str]:
+        return list(DAYS) if self.days == "all" else list(self.days)
+
+    @property
+    def hour_ranges(self) -> list[tuple[float, float]]:
+        return [parse_hours(text) for text in self.hours]
+
+
+class Arrivals(Strict):
+    """Poisson arrivals with a weekly and an hourly profile, optionally in batches.
+
+    ``per_day`` is the average over the week; the profiles are relative
+    multipliers (normalised to mean 1), Monday first and hour 0 first.
+    """
+
+    per_day: PositiveFloat
+    weekly_profile: list[NonNegativeFloat] | None = None
+    hourly_profile: list[NonNegativeFloat] | None = None
+    batch_size: Distribution | None = None
+
+    @field_validator("weekly_profile")
+    @classmethod
+    def _seven(cls, profile: list[float] | None) -> list[float] | None:
+        if profile is not None and (len(profile) != 7 or sum(profile) <= 0):
+            raise ValueError("give 7 non-negative multipliers, Monday first, not all zero")
+        return profile
+
+    @field_validator("hourly_profile")
+    @classmethod
+    def _twenty_four(cls, profile: list[float] | None) -> list[float] | None:
+        if profile is not None and (len(profile) != 24 or sum(profile) <= 0):
+            raise ValueError("give 24 non-negative multipliers, hour 0 first, not all zero")
+        return profile
+
+
+class ChannelProbs(Strict):
+    """Probabilities of the green, yellow and red channels; they sum to 1."""
+
+    green: Share
+    yellow: Share
+    red: Share
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> ChannelProbs:
+        total = self.green + self.yellow + self.red
+        if abs(total - 1) > PROBABILITY_TOLERANCE:
+            raise ValueError(f"green + yellow + red = {total:g}; they must sum to 1")
+        return self
+
+
+class Channels(Strict):
+    """Selectivity by trader group (``standard`` required)."""
+
+    standard: ChannelProbs
+    national_aeo: ChannelProbs | None = None
+    recognised_aeo: ChannelProbs | None = None
+
+    def resolved(self) -> tuple[ChannelProbs, ChannelProbs, ChannelProbs]:
+        return _resolve(self.__dict__, None)
+
+
+class GroupShares(Strict):
+    """A share per trader group; missing ones follow the per-group default rule."""
+
+    standard: Share | None = None
+    national_aeo: Share | None = None
+    recognised_aeo: Share | None = None
+
+    def resolved(self) -> tuple[float, float, float]:
+        return _resolve(self.__dict__, 0.0)
+
+
+class GroupLevels(Strict):
+    """A queue priority level per trader group: lower is served first."""
+
+    standard: int | None = None
+    national_aeo: int | None = None
+    recognised_aeo: int | None = None
+
+    def resolved(self) -> tuple[int, int, int]:
+        return _resolve(self.__dict__, 0)
+
+
+class Lodgement(Strict):
+    """When the declaration is lodged: ``delay_h`` before arrival (pre-arrival) or after it."""
+
+    pre_arrival_share: GroupShares = GroupShares()
+    delay_h: TimeSpec
+
+
+class Reserved(Strict):
+    """Servers of a station's own for some groups (in addition to ``servers``)."""
+
+    servers: int = Field(gt=0, strict=True)
+    calendar: str | None = None
+    groups: list[Group] = Field(min_length=1)
+
+
+class Station(Strict):
+    """Officers, teams or scanners that serve one shipment at a time each."""
+
+    servers: int = Field(gt=0, strict=True)
+    calendar: str | None = None
+    service_h: TimeSpec
+    priority: GroupLevels | None = None
+    reserved: Reserved | None = None
+
+
+class Delay(Strict):
+    """Time that needs no server; with a calendar it starts only while the calendar is open."""
+
+    time: TimeSpec
+    calendar: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inline(cls, value: Any) -> Any:
+        """Accept ``{dist: ..., calendar: office}``: the calendar sits beside the distribution."""
+        if isinstance(value, dict) and "time" not in value:
+            value = dict(value)
+            calendar = value.pop("calendar", None)
+            return {"time": value, "calendar": calendar}
+        return value
+
+
+class Delays(Strict):
+    """Delays before the checks (unloading) and after them (release: payment, gate-out)."""
+
+    unloading_h: Delay | None = None
+    release_h: Delay | None = None
+
+
+class Routes(Strict):
+    """The stations each channel passes through, in order."""
+
+    green: list[str] = []
+    yellow: list[str] = []
+    red: list[str] = []
+
+    def by_channel(self) -> tuple[list[str], list[str], list[str]]:
+        return self.green, self.yellow, self.red
+
+
+class Port(Strict):
+    """One port, airport or border post of an importing country."""
+
+    mode: Mode
+    arrivals: Arrivals
+    origins: dict[str, Share] = Field(min_length=1)
+    national_aeo_share: Share = 0.0
+    lodgement: Lodgement | None = None
+    channels: Channels
+    routes: Routes = Routes()
+    stations: dict[str, Station] = {}
+    delays: Delays = Delays()
+    value_usd: PositiveFloat = 50_000.0
+
+    @field_validator("origins")
+    @classmethod
+    def _shares_sum_to_one(cls, origins: dict[str, float]) -> dict[str, float]:
+        total = sum(origins.values())
+        if abs(total - 1) > PROBABILITY_TOLERANCE:
+            raise ValueError(f"origin shares sum to {total:g}; they must sum to 1")
+        return origins
+
+
+class Country(Strict):
+    """An importing country (with ports) or only an exporter (no ports)."""
+
+    aeo_exporter_share: Share = 0.0
+    ports: dict[str, Port] = {}
+
+
+class Arrangement(Strict):
+    """The mutual recognition arrangement and how much traders use it."""
+
+    in_force: bool = True
+    members: list[str] = Field(default_factory=lambda: list(REGIONAL_MRA_2022), min_length=1)
+    utilisation: Share = 0.0
+    precedence: Literal["national_aeo", "recognised_aeo"] = "national_aeo"
+
+
+class CostOfDelay(Strict):
+    """Ad-valorem cost of a day of delay (Hummels & Schaur 2013: 0.6-2.1% per day)."""
+
+    rates_per_day: list[Share] = [0.006, 0.013, 0.021]
+
+
+class Scenario(Strict):
+    """A whole simulated region: calendars, the arrangement and the importing countries."""
+
+    name: str
+    description: str = ""
+    horizon_days: PositiveFloat
+    warmup_days: NonNegativeFloat = 0.0
+    seed: int = Field(default=1, ge=0, strict=True)
+    calendars: dict[str, Calendar] = {}
+    arrangement: Arrangement = Arrangement()
+    countries: dict[str, Country] = Field(min_length=1)
+    cost_of_delay: CostOfDelay = CostOfDelay()
+
+    @property
+    def ports(self) -> Iterable[tuple[str, str, Port]]:
+        """(country, port name, port) for every port, in file order."""
+        for code, country in self.countries.items():
+            for name, port in country.ports.items():
+                yield code, name, port
+
+    @property
+    def arrival_window_h(self) -> tuple[float, float]:
+        """Counted arrivals: after warm-up and before the end of the horizon."""
+        return 24.0 * self.warmup_days, 24.0 * (self.warmup_days + self.horizon_days)
+
+
+# --- loading ---------------------------------------------------------------
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Read, override (``a.b.c=value``) and validate a scenario file."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(source, "", f"cannot read the file ({exc.strerror or exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(source, where, f"invalid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise InputError(source, "", "the file must hold a YAML mapping (name:, countries:, ...)")
+    for override in overrides:
+        apply_override(data, override)
+    return scenario_from_dict(data, source)
+
+
+def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as plain data (as parsed from YAML)."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise InputError(source, _field_path(data, error), _problem(data, error)) from None
+    _check_references(scenario, source)
+    return scenario
+
+
+def apply_override(data: dict[str, Any], override: str) -> None:
+    """Apply one ``--set path.to.field=value`` (value parsed as YAML) to raw scenario data."""
+    path, sep, raw = override.partition("=")
+    if not sep or not path:
+        raise InputError("--set", override, "expected path.to.field=value")
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        raise InputError("--set", path, f"cannot parse the value '{raw}' as YAML") from None
+    node: Any = data
+    keys = path.split(".")
+    for depth, key in enumerate(keys[:-1]):
+        child = node.get(key) if isinstance(node, dict) else None
+        if child is None:
+            child = {}
+            node[key] = child
+        if not isinstance(child, dict):
+            where = ".".join(keys[: depth + 1])
+            raise InputError("--set", path, f"'{where}' is a value, not a section")
+        node = child
+    node[keys[-1]] = value
+
+
+def _field_path(data: Any, error: Mapping[str, Any]) -> str:
+    """The user's field path of a pydantic error: union tags and key markers dropped."""
+    loc = list(error["loc"])
+    parts: list[str] = []
+    node = data
+    for i, key in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, dict) and key in node:
+            parts.append(str(key))
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            parts.append(f"[{key}]")
+            node = node[key]
+        elif last and error["type"] in ("missing", "extra_forbidden"):
+            parts.append(str(key))
+    if error["type"] == "union_tag_invalid":
+        parts.append("dist")
+    return ".".join(parts).replace(".[", "[")
+
+
+def _problem(data: Any, error: Mapping[str, Any]) -> str:
+    """A plain-words description of a pydantic error, with a hint where one helps."""
+    kind, message = error["type"], error["msg"]
+    if kind == "extra_forbidden":
+        return "unknown field" + _did_you_mean(error["loc"][-1], _allowed_fields(data, error))
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "union_tag_invalid":
+        expected = error.get("ctx", {}).get("expected_tags", "")
+        return f"unknown distribution '{error['input'].get('dist')}'; use one of {expected}"
+    if kind == "union_tag_not_found":
+        return "a distribution needs 'dist' (exponential, lognormal, gamma, ...)"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"'{error['input']}' is not allowed; use one of {expected}"
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return f"{message} (got {error['input']!r})" if _short(error.get("input")) else message
+
+
+def _short(value: Any) -> bool:
+    return isinstance(value, int | float | str | bool) and len(repr(value)) <= 40
+
+
+def _allowed_fields(data: Any, error: Mapping[str, Any]) -> list[str]:
+    """Field names accepted where an unknown field was found, by walking the schema."""
+    candidates: list[type[BaseModel]] = [Scenario]
+    for key in list(error["loc"])[:-1]:
+        inner = [
+            model
+            for candidate in candidates
+            if key in candidate.model_fields
+            for model in _models_in(candidate.model_fields[key].annotation)
+        ]
+        tagged = [candidate for candidate in candidates if _dist_tag(candidate) == key]
+        # a key that is neither a field nor a union tag is a name (port, station): stay
+        candidates = inner or tagged or candidates
+    names: list[str] = []
+    for model in candidates:
+        names += [info.alias or name for name, info in model.model_fields.items()]
+    return list(dict.fromkeys(names))
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models inside an annotation such as ``dict[str, Port]`` or ``Station | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in get_args(annotation) for model in _models_in(arg)]
+
+
+def _dist_tag(model: type[BaseModel]) -> Any:
+    field = model.model_fields.get("dist")
+    return get_args(field.annotation)[0] if field is not None else None
+
+
+def _did_you_mean(name: Any, options: list[str]) -> str:
+    close = difflib.get_close_matches(str(name), options, n=1)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; allowed: {', '.join(options)}" if options else ""
+
+
+def _check_references(scenario: Scenario, source: str) -> None:
+    """Cross-field rules: names that must exist, codes that must be ISO 3166 alpha-3."""
+
+    def fail(field: str, problem: str) -> None:
+        raise InputError(source, field, problem)
+
+    known = ", ".join(scenario.calendars) or "none defined"
+    for i, code in enumerate(scenario.arrangement.members):
+        if code not in ALPHA3:
+            fail(f"arrangement.members[{i}]", f"'{code}' is not an ISO 3166 alpha-3 code")
+    if not any(True for _ in scenario.ports):
+        fail("countries", "no country has a port; give at least one under countries.<ISO3>.ports")
+    if scenario.warmup_days + scenario.horizon_days > 3650:
+        fail("horizon_days", "warm-up plus horizon exceed ten years; shorten the run")
+    for code, country in scenario.countries.items():
+        if code not in ALPHA3:
+            fail(f"countries.{code}", f"'{code}' is not an ISO 3166 alpha-3 code")
+        for name, port in country.ports.items():
+            _check_port(port, f"countries.{code}.ports.{name}", scenario, known, fail)
+
+
+def _check_port(port: Port, at: str, scenario: Scenario, known: str, fail: Any) -> None:
+    def check_calendar(name: str | None, field: str) -> None:
+        if name is not None and name not in scenario.calendars:
+            fail(field, f"calendar '{name}' is not defined; defined: {known}")
+
+    for origin in port.origins:
+        if origin != OTHER and origin not in ALPHA3:
+            fail(f"{at}.origins.{origin}", f"'{origin}' is not an ISO 3166 alpha-3 code or OTHER")
+    for channel, route in zip(CHANNELS, port.routes.by_channel(), strict=True):
+        for i, station in enumerate(route):
+            if station not in port.stations:
+                defined = ", ".join(port.stations) or "none defined"
+                fail(f"{at}.routes.{channel}[{i}]", f"station '{station}' is not defined; "
+                     f"defined: {defined}")
+        if len(set(route)) != len(route):
+            fail(f"{at}.routes.{channel}", "a route visits each station at most once")
+    for name, station in port.stations.items():
+        check_calendar(station.calendar, f"{at}.stations.{name}.calendar")
+        if station.reserved is not None:
+            check_calendar(station.reserved.calendar, f"{at}.stations.{name}.reserved.calendar")
+    for name in ("unloading_h", "release_h"):
+        delay = getattr(port.delays, name)
+        if delay is not None:
+            check_calendar(delay.calendar, f"{at}.delays.{name}.calendar")
+    if port.arrivals.batch_size is not None and not math.isfinite(port.arrivals.batch_size.mean):
+        fail(f"{at}.arrivals.batch_size", "the batch size needs a finite mean")

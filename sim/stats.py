@@ -1,0 +1,43 @@
+"""Statistics across replications, accumulated as replications finish.
+
+Replications are added in replication order (the runner re-orders results that
+arrive out of order), so the floating-point sums, and therefore every printed
+digit, are the same with 1 or 64 workers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats as sps
+
+CONFIDENCE = 0.95
+
+
+class Accumulator:
+    """Running mean and variance per indicator (Welford), ignoring undefined values (NaN)."""
+
+    def __init__(self, size: int) -> None:
+        self.count = np.zeros(size, dtype=np.int64)
+        self.mean = np.zeros(size)
+        self.m2 = np.zeros(size)
+
+    def add(self, values: np.ndarray) -> None:
+        defined = ~np.isnan(values)
+        self.count[defined] += 1
+        delta = np.where(defined, values - self.mean, 0.0)
+        self.mean += np.where(defined, delta / np.maximum(self.count, 1), 0.0)
+        self.m2 += np.where(defined, delta * (values - self.mean), 0.0)
+
+    def half_width(self, confidence: float = CONFIDENCE) -> np.ndarray:
+        """Half-width of the Student-t interval of each mean; NaN with fewer than 2 values."""
+        n = self.count
+        with np.errstate(invalid="ignore", divide="ignore"):
+            variance = np.where(n > 1, self.m2 / np.maximum(n - 1, 1), np.nan)
+            t = sps.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+            return np.where(n > 1, t * np.sqrt(variance / n), np.nan)
+
+    def result(self, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(mean, ci_low, ci_high); mean NaN where no replication defined the indicator."""
+        mean = np.where(self.count > 0, self.mean, np.nan)
+        hw = self.half_width(confidence)
+        return mean, mean - hw, mean + hw
