@@ -21,7 +21,8 @@ from . import __version__
 from .errors import InputError
 from .indicators import ALL, HEADLINE
 from .output import records_of, write_frame, write_json
-from .runner import DEFAULT_ENGINE, ENGINES, RunResult, default_workers, run
+from .compare import arrangement_variants, digest, utilisation_variants
+from .runner import DEFAULT_ENGINE, ENGINES, RunResult, compare, default_workers, run
 from .scenario import Scenario, load_scenario
 
 BUNDLED = Path(__file__).parent / "scenarios"
@@ -66,6 +67,19 @@ def _build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--full", action="store_true",
                             help="print every row of the summary (long format), not the digest")  # fmt: skip
     run_parser.set_defaults(handler=_run)
+
+    compare_parser = commands.add_parser(
+        "compare", help="compare scenarios on common random numbers",
+        description="Compare two scenarios (A B), or one scenario with the arrangement in force "
+        "against not in force, on common random numbers: each indicator in every scenario and "
+        "the paired differences from the first, with 95%% intervals.")  # fmt: skip
+    compare_parser.add_argument("scenarios", nargs="*", type=Path, metavar="SCENARIO",
+                                help="one scenario (with vs without the arrangement) or two (A B); "
+                                "default: the bundled lac-regional.yaml")  # fmt: skip
+    compare_parser.add_argument("--utilisation", type=_fractions, default=None, metavar="U,U,...",
+                                help="sweep the arrangement's utilisation, e.g. 0,0.25,0.5,0.75,1")  # fmt: skip
+    _add_run_options(compare_parser)
+    compare_parser.set_defaults(handler=_compare)
 
     validate = commands.add_parser("validate", help="check a scenario and say what it contains")
     validate.add_argument("scenario", type=Path)
@@ -115,6 +129,19 @@ def _int(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+
+
+def _fractions(text: str) -> list[float]:
+    values = []
+    for part in text.split(","):
+        try:
+            value = float(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{part}' is not a number") from None
+        if not 0 <= value <= 1:
+            raise argparse.ArgumentTypeError(f"utilisation must lie in [0, 1], got {value:g}")
+        values.append(value)
+    return values
 
 
 def _fraction(text: str) -> float:
@@ -172,6 +199,64 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    paths = args.scenarios or [DEFAULT_SCENARIO]
+    if len(paths) > 2:
+        raise InputError("mrasim compare", "", "give one scenario (with vs without) or two (A B)")
+    loaded = [load_scenario(path, args.overrides) for path in paths]
+    if len(loaded) == 1:
+        scenarios, labels = arrangement_variants(loaded[0], args.utilisation)
+    else:
+        names = [s.name for s in loaded]
+        if names[0] == names[1]:
+            names = [path.stem for path in paths]
+        if names[0] == names[1]:
+            names = ["A", "B"]
+        scenarios, labels = utilisation_variants(loaded[0], loaded[1], args.utilisation,
+                                                 (names[0], names[1]))  # fmt: skip
+    started = time.perf_counter()
+    with _progress(args) as advance:
+        result = compare(scenarios, labels, replications=args.replications, engine=args.engine,
+                         seed=args.seed, workers=args.workers, precision=args.precision,
+                         max_replications=args.max_replications, progress=advance)  # fmt: skip
+    elapsed = time.perf_counter() - started
+    table = result.table()
+    meta = {
+        "scenarios": labels,
+        "files": [str(p) for p in paths],
+        "engine": args.engine,
+        "replications": result.replications,
+        "seed": result.results[0].seed,
+        "stop_reason": result.stop_reason,
+    }
+    if args.out is not None:
+        _check_out(args.out)
+        write_frame(table, args.out / "comparison.csv")
+        write_frame(table, args.out / "comparison.parquet")
+        definitions = [s.model_dump(mode="json", by_alias=True) for s in scenarios]
+        write_json(meta | {"kind": "comparison", "scenario_definitions": definitions},
+                   args.out / "run.json")  # fmt: skip
+    if args.json:
+        print(json.dumps(meta | {"summary": records_of(table)}))
+        return 0
+    rates = scenarios[0].cost_of_delay.rates_per_day
+    central = rates[len(rates) // 2] if rates else None
+    print(f"{' vs '.join(labels)}: {result.replications} replications on common random numbers; "
+          "means, and paired differences from the first with 95% intervals (clearance in hours)\n")
+    print(digest(table, labels, central))
+    if not args.quiet:
+        workers = args.workers or default_workers()
+        print(f"\n{result.stop_reason}; engine {args.engine}, seed {meta['seed']}, "
+              f"{min(workers, result.replications)} workers, {elapsed:.1f} s"
+              + (f"; written to {args.out}" if args.out else ""))  # fmt: skip
+    return 0
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError("--out", str(out), "exists and is not a directory; give a directory")
+
+
 def _run_json(result: RunResult, summary: pd.DataFrame) -> dict[str, Any]:
     return {
         "scenario": result.scenario.name,
@@ -184,8 +269,7 @@ def _run_json(result: RunResult, summary: pd.DataFrame) -> dict[str, Any]:
 
 
 def _write_run(out: Path, result: RunResult, summary: pd.DataFrame, with_records: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise InputError("--out", str(out), "exists and is not a directory; give a directory")
+    _check_out(out)
     if with_records:
         write_frame(result.records(), out / "records.parquet")
     write_frame(summary, out / "summary.csv")
@@ -201,7 +285,7 @@ class _progress:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.enabled = not args.quiet and not args.json and sys.stderr.isatty()
-        self.total = args.replications
+        self.total = args.replications * max(1, len(getattr(args, "scenarios", [])) or 1)
         self.bar: Any = None
 
     def __enter__(self) -> Any:

@@ -110,7 +110,7 @@ def ready_times(arrival, lodgement, unloading, unloading_calendar, cal_starts, c
     ready = np.empty(arrival.shape[0])
     for k in range(arrival.shape[0]):
         unloaded[k] = next_open(starts, ends, arrival[k]) + unloading[k]
-        ready[k] = max(unloaded[k], lodgement[k])
+        ready[k] = unloaded[k] if unloaded[k] >= lodgement[k] else lodgement[k]
     return ready
 
 
@@ -249,7 +249,7 @@ def simulate_port(
                     finish = t + service[s, k]
                     start[s, k] = t
                     end[s, k] = finish
-                    overtime[s, k] = max(0.0, finish - close)
+                    overtime[s, k] = finish - close if finish > close else 0.0
                     h_size = _heap_push(h_time, h_payload, h_size, finish, k)
 
 

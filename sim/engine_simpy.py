@@ -174,7 +174,8 @@ class PortModel:
             end = start + inputs.service[station.index, k]
             out.start[station.index, k] = start
             out.end[station.index, k] = end
-            out.overtime[station.index, k] = max(0.0, end - pool.shift_close())
+            close = pool.shift_close()
+            out.overtime[station.index, k] = end - close if end > close else 0.0
             yield env.at(end)
             pool.busy -= 1
             self.request_dispatch()

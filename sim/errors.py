@@ -21,4 +21,5 @@ class InputError(Exception):
 
     def __str__(self) -> str:
         where = f"{self.source}: {self.field}" if self.field else self.source
-        return f"{where}: {self.problem}"
+        # one line whatever the names in a file hold: line breaks are shown escaped
+        return "\\n".join(f"{where}: {self.problem}".splitlines())

@@ -17,9 +17,10 @@ station utilisation and overtime count the work done inside that window.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from .calendars import open_hours
 from .engine_simpy import PortOutcome
@@ -93,6 +94,13 @@ class Layout:
     def __len__(self) -> int:
         return len(self.rows)
 
+    @classmethod
+    def union(cls, layouts: Sequence[Layout]) -> Layout:
+        """Rows of several layouts: the first one's, then any the others add."""
+        rows = list(dict.fromkeys(row for layout in layouts for row in layout.rows))
+        capacity = {key: h for layout in layouts for key, h in layout.capacity_h.items()}
+        return cls(tuple(rows), {row: i for i, row in enumerate(rows)}, capacity)
+
 
 _METRIC_ORDER = (*HEADLINE, "shipments", "wait_h_mean", "station_utilisation", "overtime_h")
 
@@ -113,126 +121,188 @@ def _capacity(plan: Plan, port: PortPlan, s: int) -> float:
     return total
 
 
-@dataclass(frozen=True)
-class Counted:
-    """The counted shipments of one port, reduced to what indicators need."""
+@dataclass
+class Totals:
+    """Sums over the counted shipments of one port, or of several pooled.
 
-    clearance: np.ndarray
-    group: np.ndarray
-    eligible: np.ndarray
-    claimed: np.ndarray
-    channel: np.ndarray
-    value_usd: float
-    subsets: dict[str, np.ndarray | slice]  # summary group -> selection of shipments
+    Summary groups are indexed as in SUMMARY_GROUPS: 0 all, 1-3 the trader
+    groups, 4 eligible. ``samples[g]`` holds the clearance times of group g, for
+    quantiles.
+    """
+
+    shipments: np.ndarray  # (5,)
+    channels: np.ndarray  # (5, 3) shipments per channel
+    clearance_sum: np.ndarray  # (5,)
+    value_days: np.ndarray  # (5,) sum of clearance days x declared value
+    claimed: int
+    eligible: int
+    samples: list[np.ndarray]
+    _quantiles: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def median_p90(self, g: int) -> np.ndarray:
+        """Median and 90th percentile of group g's clearance (computed once: areas share ports)."""
+        if g not in self._quantiles:
+            self._quantiles[g] = np.quantile(self.samples[g], (0.5, 0.9))
+        return self._quantiles[g]
+
+    @classmethod
+    def pooled(cls, parts: Sequence[Totals]) -> Totals:
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            shipments=sum(p.shipments for p in parts),
+            channels=sum(p.channels for p in parts),
+            clearance_sum=sum(p.clearance_sum for p in parts),
+            value_days=sum(p.value_days for p in parts),
+            claimed=sum(p.claimed for p in parts),
+            eligible=sum(p.eligible for p in parts),
+            samples=[np.concatenate([p.samples[g] for p in parts]) for g in range(5)],
+        )
 
 
 def compute(plan: Plan, layout: Layout, results: Sequence[tuple[PortInputs, PortOutcome]]) -> np.ndarray:
     """The indicator vector of one replication."""
-    values: dict[Row, float] = {}
-    by_country: dict[str, list[Counted]] = {}
-    for port, (inputs, outcome) in zip(plan.ports, results, strict=True):
-        counted = _counted(plan, port, inputs, outcome)
-        _area(values, port.country, port.name, [counted], plan)
-        _stations(values, plan, layout, port, inputs, outcome)
-        by_country.setdefault(port.country, []).append(counted)
-    for country, parts in by_country.items():
-        _area(values, country, ALL, parts, plan)
-    _area(values, ALL, ALL, [c for parts in by_country.values() for c in parts], plan)
     vector = np.full(len(layout), np.nan)
-    for row, value in values.items():
-        vector[layout.index[row]] = value
+    rates = plan.scenario.cost_of_delay.rates_per_day
+    by_country: dict[str, list[Totals]] = {}
+    for port, (inputs, outcome) in zip(plan.ports, results, strict=True):
+        lo, hi = np.searchsorted(inputs.arrival, plan.window)  # arrivals are sorted
+        sums = _port_sums(plan, port, inputs, outcome, int(lo), int(hi))
+        totals, (wait_sum, wait_count, busy, overtime) = sums
+        _put_area(vector, layout, (port.country, port.name), totals, rates)
+        for s, station in enumerate(port.stations):
+            at = (port.country, port.name)
+            for g, group in enumerate(SUMMARY_GROUPS):
+                if wait_count[s, g]:
+                    vector[layout.index[(*at, group, station, "wait_h_mean")]] = (
+                        wait_sum[s, g] / wait_count[s, g]
+                    )
+            capacity = layout.capacity_h[(*at, station)]
+            if capacity > 0:
+                vector[layout.index[(*at, None, station, "station_utilisation")]] = busy[s] / capacity
+            vector[layout.index[(*at, None, station, "overtime_h")]] = overtime[s]
+        by_country.setdefault(port.country, []).append(totals)
+    countries = {c: Totals.pooled(parts) for c, parts in by_country.items()}
+    for country, totals in countries.items():
+        _put_area(vector, layout, (country, ALL), totals, rates)
+    _put_area(vector, layout, (ALL, ALL), Totals.pooled(list(countries.values())), rates)
     return vector
 
 
-def _counted(plan: Plan, port: PortPlan, inputs: PortInputs, outcome: PortOutcome) -> Counted:
-    lo, hi = np.searchsorted(inputs.arrival, plan.window)  # arrivals are sorted
-    window = slice(lo, hi)
-    group, eligible = inputs.group[window], inputs.eligible[window]
-    subsets: dict[str, np.ndarray | slice] = {ALL: slice(None)}
-    for g, name in enumerate(GROUPS):
-        subsets[name] = group == g
-    subsets[ELIGIBLE] = eligible
-    return Counted(
-        clearance=outcome.release[window] - inputs.arrival[window],
-        group=group,
-        eligible=eligible,
-        claimed=inputs.claimed[window],
-        channel=inputs.channel[window],
-        value_usd=port.value_usd,
-        subsets=subsets,
-    )
-
-
-def _area(values: dict[Row, float], country: str, port: str, parts: list[Counted], plan: Plan) -> None:
+def _put_area(vector: np.ndarray, layout: Layout, area: tuple[str, str], totals: Totals,
+              rates: Sequence[float]) -> None:  # fmt: skip
     """Group-level indicators of one port, country or the region."""
-    def joined(field: str, subset: str) -> np.ndarray:
-        return np.concatenate([getattr(c, field)[c.subsets[subset]] for c in parts])
-
-    eligible = sum(int(c.eligible.sum()) for c in parts)
-    claimed = sum(int(c.claimed.sum()) for c in parts)
-    values[(country, port, ALL, None, "utilisation_rate")] = claimed / eligible if eligible else np.nan
-    rates = plan.scenario.cost_of_delay.rates_per_day
-    for group in SUMMARY_GROUPS:
-        clearance = joined("clearance", group)
-        channel = joined("channel", group)
-        n = len(clearance)
-
-        def put(metric: str, value: float, group: str = group) -> None:
-            values[(country, port, group, None, metric)] = value
-
-        put("shipments", n)
+    index = layout.index
+    if totals.eligible:
+        vector[index[(*area, ALL, None, "utilisation_rate")]] = totals.claimed / totals.eligible
+    for g, group in enumerate(SUMMARY_GROUPS):
+        n = totals.shipments[g]
+        vector[index[(*area, group, None, "shipments")]] = n
         if n == 0:
             continue
-        shares = np.bincount(channel, minlength=len(CHANNELS)) / n
-        for name, share in zip(CHANNELS, shares, strict=True):
-            put(f"{name}_share", share)
-        median, p90 = np.quantile(clearance, (0.5, 0.9))
-        put("clearance_h_mean", clearance.mean())
-        put("clearance_h_median", median)
-        put("clearance_h_p90", p90)
-        # cost of delay per shipment: days in clearance x declared value x rate per day
-        value_days = sum(float(c.clearance[c.subsets[group]].sum()) * c.value_usd for c in parts) / 24
-        for rate in rates:
-            put(cost_metric(rate), value_days * rate / n)
+        for c, channel in enumerate(CHANNELS):
+            vector[index[(*area, group, None, f"{channel}_share")]] = totals.channels[g, c] / n
+        median, p90 = totals.median_p90(g)
+        vector[index[(*area, group, None, "clearance_h_mean")]] = totals.clearance_sum[g] / n
+        vector[index[(*area, group, None, "clearance_h_median")]] = median
+        vector[index[(*area, group, None, "clearance_h_p90")]] = p90
+        for rate in rates:  # cost of delay: days in clearance x declared value x rate per day
+            vector[index[(*area, group, None, cost_metric(rate))]] = totals.value_days[g] * rate / n
 
 
-def _stations(values: dict[Row, float], plan: Plan, layout: Layout, port: PortPlan,
-              inputs: PortInputs, outcome: PortOutcome) -> None:  # fmt: skip
-    """Waits per group, utilisation and overtime of each station of a port."""
-    t0, t1 = plan.window
-    lo, hi = np.searchsorted(inputs.arrival, plan.window)
-    joined = _join_times(port, inputs, outcome)
-    group = inputs.group[lo:hi]
-    eligible = inputs.eligible[lo:hi]
-    for s, station in enumerate(port.stations):
-        wait = outcome.start[s, lo:hi] - joined[s, lo:hi]
-        visited = ~np.isnan(wait)
-        for name, subset in (
-            (ALL, visited),
-            *((g, visited & (group == i)) for i, g in enumerate(GROUPS)),
-            (ELIGIBLE, visited & eligible),
-        ):
-            if subset.any():
-                values[(port.country, port.name, name, station, "wait_h_mean")] = wait[subset].mean()
-        start, end = outcome.start[s], outcome.end[s]
-        busy = np.nansum(np.clip(end, t0, t1) - np.clip(start, t0, t1))
-        capacity = layout.capacity_h[(port.country, port.name, station)]
-        values[(port.country, port.name, None, station, "station_utilisation")] = (
-            busy / capacity if capacity > 0 else np.nan
-        )
-        in_window = (start >= t0) & (start < t1)
-        values[(port.country, port.name, None, station, "overtime_h")] = outcome.overtime[s][in_window].sum()
+def _port_sums(plan: Plan, port: PortPlan, inputs: PortInputs, outcome: PortOutcome, lo: int,
+               hi: int) -> tuple[Totals, tuple[np.ndarray, ...]]:  # fmt: skip
+    """One pass over a port's shipments (compiled): totals, waits, busy time and overtime."""
+    n_stations = len(port.stations)
+    shipments = np.zeros(5, dtype=np.int64)
+    channels = np.zeros((5, 3), dtype=np.int64)
+    clearance_sum = np.zeros(5)
+    claimed_eligible = np.zeros(2, dtype=np.int64)
+    wait_sum = np.zeros((n_stations, 5))
+    wait_count = np.zeros((n_stations, 5), dtype=np.int64)
+    busy = np.zeros(n_stations)
+    overtime = np.zeros(n_stations)
+    samples = np.empty(2 * (hi - lo))
+    offsets = np.zeros((5, 2), dtype=np.int64)
+    _port_sums_kernel(
+        lo, hi, plan.window[0], plan.window[1], inputs.arrival, inputs.lodgement, inputs.group,
+        inputs.eligible, inputs.claimed, inputs.channel, outcome.unloaded, outcome.start,
+        outcome.end, outcome.overtime, outcome.release, port.route_length, port.route_station,
+        shipments, channels, clearance_sum, claimed_eligible, wait_sum, wait_count, busy, overtime,
+        samples, offsets,
+    )  # fmt: skip
+    totals = Totals(
+        shipments=shipments,
+        channels=channels,
+        clearance_sum=clearance_sum,
+        value_days=clearance_sum * port.value_usd / 24.0,
+        claimed=int(claimed_eligible[0]),
+        eligible=int(claimed_eligible[1]),
+        samples=[samples[a:b] for a, b in offsets],
+    )
+    return totals, (wait_sum, wait_count, busy, overtime)
 
 
-def _join_times(port: PortPlan, inputs: PortInputs, outcome: PortOutcome) -> np.ndarray:
-    """When each shipment joined each station's queue: when ready, or when the previous check ended."""
-    ready = np.maximum(outcome.unloaded, inputs.lodgement)
-    joined = np.full(outcome.start.shape, np.nan)
-    for c in range(len(CHANNELS)):
-        on_route = inputs.channel == c
-        previous = None
-        for step in range(port.route_length[c]):
-            s = port.route_station[c, step]
-            joined[s, on_route] = ready[on_route] if previous is None else outcome.end[previous, on_route]
-            previous = s
-    return joined
+@njit(cache=True)
+def _port_sums_kernel(lo, hi, t0, t1, arrival, lodgement, group, eligible, claimed, channel,
+                      unloaded, start, end, overtime_h, release, route_length, route_station,
+                      shipments, channels, clearance_sum, claimed_eligible, wait_sum, wait_count,
+                      busy, overtime, samples, offsets):  # fmt: skip
+    # counts first, to lay out the clearance samples group by group
+    for k in range(lo, hi):
+        shipments[1 + group[k]] += 1
+        if eligible[k]:
+            shipments[4] += 1
+    shipments[0] = hi - lo
+    # samples: [standard | national | recognised] = all, then eligible
+    offsets[1, 0] = 0
+    for g in range(1, 4):
+        offsets[g, 1] = offsets[g, 0] + shipments[g]
+        if g < 3:
+            offsets[g + 1, 0] = offsets[g, 1]
+    offsets[0, 0], offsets[0, 1] = 0, shipments[0]
+    offsets[4, 0], offsets[4, 1] = shipments[0], shipments[0] + shipments[4]
+    fill = offsets[:, 0].copy()
+    for k in range(lo, hi):
+        g = 1 + group[k]
+        c = channel[k]
+        clearance = release[k] - arrival[k]
+        samples[fill[g]] = clearance
+        fill[g] += 1
+        channels[0, c] += 1
+        channels[g, c] += 1
+        clearance_sum[0] += clearance
+        clearance_sum[g] += clearance
+        if eligible[k]:
+            samples[fill[4]] = clearance
+            fill[4] += 1
+            channels[4, c] += 1
+            clearance_sum[4] += clearance
+            claimed_eligible[1] += 1
+            if claimed[k]:
+                claimed_eligible[0] += 1
+        # waits: from joining each station's queue (ready, or the previous check's end) to start
+        joined = unloaded[k] if unloaded[k] >= lodgement[k] else lodgement[k]
+        for step in range(route_length[c]):
+            s = route_station[c, step]
+            wait = start[s, k] - joined
+            wait_sum[s, 0] += wait
+            wait_sum[s, g] += wait
+            wait_count[s, 0] += 1
+            wait_count[s, g] += 1
+            if eligible[k]:
+                wait_sum[s, 4] += wait
+                wait_count[s, 4] += 1
+            joined = end[s, k]
+    # work inside the window, by every shipment (counted or not)
+    for k in range(arrival.shape[0]):
+        c = channel[k]
+        for step in range(route_length[c]):
+            s = route_station[c, step]
+            # overlap of [start, end) with the window; branches, as numba's min/max are slow
+            lo_t = start[s, k] if start[s, k] > t0 else t0
+            hi_t = end[s, k] if end[s, k] < t1 else t1
+            if hi_t > lo_t:
+                busy[s] += hi_t - lo_t
+            if t0 <= start[s, k] < t1:
+                overtime[s] += overtime_h[s, k]

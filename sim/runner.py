@@ -141,6 +141,16 @@ class Replicator:
 # --- the user's view ----------------------------------------------------------
 
 
+def summary_frame(layout: Layout, accumulator: Accumulator, confidence: float = CONFIDENCE
+                  ) -> pd.DataFrame:  # fmt: skip
+    """The long summary table of one accumulator."""
+    mean, low, high = accumulator.result(confidence)
+    frame = pd.DataFrame(layout.rows, columns=SUMMARY_COLUMNS[:5])
+    frame["mean"], frame["ci_low"], frame["ci_high"] = mean, low, high
+    frame["replications"] = accumulator.count
+    return frame
+
+
 @dataclass
 class RunResult:
     """Statistics of a run (and its records, when kept)."""
@@ -168,13 +178,39 @@ class RunResult:
         return pd.concat(self.record_frames, ignore_index=True)
 
 
-def summary_frame(layout: Layout, accumulator: Accumulator, confidence: float = CONFIDENCE
-                  ) -> pd.DataFrame:  # fmt: skip
-    mean, low, high = accumulator.result(confidence)
-    frame = pd.DataFrame(layout.rows, columns=SUMMARY_COLUMNS[:5])
-    frame["mean"], frame["ci_low"], frame["ci_high"] = mean, low, high
-    frame["replications"] = accumulator.count
-    return frame
+@dataclass
+class ComparisonResult:
+    """Several scenarios run on common random numbers, and their paired differences.
+
+    ``results[i]`` is scenario i on its own; ``differences[i - 1]`` accumulates,
+    replication by replication, scenario i minus scenario 0 (the baseline).
+    """
+
+    labels: list[str]
+    results: list[RunResult]
+    layout: Layout  # rows of every scenario (the union)
+    differences: list[Accumulator]
+    stop_reason: str = ""
+
+    @property
+    def replications(self) -> int:
+        return self.results[0].replications
+
+    def table(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
+        """Long table of values and paired differences.
+
+        Columns: kind (value | difference), scenario, versus (the baseline of a
+        difference), then the summary columns.
+        """
+        frames = []
+        for label, result in zip(self.labels, self.results, strict=True):
+            frame = summary_frame(result.layout, result.accumulator, confidence)
+            frames.append(frame.assign(kind="value", scenario=label, versus=None))
+        for label, difference in zip(self.labels[1:], self.differences, strict=True):
+            frame = summary_frame(self.layout, difference, confidence)
+            frames.append(frame.assign(kind="difference", scenario=label, versus=self.labels[0]))
+        table = pd.concat(frames, ignore_index=True)
+        return table[["kind", "scenario", "versus", *SUMMARY_COLUMNS]]
 
 
 def default_workers() -> int:
@@ -198,39 +234,78 @@ def run(
     until every headline indicator of group ``all`` has a 95% half-width within
     that fraction of its mean, or ``max_replications`` is reached.
     """
+    comparison = compare([scenario], ["run"], replications, engine, seed, workers, keep_records,
+                         precision, max_replications, progress)  # fmt: skip
+    result = comparison.results[0]
+    result.stop_reason = comparison.stop_reason
+    return result
+
+
+def compare(
+    scenarios: list[Scenario],
+    labels: list[str],
+    replications: int = 10,
+    engine: str = DEFAULT_ENGINE,
+    seed: int | None = None,
+    workers: int | None = None,
+    keep_records: bool = False,
+    precision: float | None = None,
+    max_replications: int = 1000,
+    progress: Callable[[int], None] | None = None,
+) -> ComparisonResult:
+    """Run scenarios on common random numbers; differences are against the first one.
+
+    Replication r of every scenario uses the same seeds, so a difference is the
+    effect of what the scenarios change, not of different luck.
+    """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}'; use one of {', '.join(ENGINES)}")
-    seed = scenario.seed if seed is None else seed
-    plan = compile_plan(scenario)
-    layout = Layout.of(plan)
-    accumulator = Accumulator(len(layout))
-    result = RunResult(scenario, engine, seed, layout, accumulator)
-    work = Work((plan,), (layout,), engine, seed, keep_records)
+    seed = scenarios[0].seed if seed is None else seed
+    plans = tuple(compile_plan(s) for s in scenarios)
+    layouts = tuple(Layout.of(p) for p in plans)
+    union = Layout.union(layouts)
+    to_union = [np.array([union.index[row] for row in layout.rows], dtype=np.intp) for layout in layouts]
+    results = [RunResult(s, engine, seed, lay, Accumulator(len(lay))) for s, lay in zip(scenarios, layouts, strict=True)]  # fmt: skip
+    differences = [Accumulator(len(union)) for _ in scenarios[1:]]
+    comparison = ComparisonResult(labels, results, union, differences)
+    headline = [np.array([r[4] in HEADLINE and r[2] == ALL for r in lay.rows]) for lay in layouts]
+    work = Work(plans, layouts, engine, seed, keep_records)
     workers = default_workers() if workers is None else workers
-    headline = np.array([row[4] in HEADLINE and row[2] == ALL for row in layout.rows])
+
+    def add(replication: Replication) -> None:
+        on_union = []
+        for i, (result, vector) in enumerate(zip(results, replication.vectors, strict=True)):
+            result.accumulator.add(vector)
+            if replication.records is not None:
+                result.record_frames.append(replication.records[i])
+            mapped = np.full(len(union), np.nan)
+            mapped[to_union[i]] = vector
+            on_union.append(mapped)
+        for difference, mapped in zip(differences, on_union[1:], strict=True):
+            difference.add(mapped - on_union[0])
+        if progress is not None:
+            progress(1)
+
     with Replicator(work, min(workers, max(replications, 1))) as replicator:
         done, target = 0, replications
         while True:
             for replication in replicator.run(done, target):
-                accumulator.add(replication.vectors[0])
-                if replication.records is not None:
-                    result.record_frames.append(replication.records[0])
-                if progress is not None:
-                    progress(1)
+                add(replication)
             done = target
             if precision is None:
-                result.stop_reason = f"{done} replications as asked"
+                comparison.stop_reason = f"{done} replications as asked"
                 break
-            needed = _replications_needed(accumulator, headline, precision)
+            needed = max(_replications_needed(r.accumulator, h, precision)
+                         for r, h in zip(results, headline, strict=True))  # fmt: skip
             if needed <= done:
-                result.stop_reason = f"precision {precision:g} reached after {done} replications"
+                comparison.stop_reason = f"precision {precision:g} reached after {done} replications"
                 break
             if done >= max_replications:
-                result.stop_reason = (f"stopped at the cap of {max_replications} replications "
-                                      f"before reaching precision {precision:g}")  # fmt: skip
+                comparison.stop_reason = (f"stopped at the cap of {max_replications} replications "
+                                          f"before reaching precision {precision:g}")  # fmt: skip
                 break
             target = min(max_replications, max(needed, done + 1))
-    return result
+    return comparison
 
 
 def _replications_needed(acc: Accumulator, rows: np.ndarray, precision: float) -> int:

@@ -164,7 +164,7 @@ class ChannelProbs(Strict):
     def _sums_to_one(self) -> ChannelProbs:
         total = self.green + self.yellow + self.red
         if abs(total - 1) > PROBABILITY_TOLERANCE:
-            raise ValueError(f"green + yellow + red = {total:g}; they must sum to 1")
+            raise ValueError(f"green + yellow + red = {total:.12g}; they must sum to 1")
         return self
 
 
@@ -280,7 +280,7 @@ class Port(Strict):
     def _shares_sum_to_one(cls, origins: dict[str, float]) -> dict[str, float]:
         total = sum(origins.values())
         if abs(total - 1) > PROBABILITY_TOLERANCE:
-            raise ValueError(f"origin shares sum to {total:g}; they must sum to 1")
+            raise ValueError(f"origin shares sum to {total:.12g}; they must sum to 1")
         return origins
 
 
@@ -342,6 +342,9 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(source, "", f"cannot read the file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(source, "", f"not UTF-8 text (byte {exc.object[exc.start]:#04x} "
+                         f"at offset {exc.start})") from None  # fmt: skip
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -351,9 +354,20 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         raise InputError(source, where, f"invalid YAML: {problem}") from None
     if not isinstance(data, dict):
         raise InputError(source, "", "the file must hold a YAML mapping (name:, countries:, ...)")
-    for override in overrides:
-        apply_override(data, override)
-    return scenario_from_dict(data, source)
+    touched = [(override, apply_override(data, override)) for override in overrides]
+    try:
+        return scenario_from_dict(data, source)
+    except InputError as exc:
+        # a problem inside what an override set (or created) is the override's, not the file's
+        for override, path in reversed(touched):
+            if _within(exc.field, path) or _within(path, exc.field):
+                raise InputError(f"{source} (--set {override})", exc.field, exc.problem) from None
+        raise
+
+
+def _within(field: str, path: str) -> bool:
+    """Whether dotted ``field`` is ``path`` or lies inside it."""
+    return field == path or field.startswith((f"{path}.", f"{path}["))
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
@@ -361,14 +375,18 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
+        error = _most_specific(data, exc.errors())
         raise InputError(source, _field_path(data, error), _problem(data, error)) from None
     _check_references(scenario, source)
     return scenario
 
 
-def apply_override(data: dict[str, Any], override: str) -> None:
-    """Apply one ``--set path.to.field=value`` (value parsed as YAML) to raw scenario data."""
+def apply_override(data: dict[str, Any], override: str) -> str:
+    """Apply one ``--set path.to.field=value`` (value parsed as YAML) to raw scenario data.
+
+    Returns the path of what the override put in: the outermost section it had to
+    create, else the field it set.
+    """
     path, sep, raw = override.partition("=")
     if not sep or not path:
         raise InputError("--set", override, "expected path.to.field=value")
@@ -378,16 +396,30 @@ def apply_override(data: dict[str, Any], override: str) -> None:
         raise InputError("--set", path, f"cannot parse the value '{raw}' as YAML") from None
     node: Any = data
     keys = path.split(".")
+    created = None
     for depth, key in enumerate(keys[:-1]):
         child = node.get(key) if isinstance(node, dict) else None
         if child is None:
             child = {}
             node[key] = child
+            created = created or ".".join(keys[: depth + 1])
         if not isinstance(child, dict):
             where = ".".join(keys[: depth + 1])
             raise InputError("--set", path, f"'{where}' is a value, not a section")
         node = child
     node[keys[-1]] = value
+    return created or path
+
+
+def _most_specific(data: Any, errors: list[Any]) -> Any:
+    """The first error, or a deeper one inside the same field.
+
+    For a union such as ``days: all | [mon, ...]`` pydantic reports each branch;
+    ``days: [monday]`` should be blamed on ``days[0]``, not on "must be 'all'".
+    """
+    path = _field_path(data, errors[0])
+    inside = [error for error in errors if _within(_field_path(data, error), path)]
+    return max(inside, key=lambda error: len(_field_path(data, error)))
 
 
 def _field_path(data: Any, error: Mapping[str, Any]) -> str:
