@@ -33,7 +33,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but bad options are one line and exit status 2, like every bad input."""
 
     def error(self, message: str) -> NoReturn:
-        raise InputError(self.prog, "", message)
+        raise InputError(self.prog.removeprefix("mrasim "), "", message)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,6 +80,15 @@ def _build_parser() -> argparse.ArgumentParser:
                                 help="sweep the arrangement's utilisation, e.g. 0,0.25,0.5,0.75,1")  # fmt: skip
     _add_run_options(compare_parser)
     compare_parser.set_defaults(handler=_compare)
+
+    report = commands.add_parser("report", help="write an HTML report of a run or comparison folder",
+                                 description="Write a self-contained HTML report from the --out "
+                                 "folder of `mrasim run` or `mrasim compare`.")  # fmt: skip
+    report.add_argument("folder", type=Path, help="the --out folder of run or compare")
+    report.add_argument("--output", type=Path, default=None,
+                        help="HTML file to write (default: FOLDER/report.html)")  # fmt: skip
+    report.add_argument("-q", "--quiet", action="store_true", help="do not print the file written")
+    report.set_defaults(handler=_report)
 
     validate = commands.add_parser("validate", help="check a scenario and say what it contains")
     validate.add_argument("scenario", type=Path)
@@ -157,6 +166,15 @@ def _fraction(text: str) -> float:
 # --- commands -----------------------------------------------------------------
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    written = write_report(args.folder, args.output)
+    if not args.quiet:
+        print(f"report written to {written}")
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     from .describe import describe
 
@@ -170,6 +188,7 @@ def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     if args.records and args.out is None:
         raise InputError("--records", "", "records are written to a directory: add --out DIR")
+    _prepare_out(args.out)
     started = time.perf_counter()
     with _progress(args) as advance:
         result = run(
@@ -214,6 +233,7 @@ def _compare(args: argparse.Namespace) -> int:
             names = ["A", "B"]
         scenarios, labels = utilisation_variants(loaded[0], loaded[1], args.utilisation,
                                                  (names[0], names[1]))  # fmt: skip
+    _prepare_out(args.out)
     started = time.perf_counter()
     with _progress(args) as advance:
         result = compare(scenarios, labels, replications=args.replications, engine=args.engine,
@@ -230,7 +250,6 @@ def _compare(args: argparse.Namespace) -> int:
         "stop_reason": result.stop_reason,
     }
     if args.out is not None:
-        _check_out(args.out)
         write_frame(table, args.out / "comparison.csv")
         write_frame(table, args.out / "comparison.parquet")
         definitions = [s.model_dump(mode="json", by_alias=True) for s in scenarios]
@@ -252,9 +271,16 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_out(out: Path) -> None:
+def _prepare_out(out: Path | None) -> None:
+    """Check (and create) the --out directory before any work, not after an hour of it."""
+    if out is None:
+        return
     if out.exists() and not out.is_dir():
         raise InputError("--out", str(out), "exists and is not a directory; give a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("--out", str(out), f"cannot create the directory ({exc.strerror or exc})") from None
 
 
 def _run_json(result: RunResult, summary: pd.DataFrame) -> dict[str, Any]:
@@ -269,7 +295,6 @@ def _run_json(result: RunResult, summary: pd.DataFrame) -> dict[str, Any]:
 
 
 def _write_run(out: Path, result: RunResult, summary: pd.DataFrame, with_records: bool) -> None:
-    _check_out(out)
     if with_records:
         write_frame(result.records(), out / "records.parquet")
     write_frame(summary, out / "summary.csv")

@@ -346,10 +346,10 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         raise InputError(source, "", f"not UTF-8 text (byte {exc.object[exc.start]:#04x} "
                          f"at offset {exc.start})") from None  # fmt: skip
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(source, where, f"invalid YAML: {problem}") from None
     if not isinstance(data, dict):
@@ -368,6 +368,25 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 def _within(field: str, path: str) -> bool:
     """Whether dotted ``field`` is ``path`` or lies inside it."""
     return field == path or field.startswith((f"{path}.", f"{path}["))
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice in one mapping.
+
+    Plain YAML keeps the last value silently: a second ``callao:`` would replace
+    the first port without a word.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"'{key}' is given twice in the same mapping", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:

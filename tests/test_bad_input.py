@@ -405,8 +405,9 @@ def test_probability_within_tolerance_is_accepted(
         ("name: [a\nhorizon_days: 1\n", "line 2, column", "invalid YAML"),
         ("name: a\n\thorizon_days: 1\n", "line 2, column 1", "invalid YAML"),
         ("name: a\x00\n", "", "invalid YAML"),
+        ("name: a\nhorizon_days: 1\nname: b\n", "line 3, column 1", "given twice"),
     ],
-    ids=["unclosed-bracket", "tab", "nul-character"],
+    ids=["unclosed-bracket", "tab", "nul-character", "duplicate-key"],
 )
 def test_yaml_syntax(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, where: str, word: str
@@ -602,12 +603,6 @@ def _refuse_to_run(*args: object, **kwargs: object) -> None:
     raise _SimulationStarted
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=_SimulationStarted,
-    reason="cli.py checks --out only after the simulation (see the report: move the check "
-    "before run())",
-)
 def test_out_is_checked_before_running(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -618,12 +613,6 @@ def test_out_is_checked_before_running(
     assert_one_line(result, "--out", "not a directory")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OSError,
-    reason="cli.py lets the OSError of an --out that cannot be created escape as a traceback "
-    "(see the report: create the directory up front, as an InputError)",
-)
 def test_out_cannot_be_created(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
