@@ -47,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mrasim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error
+        sys.stderr.close()
+        return 0
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -85,7 +88,7 @@ def _build_parser() -> argparse.ArgumentParser:
                                  description="Write a self-contained HTML report from the --out "
                                  "folder of `mrasim run` or `mrasim compare`.")  # fmt: skip
     report.add_argument("folder", type=Path, help="the --out folder of run or compare")
-    report.add_argument("--output", type=Path, default=None,
+    report.add_argument("-o", "--output", type=Path, default=None,
                         help="HTML file to write (default: FOLDER/report.html)")  # fmt: skip
     report.add_argument("-q", "--quiet", action="store_true", help="do not print the file written")
     report.set_defaults(handler=_report)

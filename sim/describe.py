@@ -23,24 +23,41 @@ def group_probabilities(port: PortPlan) -> np.ndarray:
 
 
 def offered_loads(plan: Plan, port: PortPlan) -> dict[str, float]:
-    """Work arriving at each station per scheduled server-hour (>= 1: the queue grows)."""
+    """Work arriving per scheduled server-hour at each station's general servers.
+
+    Reserved servers are assumed to take their groups' work up to their own
+    capacity, and the general servers everything else: a load of 1 or more
+    means the general queue grows without bound.
+    """
+    return {station: loads[0] for station, loads in pool_loads(plan, port).items()}
+
+
+def pool_loads(plan: Plan, port: PortPlan) -> dict[str, tuple[float, float]]:
+    """(general, reserved) offered load of each station; reserved is 0 without reserved servers."""
     groups = group_probabilities(port)
     shipments_per_hour = port.hourly_rate.mean() * (port.batch_size.mean if port.batch_size else 1)
     loads = {}
     for s, station in enumerate(port.stations):
-        work = 0.0
+        work = np.zeros(len(GROUPS))  # server-hours per hour, by group
         for g in range(len(GROUPS)):
             p_green, p_green_yellow = port.channel_cumulative[g]
             channel_p = (p_green, p_green_yellow - p_green, 1 - p_green_yellow)
             visits = sum(p for c, p in enumerate(channel_p)
                          if s in port.route_station[c, : port.route_length[c]])  # fmt: skip
-            work += groups[g] * visits * port.service[s][g].mean
-        capacity = 0.0
-        for p in (2 * s, 2 * s + 1):
-            starts, ends = plan.calendars.bounds(int(port.pool_calendar[p]))
-            capacity += port.pool_servers[p] * open_hours(starts, ends, 0.0, WEEK) / WEEK
-        loads[station] = shipments_per_hour * work / capacity
+            work[g] = shipments_per_hour * groups[g] * visits * port.service[s][g].mean
+        general, reserved = (_capacity(plan, port, p) for p in (2 * s, 2 * s + 1))
+        taken = min(float(work[port.pool_serves[2 * s + 1]].sum()), reserved)
+        loads[station] = (
+            (work.sum() - taken) / general if general > 0 else np.inf,
+            taken / reserved if reserved > 0 else 0.0,
+        )
     return loads
+
+
+def _capacity(plan: Plan, port: PortPlan, pool: int) -> float:
+    """Average scheduled servers of a pool over the week."""
+    starts, ends = plan.calendars.bounds(int(port.pool_calendar[pool]))
+    return port.pool_servers[pool] * open_hours(starts, ends, 0.0, WEEK) / WEEK
 
 
 def describe(scenario: Scenario) -> str:
@@ -63,12 +80,12 @@ def describe(scenario: Scenario) -> str:
             f"  {port.country}/{port.name} ({port.mode}): {per_day:,.0f} shipments/day; groups "
             + ", ".join(f"{g} {p:.1%}" for g, p in zip(GROUPS, shares, strict=True))
         )
-        for station, load in offered_loads(plan, port).items():
+        for station, (load, reserved_load) in pool_loads(plan, port).items():
             s = port.stations.index(station)
             servers = int(port.pool_servers[2 * s])
             reserved = int(port.pool_servers[2 * s + 1])
-            extra = f" + {reserved} reserved" if reserved else ""
-            lines.append(f"    station {station}: {servers} servers{extra}, offered load {load:.2f}")
+            extra = f" + {reserved} reserved (load {reserved_load:.2f})" if reserved else ""
+            lines.append(f"    station {station}: {servers} servers (offered load {load:.2f}){extra}")
             if load >= 1:
                 warnings.append(f"warning: {port.key} station {station} has offered load {load:.2f} "
                                 "(>= 1): its queue grows without bound; add servers or open hours")  # fmt: skip

@@ -103,14 +103,23 @@ def _heap_pop(times, payloads, size):
 
 
 @njit(cache=True)
-def ready_times(arrival, lodgement, unloading, unloading_calendar, cal_starts, cal_ends,
-                cal_offsets, unloaded):  # fmt: skip
-    """Fill ``unloaded``; return when goods and declaration are both ready for the checks."""
-    starts, ends = _calendar(cal_starts, cal_ends, cal_offsets, unloading_calendar)
+def before_queues(arrival, lodgement, unloading, channel, route_length, release_delay,
+                  unloading_calendar, release_calendar, cal_starts, cal_ends, cal_offsets,
+                  unloaded, release):  # fmt: skip
+    """What needs no queue: unloading, readiness, and the release of route-less shipments.
+
+    Returns the ready times (goods unloaded and declaration lodged). A shipment
+    whose channel has no checks never meets a queue, so its release is known
+    here and it stays out of the event loop.
+    """
+    u_starts, u_ends = _calendar(cal_starts, cal_ends, cal_offsets, unloading_calendar)
+    r_starts, r_ends = _calendar(cal_starts, cal_ends, cal_offsets, release_calendar)
     ready = np.empty(arrival.shape[0])
     for k in range(arrival.shape[0]):
-        unloaded[k] = next_open(starts, ends, arrival[k]) + unloading[k]
+        unloaded[k] = next_open(u_starts, u_ends, arrival[k]) + unloading[k]
         ready[k] = unloaded[k] if unloaded[k] >= lodgement[k] else lodgement[k]
+        if route_length[channel[k]] == 0:
+            release[k] = next_open(r_starts, r_ends, ready[k]) + release_delay[k]
     return ready
 
 
@@ -120,8 +129,8 @@ def simulate_port(
     route_length, route_station, pool_servers, pool_calendar, pool_serves, priority,
     release_calendar, cal_starts, cal_ends, cal_offsets, start, end, overtime, release,
 ):  # fmt: skip
-    """Simulate one port from its ready times (``order``: a stable argsort of them)."""
-    n = ready.shape[0]
+    """Simulate the shipments that meet a queue, in ``order`` (by ready time, then index)."""
+    n = order.shape[0]
     n_stations = priority.shape[0]
     n_pools = 2 * n_stations
     inf = np.inf
@@ -131,7 +140,7 @@ def simulate_port(
     # --- one FIFO region per (station, group), sized by the visits it will get ---
     n_queues = n_stations * 3
     q_start = np.zeros(n_queues + 1, dtype=np.int64)
-    for k in range(n):
+    for k in order:
         c = channel[k]
         for step in range(route_length[c]):
             q_start[route_station[c, step] * 3 + group[k] + 1] += 1
@@ -150,8 +159,8 @@ def simulate_port(
     h_time = np.empty(capacity)
     h_payload = np.empty(capacity, dtype=np.int64)  # k >= 0: completion of k; -(p+1): wake pool p
     h_size = 0
-    step_of = np.zeros(n, dtype=np.int64)  # position in the route
-    pool_of = np.zeros(n, dtype=np.int64)  # the pool serving it
+    step_of = np.zeros(ready.shape[0], dtype=np.int64)  # position in the route
+    pool_of = np.zeros(ready.shape[0], dtype=np.int64)  # the pool serving it
     free = np.empty(n + capacity, dtype=np.int64)  # shipments freed at the current instant
     dirty = np.zeros(n_stations, dtype=np.bool_)
 
@@ -256,11 +265,13 @@ def simulate_port(
 def run_port(plan: PortPlan, calendars: Calendars, inputs: PortInputs) -> PortOutcome:
     """Simulate one port until every shipment is released."""
     out = PortOutcome.empty(len(plan.stations), inputs.n)
-    ready = ready_times(
-        inputs.arrival, inputs.lodgement, inputs.unloading, plan.unloading_calendar,
-        calendars.starts, calendars.ends, calendars.offsets, out.unloaded,
+    ready = before_queues(
+        inputs.arrival, inputs.lodgement, inputs.unloading, inputs.channel, plan.route_length,
+        inputs.release_delay, plan.unloading_calendar, plan.release_calendar,
+        calendars.starts, calendars.ends, calendars.offsets, out.unloaded, out.release,
     )  # fmt: skip
-    order = np.argsort(ready, kind="stable")  # ties by shipment index
+    queued = np.flatnonzero(plan.route_length[inputs.channel] > 0)
+    order = queued[np.argsort(ready[queued], kind="stable")]  # ties by shipment index
     simulate_port(
         ready, order, inputs.group, inputs.channel, inputs.release_delay, inputs.service,
         plan.route_length, plan.route_station, plan.pool_servers, plan.pool_calendar,

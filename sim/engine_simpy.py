@@ -14,8 +14,10 @@ return exactly the same numbers. Both implement these queue semantics:
    openings); only then does the port's dispatcher assign free servers, station
    by station in file order. Since the assignment depends only on the rule in
    (2), the order in which same-instant changes are applied cannot matter. A
-   job that takes zero time finishes at the same instant, which starts another
-   round: changes, then dispatch.
+   job that takes zero time finishes at the same instant but in a new round
+   (changes, then dispatch): its shipment joins the next queue after that
+   queue's dispatch of this instant, so shipments already there at the first
+   round may start first even with a higher index.
 
 SimPy's ``PriorityResource`` is not used: at coincident times it grants a freed
 server one event late, so a same-instant newcomer can overtake a waiting

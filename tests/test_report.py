@@ -1,0 +1,152 @@
+"""``sim.report``: the HTML policy report of a compare, sweep or run folder, and its bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import sim.cli
+from sim.errors import InputError
+from sim.report import INDICATOR_LABELS, write_report
+
+SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
+FAST = ["--workers", "1", "-n", "3", "--set", "horizon_days=3", "--quiet"]
+IMAGE = '<img src="data:image/png;base64,'
+
+
+def mrasim(*args: str | Path) -> None:
+    """Run ``mrasim`` in-process; it must succeed."""
+    assert sim.cli.main([str(arg) for arg in args]) == 0
+
+
+def two_countries(folder: Path) -> Path:
+    """one-office with a second importing country (Chile, a copy of Peru's port)."""
+    data = yaml.safe_load(SCENARIO.read_text())
+    port = dict(data["countries"]["PER"]["ports"]["callao"])
+    port["origins"] = {"CHN": 0.35, "USA": 0.2, "BRA": 0.1, "PER": 0.08, "ARG": 0.05,
+                       "COL": 0.05, "OTHER": 0.17}  # fmt: skip
+    data["countries"]["CHL"]["ports"] = {"valparaiso": port}
+    path = folder / "two-countries.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """With vs without the arrangement, in two countries (so the region has its own rows)."""
+    folder = tmp_path_factory.mktemp("compare")
+    mrasim("compare", two_countries(folder), *FAST, "--out", folder / "out")
+    return folder / "out"
+
+
+@pytest.fixture(scope="module")
+def comparison_page(comparison: Path) -> str:
+    """The comparison's report, written once to its default place."""
+    path = write_report(comparison)
+    assert path == comparison / "report.html"
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("sweep")
+    mrasim("compare", SCENARIO, *FAST, "--utilisation", "0,0.5,1", "--out", folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("run")
+    mrasim("run", SCENARIO, *FAST, "--out", folder)
+    return folder
+
+
+def row(table: pd.DataFrame, **levels: str) -> pd.Series:
+    """The one row of a results table at the given levels."""
+    selected = table
+    for column, value in levels.items():
+        selected = selected[selected[column] == value]
+    assert len(selected) == 1, levels
+    return selected.iloc[0]
+
+
+def test_comparison_report_shows_countries_indicators_figures_and_numbers(
+        comparison: Path, comparison_page: str) -> None:  # fmt: skip
+    page = comparison_page
+    for text in ("PER", "CHL", "Region (all countries)", "How to read", "Hummels",
+                 *INDICATOR_LABELS.values()):  # fmt: skip
+        assert text in page, text
+    assert page.count(IMAGE) == 2  # (a) change in clearance time, (b) green share; no sweep
+    table = pd.read_parquet(comparison / "comparison.parquet")
+    change = row(table, kind="difference", country="PER", port="all", group="eligible",
+                 metric="clearance_h_mean")  # fmt: skip
+    assert change["mean"] < 0, "recognition speeds up eligible shipments"
+    assert f"{change['mean']:+.2f}" in page
+    assert f"{change['ci_low']:+.2f} to {change['ci_high']:+.2f}" in page
+    value = row(table, kind="value", scenario="with", country="CHL", port="all", group="all",
+                metric="green_share")  # fmt: skip
+    assert f"{100 * value['mean']:.1f}%" in page
+
+
+def test_annual_saving_is_the_per_shipment_change_times_a_years_shipments(
+        comparison: Path, comparison_page: str) -> None:  # fmt: skip
+    table = pd.read_parquet(comparison / "comparison.parquet")
+    horizon = json.loads((comparison / "run.json").read_text())["scenario_definitions"][1][
+        "horizon_days"]  # fmt: skip
+    region = {"scenario": "with", "country": "all", "port": "all", "group": "all"}
+    change = row(table, kind="difference", metric="delay_cost_usd_1.3pct", **region)["mean"]
+    shipments = row(table, kind="value", metric="shipments", **region)["mean"]
+    assert horizon == 3
+    assert f"USD {-change * shipments / horizon * 365:,.0f}" in comparison_page
+
+
+def test_sweep_report_adds_the_utilisation_figure(sweep: Path) -> None:
+    page = write_report(sweep).read_text(encoding="utf-8")
+    assert page.count(IMAGE) == 3  # (a), (b) and (c) the change against utilisation
+    assert "(c) Change in mean clearance time" in page
+    for label in ("u=0", "u=0.5", "u=1 − without"):
+        assert label in page
+
+
+def test_run_report_shows_indicators_and_stations(run: Path, tmp_path: Path) -> None:
+    output = tmp_path / "elsewhere" / "one-office.html"
+    assert write_report(run, output) == output
+    page = output.read_text(encoding="utf-8")
+    for text in ("PER", "callao", "documentary", "physical", *INDICATOR_LABELS.values()):
+        assert text in page, text
+    assert page.count(IMAGE) == 1  # (b) green share; nothing to compare
+    table = pd.read_parquet(run / "summary.parquet")
+    value = row(table, country="PER", port="all", group="all", metric="clearance_h_mean")
+    assert f"{value['mean']:.2f}" in page
+    assert f"{value['ci_low']:.2f} to {value['ci_high']:.2f}" in page
+    assert not (run / "report.html").exists()
+
+
+def test_missing_folder_is_bad_input_that_says_what_to_run(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing-here"
+    with pytest.raises(InputError) as error:
+        write_report(missing)
+    assert error.value.source == str(missing)
+    assert error.value.field == ""
+    assert "mrasim compare" in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_folder_without_results_is_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"holds no run\.json"):
+        write_report(tmp_path)
+    (tmp_path / "run.json").write_text(json.dumps({"kind": "comparison"}))
+    with pytest.raises(InputError, match=r"holds no comparison\.parquet"):
+        write_report(tmp_path)
+
+
+def test_unreadable_parquet_is_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "run.json").write_text(json.dumps({"scenario": "x"}))
+    (tmp_path / "summary.parquet").write_text("not parquet")
+    with pytest.raises(InputError, match=r"summary\.parquet cannot be read"):
+        write_report(tmp_path)
+    assert not (tmp_path / "report.html").exists()
