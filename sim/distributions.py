@@ -13,10 +13,18 @@ import math
 from typing import Annotated, Literal
 
 import numpy as np
+from numba import njit
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+@njit(cache=True)
+def standard_normal(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``rng.standard_normal(n)``, compiled: numba's Generator draws the very same numbers
+    (the same ziggurat on the same bit stream; a test checks it) about 3x faster."""
+    return rng.standard_normal(n)
 
 
 class _Distribution(BaseModel):
@@ -65,7 +73,7 @@ class Lognormal(_Distribution):
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sigma2 = math.log1p(self.cv**2)
-        out = rng.standard_normal(n)
+        out = standard_normal(rng, n)
         out *= math.sqrt(sigma2)
         out += math.log(self.mean_) - sigma2 / 2
         return np.exp(out, out=out)

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from .plan import GroupDists, PortPlan
 
@@ -76,9 +77,9 @@ def draw_port(plan_window_end: float, port: PortPlan, seed: int, replication: in
         return stream(seed, replication, port, key).random(n)
 
     # Each attribute has its own stream and is drawn only when it can vary.
-    origin = np.zeros(n, dtype=np.intp)
+    origin = np.zeros(n, dtype=np.int16)
     if len(port.origins) > 1:
-        origin = np.searchsorted(port.origin_cumulative[:-1], uniforms(ORIGIN), side="right")
+        origin = _categories(uniforms(ORIGIN), port.origin_cumulative)
     national = _bernoulli(port.national_aeo_share, n, uniforms, IMPORTER_AEO)
     eligible = np.zeros(n, dtype=np.bool_)
     if port.eligible_share.any():
@@ -101,7 +102,7 @@ def draw_port(plan_window_end: float, port: PortPlan, seed: int, replication: in
     return PortInputs(
         arrival=arrival,
         lodgement=lodgement,
-        origin=origin.astype(np.int16),
+        origin=origin,
         group=group,
         eligible=eligible,
         claimed=claimed,
@@ -156,13 +157,15 @@ def _by_group(
         return np.zeros(n)
     if dists[0] == dists[1] == dists[2]:
         return dists[0].sample(rng_for(0), n)
-    out = np.empty(n)
-    for g, dist in enumerate(dists):
-        if dist in dists[:g]:
-            continue  # drawn with the first group that uses it
-        sample = dist.sample(rng_for(g), n)
-        mask = np.isin(group, [h for h, other in enumerate(dists) if other == dist])
-        out[mask] = sample[mask]
+    samples = {0: dists[0].sample(rng_for(0), n)}
+    out = samples[0]
+    for g in (1, 2):
+        first = dists.index(dists[g])  # the first group with this distribution draws it
+        if first == 0:
+            continue
+        if first not in samples:
+            samples[first] = dists[first].sample(rng_for(first), n)
+        np.copyto(out, samples[first], where=group == g)
     return out
 
 
@@ -182,14 +185,41 @@ def _arrivals(port: PortPlan, end: float, seed: int, replication: int) -> np.nda
         rate = np.resize(port.hourly_rate, hours)
         cumulative = np.concatenate(([0.0], np.cumsum(rate)))
         total = cumulative[-2] + rate[-1] * (end - (hours - 1))
-        epochs = _unit_poisson_epochs(rng, total)
-        hour = np.searchsorted(cumulative, epochs, side="right") - 1
-        times = hour + (epochs - cumulative[hour]) / rate[hour]
+        times = _invert_cumulative(_unit_poisson_epochs(rng, total), cumulative, rate)
     if port.batch_size is None:
         return times
     batch_rng = stream(seed, replication, port, BATCHES)
     sizes = np.maximum(1, np.rint(port.batch_size.sample(batch_rng, len(times)))).astype(np.int64)
     return np.repeat(times, sizes)
+
+
+@njit(cache=True)
+def _invert_cumulative(epochs: np.ndarray, cumulative: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """Map sorted unit-rate epochs through the inverse cumulative rate (hourly pieces).
+
+    Hour h covers cumulative[h]..cumulative[h+1]; hours with no arrivals (rate 0)
+    are stepped over. One merge-like pass, as the epochs are sorted.
+    """
+    times = np.empty(epochs.shape[0])
+    hour = 0
+    for i in range(epochs.shape[0]):
+        while cumulative[hour + 1] <= epochs[i]:
+            hour += 1
+        times[i] = hour + (epochs[i] - cumulative[hour]) / rate[hour]
+    return times
+
+
+@njit(cache=True)
+def _categories(u: np.ndarray, cumulative: np.ndarray) -> np.ndarray:
+    """Index of the first cumulative share above each uniform (the last if none, for rounding)."""
+    out = np.empty(u.shape[0], dtype=np.int16)
+    last = cumulative.shape[0] - 1
+    for i in range(u.shape[0]):
+        c = 0
+        while c < last and cumulative[c] <= u[i]:
+            c += 1
+        out[i] = c
+    return out
 
 
 def _unit_poisson_epochs(rng: np.random.Generator, total: float) -> np.ndarray:

@@ -175,3 +175,12 @@ def test_engines_agree_when_most_starts_coincide() -> None:
     starts = out.start[0]
     assert len(starts) - len(np.unique(starts)) >= len(starts) // 2  # the case really is tied
     run_both(scenario_from_dict(scenario), 3)
+
+
+def test_compiled_normal_draws_equal_numpys() -> None:
+    """Lognormal times use numba's Generator.standard_normal for speed: same numbers as NumPy."""
+    from sim.distributions import standard_normal
+
+    compiled = standard_normal(np.random.Generator(np.random.SFC64(42)), 10_000)
+    reference = np.random.Generator(np.random.SFC64(42)).standard_normal(10_000)
+    assert compiled.tobytes() == reference.tobytes()
