@@ -37,7 +37,9 @@ REFERENCE = ROOT / "scenarios" / "reference-office.yaml"
 REGIONAL = ROOT / "scenarios" / "lac-regional.yaml"
 
 
-def end_to_end(scenario: sim.Scenario, engine: str, replications: int, repeats: int) -> tuple[float, int]:
+def end_to_end(
+    scenario: sim.Scenario, engine: str, replications: int, repeats: int
+) -> tuple[float, int]:
     """Best shipments per second over repeats, of draw + simulate + indicators, one process."""
     plan = compile_plan(scenario)
     layout = Layout.of(plan)
@@ -79,8 +81,12 @@ print(max(own, children) / 1024)
 
 
 def peak_memory_mb(replications: int) -> float:
-    out = subprocess.run([sys.executable, "-c", PEAK_MEMORY, str(REFERENCE), str(replications)],
-                         check=True, capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK_MEMORY, str(REFERENCE), str(replications)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -99,18 +105,23 @@ def main() -> None:
     workers = default_workers()
     engine_numba.warm_up()
     results: dict[str, float] = {}
-    print(f"mrasim benchmark: {os.cpu_count()} cores, {workers} workers, Python {sys.version.split()[0]}")
+    python = sys.version.split()[0]
+    print(f"mrasim benchmark: {os.cpu_count()} cores, {workers} workers, Python {python}")
 
     print("1. one-office reference, end to end (inputs + engine + indicators), 1 process")
     reference = sim.load_scenario(REFERENCE, ["horizon_days=30"] if quick else [])
     results["reference_numba_per_s"] = compare_engines("reference office", reference, 3)
     results["reference_numba_per_s_per_core"] = results["reference_numba_per_s"]
-    print(f"    target >= 5,000,000 shipments/s per core: "
-          f"{results['reference_numba_per_s'] / 1e6:.2f} M/s")  # fmt: skip
+    print(
+        f"    target >= 5,000,000 shipments/s per core: "
+        f"{results['reference_numba_per_s'] / 1e6:.2f} M/s"
+    )
 
     print("2. bundled regional scenario, one week, end to end, 1 process")
-    regional = sim.load_scenario(REGIONAL, ["horizon_days=7", "warmup_days=0"] if not quick
-                                 else ["horizon_days=1", "warmup_days=0"])  # fmt: skip
+    regional = sim.load_scenario(
+        REGIONAL,
+        ["horizon_days=7", "warmup_days=0"] if not quick else ["horizon_days=1", "warmup_days=0"],
+    )
     results["regional_numba_per_s"] = compare_engines("lac-regional", regional, 2)
 
     reps = 100 if quick else 1000
@@ -119,8 +130,10 @@ def main() -> None:
     one = replications_wall(month, reps, 1)
     every = replications_wall(month, reps, workers)
     results.update(wall_1_worker_s=one, wall_all_workers_s=every)
-    print(f"    1 worker {one:6.2f} s   {workers} workers {every:6.2f} s   "
-          f"speed-up {one / every:.2f}x   (target <= 4 s on 2 cores)")  # fmt: skip
+    print(
+        f"    1 worker {one:6.2f} s   {workers} workers {every:6.2f} s   "
+        f"speed-up {one / every:.2f}x   (target <= 4 s on 2 cores)"
+    )
 
     big = 1000 if quick else 10_000
     print(f"4. peak memory of {big:,} replications x 30 days (largest process)")

@@ -104,7 +104,7 @@ def advance(starts: np.ndarray, ends: np.ndarray, j: int, t: float) -> int:
 
 def first_interval(starts: np.ndarray, ends: np.ndarray, t: float) -> int:
     """The first interval that closes after t, found without a cursor."""
-    j = (int(math.floor(t / WEEK)) - 1) * len(starts)
+    j = (math.floor(t / WEEK) - 1) * len(starts)
     if j < 0:
         j = 0
     return advance(starts, ends, j, t)

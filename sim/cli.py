@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .compare import arrangement_variants, digest, utilisation_variants
 from .errors import InputError
 from .indicators import ALL, HEADLINE
 from .output import records_of, write_frame, write_json
-from .compare import arrangement_variants, digest, utilisation_variants
 from .runner import DEFAULT_ENGINE, ENGINES, RunResult, compare, default_workers, run
-from .scenario import Scenario, load_scenario
+from .scenario import load_scenario
 
 BUNDLED = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = BUNDLED / "lac-regional.yaml"
@@ -53,72 +53,147 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="mrasim", description="Customs clearance under a regional AEO mutual "
-                     "recognition arrangement: a discrete-event simulator.")  # fmt: skip
+    parser = _Parser(
+        prog="mrasim",
+        description="Customs clearance under a regional AEO mutual "
+        "recognition arrangement: a discrete-event simulator.",
+    )
     parser.add_argument("--version", action="version", version=f"mrasim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    run_parser = commands.add_parser("run", help="run replications of a scenario and summarise them",
-                                     description="Run replications of a scenario (default: the "
-                                     "bundled regional scenario) and print its indicators with "
-                                     "95%% confidence intervals.")  # fmt: skip
-    run_parser.add_argument("scenario", nargs="?", type=Path, default=DEFAULT_SCENARIO,
-                            help="scenario YAML file (default: the bundled lac-regional.yaml)")  # fmt: skip
+    run_parser = commands.add_parser(
+        "run",
+        help="run replications of a scenario and summarise them",
+        description="Run replications of a scenario (default: the "
+        "bundled regional scenario) and print its indicators with "
+        "95%% confidence intervals.",
+    )
+    run_parser.add_argument(
+        "scenario",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_SCENARIO,
+        help="scenario YAML file (default: the bundled lac-regional.yaml)",
+    )
     _add_run_options(run_parser)
-    run_parser.add_argument("--records", action="store_true",
-                            help="with --out, also write every shipment's record (records.parquet)")  # fmt: skip
-    run_parser.add_argument("--full", action="store_true",
-                            help="print every row of the summary (long format), not the digest")  # fmt: skip
+    run_parser.add_argument(
+        "--records",
+        action="store_true",
+        help="with --out, also write every shipment's record (records.parquet)",
+    )
+    run_parser.add_argument(
+        "--full",
+        action="store_true",
+        help="print every row of the summary (long format), not the digest",
+    )
     run_parser.set_defaults(handler=_run)
 
     compare_parser = commands.add_parser(
-        "compare", help="compare scenarios on common random numbers",
+        "compare",
+        help="compare scenarios on common random numbers",
         description="Compare two scenarios (A B), or one scenario with the arrangement in force "
         "against not in force, on common random numbers: each indicator in every scenario and "
-        "the paired differences from the first, with 95%% intervals.")  # fmt: skip
-    compare_parser.add_argument("scenarios", nargs="*", type=Path, metavar="SCENARIO",
-                                help="one scenario (with vs without the arrangement) or two (A B); "
-                                "default: the bundled lac-regional.yaml")  # fmt: skip
-    compare_parser.add_argument("--utilisation", type=_fractions, default=None, metavar="U,U,...",
-                                help="sweep the arrangement's utilisation, e.g. 0,0.25,0.5,0.75,1")  # fmt: skip
+        "the paired differences from the first, with 95%% intervals.",
+    )
+    compare_parser.add_argument(
+        "scenarios",
+        nargs="*",
+        type=Path,
+        metavar="SCENARIO",
+        help="one scenario (with vs without the arrangement) or two (A B); "
+        "default: the bundled lac-regional.yaml",
+    )
+    compare_parser.add_argument(
+        "--utilisation",
+        type=_fractions,
+        default=None,
+        metavar="U,U,...",
+        help="sweep the arrangement's utilisation, e.g. 0,0.25,0.5,0.75,1",
+    )
     _add_run_options(compare_parser)
     compare_parser.set_defaults(handler=_compare)
 
-    report = commands.add_parser("report", help="write an HTML report of a run or comparison folder",
-                                 description="Write a self-contained HTML report from the --out "
-                                 "folder of `mrasim run` or `mrasim compare`.")  # fmt: skip
+    report = commands.add_parser(
+        "report",
+        help="write an HTML report of a run or comparison folder",
+        description="Write a self-contained HTML report from the --out "
+        "folder of `mrasim run` or `mrasim compare`.",
+    )
     report.add_argument("folder", type=Path, help="the --out folder of run or compare")
-    report.add_argument("-o", "--output", type=Path, default=None,
-                        help="HTML file to write (default: FOLDER/report.html)")  # fmt: skip
+    report.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="HTML file to write (default: FOLDER/report.html)",
+    )
     report.add_argument("-q", "--quiet", action="store_true", help="do not print the file written")
     report.set_defaults(handler=_report)
 
     validate = commands.add_parser("validate", help="check a scenario and say what it contains")
     validate.add_argument("scenario", type=Path)
-    validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+    validate.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE"
+    )
     validate.set_defaults(handler=_validate)
     return parser
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-n", "--replications", type=_positive_int, default=10,
-                        help="number of replications (default 10)")  # fmt: skip
-    parser.add_argument("--seed", type=_non_negative_int, default=None,
-                        help="master seed (default: the scenario's seed)")  # fmt: skip
-    parser.add_argument("--engine", choices=sorted(ENGINES), default=DEFAULT_ENGINE,
-                        help=f"simulation engine (default {DEFAULT_ENGINE}); both give identical numbers")  # fmt: skip
-    parser.add_argument("-w", "--workers", type=_positive_int, default=None,
-                        help="worker processes (default: all cores)")  # fmt: skip
-    parser.add_argument("--precision", type=_fraction, default=None,
-                        help="add replications until every headline indicator's 95%% half-width "
-                        "is within this fraction of its mean (e.g. 0.01)")  # fmt: skip
-    parser.add_argument("--max-replications", type=_positive_int, default=1000,
-                        help="cap for --precision (default 1000)")  # fmt: skip
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
-                        help="override a scenario field, e.g. --set arrangement.utilisation=0.8")  # fmt: skip
+    parser.add_argument(
+        "-n",
+        "--replications",
+        type=_positive_int,
+        default=10,
+        help="number of replications (default 10)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        default=None,
+        help="master seed (default: the scenario's seed)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=sorted(ENGINES),
+        default=DEFAULT_ENGINE,
+        help=f"simulation engine (default {DEFAULT_ENGINE}); both give identical numbers",
+    )
+    parser.add_argument(
+        "-w",
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="worker processes (default: all cores)",
+    )
+    parser.add_argument(
+        "--precision",
+        type=_fraction,
+        default=None,
+        help="add replications until every headline indicator's 95%% half-width "
+        "is within this fraction of its mean (e.g. 0.01)",
+    )
+    parser.add_argument(
+        "--max-replications",
+        type=_positive_int,
+        default=1000,
+        help="cap for --precision (default 1000)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario field, e.g. --set arrangement.utilisation=0.8",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="directory for summary.csv, summary.parquet and run.json")  # fmt: skip
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="directory for summary.csv, summary.parquet and run.json",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or chatter")
 
 
@@ -215,9 +290,11 @@ def _run(args: argparse.Namespace) -> int:
     print(_digest(result, summary, full=args.full))
     if not args.quiet:
         workers = args.workers or default_workers()
-        print(f"\n{result.stop_reason}; engine {result.engine}, seed {result.seed}, "
-              f"{min(workers, result.replications)} workers, {elapsed:.1f} s"
-              + (f"; written to {args.out}" if args.out else ""))  # fmt: skip
+        print(
+            f"\n{result.stop_reason}; engine {result.engine}, seed {result.seed}, "
+            f"{min(workers, result.replications)} workers, {elapsed:.1f} s"
+            + (f"; written to {args.out}" if args.out else "")
+        )
     return 0
 
 
@@ -234,14 +311,23 @@ def _compare(args: argparse.Namespace) -> int:
             names = [path.stem for path in paths]
         if names[0] == names[1]:
             names = ["A", "B"]
-        scenarios, labels = utilisation_variants(loaded[0], loaded[1], args.utilisation,
-                                                 (names[0], names[1]))  # fmt: skip
+        scenarios, labels = utilisation_variants(
+            loaded[0], loaded[1], args.utilisation, (names[0], names[1])
+        )
     _prepare_out(args.out)
     started = time.perf_counter()
     with _progress(args) as advance:
-        result = compare(scenarios, labels, replications=args.replications, engine=args.engine,
-                         seed=args.seed, workers=args.workers, precision=args.precision,
-                         max_replications=args.max_replications, progress=advance)  # fmt: skip
+        result = compare(
+            scenarios,
+            labels,
+            replications=args.replications,
+            engine=args.engine,
+            seed=args.seed,
+            workers=args.workers,
+            precision=args.precision,
+            max_replications=args.max_replications,
+            progress=advance,
+        )
     elapsed = time.perf_counter() - started
     table = result.table()
     meta = {
@@ -256,21 +342,27 @@ def _compare(args: argparse.Namespace) -> int:
         write_frame(table, args.out / "comparison.csv")
         write_frame(table, args.out / "comparison.parquet")
         definitions = [s.model_dump(mode="json", by_alias=True) for s in scenarios]
-        write_json(meta | {"kind": "comparison", "scenario_definitions": definitions},
-                   args.out / "run.json")  # fmt: skip
+        write_json(
+            meta | {"kind": "comparison", "scenario_definitions": definitions},
+            args.out / "run.json",
+        )
     if args.json:
         print(json.dumps(meta | {"summary": records_of(table)}))
         return 0
     rates = scenarios[0].cost_of_delay.rates_per_day
     central = rates[len(rates) // 2] if rates else None
-    print(f"{' vs '.join(labels)}: {result.replications} replications on common random numbers; "
-          "means, and paired differences from the first with 95% intervals (clearance in hours)\n")
+    print(
+        f"{' vs '.join(labels)}: {result.replications} replications on common random numbers; "
+        "means, and paired differences from the first with 95% intervals (clearance in hours)\n"
+    )
     print(digest(table, labels, central))
     if not args.quiet:
         workers = args.workers or default_workers()
-        print(f"\n{result.stop_reason}; engine {args.engine}, seed {meta['seed']}, "
-              f"{min(workers, result.replications)} workers, {elapsed:.1f} s"
-              + (f"; written to {args.out}" if args.out else ""))  # fmt: skip
+        print(
+            f"\n{result.stop_reason}; engine {args.engine}, seed {meta['seed']}, "
+            f"{min(workers, result.replications)} workers, {elapsed:.1f} s"
+            + (f"; written to {args.out}" if args.out else "")
+        )
     return 0
 
 
@@ -283,7 +375,9 @@ def _prepare_out(out: Path | None) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError("--out", str(out), f"cannot create the directory ({exc.strerror or exc})") from None
+        raise InputError(
+            "--out", str(out), f"cannot create the directory ({exc.strerror or exc})"
+        ) from None
 
 
 def _run_json(result: RunResult, summary: pd.DataFrame) -> dict[str, Any]:
@@ -304,8 +398,10 @@ def _write_run(out: Path, result: RunResult, summary: pd.DataFrame, with_records
     write_frame(summary, out / "summary.parquet")
     meta = _run_json(result, summary)
     meta.pop("summary")
-    write_json(meta | {"scenario_definition": result.scenario.model_dump(mode="json", by_alias=True)},
-               out / "run.json")  # fmt: skip
+    write_json(
+        meta | {"scenario_definition": result.scenario.model_dump(mode="json", by_alias=True)},
+        out / "run.json",
+    )
 
 
 class _progress:
@@ -356,24 +452,40 @@ def _digest(result: RunResult, summary: pd.DataFrame, full: bool = False) -> str
         with pd.option_context("display.max_rows", None, "display.width", 200):
             return summary.to_string(index=False)
     frame = summary.copy()
-    frame["cell"] = [_cell(m, lo, hi, metric) for m, lo, hi, metric in
-                     zip(frame["mean"], frame["ci_low"], frame["ci_high"], frame["metric"],
-                         strict=True)]  # fmt: skip
-    several_ports = frame.loc[frame.port != ALL, "port"].nunique() > 1 or frame.country.nunique() > 2
+    frame["cell"] = [
+        _cell(m, lo, hi, metric)
+        for m, lo, hi, metric in zip(
+            frame["mean"], frame["ci_low"], frame["ci_high"], frame["metric"], strict=True
+        )
+    ]
+    several_ports = (
+        frame.loc[frame.port != ALL, "port"].nunique() > 1 or frame.country.nunique() > 2
+    )
     areas = frame[frame.port == ALL] if several_ports else frame[frame.port != ALL]
     metrics = [*HEADLINE, "shipments"]
     table = areas[areas.metric.isin(metrics) & areas.group.notna()].pivot_table(
-        index=["country", "port", "group"], columns="metric", values="cell", aggfunc="first", sort=False
+        index=["country", "port", "group"],
+        columns="metric",
+        values="cell",
+        aggfunc="first",
+        sort=False,
     )[metrics]
     table.columns = [m.replace("clearance_h_", "clearance h ").replace("_", " ") for m in metrics]
     table = table.fillna("-")
-    title = (f"{result.scenario.name}: {result.replications} replications, means with 95% intervals"
-             f" (clearance in hours from arrival to release)")  # fmt: skip
+    title = (
+        f"{result.scenario.name}: {result.replications} replications, means with 95% intervals"
+        f" (clearance in hours from arrival to release)"
+    )
     parts = [title, "", table.to_string()]
     stations = frame[(frame.station.notna()) & (frame.group.isna() | (frame.group == ALL))]
     if not stations.empty and frame.loc[frame.port != ALL, "port"].nunique() <= 5:
-        st = stations.pivot_table(index=["country", "port", "station"], columns="metric",
-                                  values="cell", aggfunc="first", sort=False)  # fmt: skip
+        st = stations.pivot_table(
+            index=["country", "port", "station"],
+            columns="metric",
+            values="cell",
+            aggfunc="first",
+            sort=False,
+        )
         st = st[[c for c in ("wait_h_mean", "station_utilisation", "overtime_h") if c in st]]
         st.columns = [c.replace("_", " ") for c in st.columns]
         parts += ["", st.to_string()]

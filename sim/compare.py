@@ -12,7 +12,9 @@ from .tables import text_table
 WITHOUT, WITH = "without", "with"
 
 
-def with_arrangement(scenario: Scenario, in_force: bool, utilisation: float | None = None) -> Scenario:
+def with_arrangement(
+    scenario: Scenario, in_force: bool, utilisation: float | None = None
+) -> Scenario:
     """The scenario with the arrangement in or out of force (and a utilisation, if given)."""
     update: dict[str, object] = {"in_force": in_force}
     if utilisation is not None:
@@ -21,8 +23,9 @@ def with_arrangement(scenario: Scenario, in_force: bool, utilisation: float | No
     return scenario.model_copy(update={"arrangement": arrangement})
 
 
-def arrangement_variants(scenario: Scenario, utilisations: list[float] | None
-                         ) -> tuple[list[Scenario], list[str]]:  # fmt: skip
+def arrangement_variants(
+    scenario: Scenario, utilisations: list[float] | None
+) -> tuple[list[Scenario], list[str]]:
     """Without the arrangement (the baseline), then with it (at each utilisation, if swept)."""
     scenarios, labels = [with_arrangement(scenario, in_force=False)], [WITHOUT]
     if utilisations is None:
@@ -34,8 +37,9 @@ def arrangement_variants(scenario: Scenario, utilisations: list[float] | None
     return scenarios, labels
 
 
-def utilisation_variants(baseline: Scenario, other: Scenario, utilisations: list[float] | None,
-                         labels: tuple[str, str]) -> tuple[list[Scenario], list[str]]:  # fmt: skip
+def utilisation_variants(
+    baseline: Scenario, other: Scenario, utilisations: list[float] | None, labels: tuple[str, str]
+) -> tuple[list[Scenario], list[str]]:
     """A against B, or against B at each swept utilisation."""
     if utilisations is None:
         return [baseline, other], list(labels)
@@ -81,8 +85,11 @@ def digest(table: pd.DataFrame, labels: list[str], central_rate: float | None = 
     """Per country (then the region) and group: each indicator in every scenario and the
     paired differences from the first, with 95% intervals."""
     metrics = list(HEADLINE) + ([cost_metric(central_rate)] if central_rate is not None else [])
-    names = INDICATOR_NAMES | ({cost_metric(central_rate): f"delay cost USD/shipment "
-                               f"({100 * central_rate:g}%/day)"} if central_rate else {})  # fmt: skip
+    names = INDICATOR_NAMES | (
+        {cost_metric(central_rate): f"delay cost USD/shipment ({100 * central_rate:g}%/day)"}
+        if central_rate
+        else {}
+    )
     areas = table[(table.port == ALL) & table.station.isna() & table.metric.isin(metrics)]
     keyed = areas.set_index(["kind", "scenario", "country", "group", "metric"])
     countries = [c for c in dict.fromkeys(areas.country) if c != ALL]
@@ -102,8 +109,11 @@ def digest(table: pd.DataFrame, labels: list[str], central_rate: float | None = 
                 for label in labels[1:]:
                     key = ("difference", label, country, group, metric)
                     row = keyed.loc[key] if key in keyed.index else None
-                    cells.append("-" if row is None else
-                                 _difference(row["mean"], row["ci_low"], row["ci_high"], metric))  # fmt: skip
+                    cells.append(
+                        "-"
+                        if row is None
+                        else _difference(row["mean"], row["ci_low"], row["ci_high"], metric)
+                    )
                 if all(c == "-" for c in cells):
                     continue
                 lines.append([country, group, names[metric], *cells])

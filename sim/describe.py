@@ -42,8 +42,11 @@ def pool_loads(plan: Plan, port: PortPlan) -> dict[str, tuple[float, float]]:
         for g in range(len(GROUPS)):
             p_green, p_green_yellow = port.channel_cumulative[g]
             channel_p = (p_green, p_green_yellow - p_green, 1 - p_green_yellow)
-            visits = sum(p for c, p in enumerate(channel_p)
-                         if s in port.route_station[c, : port.route_length[c]])  # fmt: skip
+            visits = sum(
+                p
+                for c, p in enumerate(channel_p)
+                if s in port.route_station[c, : port.route_length[c]]
+            )
             work[g] = shipments_per_hour * groups[g] * visits * port.service[s][g].mean
         general, reserved = (_capacity(plan, port, p) for p in (2 * s, 2 * s + 1))
         taken = min(float(work[port.pool_serves[2 * s + 1]].sum()), reserved)
@@ -85,8 +88,12 @@ def describe(scenario: Scenario) -> str:
             servers = int(port.pool_servers[2 * s])
             reserved = int(port.pool_servers[2 * s + 1])
             extra = f" + {reserved} reserved (load {reserved_load:.2f})" if reserved else ""
-            lines.append(f"    station {station}: {servers} servers (offered load {load:.2f}){extra}")
+            lines.append(
+                f"    station {station}: {servers} servers (offered load {load:.2f}){extra}"
+            )
             if load >= 1:
-                warnings.append(f"warning: {port.key} station {station} has offered load {load:.2f} "
-                                "(>= 1): its queue grows without bound; add servers or open hours")  # fmt: skip
+                warnings.append(
+                    f"warning: {port.key} station {station} has offered load {load:.2f} "
+                    "(>= 1): its queue grows without bound; add servers or open hours"
+                )
     return "\n".join(lines + warnings)

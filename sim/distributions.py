@@ -9,6 +9,7 @@ scenario needs, which keeps common random numbers aligned across scenarios.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Annotated, Literal
 
@@ -21,10 +22,19 @@ NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 @njit(cache=True)
-def standard_normal(rng: np.random.Generator, n: int) -> np.ndarray:
-    """``rng.standard_normal(n)``, compiled: numba's Generator draws the very same numbers
-    (the same ziggurat on the same bit stream; a test checks it) about 3x faster."""
+def _compiled_standard_normal(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.standard_normal(n)
+
+
+COMPILED_FROM = 4096
+"""Draw counts from which the compiled normal pays: numba's call costs ~18 us, its
+draws ~7 ns less each than NumPy's (measured)."""
+
+
+def standard_normal(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``rng.standard_normal(n)``, compiled for large n: numba's Generator draws the very
+    same numbers (the same ziggurat on the same bit stream; a test checks it), ~3x faster."""
+    return _compiled_standard_normal(rng, n) if n >= COMPILED_FROM else rng.standard_normal(n)
 
 
 class _Distribution(BaseModel):
@@ -203,9 +213,9 @@ class Empirical(_Distribution):
             times = list(self.quantiles.values())
             if len(probs) < 2 or probs[0] != 0 or probs[-1] != 1:
                 raise ValueError("'quantiles' must run from probability 0 to probability 1")
-            if any(b <= a for a, b in zip(probs, probs[1:], strict=False)):
+            if any(b <= a for a, b in itertools.pairwise(probs)):
                 raise ValueError("'quantiles' probabilities must increase")
-            if any(b < a for a, b in zip(times, times[1:], strict=False)):
+            if any(b < a for a, b in itertools.pairwise(times)):
                 raise ValueError("'quantiles' times must not decrease")
         return self
 

@@ -69,9 +69,21 @@ def _calendar(starts, ends, offsets, c):
 
 
 @njit(cache=True)
-def before_queues(arrival, lodgement, unloading, channel, route_length, release_delay,
-                  unloading_calendar, release_calendar, cal_starts, cal_ends, cal_offsets,
-                  unloaded, release):  # fmt: skip
+def before_queues(
+    arrival,
+    lodgement,
+    unloading,
+    channel,
+    route_length,
+    release_delay,
+    unloading_calendar,
+    release_calendar,
+    cal_starts,
+    cal_ends,
+    cal_offsets,
+    unloaded,
+    release,
+):
     """What needs no queue: unloading, readiness, and the release of route-less shipments.
 
     Returns the ready times (goods unloaded and declaration lodged). A shipment
@@ -91,10 +103,27 @@ def before_queues(arrival, lodgement, unloading, channel, route_length, release_
 
 @njit(cache=True)
 def simulate_port(
-    ready, order, group, channel, release_delay, service,
-    route_length, route_station, pool_servers, pool_calendar, pool_serves, priority,
-    release_calendar, cal_starts, cal_ends, cal_offsets, start, end, overtime, release,
-):  # fmt: skip
+    ready,
+    order,
+    group,
+    channel,
+    release_delay,
+    service,
+    route_length,
+    route_station,
+    pool_servers,
+    pool_calendar,
+    pool_serves,
+    priority,
+    release_calendar,
+    cal_starts,
+    cal_ends,
+    cal_offsets,
+    start,
+    end,
+    overtime,
+    release,
+):
     """Simulate the shipments that meet a queue, in ``order`` (by ready time, then index)."""
     n = order.shape[0]
     n_stations = priority.shape[0]
@@ -251,19 +280,44 @@ def run_port(plan: PortPlan, calendars: Calendars, inputs: PortInputs) -> PortOu
     """Simulate one port until every shipment is released."""
     out = PortOutcome.empty(len(plan.stations), inputs.n)
     ready = before_queues(
-        inputs.arrival, inputs.lodgement, inputs.unloading, inputs.channel, plan.route_length,
-        inputs.release_delay, plan.unloading_calendar, plan.release_calendar,
-        calendars.starts, calendars.ends, calendars.offsets, out.unloaded, out.release,
-    )  # fmt: skip
+        inputs.arrival,
+        inputs.lodgement,
+        inputs.unloading,
+        inputs.channel,
+        plan.route_length,
+        inputs.release_delay,
+        plan.unloading_calendar,
+        plan.release_calendar,
+        calendars.starts,
+        calendars.ends,
+        calendars.offsets,
+        out.unloaded,
+        out.release,
+    )
     queued = np.flatnonzero(plan.route_length[inputs.channel] > 0)
     order = queued[np.argsort(ready[queued], kind="stable")]  # ties by shipment index
     simulate_port(
-        ready, order, inputs.group, inputs.channel, inputs.release_delay, inputs.service,
-        plan.route_length, plan.route_station, plan.pool_servers, plan.pool_calendar,
-        plan.pool_serves, plan.priority, plan.release_calendar,
-        calendars.starts, calendars.ends, calendars.offsets,
-        out.start, out.end, out.overtime, out.release,
-    )  # fmt: skip
+        ready,
+        order,
+        inputs.group,
+        inputs.channel,
+        inputs.release_delay,
+        inputs.service,
+        plan.route_length,
+        plan.route_station,
+        plan.pool_servers,
+        plan.pool_calendar,
+        plan.pool_serves,
+        plan.priority,
+        plan.release_calendar,
+        calendars.starts,
+        calendars.ends,
+        calendars.offsets,
+        out.start,
+        out.end,
+        out.overtime,
+        out.release,
+    )
     return out
 
 
@@ -288,8 +342,12 @@ def warm_up() -> None:
         "stations": {"check": station},
         "delays": {"unloading_h": {"dist": "deterministic", "value": 1, "calendar": "office"}},
     }
-    scenario = {"name": "warm-up", "horizon_days": 1, "calendars": {"office": office},
-                "countries": {"PER": {"ports": {"gate": port}}}}  # fmt: skip
+    scenario = {
+        "name": "warm-up",
+        "horizon_days": 1,
+        "calendars": {"office": office},
+        "countries": {"PER": {"ports": {"gate": port}}},
+    }
     plan = compile_plan(scenario_from_dict(scenario))
     port_plan = plan.ports[0]
     run_port(port_plan, plan.calendars, draw_port(plan.window[1], port_plan, 0, 0))

@@ -64,8 +64,16 @@ class Layout:
     def of(cls, plan: Plan) -> Layout:
         rows: list[Row] = []
         costs = [cost_metric(r) for r in plan.scenario.cost_of_delay.rates_per_day]
-        group_metrics = ["clearance_h_mean", "clearance_h_median", "clearance_h_p90",
-                         "green_share", "yellow_share", "red_share", "shipments", *costs]  # fmt: skip
+        group_metrics = [
+            "clearance_h_mean",
+            "clearance_h_median",
+            "clearance_h_p90",
+            "green_share",
+            "yellow_share",
+            "red_share",
+            "shipments",
+            *costs,
+        ]
 
         def area(country: str, port: str, stations: Sequence[str]) -> None:
             rows.append((country, port, ALL, None, "utilisation_rate"))
@@ -145,7 +153,6 @@ class Totals:
             self._quantiles[g] = sorted_quantiles(np.sort(self.samples[g]), (0.5, 0.9))
         return self._quantiles[g]
 
-
     @classmethod
     def pooled(cls, parts: Sequence[Totals]) -> Totals:
         if len(parts) == 1:
@@ -174,7 +181,9 @@ def sorted_quantiles(ordered: np.ndarray, probabilities: Sequence[float]) -> np.
     return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
 
 
-def compute(plan: Plan, layout: Layout, results: Sequence[tuple[PortInputs, PortOutcome]]) -> np.ndarray:
+def compute(
+    plan: Plan, layout: Layout, results: Sequence[tuple[PortInputs, PortOutcome]]
+) -> np.ndarray:
     """The indicator vector of one replication."""
     vector = np.full(len(layout), np.nan)
     rates = plan.scenario.cost_of_delay.rates_per_day
@@ -193,7 +202,9 @@ def compute(plan: Plan, layout: Layout, results: Sequence[tuple[PortInputs, Port
                     )
             capacity = layout.capacity_h[(*at, station)]
             if capacity > 0:
-                vector[layout.index[(*at, None, station, "station_utilisation")]] = busy[s] / capacity
+                vector[layout.index[(*at, None, station, "station_utilisation")]] = (
+                    busy[s] / capacity
+                )
             vector[layout.index[(*at, None, station, "overtime_h")]] = overtime[s]
         by_country.setdefault(port.country, []).append(totals)
     countries = {c: Totals.pooled(parts) for c, parts in by_country.items()}
@@ -203,8 +214,13 @@ def compute(plan: Plan, layout: Layout, results: Sequence[tuple[PortInputs, Port
     return vector
 
 
-def _put_area(vector: np.ndarray, layout: Layout, area: tuple[str, str], totals: Totals,
-              rates: Sequence[float]) -> None:  # fmt: skip
+def _put_area(
+    vector: np.ndarray,
+    layout: Layout,
+    area: tuple[str, str],
+    totals: Totals,
+    rates: Sequence[float],
+) -> None:
     """Group-level indicators of one port, country or the region."""
     index = layout.index
     if totals.eligible:
@@ -224,8 +240,9 @@ def _put_area(vector: np.ndarray, layout: Layout, area: tuple[str, str], totals:
             vector[index[(*area, group, None, cost_metric(rate))]] = totals.value_days[g] * rate / n
 
 
-def _port_sums(plan: Plan, port: PortPlan, inputs: PortInputs, outcome: PortOutcome, lo: int,
-               hi: int) -> tuple[Totals, tuple[np.ndarray, ...]]:  # fmt: skip
+def _port_sums(
+    plan: Plan, port: PortPlan, inputs: PortInputs, outcome: PortOutcome, lo: int, hi: int
+) -> tuple[Totals, tuple[np.ndarray, ...]]:
     """One pass over a port's shipments (compiled): totals, waits, busy time and overtime."""
     n_stations = len(port.stations)
     shipments = np.zeros(5, dtype=np.int64)
@@ -239,12 +256,34 @@ def _port_sums(plan: Plan, port: PortPlan, inputs: PortInputs, outcome: PortOutc
     samples = np.empty(2 * (hi - lo))
     offsets = np.zeros((5, 2), dtype=np.int64)
     _port_sums_kernel(
-        lo, hi, plan.window[0], plan.window[1], inputs.arrival, inputs.lodgement, inputs.group,
-        inputs.eligible, inputs.claimed, inputs.channel, outcome.unloaded, outcome.start,
-        outcome.end, outcome.overtime, outcome.release, port.route_length, port.route_station,
-        shipments, channels, clearance_sum, claimed_eligible, wait_sum, wait_count, busy, overtime,
-        samples, offsets,
-    )  # fmt: skip
+        lo,
+        hi,
+        plan.window[0],
+        plan.window[1],
+        inputs.arrival,
+        inputs.lodgement,
+        inputs.group,
+        inputs.eligible,
+        inputs.claimed,
+        inputs.channel,
+        outcome.unloaded,
+        outcome.start,
+        outcome.end,
+        outcome.overtime,
+        outcome.release,
+        port.route_length,
+        port.route_station,
+        shipments,
+        channels,
+        clearance_sum,
+        claimed_eligible,
+        wait_sum,
+        wait_count,
+        busy,
+        overtime,
+        samples,
+        offsets,
+    )
     totals = Totals(
         shipments=shipments,
         channels=channels,
@@ -258,10 +297,35 @@ def _port_sums(plan: Plan, port: PortPlan, inputs: PortInputs, outcome: PortOutc
 
 
 @njit(cache=True)
-def _port_sums_kernel(lo, hi, t0, t1, arrival, lodgement, group, eligible, claimed, channel,
-                      unloaded, start, end, overtime_h, release, route_length, route_station,
-                      shipments, channels, clearance_sum, claimed_eligible, wait_sum, wait_count,
-                      busy, overtime, samples, offsets):  # fmt: skip
+def _port_sums_kernel(
+    lo,
+    hi,
+    t0,
+    t1,
+    arrival,
+    lodgement,
+    group,
+    eligible,
+    claimed,
+    channel,
+    unloaded,
+    start,
+    end,
+    overtime_h,
+    release,
+    route_length,
+    route_station,
+    shipments,
+    channels,
+    clearance_sum,
+    claimed_eligible,
+    wait_sum,
+    wait_count,
+    busy,
+    overtime,
+    samples,
+    offsets,
+):
     # counts first, to lay out the clearance samples group by group
     for k in range(lo, hi):
         shipments[1 + group[k]] += 1

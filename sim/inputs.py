@@ -113,9 +113,7 @@ def draw_port(plan_window_end: float, port: PortPlan, seed: int, replication: in
     )
 
 
-def _bernoulli(
-    p: float, n: int, uniforms: Callable[[int], np.ndarray], key: int
-) -> np.ndarray:
+def _bernoulli(p: float, n: int, uniforms: Callable[[int], np.ndarray], key: int) -> np.ndarray:
     """n draws of an event of probability p, skipping the stream when p is 0 or 1."""
     if p <= 0.0 or p >= 1.0:
         return np.full(n, p >= 1.0)
@@ -129,7 +127,9 @@ def _channels(cumulative: np.ndarray, group: np.ndarray, u: np.ndarray) -> np.nd
     return channel
 
 
-def _trader_group(national: np.ndarray, recognised: np.ndarray, recognised_first: bool) -> np.ndarray:
+def _trader_group(
+    national: np.ndarray, recognised: np.ndarray, recognised_first: bool
+) -> np.ndarray:
     """STANDARD, NATIONAL_AEO or RECOGNISED_AEO; where both hold, precedence decides."""
     group = np.zeros(len(national), dtype=np.int8)
     if recognised_first:
@@ -230,4 +230,3 @@ def _unit_poisson_epochs(rng: np.random.Generator, total: float) -> np.ndarray:
         more = np.cumsum(rng.standard_exponential(chunk)) + epochs[-1]
         epochs = np.concatenate((epochs, more))
     return epochs[: np.searchsorted(epochs, total)]
-

@@ -198,7 +198,9 @@ def _compile_port(
         claim_probability=arrangement.utilisation if arrangement.in_force else 0.0,
         recognised_first=arrangement.precedence == "recognised_aeo",
         channel_cumulative=channel_cumulative,
-        pre_arrival_share=np.array(lodgement.pre_arrival_share.resolved() if lodgement else (0.0,) * 3),
+        pre_arrival_share=np.array(
+            lodgement.pre_arrival_share.resolved() if lodgement else (0.0,) * 3
+        ),
         lodgement_delay=per_group(lodgement.delay_h) if lodgement else None,
         unloading=unloading,
         release=release,

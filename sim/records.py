@@ -21,8 +21,9 @@ from .plan import Plan
 from .scenario import CHANNELS, GROUPS
 
 
-def port_records(plan: Plan, p: int, replication: int, inputs: PortInputs,
-                 outcome: PortOutcome) -> pd.DataFrame:  # fmt: skip
+def port_records(
+    plan: Plan, p: int, replication: int, inputs: PortInputs, outcome: PortOutcome
+) -> pd.DataFrame:
     """Records of the counted shipments of port p."""
     port = plan.ports[p]
     lo, hi = np.searchsorted(inputs.arrival, plan.window)
@@ -52,8 +53,9 @@ def port_records(plan: Plan, p: int, replication: int, inputs: PortInputs,
     return pd.DataFrame(columns)
 
 
-def replication_records(plan: Plan, replication: int,
-                        results: Sequence[tuple[PortInputs, PortOutcome]]) -> pd.DataFrame:  # fmt: skip
+def replication_records(
+    plan: Plan, replication: int, results: Sequence[tuple[PortInputs, PortOutcome]]
+) -> pd.DataFrame:
     """Records of every port of one replication."""
     frames = [port_records(plan, p, replication, *result) for p, result in enumerate(results)]
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)

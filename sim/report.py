@@ -71,15 +71,25 @@ STATION_MEASURES = (
 """(metric, group, label) of the rows shown for each station."""
 
 COUNTRY_NAMES = {
-    "ARG": "Argentina", "BOL": "Bolivia", "BRA": "Brazil", "CHL": "Chile", "COL": "Colombia",
-    "CRI": "Costa Rica", "DOM": "Dominican Republic", "GTM": "Guatemala", "PER": "Peru",
-    "PRY": "Paraguay", "URY": "Uruguay",
-}  # fmt: skip
+    "ARG": "Argentina",
+    "BOL": "Bolivia",
+    "BRA": "Brazil",
+    "CHL": "Chile",
+    "COL": "Colombia",
+    "CRI": "Costa Rica",
+    "DOM": "Dominican Republic",
+    "GTM": "Guatemala",
+    "PER": "Peru",
+    "PRY": "Paraguay",
+    "URY": "Uruguay",
+}
 """The signatories of the May 2022 arrangement; other codes are shown as they are."""
 
 GROUP_COLOURS = {ELIGIBLE: "#D55E00", ALL: "#0072B2"}  # Okabe-Ito: safe for colour blindness
-COST_SOURCE = ("Hummels, D. L. and G. Schaur (2013), “Time as a Trade Barrier”, "
-               "<i>American Economic Review</i> 103(7): 2935–59")  # fmt: skip
+COST_SOURCE = (
+    "Hummels, D. L. and G. Schaur (2013), “Time as a Trade Barrier”, "
+    "<i>American Economic Review</i> 103(7): 2935–59"
+)
 
 
 # --- reading --------------------------------------------------------------------
@@ -158,14 +168,17 @@ def read_results(folder: Path) -> Results:
         raise _bad(folder, "its table holds no country totals")
     if len(definitions) != len(labels):
         raise _bad(folder, f"{META_FILE} does not hold one scenario definition per scenario")
-    return Results(folder, meta, labels, definitions, _cells(table), countries,
-                   _stations(table), _rates(table))  # fmt: skip
+    return Results(
+        folder, meta, labels, definitions, _cells(table), countries, _stations(table), _rates(table)
+    )
 
 
 def _bad(folder: Path, problem: str) -> InputError:
     """Bad input says what to run to make a folder the report can read."""
-    hint = (f"run `mrasim compare SCENARIO --out {folder}` (or `mrasim run SCENARIO --out "
-            f"{folder}`) first")  # fmt: skip
+    hint = (
+        f"run `mrasim compare SCENARIO --out {folder}` (or `mrasim run SCENARIO --out "
+        f"{folder}`) first"
+    )
     return InputError(source=str(folder), field="", problem=f"{problem}; {hint}")
 
 
@@ -202,8 +215,10 @@ def _cells(table: pd.DataFrame) -> dict[tuple[str | None, ...], Stat]:
     keys = table[KEY_COLUMNS].astype(object)
     keys = keys.where(keys.notna(), None)
     stats = table[["mean", "ci_low", "ci_high"]].astype(float).itertuples(index=False, name=None)
-    return {key: Stat(*stat) for key, stat in
-            zip(keys.itertuples(index=False, name=None), stats, strict=True)}  # fmt: skip
+    return {
+        key: Stat(*stat)
+        for key, stat in zip(keys.itertuples(index=False, name=None), stats, strict=True)
+    }
 
 
 def _stations(table: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
@@ -236,11 +251,19 @@ def write_report(folder: Path, output: Path | None = None) -> Path:
 
 def render(results: Results) -> str:
     """The whole page, sections in the order an official reads them."""
-    sections = [_title(results), _findings(results), _how_to_read(results),
-                _indicators(results), _figures(results), _waits(results), _costs(results),
-                _footer(results)]  # fmt: skip
-    return PAGE.format(title=_esc(_scenario_name(results)), style=STYLE,
-                       body="\n".join(s for s in sections if s))  # fmt: skip
+    sections = [
+        _title(results),
+        _findings(results),
+        _how_to_read(results),
+        _indicators(results),
+        _figures(results),
+        _waits(results),
+        _costs(results),
+        _footer(results),
+    ]
+    return PAGE.format(
+        title=_esc(_scenario_name(results)), style=STYLE, body="\n".join(s for s in sections if s)
+    )
 
 
 # --- numbers --------------------------------------------------------------------
@@ -340,8 +363,10 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]], labels: int) ->
     lines: list[str] = []
     previous: Sequence[str] = ()
     for row in rows:
-        shown = ["" if previous and row[: i + 1] == previous[: i + 1] else cell
-                 for i, cell in enumerate(row[:labels])]  # fmt: skip
+        shown = [
+            "" if previous and row[: i + 1] == previous[: i + 1] else cell
+            for i, cell in enumerate(row[:labels])
+        ]
         cells = "".join(f'<td class="label">{_esc(cell)}</td>' for cell in shown)
         lines.append(f"<tr>{cells}{''.join(row[labels:])}</tr>")
         previous = row[:labels]
@@ -377,8 +402,13 @@ def _measure_table(results: Results, header: Sequence[str], lines: Iterable[Line
         changes = [results.get("difference", s, line.where, line.metric) for s in results.compared]
         if not any(math.isfinite(s.mean) for s in (*values, *changes)):
             continue
-        rows.append([*line.labels, *(_value_td(v, style, not results.compared) for v in values),
-                     *(_change_td(c, style) for c in changes)])  # fmt: skip
+        rows.append(
+            [
+                *line.labels,
+                *(_value_td(v, style, not results.compared) for v in values),
+                *(_change_td(c, style) for c in changes),
+            ]
+        )
     return _table(head, rows, len(header))
 
 
@@ -388,14 +418,19 @@ def _measure_table(results: Results, header: Sequence[str], lines: Iterable[Line
 def _title(results: Results) -> str:
     description = results.definitions[0].get("description", "") if results.definitions else ""
     if results.compared:
-        what = (f"Scenarios compared: <b>{_esc(results.labels[0])}</b> (the baseline) against "
-                + ", ".join(f"<b>{_esc(s)}</b>" for s in results.compared) + ".")  # fmt: skip
+        what = (
+            f"Scenarios compared: <b>{_esc(results.labels[0])}</b> (the baseline) against "
+            + ", ".join(f"<b>{_esc(s)}</b>" for s in results.compared)
+            + "."
+        )
     else:
         what = "One scenario, without a comparison."
-    return (f"<h1>Customs clearance under the regional AEO mutual recognition arrangement"
-            f"</h1><p class=\"sub\">Scenario <b>{_esc(_scenario_name(results))}</b>: "
-            f"{_esc(description)}</p><p>{what} Countries: "
-            f"{_esc(', '.join(results.countries))}.</p>")  # fmt: skip
+    return (
+        f"<h1>Customs clearance under the regional AEO mutual recognition arrangement"
+        f'</h1><p class="sub">Scenario <b>{_esc(_scenario_name(results))}</b>: '
+        f"{_esc(description)}</p><p>{what} Countries: "
+        f"{_esc(', '.join(results.countries))}.</p>"
+    )
 
 
 def _findings(results: Results) -> str:
@@ -411,18 +446,26 @@ def _findings(results: Results) -> str:
         parts = []
         for group in (ELIGIBLE, ALL):
             change = results.get("difference", label, Where(ALL, ALL, group), "clearance_h_mean")
-            parts.append(f"{GROUP_LABELS[group]} {_number(change.mean, hours, signed=True)} h "
-                         f"({_interval(change, hours, signed=True) or 'no interval'})")  # fmt: skip
-        text = (f"<b>{_esc(label)}</b> against <b>{_esc(results.labels[0])}</b>: change in mean "
-                f"clearance time, {'; '.join(parts)}.")  # fmt: skip
+            parts.append(
+                f"{GROUP_LABELS[group]} {_number(change.mean, hours, signed=True)} h "
+                f"({_interval(change, hours, signed=True) or 'no interval'})"
+            )
+        text = (
+            f"<b>{_esc(label)}</b> against <b>{_esc(results.labels[0])}</b>: change in mean "
+            f"clearance time, {'; '.join(parts)}."
+        )
         if central is not None:
             saving = _annual_saving(results, label, region, central[0])
-            text += (f" At {100 * central[1]:g}% of the goods' value per day of delay, an annual "
-                     f"saving of USD {_number(saving.mean, MONEY)} "
-                     f"({_interval(saving, MONEY) or 'no interval'}).")  # fmt: skip
+            text += (
+                f" At {100 * central[1]:g}% of the goods' value per day of delay, an annual "
+                f"saving of USD {_number(saving.mean, MONEY)} "
+                f"({_interval(saving, MONEY) or 'no interval'})."
+            )
         items.append(f"<li>{text}</li>")
-    return (f"<h2>Key findings for {_esc(where)}</h2><ul>{''.join(items)}</ul>"
-            "<p class=\"note\">Ranges in brackets are 95% intervals.</p>")
+    return (
+        f"<h2>Key findings for {_esc(where)}</h2><ul>{''.join(items)}</ul>"
+        '<p class="note">Ranges in brackets are 95% intervals.</p>'
+    )
 
 
 def _how_to_read(results: Results) -> str:
@@ -434,8 +477,9 @@ def _how_to_read(results: Results) -> str:
         "changes them), so a difference measures the effect of what the scenarios change and not "
         "of luck, and its interval is much narrower than those of the two values. A difference in "
         "<b>bold</b> has a 95% interval that excludes zero. Hover over a value for its interval."
-        if results.compared else " Each value has its 95% interval in grey below it."
-    )  # fmt: skip
+        if results.compared
+        else " Each value has its 95% interval in grey below it."
+    )
     return f"""<h2>How to read this report</h2>
 <p>The numbers come from a discrete-event simulation of import clearance at each modelled port.
 Every number is a <b>mean over {_esc(replications)} independent replications</b> of the simulated
@@ -467,32 +511,45 @@ def _indicators(results: Results) -> str:
     for area in results.areas:
         main = _measure_table(results, ["group", "indicator"], _headline(area, (ALL, ELIGIBLE)))
         groups = _measure_table(results, ["group", "indicator"], _headline(area, GROUPS))
-        parts += [f"<h3>{_esc(_area_name(area))}</h3>", main,
-                  _details("by trader group", groups, is_open=not results.compared)]  # fmt: skip
+        parts += [
+            f"<h3>{_esc(_area_name(area))}</h3>",
+            main,
+            _details("by trader group", groups, is_open=not results.compared),
+        ]
     return "\n".join(parts)
 
 
 def _headline(area: str, groups: Iterable[str]) -> Iterator[Line]:
     for group in groups:
         for metric in (*HEADLINE, "shipments"):
-            yield Line((GROUP_LABELS[group], INDICATOR_LABELS[metric]), Where(area, ALL, group),
-                       metric)  # fmt: skip
+            yield Line(
+                (GROUP_LABELS[group], INDICATOR_LABELS[metric]), Where(area, ALL, group), metric
+            )
 
 
 def _waits(results: Results) -> str:
-    parts = ["<h2>3. Waits and station utilisation, by port</h2><p>Wait: hours from joining a "
-             "station's queue to the start of service (shipments that pass the station). "
-             "Utilisation: busy share of the scheduled server-hours. Overtime: server-hours "
-             "worked past closing time.</p>"]  # fmt: skip
+    parts = [
+        "<h2>3. Waits and station utilisation, by port</h2><p>Wait: hours from joining a "
+        "station's queue to the start of service (shipments that pass the station). "
+        "Utilisation: busy share of the scheduled server-hours. Overtime: server-hours "
+        "worked past closing time.</p>"
+    ]
     for country in results.countries:
         pairs = results.stations.get(country, [])
-        lines = [Line((port, station, label), Where(country, port, group, station), metric)
-                 for port, station in pairs
-                 for metric, group, label in STATION_MEASURES]  # fmt: skip
+        lines = [
+            Line((port, station, label), Where(country, port, group, station), metric)
+            for port, station in pairs
+            for metric, group, label in STATION_MEASURES
+        ]
         table = _measure_table(results, ["port", "station", "measure"], lines)
         ports = len({port for port, _ in pairs})
-        parts.append(_details(f"{_area_name(country)}: {ports} port(s)", table,
-                              is_open=len(results.countries) == 1))  # fmt: skip
+        parts.append(
+            _details(
+                f"{_area_name(country)}: {ports} port(s)",
+                table,
+                is_open=len(results.countries) == 1,
+            )
+        )
     return "\n".join(parts)
 
 
@@ -501,10 +558,17 @@ def _costs(results: Results) -> str:
     if not results.compared or not results.rates:
         return ""
     baseline = results.labels[0]
-    header = ["group", "rate per day", "scenario", f"{baseline} (USD per shipment)",
-              "scenario (USD per shipment)", "change (USD per shipment)",
-              "annual saving (USD)"]  # fmt: skip
-    parts = [f"""<h2>4. The cost of delay</h2>
+    header = [
+        "group",
+        "rate per day",
+        "scenario",
+        f"{baseline} (USD per shipment)",
+        "scenario (USD per shipment)",
+        "change (USD per shipment)",
+        "annual saving (USD)",
+    ]
+    parts = [
+        f"""<h2>4. The cost of delay</h2>
 <p>Each hour a shipment waits costs its owner. Following {COST_SOURCE}, a day of delay is priced
 as an ad-valorem tariff of a share of the goods' declared value per day (0.6% to 2.1% in their
 estimates; parts and components are the most time-sensitive). Cost per shipment = days from
@@ -512,7 +576,8 @@ arrival to release × declared value × rate. <b>Annual saving</b> = − change 
 shipments per day (counted shipments ÷ the horizon in days) × 365, at each rate. Caution: Hummels
 and Schaur estimated the cost of time in <i>transit</i>; it is transferred here to
 <i>border dwell time</i>. The saving on eligible shipments is part of the saving on all
-shipments, which also counts any effect on the others.</p>"""]
+shipments, which also counts any effect on the others.</p>"""
+    ]
     for area in results.areas:
         rows = []
         for group in (ALL, ELIGIBLE):
@@ -520,24 +585,35 @@ shipments, which also counts any effect on the others.</p>"""]
             for metric, rate in results.rates:
                 for label in results.compared:
                     rows.append(_cost_row(results, where, metric, rate, label))
-        parts.append(_details(_area_name(area), _table(header, rows, 3),
-                              is_open=area == ALL or len(results.areas) == 1))  # fmt: skip
+        parts.append(
+            _details(
+                _area_name(area),
+                _table(header, rows, 3),
+                is_open=area == ALL or len(results.areas) == 1,
+            )
+        )
     return "\n".join(parts)
 
 
 def _cost_row(results: Results, where: Where, metric: str, rate: float, label: str) -> list[str]:
     style = _style(metric)
-    return [GROUP_LABELS[str(where.group)], f"{100 * rate:g}%", label,
-            _value_td(results.get("value", results.labels[0], where, metric), style, False),
-            _value_td(results.get("value", label, where, metric), style, False),
-            _change_td(results.get("difference", label, where, metric), style),
-            _value_td(_annual_saving(results, label, where, metric), MONEY, True)]  # fmt: skip
+    return [
+        GROUP_LABELS[str(where.group)],
+        f"{100 * rate:g}%",
+        label,
+        _value_td(results.get("value", results.labels[0], where, metric), style, False),
+        _value_td(results.get("value", label, where, metric), style, False),
+        _change_td(results.get("difference", label, where, metric), style),
+        _value_td(_annual_saving(results, label, where, metric), MONEY, True),
+    ]
 
 
 def _footer(results: Results) -> str:
     meta = results.meta
-    horizons = {f"{d['horizon_days']:g} days after {d['warmup_days']:g} days of warm-up"
-                for d in results.definitions}  # fmt: skip
+    horizons = {
+        f"{d['horizon_days']:g} days after {d['warmup_days']:g} days of warm-up"
+        for d in results.definitions
+    }
     items = [
         ("results folder", str(results.folder)),
         ("scenario files", ", ".join(meta.get("files", []))),
@@ -560,21 +636,35 @@ def _figures(results: Results) -> str:
     """The figures that apply: (a) needs a comparison, (c) a utilisation sweep."""
     figures = []
     if results.compared:
-        figures.append((_clearance_change_figure(results),
-                        "(a) Change in mean clearance time against the baseline, eligible and "
-                        "all shipments, per country; bars are 95% intervals."))  # fmt: skip
-    figures.append((_green_share_figure(results),
-                    "(b) Green share (released without check) by trader group, per country and "
-                    "scenario; bars are 95% intervals."))  # fmt: skip
+        figures.append(
+            (
+                _clearance_change_figure(results),
+                "(a) Change in mean clearance time against the baseline, eligible and "
+                "all shipments, per country; bars are 95% intervals.",
+            )
+        )
+    figures.append(
+        (
+            _green_share_figure(results),
+            "(b) Green share (released without check) by trader group, per country and "
+            "scenario; bars are 95% intervals.",
+        )
+    )
     sweep = _sweep_utilisations(results)
     if sweep is not None:
-        figures.append((_sweep_figure(results, sweep),
-                        "(c) Change in mean clearance time against the baseline as utilisation "
-                        "grows, eligible and all shipments, per country; bands are 95% "
-                        "intervals."))  # fmt: skip
-    items = [f'<figure><img src="data:image/png;base64,{_png(figure)}" alt="{_esc(caption)}">'
-             f"<figcaption>{_esc(caption)}</figcaption></figure>"
-             for figure, caption in figures]  # fmt: skip
+        figures.append(
+            (
+                _sweep_figure(results, sweep),
+                "(c) Change in mean clearance time against the baseline as utilisation "
+                "grows, eligible and all shipments, per country; bands are 95% "
+                "intervals.",
+            )
+        )
+    items = [
+        f'<figure><img src="data:image/png;base64,{_png(figure)}" alt="{_esc(caption)}">'
+        f"<figcaption>{_esc(caption)}</figcaption></figure>"
+        for figure, caption in figures
+    ]
     return "<h2>2. Figures</h2>" + "\n".join(items)
 
 
@@ -586,8 +676,9 @@ def _png(figure: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _panels(count: int, columns: int, size: tuple[float, float], **share: bool
-            ) -> tuple[Figure, list[Axes]]:  # fmt: skip
+def _panels(
+    count: int, columns: int, size: tuple[float, float], **share: bool
+) -> tuple[Figure, list[Axes]]:
     """A grid of ``count`` panels of ``size`` inches, at most ``columns`` wide."""
     columns = min(count, columns)
     rows = math.ceil(count / columns)
@@ -611,15 +702,24 @@ def _clearance_change_figure(results: Results) -> Figure:
     """(a) One panel per compared scenario; a row per country, a dot per group."""
     areas = results.areas
     y = np.arange(len(areas))
-    figure, axes = _panels(len(results.compared), 3, (4.5, 0.45 * len(areas) + 1.0),
-                           sharex=True, sharey=True)  # fmt: skip
+    figure, axes = _panels(
+        len(results.compared), 3, (4.5, 0.45 * len(areas) + 1.0), sharex=True, sharey=True
+    )
     for ax, label in zip(axes, results.compared, strict=True):
         for offset, group in ((-0.12, ELIGIBLE), (0.12, ALL)):
-            stats = [results.get("difference", label, Where(a, ALL, group), "clearance_h_mean")
-                     for a in areas]  # fmt: skip
-            ax.errorbar([s.mean for s in stats], y + offset, xerr=_errors(stats), fmt="o",
-                        capsize=3, color=GROUP_COLOURS[group],
-                        label=GROUP_LABELS[group])  # fmt: skip
+            stats = [
+                results.get("difference", label, Where(a, ALL, group), "clearance_h_mean")
+                for a in areas
+            ]
+            ax.errorbar(
+                [s.mean for s in stats],
+                y + offset,
+                xerr=_errors(stats),
+                fmt="o",
+                capsize=3,
+                color=GROUP_COLOURS[group],
+                label=GROUP_LABELS[group],
+            )
         ax.axvline(0, color="0.5", linewidth=0.8)
         ax.set_title(f"{label} − {results.labels[0]}", fontsize=10)
     axes[0].set_yticks(y, [_short_area(a) for a in areas])
@@ -637,20 +737,28 @@ def _green_share_figure(results: Results) -> Figure:
     colours = _scenario_colours(len(results.labels))
     for ax, area in zip(axes, results.areas, strict=True):
         for i, label in enumerate(results.labels):
-            stats = [results.get("value", label, Where(area, ALL, g), "green_share")
-                     for g in SUMMARY_GROUPS]  # fmt: skip
-            ax.bar(x + (i - (len(results.labels) - 1) / 2) * width, [s.mean for s in stats],
-                   width, yerr=_errors(stats), color=colours[i], label=label,
-                   error_kw={"elinewidth": 0.8, "capsize": 2})  # fmt: skip
-        ax.set_xticks(x, [GROUP_LABELS[g] for g in SUMMARY_GROUPS], rotation=30, ha="right",
-                      fontsize=8)  # fmt: skip
+            stats = [
+                results.get("value", label, Where(area, ALL, g), "green_share")
+                for g in SUMMARY_GROUPS
+            ]
+            ax.bar(
+                x + (i - (len(results.labels) - 1) / 2) * width,
+                [s.mean for s in stats],
+                width,
+                yerr=_errors(stats),
+                color=colours[i],
+                label=label,
+                error_kw={"elinewidth": 0.8, "capsize": 2},
+            )
+        ax.set_xticks(
+            x, [GROUP_LABELS[g] for g in SUMMARY_GROUPS], rotation=30, ha="right", fontsize=8
+        )
         ax.set_title(_short_area(area), fontsize=10)
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     axes[0].set_ylabel("green share")
     handles, names = axes[0].get_legend_handles_labels()
-    figure.legend(handles, names, loc="outside upper center", ncols=min(len(names), 6),
-                  fontsize=8)  # fmt: skip
+    figure.legend(handles, names, loc="outside upper center", ncols=min(len(names), 6), fontsize=8)
     return figure
 
 
@@ -676,16 +784,19 @@ def _sweep_figure(results: Results, utilisations: list[float]) -> Figure:
     figure, axes = _panels(len(results.areas), 4, (3.6, 2.8), sharex=True)
     for ax, area in zip(axes, results.areas, strict=True):
         for group in (ELIGIBLE, ALL):
-            stats = np.array([results.get("difference", label, Where(area, ALL, group),
-                                          "clearance_h_mean") for label in labels])  # fmt: skip
+            stats = np.array(
+                [
+                    results.get("difference", label, Where(area, ALL, group), "clearance_h_mean")
+                    for label in labels
+                ]
+            )
             colour = GROUP_COLOURS[group]
             ax.plot(x, stats[:, 0], marker="o", color=colour, label=GROUP_LABELS[group])
             ax.fill_between(x, stats[:, 1], stats[:, 2], color=colour, alpha=0.2, linewidth=0)
         ax.axhline(0, color="0.5", linewidth=0.8)
         ax.set_title(_short_area(area), fontsize=10)
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    figure.supxlabel("utilisation: share of eligible shipments that claim recognition",
-                     fontsize=10)  # fmt: skip
+    figure.supxlabel("utilisation: share of eligible shipments that claim recognition", fontsize=10)
     figure.supylabel(f"change in mean clearance time vs {results.labels[0]} (h)", fontsize=10)
     handles, names = axes[0].get_legend_handles_labels()
     figure.legend(handles, names, loc="outside upper center", ncols=2, fontsize=8)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import engine_numba, engine_simpy
 from .engine_simpy import PortOutcome
-from .indicators import HEADLINE, ALL, Layout, compute
+from .indicators import ALL, HEADLINE, Layout, compute
 from .inputs import PortInputs, draw_port
 from .plan import Plan, compile_plan
 from .records import replication_records
@@ -32,12 +32,22 @@ from .stats import CONFIDENCE, Accumulator
 
 ENGINES = {"numba": engine_numba.run_port, "simpy": engine_simpy.run_port}
 DEFAULT_ENGINE = "numba"
-SUMMARY_COLUMNS = ["country", "port", "group", "station", "metric", "mean", "ci_low", "ci_high",
-                   "replications"]  # fmt: skip
+SUMMARY_COLUMNS = [
+    "country",
+    "port",
+    "group",
+    "station",
+    "metric",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "replications",
+]
 
 
-def simulate(plan: Plan, engine: str, seed: int, replication: int
-             ) -> list[tuple[PortInputs, PortOutcome]]:  # fmt: skip
+def simulate(
+    plan: Plan, engine: str, seed: int, replication: int
+) -> list[tuple[PortInputs, PortOutcome]]:
     """One replication: draw every port's inputs, then run the engine on each port."""
     run_port = ENGINES[engine]
     results = []
@@ -141,8 +151,9 @@ class Replicator:
 # --- the user's view ----------------------------------------------------------
 
 
-def summary_frame(layout: Layout, accumulator: Accumulator, confidence: float = CONFIDENCE
-                  ) -> pd.DataFrame:  # fmt: skip
+def summary_frame(
+    layout: Layout, accumulator: Accumulator, confidence: float = CONFIDENCE
+) -> pd.DataFrame:
     """The long summary table of one accumulator."""
     mean, low, high = accumulator.result(confidence)
     frame = pd.DataFrame(layout.rows, columns=SUMMARY_COLUMNS[:5])
@@ -168,7 +179,8 @@ class RunResult:
         return int(self.accumulator.count.max(initial=0))
 
     def summary(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
-        """Long table: country, port, group, station, metric, mean, ci_low, ci_high, replications."""
+        """The long table: country, port, group, station, metric, mean, ci_low, ci_high,
+        replications."""
         return summary_frame(self.layout, self.accumulator, confidence)
 
     def records(self) -> pd.DataFrame:
@@ -234,8 +246,18 @@ def run(
     until every headline indicator of group ``all`` has a 95% half-width within
     that fraction of its mean, or ``max_replications`` is reached.
     """
-    comparison = compare([scenario], ["run"], replications, engine, seed, workers, keep_records,
-                         precision, max_replications, progress)  # fmt: skip
+    comparison = compare(
+        [scenario],
+        ["run"],
+        replications,
+        engine,
+        seed,
+        workers,
+        keep_records,
+        precision,
+        max_replications,
+        progress,
+    )
     result = comparison.results[0]
     result.stop_reason = comparison.stop_reason
     return result
@@ -264,8 +286,13 @@ def compare(
     plans = tuple(compile_plan(s) for s in scenarios)
     layouts = tuple(Layout.of(p) for p in plans)
     union = Layout.union(layouts)
-    to_union = [np.array([union.index[row] for row in layout.rows], dtype=np.intp) for layout in layouts]
-    results = [RunResult(s, engine, seed, lay, Accumulator(len(lay))) for s, lay in zip(scenarios, layouts, strict=True)]  # fmt: skip
+    to_union = [
+        np.array([union.index[row] for row in layout.rows], dtype=np.intp) for layout in layouts
+    ]
+    results = [
+        RunResult(s, engine, seed, lay, Accumulator(len(lay)))
+        for s, lay in zip(scenarios, layouts, strict=True)
+    ]
     differences = [Accumulator(len(union)) for _ in scenarios[1:]]
     comparison = ComparisonResult(labels, results, union, differences)
     headline = [np.array([r[4] in HEADLINE and r[2] == ALL for r in lay.rows]) for lay in layouts]
@@ -295,14 +322,20 @@ def compare(
             if precision is None:
                 comparison.stop_reason = f"{done} replications as asked"
                 break
-            needed = max(_replications_needed(r.accumulator, h, precision)
-                         for r, h in zip(results, headline, strict=True))  # fmt: skip
+            needed = max(
+                _replications_needed(r.accumulator, h, precision)
+                for r, h in zip(results, headline, strict=True)
+            )
             if needed <= done:
-                comparison.stop_reason = f"precision {precision:g} reached after {done} replications"
+                comparison.stop_reason = (
+                    f"precision {precision:g} reached after {done} replications"
+                )
                 break
             if done >= max_replications:
-                comparison.stop_reason = (f"stopped at the cap of {max_replications} replications "
-                                          f"before reaching precision {precision:g}")  # fmt: skip
+                comparison.stop_reason = (
+                    f"stopped at the cap of {max_replications} replications "
+                    f"before reaching precision {precision:g}"
+                )
                 break
             target = min(max_replications, max(needed, done + 1))
     return comparison
@@ -328,12 +361,12 @@ def _replications_needed(acc: Accumulator, rows: np.ndarray, precision: float) -
     if relative[worst] <= precision:
         return 0
     grown = n[worst] * (relative[worst] / precision) ** 2
-    return int(math.ceil(max(grown, 1.1 * n[worst])))
+    return math.ceil(max(grown, 1.1 * n[worst]))
 
 
-def simulate_ports(scenario: Scenario, engine: str = DEFAULT_ENGINE, seed: int | None = None,
-                   replication: int = 0) -> tuple[Plan, list[tuple[PortInputs, PortOutcome]]]:  # fmt: skip
+def simulate_ports(
+    scenario: Scenario, engine: str = DEFAULT_ENGINE, seed: int | None = None, replication: int = 0
+) -> tuple[Plan, list[tuple[PortInputs, PortOutcome]]]:
     """One replication's raw inputs and outcomes (for tests and exploration)."""
     plan = compile_plan(scenario)
     return plan, simulate(plan, engine, scenario.seed if seed is None else seed, replication)
-

@@ -343,10 +343,11 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     except OSError as exc:
         raise InputError(source, "", f"cannot read the file ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
-        raise InputError(source, "", f"not UTF-8 text (byte {exc.object[exc.start]:#04x} "
-                         f"at offset {exc.start})") from None  # fmt: skip
+        raise InputError(
+            source, "", f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+        ) from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -556,8 +557,10 @@ def _check_port(port: Port, at: str, scenario: Scenario, known: str, fail: Any) 
         for i, station in enumerate(route):
             if station not in port.stations:
                 defined = ", ".join(port.stations) or "none defined"
-                fail(f"{at}.routes.{channel}[{i}]", f"station '{station}' is not defined; "
-                     f"defined: {defined}")
+                fail(
+                    f"{at}.routes.{channel}[{i}]",
+                    f"station '{station}' is not defined; defined: {defined}",
+                )
         if len(set(route)) != len(route):
             fail(f"{at}.routes.{channel}", "a route visits each station at most once")
     for name, station in port.stations.items():

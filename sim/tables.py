@@ -11,8 +11,10 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]], label_colum
     A label equal to the one above it in the same column (and every column to its
     left) is left blank, as in a printed table.
     """
-    widths = [max(len(str(h)), *(len(r[i]) for r in rows)) if rows else len(str(h))
-              for i, h in enumerate(header)]  # fmt: skip
+    widths = [
+        max(len(str(h)), *(len(r[i]) for r in rows)) if rows else len(str(h))
+        for i, h in enumerate(header)
+    ]
 
     def line(cells: Sequence[str]) -> str:
         parts = [

@@ -53,13 +53,18 @@ def test_raising_utilisation_never_makes_a_shipment_stricter(seed: int) -> None:
 
 def test_recognised_count_grows_in_every_replication() -> None:
     scenarios = [with_arrangement(office(), True, u) for u in (0.2, 0.5, 0.8)]
-    result = compare(scenarios, ["0.2", "0.5", "0.8"], replications=5, workers=1, seed=9,
-                     keep_records=True)  # fmt: skip
+    result = compare(
+        scenarios, ["0.2", "0.5", "0.8"], replications=5, workers=1, seed=9, keep_records=True
+    )
     counts = [
-        r.records().query("group == 'recognised_aeo'").groupby("replication").size()
-        .reindex(range(5), fill_value=0).to_numpy()
+        r.records()
+        .query("group == 'recognised_aeo'")
+        .groupby("replication")
+        .size()
+        .reindex(range(5), fill_value=0)
+        .to_numpy()
         for r in result.results
-    ]  # fmt: skip
+    ]
     assert (counts[0] <= counts[1]).all() and (counts[1] <= counts[2]).all()
     assert counts[2].sum() > counts[0].sum()
 
@@ -72,8 +77,12 @@ def test_utilisation_interval_covers_the_scenario_value() -> None:
     """
     scenario = office("horizon_days=20", "arrangement.utilisation=0.4")
     summary = sim.run(scenario, replications=20, workers=1, seed=5).summary()
-    row = summary[(summary.country == "PER") & (summary.port == "callao") & (summary.group == "all")
-                  & (summary.metric == "utilisation_rate")].iloc[0]  # fmt: skip
+    row = summary[
+        (summary.country == "PER")
+        & (summary.port == "callao")
+        & (summary.group == "all")
+        & (summary.metric == "utilisation_rate")
+    ].iloc[0]
     hw95 = (row.ci_high - row.ci_low) / 2
     n = int(row.replications)
     hw99 = hw95 / stats.t.ppf(0.975, n - 1) * stats.t.ppf(0.995, n - 1)

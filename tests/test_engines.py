@@ -159,16 +159,30 @@ def test_engines_agree_when_most_starts_coincide() -> None:
         "name": "ties",
         "horizon_days": 3,
         "calendars": {"day": {"days": "all", "hours": ["08:00-16:00"]}},
-        "countries": {"PER": {"ports": {"p": {
-            "mode": "sea",
-            "arrivals": {"per_day": 40, "batch_size": {"dist": "deterministic", "value": 4}},
-            "origins": {"OTHER": 1.0},
-            "channels": {"standard": {"green": 0.0, "yellow": 1.0, "red": 0.0}},
-            "routes": {"yellow": ["s"]},
-            "stations": {"s": {"servers": 2, "calendar": "day",
-                               "service_h": {"dist": "deterministic", "value": 0.5}}},
-        }}}},
-    }  # fmt: skip
+        "countries": {
+            "PER": {
+                "ports": {
+                    "p": {
+                        "mode": "sea",
+                        "arrivals": {
+                            "per_day": 40,
+                            "batch_size": {"dist": "deterministic", "value": 4},
+                        },
+                        "origins": {"OTHER": 1.0},
+                        "channels": {"standard": {"green": 0.0, "yellow": 1.0, "red": 0.0}},
+                        "routes": {"yellow": ["s"]},
+                        "stations": {
+                            "s": {
+                                "servers": 2,
+                                "calendar": "day",
+                                "service_h": {"dist": "deterministic", "value": 0.5},
+                            }
+                        },
+                    }
+                }
+            }
+        },
+    }
     plan = compile_plan(scenario_from_dict(scenario))
     inputs = draw_port(plan.window[1], plan.ports[0], 3, 0)
     out = engine_numba.run_port(plan.ports[0], plan.calendars, inputs)

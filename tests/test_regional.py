@@ -58,8 +58,13 @@ def brazil_summary():
 
 
 def _row(summary, port: str, group: str, metric: str):
-    rows = summary[(summary.country == "BRA") & (summary.port == port) & (summary.group == group)
-                   & (summary.station.isna()) & (summary.metric == metric)]  # fmt: skip
+    rows = summary[
+        (summary.country == "BRA")
+        & (summary.port == port)
+        & (summary.group == group)
+        & (summary.station.isna())
+        & (summary.metric == metric)
+    ]
     assert len(rows) == 1, (port, group, metric)
     return rows.iloc[0]
 

@@ -27,8 +27,15 @@ def two_countries(folder: Path) -> Path:
     """one-office with a second importing country (Chile, a copy of Peru's port)."""
     data = yaml.safe_load(SCENARIO.read_text())
     port = dict(data["countries"]["PER"]["ports"]["callao"])
-    port["origins"] = {"CHN": 0.35, "USA": 0.2, "BRA": 0.1, "PER": 0.08, "ARG": 0.05,
-                       "COL": 0.05, "OTHER": 0.17}  # fmt: skip
+    port["origins"] = {
+        "CHN": 0.35,
+        "USA": 0.2,
+        "BRA": 0.1,
+        "PER": 0.08,
+        "ARG": 0.05,
+        "COL": 0.05,
+        "OTHER": 0.17,
+    }
     data["countries"]["CHL"]["ports"] = {"valparaiso": port}
     path = folder / "two-countries.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -75,28 +82,50 @@ def row(table: pd.DataFrame, **levels: str) -> pd.Series:
 
 
 def test_comparison_report_shows_countries_indicators_figures_and_numbers(
-        comparison: Path, comparison_page: str) -> None:  # fmt: skip
+    comparison: Path, comparison_page: str
+) -> None:
     page = comparison_page
-    for text in ("PER", "CHL", "Region (all countries)", "How to read", "Hummels",
-                 *INDICATOR_LABELS.values()):  # fmt: skip
+    for text in (
+        "PER",
+        "CHL",
+        "Region (all countries)",
+        "How to read",
+        "Hummels",
+        *INDICATOR_LABELS.values(),
+    ):
         assert text in page, text
     assert page.count(IMAGE) == 2  # (a) change in clearance time, (b) green share; no sweep
     table = pd.read_parquet(comparison / "comparison.parquet")
-    change = row(table, kind="difference", country="PER", port="all", group="eligible",
-                 metric="clearance_h_mean")  # fmt: skip
+    change = row(
+        table,
+        kind="difference",
+        country="PER",
+        port="all",
+        group="eligible",
+        metric="clearance_h_mean",
+    )
     assert change["mean"] < 0, "recognition speeds up eligible shipments"
     assert f"{change['mean']:+.2f}" in page
     assert f"{change['ci_low']:+.2f} to {change['ci_high']:+.2f}" in page
-    value = row(table, kind="value", scenario="with", country="CHL", port="all", group="all",
-                metric="green_share")  # fmt: skip
+    value = row(
+        table,
+        kind="value",
+        scenario="with",
+        country="CHL",
+        port="all",
+        group="all",
+        metric="green_share",
+    )
     assert f"{100 * value['mean']:.1f}%" in page
 
 
 def test_annual_saving_is_the_per_shipment_change_times_a_years_shipments(
-        comparison: Path, comparison_page: str) -> None:  # fmt: skip
+    comparison: Path, comparison_page: str
+) -> None:
     table = pd.read_parquet(comparison / "comparison.parquet")
     horizon = json.loads((comparison / "run.json").read_text())["scenario_definitions"][1][
-        "horizon_days"]  # fmt: skip
+        "horizon_days"
+    ]
     region = {"scenario": "with", "country": "all", "port": "all", "group": "all"}
     change = row(table, kind="difference", metric="delay_cost_usd_1.3pct", **region)["mean"]
     shipments = row(table, kind="value", metric="shipments", **region)["mean"]

@@ -101,8 +101,9 @@ def pollaczek_khinchine_wait(arrival_rate: float, mean: float, cv: float) -> flo
     return arrival_rate * mean**2 * (1 + cv**2) / (2 * (1 - rho))
 
 
-def priority_mmc_waits(servers: int, arrival_rates: list[float], service_rate: float
-                       ) -> list[float]:  # fmt: skip
+def priority_mmc_waits(
+    servers: int, arrival_rates: list[float], service_rate: float
+) -> list[float]:
     """Class waits of M/M/c with non-preemptive priority and one service rate for all.
 
     Classes are listed from the highest priority. Cobham's formula is
@@ -132,9 +133,15 @@ def priority_mmc_waits(servers: int, arrival_rates: list[float], service_rate: f
 # --- simulation ---------------------------------------------------------------
 
 
-def one_station(*, per_hour: float, service: dict[str, Any], servers: int,
-                horizon_days: float, national_aeo_share: float = 0.0,
-                priority: dict[str, int] | None = None) -> Scenario:  # fmt: skip
+def one_station(
+    *,
+    per_hour: float,
+    service: dict[str, Any],
+    servers: int,
+    horizon_days: float,
+    national_aeo_share: float = 0.0,
+    priority: dict[str, int] | None = None,
+) -> Scenario:
     """A port whose every shipment goes through one always-open station (yellow channel)."""
     station: dict[str, Any] = {"servers": servers, "service_h": service}
     if priority is not None:
@@ -148,13 +155,15 @@ def one_station(*, per_hour: float, service: dict[str, Any], servers: int,
         "routes": {"yellow": ["check"]},
         "stations": {"check": station},
     }
-    return scenario_from_dict({
-        "name": "theory",
-        "horizon_days": horizon_days,
-        "warmup_days": WARMUP_DAYS,
-        "arrangement": {"in_force": False},
-        "countries": {"PER": {"ports": {"gate": port}}},
-    })  # fmt: skip
+    return scenario_from_dict(
+        {
+            "name": "theory",
+            "horizon_days": horizon_days,
+            "warmup_days": WARMUP_DAYS,
+            "arrangement": {"in_force": False},
+            "countries": {"PER": {"ports": {"gate": port}}},
+        }
+    )
 
 
 def replication_means(scenario: Scenario, replications: int) -> dict[str, np.ndarray]:
@@ -166,8 +175,9 @@ def replication_means(scenario: Scenario, replications: int) -> dict[str, np.nda
     """
     means: dict[str, list[float]] = {"all": [], **{g: [] for g in GROUPS}}
     for r in range(replications):
-        plan, [(inputs, outcome)] = simulate_ports(scenario, engine="numba", seed=SEED,
-                                                   replication=r)  # fmt: skip
+        plan, [(inputs, outcome)] = simulate_ports(
+            scenario, engine="numba", seed=SEED, replication=r
+        )
         lo, hi = np.searchsorted(inputs.arrival, plan.window)
         joined = np.maximum(outcome.unloaded, inputs.lodgement)[lo:hi]
         wait = outcome.start[0, lo:hi] - joined
@@ -226,8 +236,12 @@ def test_mmc_mean_wait_is_erlang_c() -> None:
     servers, rho = 3, 0.8
     mu = 1 / MEAN_SERVICE_H
     arrival_rate = rho * servers * mu  # 9.6 per hour
-    scenario = one_station(per_hour=arrival_rate, servers=servers, horizon_days=1000,
-                           service={"dist": "exponential", "mean": MEAN_SERVICE_H})  # fmt: skip
+    scenario = one_station(
+        per_hour=arrival_rate,
+        servers=servers,
+        horizon_days=1000,
+        service={"dist": "exponential", "mean": MEAN_SERVICE_H},
+    )
     theory = mmc_wait(servers, arrival_rate, mu)  # 0.26966 h
     assert_consistent(theory, replication_means(scenario, 30)["all"], "M/M/3 Wq")
 

@@ -50,9 +50,13 @@ def station(servers: int = 1, **extra: Any) -> dict[str, Any]:
     return {"servers": servers, "service_h": PLACEHOLDER, **extra}
 
 
-def port_plan(stations: dict[str, Any], routes: dict[str, list[str]], *,
-              calendars: dict[str, Any] | None = None,
-              delays: dict[str, Any] | None = None) -> tuple[PortPlan, Calendars]:  # fmt: skip
+def port_plan(
+    stations: dict[str, Any],
+    routes: dict[str, list[str]],
+    *,
+    calendars: dict[str, Any] | None = None,
+    delays: dict[str, Any] | None = None,
+) -> tuple[PortPlan, Calendars]:
     """Compile a one-port scenario; only its queueing network matters."""
     port = {
         "mode": "road",
@@ -63,20 +67,30 @@ def port_plan(stations: dict[str, Any], routes: dict[str, list[str]], *,
         "stations": stations,
         "delays": delays or {},
     }
-    plan = compile_plan(scenario_from_dict({
-        "name": "timeline",
-        "horizon_days": 7,
-        "calendars": calendars or {},
-        "arrangement": {"in_force": False},
-        "countries": {"PER": {"ports": {"gate": port}}},
-    }))  # fmt: skip
+    plan = compile_plan(
+        scenario_from_dict(
+            {
+                "name": "timeline",
+                "horizon_days": 7,
+                "calendars": calendars or {},
+                "arrangement": {"in_force": False},
+                "countries": {"PER": {"ports": {"gate": port}}},
+            }
+        )
+    )
     return plan.ports[0], plan.calendars
 
 
-def port_inputs(arrival: list[float], service: Rows, *,
-                group: list[int] | None = None, channel: list[int] | None = None,
-                lodgement: list[float] | None = None, unloading: list[float] | None = None,
-                release_delay: list[float] | None = None) -> PortInputs:  # fmt: skip
+def port_inputs(
+    arrival: list[float],
+    service: Rows,
+    *,
+    group: list[int] | None = None,
+    channel: list[int] | None = None,
+    lodgement: list[float] | None = None,
+    unloading: list[float] | None = None,
+    release_delay: list[float] | None = None,
+) -> PortInputs:
     """Inputs as the sampler would give them; defaults: standard, yellow, no delays."""
     n = len(arrival)
     assert sorted(arrival) == arrival, "the engines expect arrivals in time order"
@@ -100,9 +114,17 @@ def port_inputs(arrival: list[float], service: Rows, *,
     )
 
 
-def assert_timeline(run_port: RunPort, plan: tuple[PortPlan, Calendars], inputs: PortInputs, *,
-                    start: Rows, end: Rows, overtime: Rows, release: list[float],
-                    unloaded: list[float] | None = None) -> None:  # fmt: skip
+def assert_timeline(
+    run_port: RunPort,
+    plan: tuple[PortPlan, Calendars],
+    inputs: PortInputs,
+    *,
+    start: Rows,
+    end: Rows,
+    overtime: Rows,
+    release: list[float],
+    unloaded: list[float] | None = None,
+) -> None:
     """The engine gives exactly the expected arrays (NaN where a station is not visited).
 
     ``unloaded`` defaults to the arrival times: right for cases without unloading delay.
@@ -117,9 +139,11 @@ def assert_timeline(run_port: RunPort, plan: tuple[PortPlan, Calendars], inputs:
     outcome = run_port(*plan, inputs)
     for field, values in expected.items():
         np.testing.assert_array_equal(
-            getattr(outcome, field), np.asarray(values, dtype=np.float64),
-            err_msg=field, strict=True,
-        )  # fmt: skip
+            getattr(outcome, field),
+            np.asarray(values, dtype=np.float64),
+            err_msg=field,
+            strict=True,
+        )
 
 
 # --- calendars ------------------------------------------------------------------
@@ -138,16 +162,19 @@ def test_closing_mid_service_gives_overtime_and_defers_the_queue(run_port: RunPo
        56 -> 56.25.
     No release delay: release = end of the check.
     """
-    plan = port_plan({"check": station(calendar="office")}, {"yellow": ["check"]},
-                     calendars={"office": OFFICE})  # fmt: skip
+    plan = port_plan(
+        {"check": station(calendar="office")}, {"yellow": ["check"]}, calendars={"office": OFFICE}
+    )
     inputs = port_inputs([6.0, 15.0, 16.0, 40.0, 40.5], [[2.0, 2.0, 1.0, 3.0, 0.25]])
     assert_timeline(
-        run_port, plan, inputs,
+        run_port,
+        plan,
+        inputs,
         start=[[8.0, 15.0, 32.0, 40.0, 56.0]],
         end=[[10.0, 17.0, 33.0, 43.0, 56.25]],
         overtime=[[0.0, 0.0, 0.0, 2.0, 0.0]],
         release=[10.0, 17.0, 33.0, 43.0, 56.25],
-    )  # fmt: skip
+    )
 
 
 def test_night_shift_across_the_week_end_is_one_shift(run_port: RunPort) -> None:
@@ -162,16 +189,19 @@ def test_night_shift_across_the_week_end_is_one_shift(run_port: RunPort) -> None
     k3 arrives 173, waits; at 176 closed: next opening Mon 22:00 = 168 + 22 = 190.
     """
     night = {"days": "all", "hours": ["22:00-06:00"]}
-    plan = port_plan({"check": station(calendar="night")}, {"yellow": ["check"]},
-                     calendars={"night": night})  # fmt: skip
+    plan = port_plan(
+        {"check": station(calendar="night")}, {"yellow": ["check"]}, calendars={"night": night}
+    )
     inputs = port_inputs([5.0, 167.0, 167.5, 173.0], [[2.0, 5.0, 4.0, 1.0]])
     assert_timeline(
-        run_port, plan, inputs,
+        run_port,
+        plan,
+        inputs,
         start=[[5.0, 167.0, 172.0, 190.0]],
         end=[[7.0, 172.0, 176.0, 191.0]],
         overtime=[[1.0, 0.0, 2.0, 0.0]],
         release=[7.0, 172.0, 176.0, 191.0],
-    )  # fmt: skip
+    )
 
 
 # --- order of service -----------------------------------------------------------
@@ -186,15 +216,18 @@ def test_batch_arriving_at_once_is_served_in_index_order(run_port: RunPort) -> N
     2.25: k2 and k3 done together: k4 2.25 -> 3.25, k5 2.25 -> 2.75
     """
     plan = port_plan({"check": station(2)}, {"yellow": ["check"]})
-    inputs = port_inputs([1.0] * 6, [[1.0, 0.5, 0.75, 0.25, 1.0, 0.5]],
-                         group=[STD, AEO, STD, AEO, AEO, STD])  # fmt: skip
+    inputs = port_inputs(
+        [1.0] * 6, [[1.0, 0.5, 0.75, 0.25, 1.0, 0.5]], group=[STD, AEO, STD, AEO, AEO, STD]
+    )
     assert_timeline(
-        run_port, plan, inputs,
+        run_port,
+        plan,
+        inputs,
         start=[[1.0, 1.0, 1.5, 2.0, 2.25, 2.25]],
         end=[[2.0, 1.5, 2.25, 2.25, 3.25, 2.75]],
         overtime=[[0.0] * 6],
         release=[2.0, 1.5, 2.25, 2.25, 3.25, 2.75],
-    )  # fmt: skip
+    )
 
 
 def test_shift_start_serves_queue_by_priority_join_time_and_index(run_port: RunPort) -> None:
@@ -210,20 +243,25 @@ def test_shift_start_serves_queue_by_priority_join_time_and_index(run_port: RunP
     9.75: k0 and k3 done: k4 9.75 -> 10.25
     """
     priority = {"national_aeo": 0, "recognised_aeo": 0, "standard": 1}
-    plan = port_plan({"check": station(2, calendar="office", priority=priority)},
-                     {"yellow": ["check"]}, calendars={"office": OFFICE})  # fmt: skip
+    plan = port_plan(
+        {"check": station(2, calendar="office", priority=priority)},
+        {"yellow": ["check"]},
+        calendars={"office": OFFICE},
+    )
     inputs = port_inputs(
         [1.0, 2.0, 2.0, 3.0, 3.0, 3.0, 3.0],
         [[1.0, 1.0, 0.25, 0.5, 0.5, 0.5, 0.25]],
         group=[STD, AEO, STD, STD, STD, AEO, REC],
-    )  # fmt: skip
+    )
     assert_timeline(
-        run_port, plan, inputs,
+        run_port,
+        plan,
+        inputs,
         start=[[8.75, 8.0, 9.0, 9.25, 9.75, 8.0, 8.5]],
         end=[[9.75, 9.0, 9.25, 9.75, 10.25, 8.5, 8.75]],
         overtime=[[0.0] * 7],
         release=[9.75, 9.0, 9.25, 9.75, 10.25, 8.5, 8.75],
-    )  # fmt: skip
+    )
 
 
 def test_reserved_aeo_server_works_while_the_general_pool_is_closed(run_port: RunPort) -> None:
@@ -246,21 +284,26 @@ def test_reserved_aeo_server_works_while_the_general_pool_is_closed(run_port: Ru
        general closes at 41: Wed 08:00 = 56, 56 -> 56.5.
     """
     reserved = {"servers": 1, "groups": ["national_aeo", "recognised_aeo"]}
-    plan = port_plan({"check": station(1, calendar="office", reserved=reserved)},
-                     {"yellow": ["check"]}, calendars={"office": OFFICE})  # fmt: skip
+    plan = port_plan(
+        {"check": station(1, calendar="office", reserved=reserved)},
+        {"yellow": ["check"]},
+        calendars={"office": OFFICE},
+    )
     inputs = port_inputs(
         [1.0, 2.0, 2.5, 7.5, 7.75, 16.5, 16.75, 40.0, 40.25, 40.5],
         [[1.0, 1.0, 1.0, 1.0, 0.5, 1.0, 0.25, 2.0, 1.0, 0.5]],
         group=[STD, AEO, REC, AEO, AEO, AEO, STD, AEO, AEO, STD],
-    )  # fmt: skip
+    )
     end = [9.0, 3.0, 4.0, 8.5, 9.0, 17.5, 17.0, 42.0, 41.25, 56.5]
     assert_timeline(
-        run_port, plan, inputs,
+        run_port,
+        plan,
+        inputs,
         start=[[8.0, 2.0, 3.0, 7.5, 8.5, 16.5, 16.75, 40.0, 40.25, 56.0]],
         end=[end],
         overtime=[[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.25, 0.0]],
         release=end,
-    )  # fmt: skip
+    )
 
 
 # --- simultaneous events ---------------------------------------------------------
@@ -276,15 +319,18 @@ def test_waiting_shipment_beats_same_instant_newcomer_unless_priority(run_port: 
     """
     priority = {"national_aeo": 0, "standard": 1}
     plan = port_plan({"check": station(priority=priority)}, {"yellow": ["check"]})
-    inputs = port_inputs([0.0, 0.5, 1.0, 10.0, 10.5, 11.0], [[1.0] * 6],
-                         group=[STD, STD, STD, STD, STD, AEO])  # fmt: skip
+    inputs = port_inputs(
+        [0.0, 0.5, 1.0, 10.0, 10.5, 11.0], [[1.0] * 6], group=[STD, STD, STD, STD, STD, AEO]
+    )
     assert_timeline(
-        run_port, plan, inputs,
+        run_port,
+        plan,
+        inputs,
         start=[[0.0, 1.0, 2.0, 10.0, 12.0, 11.0]],
         end=[[1.0, 2.0, 3.0, 11.0, 13.0, 12.0]],
         overtime=[[0.0] * 6],
         release=[1.0, 2.0, 3.0, 11.0, 13.0, 12.0],
-    )  # fmt: skip
+    )
 
 
 def test_zero_duration_cascade_and_same_instant_joins_by_index(run_port: RunPort) -> None:
@@ -307,21 +353,19 @@ def test_zero_duration_cascade_and_same_instant_joins_by_index(run_port: RunPort
     plan = port_plan({"a": station(), "b": station()}, {"green": ["b"], "yellow": ["a", "b"]})
     inputs = port_inputs(
         [1.0, 1.0, 1.0, 5.0, 5.0, 10.0, 10.0],
-        [[0.0, 0.0, 0.0, 0.0, 0.25, 1.0, 0.25],
-         [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]],
+        [[0.0, 0.0, 0.0, 0.0, 0.25, 1.0, 0.25], [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]],
         channel=[YELLOW, YELLOW, YELLOW, YELLOW, GREEN, YELLOW, GREEN],
         lodgement=[1.0, 1.0, 1.0, 5.0, 5.0, 10.0, 11.0],
-    )  # fmt: skip
+    )
     assert_timeline(
-        run_port, plan, inputs,
-        start=[[1.0, 1.0, 1.0, 5.0, nan, 10.0, nan],
-               [1.0, 1.0, 1.0, 6.0, 5.0, 11.0, 12.0]],
-        end=[[1.0, 1.0, 1.0, 5.0, nan, 11.0, nan],
-             [1.0, 1.0, 1.0, 7.0, 6.0, 12.0, 13.0]],
-        overtime=[[0.0, 0.0, 0.0, 0.0, nan, 0.0, nan],
-                  [0.0] * 7],
+        run_port,
+        plan,
+        inputs,
+        start=[[1.0, 1.0, 1.0, 5.0, nan, 10.0, nan], [1.0, 1.0, 1.0, 6.0, 5.0, 11.0, 12.0]],
+        end=[[1.0, 1.0, 1.0, 5.0, nan, 11.0, nan], [1.0, 1.0, 1.0, 7.0, 6.0, 12.0, 13.0]],
+        overtime=[[0.0, 0.0, 0.0, 0.0, nan, 0.0, nan], [0.0] * 7],
         release=[1.0, 1.0, 1.0, 7.0, 6.0, 12.0, 13.0],
-    )  # fmt: skip
+    )
 
 
 # --- a whole route ----------------------------------------------------------------
@@ -359,21 +403,19 @@ def test_route_with_unloading_lodgement_and_release_delays(run_port: RunPort) ->
     )
     inputs = port_inputs(
         [5.0, 9.0, 16.0, 16.5, 20.0, 38.0],
-        [[1.0, 0.5, 0.25, 0.5, 0.5, 1.0],
-         [2.0, 0.75, 0.25, 1.0, 1.0, 3.0]],
+        [[1.0, 0.5, 0.25, 0.5, 0.5, 1.0], [2.0, 0.75, 0.25, 1.0, 1.0, 3.0]],
         channel=[RED, YELLOW, GREEN, RED, RED, RED],
         lodgement=[3.0, 12.0, 15.0, 10.0, 34.0, 38.0],
         unloading=[2.0, 0.5, 2.0, 0.25, 1.0, 0.0],
         release_delay=[0.5, 1.0, 0.25, 0.5, 0.25, 0.5],
-    )  # fmt: skip
+    )
     assert_timeline(
-        run_port, plan, inputs,
+        run_port,
+        plan,
+        inputs,
         unloaded=[10.0, 9.5, 18.0, 16.75, 33.0, 38.0],
-        start=[[10.0, 12.0, nan, 16.75, 34.0, 38.0],
-               [11.0, nan, nan, 32.0, 34.5, 39.0]],
-        end=[[11.0, 12.5, nan, 17.25, 34.5, 39.0],
-             [13.0, nan, nan, 33.0, 35.5, 42.0]],
-        overtime=[[0.0, 0.0, nan, 0.0, 0.0, 0.0],
-                  [0.0, nan, nan, 0.0, 0.0, 1.0]],
+        start=[[10.0, 12.0, nan, 16.75, 34.0, 38.0], [11.0, nan, nan, 32.0, 34.5, 39.0]],
+        end=[[11.0, 12.5, nan, 17.25, 34.5, 39.0], [13.0, nan, nan, 33.0, 35.5, 42.0]],
+        overtime=[[0.0, 0.0, nan, 0.0, 0.0, 0.0], [0.0, nan, nan, 0.0, 0.0, 1.0]],
         release=[13.5, 13.5, 32.25, 33.5, 35.75, 56.5],
-    )  # fmt: skip
+    )
