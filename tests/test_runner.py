@@ -1,0 +1,64 @@
+"""Replication control: --precision, its cap, and the on-disk numba cache."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import sim
+from sim.indicators import ALL, HEADLINE
+
+ONE_OFFICE = Path(__file__).parent.parent / "scenarios" / "one-office.yaml"
+
+
+def short() -> sim.Scenario:
+    return sim.load_scenario(ONE_OFFICE, ["horizon_days=3", "warmup_days=1"])
+
+
+def headline_rows(summary):
+    rows = summary[summary.metric.isin(HEADLINE) & (summary.group == ALL)]
+    return rows[rows["mean"].abs() > 0]
+
+
+def test_precision_adds_replications_until_every_headline_interval_is_narrow() -> None:
+    result = sim.run(short(), replications=3, precision=0.05, max_replications=200, workers=1)
+    assert result.stop_reason.startswith("precision 0.05 reached")
+    assert result.replications > 3
+    rows = headline_rows(result.summary())
+    relative = (rows.ci_high - rows.ci_low) / 2 / rows["mean"].abs()
+    assert (relative <= 0.05).all()
+
+
+def test_precision_stops_at_the_cap_and_says_so() -> None:
+    result = sim.run(short(), replications=2, precision=0.0001, max_replications=5, workers=1)
+    assert result.replications == 5
+    assert "cap of 5" in result.stop_reason
+    rows = headline_rows(result.summary())
+    assert ((rows.ci_high - rows.ci_low) / 2 / rows["mean"].abs() > 0.0001).any()
+
+
+def test_precision_run_equals_a_fixed_run_of_the_same_length() -> None:
+    """Adding replications in rounds gives the numbers of asking for that many at once."""
+    adaptive = sim.run(short(), replications=3, precision=0.05, max_replications=200, workers=2)
+    fixed = sim.run(short(), replications=adaptive.replications, workers=1)
+    a, b = adaptive.summary(), fixed.summary()
+    np.testing.assert_array_equal(a["mean"].to_numpy(), b["mean"].to_numpy())
+
+
+CACHE_PROBE = """
+from sim import engine_numba
+engine_numba.warm_up()
+print(sum(d.stats.cache_misses.get(sig, 0) for d in (engine_numba.simulate_port,
+          engine_numba.before_queues) for sig in d.signatures))
+"""
+
+
+def test_second_process_loads_compiled_code_from_the_cache() -> None:
+    """Compilation is cached on disk: a new process compiles nothing (no cache misses)."""
+    run = [sys.executable, "-c", CACHE_PROBE]
+    subprocess.run(run, check=True, capture_output=True)  # fills the cache if empty
+    misses = subprocess.run(run, check=True, capture_output=True, text=True).stdout.split()[-1]
+    assert misses == "0"
