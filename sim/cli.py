@@ -409,7 +409,7 @@ class _progress:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.enabled = not args.quiet and not args.json and sys.stderr.isatty()
-        self.total = args.replications * max(1, len(getattr(args, "scenarios", [])) or 1)
+        self.total = args.replications
         self.bar: Any = None
 
     def __enter__(self) -> Any:

@@ -29,8 +29,8 @@ import numpy as np
 from numba import njit
 
 from . import calendars as cal
-from .engine_simpy import PortOutcome
 from .inputs import PortInputs
+from .outcome import PortOutcome
 from .plan import Calendars, PortPlan
 
 inline = njit(cache=True, inline="always")

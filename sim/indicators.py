@@ -23,8 +23,8 @@ import numpy as np
 from numba import njit
 
 from .calendars import open_hours
-from .engine_simpy import PortOutcome
 from .inputs import PortInputs
+from .outcome import PortOutcome
 from .plan import Plan, PortPlan
 from .scenario import CHANNELS, GROUPS
 

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .engine_simpy import PortOutcome
 from .inputs import PortInputs
+from .outcome import PortOutcome
 from .plan import Plan
 from .scenario import CHANNELS, GROUPS
 

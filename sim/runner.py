@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from . import engine_numba, engine_simpy
-from .engine_simpy import PortOutcome
 from .indicators import ALL, HEADLINE, Layout, compute
 from .inputs import PortInputs, draw_port
+from .outcome import PortOutcome
 from .plan import Plan, compile_plan
 from .records import replication_records
 from .scenario import Scenario

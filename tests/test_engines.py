@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim import engine_numba, engine_simpy
-from sim.engine_simpy import PortOutcome
 from sim.inputs import draw_port
+from sim.outcome import PortOutcome
 from sim.plan import compile_plan
 from sim.scenario import load_scenario, scenario_from_dict
 

@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 from sim import engine_numba, engine_simpy
-from sim.engine_simpy import PortOutcome
 from sim.inputs import PortInputs
+from sim.outcome import PortOutcome
 from sim.plan import Calendars, PortPlan, compile_plan
 from sim.scenario import scenario_from_dict
 
