@@ -288,13 +288,7 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(_run_json(result, summary)))
         return 0
     print(_digest(result, summary, full=args.full))
-    if not args.quiet:
-        workers = args.workers or default_workers()
-        print(
-            f"\n{result.stop_reason}; engine {result.engine}, seed {result.seed}, "
-            f"{min(workers, result.replications)} workers, {elapsed:.1f} s"
-            + (f"; written to {args.out}" if args.out else "")
-        )
+    _footer(args, result.stop_reason, result.seed, result.replications, elapsed)
     return 0
 
 
@@ -356,14 +350,22 @@ def _compare(args: argparse.Namespace) -> int:
         "means, and paired differences from the first with 95% intervals (clearance in hours)\n"
     )
     print(digest(table, labels, central))
-    if not args.quiet:
-        workers = args.workers or default_workers()
-        print(
-            f"\n{result.stop_reason}; engine {args.engine}, seed {meta['seed']}, "
-            f"{min(workers, result.replications)} workers, {elapsed:.1f} s"
-            + (f"; written to {args.out}" if args.out else "")
-        )
+    _footer(args, result.stop_reason, meta["seed"], result.replications, elapsed)
     return 0
+
+
+def _footer(
+    args: argparse.Namespace, stop_reason: str, seed: int, replications: int, elapsed: float
+) -> None:
+    """How the numbers were made: the line a reader needs to reproduce them."""
+    if args.quiet:
+        return
+    workers = min(args.workers or default_workers(), replications)
+    written = f"; written to {args.out}" if args.out else ""
+    print(
+        f"\n{stop_reason}; engine {args.engine}, seed {seed}, {workers} workers, "
+        f"{elapsed:.1f} s{written}"
+    )
 
 
 def _prepare_out(out: Path | None) -> None:
