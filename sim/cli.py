@@ -23,7 +23,7 @@ from .errors import InputError
 from .indicators import ALL, HEADLINE
 from .output import records_of, write_frame, write_json
 from .runner import DEFAULT_ENGINE, ENGINES, RunResult, compare, default_workers, run
-from .scenario import load_scenario
+from .scenario import expanded_yaml, load_scenario
 
 BUNDLED = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = BUNDLED / "lac-regional.yaml"
@@ -130,10 +130,26 @@ def _build_parser() -> argparse.ArgumentParser:
     report.add_argument("-q", "--quiet", action="store_true", help="do not print the file written")
     report.set_defaults(handler=_report)
 
-    validate = commands.add_parser("validate", help="check a scenario and say what it contains")
-    validate.add_argument("scenario", type=Path)
+    validate = commands.add_parser(
+        "validate",
+        help="check a scenario and say what it contains",
+        description="Check a scenario file and print what it contains: ports, trader groups, "
+        "servers and each station's offered load. With --expand, print instead the whole "
+        "scenario as the simulator reads it, every port with its port_defaults merged in.",
+    )
+    validate.add_argument("scenario", type=Path, help="scenario YAML file")
     validate.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE"
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario field, e.g. --set arrangement.utilisation=0.8",
+    )
+    validate.add_argument(
+        "--expand",
+        action="store_true",
+        help="print the fully expanded scenario (YAML), port defaults merged into each port",
     )
     validate.set_defaults(handler=_validate)
     return parser
@@ -257,6 +273,9 @@ def _validate(args: argparse.Namespace) -> int:
     from .describe import describe
 
     scenario = load_scenario(args.scenario, args.overrides)
+    if args.expand:
+        print(expanded_yaml(scenario), end="")
+        return 0
     print(f"{args.scenario}: valid")
     print(describe(scenario))
     return 0
@@ -463,10 +482,15 @@ def _digest(result: RunResult, summary: pd.DataFrame, full: bool = False) -> str
     several_ports = (
         frame.loc[frame.port != ALL, "port"].nunique() > 1 or frame.country.nunique() > 2
     )
-    areas = frame[frame.port == ALL] if several_ports else frame[frame.port != ALL]
+    if several_ports:  # countries and the region by group; each mode of each, group all
+        areas = frame[(frame.port == ALL) & ((frame["mode"] == ALL) | (frame.group == ALL))]
+        index = ["country", "mode", "group"]
+    else:
+        areas = frame[frame.port != ALL]
+        index = ["country", "mode", "port", "group"]
     metrics = [*HEADLINE, "shipments"]
     table = areas[areas.metric.isin(metrics) & areas.group.notna()].pivot_table(
-        index=["country", "port", "group"],
+        index=index,
         columns="metric",
         values="cell",
         aggfunc="first",
@@ -482,14 +506,16 @@ def _digest(result: RunResult, summary: pd.DataFrame, full: bool = False) -> str
     stations = frame[(frame.station.notna()) & (frame.group.isna() | (frame.group == ALL))]
     if not stations.empty and frame.loc[frame.port != ALL, "port"].nunique() <= 5:
         st = stations.pivot_table(
-            index=["country", "port", "station"],
+            index=["country", "mode", "port", "station"],
             columns="metric",
             values="cell",
             aggfunc="first",
             sort=False,
         )
-        st = st[[c for c in ("wait_h_mean", "station_utilisation", "overtime_h") if c in st]]
+        measures = ("wait_h_mean", "service_h_mean", "general_utilisation", "reserved_utilisation")
+        st = st[[c for c in (*measures, "overtime_h") if c in st]]
         st.columns = [c.replace("_", " ") for c in st.columns]
+        st = st.fillna("-")
         parts += ["", st.to_string()]
     if several_ports:
         parts += ["", "per-port rows: --full, --json or --out"]

@@ -90,7 +90,8 @@ def digest(table: pd.DataFrame, labels: list[str], central_rate: float | None = 
         if central_rate
         else {}
     )
-    areas = table[(table.port == ALL) & table.station.isna() & table.metric.isin(metrics)]
+    totals = (table.port == ALL) & (table["mode"] == ALL)
+    areas = table[totals & table.station.isna() & table.metric.isin(metrics)]
     keyed = areas.set_index(["kind", "scenario", "country", "group", "metric"])
     countries = [c for c in dict.fromkeys(areas.country) if c != ALL]
     if len(countries) > 1:

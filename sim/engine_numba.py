@@ -76,28 +76,33 @@ def before_queues(
     channel,
     route_length,
     release_delay,
+    lodgement_calendar,
     unloading_calendar,
     release_calendar,
     cal_starts,
     cal_ends,
     cal_offsets,
     unloaded,
+    lodged,
     release,
 ):
-    """What needs no queue: unloading, readiness, and the release of route-less shipments.
+    """What needs no queue: unloading, lodgement, readiness, and route-less releases.
 
     Returns the ready times (goods unloaded and declaration lodged). A shipment
     whose channel has no checks never meets a queue, so its release is known
     here and it stays out of the event loop.
     """
-    u_starts, u_ends = _calendar(cal_starts, cal_ends, cal_offsets, unloading_calendar)
-    r_starts, r_ends = _calendar(cal_starts, cal_ends, cal_offsets, release_calendar)
     ready = np.empty(arrival.shape[0])
     for k in range(arrival.shape[0]):
-        unloaded[k] = next_open(u_starts, u_ends, arrival[k]) + unloading[k]
-        ready[k] = unloaded[k] if unloaded[k] >= lodgement[k] else lodgement[k]
-        if route_length[channel[k]] == 0:
-            release[k] = next_open(r_starts, r_ends, ready[k]) + release_delay[k]
+        c = channel[k]
+        starts, ends = _calendar(cal_starts, cal_ends, cal_offsets, unloading_calendar[c])
+        unloaded[k] = next_open(starts, ends, arrival[k]) + unloading[k]
+        starts, ends = _calendar(cal_starts, cal_ends, cal_offsets, lodgement_calendar[c])
+        lodged[k] = next_open(starts, ends, lodgement[k])
+        ready[k] = unloaded[k] if unloaded[k] >= lodged[k] else lodged[k]
+        if route_length[c] == 0:
+            starts, ends = _calendar(cal_starts, cal_ends, cal_offsets, release_calendar[c])
+            release[k] = next_open(starts, ends, ready[k]) + release_delay[k]
     return ready
 
 
@@ -122,6 +127,7 @@ def simulate_port(
     start,
     end,
     overtime,
+    pool_used,
     release,
 ):
     """Simulate the shipments that meet a queue, in ``order`` (by ready time, then index)."""
@@ -129,8 +135,6 @@ def simulate_port(
     n_stations = priority.shape[0]
     n_pools = 2 * n_stations
     inf = np.inf
-
-    r_starts, r_ends = _calendar(cal_starts, cal_ends, cal_offsets, release_calendar)
 
     # --- one FIFO region per (station, group), sized by the visits it will get ---
     n_queues = n_stations * 3
@@ -201,7 +205,8 @@ def simulate_port(
             k = free[i]
             c = channel[k]
             if step_of[k] == route_length[c]:
-                release[k] = next_open(r_starts, r_ends, t) + release_delay[k]
+                starts, ends = _calendar(cal_starts, cal_ends, cal_offsets, release_calendar[c])
+                release[k] = next_open(starts, ends, t) + release_delay[k]
                 continue
             s = route_station[c, step_of[k]]
             q = s * 3 + group[k]
@@ -265,6 +270,7 @@ def simulate_port(
                     q_head[q] += 1
                     busy[p] += 1
                     pool_of[k] = p
+                    pool_used[s, k] = p - 2 * s  # GENERAL (0) or RESERVED (1)
                     finish = t + service[s, k]
                     start[s, k] = t
                     end[s, k] = finish
@@ -286,12 +292,14 @@ def run_port(plan: PortPlan, calendars: Calendars, inputs: PortInputs) -> PortOu
         inputs.channel,
         plan.route_length,
         inputs.release_delay,
+        plan.lodgement_calendar,
         plan.unloading_calendar,
         plan.release_calendar,
         calendars.starts,
         calendars.ends,
         calendars.offsets,
         out.unloaded,
+        out.lodged,
         out.release,
     )
     queued = np.flatnonzero(plan.route_length[inputs.channel] > 0)
@@ -316,6 +324,7 @@ def run_port(plan: PortPlan, calendars: Calendars, inputs: PortInputs) -> PortOu
         out.start,
         out.end,
         out.overtime,
+        out.pool,
         out.release,
     )
     return out

@@ -38,7 +38,7 @@ from simpy.events import NORMAL, Event
 
 from .calendars import advance, interval_open, next_open, shift_end
 from .inputs import PortInputs
-from .outcome import PortOutcome
+from .outcome import GENERAL, RESERVED, PortOutcome
 from .plan import ALWAYS_OPEN, Calendars, PortPlan
 
 END_OF_INSTANT = NORMAL + 1
@@ -64,6 +64,7 @@ class Timeline(simpy.Environment):
 class Pool:
     """Identical servers sharing a calendar, and the groups they may serve."""
 
+    kind: int  # GENERAL or RESERVED, as recorded in PortOutcome.pool
     servers: int
     serves: tuple[bool, bool, bool]
     starts: np.ndarray
@@ -122,6 +123,7 @@ class PortModel:
             calendar = int(self.plan.pool_calendar[p])
             starts, ends = self.calendars.bounds(calendar)
             return Pool(
+                kind=RESERVED if p % 2 else GENERAL,
                 servers=int(self.plan.pool_servers[p]),
                 serves=tuple(bool(x) for x in self.plan.pool_serves[p]),
                 starts=starts,
@@ -141,14 +143,22 @@ class PortModel:
             self.env.process(self.shipment(k))
 
     def shipment(self, k: int) -> Generator[Event, None, None]:
-        """Arrival -> unloading -> lodgement -> the channel's stations -> release."""
+        """Arrival -> unloading -> lodgement -> the channel's stations -> release.
+
+        Each delay's calendar is the one of the shipment's channel (none where the
+        channel has no such delay).
+        """
         plan, inputs, out, env = self.plan, self.inputs, self.out, self.env
-        starts, ends = self.calendars.bounds(plan.unloading_calendar)
+        channel, group = inputs.channel[k], int(inputs.group[k])
+        starts, ends = self.calendars.bounds(plan.unloading_calendar[channel])
         unloaded = next_open(starts, ends, env.now) + inputs.unloading[k]
         out.unloaded[k] = unloaded
-        yield env.at(max(unloaded, inputs.lodgement[k]))  # goods and declaration both ready
+        # the lag has run (inputs.lodgement); the broker then waits for office hours
+        starts, ends = self.calendars.bounds(plan.lodgement_calendar[channel])
+        lodged = next_open(starts, ends, inputs.lodgement[k])
+        out.lodged[k] = lodged
+        yield env.at(max(unloaded, lodged))  # goods and declaration both ready
 
-        channel, group = inputs.channel[k], int(inputs.group[k])
         for step in range(plan.route_length[channel]):
             station = self.stations[plan.route_station[channel, step]]
             grant = Event(env)
@@ -159,6 +169,7 @@ class PortModel:
             end = start + inputs.service[station.index, k]
             out.start[station.index, k] = start
             out.end[station.index, k] = end
+            out.pool[station.index, k] = pool.kind
             close = pool.shift_close()
             out.overtime[station.index, k] = end - close if end > close else 0.0
             yield env.at(end)
@@ -166,7 +177,7 @@ class PortModel:
             self.request_dispatch()
 
         # the release delay needs no server: nothing can change it now
-        starts, ends = self.calendars.bounds(plan.release_calendar)
+        starts, ends = self.calendars.bounds(plan.release_calendar[channel])
         out.release[k] = next_open(starts, ends, env.now) + inputs.release_delay[k]
 
     # --- the dispatcher ---

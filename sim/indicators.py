@@ -1,36 +1,66 @@
-"""Indicators of one replication: the arrangement's common indicators first.
+"""Indicators of one replication: the arrangement's common indicators first, then the stages.
 
 One replication is reduced to a vector of numbers whose meaning is fixed by a
-:class:`Layout` (one row per country, port, group, station and metric), so that
-replications can be accumulated without keeping their records.
+:class:`Layout` (one row per country, mode, port, group, station and metric), so
+that replications can be accumulated without keeping their records.
 
-Levels: a port's rows; ``port = "all"`` pools a country's ports; ``country =
-"all"`` pools the region. Groups: ``all``, the three trader groups, and
-``eligible`` (shipments whose exporter is an AEO of another member, claimed or
-not). ``station`` is ``None`` where it does not apply, and ``group`` is
-``None`` for station-level metrics (utilisation, overtime).
+**Levels** (an *area* is a set of ports): each port; each country's ports of one
+mode (``port = "all"``: the level at which Time Release Studies publish); each
+country (``mode = port = "all"``); each mode across the region (``country =
+"all"``); the region. **Groups**: ``all``, the three trader groups, ``eligible``
+(the exporter is an AEO of another member, claimed or not) and ``not_eligible``
+(every other shipment). The last two keep the same members whatever the
+arrangement does, so their differences between scenarios are effects, not a
+change of who is counted. ``station`` is ``None`` where it does not apply, and
+``group`` is ``None`` for a station's server pools.
+
+**Stages** split each shipment's clearance time (arrival to release) exactly::
+
+    clearance = unloading + lodgement wait + checks + release formalities
+
+``unloading`` runs from arrival to goods available (calendar waits included);
+``lodgement wait`` from then until the declaration is lodged, when it is lodged
+later; ``checks`` from ready (unloaded and lodged) to the end of the last check,
+waits and services of every station of the route (zero in the green channel);
+``release`` the formalities after it. **Customs time** is release minus the later
+of arrival and lodgement: the stretch customs controls, so that a country whose
+importers lodge late is not read as one whose customs are slow.
+
+How it is computed. Every shipment falls in one of six *cells*: its trader
+group times whether it is eligible. A compiled pass over each port sums the
+cells (counts, channel counts, stage sums, station waits and services, busy
+time per server pool); every area's and group's sums are then sums of cells, as
+matrix products. Medians and 90th percentiles are exact order statistics: each
+cell's clearance and customs times are sorted once, and the quantile of any
+union of cells (a country's eligible shipments, the region's) is selected from
+the sorted pieces without merging them (:func:`_kth_smallest`).
 
 Only shipments that arrive inside the counted window (after warm-up) count;
-station utilisation and overtime count the work done inside that window.
+server utilisation and overtime count the work done inside that window.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 from .calendars import open_hours
 from .inputs import PortInputs
-from .outcome import PortOutcome
+from .outcome import GENERAL, RESERVED, PortOutcome
 from .plan import Plan, PortPlan
 from .scenario import CHANNELS, GROUPS
 
 ALL = "all"
 ELIGIBLE = "eligible"
-SUMMARY_GROUPS = (ALL, *GROUPS, ELIGIBLE)
+NOT_ELIGIBLE = "not_eligible"
+SUMMARY_GROUPS = (ALL, *GROUPS, ELIGIBLE, NOT_ELIGIBLE)
+FIXED_MEMBERSHIP = (ALL, ELIGIBLE, NOT_ELIGIBLE)
+"""Groups whose members do not depend on the arrangement: read differences on these."""
 
 HEADLINE = (
     "utilisation_rate",
@@ -43,8 +73,45 @@ HEADLINE = (
 )
 """The arrangement's common indicators: utilisation, selectivity, clearance time."""
 
-Row = tuple[str, str, str | None, str | None, str]
-"""(country, port, group, station, metric)."""
+STAGES = ("unloading_h_mean", "lodgement_wait_h_mean", "checks_h_mean", "release_h_mean")
+"""The stages of clearance, in order; per shipment they add up to its clearance time."""
+CUSTOMS = ("customs_h_mean", "customs_h_median", "customs_h_p90")
+
+N_CELLS = 6
+"""Cell of a shipment: 2 * trader group + eligible."""
+GROUP_CELLS = np.array(
+    [
+        [1, 1, 1, 1, 1, 1],  # all
+        [1, 1, 0, 0, 0, 0],  # standard
+        [0, 0, 1, 1, 0, 0],  # national_aeo
+        [0, 0, 0, 0, 1, 1],  # recognised_aeo
+        [0, 1, 0, 1, 0, 1],  # eligible
+        [1, 0, 1, 0, 1, 0],  # not_eligible
+    ],
+    dtype=np.float64,
+)
+"""Which cells make up each summary group (rows in SUMMARY_GROUPS order)."""
+CELLS_OF = [tuple(np.flatnonzero(row)) for row in GROUP_CELLS]
+
+# sums kept per cell, in this order
+CLEARANCE, CUSTOMS_TIME, UNLOADING, LODGEMENT_WAIT, CHECKS, RELEASE = range(6)
+N_SUMS = 6
+STAGE_SUMS = (UNLOADING, LODGEMENT_WAIT, CHECKS, RELEASE)
+QUANTILES = (0.5, 0.9)
+
+
+class Row(NamedTuple):
+    """The key of one indicator: where, for whom, and what."""
+
+    country: str
+    mode: str
+    port: str
+    group: str | None
+    station: str | None
+    metric: str
+
+
+KEY_COLUMNS = list(Row._fields)
 
 
 def cost_metric(rate: float) -> str:
@@ -52,133 +119,201 @@ def cost_metric(rate: float) -> str:
     return f"delay_cost_usd_{100 * rate:g}pct"
 
 
+def area_metrics(rates: Sequence[float]) -> list[str]:
+    """Metrics of every area and group, in the order :func:`compute` fills them."""
+    return [
+        *(f"{c}_share" for c in CHANNELS),
+        "clearance_h_mean",
+        "clearance_h_median",
+        "clearance_h_p90",
+        *CUSTOMS,
+        *STAGES,
+        "shipments",
+        *(cost_metric(r) for r in rates),
+    ]
+
+
+STATION_GROUP_METRICS = ("wait_h_mean", "service_h_mean", "shipments")
+POOL_METRICS = ("general_utilisation", "reserved_utilisation")
+
+
+@dataclass(frozen=True)
+class Area:
+    """A set of ports reported together."""
+
+    country: str
+    mode: str
+    port: str
+    ports: tuple[int, ...]  # indices into Plan.ports
+
+
 @dataclass(frozen=True)
 class Layout:
-    """The rows of an indicator vector, and what is constant across replications."""
+    """The rows of an indicator vector, and what is constant across replications.
+
+    ``area_rows[a, g, m]`` is the row of area a, summary group g and area metric m
+    (-1 for none); ``station_rows`` and ``pool_rows`` likewise per port station.
+    """
 
     rows: tuple[Row, ...]
-    index: dict[Row, int]
-    capacity_h: dict[tuple[str, str, str], float]  # scheduled server-hours in the window
+    index: dict[tuple, int]
+    areas: tuple[Area, ...] = ()
+    area_rows: np.ndarray = field(default_factory=lambda: np.empty((0, 0, 0), dtype=np.intp))
+    utilisation_rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.intp))
+    station_rows: tuple[np.ndarray, ...] = ()  # per port: (stations, groups, 3)
+    pool_rows: tuple[np.ndarray, ...] = ()  # per port: (stations, 3): general, reserved, overtime
+    capacity_h: tuple[np.ndarray, ...] = ()  # per port: (stations, 2) scheduled server-hours
 
     @classmethod
     def of(cls, plan: Plan) -> Layout:
+        rates = plan.scenario.cost_of_delay.rates_per_day
+        metrics = area_metrics(rates)
+        areas = _areas(plan)
         rows: list[Row] = []
-        costs = [cost_metric(r) for r in plan.scenario.cost_of_delay.rates_per_day]
-        group_metrics = [
-            "clearance_h_mean",
-            "clearance_h_median",
-            "clearance_h_p90",
-            "green_share",
-            "yellow_share",
-            "red_share",
-            "shipments",
-            *costs,
-        ]
-
-        def area(country: str, port: str, stations: Sequence[str]) -> None:
-            rows.append((country, port, ALL, None, "utilisation_rate"))
+        for area in areas:
+            rows.append(Row(area.country, area.mode, area.port, ALL, None, "utilisation_rate"))
             for group in SUMMARY_GROUPS:
-                rows.extend((country, port, group, None, m) for m in group_metrics)
-            for station in stations:
-                rows.extend((country, port, g, station, "wait_h_mean") for g in SUMMARY_GROUPS)
-                rows.append((country, port, None, station, "station_utilisation"))
-                rows.append((country, port, None, station, "overtime_h"))
+                rows.extend(
+                    Row(area.country, area.mode, area.port, group, None, m) for m in metrics
+                )
+        for port in plan.ports:
+            for s, station in enumerate(port.stations):
+                at = (port.country, port.mode, port.name)
+                for group in SUMMARY_GROUPS:
+                    rows.extend(Row(*at, group, station, m) for m in STATION_GROUP_METRICS)
+                rows.append(Row(*at, None, station, "general_utilisation"))
+                if port.pool_servers[2 * s + 1] > 0:
+                    rows.append(Row(*at, None, station, "reserved_utilisation"))
+                rows.append(Row(*at, None, station, "overtime_h"))
+        rows.sort(key=_row_order)
+        index = {row: i for i, row in enumerate(rows)}
 
-        countries = list(dict.fromkeys(p.country for p in plan.ports))
-        for country in countries:
-            for port in plan.ports:
-                if port.country == country:
-                    area(country, port.name, port.stations)
-            area(country, ALL, ())
-        area(ALL, ALL, ())
-        rows = sorted(rows, key=_row_order)
-        capacity = {
-            (port.country, port.name, station): _capacity(plan, port, s)
-            for port in plan.ports
-            for s, station in enumerate(port.stations)
-        }
-        return cls(tuple(rows), {row: i for i, row in enumerate(rows)}, capacity)
+        def at(*key: object) -> int:
+            return index.get(key, -1)  # type: ignore[arg-type]
+
+        area_rows = np.array(
+            [
+                [
+                    [at(a.country, a.mode, a.port, g, None, m) for m in metrics]
+                    for g in SUMMARY_GROUPS
+                ]
+                for a in areas
+            ],
+            dtype=np.intp,
+        )
+        utilisation = np.array(
+            [at(a.country, a.mode, a.port, ALL, None, "utilisation_rate") for a in areas],
+            dtype=np.intp,
+        )
+        station_rows, pool_rows, capacity = [], [], []
+        for port in plan.ports:
+            key = (port.country, port.mode, port.name)
+            station_rows.append(
+                np.array(
+                    [
+                        [
+                            [at(*key, g, st, m) for m in STATION_GROUP_METRICS]
+                            for g in SUMMARY_GROUPS
+                        ]
+                        for st in port.stations
+                    ],
+                    dtype=np.intp,
+                ).reshape(len(port.stations), len(SUMMARY_GROUPS), len(STATION_GROUP_METRICS))
+            )
+            pool_rows.append(
+                np.array(
+                    [
+                        [at(*key, None, st, m) for m in (*POOL_METRICS, "overtime_h")]
+                        for st in port.stations
+                    ],
+                    dtype=np.intp,
+                ).reshape(len(port.stations), 3)
+            )
+            capacity.append(_capacity(plan, port))
+        return cls(
+            tuple(rows),
+            index,
+            tuple(areas),
+            area_rows,
+            utilisation,
+            tuple(station_rows),
+            tuple(pool_rows),
+            tuple(capacity),
+        )
 
     def __len__(self) -> int:
         return len(self.rows)
 
     @classmethod
     def union(cls, layouts: Sequence[Layout]) -> Layout:
-        """Rows of several layouts: the first one's, then any the others add."""
+        """Rows of several layouts: the first one's, then any the others add (no fill maps)."""
         rows = list(dict.fromkeys(row for layout in layouts for row in layout.rows))
-        capacity = {key: h for layout in layouts for key, h in layout.capacity_h.items()}
-        return cls(tuple(rows), {row: i for i, row in enumerate(rows)}, capacity)
+        return cls(tuple(rows), {row: i for i, row in enumerate(rows)})
 
 
-_METRIC_ORDER = (*HEADLINE, "shipments", "wait_h_mean", "station_utilisation", "overtime_h")
+_METRIC_ORDER = (
+    *HEADLINE,
+    *CUSTOMS,
+    *STAGES,
+    "shipments",
+    "wait_h_mean",
+    "service_h_mean",
+    *POOL_METRICS,
+    "overtime_h",
+)
 
 
 def _row_order(row: Row) -> int:
     """Headline indicators first, then the rest (a stable sort keeps areas and groups in order)."""
-    metric = row[4]
+    metric = row.metric
     return _METRIC_ORDER.index(metric) if metric in _METRIC_ORDER else len(_METRIC_ORDER)
 
 
-def _capacity(plan: Plan, port: PortPlan, s: int) -> float:
-    """Scheduled server-hours of a station's pools inside the counted window."""
+def _areas(plan: Plan) -> list[Area]:
+    """Ports, each country's modes and the country, then the region's modes and the region."""
+    areas: list[Area] = []
+    countries = list(dict.fromkeys(p.country for p in plan.ports))
+    for country in countries:
+        mine = [i for i, p in enumerate(plan.ports) if p.country == country]
+        areas += [Area(country, plan.ports[i].mode, plan.ports[i].name, (i,)) for i in mine]
+        for mode in dict.fromkeys(plan.ports[i].mode for i in mine):
+            ports = tuple(i for i in mine if plan.ports[i].mode == mode)
+            areas.append(Area(country, mode, ALL, ports))
+        areas.append(Area(country, ALL, ALL, tuple(mine)))
+    for mode in dict.fromkeys(p.mode for p in plan.ports):
+        ports = tuple(i for i, p in enumerate(plan.ports) if p.mode == mode)
+        areas.append(Area(ALL, mode, ALL, ports))
+    areas.append(Area(ALL, ALL, ALL, tuple(range(len(plan.ports)))))
+    return areas
+
+
+def _capacity(plan: Plan, port: PortPlan) -> np.ndarray:
+    """Scheduled server-hours of each station's (general, reserved) pool in the counted window."""
     t0, t1 = plan.window
-    total = 0.0
-    for p in (2 * s, 2 * s + 1):
-        starts, ends = plan.calendars.bounds(int(port.pool_calendar[p]))
-        total += port.pool_servers[p] * open_hours(starts, ends, t0, t1)
-    return total
+    capacity = np.zeros((len(port.stations), 2))
+    for s in range(len(port.stations)):
+        for kind, p in ((GENERAL, 2 * s), (RESERVED, 2 * s + 1)):
+            starts, ends = plan.calendars.bounds(int(port.pool_calendar[p]))
+            capacity[s, kind] = port.pool_servers[p] * open_hours(starts, ends, t0, t1)
+    return capacity
+
+
+# --- one replication --------------------------------------------------------------
 
 
 @dataclass
-class Totals:
-    """Sums over the counted shipments of one port, or of several pooled.
+class PortSums:
+    """One port's counted shipments summed by cell (see the module docstring)."""
 
-    Summary groups are indexed as in SUMMARY_GROUPS: 0 all, 1-3 the trader
-    groups, 4 eligible. ``samples[g]`` holds the clearance times of group g, for
-    quantiles.
-    """
-
-    shipments: np.ndarray  # (5,)
-    channels: np.ndarray  # (5, 3) shipments per channel
-    clearance_sum: np.ndarray  # (5,)
-    value_days: np.ndarray  # (5,) sum of clearance days x declared value
-    claimed: int
-    eligible: int
-    samples: list[np.ndarray]
-    _quantiles: dict[int, np.ndarray] = field(default_factory=dict)
-
-    def median_p90(self, g: int) -> np.ndarray:
-        """Median and 90th percentile of group g's clearance (computed once: areas share ports)."""
-        if g not in self._quantiles:
-            self._quantiles[g] = sorted_quantiles(np.sort(self.samples[g]), (0.5, 0.9))
-        return self._quantiles[g]
-
-    @classmethod
-    def pooled(cls, parts: Sequence[Totals]) -> Totals:
-        if len(parts) == 1:
-            return parts[0]
-        return cls(
-            shipments=sum(p.shipments for p in parts),
-            channels=sum(p.channels for p in parts),
-            clearance_sum=sum(p.clearance_sum for p in parts),
-            value_days=sum(p.value_days for p in parts),
-            claimed=sum(p.claimed for p in parts),
-            eligible=sum(p.eligible for p in parts),
-            samples=[np.concatenate([p.samples[g] for p in parts]) for g in range(5)],
-        )
-
-
-def sorted_quantiles(ordered: np.ndarray, probabilities: Sequence[float]) -> np.ndarray:
-    """Quantiles of sorted data, interpolating linearly between order statistics.
-
-    The same definition as NumPy's default (Hyndman & Fan type 7). Sorting first
-    is faster than ``np.quantile``'s selection here: NumPy's vectorised sort
-    beat its partition by about 2x on these arrays.
-    """
-    position = np.asarray(probabilities) * (len(ordered) - 1)
-    below = np.floor(position).astype(np.intp)
-    above = np.minimum(below + 1, len(ordered) - 1)
-    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
+    count: np.ndarray  # (6,)
+    channels: np.ndarray  # (6, 3)
+    claimed: np.ndarray  # (6,)
+    sums: np.ndarray  # (6, N_SUMS) hours
+    visits: np.ndarray  # (stations, 6)
+    wait: np.ndarray  # (stations, 6) hours
+    service: np.ndarray  # (stations, 6) hours
+    busy: np.ndarray  # (stations, 2) server-hours per pool, inside the window
+    overtime: np.ndarray  # (stations,)
 
 
 def compute(
@@ -186,114 +321,186 @@ def compute(
 ) -> np.ndarray:
     """The indicator vector of one replication."""
     vector = np.full(len(layout), np.nan)
-    rates = plan.scenario.cost_of_delay.rates_per_day
-    by_country: dict[str, list[Totals]] = {}
-    for port, (inputs, outcome) in zip(plan.ports, results, strict=True):
-        lo, hi = np.searchsorted(inputs.arrival, plan.window)  # arrivals are sorted
-        sums = _port_sums(plan, port, inputs, outcome, int(lo), int(hi))
-        totals, (wait_sum, wait_count, busy, overtime) = sums
-        _put_area(vector, layout, (port.country, port.name), totals, rates)
-        for s, station in enumerate(port.stations):
-            at = (port.country, port.name)
-            for g, group in enumerate(SUMMARY_GROUPS):
-                if wait_count[s, g]:
-                    vector[layout.index[(*at, group, station, "wait_h_mean")]] = (
-                        wait_sum[s, g] / wait_count[s, g]
-                    )
-            capacity = layout.capacity_h[(*at, station)]
-            if capacity > 0:
-                vector[layout.index[(*at, None, station, "station_utilisation")]] = (
-                    busy[s] / capacity
-                )
-            vector[layout.index[(*at, None, station, "overtime_h")]] = overtime[s]
-        by_country.setdefault(port.country, []).append(totals)
-    countries = {c: Totals.pooled(parts) for c, parts in by_country.items()}
-    for country, totals in countries.items():
-        _put_area(vector, layout, (country, ALL), totals, rates)
-    _put_area(vector, layout, (ALL, ALL), Totals.pooled(list(countries.values())), rates)
+    windows = [np.searchsorted(inputs.arrival, plan.window) for inputs, _ in results]
+    sizes = np.array([hi - lo for lo, hi in windows], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    clearance = np.empty(offsets[-1])  # every counted shipment's times, sorted within each cell
+    customs = np.empty(offsets[-1])
+    segments = np.empty(len(results) * N_CELLS + 1, dtype=np.int64)  # cell bounds in the buffers
+    segments[-1] = offsets[-1]
+    ports = []
+    for p, (port, (inputs, outcome)) in enumerate(zip(plan.ports, results, strict=True)):
+        lo, hi = windows[p]
+        region = slice(offsets[p], offsets[p + 1])
+        sums, bounds = _port_sums(
+            plan, port, inputs, outcome, int(lo), int(hi), clearance[region], customs[region]
+        )
+        segments[p * N_CELLS : (p + 1) * N_CELLS] = offsets[p] + bounds[:-1]
+        for a, b in itertools.pairwise(offsets[p] + bounds):
+            clearance[a:b].sort()
+            customs[a:b].sort()
+        ports.append(sums)
+        _put_stations(vector, layout, p, sums)
+    _put_areas(vector, layout, plan, ports, clearance, customs, segments)
     return vector
 
 
-def _put_area(
+def _put_stations(vector: np.ndarray, layout: Layout, p: int, sums: PortSums) -> None:
+    """Waits and services per group, and each pool's utilisation, of one port's stations."""
+    if not len(sums.visits):
+        return
+    visits = sums.visits @ GROUP_CELLS.T  # (stations, groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wait = (sums.wait @ GROUP_CELLS.T) / visits
+        service = (sums.service @ GROUP_CELLS.T) / visits
+        capacity = layout.capacity_h[p]
+        utilisation = np.where(capacity > 0, sums.busy / capacity, np.nan)
+    values = np.stack((wait, service, visits), axis=-1)
+    _scatter(vector, layout.station_rows[p], values)
+    pools = np.concatenate((utilisation, sums.overtime[:, None]), axis=1)
+    _scatter(vector, layout.pool_rows[p], pools)
+
+
+def _scatter(vector: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    present = rows >= 0
+    vector[rows[present]] = values[present]
+
+
+def _put_areas(
     vector: np.ndarray,
     layout: Layout,
-    area: tuple[str, str],
-    totals: Totals,
-    rates: Sequence[float],
+    plan: Plan,
+    ports: list[PortSums],
+    clearance: np.ndarray,
+    customs: np.ndarray,
+    segments: np.ndarray,
 ) -> None:
-    """Group-level indicators of one port, country or the region."""
-    index = layout.index
-    if totals.eligible:
-        vector[index[(*area, ALL, None, "utilisation_rate")]] = totals.claimed / totals.eligible
-    for g, group in enumerate(SUMMARY_GROUPS):
-        n = totals.shipments[g]
-        vector[index[(*area, group, None, "shipments")]] = n
-        if n == 0:
-            continue
-        for c, channel in enumerate(CHANNELS):
-            vector[index[(*area, group, None, f"{channel}_share")]] = totals.channels[g, c] / n
-        median, p90 = totals.median_p90(g)
-        vector[index[(*area, group, None, "clearance_h_mean")]] = totals.clearance_sum[g] / n
-        vector[index[(*area, group, None, "clearance_h_median")]] = median
-        vector[index[(*area, group, None, "clearance_h_p90")]] = p90
-        for rate in rates:  # cost of delay: days in clearance x declared value x rate per day
-            vector[index[(*area, group, None, cost_metric(rate))]] = totals.value_days[g] * rate / n
+    """Every area's and group's indicators, from the cells of its ports."""
+    rates = plan.scenario.cost_of_delay.rates_per_day
+    incidence = np.zeros((len(layout.areas), len(ports)))
+    for a, area in enumerate(layout.areas):
+        incidence[a, list(area.ports)] = 1.0
+    value = np.array([port.value_usd for port in plan.ports])
+
+    def by_area_group(per_port: np.ndarray) -> np.ndarray:
+        """(ports, 6 cells, ...) -> (areas, groups, ...)."""
+        by_area = np.tensordot(incidence, per_port, axes=1)
+        return np.moveaxis(np.tensordot(GROUP_CELLS, by_area, axes=([1], [1])), 0, 1)
+
+    count = by_area_group(np.array([s.count for s in ports], dtype=np.float64))
+    channels = by_area_group(np.array([s.channels for s in ports], dtype=np.float64))
+    sums = by_area_group(np.array([s.sums for s in ports]))
+    value_days = by_area_group(
+        np.array([s.sums[:, CLEARANCE] for s in ports]) * value[:, None] / 24
+    )
+    claimed = incidence @ np.array([s.claimed.sum() for s in ports], dtype=np.float64)
+    quantiles = _area_quantiles(layout, clearance, customs, segments)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = np.where(count > 0, count, np.nan)
+        values = [
+            *(channels[..., c] / n for c in range(len(CHANNELS))),
+            sums[..., CLEARANCE] / n,
+            quantiles[..., 0, 0],
+            quantiles[..., 0, 1],
+            sums[..., CUSTOMS_TIME] / n,
+            quantiles[..., 1, 0],
+            quantiles[..., 1, 1],
+            *(sums[..., stage] / n for stage in STAGE_SUMS),
+            count,
+            *(value_days * rate / n for rate in rates),
+        ]
+        eligible = count[:, SUMMARY_GROUPS.index(ELIGIBLE)]
+        utilisation = np.where(eligible > 0, claimed / np.where(eligible > 0, eligible, 1), np.nan)
+    _scatter(vector, layout.area_rows, np.stack(values, axis=-1))
+    _scatter(vector, layout.utilisation_rows, utilisation)
+
+
+def _area_quantiles(
+    layout: Layout, clearance: np.ndarray, customs: np.ndarray, segments: np.ndarray
+) -> np.ndarray:
+    """(areas, groups, 2 times, 2 quantiles): medians and 90th percentiles, exact.
+
+    Areas with the same ports (a country with one port, or one mode) share the
+    work.
+    """
+    out = np.full((len(layout.areas), len(SUMMARY_GROUPS), 2, len(QUANTILES)), np.nan)
+    probabilities = np.array(QUANTILES)
+    done: dict[tuple[tuple[int, ...], int], np.ndarray] = {}
+    for a, area in enumerate(layout.areas):
+        for g, cells in enumerate(CELLS_OF):
+            key = (area.ports, g)
+            if key not in done:
+                chosen = np.array(
+                    [p * N_CELLS + c for p in area.ports for c in cells], dtype=np.int64
+                )
+                result = np.full((2, len(QUANTILES)), np.nan)
+                _quantiles(clearance, segments, chosen, probabilities, result[0])
+                _quantiles(customs, segments, chosen, probabilities, result[1])
+                done[key] = result
+            out[a, g] = done[key]
+    return out
 
 
 def _port_sums(
-    plan: Plan, port: PortPlan, inputs: PortInputs, outcome: PortOutcome, lo: int, hi: int
-) -> tuple[Totals, tuple[np.ndarray, ...]]:
-    """One pass over a port's shipments (compiled): totals, waits, busy time and overtime."""
+    plan: Plan,
+    port: PortPlan,
+    inputs: PortInputs,
+    outcome: PortOutcome,
+    lo: int,
+    hi: int,
+    clearance: np.ndarray,
+    customs: np.ndarray,
+) -> tuple[PortSums, np.ndarray]:
+    """One compiled pass over a port's shipments; the buffers receive its times grouped by cell.
+
+    Returns the sums and the cells' bounds within the buffers (7 offsets).
+    """
     n_stations = len(port.stations)
-    shipments = np.zeros(5, dtype=np.int64)
-    channels = np.zeros((5, 3), dtype=np.int64)
-    clearance_sum = np.zeros(5)
-    claimed_eligible = np.zeros(2, dtype=np.int64)
-    wait_sum = np.zeros((n_stations, 5))
-    wait_count = np.zeros((n_stations, 5), dtype=np.int64)
-    busy = np.zeros(n_stations)
-    overtime = np.zeros(n_stations)
-    samples = np.empty(2 * (hi - lo))
-    offsets = np.zeros((5, 2), dtype=np.int64)
+    sums = PortSums(
+        count=np.zeros(N_CELLS, dtype=np.int64),
+        channels=np.zeros((N_CELLS, len(CHANNELS)), dtype=np.int64),
+        claimed=np.zeros(N_CELLS, dtype=np.int64),
+        sums=np.zeros((N_CELLS, N_SUMS)),
+        visits=np.zeros((n_stations, N_CELLS)),
+        wait=np.zeros((n_stations, N_CELLS)),
+        service=np.zeros((n_stations, N_CELLS)),
+        busy=np.zeros((n_stations, 2)),
+        overtime=np.zeros(n_stations),
+    )
+    bounds = np.zeros(N_CELLS + 1, dtype=np.int64)
     _port_sums_kernel(
         lo,
         hi,
         plan.window[0],
         plan.window[1],
         inputs.arrival,
-        inputs.lodgement,
         inputs.group,
         inputs.eligible,
         inputs.claimed,
         inputs.channel,
         outcome.unloaded,
+        outcome.lodged,
         outcome.start,
         outcome.end,
         outcome.overtime,
+        outcome.pool,
         outcome.release,
         port.route_length,
         port.route_station,
-        shipments,
-        channels,
-        clearance_sum,
-        claimed_eligible,
-        wait_sum,
-        wait_count,
-        busy,
-        overtime,
-        samples,
-        offsets,
+        sums.count,
+        sums.channels,
+        sums.claimed,
+        sums.sums,
+        sums.visits,
+        sums.wait,
+        sums.service,
+        sums.busy,
+        sums.overtime,
+        clearance,
+        customs,
+        bounds,
     )
-    totals = Totals(
-        shipments=shipments,
-        channels=channels,
-        clearance_sum=clearance_sum,
-        value_days=clearance_sum * port.value_usd / 24.0,
-        claimed=int(claimed_eligible[0]),
-        eligible=int(claimed_eligible[1]),
-        samples=[samples[a:b] for a, b in offsets],
-    )
-    return totals, (wait_sum, wait_count, busy, overtime)
+    return sums, bounds
 
 
 @njit(cache=True)
@@ -303,75 +510,62 @@ def _port_sums_kernel(
     t0,
     t1,
     arrival,
-    lodgement,
     group,
     eligible,
     claimed,
     channel,
     unloaded,
+    lodged,
     start,
     end,
     overtime_h,
+    pool,
     release,
     route_length,
     route_station,
-    shipments,
+    count,
     channels,
-    clearance_sum,
-    claimed_eligible,
-    wait_sum,
-    wait_count,
+    claimed_count,
+    sums,
+    visits,
+    wait,
+    service,
     busy,
     overtime,
-    samples,
-    offsets,
+    clearance,
+    customs,
+    bounds,
 ):
-    # counts first, to lay out the clearance samples group by group
+    # counts first, to lay out each cell's times contiguously
     for k in range(lo, hi):
-        shipments[1 + group[k]] += 1
-        if eligible[k]:
-            shipments[4] += 1
-    shipments[0] = hi - lo
-    # samples: [standard | national | recognised] = all, then eligible
-    offsets[1, 0] = 0
-    for g in range(1, 4):
-        offsets[g, 1] = offsets[g, 0] + shipments[g]
-        if g < 3:
-            offsets[g + 1, 0] = offsets[g, 1]
-    offsets[0, 0], offsets[0, 1] = 0, shipments[0]
-    offsets[4, 0], offsets[4, 1] = shipments[0], shipments[0] + shipments[4]
-    fill = offsets[:, 0].copy()
+        count[2 * group[k] + eligible[k]] += 1
+    for cell in range(6):
+        bounds[cell + 1] = bounds[cell] + count[cell]
+    fill = bounds[:6].copy()
     for k in range(lo, hi):
-        g = 1 + group[k]
+        cell = 2 * group[k] + eligible[k]
         c = channel[k]
-        clearance = release[k] - arrival[k]
-        samples[fill[g]] = clearance
-        fill[g] += 1
-        channels[0, c] += 1
-        channels[g, c] += 1
-        clearance_sum[0] += clearance
-        clearance_sum[g] += clearance
-        if eligible[k]:
-            samples[fill[4]] = clearance
-            fill[4] += 1
-            channels[4, c] += 1
-            clearance_sum[4] += clearance
-            claimed_eligible[1] += 1
-            if claimed[k]:
-                claimed_eligible[0] += 1
-        # waits: from joining each station's queue (ready, or the previous check's end) to start
-        joined = unloaded[k] if unloaded[k] >= lodgement[k] else lodgement[k]
+        channels[cell, c] += 1
+        if claimed[k]:
+            claimed_count[cell] += 1
+        ready = unloaded[k] if unloaded[k] >= lodged[k] else lodged[k]
+        declared = arrival[k] if arrival[k] >= lodged[k] else lodged[k]
+        joined = ready  # each wait runs from joining a station's queue to the start of service
         for step in range(route_length[c]):
             s = route_station[c, step]
-            wait = start[s, k] - joined
-            wait_sum[s, 0] += wait
-            wait_sum[s, g] += wait
-            wait_count[s, 0] += 1
-            wait_count[s, g] += 1
-            if eligible[k]:
-                wait_sum[s, 4] += wait
-                wait_count[s, 4] += 1
+            visits[s, cell] += 1
+            wait[s, cell] += start[s, k] - joined
+            service[s, cell] += end[s, k] - start[s, k]
             joined = end[s, k]
+        sums[cell, 0] += release[k] - arrival[k]  # CLEARANCE
+        sums[cell, 1] += release[k] - declared  # CUSTOMS_TIME
+        sums[cell, 2] += unloaded[k] - arrival[k]  # UNLOADING
+        sums[cell, 3] += ready - unloaded[k]  # LODGEMENT_WAIT
+        sums[cell, 4] += joined - ready  # CHECKS
+        sums[cell, 5] += release[k] - joined  # RELEASE
+        clearance[fill[cell]] = release[k] - arrival[k]
+        customs[fill[cell]] = release[k] - declared
+        fill[cell] += 1
     # work inside the window, by every shipment (counted or not)
     for k in range(arrival.shape[0]):
         c = channel[k]
@@ -381,6 +575,84 @@ def _port_sums_kernel(
             lo_t = start[s, k] if start[s, k] > t0 else t0
             hi_t = end[s, k] if end[s, k] < t1 else t1
             if hi_t > lo_t:
-                busy[s] += hi_t - lo_t
+                busy[s, pool[s, k]] += hi_t - lo_t
             if t0 <= start[s, k] < t1:
                 overtime[s] += overtime_h[s, k]
+
+
+# --- exact quantiles of unions of sorted pieces ------------------------------------
+
+
+@njit(cache=True)
+def _quantiles(data, segments, chosen, probabilities, out):
+    """Quantiles (Hyndman & Fan type 7, NumPy's default) of the union of sorted segments.
+
+    Segment i is ``data[segments[i]:segments[i + 1]]``, sorted; ``chosen`` lists
+    the segments of the union. Writes NaN when the union is empty.
+    """
+    total = 0
+    for i in chosen:
+        total += segments[i + 1] - segments[i]
+    if total == 0:
+        return
+    for q in range(probabilities.shape[0]):
+        position = probabilities[q] * (total - 1)
+        below = int(np.floor(position))
+        low = _kth_smallest(data, segments, chosen, below)
+        if below + 1 < total and position > below:
+            high = _kth_smallest(data, segments, chosen, below + 1)
+            out[q] = low + (high - low) * (position - below)
+        else:
+            out[q] = low
+
+
+@njit(cache=True)
+def _kth_smallest(data, segments, chosen, k):
+    """The k-th smallest (0-based) of the union of sorted segments, without merging them.
+
+    Each segment keeps a candidate range [lo, hi). A pivot is the weighted median
+    of the ranges' middle elements: at least a quarter of the remaining
+    candidates lie on each side of it, so every round discards a quarter of them
+    and O(log n) rounds of O(m log n) binary searches suffice (m segments).
+    """
+    m = chosen.shape[0]
+    lo = np.empty(m, dtype=np.int64)
+    hi = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        lo[i] = segments[chosen[i]]
+        hi[i] = segments[chosen[i] + 1]
+    middles = np.empty(m)
+    weights = np.empty(m)
+    while True:
+        remaining = 0
+        n_live = 0
+        for i in range(m):
+            size = hi[i] - lo[i]
+            if size > 0:
+                middles[n_live] = data[lo[i] + size // 2]
+                weights[n_live] = size
+                n_live += 1
+                remaining += size
+        order = np.argsort(middles[:n_live])
+        half = remaining / 2.0
+        cumulative = 0.0
+        pivot = middles[order[n_live - 1]]
+        for j in range(n_live):
+            cumulative += weights[order[j]]
+            if cumulative >= half:
+                pivot = middles[order[j]]
+                break
+        below = 0  # candidates < pivot
+        upto = 0  # candidates <= pivot
+        for i in range(m):
+            below += np.searchsorted(data[lo[i] : hi[i]], pivot, side="left")
+            upto += np.searchsorted(data[lo[i] : hi[i]], pivot, side="right")
+        if k < below:
+            for i in range(m):
+                hi[i] = lo[i] + np.searchsorted(data[lo[i] : hi[i]], pivot, side="left")
+        elif k >= upto:
+            for i in range(m):
+                lo[i] = lo[i] + np.searchsorted(data[lo[i] : hi[i]], pivot, side="right")
+            k -= upto
+        else:
+            return pivot

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .plan import GroupDists, PortPlan
+from .distributions import _Distribution
+from .plan import PortPlan, StageDists
 
 # stream ids (the spawn-key level after the port); service streams add crc32 of the station
 ARRIVALS, BATCHES, LODGEMENT, UNLOADING, RELEASE, SERVICE = range(6)
@@ -88,8 +89,10 @@ def draw_port(plan_window_end: float, port: PortPlan, seed: int, replication: in
     group = _trader_group(national, claimed, port.recognised_first)
     channel = _channels(port.channel_cumulative, group, uniforms(CHANNEL))
 
-    def times(dists: GroupDists | None, *key: int) -> np.ndarray:
-        return _by_group(dists, group, n, lambda g: stream(seed, replication, port, *key, g))
+    cell = channel * np.int8(3) + group  # (channel, group) cell: what a stage time may depend on
+
+    def times(dists: StageDists | None, *key: int) -> np.ndarray:
+        return _by_cell(_cells(dists), cell, n, lambda c: stream(seed, replication, port, *key, c))
 
     lodgement = arrival
     if port.lodgement_delay is not None:
@@ -98,7 +101,7 @@ def draw_port(plan_window_end: float, port: PortPlan, seed: int, replication: in
         lodgement = np.where(pre_arrival, arrival - delay, arrival + delay)
     service = np.empty((len(port.stations), n))
     for s, (name, dists) in enumerate(zip(port.stations, port.service, strict=True)):
-        service[s] = times(dists, SERVICE, zlib.crc32(name.encode()))
+        service[s] = times((dists,) * 3, SERVICE, zlib.crc32(name.encode()))
     return PortInputs(
         arrival=arrival,
         lodgement=lodgement,
@@ -141,31 +144,40 @@ def _trader_group(
     return group
 
 
-def _by_group(
-    dists: GroupDists | None,
-    group: np.ndarray,
+def _cells(stage: StageDists | None) -> list[_Distribution | None]:
+    """A stage's distribution of each (channel, group) cell, cell = 3 * channel + group."""
+    if stage is None:
+        return [None] * 9
+    return [None if groups is None else groups[g] for groups in stage for g in range(3)]
+
+
+def _by_cell(
+    dists: list[_Distribution | None],
+    cell: np.ndarray,
     n: int,
     rng_for: Callable[[int], np.random.Generator],
 ) -> np.ndarray:
-    """Each shipment's time from its group's distribution; one stream per distinct distribution.
+    """Each shipment's time from its cell's distribution (0 where the cell has none).
 
-    A distribution shared by several groups is drawn once, from the stream of the
-    first group using it, so a scenario that gives every group the same time has
-    the same draws as one that says it once.
+    One stream per distinct distribution, that of the first cell using it: a
+    scenario that gives every group and channel the same time has the same draws
+    as one that says it once, and times given per group only keep the streams
+    they had before channels could differ (cells 0-2 are the green channel's).
     """
-    if dists is None:
+    first = [None if d is None else dists.index(d) for d in dists]
+    used = sorted({f for f in first if f is not None})
+    if not used:
         return np.zeros(n)
-    if dists[0] == dists[1] == dists[2]:
+    if used == [0] and None not in first:  # one distribution for everyone
         return dists[0].sample(rng_for(0), n)
-    samples = {0: dists[0].sample(rng_for(0), n)}
-    out = samples[0]
-    for g in (1, 2):
-        first = dists.index(dists[g])  # the first group with this distribution draws it
-        if first == 0:
+    out = np.zeros(n)
+    samples: dict[int, np.ndarray] = {}
+    for c, f in enumerate(first):
+        if f is None:
             continue
-        if first not in samples:
-            samples[first] = dists[first].sample(rng_for(first), n)
-        np.copyto(out, samples[first], where=group == g)
+        if f not in samples:
+            samples[f] = dists[f].sample(rng_for(f), n)
+        np.copyto(out, samples[f], where=cell == c)
     return out
 
 

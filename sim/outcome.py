@@ -6,15 +6,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+GENERAL, RESERVED = 0, 1
+"""Values of ``PortOutcome.pool``: which of a station's two server pools served a job."""
+
 
 @dataclass
 class PortOutcome:
-    """What an engine computes for one port: the times that queueing decides."""
+    """What an engine computes for one port: the times that queueing and calendars decide."""
 
     unloaded: np.ndarray  # (n,) end of the unloading delay
+    lodged: np.ndarray  # (n,) lodgement, once the lodgement calendar is open
     start: np.ndarray  # (n_stations, n) service start, NaN where not visited
     end: np.ndarray  # (n_stations, n) service end
     overtime: np.ndarray  # (n_stations, n) hours of the job past its shift's end
+    pool: np.ndarray  # (n_stations, n) int8: GENERAL or RESERVED, -1 where not visited
     release: np.ndarray  # (n,) customs release
 
     @classmethod
@@ -22,4 +27,7 @@ class PortOutcome:
         def nan(*shape: int) -> np.ndarray:
             return np.full(shape, np.nan)
 
-        return cls(nan(n), nan(n_stations, n), nan(n_stations, n), nan(n_stations, n), nan(n))
+        pool = np.full((n_stations, n), -1, dtype=np.int8)
+        return cls(
+            nan(n), nan(n), nan(n_stations, n), nan(n_stations, n), nan(n_stations, n), pool, nan(n)
+        )

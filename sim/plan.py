@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .calendars import WEEK, weekly_intervals
 from .distributions import _Distribution
-from .scenario import CHANNELS, GROUPS, Port, Scenario, per_group
+from .scenario import CHANNELS, GROUPS, Delay, Port, Scenario, per_channel, per_group
 
 ALWAYS_OPEN = -1
 """Calendar index meaning *no calendar*: always open, never overtime."""
 
 GroupDists = tuple[_Distribution, _Distribution, _Distribution]
+StageDists = tuple[GroupDists | None, GroupDists | None, GroupDists | None]
+"""A stage's time per channel (green, yellow, red), each per trader group; None: no time."""
 
 
 @dataclass(frozen=True)
@@ -71,14 +74,16 @@ class PortPlan:
     recognised_first: bool  # precedence when both AEO conditions hold
     channel_cumulative: np.ndarray  # (3 groups, 2): P(green), P(green or yellow)
     pre_arrival_share: np.ndarray  # (3 groups,)
-    lodgement_delay: GroupDists | None
-    unloading: GroupDists | None
-    release: GroupDists | None
+    lodgement_delay: StageDists | None
+    unloading: StageDists | None
+    release: StageDists | None
     service: tuple[GroupDists, ...]  # per station
     value_usd: float
+    # calendars of the delays, per channel (ALWAYS_OPEN where a channel has no such delay)
+    lodgement_calendar: np.ndarray  # (3 channels,)
+    unloading_calendar: np.ndarray  # (3 channels,)
+    release_calendar: np.ndarray  # (3 channels,)
     # queueing network
-    unloading_calendar: int
-    release_calendar: int
     route_length: np.ndarray  # (3 channels,)
     route_station: np.ndarray  # (3 channels, max route length)
     pool_servers: np.ndarray  # (2 * n_stations,)
@@ -174,15 +179,12 @@ def _compile_port(
         if station.priority is not None:
             priority[s, :] = station.priority.resolved()
 
-    def delay(name: str) -> tuple[GroupDists | None, int]:
-        spec = getattr(port.delays, name)
-        if spec is None:
-            return None, ALWAYS_OPEN
-        return per_group(spec.time), calendars.index(spec.calendar)
-
-    unloading, unloading_calendar = delay("unloading_h")
-    release, release_calendar = delay("release_h")
     lodgement = port.lodgement
+    lodgement_delay, lodgement_calendar = _stage(
+        calendars, lodgement and lodgement.delay_h, lodgement and lodgement.calendar
+    )
+    unloading, unloading_calendar = _stage(calendars, *_delay(port.delays.unloading_h))
+    release, release_calendar = _stage(calendars, *_delay(port.delays.release_h))
     return PortPlan(
         country=country,
         name=name,
@@ -201,11 +203,12 @@ def _compile_port(
         pre_arrival_share=np.array(
             lodgement.pre_arrival_share.resolved() if lodgement else (0.0,) * 3
         ),
-        lodgement_delay=per_group(lodgement.delay_h) if lodgement else None,
+        lodgement_delay=lodgement_delay,
         unloading=unloading,
         release=release,
         service=tuple(per_group(st.service_h) for st in port.stations.values()),
         value_usd=port.value_usd,
+        lodgement_calendar=lodgement_calendar,
         unloading_calendar=unloading_calendar,
         release_calendar=release_calendar,
         route_length=np.array([len(r) for r in routes], dtype=np.int64),
@@ -215,3 +218,22 @@ def _compile_port(
         pool_serves=pool_serves,
         priority=priority,
     )
+
+
+def _delay(delay: Delay | None) -> tuple[Any, str | None]:
+    return (None, None) if delay is None else (delay.time, delay.calendar)
+
+
+def _stage(
+    calendars: Calendars, time: Any, calendar: str | None
+) -> tuple[StageDists | None, np.ndarray]:
+    """A stage's distributions per channel and group, and its calendar per channel.
+
+    A channel without the stage gets no calendar either: it neither waits nor
+    waits for the calendar to open.
+    """
+    if time is None:
+        return None, np.full(len(CHANNELS), ALWAYS_OPEN, dtype=np.int64)
+    dists = per_channel(time)
+    index = calendars.index(calendar)
+    return dists, np.array([ALWAYS_OPEN if d is None else index for d in dists], dtype=np.int64)

@@ -4,7 +4,9 @@ simulated and observed data, so that calibration compares like with like.
 Times are hours from the scenario start (Monday 00:00). Columns:
 ``replication, country, port, mode, shipment, origin, group, eligible, claimed,
 channel, arrival, unloaded, lodgement, <station>_start, <station>_end,
-<station>_overtime_h, release, clearance_h``. A station a shipment did not
+<station>_overtime_h, release, clearance_h, customs_h``. ``lodgement`` is when the
+declaration was lodged (after the broker's calendar, if any); ``customs_h`` is
+release minus the later of arrival and lodgement. A station a shipment did not
 visit has NaN times; ports without a station have no column for it.
 """
 
@@ -42,7 +44,7 @@ def port_records(
         "channel": pd.Categorical.from_codes(inputs.channel[window], CHANNELS),
         "arrival": inputs.arrival[window],
         "unloaded": outcome.unloaded[window],
-        "lodgement": inputs.lodgement[window],
+        "lodgement": outcome.lodged[window],
     }
     for s, station in enumerate(port.stations):
         columns[f"{station}_start"] = outcome.start[s, window]
@@ -50,6 +52,8 @@ def port_records(
         columns[f"{station}_overtime_h"] = outcome.overtime[s, window]
     columns["release"] = outcome.release[window]
     columns["clearance_h"] = outcome.release[window] - inputs.arrival[window]
+    declared = np.maximum(inputs.arrival[window], outcome.lodged[window])
+    columns["customs_h"] = outcome.release[window] - declared
     return pd.DataFrame(columns)
 
 

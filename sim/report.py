@@ -31,7 +31,8 @@ from matplotlib.ticker import PercentFormatter
 
 from . import __version__
 from .errors import InputError
-from .indicators import ALL, ELIGIBLE, HEADLINE, SUMMARY_GROUPS
+from .indicators import ALL, ELIGIBLE, HEADLINE, NOT_ELIGIBLE, SUMMARY_GROUPS
+from .indicators import KEY_COLUMNS as INDICATOR_KEYS
 from .output import write_atomic
 from .runner import SUMMARY_COLUMNS
 from .scenario import GROUPS
@@ -40,7 +41,7 @@ REPORT_FILE = "report.html"
 META_FILE = "run.json"
 COMPARISON_FILE = "comparison.parquet"
 SUMMARY_FILE = "summary.parquet"
-KEY_COLUMNS = ["kind", "scenario", "country", "port", "group", "station", "metric"]
+KEY_COLUMNS = ["kind", "scenario", *INDICATOR_KEYS]
 
 INDICATOR_LABELS = {
     "utilisation_rate": "utilisation rate",
@@ -61,11 +62,13 @@ GROUP_LABELS = {
     "national_aeo": "national AEO",
     "recognised_aeo": "recognised AEO",
     ELIGIBLE: "eligible",
+    NOT_ELIGIBLE: "not eligible",
 }
 STATION_MEASURES = (
     ("wait_h_mean", ALL, "wait, all shipments (h)"),
     ("wait_h_mean", ELIGIBLE, "wait, eligible shipments (h)"),
-    ("station_utilisation", None, "station utilisation"),
+    ("general_utilisation", None, "utilisation, general servers"),
+    ("reserved_utilisation", None, "utilisation, reserved servers"),
     ("overtime_h", None, "overtime (server-hours)"),
 )
 """(metric, group, label) of the rows shown for each station."""
@@ -96,9 +99,10 @@ COST_SOURCE = (
 
 
 class Where(NamedTuple):
-    """A row's level: country (or ``all``), port (or ``all``), group, station."""
+    """A row's level: country (or ``all``), mode (or ``all``), port (or ``all``), group, station."""
 
     country: str
+    mode: str = ALL
     port: str = ALL
     group: str | None = ALL
     station: str | None = None
@@ -125,8 +129,9 @@ class Results:
     definitions: list[dict[str, Any]]  # one scenario definition per label
     cells: dict[tuple[str | None, ...], Stat]  # by KEY_COLUMNS
     countries: list[str]
-    stations: dict[str, list[tuple[str, str]]]  # (port, station) pairs of each country
+    stations: dict[str, list[tuple[str, str, str]]]  # (mode, port, station) of each country
     rates: list[tuple[str, float]]  # (cost metric, ad-valorem rate per day), low to high
+    modes: dict[str, list[str]]  # the modes of each area (country, or all for the region)
 
     @property
     def compared(self) -> list[str]:
@@ -163,13 +168,22 @@ def read_results(folder: Path) -> Results:
         table = table.assign(kind="value", scenario=str(meta.get("scenario", "run")), versus=None)
         definitions = [meta["scenario_definition"]] if "scenario_definition" in meta else []
     labels = list(dict.fromkeys(table.loc[table["kind"] == "value", "scenario"]))
-    countries = [c for c in dict.fromkeys(table.loc[table["port"] == ALL, "country"]) if c != ALL]
+    totals = table.loc[(table["port"] == ALL) & (table["mode"] == ALL), "country"]
+    countries = [c for c in dict.fromkeys(totals) if c != ALL]
     if not labels or not countries:
         raise _bad(folder, "its table holds no country totals")
     if len(definitions) != len(labels):
         raise _bad(folder, f"{META_FILE} does not hold one scenario definition per scenario")
     return Results(
-        folder, meta, labels, definitions, _cells(table), countries, _stations(table), _rates(table)
+        folder,
+        meta,
+        labels,
+        definitions,
+        _cells(table),
+        countries,
+        _stations(table),
+        _rates(table),
+        _modes(table),
     )
 
 
@@ -221,13 +235,23 @@ def _cells(table: pd.DataFrame) -> dict[tuple[str | None, ...], Stat]:
     }
 
 
-def _stations(table: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
-    """Each country's (port, station) pairs, in the order of the table."""
-    rows = table.loc[table["station"].notna(), ["country", "port", "station"]].drop_duplicates()
-    stations: dict[str, list[tuple[str, str]]] = {}
-    for country, port, station in rows.itertuples(index=False, name=None):
-        stations.setdefault(country, []).append((port, station))
+def _stations(table: pd.DataFrame) -> dict[str, list[tuple[str, str, str]]]:
+    """Each country's (mode, port, station) triples, in the order of the table."""
+    columns = ["country", "mode", "port", "station"]
+    rows = table.loc[table["station"].notna(), columns].drop_duplicates()
+    stations: dict[str, list[tuple[str, str, str]]] = {}
+    for country, mode, port, station in rows.itertuples(index=False, name=None):
+        stations.setdefault(country, []).append((mode, port, station))
     return stations
+
+
+def _modes(table: pd.DataFrame) -> dict[str, list[str]]:
+    """The modes with their own rows in each area (a country, or ``all`` for the region)."""
+    rows = table.loc[(table["port"] == ALL) & (table["mode"] != ALL), ["country", "mode"]]
+    modes: dict[str, list[str]] = {}
+    for country, mode in rows.drop_duplicates().itertuples(index=False, name=None):
+        modes.setdefault(country, []).append(mode)
+    return modes
 
 
 def _rates(table: pd.DataFrame) -> list[tuple[str, float]]:
@@ -445,7 +469,7 @@ def _findings(results: Results) -> str:
     for label in results.compared:
         parts = []
         for group in (ELIGIBLE, ALL):
-            change = results.get("difference", label, Where(ALL, ALL, group), "clearance_h_mean")
+            change = results.get("difference", label, Where(ALL, group=group), "clearance_h_mean")
             parts.append(
                 f"{GROUP_LABELS[group]} {_number(change.mean, hours, signed=True)} h "
                 f"({_interval(change, hours, signed=True) or 'no interval'})"
@@ -510,10 +534,22 @@ def _indicators(results: Results) -> str:
     parts = ["<h2>1. The arrangement's common indicators, by country</h2>"]
     for area in results.areas:
         main = _measure_table(results, ["group", "indicator"], _headline(area, (ALL, ELIGIBLE)))
-        groups = _measure_table(results, ["group", "indicator"], _headline(area, GROUPS))
+        groups = _measure_table(
+            results, ["group", "indicator"], _headline(area, (*GROUPS, NOT_ELIGIBLE))
+        )
+        modes = _measure_table(
+            results,
+            ["mode", "group", "indicator"],
+            (
+                Line((mode, *line.labels), line.where._replace(mode=mode), line.metric)
+                for mode in results.modes.get(area, [])
+                for line in _headline(area, (ALL, ELIGIBLE))
+            ),
+        )
         parts += [
             f"<h3>{_esc(_area_name(area))}</h3>",
             main,
+            _details("by mode of transport", modes, is_open=False),
             _details("by trader group", groups, is_open=not results.compared),
         ]
     return "\n".join(parts)
@@ -523,7 +559,7 @@ def _headline(area: str, groups: Iterable[str]) -> Iterator[Line]:
     for group in groups:
         for metric in (*HEADLINE, "shipments"):
             yield Line(
-                (GROUP_LABELS[group], INDICATOR_LABELS[metric]), Where(area, ALL, group), metric
+                (GROUP_LABELS[group], INDICATOR_LABELS[metric]), Where(area, group=group), metric
             )
 
 
@@ -537,12 +573,12 @@ def _waits(results: Results) -> str:
     for country in results.countries:
         pairs = results.stations.get(country, [])
         lines = [
-            Line((port, station, label), Where(country, port, group, station), metric)
-            for port, station in pairs
+            Line((port, station, label), Where(country, mode, port, group, station), metric)
+            for mode, port, station in pairs
             for metric, group, label in STATION_MEASURES
         ]
         table = _measure_table(results, ["port", "station", "measure"], lines)
-        ports = len({port for port, _ in pairs})
+        ports = len({port for _, port, _ in pairs})
         parts.append(
             _details(
                 f"{_area_name(country)}: {ports} port(s)",
@@ -581,7 +617,7 @@ shipments, which also counts any effect on the others.</p>"""
     for area in results.areas:
         rows = []
         for group in (ALL, ELIGIBLE):
-            where = Where(area, ALL, group)
+            where = Where(area, group=group)
             for metric, rate in results.rates:
                 for label in results.compared:
                     rows.append(_cost_row(results, where, metric, rate, label))
@@ -708,7 +744,7 @@ def _clearance_change_figure(results: Results) -> Figure:
     for ax, label in zip(axes, results.compared, strict=True):
         for offset, group in ((-0.12, ELIGIBLE), (0.12, ALL)):
             stats = [
-                results.get("difference", label, Where(a, ALL, group), "clearance_h_mean")
+                results.get("difference", label, Where(a, group=group), "clearance_h_mean")
                 for a in areas
             ]
             ax.errorbar(
@@ -738,7 +774,7 @@ def _green_share_figure(results: Results) -> Figure:
     for ax, area in zip(axes, results.areas, strict=True):
         for i, label in enumerate(results.labels):
             stats = [
-                results.get("value", label, Where(area, ALL, g), "green_share")
+                results.get("value", label, Where(area, group=g), "green_share")
                 for g in SUMMARY_GROUPS
             ]
             ax.bar(
@@ -786,7 +822,7 @@ def _sweep_figure(results: Results, utilisations: list[float]) -> Figure:
         for group in (ELIGIBLE, ALL):
             stats = np.array(
                 [
-                    results.get("difference", label, Where(area, ALL, group), "clearance_h_mean")
+                    results.get("difference", label, Where(area, group=group), "clearance_h_mean")
                     for label in labels
                 ]
             )

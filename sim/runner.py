@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import engine_numba, engine_simpy
-from .indicators import ALL, HEADLINE, Layout, compute
+from .indicators import ALL, HEADLINE, KEY_COLUMNS, Layout, compute
 from .inputs import PortInputs, draw_port
 from .outcome import PortOutcome
 from .plan import Plan, compile_plan
@@ -32,17 +32,8 @@ from .stats import CONFIDENCE, Accumulator
 
 ENGINES = {"numba": engine_numba.run_port, "simpy": engine_simpy.run_port}
 DEFAULT_ENGINE = "numba"
-SUMMARY_COLUMNS = [
-    "country",
-    "port",
-    "group",
-    "station",
-    "metric",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "replications",
-]
+SUMMARY_COLUMNS = [*KEY_COLUMNS, "mean", "ci_low", "ci_high", "replications"]
+"""The long table: country, mode, port, group, station, metric, then the statistics."""
 
 
 def simulate(
@@ -156,7 +147,7 @@ def summary_frame(
 ) -> pd.DataFrame:
     """The long summary table of one accumulator."""
     mean, low, high = accumulator.result(confidence)
-    frame = pd.DataFrame(layout.rows, columns=SUMMARY_COLUMNS[:5])
+    frame = pd.DataFrame(layout.rows, columns=KEY_COLUMNS)
     frame["mean"], frame["ci_low"], frame["ci_high"] = mean, low, high
     frame["replications"] = accumulator.count
     return frame
@@ -295,7 +286,9 @@ def compare(
     ]
     differences = [Accumulator(len(union)) for _ in scenarios[1:]]
     comparison = ComparisonResult(labels, results, union, differences)
-    headline = [np.array([r[4] in HEADLINE and r[2] == ALL for r in lay.rows]) for lay in layouts]
+    headline = [
+        np.array([r.metric in HEADLINE and r.group == ALL for r in lay.rows]) for lay in layouts
+    ]
     work = Work(plans, layouts, engine, seed, keep_records)
     workers = default_workers() if workers is None else workers
 

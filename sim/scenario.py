@@ -31,9 +31,11 @@ from pydantic import (
     Tag,
     ValidationError,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
+from . import inherit
 from .calendars import DAYS, parse_hours
 from .distributions import Distribution, NonNegativeFloat, PositiveFloat
 from .errors import InputError
@@ -46,7 +48,8 @@ CHANNELS = ("green", "yellow", "red")
 
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Group = Literal["standard", "national_aeo", "recognised_aeo"]
-Mode = Literal["sea", "air", "road"]
+Mode = Literal["sea", "air", "road", "river", "rail"]
+MODES: tuple[str, ...] = get_args(Mode)
 PROBABILITY_TOLERANCE = 1e-9
 
 
@@ -95,6 +98,61 @@ TimeSpec = Annotated[
 def per_group(spec: Any) -> tuple[Any, Any, Any]:
     """The distribution of each trader group for a TimeSpec."""
     return spec.resolved() if isinstance(spec, TimeByGroup) else (spec, spec, spec)
+
+
+class TimeByChannel(Strict):
+    """A stage time per channel, each one time or per-group times; a channel left out has none.
+
+    A Time Release Study publishes stage times by channel: a red declaration may
+    wait for a laboratory result before release, a yellow one for the broker's
+    answer to a query, a green one for nothing.
+    """
+
+    green: TimeSpec | None = None
+    yellow: TimeSpec | None = None
+    red: TimeSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_groups_too(cls, value: Any) -> Any:
+        if isinstance(value, dict) and set(value) & set(GROUPS):
+            raise ValueError(
+                "give a time per channel (green, yellow, red), each a time or per-group "
+                "times; channels and groups cannot sit side by side"
+            )
+        return value
+
+
+def _stage_kind(value: Any) -> str:
+    """Keyed by channel names: per channel; otherwise a TimeSpec's own kinds."""
+    if isinstance(value, dict) and "dist" not in value and set(value) & set(CHANNELS):
+        return "by_channel"
+    if isinstance(value, TimeByChannel):
+        return "by_channel"
+    return _time_kind(value)
+
+
+StageTime = Annotated[
+    Annotated[Distribution, Tag("distribution")]
+    | Annotated[TimeByGroup, Tag("by_group")]
+    | Annotated[TimeByChannel, Tag("by_channel")],
+    Discriminator(_stage_kind),
+]
+"""A stage time: one distribution, per trader group, or per channel (each of those one
+distribution or per trader group)."""
+
+ChannelGroupTimes = tuple[tuple[Any, Any, Any] | None, ...]
+"""Per channel (CHANNELS order): the three groups' distributions, or None for no time."""
+
+
+def per_channel(spec: Any) -> ChannelGroupTimes:
+    """Each channel's per-group distributions for a StageTime (None: the channel has none)."""
+    if isinstance(spec, TimeByChannel):
+        return tuple(
+            None if time is None else per_group(time)
+            for time in (spec.green, spec.yellow, spec.red)
+        )
+    return (per_group(spec),) * len(CHANNELS)
 
 
 class Calendar(Strict):
@@ -202,10 +260,15 @@ class GroupLevels(Strict):
 
 
 class Lodgement(Strict):
-    """When the declaration is lodged: ``delay_h`` before arrival (pre-arrival) or after it."""
+    """When the declaration is lodged: ``delay_h`` before arrival (pre-arrival) or after it.
+
+    With a ``calendar`` (the broker's office hours), the lag runs and then the
+    declaration waits for the calendar to be open.
+    """
 
     pre_arrival_share: GroupShares = GroupShares()
-    delay_h: TimeSpec
+    delay_h: StageTime
+    calendar: str | None = None
 
 
 class Reserved(Strict):
@@ -227,10 +290,23 @@ class Station(Strict):
 
 
 class Delay(Strict):
-    """Time that needs no server; with a calendar it starts only while the calendar is open."""
+    """Time that needs no server; with a calendar it starts only while the calendar is open.
 
-    time: TimeSpec
+    The calendar applies to the channels that have the delay: a channel left out of
+    a per-channel delay neither waits nor waits for the calendar.
+    """
+
+    time: StageTime
     calendar: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _flat(self, handler: Any) -> Any:
+        """Written back as it is read: the calendar beside the time, not a ``time:`` level."""
+        data = handler(self)
+        if isinstance(data, dict) and isinstance(data.get("time"), dict):
+            calendar = {"calendar": data["calendar"]} if data.get("calendar") is not None else {}
+            return {**data["time"], **calendar}
+        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -288,6 +364,7 @@ class Country(Strict):
     """An importing country (with ports) or only an exporter (no ports)."""
 
     aeo_exporter_share: Share = 0.0
+    port_defaults: dict[str, Any] | None = Field(default=None, exclude=True)  # see sim.inherit
     ports: dict[str, Port] = {}
 
 
@@ -316,6 +393,7 @@ class Scenario(Strict):
     seed: int = Field(default=1, ge=0, strict=True)
     calendars: dict[str, Calendar] = {}
     arrangement: Arrangement = Arrangement()
+    port_defaults: dict[str, Any] | None = Field(default=None, exclude=True)  # see sim.inherit
     countries: dict[str, Country] = Field(min_length=1)
     cost_of_delay: CostOfDelay = CostOfDelay()
 
@@ -366,6 +444,36 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         raise
 
 
+def expanded_yaml(scenario: Scenario) -> str:
+    """The scenario as the simulator reads it: every port whole, defaults merged in.
+
+    Fields left at their defaults are written too, except empty optional ones, so
+    the text is complete and loads back to the same scenario.
+    """
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return yaml.dump(data, Dumper=_CompactDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+class _CompactDumper(yaml.SafeDumper):
+    """Block style for sections, flow style (``[a, b]``, ``{k: v}``) for leaves, as people
+    write scenarios."""
+
+
+def _is_leaf(values: Iterable[Any]) -> bool:
+    return all(not isinstance(v, dict | list) for v in values)
+
+
+_CompactDumper.add_representer(
+    list, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=_is_leaf(v))
+)
+_CompactDumper.add_representer(
+    dict,
+    lambda d, v: d.represent_mapping(
+        "tag:yaml.org,2002:map", v.items(), flow_style=_is_leaf(v.values()) and len(v) <= 6
+    ),
+)
+
+
 def _within(field: str, path: str) -> bool:
     """Whether dotted ``field`` is ``path`` or lies inside it."""
     return field == path or field.startswith((f"{path}.", f"{path}["))
@@ -391,13 +499,26 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
-    """Validate a scenario given as plain data (as parsed from YAML)."""
+    """Validate a scenario given as plain data (as parsed from YAML).
+
+    Ports first inherit their ``port_defaults`` (:mod:`sim.inherit`); an error in
+    a field a port inherited names the port and the defaults it came from.
+    """
+    expanded = inherit.expand(data, source)
     try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        error = _most_specific(data, exc.errors())
-        raise InputError(source, _field_path(data, error), _problem(data, error)) from None
-    _check_references(scenario, source)
+        try:
+            scenario = Scenario.model_validate(expanded)
+        except ValidationError as exc:
+            error = _most_specific(expanded, exc.errors())
+            raise InputError(
+                source, _field_path(expanded, error), _problem(expanded, error)
+            ) from None
+        _check_references(scenario, source)
+    except InputError as exc:
+        origin = inherit.inherited_from(data, exc.field)
+        if origin is None:
+            raise
+        raise InputError(source, exc.field, f"{exc.problem} (inherited from {origin})") from None
     return scenario
 
 
@@ -571,5 +692,7 @@ def _check_port(port: Port, at: str, scenario: Scenario, known: str, fail: Any) 
         delay = getattr(port.delays, name)
         if delay is not None:
             check_calendar(delay.calendar, f"{at}.delays.{name}.calendar")
+    if port.lodgement is not None:
+        check_calendar(port.lodgement.calendar, f"{at}.lodgement.calendar")
     if port.arrivals.batch_size is not None and not math.isfinite(port.arrivals.batch_size.mean):
         fail(f"{at}.arrivals.batch_size", "the batch size needs a finite mean")

@@ -21,6 +21,7 @@ from sim.scenario import apply_override, scenario_from_dict
 
 PORT = "countries.PER.ports.callao"
 STATION = f"{PORT}.stations.documentary"
+EXPONENTIAL = {"dist": "exponential", "mean": 1}
 DELETE = object()
 """Marker for a mutation that removes a field."""
 
@@ -171,7 +172,7 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
     ),
     "type-hours-item": ({"calendars.office.hours": [8]}, "calendars.office.hours[0]", "string"),
     "type-port-null": ({PORT: None}, PORT, "dictionary"),
-    "type-mode": ({f"{PORT}.mode": "rail"}, f"{PORT}.mode", "'sea'"),
+    "type-mode": ({f"{PORT}.mode": "ferry"}, f"{PORT}.mode", "'sea'"),
     "unknown-dist": (
         {f"{STATION}.service_h": {"dist": "weibull", "mean": 1}},
         f"{STATION}.service_h.dist",
@@ -369,6 +370,74 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         {f"{PORT}.arrivals.hourly_profile": [1] * 23},
         f"{PORT}.arrivals.hourly_profile",
         "24",
+    ),
+    # stage times per channel, the broker's calendar, shared port defaults
+    "delay-channels-beside-groups": (
+        {f"{PORT}.delays": {"release_h": {"red": EXPONENTIAL, "standard": EXPONENTIAL}}},
+        f"{PORT}.delays.release_h",
+        "channels and groups cannot sit side by side",
+    ),
+    "delay-channel-unknown-dist": (
+        {f"{PORT}.delays": {"release_h": {"red": {"dist": "weibull", "mean": 1}}}},
+        f"{PORT}.delays.release_h.red.dist",
+        "unknown distribution",
+    ),
+    "delay-channel-misspelt": (
+        {f"{PORT}.delays": {"unloading_h": {"red": EXPONENTIAL, "yelow": EXPONENTIAL}}},
+        f"{PORT}.delays.unloading_h.yelow",
+        "did you mean 'yellow'",
+    ),
+    "delay-channel-group-negative": (
+        {
+            f"{PORT}.delays": {
+                "release_h": {"red": {"standard": {"dist": "exponential", "mean": -1}}}
+            }
+        },
+        f"{PORT}.delays.release_h.red.standard.mean",
+        "greater than 0",
+    ),
+    "lodgement-calendar-undefined": (
+        {f"{PORT}.lodgement": {"delay_h": EXPONENTIAL, "calendar": "broker"}},
+        f"{PORT}.lodgement.calendar",
+        "calendar 'broker' is not defined",
+    ),
+    "lodgement-channel-misspelt": (
+        {f"{PORT}.lodgement": {"delay_h": {"red": EXPONENTIAL, "gren": EXPONENTIAL}}},
+        f"{PORT}.lodgement.delay_h.gren",
+        "did you mean 'green'",
+    ),
+    "port-defaults-not-a-mapping": ({"port_defaults": [1, 2]}, "port_defaults", "mapping"),
+    "country-port-defaults-not-a-mapping": (
+        {"countries.PER.port_defaults": "sea"},
+        "countries.PER.port_defaults",
+        "mapping",
+    ),
+    "inherited-servers": (
+        {
+            "port_defaults": {"stations": {"documentary": {"servers": 0}}},
+            f"{STATION}.servers": DELETE,
+        },
+        f"{STATION}.servers",
+        "(inherited from port_defaults.stations.documentary.servers)",
+    ),
+    "inherited-from-the-country": (
+        {"countries.PER.port_defaults": {"mode": "ferry"}, f"{PORT}.mode": DELETE},
+        f"{PORT}.mode",
+        "(inherited from countries.PER.port_defaults.mode)",
+    ),
+    "inherited-unknown-field": (
+        {"port_defaults": {"stations": {"documentary": {"sevrers": 3}}}},
+        f"{STATION}.sevrers",
+        "did you mean 'servers'? (inherited from port_defaults.stations.documentary.sevrers)",
+    ),
+    "inherited-calendar": (
+        {
+            "port_defaults": {
+                "delays": {"release_h": {"dist": "exponential", "mean": 1, "calendar": "x"}}
+            }
+        },
+        f"{PORT}.delays.release_h.calendar",
+        "(inherited from port_defaults.delays.release_h.calendar)",
     ),
 }
 

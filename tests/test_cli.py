@@ -25,6 +25,7 @@ FAST = ["--workers", "1", "--set", "horizon_days=5"]
 WINDOW_H = (2 * 24.0, (2 + 5) * 24.0)
 SUMMARY_KEYS = [
     "country",
+    "mode",
     "port",
     "group",
     "station",
@@ -34,7 +35,7 @@ SUMMARY_KEYS = [
     "ci_high",
     "replications",
 ]
-STATION_METRICS = {"station_utilisation", "overtime_h"}
+STATION_METRICS = {"general_utilisation", "reserved_utilisation", "overtime_h"}
 """Metrics of a station as a whole: no trader group."""
 
 
@@ -111,14 +112,23 @@ def test_run_json_levels_that_do_not_apply_are_null(capsys: pytest.CaptureFixtur
     for row in summary:
         if row["metric"] in STATION_METRICS:
             assert row["group"] is None and row["station"] is not None, row
-        elif row["metric"] == "wait_h_mean":
-            assert row["group"] is not None and row["station"] is not None, row
+        elif row["station"] is not None:
+            assert row["metric"] in {"wait_h_mean", "service_h_mean", "shipments"}, row
+            assert row["group"] is not None, row
         else:
-            assert row["group"] is not None and row["station"] is None, row
-    stations = {row["station"] for row in rows_of(summary, "station_utilisation")}
+            assert row["group"] is not None, row
+    stations = {row["station"] for row in rows_of(summary, "general_utilisation")}
     assert stations == {"documentary", "physical"}
-    levels = {(row["country"], row["port"]) for row in summary}
-    assert levels == {("PER", "callao"), ("PER", "all"), ("all", "all")}
+    reserved = {row["station"] for row in rows_of(summary, "reserved_utilisation")}
+    assert reserved == {"documentary"}  # the only station with reserved servers
+    levels = {(row["country"], row["mode"], row["port"]) for row in summary}
+    assert levels == {
+        ("PER", "sea", "callao"),  # the port
+        ("PER", "sea", "all"),  # the country's sea ports
+        ("PER", "all", "all"),  # the country
+        ("all", "sea", "all"),  # the region's sea ports
+        ("all", "all", "all"),  # the region
+    }
 
 
 def test_run_json_seed_option(capsys: pytest.CaptureFixture[str]) -> None:

@@ -25,7 +25,7 @@ from sim.plan import compile_plan
 from sim.scenario import load_scenario, scenario_from_dict
 
 SCENARIOS = sorted(Path(__file__).parent.parent.joinpath("scenarios").glob("*.yaml"))
-FIELDS = ("unloaded", "start", "end", "overtime", "release")
+FIELDS = ("unloaded", "lodged", "start", "end", "overtime", "pool", "release")
 
 
 def assert_identical(a: PortOutcome, b: PortOutcome) -> None:
@@ -84,6 +84,21 @@ def tied_times(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
+def stage_times(draw: st.DrawFn) -> dict[str, Any]:
+    """A stage time: one time, per group, or per channel (some channels left out)."""
+    kind = draw(st.sampled_from(["one", "by_group", "by_channel"]))
+    if kind == "one":
+        return draw(tied_times())
+    if kind == "by_group":
+        return {"standard": draw(tied_times()), "national_aeo": draw(tied_times())}
+    channels = draw(st.lists(st.sampled_from(["green", "yellow", "red"]), min_size=1, unique=True))
+    return {
+        channel: draw(st.one_of(tied_times(), st.fixed_dictionaries({"standard": tied_times()})))
+        for channel in channels
+    }
+
+
+@st.composite
 def stations(draw: st.DrawFn, calendar_names: list[str]) -> dict[str, Any]:
     station: dict[str, Any] = {
         "servers": draw(st.integers(1, 3)),
@@ -114,7 +129,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     delays: dict[str, Any] = {}
     for delay in ("unloading_h", "release_h"):
         if draw(st.booleans()):
-            delays[delay] = draw(tied_times())
+            delays[delay] = draw(stage_times())
             if draw(st.booleans()):
                 delays[delay]["calendar"] = draw(st.sampled_from(calendar_names))
     port: dict[str, Any] = {
@@ -135,8 +150,10 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         port["lodgement"] = {
             "pre_arrival_share": {"standard": 0.3, "national_aeo": 0.9},
-            "delay_h": draw(tied_times()),
+            "delay_h": draw(stage_times()),
         }
+        if draw(st.booleans()):
+            port["lodgement"]["calendar"] = draw(st.sampled_from(calendar_names))
     return {
         "name": "random",
         "horizon_days": draw(st.sampled_from([2, 4, 7])),

@@ -58,8 +58,10 @@ def brazil_summary():
 
 
 def _row(summary, port: str, group: str, metric: str):
+    mode = "all" if port == "all" else summary.loc[summary.port == port, "mode"].iloc[0]
     rows = summary[
         (summary.country == "BRA")
+        & (summary["mode"] == mode)
         & (summary.port == port)
         & (summary.group == group)
         & (summary.station.isna())

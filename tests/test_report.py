@@ -100,6 +100,7 @@ def test_comparison_report_shows_countries_indicators_figures_and_numbers(
         table,
         kind="difference",
         country="PER",
+        mode="all",
         port="all",
         group="eligible",
         metric="clearance_h_mean",
@@ -112,6 +113,7 @@ def test_comparison_report_shows_countries_indicators_figures_and_numbers(
         kind="value",
         scenario="with",
         country="CHL",
+        mode="all",
         port="all",
         group="all",
         metric="green_share",
@@ -126,7 +128,7 @@ def test_annual_saving_is_the_per_shipment_change_times_a_years_shipments(
     horizon = json.loads((comparison / "run.json").read_text())["scenario_definitions"][1][
         "horizon_days"
     ]
-    region = {"scenario": "with", "country": "all", "port": "all", "group": "all"}
+    region = {"scenario": "with", "country": "all", "mode": "all", "port": "all", "group": "all"}
     change = row(table, kind="difference", metric="delay_cost_usd_1.3pct", **region)["mean"]
     shipments = row(table, kind="value", metric="shipments", **region)["mean"]
     assert horizon == 3
@@ -149,7 +151,9 @@ def test_run_report_shows_indicators_and_stations(run: Path, tmp_path: Path) -> 
         assert text in page, text
     assert page.count(IMAGE) == 1  # (b) green share; nothing to compare
     table = pd.read_parquet(run / "summary.parquet")
-    value = row(table, country="PER", port="all", group="all", metric="clearance_h_mean")
+    value = row(
+        table, country="PER", mode="all", port="all", group="all", metric="clearance_h_mean"
+    )
     assert f"{value['mean']:.2f}" in page
     assert f"{value['ci_low']:.2f} to {value['ci_high']:.2f}" in page
     assert not (run / "report.html").exists()

@@ -22,7 +22,7 @@ import pytest
 
 from sim import engine_numba, engine_simpy
 from sim.inputs import PortInputs
-from sim.outcome import PortOutcome
+from sim.outcome import GENERAL, RESERVED, PortOutcome
 from sim.plan import Calendars, PortPlan, compile_plan
 from sim.scenario import scenario_from_dict
 
@@ -56,8 +56,9 @@ def port_plan(
     *,
     calendars: dict[str, Any] | None = None,
     delays: dict[str, Any] | None = None,
+    lodgement: dict[str, Any] | None = None,
 ) -> tuple[PortPlan, Calendars]:
-    """Compile a one-port scenario; only its queueing network matters."""
+    """Compile a one-port scenario; only its queueing network (and calendars) matter."""
     port = {
         "mode": "road",
         "arrivals": {"per_day": 1},
@@ -67,6 +68,8 @@ def port_plan(
         "stations": stations,
         "delays": delays or {},
     }
+    if lodgement is not None:
+        port["lodgement"] = lodgement
     plan = compile_plan(
         scenario_from_dict(
             {
@@ -124,19 +127,27 @@ def assert_timeline(
     overtime: Rows,
     release: list[float],
     unloaded: list[float] | None = None,
+    lodged: list[float] | None = None,
+    pool: Rows | None = None,
 ) -> None:
     """The engine gives exactly the expected arrays (NaN where a station is not visited).
 
-    ``unloaded`` defaults to the arrival times: right for cases without unloading delay.
+    ``unloaded`` defaults to the arrival times (right without unloading delay),
+    ``lodged`` to the lodgement inputs (right without a lodgement calendar), and
+    ``pool`` to the general pool wherever a station was visited.
     """
     expected = {
         "unloaded": inputs.arrival if unloaded is None else unloaded,
+        "lodged": inputs.lodgement if lodged is None else lodged,
         "start": start,
         "end": end,
         "overtime": overtime,
         "release": release,
     }
+    visited = ~np.isnan(np.asarray(start, dtype=np.float64))
+    expected_pool = np.where(visited, GENERAL, -1) if pool is None else np.asarray(pool)
     outcome = run_port(*plan, inputs)
+    np.testing.assert_array_equal(outcome.pool, expected_pool.astype(np.int8), err_msg="pool")
     for field, values in expected.items():
         np.testing.assert_array_equal(
             getattr(outcome, field),
@@ -303,6 +314,20 @@ def test_reserved_aeo_server_works_while_the_general_pool_is_closed(run_port: Ru
         end=[end],
         overtime=[[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.25, 0.0]],
         release=end,
+        pool=[
+            [
+                GENERAL,
+                RESERVED,
+                RESERVED,
+                RESERVED,
+                RESERVED,
+                RESERVED,
+                GENERAL,
+                RESERVED,
+                GENERAL,
+                GENERAL,
+            ]
+        ],
     )
 
 
@@ -418,4 +443,62 @@ def test_route_with_unloading_lodgement_and_release_delays(run_port: RunPort) ->
         end=[[11.0, 12.5, nan, 17.25, 34.5, 39.0], [13.0, nan, nan, 33.0, 35.5, 42.0]],
         overtime=[[0.0, 0.0, nan, 0.0, 0.0, 0.0], [0.0, nan, nan, 0.0, 0.0, 1.0]],
         release=[13.5, 13.5, 32.25, 33.5, 35.75, 56.5],
+    )
+
+
+def test_per_channel_delays_and_the_brokers_calendar(run_port: RunPort) -> None:
+    """Delays given per channel, and a lodgement calendar (the broker's office hours).
+
+    Unloading: red only, starting in office hours. Lodgement lag: yellow and red,
+    then the declaration waits for the office to open (green: no lag, so no wait).
+    Release: red 2 h and yellow 0.5 h, starting in office hours; green none, so
+    green neither waits nor waits for the office. One always-open officer.
+
+    k0 yellow, arr 2.0, the lag ends at 5.0, office closed: lodged 8.0; ready 8;
+       doc 8 -> 9; release 9 + 0.5 = 9.5.
+    k1 red, arr 6.0: unloading waits for 08:00, 8 + 1 = 9; pre-arrival lag ends
+       at 7.0, office closed: lodged 8.0; ready max(9, 8) = 9; k0 leaves doc at 9.0
+       in the same instant: doc 9 -> 10; release 10 + 2 = 12.
+    k2 red, arr 16.5: unloaded 16.5 + 0.25 = 16.75; lodged 16.0 (open); doc
+       16.75 -> 17.25; the release waits for Tue 08:00 = 32: 32 + 2 = 34.
+    k3 green, arr Mon 20:00: no unloading, lodged on arrival, no check, no release
+       delay: released at 20.0 (a release calendar for every channel would say 32).
+    k4 yellow, arr Tue 06:00 = 30, lag ends Tue 16:00 = 40 (open): lodged 40;
+       doc 40 -> 40.5; release 41.
+    """
+    delays = {
+        "unloading_h": {"calendar": "office", "red": {"dist": "deterministic", "value": 1}},
+        "release_h": {
+            "calendar": "office",
+            "yellow": {"dist": "deterministic", "value": 0.5},
+            "red": {"dist": "deterministic", "value": 2},
+        },
+    }
+    lag = {"dist": "deterministic", "value": 3}
+    plan = port_plan(
+        {"doc": station()},
+        {"yellow": ["doc"], "red": ["doc"]},
+        calendars={"office": OFFICE},
+        delays=delays,
+        lodgement={"calendar": "office", "delay_h": {"yellow": lag, "red": lag}},
+    )
+    assert plan[0].release_calendar[GREEN] == plan[0].lodgement_calendar[GREEN] == -1
+    inputs = port_inputs(
+        [2.0, 6.0, 16.5, 20.0, 30.0],
+        [[1.0, 1.0, 0.5, 0.25, 0.5]],
+        channel=[YELLOW, RED, RED, GREEN, YELLOW],
+        lodgement=[5.0, 7.0, 16.0, 20.0, 40.0],
+        unloading=[0.0, 1.0, 0.25, 0.0, 0.0],
+        release_delay=[0.5, 2.0, 2.0, 0.0, 0.5],
+    )
+    assert_timeline(
+        run_port,
+        plan,
+        inputs,
+        unloaded=[2.0, 9.0, 16.75, 20.0, 30.0],
+        lodged=[8.0, 8.0, 16.0, 20.0, 40.0],
+        start=[[8.0, 9.0, 16.75, nan, 40.0]],
+        end=[[9.0, 10.0, 17.25, nan, 40.5]],
+        overtime=[[0.0, 0.0, 0.0, nan, 0.0]],
+        release=[9.5, 12.0, 34.0, 20.0, 41.0],
     )

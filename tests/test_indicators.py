@@ -1,0 +1,332 @@
+"""Indicators against an independent computation from the per-shipment records.
+
+The compiled reduction (cells, matrix products, quantiles selected from sorted
+pieces) is checked against plain pandas on the records of the same replication:
+every area (port, country by mode, country, region by mode, region), every
+summary group, every area metric and every station metric. The two share only
+the simulated times, so an error in either the cell arithmetic or the selection
+shows up as a mismatch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.indicators import (
+    ALL,
+    CHANNELS,
+    ELIGIBLE,
+    NOT_ELIGIBLE,
+    STAGES,
+    _kth_smallest,
+    _quantiles,
+    area_metrics,
+)
+from sim.plan import compile_plan
+from sim.scenario import GROUPS, scenario_from_dict
+
+OFFICE = {"days": ["mon", "tue", "wed", "thu", "fri"], "hours": ["08:00-12:00", "13:00-17:00"]}
+LOGNORMAL = {"dist": "lognormal", "mean": 0.6, "cv": 0.8}
+
+
+def _port(mode: str, per_day: float, origins: dict[str, float]) -> dict[str, Any]:
+    return {
+        "mode": mode,
+        "value_usd": 20_000 if mode == "road" else 60_000,
+        "arrivals": {"per_day": per_day},
+        "origins": origins,
+        "national_aeo_share": 0.2,
+        "lodgement": {
+            "calendar": "office",
+            "pre_arrival_share": {"standard": 0.3, "national_aeo": 0.8},
+            "delay_h": {"yellow": {"dist": "exponential", "mean": 4}, "red": LOGNORMAL},
+        },
+        "channels": {
+            "standard": {"green": 0.5, "yellow": 0.3, "red": 0.2},
+            "national_aeo": {"green": 0.9, "yellow": 0.07, "red": 0.03},
+        },
+        "routes": {"yellow": ["doc"], "red": ["doc", "exam"]},
+        "stations": {
+            "doc": {
+                "servers": 2,
+                "calendar": "office",
+                "service_h": LOGNORMAL,
+                "priority": {"national_aeo": 0, "standard": 1},
+                "reserved": {"servers": 1, "groups": ["national_aeo", "recognised_aeo"]},
+            },
+            "exam": {"servers": 2, "service_h": {"dist": "gamma", "mean": 1.5, "cv": 0.5}},
+        },
+        "delays": {
+            "unloading_h": {"dist": "gamma", "mean": 3, "cv": 0.5},
+            "release_h": {"calendar": "office", "red": {"dist": "exponential", "mean": 2}},
+        },
+    }
+
+
+SCENARIO = {
+    "name": "indicators",
+    "horizon_days": 6,
+    "warmup_days": 1,
+    "calendars": {"office": OFFICE},
+    "arrangement": {"utilisation": 0.6},
+    "countries": {
+        "PER": {
+            "aeo_exporter_share": 0.3,
+            "ports": {
+                "callao": _port("sea", 60, {"CHL": 0.4, "OTHER": 0.6}),
+                "lima_air": _port("air", 30, {"CHL": 0.5, "OTHER": 0.5}),
+                "tacna": _port("road", 25, {"CHL": 0.9, "OTHER": 0.1}),
+            },
+        },
+        "CHL": {
+            "aeo_exporter_share": 0.4,
+            "ports": {"arica": _port("road", 40, {"PER": 0.8, "OTHER": 0.2})},
+        },
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def simulated() -> tuple[sim.Scenario, pd.DataFrame, pd.DataFrame]:
+    scenario = scenario_from_dict(SCENARIO)
+    result = sim.run(scenario, replications=1, seed=5, workers=1, keep_records=True)
+    return scenario, result.summary(), result.records()
+
+
+def _stage_frame(scenario: sim.Scenario, records: pd.DataFrame) -> pd.DataFrame:
+    """Per shipment: clearance, customs, the four stages, from the records alone."""
+    plan = compile_plan(scenario)
+    stations = [s for port in plan.ports for s in port.stations]
+    ends = records[[f"{s}_end" for s in dict.fromkeys(stations)]]
+    ready = np.maximum(records.unloaded, records.lodgement)
+    last = ends.max(axis=1).fillna(ready)  # the last check's end, or ready for green
+    return records.assign(
+        clearance=records.release - records.arrival,
+        customs=records.release - np.maximum(records.arrival, records.lodgement),
+        unloading=records.unloaded - records.arrival,
+        lodgement_wait=ready - records.unloaded,
+        checks=last - ready,
+        release_stage=records.release - last,
+        ready=ready,
+    )
+
+
+def _areas(frame: pd.DataFrame) -> dict[tuple[str, str, str], pd.DataFrame]:
+    areas = {}
+    for (country, mode, port), part in frame.groupby(["country", "mode", "port"], observed=True):
+        areas[(country, mode, port)] = part
+    for (country, mode), part in frame.groupby(["country", "mode"], observed=True):
+        areas[(country, mode, ALL)] = part
+    for country, part in frame.groupby("country", observed=True):
+        areas[(country, ALL, ALL)] = part
+    for mode, part in frame.groupby("mode", observed=True):
+        areas[(ALL, mode, ALL)] = part
+    areas[(ALL, ALL, ALL)] = frame
+    return areas
+
+
+def _members(part: pd.DataFrame, group: str) -> pd.DataFrame:
+    if group == ALL:
+        return part
+    if group == ELIGIBLE:
+        return part[part.eligible]
+    if group == NOT_ELIGIBLE:
+        return part[~part.eligible]
+    return part[part.group == group]
+
+
+def _expected(part: pd.DataFrame, metric: str) -> float:
+    """An area metric computed from records with pandas and numpy."""
+    if metric == "shipments":
+        return float(len(part))
+    if not len(part):
+        return np.nan
+    if metric.endswith("_share"):
+        return float((part.channel == metric.removesuffix("_share")).mean())
+    stage_columns = dict(
+        zip(STAGES, ("unloading", "lodgement_wait", "checks", "release_stage"), strict=True)
+    )
+    if metric in stage_columns:
+        return float(part[stage_columns[metric]].mean())
+    time, statistic = metric.rsplit("_", 1)
+    values = part[time.removesuffix("_h")]
+    if statistic == "mean":
+        return float(values.mean())
+    return float(np.quantile(values, {"median": 0.5, "p90": 0.9}[statistic]))
+
+
+def test_every_area_metric_equals_pandas_on_the_records(simulated) -> None:
+    scenario, summary, records = simulated
+    frame = _stage_frame(scenario, records)
+    metrics = [m for m in area_metrics([]) if m != "shipments"] + ["shipments"]
+    keyed = summary[summary.station.isna()].set_index(
+        ["country", "mode", "port", "group", "metric"]
+    )
+    checked = 0
+    for (country, mode, port), part in _areas(frame).items():
+        for group in (ALL, *GROUPS, ELIGIBLE, NOT_ELIGIBLE):
+            members = _members(part, group)
+            for metric in metrics:
+                got = keyed.loc[(country, mode, port, group, metric), "mean"]
+                want = _expected(members, metric)
+                assert np.isclose(got, want, rtol=1e-10, atol=1e-9, equal_nan=True), (
+                    country,
+                    mode,
+                    port,
+                    group,
+                    metric,
+                    got,
+                    want,
+                )
+                checked += 1
+    assert checked > 1000
+    assert len(_areas(frame)) == 4 + 4 + 2 + 3 + 1  # ports, country-modes, countries, modes, region
+
+
+def test_utilisation_rate_and_cost_of_delay_equal_pandas(simulated) -> None:
+    scenario, summary, records = simulated
+    value = {port: p.value_usd for _, port, p in scenario.ports}
+    frame = records.assign(value=records.port.map(value))
+    keyed = summary[summary.station.isna()].set_index(
+        ["country", "mode", "port", "group", "metric"]
+    )
+    for (country, mode, port), part in _areas(frame).items():
+        eligible = part[part.eligible]
+        got = keyed.loc[(country, mode, port, ALL, "utilisation_rate"), "mean"]
+        assert np.isclose(got, eligible.claimed.mean()), (country, mode, port)
+        for rate in scenario.cost_of_delay.rates_per_day:
+            metric = f"delay_cost_usd_{100 * rate:g}pct"
+            want = (part.clearance_h / 24 * part.value * rate).mean()
+            got = keyed.loc[(country, mode, port, ALL, metric), "mean"]
+            assert np.isclose(got, want, rtol=1e-10), (country, mode, port, metric)
+
+
+def test_station_waits_and_services_equal_pandas_on_the_records(simulated) -> None:
+    scenario, summary, records = simulated
+    frame = _stage_frame(scenario, records)
+    route = {"yellow": ["doc"], "red": ["doc", "exam"]}
+    rows = summary[summary.station.notna() & summary.group.notna()]
+    keyed = rows.set_index(["port", "station", "group", "metric"])["mean"]
+    for port, part in frame.groupby("port", observed=True):
+        for group in (ALL, *GROUPS, ELIGIBLE, NOT_ELIGIBLE):
+            members = _members(part, group)
+            for station in ("doc", "exam"):
+                waits, services = [], []
+                for channel, stations in route.items():
+                    visitors = members[members.channel == channel]
+                    if station not in stations:
+                        continue
+                    position = stations.index(station)
+                    joined = (
+                        visitors.ready
+                        if position == 0
+                        else visitors[f"{stations[position - 1]}_end"]
+                    )
+                    waits.append(visitors[f"{station}_start"] - joined)
+                    services.append(visitors[f"{station}_end"] - visitors[f"{station}_start"])
+                wait, service = pd.concat(waits), pd.concat(services)
+                at = (port, station, group)
+                assert keyed[(*at, "shipments")] == len(wait), at
+                assert np.isclose(keyed[(*at, "wait_h_mean")], wait.mean(), equal_nan=True), at
+                assert np.isclose(keyed[(*at, "service_h_mean")], service.mean(), equal_nan=True), (
+                    at
+                )
+
+
+def test_stages_add_up_to_clearance_time_at_every_level(simulated) -> None:
+    """unloading + lodgement wait + checks + release = clearance, as means of every group."""
+    _, summary, _ = simulated
+    table = summary[summary.station.isna()].pivot_table(
+        index=["country", "mode", "port", "group"], columns="metric", values="mean"
+    )
+    table = table[table.shipments > 0]
+    assert len(table) > 50
+    np.testing.assert_allclose(table[list(STAGES)].sum(axis=1), table.clearance_h_mean, rtol=1e-12)
+    # and the checks stage is the visits-weighted sum of each station's waits and services
+    stations = summary[summary.station.notna() & summary.group.notna()].pivot_table(
+        index=["country", "mode", "port", "group", "station"], columns="metric", values="mean"
+    )
+    visited = stations.fillna(0)
+    spent = (
+        ((visited.wait_h_mean + visited.service_h_mean) * visited.shipments)
+        .groupby(level=[0, 1, 2, 3])
+        .sum()
+    )
+    ports = table[table.index.get_level_values("port") != ALL]
+    np.testing.assert_allclose(
+        (ports.checks_h_mean * ports.shipments).to_numpy(),
+        spent.loc[ports.index].to_numpy(),
+        rtol=1e-10,
+    )
+
+
+def test_customs_time_starts_at_the_later_of_arrival_and_lodgement(simulated) -> None:
+    _, _, records = simulated
+    late = records[records.lodgement > records.arrival]
+    early = records[records.lodgement <= records.arrival]
+    assert len(late) and len(early), "the case needs both late and pre-arrival lodgements"
+    assert (records.customs_h <= records.clearance_h).all()
+    np.testing.assert_array_equal(early.customs_h, early.clearance_h)
+
+
+def test_pools_split_the_station_work(simulated) -> None:
+    """General and reserved utilisation are reported apart; the reserved officer is busy
+    only with the groups it serves (national and recognised AEOs)."""
+    _, summary, _ = simulated
+    pools = summary[summary.group.isna()].set_index(["port", "station", "metric"])["mean"]
+    for port in ("callao", "lima_air", "tacna", "arica"):
+        assert 0 < pools[(port, "doc", "general_utilisation")] < 1.5
+        assert 0 < pools[(port, "doc", "reserved_utilisation")] < 1
+        assert (port, "exam", "reserved_utilisation") not in pools.index  # no reserved servers
+
+
+# --- exact quantiles from sorted pieces -------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pieces=st.lists(
+        st.lists(st.integers(0, 20).map(float), min_size=0, max_size=30), min_size=1, max_size=8
+    ),
+    data=st.data(),
+)
+def test_kth_smallest_of_sorted_pieces_is_the_order_statistic(pieces, data) -> None:
+    """Against sorting the union; small integers make ties common."""
+    merged = np.sort(np.concatenate([np.array(p, dtype=float) for p in pieces]))
+    if not len(merged):
+        return
+    buffer = np.concatenate([np.sort(np.array(p, dtype=float)) for p in pieces])
+    segments = np.concatenate(([0], np.cumsum([len(p) for p in pieces]))).astype(np.int64)
+    chosen = np.arange(len(pieces), dtype=np.int64)
+    k = data.draw(st.integers(0, len(merged) - 1))
+    assert _kth_smallest(buffer, segments, chosen, k) == merged[k]
+    out = np.full(3, np.nan)
+    probabilities = np.array([0.0, 0.5, 0.9])
+    _quantiles(buffer, segments, chosen, probabilities, out)
+    np.testing.assert_allclose(out, np.quantile(merged, probabilities), rtol=1e-12)
+
+
+def test_quantiles_of_a_chosen_subset_of_pieces() -> None:
+    rng = np.random.default_rng(3)
+    pieces = [np.sort(rng.lognormal(size=n)) for n in (1000, 0, 17, 5000, 1)]
+    buffer = np.concatenate(pieces)
+    segments = np.concatenate(([0], np.cumsum([len(p) for p in pieces]))).astype(np.int64)
+    chosen = np.array([0, 3, 4], dtype=np.int64)
+    out = np.full(2, np.nan)
+    _quantiles(buffer, segments, chosen, np.array([0.5, 0.9]), out)
+    union = np.concatenate([pieces[i] for i in chosen])
+    np.testing.assert_allclose(out, np.quantile(union, [0.5, 0.9]), rtol=1e-12)
+    empty = np.full(2, np.nan)
+    _quantiles(buffer, segments, np.array([1], dtype=np.int64), np.array([0.5, 0.9]), empty)
+    assert np.isnan(empty).all()
+
+
+def test_channels_listed_in_metrics() -> None:
+    assert [f"{c}_share" for c in CHANNELS] == area_metrics([])[:3]
