@@ -1,7 +1,7 @@
 """The bundled regional scenario (scenarios/lac-regional.yaml).
 
 (a) it covers the 11 signatories of the May 2022 arrangement, each with ports;
-(b) it reproduces Brazil's published figures (shared/domain.md §2.1): the RFB
+(b) it reproduces Brazil's published figures (docs/sources.md §2.1): the RFB
     import clearance times by mode, AEO vs non-AEO (March 2022), and the import
     TRS green share 87.25%;
 (c) no station is overloaded.
@@ -20,7 +20,7 @@ from sim.plan import compile_plan
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "lac-regional.yaml"
 SIGNATORIES = ("ARG", "BOL", "BRA", "CHL", "COL", "CRI", "DOM", "GTM", "PER", "PRY", "URY")
 
-# Brazil's published figures ([F] domain.md §2.1), in hours.
+# Brazil's published figures ([F] docs/sources.md §2.1), in hours.
 RFB_CLEARANCE_H = {  # RFB data published March 2022 (via SBT News): mean import clearance time
     ("sea", "national_aeo"): 59 / 60,  # maritime AEO 59 min
     ("sea", "standard"): 42 + 28 / 60,  # maritime non-AEO 42 h 28 min
