@@ -1,11 +1,18 @@
-"""Shared port defaults: what every port of a scenario, or of a country, has in common.
+"""Shared defaults: what every port of a scenario, of a country, or of a mode has in common.
 
 A scenario of fifty ports repeats the same structure fifty times: routes,
-stations, service times, delays. ``port_defaults:`` at scenario level, and again
-under a country, holds a partial port that each port inherits; the port gives
-only what differs. Layers apply from the most general to the most specific::
+stations, service times, delays. A Time Release Study publishes by mode, and
+ports of one mode share their stages (a container is unloaded, a truck is not).
+So a port inherits, from the most general layer to the most specific::
 
-    port_defaults  <-  countries.<C>.port_defaults  <-  countries.<C>.ports.<P>
+    port_defaults                       every port of the scenario
+    mode_defaults.<mode>                every port of that mode
+    countries.<C>.port_defaults         every port of the country
+    countries.<C>.mode_defaults.<mode>  every port of that mode in the country
+    countries.<C>.ports.<P>             the port itself
+
+A port's mode is its own ``mode``, or the one its country's or the scenario's
+``port_defaults`` give.
 
 Rules of the merge, field by field:
 
@@ -30,29 +37,62 @@ from typing import Any
 from .errors import InputError
 
 DEFAULTS = "port_defaults"
+MODE_DEFAULTS = "mode_defaults"
 REPLACED_WHOLE = frozenset({"origins"})
 """Mappings that are one value, not a section (besides distributions)."""
+
+Layer = tuple[str, dict[str, Any]]
+"""Where a layer of defaults sits (a dotted path) and what it holds."""
 
 
 def expand(data: dict[str, Any], source: str) -> dict[str, Any]:
     """The scenario with every port's defaults merged in and the defaults removed."""
-    scenario_defaults = _defaults(data, DEFAULTS, source)
+    _check(data, "", source)
     countries = data.get("countries")
     if not isinstance(countries, dict):
-        return _without(data, DEFAULTS)
+        return _without(data)
     expanded = {}
     for code, country in countries.items():
         if not isinstance(country, dict):
             expanded[code] = country
             continue
-        at = f"countries.{code}.{DEFAULTS}"
-        layers = [scenario_defaults, _defaults(country, at, source, key=DEFAULTS)]
+        _check(country, f"countries.{code}.", source)
         ports = country.get("ports")
         if isinstance(ports, dict):
-            ports = {name: _layered(layers, port) for name, port in ports.items()}
+            ports = {
+                name: _merged([layer for _, layer in layers(data, code, name)], port)
+                for name, port in ports.items()
+            }
             country = {**country, "ports": ports}
-        expanded[code] = _without(country, DEFAULTS)
-    return {**_without(data, DEFAULTS), "countries": expanded}
+        expanded[code] = _without(country)
+    return {**_without(data), "countries": expanded}
+
+
+def layers(data: dict[str, Any], code: str, port: str) -> list[Layer]:
+    """The defaults a port inherits, most general first (only those that exist)."""
+    country = data["countries"][code]
+    own = country.get("ports", {}).get(port)
+    candidates: list[Layer] = [
+        (DEFAULTS, data.get(DEFAULTS)),
+        (f"countries.{code}.{DEFAULTS}", country.get(DEFAULTS)),
+    ]
+    mode = next(
+        (
+            layer.get("mode")
+            for layer in (own, candidates[1][1], candidates[0][1])
+            if isinstance(layer, dict) and layer.get("mode") is not None
+        ),
+        None,
+    )
+    if isinstance(mode, str):
+        candidates.insert(1, (f"{MODE_DEFAULTS}.{mode}", (data.get(MODE_DEFAULTS) or {}).get(mode)))
+        candidates.append(
+            (
+                f"countries.{code}.{MODE_DEFAULTS}.{mode}",
+                (country.get(MODE_DEFAULTS) or {}).get(mode),
+            )
+        )
+    return [(path, layer) for path, layer in candidates if isinstance(layer, dict)]
 
 
 def inherited_from(data: dict[str, Any], field: str) -> str | None:
@@ -60,8 +100,8 @@ def inherited_from(data: dict[str, Any], field: str) -> str | None:
 
     ``field`` is a dotted path as errors report it
     (``countries.PER.ports.callao.stations.physical.servers``). Returns the path
-    of the defaults that supplied it, or None when the port gives the field (or
-    it lies outside a port, or nowhere).
+    of the defaults that supplied it (the most specific that has it), or None
+    when the port gives the field itself (or it lies outside a port, or nowhere).
     """
     match = re.match(r"^countries\.([^.]+)\.ports\.([^.\[]+)(.*)$", field)
     if match is None:
@@ -69,39 +109,53 @@ def inherited_from(data: dict[str, Any], field: str) -> str | None:
     code, port, rest = match.groups()
     inner = _split(rest)
     country = (data.get("countries") or {}).get(code)
-    if not isinstance(country, dict):
+    if not isinstance(country, dict) or not isinstance(country.get("ports"), dict):
         return None
-    own = (country.get("ports") or {}).get(port)
-    if _has(own, inner):
+    if _has(country["ports"].get(port), inner):
         return None
-    for path, layer in (
-        (f"countries.{code}.{DEFAULTS}", country.get(DEFAULTS)),
-        (DEFAULTS, data.get(DEFAULTS)),
-    ):
+    for path, layer in reversed(layers(data, code, port)):
         if _has(layer, inner):
             return _join(path, inner)
     return None
 
 
+def _check(node: dict[str, Any], at: str, source: str) -> None:
+    """Defaults are mappings of port fields; mode defaults are keyed by mode."""
+    from .scenario import MODES  # the schema imports this module
+
+    defaults = node.get(DEFAULTS)
+    if defaults is not None and not isinstance(defaults, dict):
+        raise InputError(
+            source, f"{at}{DEFAULTS}", "must be a mapping of port fields (mode:, stations:, ...)"
+        )
+    by_mode = node.get(MODE_DEFAULTS)
+    if by_mode is None:
+        return
+    if not isinstance(by_mode, dict):
+        raise InputError(
+            source, f"{at}{MODE_DEFAULTS}", "must map modes (sea, air, ...) to port fields"
+        )
+    for mode, fields in by_mode.items():
+        if mode not in MODES:
+            raise InputError(
+                source,
+                f"{at}{MODE_DEFAULTS}.{mode}",
+                f"unknown mode; use one of {', '.join(MODES)}",
+            )
+        if not isinstance(fields, dict):
+            raise InputError(
+                source, f"{at}{MODE_DEFAULTS}.{mode}", "must be a mapping of port fields"
+            )
+
+
 # --- merging -------------------------------------------------------------------
 
 
-def _defaults(node: dict[str, Any], at: str, source: str, key: str = DEFAULTS) -> dict[str, Any]:
-    value = node.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise InputError(
-            source, at, "port defaults must be a mapping of port fields (mode:, stations:, ...)"
-        )
-    return value
-
-
-def _layered(layers: list[dict[str, Any]], port: Any) -> Any:
+def _merged(inherited: list[dict[str, Any]], port: Any) -> Any:
     if not isinstance(port, dict):
         return port  # validation will say what is wrong with it
     merged: dict[str, Any] = {}
-    for layer in (*layers, port):
+    for layer in (*inherited, port):
         merged = _merge(merged, layer)
     return merged
 
@@ -123,8 +177,8 @@ def _section(key: str, value: Any) -> bool:
     return isinstance(value, dict) and "dist" not in value and key not in REPLACED_WHOLE
 
 
-def _without(node: dict[str, Any], key: str) -> dict[str, Any]:
-    return {k: v for k, v in node.items() if k != key}
+def _without(node: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in node.items() if k not in (DEFAULTS, MODE_DEFAULTS)}
 
 
 # --- paths -----------------------------------------------------------------------

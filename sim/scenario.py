@@ -365,6 +365,7 @@ class Country(Strict):
 
     aeo_exporter_share: Share = 0.0
     port_defaults: dict[str, Any] | None = Field(default=None, exclude=True)  # see sim.inherit
+    mode_defaults: dict[str, Any] | None = Field(default=None, exclude=True)
     ports: dict[str, Port] = {}
 
 
@@ -394,6 +395,7 @@ class Scenario(Strict):
     calendars: dict[str, Calendar] = {}
     arrangement: Arrangement = Arrangement()
     port_defaults: dict[str, Any] | None = Field(default=None, exclude=True)  # see sim.inherit
+    mode_defaults: dict[str, Any] | None = Field(default=None, exclude=True)
     countries: dict[str, Country] = Field(min_length=1)
     cost_of_delay: CostOfDelay = CostOfDelay()
 
