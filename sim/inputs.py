@@ -185,30 +185,19 @@ def _draw_shipments(
         claimed[k] = claim
         channel[k] = c
         cell = 3 * c + g
+        # the times it uses: lodgement lag, unloading, release, then each station of its route
         lodgement[k] = arrival[k]
         unloading[k] = 0.0
         release_delay[k] = 0.0
-        d = stage_dist[0, cell]
-        if d >= 0:
-            lag = variate(
-                kinds, params, table_lo, table_hi, table_x, table_p, d, k0, k1, k, LODGEMENT, 0
-            )
-            early = uniform32(v1) < pre_arrival_share[g]
-            lodgement[k] = arrival[k] - lag if early else arrival[k] + lag
-        d = stage_dist[1, cell]
-        if d >= 0:
-            unloading[k] = variate(
-                kinds, params, table_lo, table_hi, table_x, table_p, d, k0, k1, k, UNLOADING, 0
-            )
-        d = stage_dist[2, cell]
-        if d >= 0:
-            release_delay[k] = variate(
-                kinds, params, table_lo, table_hi, table_x, table_p, d, k0, k1, k, RELEASE, 0
-            )
-        for step in range(route_length[c]):
-            s = route_station[c, step]
-            d = service_dist[s, g]
-            service[s, k] = variate(
+        for slot in range(3 + route_length[c]):  # one call site: the sampler is compiled once
+            if slot < 3:
+                d, purpose, station = stage_dist[slot, cell], LODGEMENT + slot, 0
+            else:
+                station = route_station[c, slot - 3]
+                d, purpose = service_dist[station, g], SERVICE
+            if d < 0:
+                continue
+            time = variate(
                 kinds,
                 params,
                 table_lo,
@@ -219,9 +208,18 @@ def _draw_shipments(
                 k0,
                 k1,
                 k,
-                SERVICE,
-                station_keys[s],
+                purpose,
+                station_keys[station] if purpose == SERVICE else 0,
             )
+            if slot == 0:
+                early = uniform32(v1) < pre_arrival_share[g]
+                lodgement[k] = arrival[k] - time if early else arrival[k] + time
+            elif slot == 1:
+                unloading[k] = time
+            elif slot == 2:
+                release_delay[k] = time
+            else:
+                service[station, k] = time
 
 
 def _arrivals(port: PortPlan, end: float, k0: np.uint64, k1: np.uint64) -> np.ndarray:

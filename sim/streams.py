@@ -240,7 +240,7 @@ LOW8 = np.uint64(0xFF)
 BIT8 = np.uint64(0x100)
 
 
-@inline
+@njit(cache=True)
 def normal(k0, k1, shipment, purpose, station):
     """A standard normal variate by the 128-layer ziggurat (Doornik 2005)."""
     edges, ratios = NORMAL_EDGES, NORMAL_RATIOS
@@ -267,7 +267,7 @@ def normal(k0, k1, shipment, purpose, station):
             return x
 
 
-@inline
+@njit(cache=True)
 def exponential(k0, k1, shipment, purpose, station):
     """A standard exponential variate by the 256-layer ziggurat (Marsaglia and Tsang 2000)."""
     edges, ratios = EXPONENTIAL_EDGES, EXPONENTIAL_RATIOS
@@ -301,39 +301,48 @@ def variate(
 
     The bank's arrays: the kind and up to three parameters of each distribution,
     and the rows of the tables holding an empirical distribution's values or
-    quantile table. (Arrays one by one, not as a tuple: unpacking a tuple of
-    arrays in a hot loop costs a reference count per array.)
+    quantile table. This small part is inlined where arrays are at hand (a call
+    would count references to each array); the parametric laws are an ordinary
+    compiled function of scalars, so that each is compiled once.
     """
     kind = kinds[d]
-    if kind == DETERMINISTIC:
-        return params[d, 0]
-    if kind == EXPONENTIAL:
-        return params[d, 0] * exponential(k0, k1, shipment, purpose, station)
-    if kind == LOGNORMAL:
-        return math.exp(params[d, 0] + params[d, 1] * normal(k0, k1, shipment, purpose, station))
-    if kind == GAMMA:
-        return _gamma(params[d, 0], params[d, 1], k0, k1, shipment, purpose, station)
+    if kind != VALUES and kind != QUANTILES:
+        return parametric(
+            kind, params[d, 0], params[d, 1], params[d, 2], k0, k1, shipment, purpose, station
+        )
     u = uniform(k0, k1, shipment, 0, purpose, station)
-    if kind == UNIFORM:
-        return params[d, 0] + (params[d, 1] - params[d, 0]) * u
-    if kind == TRIANGULAR:
-        low, mode, high = params[d, 0], params[d, 1], params[d, 2]
-        if u < (mode - low) / (high - low):
-            return low + math.sqrt(u * (high - low) * (mode - low))
-        return high - math.sqrt((1.0 - u) * (high - low) * (high - mode))
     lo, hi = table_lo[d], table_hi[d]
     if kind == VALUES:
         return table_x[lo + int(u * (hi - lo))]
-    if kind == QUANTILES:  # linear between the published percentiles
-        j = lo + 1
-        while j < hi - 1 and table_p[j] <= u:
-            j += 1
-        share = (u - table_p[j - 1]) / (table_p[j] - table_p[j - 1])
-        return table_x[j - 1] + share * (table_x[j] - table_x[j - 1])
-    return 0.0
+    j = lo + 1  # QUANTILES: linear between the published percentiles
+    while j < hi - 1 and table_p[j] <= u:
+        j += 1
+    share = (u - table_p[j - 1]) / (table_p[j] - table_p[j - 1])
+    return table_x[j - 1] + share * (table_x[j] - table_x[j - 1])
 
 
 @inline
+def parametric(kind, p0, p1, p2, k0, k1, shipment, purpose, station):
+    """One draw of a parametric law (the encoding's parameters p0, p1, p2)."""
+    if kind == DETERMINISTIC:
+        return p0
+    if kind == EXPONENTIAL:
+        return p0 * exponential(k0, k1, shipment, purpose, station)
+    if kind == LOGNORMAL:
+        return math.exp(p0 + p1 * normal(k0, k1, shipment, purpose, station))
+    if kind == GAMMA:
+        return _gamma(p0, p1, k0, k1, shipment, purpose, station)
+    u = uniform(k0, k1, shipment, 0, purpose, station)
+    if kind == UNIFORM:
+        return p0 + (p1 - p0) * u
+    if kind == TRIANGULAR:
+        if u < (p1 - p0) / (p2 - p0):
+            return p0 + math.sqrt(u * (p2 - p0) * (p1 - p0))
+        return p2 - math.sqrt((1.0 - u) * (p2 - p0) * (p2 - p1))
+    return 0.0
+
+
+@njit(cache=True)
 def _gamma(shape, scale, k0, k1, shipment, purpose, station):
     """Marsaglia and Tsang (2000). Attempt j (from 1) draws its normal with the station
     word shifted by j << 20 and its uniform at attempt word j; shapes below 1 are

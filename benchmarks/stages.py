@@ -1,0 +1,72 @@
+"""Time per shipment of each stage of one replication: inputs, engine, indicators.
+
+    python benchmarks/stages.py SCENARIO [--set PATH=VALUE ...] [--repeats 5] [--json]
+
+Runs in one process on one core, after a warm-up replication (compilation), and
+reports the best of ``--repeats`` replications in CPU time (``time.process_time``:
+on a shared machine, wall time also counts other processes' turns). It uses only
+the calls every version of mrasim has had (``compile_plan``, ``draw_port``,
+``run_port``, ``Layout.of``, ``compute``), so ``bench.py --baseline REV`` can run
+it against an older checkout, side by side with this one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import sim
+from sim.engine_numba import run_port
+from sim.indicators import Layout, compute
+from sim.inputs import draw_port
+from sim.plan import compile_plan
+
+
+def stage_times(path: str, overrides: list[str], repeats: int) -> dict[str, float]:
+    """Best CPU seconds of each stage over the repeats, and the shipments simulated."""
+    scenario = sim.load_scenario(path, overrides)
+    plan = compile_plan(scenario)
+    layout = Layout.of(plan)
+    best = {"inputs": float("inf"), "engine": float("inf"), "indicators": float("inf")}
+    shipments = 0
+    for replication in range(repeats + 1):
+        started = time.process_time()
+        inputs = [draw_port(plan.window[1], port, 1, replication) for port in plan.ports]
+        drawn = time.process_time()
+        outcomes = [run_port(p, plan.calendars, i) for p, i in zip(plan.ports, inputs, strict=True)]
+        simulated = time.process_time()
+        compute(plan, layout, list(zip(inputs, outcomes, strict=True)))
+        done = time.process_time()
+        if replication == 0:
+            continue  # compilation, or loading it from the cache
+        shipments = sum(len(i.arrival) for i in inputs)
+        for stage, seconds in (
+            ("inputs", drawn - started),
+            ("engine", simulated - drawn),
+            ("indicators", done - simulated),
+        ):
+            best[stage] = min(best[stage], seconds)
+    return best | {"shipments": float(shipments)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario")
+    parser.add_argument("--set", dest="overrides", action="append", default=[])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    times = stage_times(args.scenario, args.overrides, args.repeats)
+    if args.json:
+        print(json.dumps(times))
+        return
+    n = times["shipments"]
+    for stage in ("inputs", "engine", "indicators"):
+        print(f"{stage:>10}: {times[stage]:.3f} s  {times[stage] / n * 1e9:6.1f} ns/shipment")
+    total = sum(times[s] for s in ("inputs", "engine", "indicators"))
+    print(f"{'total':>10}: {total:.3f} s  {total / n * 1e9:6.1f} ns/shipment ({n:,.0f} shipments)")
+
+
+if __name__ == "__main__":
+    main()
