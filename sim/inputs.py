@@ -189,9 +189,11 @@ def _draw_shipments(
         lodgement[k] = arrival[k]
         unloading[k] = 0.0
         release_delay[k] = 0.0
+        early = uniform32(v1) < pre_arrival_share[g]  # lodged ahead: the lead, else the lag
         for slot in range(3 + route_length[c]):  # one call site: the sampler is compiled once
             if slot < 3:
-                d, purpose, station = stage_dist[slot, cell], LODGEMENT + slot, 0
+                row = 3 if slot == 0 and early else slot
+                d, purpose, station = stage_dist[row, cell], LODGEMENT + slot, 0
             else:
                 station = route_station[c, slot - 3]
                 d, purpose = service_dist[station, g], SERVICE
@@ -212,7 +214,6 @@ def _draw_shipments(
                 station_keys[station] if purpose == SERVICE else 0,
             )
             if slot == 0:
-                early = uniform32(v1) < pre_arrival_share[g]
                 lodgement[k] = arrival[k] - time if early else arrival[k] + time
             elif slot == 1:
                 unloading[k] = time

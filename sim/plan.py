@@ -144,7 +144,8 @@ class PortPlan:
     recognised_first: bool  # precedence when both AEO conditions hold
     channel_cumulative: np.ndarray  # (3 groups, 2): P(green), P(green or yellow)
     pre_arrival_share: np.ndarray  # (3 groups,)
-    lodgement_delay: StageDists | None
+    lodgement_delay: StageDists | None  # after arrival
+    lodgement_lead: StageDists | None  # before arrival, for advance declarations
     unloading: StageDists | None
     release: StageDists | None
     service: tuple[GroupDists, ...]  # per station
@@ -258,9 +259,15 @@ def _compile_port(
             priority[s, :] = station.priority.resolved()
 
     lodgement = port.lodgement
-    lodgement_delay, lodgement_calendar = _stage(
+    lodgement_delay, lag_calendar = _stage(
         calendars, lodgement and lodgement.delay_h, lodgement and lodgement.calendar
     )
+    lodgement_lead, lead_calendar = _stage(
+        calendars,
+        lodgement and (lodgement.lead_h or lodgement.delay_h),
+        lodgement and lodgement.calendar,
+    )
+    lodgement_calendar = np.maximum(lag_calendar, lead_calendar)  # either time: the calendar
     unloading, unloading_calendar = _stage(calendars, *_delay(port.delays.unloading_h))
     release, release_calendar = _stage(calendars, *_delay(port.delays.release_h))
     service = tuple(per_group(st.service_h) for st in port.stations.values())
@@ -281,7 +288,8 @@ def _compile_port(
         ]
 
     stage_dist = np.array(
-        [cells(lodgement_delay), cells(unloading), cells(release)], dtype=np.int64
+        [cells(lodgement_delay), cells(unloading), cells(release), cells(lodgement_lead)],
+        dtype=np.int64,
     )
     service_dist = np.array(
         [[index(groups[g]) for g in range(3)] for groups in service], dtype=np.int64
@@ -306,6 +314,7 @@ def _compile_port(
             lodgement.pre_arrival_share.resolved() if lodgement else (0.0,) * 3
         ),
         lodgement_delay=lodgement_delay,
+        lodgement_lead=lodgement_lead,
         unloading=unloading,
         release=release,
         service=service,

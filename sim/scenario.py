@@ -260,14 +260,19 @@ class GroupLevels(Strict):
 
 
 class Lodgement(Strict):
-    """When the declaration is lodged: ``delay_h`` before arrival (pre-arrival) or after it.
+    """When the declaration is lodged: ``lead_h`` before arrival (a share
+    ``pre_arrival_share`` lodges ahead), or ``delay_h`` after it.
 
-    With a ``calendar`` (the broker's office hours), the lag runs and then the
+    The lead of an advance declaration and the lag of a late one are different
+    things (a broker lodging 72 h ahead, or an importer gathering documents for a
+    day after arrival); without ``lead_h`` both take ``delay_h``. With a
+    ``calendar`` (the broker's office hours), the time runs and then the
     declaration waits for the calendar to be open.
     """
 
     pre_arrival_share: GroupShares = GroupShares()
     delay_h: StageTime
+    lead_h: StageTime | None = None
     calendar: str | None = None
 
 

@@ -406,6 +406,11 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         f"{PORT}.lodgement.delay_h.gren",
         "did you mean 'green'",
     ),
+    "lodgement-lead-misspelt-channel": (
+        {f"{PORT}.lodgement": {"delay_h": EXPONENTIAL, "lead_h": {"rde": EXPONENTIAL}}},
+        f"{PORT}.lodgement.lead_h",
+        "dist",
+    ),
     "port-defaults-not-a-mapping": ({"port_defaults": [1, 2]}, "port_defaults", "mapping"),
     "country-port-defaults-not-a-mapping": (
         {"countries.PER.port_defaults": "sea"},

@@ -154,6 +154,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
         }
         if draw(st.booleans()):
             port["lodgement"]["calendar"] = draw(st.sampled_from(calendar_names))
+        if draw(st.booleans()):
+            port["lodgement"]["lead_h"] = draw(stage_times())
     return {
         "name": "random",
         "horizon_days": draw(st.sampled_from([2, 4, 7])),
