@@ -78,7 +78,7 @@ class PortPlan:
     unloading: StageDists | None
     release: StageDists | None
     service: tuple[GroupDists, ...]  # per station
-    value_usd: float
+    value_usd: float | None  # declared value per shipment; None: no cost of delay
     # calendars of the delays, per channel (ALWAYS_OPEN where a channel has no such delay)
     lodgement_calendar: np.ndarray  # (3 channels,)
     unloading_calendar: np.ndarray  # (3 channels,)
