@@ -48,6 +48,8 @@ COST_PREFIX = "delay_cost_usd_"
 PARTNER = "partner-AEO shipments"
 """The eligible group in words: shipments whose exporter is an AEO of another member."""
 OTHERS = "other shipments"
+FIGURES = 2
+"""Significant figures of a number in a sentence (at most; fewer when its interval says so)."""
 
 
 # --- what the answer needs besides the table ------------------------------------------
@@ -135,7 +137,7 @@ class Table:
         totals = areas.loc[areas["mode"] == ALL, "country"]
         self.countries = [c for c in dict.fromkeys(totals) if c != ALL]
         self.rates = sorted(
-            float(m.removeprefix(COST_PREFIX).removesuffix("pct")) / 100
+            round(float(m.removeprefix(COST_PREFIX).removesuffix("pct")) / 100, 12)
             for m in areas["metric"].unique()
             if m.startswith(COST_PREFIX)
         )
@@ -231,7 +233,7 @@ class Answer:
         return any(math.isfinite(row.saving.mean) for row in self.rows)
 
 
-def answer(
+def answer_from(
     table: pd.DataFrame, settings: Settings, countries: Sequence[str] | None = None
 ) -> Answer:
     """The comparison's answer; ``countries`` restricts it to some countries."""
@@ -357,12 +359,12 @@ def _pooled_words(region: CountryRow, clocks_differ: bool) -> str:
     if not clocks_differ:
         return _clearance_words(region.clearance, region.relative) + " across the region"
     if region.relative.has_interval and not region.relative.excludes_zero():
-        shown = show(region.relative, Kind.PERCENT, signed=True)
+        shown = show(region.relative, Kind.PERCENT, signed=True, figures=FIGURES)
         return (
             f"show no detectable change in clearance time across the region ({shown.range()}%, "
             "pooled over countries whose clocks differ)"
         )
-    size = show(_magnitude(region.relative), Kind.PERCENT).plain()
+    size = show(_magnitude(region.relative), Kind.PERCENT, figures=FIGURES).plain()
     direction = "sooner" if region.relative.mean < 0 else "later"
     return f"clear {size} {direction} across the region (pooled over countries whose clocks differ)"
 
@@ -370,10 +372,10 @@ def _pooled_words(region: CountryRow, clocks_differ: bool) -> str:
 def _clearance_words(hours: Estimate, relative: Estimate) -> str:
     """``clear 1.4 h (2.4%) sooner``, or no detectable change with its interval."""
     if hours.has_interval and not hours.excludes_zero():
-        interval = show(hours, Kind.HOURS, signed=True, units=True)
+        interval = show(hours, Kind.HOURS, signed=True, units=True, figures=FIGURES)
         return f"show no detectable change in clearance time ({interval.range()} {interval.unit})"
-    size = show(_magnitude(hours), Kind.HOURS, units=True).plain()
-    share = show(_magnitude(relative), Kind.PERCENT).plain()
+    size = show(_magnitude(hours), Kind.HOURS, units=True, figures=FIGURES).plain()
+    share = show(_magnitude(relative), Kind.PERCENT, figures=FIGURES).plain()
     direction = "sooner" if hours.mean < 0 else "later"
     return f"clear {size} ({share}) {direction}"
 
@@ -386,13 +388,16 @@ def _green_words(changes: Sequence[Estimate], region: CountryRow | None) -> str:
     """One country's (or the pooled region's) change in green share, else the range."""
     if len(changes) == 1 or region is not None:
         change = changes[0] if region is None else region.green
-        shown = show(_magnitude(change), Kind.SHARE, change=True)
+        shown = show(_magnitude(change), Kind.SHARE, change=True, figures=FIGURES)
         if (change.has_interval and not change.excludes_zero()) or shown.is_zero:
             return "no detectable change in their green-channel share"
         more = "more" if change.mean > 0 else "less"
         return f"get {shown.mean} points {more} green channel"
     ranked = sorted(changes, key=lambda c: c.mean)
-    sizes = [show(c, Kind.SHARE, change=True, signed=True).plain() for c in (ranked[0], ranked[-1])]
+    sizes = [
+        show(c, Kind.SHARE, change=True, signed=True, figures=FIGURES).plain()
+        for c in (ranked[0], ranked[-1])
+    ]
     return f"see their green-channel share change by {sizes[0]} to {sizes[1]} by country"
 
 
@@ -429,7 +434,7 @@ def _span(rows: Mapping[str, CountryRow], codes: Sequence[str], what: str) -> st
     low, high = ranked[0], ranked[-1]
 
     def size(code: str) -> str:
-        return show(_magnitude(rows[code].relative), Kind.PERCENT).plain()
+        return show(_magnitude(rows[code].relative), Kind.PERCENT, figures=FIGURES).plain()
 
     tail = f" {what}" if what else ""
     if low == high:
@@ -485,7 +490,7 @@ def _cost_words(context: _Context, rows: Mapping[str, CountryRow]) -> str:
     if row is None or not math.isfinite(row.saving.mean):
         return f"; cost of delay computed by country only{missing}"
     saving = row.saving
-    shown = show(_magnitude(saving), Kind.MONEY)
+    shown = show(_magnitude(saving), Kind.MONEY, figures=FIGURES)
     at = f"at {100 * context.rate:g}% of the goods' value per day"
     if saving.has_interval and not saving.excludes_zero():
         return f"; the cost of delay does not change detectably ({at}){missing}"
@@ -540,23 +545,29 @@ def _sweep_clearance(ends: Sequence[CountryRow], use_hours: bool) -> str:
         direction = "sooner" if changes[0].mean < 0 else "later"
         if use_hours:
             sizes = [
-                f"{show(_magnitude(r.clearance), Kind.HOURS, units=True).plain()} "
-                f"({show(_magnitude(r.relative), Kind.PERCENT).plain()})"
+                f"{show(_magnitude(r.clearance), Kind.HOURS, units=True, figures=FIGURES).plain()} "
+                f"({show(_magnitude(r.relative), Kind.PERCENT, figures=FIGURES).plain()})"
                 for r in ends
             ]
         else:
-            sizes = [show(_magnitude(r.relative), Kind.PERCENT).plain() for r in ends]
+            sizes = [
+                show(_magnitude(r.relative), Kind.PERCENT, figures=FIGURES).plain() for r in ends
+            ]
         return f"clear {sizes[0]} to {sizes[1]} {direction}"
-    sizes = [show(r.relative, Kind.PERCENT, signed=True).with_range() for r in ends]
+    sizes = [
+        show(r.relative, Kind.PERCENT, signed=True, figures=FIGURES).with_range() for r in ends
+    ]
     return f"change their clearance time by {sizes[0]} to {sizes[1]}"
 
 
 def _sweep_green(ends: Sequence[CountryRow]) -> str:
     changes = [row.green for row in ends]
     if all(c.mean > 0 and (c.excludes_zero() or not c.has_interval) for c in changes):
-        sizes = [show(c, Kind.SHARE, change=True).mean for c in changes]
+        sizes = [show(c, Kind.SHARE, change=True, figures=FIGURES).mean for c in changes]
         return f"get {sizes[0]} to {sizes[1]} points more green channel"
-    sizes = [show(c, Kind.SHARE, change=True, signed=True).plain() for c in changes]
+    sizes = [
+        show(c, Kind.SHARE, change=True, signed=True, figures=FIGURES).plain() for c in changes
+    ]
     return f"see their green-channel share change by {sizes[0]} to {sizes[1]}"
 
 
@@ -566,7 +577,7 @@ def _sweep_cost(context: _Context, ends: Sequence[CountryRow]) -> str:
     savings = [row.saving for row in ends]
     if not all(math.isfinite(s.mean) for s in savings):
         return "; cost of delay computed by country only"
-    shown = [show(s, Kind.MONEY, signed=False).plain() for s in savings]
+    shown = [show(s, Kind.MONEY, signed=False, figures=FIGURES).plain() for s in savings]
     return (
         f"; the annual cost of delay saved grows from {shown[0]} to {shown[1]} "
         f"(at {100 * context.rate:g}% of the goods' value per day)"

@@ -34,7 +34,7 @@ class Assumption:
     details: list[str] = field(default_factory=list)
 
 
-def assumptions(labels: Sequence[str], scenarios: Sequence[Scenario]) -> list[Assumption]:
+def assumptions_of(labels: Sequence[str], scenarios: Sequence[Scenario]) -> list[Assumption]:
     """What the results of these scenarios (the baseline first) assume."""
     pairs = list(zip(labels, scenarios, strict=True))
     in_force = [(label, s) for label, s in pairs if s.arrangement.in_force]
@@ -85,8 +85,9 @@ def _utilisation(in_force: Sequence[tuple[str, Scenario]], sweep: bool) -> Assum
         )
     texts = []
     for label, scenario in in_force:
+        where = f" in {label}" if len(in_force) > 1 else ""
         u = percent(scenario.arrangement.utilisation)
-        texts.append(f"{u} in {label} ({_utilisation_source(scenario)})")
+        texts.append(f"{u}{where} ({_utilisation_source(scenario)})")
     return Assumption(
         "utilisation",
         "Utilisation (the share of eligible shipments that claim recognition): "

@@ -296,14 +296,14 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .describe import describe
+    from .describe import describe_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
     if args.expand:
         print(expanded_yaml(scenario), end="")
         return 0
     print(f"{args.scenario}: valid")
-    print(describe(scenario))
+    print(describe_scenario(scenario))
     return 0
 
 

@@ -63,7 +63,7 @@ def _capacity(plan: Plan, port: PortPlan, pool: int) -> float:
     return port.pool_servers[pool] * open_hours(starts, ends, 0.0, WEEK) / WEEK
 
 
-def describe(scenario: Scenario) -> str:
+def describe_scenario(scenario: Scenario) -> str:
     """A readable account of a scenario."""
     plan = compile_plan(scenario)
     arrangement = scenario.arrangement

@@ -65,7 +65,7 @@ DEFAULT_DECIMALS = {
     Kind.HOURS: 2,
     Kind.SHARE: 1,
     Kind.PERCENT: 1,
-    Kind.MONEY: 0,
+    Kind.MONEY: 2,  # then at most three significant figures
     Kind.COUNT: 0,
     Kind.NUMBER: 3,
 }
@@ -133,11 +133,14 @@ class Shown(NamedTuple):
         return set(digits) <= {"0"}
 
 
-def decimals_for(estimate: Estimate, kind: Kind, scale: float = 1.0) -> int:
+def decimals_for(
+    estimate: Estimate, kind: Kind, scale: float = 1.0, figures: int | None = None
+) -> int:
     """Decimal places (may be negative: tens, hundreds) supported by the interval.
 
     Two significant figures of the half-width; the kind's default without an
-    interval (or with a zero one); never more than the default plus two.
+    interval (or with a zero one); never more than the default plus two; and, for
+    money or when ``figures`` is given, no more significant figures than that.
     """
     default = DEFAULT_DECIMALS[kind]
     half = abs(estimate.half_width) * scale
@@ -146,9 +149,11 @@ def decimals_for(estimate: Estimate, kind: Kind, scale: float = 1.0) -> int:
     else:
         decimals = HALF_WIDTH_FIGURES - 1 - math.floor(math.log10(half))
         decimals = min(decimals, default + EXTRA_DECIMALS)
-    if kind is Kind.MONEY and math.isfinite(estimate.mean) and estimate.mean != 0:
+    if kind is Kind.MONEY:
+        figures = min(figures or MONEY_FIGURES, MONEY_FIGURES)
+    if figures is not None and math.isfinite(estimate.mean) and estimate.mean != 0:
         magnitude = math.floor(math.log10(abs(estimate.mean) * scale))
-        decimals = min(decimals, MONEY_FIGURES - 1 - magnitude)
+        decimals = min(decimals, figures - 1 - magnitude)
     return decimals
 
 
@@ -171,11 +176,13 @@ def show(
     signed: bool = False,
     change: bool = False,
     units: bool = False,
+    figures: int | None = None,
 ) -> Shown:
     """An estimate as text.
 
     ``change``: a difference (shares in percentage points); ``signed``: a ``+`` on
-    positive numbers; ``units``: hours below one in minutes and a unit on hours.
+    positive numbers; ``units``: hours below one in minutes and a unit on hours;
+    ``figures``: at most this many significant figures (prose reads 2.4%, not 2.407%).
     """
     factor, unit = 1.0, ""
     if kind is Kind.SHARE:
@@ -192,7 +199,7 @@ def show(
         biggest = max(abs(estimate.mean), abs(estimate.low), abs(estimate.high), key=_finite)
         factor, unit = (60.0, "min") if _finite(biggest) < 1 else (1.0, "h")
     scaled = estimate.scaled(factor)
-    decimals = decimals_for(scaled, kind)
+    decimals = decimals_for(scaled, kind, figures=figures)
     if unit == "min":
         decimals = min(decimals, 1)
     half = rounded(scaled.half_width, decimals) if scaled.has_interval else ""

@@ -18,7 +18,7 @@ from . import __version__
 from .scenario import Scenario
 
 
-def provenance(
+def provenance_of(
     scenarios: Sequence[Scenario],
     *,
     seed: int,

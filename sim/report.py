@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from . import __version__
-from .answer import Answer, CountryRow, Settings, answer, money_range, relative_change
+from .answer import Answer, CountryRow, Settings, answer_from, money_range, relative_change
 from .assumptions import from_json
 from .errors import InputError
 from .indicators import ALL, ELIGIBLE, HEADLINE, NOT_ELIGIBLE, SUMMARY_GROUPS
@@ -296,7 +296,7 @@ def render(results: Results) -> str:
 def _answer_of(results: Results) -> Answer | None:
     if not results.compared:
         return None
-    return answer(results.table, Settings.of(results.labels, results.definitions))
+    return answer_from(results.table, Settings.of(results.labels, results.definitions))
 
 
 # --- numbers --------------------------------------------------------------------

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .answer import Settings, answer
-from .assumptions import assumptions, to_json
+from .answer import Settings, answer_from
+from .assumptions import assumptions_of, to_json
 from .output import write_frame, write_json
-from .provenance import provenance
+from .provenance import provenance_of
 from .tables import terminal_width
 from .terminal import (
     answer_text,
@@ -44,7 +44,7 @@ def run_record(result: RunResult, command: Sequence[str] | None = None) -> dict[
         "replications": result.replications,
         "seed": result.seed,
         "stop_reason": result.stop_reason,
-        "provenance": provenance(
+        "provenance": provenance_of(
             [result.scenario],
             seed=result.seed,
             engine=result.engine,
@@ -52,7 +52,7 @@ def run_record(result: RunResult, command: Sequence[str] | None = None) -> dict[
             stop_reason=result.stop_reason,
             command=command,
         ),
-        "assumptions": to_json(assumptions(["run"], [result.scenario])),
+        "assumptions": to_json(assumptions_of(["run"], [result.scenario])),
     }
 
 
@@ -71,7 +71,7 @@ def comparison_record(
         "replications": result.replications,
         "seed": first.seed,
         "stop_reason": result.stop_reason,
-        "provenance": provenance(
+        "provenance": provenance_of(
             scenarios,
             seed=first.seed,
             engine=first.engine,
@@ -79,7 +79,7 @@ def comparison_record(
             stop_reason=result.stop_reason,
             command=command,
         ),
-        "assumptions": to_json(assumptions(result.labels, scenarios)),
+        "assumptions": to_json(assumptions_of(result.labels, scenarios)),
     }
 
 
@@ -130,7 +130,7 @@ def comparison_text(
     """What ``mrasim compare`` prints: the long tables, then the answer and its assumptions."""
     width = terminal_width() if width is None else width
     table = result.table()
-    found = answer(table, settings_of(result), countries)
+    found = answer_from(table, settings_of(result), countries)
     scenarios = [r.scenario for r in result.results]
     return "\n".join(
         [
@@ -140,7 +140,7 @@ def comparison_text(
             "",
             answer_text(found, width),
             "",
-            assumptions_text(assumptions(result.labels, scenarios), width),
+            assumptions_text(assumptions_of(result.labels, scenarios), width),
         ]
     )
 
@@ -159,5 +159,5 @@ def run_text(
         "half-widths (clearance in hours from arrival to release)"
     )
     digest = run_digest(result.summary(), title, width, countries, groups, metrics)
-    footer = assumptions_text(assumptions(["run"], [result.scenario]), width)
+    footer = assumptions_text(assumptions_of(["run"], [result.scenario]), width)
     return f"{digest}\n\n{footer}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -205,3 +206,34 @@ def test_unreadable_parquet_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"summary\.parquet cannot be read"):
         write_report(tmp_path)
     assert not (tmp_path / "report.html").exists()
+
+
+def test_report_opens_with_the_answer_then_assumptions_figures_and_long_tables(
+    comparison_page: str,
+) -> None:
+    order = ['id="answer"', 'id="assumptions"', 'id="contents"', 'id="figures"', 'id="indicators"']
+    positions = [comparison_page.index(anchor) for anchor in order]
+    assert positions == sorted(positions)
+    for anchor in ("#figures", "#indicators", "#country-PER", "#country-CHL", "#region", "#about"):
+        assert f'href="{anchor}"' in comparison_page
+    assert "Region*" in comparison_page, "the region pools countries whose clocks differ"
+    assert "SHA-256" in comparison_page and "mrasim compare" in comparison_page  # provenance
+
+
+def test_printing_opens_the_folded_tables(comparison_page: str) -> None:
+    """The page carries a print stylesheet and opens every <details> before printing (the
+    browser test dispatches the event and counts)."""
+    assert "@media print" in comparison_page
+    assert 'addEventListener("beforeprint"' in comparison_page
+    assert "<details>" in comparison_page
+
+
+def test_no_bold_on_a_change_that_rounds_to_zero_or_covers_it(comparison_page: str) -> None:
+    bold = re.findall(
+        r'<td class="clear">([^<]*)<span class="ci">([^<]*) to ([^<]*)</span>', comparison_page
+    )
+    assert bold, "some changes are clear"
+    for text, low, high in bold:
+        assert set(re.sub(r"[^0-9]", "", text)) != {"0"}, text
+        bounds = [float(re.sub(r"[^0-9.+-]", "", b.replace(" M", ""))) for b in (low, high)]
+        assert not (bounds[0] < 0 < bounds[1]), (text, low, high)  # the interval excludes 0
