@@ -31,6 +31,7 @@ from .results import (
 from .runner import DEFAULT_ENGINE, ENGINES, compare, default_workers, run
 from .scenario import BUNDLED, Scenario, expanded_yaml, load_scenario
 from .tables import terminal_width
+from .terminal import View
 from .variants import arrangement_variants, utilisation_variants
 
 DEFAULT_SCENARIO = BUNDLED / "lac-regional.yaml"
@@ -339,7 +340,7 @@ def _run(args: argparse.Namespace) -> int:
         with pd.option_context("display.max_rows", None, "display.width", 200):
             print(_filtered(result.summary(), args).to_string(index=False))
     else:
-        print(run_text(result, terminal_width(), args.country, args.group, args.metric))
+        print(run_text(result, _view(args)))
     _footer(args, result.stop_reason, result.seed, result.replications, elapsed)
     return 0
 
@@ -385,7 +386,7 @@ def _compare(args: argparse.Namespace) -> int:
         print(json.dumps(record | {"summary": records_of(table)}))
         _precision_line(args, result.stop_reason)
         return 0
-    print(comparison_text(result, terminal_width(), args.country, args.group, args.metric))
+    print(comparison_text(result, _view(args)))
     _footer(args, result.stop_reason, result.results[0].seed, result.replications, elapsed)
     return 0
 
@@ -405,6 +406,11 @@ def _check_filters(args: argparse.Namespace, scenarios: Sequence[Scenario]) -> N
         for name in given or []:
             if name not in known:
                 raise InputError(flag, name, f"not in the results; choose from {', '.join(known)}")
+
+
+def _view(args: argparse.Namespace) -> View:
+    """The terminal's width and the rows the filters select."""
+    return View(terminal_width(), args.country, args.group, args.metric)
 
 
 def _filtered(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:

@@ -541,7 +541,7 @@ def _assumptions_box(results: Results) -> str:
         for item in items:
             details = "".join(f"<li>{_esc(d)}</li>" for d in item.details)
             entries.append(
-                f"<li><b>{_esc(item.topic)}</b>: {_esc(item.text)}"
+                f'<li data-topic="{_esc(item.topic)}">{_esc(item.text)}'
                 + (f"<ul>{details}</ul>" if details else "")
                 + "</li>"
             )
@@ -853,13 +853,18 @@ def _png(figure: Figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+MIN_FIGURE_WIDTH = 7.0
+"""Inches: a figure of one or two panels still fits its legend and axis labels."""
+
+
 def _panels(
     count: int, columns: int, size: tuple[float, float], **share: Any
 ) -> tuple[Figure, list[Axes]]:
     """A grid of ``count`` panels of ``size`` inches, at most ``columns`` wide."""
     columns = min(count, columns)
     rows = math.ceil(count / columns)
-    figure = Figure(figsize=(size[0] * columns, size[1] * rows + 0.8), layout="constrained")
+    width = max(size[0] * columns, MIN_FIGURE_WIDTH)  # room for the legend and axis labels
+    figure = Figure(figsize=(width, size[1] * rows + 0.8), layout="constrained")
     axes = figure.subplots(rows, columns, squeeze=False, **share).ravel()
     for unused in axes[count:]:
         unused.set_visible(False)
@@ -943,7 +948,8 @@ def _green_share_figure(results: Results) -> Figure:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     axes[0].set_ylabel("green share")
     handles, names = axes[0].get_legend_handles_labels()
-    figure.legend(handles, names, loc="outside upper center", ncols=min(len(names), 6), fontsize=10)
+    columns = max(2, min(len(names), math.floor(figure.get_figwidth() / 1.4)))
+    figure.legend(handles, names, loc="outside upper center", ncols=columns, fontsize=10)
     return figure
 
 
@@ -984,10 +990,8 @@ def _sweep_figure(results: Results, utilisations: list[float]) -> Figure:
         ax.axhline(0, color="0.5", linewidth=0.8)
         ax.set_title(_short_area(area), fontsize=11)
         ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    figure.supxlabel("utilisation: share of eligible shipments that claim recognition", fontsize=10)
-    figure.supylabel(
-        f"change in mean clearance time vs {results.labels[0]} (% of baseline)", fontsize=10
-    )
+    figure.supxlabel("utilisation (share of eligible shipments claiming)", fontsize=10)
+    figure.supylabel(f"change in clearance time vs {results.labels[0]} (%)", fontsize=10)
     handles, names = axes[0].get_legend_handles_labels()
     figure.legend(handles, names, loc="outside upper center", ncols=2, fontsize=10)
     return figure

@@ -20,6 +20,7 @@ from .output import write_frame, write_json
 from .provenance import provenance_of
 from .tables import terminal_width
 from .terminal import (
+    View,
     answer_text,
     assumptions_text,
     comparison_digest,
@@ -120,44 +121,32 @@ def settings_of(result: ComparisonResult) -> Settings:
     )
 
 
-def comparison_text(
-    result: ComparisonResult,
-    width: int | None = None,
-    countries: Sequence[str] | None = None,
-    groups: Sequence[str] | None = None,
-    metrics: Sequence[str] | None = None,
-) -> str:
+def comparison_text(result: ComparisonResult, view: View | None = None) -> str:
     """What ``mrasim compare`` prints: the long tables, then the answer and its assumptions."""
-    width = terminal_width() if width is None else width
+    view = View(terminal_width()) if view is None else view
     table = result.table()
-    found = answer_from(table, settings_of(result), countries)
+    found = answer_from(table, settings_of(result), view.countries)
     scenarios = [r.scenario for r in result.results]
     return "\n".join(
         [
-            comparison_title(result.labels, result.replications, width),
+            comparison_title(result.labels, result.replications, view.width),
             "",
-            comparison_digest(table, width, countries, groups, metrics),
+            comparison_digest(table, view),
             "",
-            answer_text(found, width),
+            answer_text(found, view.width),
             "",
-            assumptions_text(assumptions_of(result.labels, scenarios), width),
+            assumptions_text(assumptions_of(result.labels, scenarios), view.width),
         ]
     )
 
 
-def run_text(
-    result: RunResult,
-    width: int | None = None,
-    countries: Sequence[str] | None = None,
-    groups: Sequence[str] | None = None,
-    metrics: Sequence[str] | None = None,
-) -> str:
+def run_text(result: RunResult, view: View | None = None) -> str:
     """What ``mrasim run`` prints: the summary by area and group, then what it assumes."""
-    width = terminal_width() if width is None else width
+    view = View(terminal_width()) if view is None else view
     title = (
         f"{result.scenario.name}: {result.replications} replications, means with 95% "
         "half-widths (clearance in hours from arrival to release)"
     )
-    digest = run_digest(result.summary(), title, width, countries, groups, metrics)
-    footer = assumptions_text(assumptions_of(["run"], [result.scenario]), width)
+    digest = run_digest(result.summary(), title, view)
+    footer = assumptions_text(assumptions_of(["run"], [result.scenario]), view.width)
     return f"{digest}\n\n{footer}"

@@ -190,8 +190,9 @@ class RunResult:
     def digest(self, width: int = 100) -> str:
         """What ``mrasim run`` prints: the summary by area and group, and its assumptions."""
         from .results import run_text
+        from .terminal import View
 
-        return run_text(self, width)
+        return run_text(self, View(width))
 
 
 @dataclass
@@ -237,8 +238,9 @@ class ComparisonResult:
     def digest(self, width: int = 100) -> str:
         """What ``mrasim compare`` prints: the tables, then the answer and its assumptions."""
         from .results import comparison_text
+        from .terminal import View
 
-        return comparison_text(self, width)
+        return comparison_text(self, View(width))
 
 
 def default_workers() -> int:

@@ -13,6 +13,7 @@ import math
 import re
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -36,6 +37,17 @@ STATION_COLUMNS = (
     "overtime_h",
 )
 POOLED_NOTE = "region: pools countries whose clearance clocks differ; compare within a country."
+
+
+@dataclass(frozen=True)
+class View:
+    """What a terminal table shows: its width and the rows ``--country``, ``--group`` and
+    ``--metric`` select (None: all)."""
+
+    width: int = 100
+    countries: Sequence[str] | None = None
+    groups: Sequence[str] | None = None
+    metrics: Sequence[str] | None = None
 
 
 def indicator_name(metric: str) -> str:
@@ -73,19 +85,14 @@ def _relative_cell(estimate: Estimate) -> str:
 # --- compare ----------------------------------------------------------------------------
 
 
-def comparison_digest(
-    table: pd.DataFrame,
-    width: int,
-    countries: Sequence[str] | None = None,
-    groups: Sequence[str] | None = None,
-    metrics: Sequence[str] | None = None,
-) -> str:
+def comparison_digest(table: pd.DataFrame, view: View) -> str:
     """Per country (then the region) and group: each indicator in every scenario, the paired
     changes from the first and the relative changes (not for shares: a change in a share is
     read in percentage points), with 95% half-widths."""
     from .answer import Table
 
     cells = Table(table)
+    width, countries, groups, metrics = view.width, view.countries, view.groups, view.metrics
     if metrics is None:
         central = cells.rates[len(cells.rates) // 2] if cells.rates else None
         metrics = [*HEADLINE, *([cost_metric(central)] if central is not None else [])]
@@ -239,15 +246,9 @@ def _wrap(text: str, width: int) -> str:
 # --- run -------------------------------------------------------------------------------
 
 
-def run_digest(
-    summary: pd.DataFrame,
-    title: str,
-    width: int,
-    countries: Sequence[str] | None = None,
-    groups: Sequence[str] | None = None,
-    metrics: Sequence[str] | None = None,
-) -> str:
+def run_digest(summary: pd.DataFrame, title: str, view: View) -> str:
     """The summary as people read it: headline indicators by area and group, then stations."""
+    width, countries, groups, metrics = view.width, view.countries, view.groups, view.metrics
     frame = summary
     if countries is not None:
         frame = frame[frame["country"].isin([*countries])]

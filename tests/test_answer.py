@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
+from helpers import area_row
 from scipy.special import stdtrit
 
 import sim
@@ -45,14 +45,6 @@ def compared(scenario: sim.Scenario, utilisations: list[float] | None = None) ->
 @pytest.fixture(scope="module")
 def one() -> tuple:
     return compared(office())
-
-
-def cell(table: pd.DataFrame, **levels: object) -> pd.Series:
-    rows = table
-    for column, value in {"mode": "all", "port": "all", **levels}.items():
-        rows = rows[rows[column] == value]
-    assert len(rows) == 1, levels
-    return rows.iloc[0]
 
 
 # --- the relative change ------------------------------------------------------------------
@@ -122,20 +114,22 @@ def test_rows_are_the_tables_numbers(one: tuple) -> None:
     result, table = one
     found = answer_from(table, settings_of(result))
     (row,) = found.rows
-    change = cell(
+    change = area_row(
         table, kind="difference", country="PER", group="eligible", metric="clearance_h_mean"
     )
-    green = cell(table, kind="difference", country="PER", group="eligible", metric="green_share")
-    others = cell(
+    green = area_row(
+        table, kind="difference", country="PER", group="eligible", metric="green_share"
+    )
+    others = area_row(
         table, kind="difference", country="PER", group="not_eligible", metric="clearance_h_mean"
     )
     assert row.clearance == Estimate(change["mean"], change["ci_low"], change["ci_high"])
     assert row.green == Estimate(green["mean"], green["ci_low"], green["ci_high"])
     assert row.others.mean == others["mean"]
-    cost = cell(
+    cost = area_row(
         table, kind="difference", country="PER", group="all", metric="delay_cost_usd_1.3pct"
     )
-    shipments = cell(
+    shipments = area_row(
         table, kind="value", scenario="with", country="PER", group="all", metric="shipments"
     )
     assert row.saving.mean == pytest.approx(-cost["mean"] * shipments["mean"] / 5 * 365, rel=1e-12)
@@ -149,7 +143,7 @@ def test_one_sentence_per_question_with_the_rounded_numbers(one: tuple) -> None:
         "With the arrangement in force and 40% of eligible shipments claiming recognition, "
         "partner-AEO shipments in Peru clear "
     )
-    change = cell(
+    change = area_row(
         table, kind="difference", country="PER", group="eligible", metric="clearance_h_mean"
     )
     hours = float(re.search(r"clear ([0-9.]+) h", sentence).group(1))

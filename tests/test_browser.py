@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import area_row, assert_printed
 
 import sim.cli
 from sim.iso3166 import NAMES
@@ -102,29 +103,6 @@ def test_report_opens_without_errors_with_the_answer_on_the_first_screen(
         shutil.copy(shot, Path(saved) / "report.png")
 
 
-def _number(text: str) -> tuple[float, int]:
-    """A printed number and its decimals (negative for a whole number rounded to tens,
-    hundreds...: its trailing zeros, which the rounding may have made)."""
-    text = text.replace(",", "").replace("+", "")
-    if "." in text:
-        return float(text), len(text.split(".")[1])
-    return float(text), -(len(text) - len(text.rstrip("0")))
-
-
-def _close(text: str, value: float, scale: float = 1.0) -> None:
-    """The printed number is ``value`` (times ``scale``) rounded to its printed decimals."""
-    printed, decimals = _number(text)
-    assert abs(printed - value * scale) <= 0.5 * 10.0**-decimals + 1e-9, (text, value * scale)
-
-
-def _row(table: pd.DataFrame, **levels: object) -> pd.Series:
-    rows = table
-    for column, value in {"mode": "all", "port": "all", **levels}.items():
-        rows = rows[rows[column] == value]
-    assert len(rows) == 1, levels
-    return rows.iloc[0]
-
-
 def test_answer_numbers_are_those_of_comparison_csv(page: object, folder: Path) -> None:
     table = pd.read_csv(folder / "comparison.csv")
     horizon = 5
@@ -134,13 +112,13 @@ def test_answer_numbers_are_those_of_comparison_csv(page: object, folder: Path) 
     for tr in rows:
         cells = [td.inner_text().split("\n")[0].strip() for td in tr.locator("td").all()]
         code = codes[cells[0]]
-        change = _row(
+        change = area_row(
             table, kind="difference", country=code, group="eligible", metric="clearance_h_mean"
         )
         number, unit = cells[1].split(" ")
-        _close(number, change["mean"], 60.0 if unit == "min" else 1.0)
+        assert_printed(number, change["mean"], 60.0 if unit == "min" else 1.0)
         values = [
-            _row(
+            area_row(
                 table,
                 kind=kind,
                 scenario=s,
@@ -150,22 +128,26 @@ def test_answer_numbers_are_those_of_comparison_csv(page: object, folder: Path) 
             )
             for kind, s in (("value", "without"), ("difference", "with"))
         ]
-        _close(cells[2].rstrip("%"), values[1]["mean"] / values[0]["mean"], 100.0)
-        green = _row(table, kind="difference", country=code, group="eligible", metric="green_share")
-        _close(cells[3].removesuffix(" pp"), green["mean"], 100.0)
-        cost = _row(
+        assert_printed(cells[2].rstrip("%"), values[1]["mean"] / values[0]["mean"], 100.0)
+        green = area_row(
+            table, kind="difference", country=code, group="eligible", metric="green_share"
+        )
+        assert_printed(cells[3].removesuffix(" pp"), green["mean"], 100.0)
+        cost = area_row(
             table, kind="difference", country=code, group="all", metric="delay_cost_usd_1.3pct"
         )
-        shipments = _row(
+        shipments = area_row(
             table, kind="value", scenario="with", country=code, group="all", metric="shipments"
         )
         saving = -cost["mean"] * shipments["mean"] / horizon * 365
         money = re.fullmatch(r"USD ([0-9.,]+)( M)?", cells[4])
         assert money is not None, cells[4]
-        _close(money.group(1), saving, 1e-6 if money.group(2) else 1.0)
+        assert_printed(money.group(1), saving, 1e-6 if money.group(2) else 1.0)
     sentence = page.locator("p.sentence").first.inner_text()  # type: ignore[attr-defined]
-    green = _row(table, kind="difference", country="all", group="eligible", metric="green_share")
-    _close(re.search(r"get ([0-9.]+) points", sentence).group(1), green["mean"], 100.0)
+    green = area_row(
+        table, kind="difference", country="all", group="eligible", metric="green_share"
+    )
+    assert_printed(re.search(r"get ([0-9.]+) points", sentence).group(1), green["mean"], 100.0)
 
 
 def test_printing_opens_every_folded_table(page: object) -> None:

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 import yaml
+from helpers import area_row, assert_printed
 
 import sim.cli
 import sim.jit
@@ -86,50 +87,32 @@ def test_compare_ends_with_the_answer_whose_numbers_are_the_tables(
     table = pd.read_csv(tmp_path / "comparison.csv")
 
     def cell(metric: str, group: str = "eligible", kind: str = "difference") -> pd.Series:
-        rows = table[
-            (table["kind"] == kind)
-            & (table["scenario"] == "with")
-            & (table["country"] == "PER")
-            & (table["mode"] == "all")
-            & (table["port"] == "all")
-            & (table["group"] == group)
-            & (table["metric"] == metric)
-        ]
-        assert len(rows) == 1
-        return rows.iloc[0]
+        return area_row(
+            table, kind=kind, scenario="with", country="PER", group=group, metric=metric
+        )
 
     peru = next(line for line in answer.splitlines() if line.startswith("Peru"))
     hours, unit, _, relative, _, green, _, _, _, money, _ = peru.split()[1:]
     change = cell("clearance_h_mean")
-    _close(hours, change["mean"] * (60 if unit == "min" else 1))
-    _close(green, 100 * cell("green_share")["mean"])
-    baseline = table[
-        (table["kind"] == "value")
-        & (table["scenario"] == "without")
-        & (table["country"] == "PER")
-        & (table["mode"] == "all")
-        & (table["port"] == "all")
-        & (table["group"] == "eligible")
-        & (table["metric"] == "clearance_h_mean")
-    ].iloc[0]
-    _close(relative.rstrip("%"), 100 * change["mean"] / baseline["mean"])
+    assert_printed(hours, change["mean"] * (60 if unit == "min" else 1))
+    assert_printed(green, 100 * cell("green_share")["mean"])
+    baseline = area_row(
+        table,
+        kind="value",
+        scenario="without",
+        country="PER",
+        group="eligible",
+        metric="clearance_h_mean",
+    )
+    assert_printed(relative.rstrip("%"), 100 * change["mean"] / baseline["mean"])
     saving = -cell("delay_cost_usd_1.3pct", group="all")["mean"]
     saving *= cell("shipments", group="all", kind="value")["mean"] / 4 * 365
-    _close(money, saving)
+    assert_printed(money, saving)
     sentence = " ".join(answer.split("\n\n")[1].split())
     found = re.search(r"clear ([0-9.]+) (h|min) \(([0-9.]+)%\) sooner", sentence)
     assert found is not None, sentence
-    _close(found.group(1), -change["mean"] * (60 if found.group(2) == "min" else 1))
-    _close(found.group(3), -100 * change["mean"] / baseline["mean"])
-
-
-def _close(text: str, value: float) -> None:
-    """The printed number is ``value`` rounded to the places it shows (a whole number's
-    trailing zeros may be rounding)."""
-    text = text.replace(",", "").replace("+", "")
-    whole = -(len(text) - len(text.rstrip("0")))
-    places = len(text.split(".")[1]) if "." in text else whole
-    assert abs(float(text) - value) <= 0.5 * 10.0**-places + 1e-9, (text, value)
+    assert_printed(found.group(1), -change["mean"] * (60 if found.group(2) == "min" else 1))
+    assert_printed(found.group(3), -100 * change["mean"] / baseline["mean"])
 
 
 # --- filters --------------------------------------------------------------------------
