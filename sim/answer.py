@@ -37,7 +37,7 @@ from typing import Any
 import pandas as pd
 from scipy.special import stdtrit
 
-from .indicators import ALL, ELIGIBLE, NOT_ELIGIBLE
+from .indicators import ALL, ELIGIBLE, NOT_ELIGIBLE, cost_metric
 from .iso3166 import country_name
 from .numbers import MISSING, Estimate, Kind, Shown, percent, show
 from .stats import CONFIDENCE
@@ -98,9 +98,13 @@ class Settings:
         return setting.utilisation if setting.in_force else 0.0
 
     def clocks_differ(self, countries: Iterable[str]) -> bool:
-        """Whether pooling these countries mixes clocks: unless all declare the same one."""
+        """Whether pooling these countries may mix clocks: unless all declare the same one."""
         declared = {self.clocks.get(c) for c in countries}
         return len(declared) > 1 or None in declared
+
+    def clocks_verb(self, countries: Iterable[str]) -> str:
+        """``differ`` when every country states its clock, else ``may differ``."""
+        return "may differ" if None in {self.clocks.get(c) for c in countries} else "differ"
 
 
 # --- reading the table -----------------------------------------------------------------
@@ -211,10 +215,6 @@ class CountryRow:
     saving: Estimate  # annual cost of delay saved, all shipments, USD (MISSING: no value)
     others: Estimate  # change in other shipments' mean clearance time, hours
 
-    @property
-    def name(self) -> str:
-        return "region" if self.area == ALL else country_name(self.area)
-
 
 @dataclass(frozen=True)
 class Answer:
@@ -223,10 +223,16 @@ class Answer:
     sentences: list[str]
     rows: list[CountryRow]
     rate: float | None  # the cost-of-delay rate per day of the savings (the central one)
-    pooled_clocks_differ: bool  # the region row pools countries whose clocks differ
+    pooled_clocks_differ: bool  # the region row pools countries whose clocks (may) differ
     without_value: list[str]  # countries whose ports declare no value: no cost of delay
     sweep: bool
     baseline: str
+    clocks_verb: str = "differ"  # "may differ" when some country does not state its clock
+
+    @property
+    def pooled_note(self) -> str:
+        """What the region's asterisk says."""
+        return f"the region pools countries whose clearance clocks {self.clocks_verb}"
 
     @property
     def has_savings(self) -> bool:
@@ -254,16 +260,46 @@ def answer_from(
         c
         for c in chosen
         if rate is None
-        or not math.isfinite(cells.change(cells.compared[0], c, ALL, cost_metric_of(rate)).mean)
+        or not math.isfinite(cells.change(cells.compared[0], c, ALL, cost_metric(rate)).mean)
     ]
     sweep = _is_sweep(settings, cells)
     pooled_differ = several and ALL in areas and settings.clocks_differ(chosen)
-    context = _Context(cells, settings, chosen, rows, rate, pooled_differ, without_value)
+    verb = settings.clocks_verb(chosen)
+    context = _Context(cells, settings, chosen, rows, rate, pooled_differ, without_value, verb)
     if sweep:
         sentences = [_sweep_sentence(context)]
     else:
         sentences = [_sentence(context, label) for label in cells.compared]
-    return Answer(sentences, rows, rate, pooled_differ, without_value, sweep, cells.baseline)
+    return Answer(sentences, rows, rate, pooled_differ, without_value, sweep, cells.baseline, verb)
+
+
+def answer_json(found: Answer) -> dict[str, Any]:
+    """The answer as JSON (``--json``, ``run.json``): its sentences and its rows, each
+    change as ``[mean, low, high]`` of its 95% interval (``null`` where there is none)."""
+
+    def numbers(estimate: Estimate) -> list[float | None]:
+        return [v if math.isfinite(v) else None for v in estimate]
+
+    rows = [
+        {
+            "country": row.area,
+            "scenario": row.label,
+            "utilisation": row.claim_probability,
+            "eligible_clearance_change_h": numbers(row.clearance),
+            "eligible_clearance_change_pct": numbers(row.relative),
+            "eligible_green_share_change": numbers(row.green),
+            "cost_of_delay_saved_usd_per_year": numbers(row.saving),
+            "not_eligible_clearance_change_h": numbers(row.others),
+        }
+        for row in found.rows
+    ]
+    return {
+        "sentences": found.sentences,
+        "rows": rows,
+        "cost_rate_per_day": found.rate,
+        "region_pools_different_clocks": found.pooled_clocks_differ,
+        "countries_without_declared_value": found.without_value,
+    }
 
 
 def _row(cells: Table, settings: Settings, label: str, area: str, rate: float | None) -> CountryRow:
@@ -279,19 +315,18 @@ def _row(cells: Table, settings: Settings, label: str, area: str, rate: float | 
     )
 
 
-def cost_metric_of(rate: float) -> str:
-    return f"{COST_PREFIX}{100 * rate:g}pct"
+def annual_saving(change: Estimate, shipments: float, horizon_days: float) -> Estimate:
+    """Cost of delay saved in a year: minus the change in cost per shipment, times shipments
+    a year (counted shipments over the horizon, times 365). The interval is the per-shipment
+    interval scaled alike: on common random numbers both scenarios count the same shipments."""
+    return change.scaled(-365 * shipments / horizon_days)
 
 
 def _saving(cells: Table, settings: Settings, label: str, area: str, rate: float) -> Estimate:
-    """Annual cost of delay saved by all shipments: minus the change in cost per shipment,
-    times shipments a year (counted shipments over the horizon, times 365); the interval is
-    the per-shipment interval scaled alike (shipments are the same in both scenarios on
-    common random numbers)."""
-    change = cells.change(label, area, ALL, cost_metric_of(rate))
+    """The annual saving of all the area's shipments."""
+    change = cells.change(label, area, ALL, cost_metric(rate))
     shipments = cells.get("value", label, area, ALL, "shipments").mean
-    per_year = 365 * shipments / settings.scenarios[label].horizon_days
-    return change.scaled(-per_year)
+    return annual_saving(change, shipments, settings.scenarios[label].horizon_days)
 
 
 def _is_sweep(settings: Settings, cells: Table) -> bool:
@@ -315,6 +350,7 @@ class _Context:
     rate: float | None
     pooled_differ: bool
     without_value: list[str]
+    clocks_verb: str
 
     def rows_of(self, label: str) -> dict[str, CountryRow]:
         return {row.area: row for row in self.rows if row.label == label}
@@ -347,26 +383,27 @@ def _sentence(context: _Context, label: str) -> str:
         effect = f"{PARTNER} in {country_name(row.area)} "
         effect += f"{_clearance_words(row.clearance, row.relative)} and {green}"
     elif region is not None:
-        effect = f"{PARTNER} {_pooled_words(region, context.pooled_differ)} and {green}; "
+        effect = f"{PARTNER} {_pooled_words(region, context)} and {green}; "
         effect += f"within countries, {_within_countries(context, rows, 'they ')}"
     else:
         effect = f"{_within_countries(context, rows, PARTNER + ' ')} and {green}"
     return f"{question}, {effect}; {others}{cost}.{_no_interval(rows)}"
 
 
-def _pooled_words(region: CountryRow, clocks_differ: bool) -> str:
-    """The region's change: relative only when it pools clocks that differ."""
-    if not clocks_differ:
+def _pooled_words(region: CountryRow, context: _Context) -> str:
+    """The region's change: relative only when it pools clocks that (may) differ."""
+    pooled = f"pooled over countries whose clocks {context.clocks_verb}"
+    if not context.pooled_differ:
         return _clearance_words(region.clearance, region.relative) + " across the region"
     if region.relative.has_interval and not region.relative.excludes_zero():
         shown = show(region.relative, Kind.PERCENT, signed=True, figures=FIGURES)
         return (
             f"show no detectable change in clearance time across the region ({shown.range()}%, "
-            "pooled over countries whose clocks differ)"
+            f"{pooled})"
         )
     size = show(_magnitude(region.relative), Kind.PERCENT, figures=FIGURES).plain()
     direction = "sooner" if region.relative.mean < 0 else "later"
-    return f"clear {size} {direction} across the region (pooled over countries whose clocks differ)"
+    return f"clear {size} {direction} across the region ({pooled})"
 
 
 def _clearance_words(hours: Estimate, relative: Estimate) -> str:
@@ -529,7 +566,7 @@ def _sweep_sentence(context: _Context) -> str:
     use_hours = area != ALL or not context.pooled_differ
     effect = f"{PARTNER}{where} " + _sweep_clearance(ends, use_hours)
     if area == ALL and context.pooled_differ:
-        effect += " (pooled over the region, whose countries' clocks differ)"
+        effect += f" (pooled over the region, whose countries' clocks {context.clocks_verb})"
     green = _sweep_green(ends)
     others = _others_words(
         [context.rows_of(label)[c].others for label in levels for c in context.countries]

@@ -33,7 +33,15 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from . import __version__
-from .answer import Answer, CountryRow, Settings, answer_from, money_range, relative_change
+from .answer import (
+    Answer,
+    CountryRow,
+    Settings,
+    annual_saving,
+    answer_from,
+    money_range,
+    relative_change,
+)
 from .assumptions import from_json
 from .errors import InputError
 from .indicators import ALL, ELIGIBLE, HEADLINE, NOT_ELIGIBLE, SUMMARY_GROUPS
@@ -359,9 +367,11 @@ def _esc(text: object) -> str:
     return html.escape(str(text))
 
 
-def _area_name(area: str) -> str:
+def _area_name(area: str, pooled_clocks_differ: bool = False) -> str:
     if area == ALL:
-        return "Region (all countries)"
+        return "Region (all countries)" + (
+            "*: it pools countries whose clocks may differ" if pooled_clocks_differ else ""
+        )
     name = country_name(area)
     return f"{area} – {name}" if name != area else area
 
@@ -489,8 +499,8 @@ def _answer_section(results: Results, found: Answer | None) -> str:
     ]
     if found.pooled_clocks_differ:
         notes.append(
-            "* The region pools countries whose clearance clocks differ (see what this result "
-            "assumes): read its relative change, and compare hours within a country."
+            f"* {found.pooled_note.capitalize()} (see what this result assumes): read its "
+            "relative change, and compare hours within a country."
         )
     if found.without_value and found.rate is not None:
         names = ", ".join(country_name(c) for c in found.without_value)
@@ -640,13 +650,20 @@ def _indicators(results: Results) -> str:
                 for line in _headline(area, (ALL, ELIGIBLE))
             ),
         )
+        name = _area_name(area, _pools_different_clocks(results))
         parts += [
-            f'<h3 id="{_country_id(area)}">{_esc(_area_name(area))}</h3>',
+            f'<h3 id="{_country_id(area)}">{_esc(name)}</h3>',
             main,
             _details("by mode of transport", modes, is_open=False),
             _details("by trader group", groups, is_open=not results.compared),
         ]
     return "\n".join(parts)
+
+
+def _pools_different_clocks(results: Results) -> bool:
+    if len(results.countries) < 2 or not results.definitions:
+        return False
+    return Settings.of(results.labels, results.definitions).clocks_differ(results.countries)
 
 
 def _headline(area: str, groups: Iterable[str]) -> Iterator[Line]:
@@ -765,11 +782,9 @@ def _cost_row(results: Results, where: Where, metric: str, rate: float, label: s
 
 
 def _annual_saving(results: Results, label: str, where: Where, metric: str) -> Stat:
-    """Minus the change in cost per shipment, times shipments a year (as in
-    :mod:`sim.answer`: counted shipments over the horizon, times 365)."""
     change = results.get("difference", label, where, metric)
     shipments = results.get("value", label, where, "shipments").mean
-    return change.scaled(-365 * shipments / results.horizon_days(label))
+    return annual_saving(change, shipments, results.horizon_days(label))
 
 
 def _footer(results: Results) -> str:

@@ -11,10 +11,11 @@ The CLI and the Python API share these functions, so a notebook's
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .answer import Settings, answer_from
+from .answer import Settings, answer_from, answer_json
 from .assumptions import assumptions_of, to_json
 from .output import write_frame, write_json
 from .provenance import provenance_of
@@ -81,6 +82,7 @@ def comparison_record(
             command=command,
         ),
         "assumptions": to_json(assumptions_of(result.labels, scenarios)),
+        "answer": answer_json(answer_from(result.table(), settings_of(result))),
     }
 
 
@@ -126,6 +128,11 @@ def comparison_text(result: ComparisonResult, view: View | None = None) -> str:
     view = View(terminal_width()) if view is None else view
     table = result.table()
     found = answer_from(table, settings_of(result), view.countries)
+    view = replace(
+        view,
+        pooled_clocks_differ=found.pooled_clocks_differ,
+        pooled_note=f"region*: {found.pooled_note}; compare within a country.",
+    )
     scenarios = [r.scenario for r in result.results]
     return "\n".join(
         [

@@ -36,7 +36,6 @@ STATION_COLUMNS = (
     "reserved_utilisation",
     "overtime_h",
 )
-POOLED_NOTE = "region: pools countries whose clearance clocks differ; compare within a country."
 
 
 @dataclass(frozen=True)
@@ -48,6 +47,8 @@ class View:
     countries: Sequence[str] | None = None
     groups: Sequence[str] | None = None
     metrics: Sequence[str] | None = None
+    pooled_clocks_differ: bool = False  # label the region's rows (``region*``)
+    pooled_note: str = ""  # and say why
 
 
 def indicator_name(metric: str) -> str:
@@ -57,8 +58,10 @@ def indicator_name(metric: str) -> str:
     return metric.replace("_", " ")
 
 
-def area_name(code: str) -> str:
-    return "region" if code == ALL else code
+def area_name(code: str, pooled_clocks_differ: bool = False) -> str:
+    if code != ALL:
+        return code
+    return "region*" if pooled_clocks_differ else "region"
 
 
 def _cell(estimate: Estimate, metric: str, change: bool = False, half: bool = True) -> str:
@@ -124,7 +127,7 @@ def comparison_digest(table: pd.DataFrame, view: View) -> str:
                 ]
                 rows.append(
                     [
-                        area_name(area),
+                        area_name(area, view.pooled_clocks_differ),
                         group,
                         indicator_name(metric),
                         *(_cell(v, metric, half=False) for v in values),
@@ -133,6 +136,8 @@ def comparison_digest(table: pd.DataFrame, view: View) -> str:
                     ]
                 )
     notes = []
+    if view.pooled_clocks_differ and ALL in areas:
+        notes.append(view.pooled_note)
     if not set(groups or SUMMARY_GROUPS) <= set(FIXED_MEMBERSHIP):
         notes.append(MEMBERSHIP_NOTE)
     if any(metric.startswith("delay_cost") for metric in metrics) and cells.rates:
@@ -158,7 +163,7 @@ def answer_text(answer: Answer, width: int) -> str:
     parts.append(answer_table_text(answer, width))
     notes = []
     if answer.pooled_clocks_differ:
-        notes.append(POOLED_NOTE)
+        notes.append(f"region*: {answer.pooled_note}; compare within a country.")
     if answer.without_value and answer.rate is not None:
         notes.append(
             f"no declared value for {', '.join(answer.without_value)}: cost of delay not "

@@ -165,13 +165,21 @@ def test_no_declared_value_means_no_cost_and_says_so() -> None:
     assert found.sentences[0].endswith("no declared value: cost of delay not computed.")
 
 
-def test_a_region_pooling_different_clocks_is_labelled_and_read_within_countries() -> None:
-    result, table = compared(two_countries(chile_clock=None))  # Peru states its clock, Chile not
+@pytest.mark.parametrize(
+    ("chile_clock", "verb"),
+    [(None, "may differ"), ("presence of the cargo registered with customs to release", "differ")],
+    ids=["unstated", "different"],
+)
+def test_a_region_pooling_different_clocks_is_labelled_and_read_within_countries(
+    chile_clock: str | None, verb: str
+) -> None:
+    result, table = compared(two_countries(chile_clock))  # Peru states its clock
     found = answer_from(table, settings_of(result))
     assert found.pooled_clocks_differ
+    assert found.pooled_note == f"the region pools countries whose clearance clocks {verb}"
     assert [row.area for row in found.rows] == ["PER", "CHL", "all"]
     (sentence,) = found.sentences
-    assert "across the region (pooled over countries whose clocks differ)" in sentence
+    assert f"across the region (pooled over countries whose clocks {verb})" in sentence
     assert "within countries" in sentence
     pooled = sentence.split("within countries")[0]
     assert " h " not in pooled, "hours pooled over different clocks are not a finding"

@@ -263,6 +263,12 @@ def test_json_carries_provenance_and_assumptions(capsys: pytest.CaptureFixture[s
         "overrides",
     ]
     assert "horizon_days=4" in record["assumptions"][-1]["text"]
+    (sentence,) = record["answer"]["sentences"]
+    assert sentence.startswith("With the arrangement in force and 40% of eligible shipments")
+    (row,) = record["answer"]["rows"]
+    assert row["country"] == "PER" and row["scenario"] == "with"
+    low_mean_high = row["eligible_clearance_change_h"]
+    assert low_mean_high[1] <= low_mean_high[0] <= low_mean_high[2]
 
 
 def test_run_json_file_has_the_same_provenance(
