@@ -482,10 +482,12 @@ class _progress:
         self.bar: Any = None
 
     def __enter__(self) -> Any:
-        from .jit import cache_is_cold
+        from .jit import cache_is_cold, compile_everything
 
-        if not self.quiet and cache_is_cold():
-            print("mrasim: compiling (first run only; about a minute)", file=sys.stderr)
+        if cache_is_cold():
+            if not self.quiet:
+                print("mrasim: compiling (first run only; about a minute)", file=sys.stderr)
+            compile_everything()
         if not self.enabled:
             return None
         from tqdm import tqdm

@@ -2,14 +2,18 @@
 
 mrasim's compiled functions (``@njit(cache=True)``) are saved by numba beside
 the modules. The first run after installing (or after editing a module) compiles
-them, which takes tens of seconds; later runs load them in about a second. The
+them, which takes about a minute; later runs load them in about a second. The
 CLI says "compiling (first run only)" when that wait is coming, so a first run
-does not look like a hang.
+does not look like a hang, and then compiles every function at once, so that a
+small scenario (which never calls some of them) does not leave the cache
+incomplete and the notice coming back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import ModuleType
+from typing import Any
 
 
 def _compiled_modules() -> tuple[ModuleType, ...]:
@@ -18,26 +22,44 @@ def _compiled_modules() -> tuple[ModuleType, ...]:
     return distributions, inputs, engine_numba, indicators
 
 
+def dispatchers() -> Iterator[Any]:
+    """mrasim's compiled functions that numba compiles (and caches) on their own.
+
+    A function inlined into its callers (``inline="always"``) is never compiled on
+    its own and has no cache entry: it is left out.
+    """
+    from numba.core.registry import CPUDispatcher
+
+    for module in _compiled_modules():
+        for value in vars(module).values():
+            if not isinstance(value, CPUDispatcher) or value.__module__ != module.__name__:
+                continue
+            if value.targetoptions.get("inline", "never") == "never":
+                yield value
+
+
 def cache_is_cold() -> bool:
     """Whether some compiled function has no valid entry in numba's on-disk cache.
 
-    A function inlined into its callers (``inline="always"``) is never compiled on its
-    own and has no entry: it is not counted. Numba's index checks the module's
-    modification time and size, so an edited module counts as cold. If numba's cache
-    cannot be inspected (another numba version), the answer is False: better no notice
-    than a wrong one.
+    Numba's index records the module's modification time and size, so an edited
+    module counts as cold. If numba's cache cannot be inspected (another numba
+    version), the answer is False: better no notice than a wrong one.
     """
     try:
-        from numba.core.registry import CPUDispatcher
-
-        for module in _compiled_modules():
-            for value in vars(module).values():
-                if not isinstance(value, CPUDispatcher) or value.__module__ != module.__name__:
-                    continue
-                if value.targetoptions.get("inline", "never") != "never":
-                    continue
-                if not value._cache._cache_file._load_index():
-                    return True
+        return any(not d._cache._cache_file._load_index() for d in dispatchers())
     except (AttributeError, ImportError, OSError):
         return False
-    return False
+
+
+def compile_everything() -> None:
+    """Compile (or load) every compiled function: a one-day run of the bundled one-office
+    scenario calls all but the large-sample normal draw, which is called directly."""
+    import numpy as np
+
+    from .distributions import _compiled_standard_normal
+    from .runner import run
+    from .scenario import load_scenario
+
+    tiny = load_scenario("one-office", ["horizon_days=1", "warmup_days=0"])
+    run(tiny, replications=1, workers=1)
+    _compiled_standard_normal(np.random.Generator(np.random.SFC64(0)), 1)

@@ -208,6 +208,33 @@ def test_cache_is_cold_until_a_function_is_compiled(
         sys.modules.pop("freshly_jitted", None)
 
 
+def test_compiling_everything_compiles_every_checked_function() -> None:
+    """In a new process (loading from the cache, so fast): after ``compile_everything`` every
+    function ``cache_is_cold`` checks has been compiled or loaded, so a first run of a small
+    scenario leaves no function out of the cache and the notice does not come back."""
+    import subprocess
+    import sys
+
+    code = textwrap.dedent(
+        """
+        import inspect
+        import sim.jit
+
+        sim.jit.compile_everything()
+        found = list(sim.jit.dispatchers())
+        ran = [d for d in found if d.signatures]
+        # a function called only from compiled code is compiled (and cached) with its caller
+        sources = [inspect.getsource(c.py_func) for c in ran]
+        callees = {d.__name__ for d in found if any(d.__name__ + "(" in s for s in sources)}
+        missing = [d.__name__ for d in found if not d.signatures and d.__name__ not in callees]
+        print(len(found), missing)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    count, missing = done.stdout.split(" ", 1)
+    assert int(count) >= 8 and missing.strip() == "[]", done.stdout
+
+
 def test_the_progress_bar_is_labelled(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
     args = SimpleNamespace(quiet=False, json=False, replications=5)
