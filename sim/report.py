@@ -1047,6 +1047,7 @@ footer { margin-top: 2em; color: #444; font-size: 0.9em; }
   body { margin: 1em auto; } dl { grid-template-columns: auto; }
   p.sentence { font-size: 1.05em; }
   table { font-size: 0.8em; } th, td { padding: 0.2em 0.3em; }
+  section.answer, section.assumes { padding: 0.2em 0.6em 0.6em; }
 }
 @media print {
   body { max-width: none; } nav#contents { display: none; }
