@@ -198,28 +198,33 @@ def _lodges_like(port: Port, other: int) -> bool:
 
 
 def _values(scenario: Scenario) -> Assumption:
-    """The declared values behind the cost of delay, by country and mode; which lack one."""
-    shown: dict[str, str] = {}
-    missing = []
-    for code, country in scenario.countries.items():
-        if not country.ports:
-            continue
-        values: dict[str, list[str]] = {}
-        for port in country.ports.values():
-            key = "none" if port.value_usd is None else f"USD {port.value_usd:,.0f}"
-            values.setdefault(key, []).append(port.mode)
-        if "none" in values:
-            missing.append(country_name(code))
-        shown[country_name(code)] = "; ".join(
-            f"{value} ({', '.join(dict.fromkeys(modes))})" for value, modes in values.items()
-        )
+    """The declared values behind the cost of delay: by mode when every country of the
+    scenario uses the same value for a mode, else by country; and which ports lack one."""
     lead = "Declared values per shipment (value_usd; the cost of delay is hours × value × rate)"
-    if len(missing) == len(shown):
+    ports = [(code, port) for code, _, port in scenario.ports]
+    missing = list(dict.fromkeys(country_name(c) for c, p in ports if p.value_usd is None))
+    if len(missing) == len({c for c, _ in ports}):
         return Assumption(
             "declared values", "No port declares a value per shipment: cost of delay not computed."
         )
-    details = [f"{name}: {text}" for name, text in shown.items()]
-    text = f"{lead}: {'; '.join(details)}." if len(details) <= 3 else f"{lead}: by country."
+    by_mode: dict[str, set[float | None]] = {}
+    by_country: dict[str, dict[str, list[str]]] = {}
+    for code, port in ports:
+        by_mode.setdefault(port.mode, set()).add(port.value_usd)
+        value = "none" if port.value_usd is None else f"USD {port.value_usd:,.0f}"
+        by_country.setdefault(country_name(code), {}).setdefault(value, []).append(port.mode)
+    details = [
+        f"{name}: "
+        + "; ".join(f"{v} ({', '.join(dict.fromkeys(modes))})" for v, modes in values.items())
+        for name, values in by_country.items()
+    ]
+    if all(len(values) == 1 and None not in values for values in by_mode.values()):
+        modes = ", ".join(f"USD {values.pop():,.0f} ({mode})" for mode, values in by_mode.items())
+        text = f"{lead}: {modes}" + (" in every country." if len(by_country) > 1 else ".")
+    elif len(details) <= 3:
+        text = f"{lead}: {'; '.join(details)}."
+    else:
+        text = f"{lead}: by country (see the report)."
     if missing:
         text += f" No declared value for {', '.join(missing)}: cost of delay not computed there."
     return Assumption("declared values", text, details if len(details) > 3 else [])
