@@ -149,7 +149,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "servers and each station's offered load. With --expand, print instead the whole "
         "scenario as the simulator reads it, every port with its port_defaults merged in.",
     )
-    validate.add_argument("scenario", type=Path, help="scenario YAML file")
+    validate.add_argument(
+        "scenario", type=Path, help="scenario YAML file, or a bundled scenario's name"
+    )
     validate.add_argument(
         "--set",
         dest="overrides",
