@@ -476,6 +476,8 @@ def _span(rows: Mapping[str, CountryRow], codes: Sequence[str], what: str) -> st
     tail = f" {what}" if what else ""
     if low == high:
         return f", by {size(low)} ({country_name(low)}){tail}"
+    if size(low) == size(high):
+        return f", by {size(low)} in each{tail}"
     return f", by {size(low)} ({country_name(low)}) to {size(high)} ({country_name(high)}){tail}"
 
 
