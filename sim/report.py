@@ -171,13 +171,27 @@ def read_results(folder: Path) -> Results:
     else:
         table = table.assign(kind="value", scenario=str(meta.get("scenario", "run")), versus=None)
         definitions = [meta["scenario_definition"]] if "scenario_definition" in meta else []
+    try:
+        return results_of(table, meta, definitions, folder)
+    except ValueError as exc:
+        raise _bad(folder, str(exc)) from None
+
+
+def results_of(
+    table: pd.DataFrame,
+    meta: dict[str, Any],
+    definitions: list[dict[str, Any]],
+    folder: Path = Path("."),
+) -> Results:
+    """The report's view of a long table (``ComparisonResult.table()``) and its scenario
+    definitions, with no folder needed: what a live page draws its figures from."""
     labels = list(dict.fromkeys(table.loc[table["kind"] == "value", "scenario"]))
     totals = table.loc[(table["port"] == ALL) & (table["mode"] == ALL), "country"]
     countries = [c for c in dict.fromkeys(totals) if c != ALL]
     if not labels or not countries:
-        raise _bad(folder, "its table holds no country totals")
+        raise ValueError("its table holds no country totals")
     if len(definitions) != len(labels):
-        raise _bad(folder, f"{META_FILE} does not hold one scenario definition per scenario")
+        raise ValueError(f"{META_FILE} does not hold one scenario definition per scenario")
     return Results(
         folder,
         meta,

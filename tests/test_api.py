@@ -121,3 +121,19 @@ def test_no_module_and_function_share_a_name() -> None:
     public = {attr for attr in sim.__all__ if callable(getattr(sim, attr))}
     assert clashes == [] and not public & modules, (clashes, public & modules)
     assert callable(sim.compare) and callable(sim.run) and callable(sim.arrangement_variants)
+
+
+def test_a_report_from_a_table_in_memory() -> None:
+    """A live page can draw the report's answer and figures from a comparison table and its
+    scenario definitions, without writing a folder."""
+    from sim.report import render, results_of
+    from sim.results import comparison_record
+
+    scenario = sim.load_scenario("one-office", ["horizon_days=3"])
+    scenarios, labels = sim.arrangement_variants(scenario)
+    comparison = sim.compare(scenarios, labels, replications=3, workers=1)
+    definitions = [s.model_dump(mode="json", by_alias=True) for s in scenarios]
+    page = render(results_of(comparison.table(), comparison_record(comparison), definitions))
+    assert 'id="answer"' in page and page.count('<img src="data:image/png;base64,') == 2
+    with pytest.raises(ValueError, match="one scenario definition per scenario"):
+        results_of(comparison.table(), {}, definitions[:1])
