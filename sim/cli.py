@@ -14,18 +14,26 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-import numpy as np
 import pandas as pd
 
 from . import __version__
-from .compare import arrangement_variants, digest, utilisation_variants
 from .errors import InputError
-from .indicators import ALL, HEADLINE
-from .output import records_of, write_frame, write_json
-from .runner import DEFAULT_ENGINE, ENGINES, RunResult, compare, default_workers, run
-from .scenario import expanded_yaml, load_scenario
+from .indicators import SUMMARY_GROUPS
+from .output import records_of
+from .results import (
+    comparison_record,
+    comparison_text,
+    run_record,
+    run_text,
+    save_comparison,
+    save_run,
+)
+from .runner import DEFAULT_ENGINE, ENGINES, compare, default_workers, run
+from .scenario import BUNDLED, Scenario, expanded_yaml, load_scenario
+from .tables import terminal_width
+from .terminal import View
+from .variants import arrangement_variants, utilisation_variants
 
-BUNDLED = Path(__file__).parent / "scenarios"
 DEFAULT_SCENARIO = BUNDLED / "lac-regional.yaml"
 
 
@@ -33,13 +41,16 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but bad options are one line and exit status 2, like every bad input."""
 
     def error(self, message: str) -> NoReturn:
-        raise InputError(self.prog.removeprefix("mrasim "), "", message)
+        # "mrasim: run: ..." for a subcommand's options, "mrasim: ..." for the command's own
+        raise InputError(self.prog.removeprefix("mrasim").strip(), "", message)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
+    typed = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(typed)
+        args.command_line = ["mrasim", *typed]
         return args.handler(args)
     except InputError as exc:
         print(f"mrasim: {exc}", file=sys.stderr)
@@ -66,16 +77,16 @@ def _build_parser() -> argparse.ArgumentParser:
         help="run replications of a scenario and summarise them",
         description="Run replications of a scenario (default: the "
         "bundled regional scenario) and print its indicators with "
-        "95%% confidence intervals.",
+        "95% confidence intervals.",
     )
     run_parser.add_argument(
         "scenario",
         nargs="?",
         type=Path,
         default=DEFAULT_SCENARIO,
-        help="scenario YAML file (default: the bundled lac-regional.yaml)",
+        help="scenario YAML file, or a bundled scenario's name (default: lac-regional)",
     )
-    _add_run_options(run_parser)
+    _add_run_options(run_parser, "summary.csv, summary.parquet")
     run_parser.add_argument(
         "--records",
         action="store_true",
@@ -93,24 +104,25 @@ def _build_parser() -> argparse.ArgumentParser:
         help="compare scenarios on common random numbers",
         description="Compare two scenarios (A B), or one scenario with the arrangement in force "
         "against not in force, on common random numbers: each indicator in every scenario and "
-        "the paired differences from the first, with 95%% intervals.",
+        "the paired differences from the first, with 95% intervals; then the answer (one "
+        "sentence per question, one row per country) and what it assumes.",
     )
     compare_parser.add_argument(
         "scenarios",
         nargs="*",
         type=Path,
         metavar="SCENARIO",
-        help="one scenario (with vs without the arrangement) or two (A B); "
-        "default: the bundled lac-regional.yaml",
+        help="one scenario (with vs without the arrangement) or two (A B): files or bundled "
+        "scenarios' names; default: lac-regional",
     )
     compare_parser.add_argument(
         "--utilisation",
         type=_fractions,
         default=None,
         metavar="U,U,...",
-        help="sweep the arrangement's utilisation, e.g. 0,0.25,0.5,0.75,1",
+        help="sweep the arrangement's utilisation, e.g. 0.25,0.5,0.75,1 (0 is the baseline)",
     )
-    _add_run_options(compare_parser)
+    _add_run_options(compare_parser, "comparison.csv, comparison.parquet")
     compare_parser.set_defaults(handler=_compare)
 
     report = commands.add_parser(
@@ -137,7 +149,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "servers and each station's offered load. With --expand, print instead the whole "
         "scenario as the simulator reads it, every port with its port_defaults merged in.",
     )
-    validate.add_argument("scenario", type=Path, help="scenario YAML file")
+    validate.add_argument(
+        "scenario", type=Path, help="scenario YAML file, or a bundled scenario's name"
+    )
     validate.add_argument(
         "--set",
         dest="overrides",
@@ -155,7 +169,7 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_run_options(parser: argparse.ArgumentParser) -> None:
+def _add_run_options(parser: argparse.ArgumentParser, tables: str) -> None:
     parser.add_argument(
         "-n",
         "--replications",
@@ -208,9 +222,17 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         default=None,
-        help="directory for summary.csv, summary.parquet and run.json",
+        help=f"directory for {tables} and run.json (every row, whatever the filters)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or chatter")
+    for flag, metavar, what in (
+        ("--country", "ISO3,...", "countries (codes)"),
+        ("--group", "GROUP,...", f"trader groups ({', '.join(SUMMARY_GROUPS)})"),
+        ("--metric", "METRIC,...", "indicators, e.g. clearance_h_mean,green_share"),
+    ):
+        parser.add_argument(
+            flag, type=_names, default=None, metavar=metavar, help=f"show only these {what}"
+        )
 
 
 def _positive_int(text: str) -> int:
@@ -247,6 +269,13 @@ def _fractions(text: str) -> list[float]:
     return values
 
 
+def _names(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("give at least one name")
+    return names
+
+
 def _fraction(text: str) -> float:
     try:
         value = float(text)
@@ -270,14 +299,14 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .describe import describe
+    from .describe import describe_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
     if args.expand:
         print(expanded_yaml(scenario), end="")
         return 0
     print(f"{args.scenario}: valid")
-    print(describe(scenario))
+    print(describe_scenario(scenario))
     return 0
 
 
@@ -285,9 +314,10 @@ def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     if args.records and args.out is None:
         raise InputError("--records", "", "records are written to a directory: add --out DIR")
+    _check_filters(args, [scenario])
     _prepare_out(args.out)
     started = time.perf_counter()
-    with _progress(args) as advance:
+    with _progress(args, f"{scenario.name}: replications") as advance:
         result = run(
             scenario,
             replications=args.replications,
@@ -300,13 +330,19 @@ def _run(args: argparse.Namespace) -> int:
             progress=advance,
         )
     elapsed = time.perf_counter() - started
-    summary = result.summary()
+    _warn_without_interval(args, result.replications)
     if args.out is not None:
-        _write_run(args.out, result, summary, args.records)
+        save_run(result, args.out, args.command_line)
     if args.json:
-        print(json.dumps(_run_json(result, summary)))
+        summary = _filtered(result.summary(), args)
+        print(json.dumps(run_record(result, args.command_line) | {"summary": records_of(summary)}))
+        _precision_line(args, result.stop_reason)
         return 0
-    print(_digest(result, summary, full=args.full))
+    if args.full:
+        with pd.option_context("display.max_rows", None, "display.width", 200):
+            print(_filtered(result.summary(), args).to_string(index=False))
+    else:
+        print(run_text(result, _view(args)))
     _footer(args, result.stop_reason, result.seed, result.replications, elapsed)
     return 0
 
@@ -327,9 +363,10 @@ def _compare(args: argparse.Namespace) -> int:
         scenarios, labels = utilisation_variants(
             loaded[0], loaded[1], args.utilisation, (names[0], names[1])
         )
+    _check_filters(args, scenarios)
     _prepare_out(args.out)
     started = time.perf_counter()
-    with _progress(args) as advance:
+    with _progress(args, f"{' vs '.join(labels)}: replications") as advance:
         result = compare(
             scenarios,
             labels,
@@ -342,35 +379,68 @@ def _compare(args: argparse.Namespace) -> int:
             progress=advance,
         )
     elapsed = time.perf_counter() - started
-    table = result.table()
-    meta = {
-        "scenarios": labels,
-        "files": [str(p) for p in paths],
-        "engine": args.engine,
-        "replications": result.replications,
-        "seed": result.results[0].seed,
-        "stop_reason": result.stop_reason,
-    }
+    _warn_without_interval(args, result.replications)
     if args.out is not None:
-        write_frame(table, args.out / "comparison.csv")
-        write_frame(table, args.out / "comparison.parquet")
-        definitions = [s.model_dump(mode="json", by_alias=True) for s in scenarios]
-        write_json(
-            meta | {"kind": "comparison", "scenario_definitions": definitions},
-            args.out / "run.json",
-        )
+        save_comparison(result, args.out, args.command_line)
     if args.json:
-        print(json.dumps(meta | {"summary": records_of(table)}))
+        table = _filtered(result.table(), args)
+        record = comparison_record(result, args.command_line)
+        print(json.dumps(record | {"summary": records_of(table)}))
+        _precision_line(args, result.stop_reason)
         return 0
-    rates = scenarios[0].cost_of_delay.rates_per_day
-    central = rates[len(rates) // 2] if rates else None
-    print(
-        f"{' vs '.join(labels)}: {result.replications} replications on common random numbers; "
-        "means, and paired differences from the first with 95% intervals (clearance in hours)\n"
-    )
-    print(digest(table, labels, central))
-    _footer(args, result.stop_reason, meta["seed"], result.replications, elapsed)
+    print(comparison_text(result, _view(args)))
+    _footer(args, result.stop_reason, result.results[0].seed, result.replications, elapsed)
     return 0
+
+
+def _check_filters(args: argparse.Namespace, scenarios: Sequence[Scenario]) -> None:
+    """--country, --group and --metric name what the results will hold, checked before running."""
+    from .indicators import metric_names
+
+    countries = [code for scenario in scenarios for code, _, _ in scenario.ports]
+    metrics = [m for scenario in scenarios for m in metric_names(scenario)]
+    for flag, given, known in (
+        ("--country", args.country, countries),
+        ("--group", args.group, list(SUMMARY_GROUPS)),
+        ("--metric", args.metric, metrics),
+    ):
+        known = list(dict.fromkeys(known))
+        for name in given or []:
+            if name not in known:
+                raise InputError(flag, name, f"not in the results; choose from {', '.join(known)}")
+
+
+def _view(args: argparse.Namespace) -> View:
+    """The terminal's width and the rows the filters select."""
+    return View(terminal_width(), args.country, args.group, args.metric)
+
+
+def _filtered(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    """The rows --country, --group and --metric select (the region's rows stay with --group)."""
+    keep = pd.Series(True, index=table.index)
+    if args.country is not None:
+        keep &= table["country"].isin(args.country)
+    if args.group is not None:
+        keep &= table["group"].isin(args.group) | table["group"].isna()
+    if args.metric is not None:
+        keep &= table["metric"].isin(args.metric)
+    return table[keep]
+
+
+def _warn_without_interval(args: argparse.Namespace, replications: int) -> None:
+    """One replication gives means without intervals: say so, unless asked to be quiet."""
+    if replications < 2 and not args.quiet:
+        print(
+            "mrasim: warning: 1 replication gives no confidence interval; use -n 2 or more "
+            "(10 by default)",
+            file=sys.stderr,
+        )
+
+
+def _precision_line(args: argparse.Namespace, stop_reason: str) -> None:
+    """With --precision, how it ended, on stderr: even when quiet, whatever else is silenced."""
+    if args.precision is not None:
+        print(f"mrasim: {stop_reason}", file=sys.stderr)
 
 
 def _footer(
@@ -378,6 +448,7 @@ def _footer(
 ) -> None:
     """How the numbers were made: the line a reader needs to reproduce them."""
     if args.quiet:
+        _precision_line(args, stop_reason)
         return
     workers = min(args.workers or default_workers(), replications)
     written = f"; written to {args.out}" if args.out else ""
@@ -401,44 +472,31 @@ def _prepare_out(out: Path | None) -> None:
         ) from None
 
 
-def _run_json(result: RunResult, summary: pd.DataFrame) -> dict[str, Any]:
-    return {
-        "scenario": result.scenario.name,
-        "engine": result.engine,
-        "replications": result.replications,
-        "seed": result.seed,
-        "stop_reason": result.stop_reason,
-        "summary": records_of(summary),
-    }
-
-
-def _write_run(out: Path, result: RunResult, summary: pd.DataFrame, with_records: bool) -> None:
-    if with_records:
-        write_frame(result.records(), out / "records.parquet")
-    write_frame(summary, out / "summary.csv")
-    write_frame(summary, out / "summary.parquet")
-    meta = _run_json(result, summary)
-    meta.pop("summary")
-    write_json(
-        meta | {"scenario_definition": result.scenario.model_dump(mode="json", by_alias=True)},
-        out / "run.json",
-    )
-
-
 class _progress:
-    """A progress bar on stderr for runs that last, only when stderr is a terminal."""
+    """A labelled progress bar on stderr for runs that last, only when stderr is a terminal;
+    and, before a first run, a line saying the compiled code is being built."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, label: str) -> None:
         self.enabled = not args.quiet and not args.json and sys.stderr.isatty()
+        self.quiet = args.quiet
         self.total = args.replications
+        self.label = label
         self.bar: Any = None
 
     def __enter__(self) -> Any:
+        from .jit import cache_is_cold, compile_everything
+
+        if cache_is_cold():
+            if not self.quiet:
+                print("mrasim: compiling (first run only; about a minute)", file=sys.stderr)
+            compile_everything()
         if not self.enabled:
             return None
         from tqdm import tqdm
 
-        self.bar = tqdm(total=self.total, unit="rep", delay=2.0, file=sys.stderr, leave=False)
+        self.bar = tqdm(
+            total=self.total, desc=self.label, unit="rep", delay=2.0, file=sys.stderr, leave=False
+        )
 
         def advance(n: int) -> None:
             if self.bar.n + n > self.bar.total:
@@ -450,76 +508,6 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-# --- printing -----------------------------------------------------------------
-
-
-def _cell(mean: float, low: float, high: float, metric: str) -> str:
-    if not np.isfinite(mean):
-        return "-"
-    if metric == "shipments":
-        return f"{mean:,.0f}"
-    digits = 3 if metric.endswith(("_share", "_rate", "utilisation")) else 2
-    text = f"{mean:.{digits}f}"
-    if np.isfinite(low):
-        text += f" ±{(high - low) / 2:.{digits}f}"
-    return text
-
-
-def _digest(result: RunResult, summary: pd.DataFrame, full: bool = False) -> str:
-    """The summary as people read it: headline indicators by area and group, then stations."""
-    if full:
-        with pd.option_context("display.max_rows", None, "display.width", 200):
-            return summary.to_string(index=False)
-    frame = summary.copy()
-    frame["cell"] = [
-        _cell(m, lo, hi, metric)
-        for m, lo, hi, metric in zip(
-            frame["mean"], frame["ci_low"], frame["ci_high"], frame["metric"], strict=True
-        )
-    ]
-    several_ports = (
-        frame.loc[frame.port != ALL, "port"].nunique() > 1 or frame.country.nunique() > 2
-    )
-    if several_ports:  # countries and the region by group; each mode of each, group all
-        areas = frame[(frame.port == ALL) & ((frame["mode"] == ALL) | (frame.group == ALL))]
-        index = ["country", "mode", "group"]
-    else:
-        areas = frame[frame.port != ALL]
-        index = ["country", "mode", "port", "group"]
-    metrics = [*HEADLINE, "shipments"]
-    table = areas[areas.metric.isin(metrics) & areas.group.notna()].pivot_table(
-        index=index,
-        columns="metric",
-        values="cell",
-        aggfunc="first",
-        sort=False,
-    )[metrics]
-    table.columns = [m.replace("clearance_h_", "clearance h ").replace("_", " ") for m in metrics]
-    table = table.fillna("-")
-    title = (
-        f"{result.scenario.name}: {result.replications} replications, means with 95% intervals"
-        f" (clearance in hours from arrival to release)"
-    )
-    parts = [title, "", table.to_string()]
-    stations = frame[(frame.station.notna()) & (frame.group.isna() | (frame.group == ALL))]
-    if not stations.empty and frame.loc[frame.port != ALL, "port"].nunique() <= 5:
-        st = stations.pivot_table(
-            index=["country", "mode", "port", "station"],
-            columns="metric",
-            values="cell",
-            aggfunc="first",
-            sort=False,
-        )
-        measures = ("wait_h_mean", "service_h_mean", "general_utilisation", "reserved_utilisation")
-        st = st[[c for c in (*measures, "overtime_h") if c in st]]
-        st.columns = [c.replace("_", " ") for c in st.columns]
-        st = st.fillna("-")
-        parts += ["", st.to_string()]
-    if several_ports:
-        parts += ["", "per-port rows: --full, --json or --out"]
-    return "\n".join(parts)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def _capacity(plan: Plan, port: PortPlan, pool: int) -> float:
     return port.pool_servers[pool] * open_hours(starts, ends, 0.0, WEEK) / WEEK
 
 
-def describe(scenario: Scenario) -> str:
+def describe_scenario(scenario: Scenario) -> str:
     """A readable account of a scenario."""
     plan = compile_plan(scenario)
     arrangement = scenario.arrangement
@@ -79,9 +79,14 @@ def describe(scenario: Scenario) -> str:
     for port in plan.ports:
         per_day = port.hourly_rate.mean() * 24 * (port.batch_size.mean if port.batch_size else 1)
         shares = group_probabilities(port)
+        value = "none" if port.value_usd is None else f"USD {port.value_usd:,.0f}"
         lines.append(
             f"  {port.country}/{port.name} ({port.mode}): {per_day:,.0f} shipments/day; groups "
             + ", ".join(f"{g} {p:.1%}" for g, p in zip(GROUPS, shares, strict=True))
+        )
+        lines.append(
+            f"    declared value per shipment: {value}"
+            + ("" if port.value_usd is not None else " (no cost of delay computed)")
         )
         for station, (load, reserved_load) in pool_loads(plan, port).items():
             s = port.stations.index(station)

@@ -20,6 +20,7 @@ class InputError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = f"{self.source}: {self.field}" if self.field else self.source
+        where = ": ".join(part for part in (self.source, self.field) if part)
+        text = f"{where}: {self.problem}" if where else self.problem
         # one line whatever the names in a file hold: line breaks are shown escaped
-        return "\\n".join(f"{where}: {self.problem}".splitlines())
+        return "\\n".join(text.splitlines())

@@ -53,7 +53,7 @@ from .calendars import open_hours
 from .inputs import PortInputs
 from .outcome import GENERAL, RESERVED, PortOutcome
 from .plan import Plan, PortPlan
-from .scenario import CHANNELS, GROUPS
+from .scenario import CHANNELS, GROUPS, Scenario
 
 ALL = "all"
 ELIGIBLE = "eligible"
@@ -137,6 +137,18 @@ STATION_GROUP_METRICS = ("wait_h_mean", "service_h_mean", "shipments")
 POOL_METRICS = ("general_utilisation", "reserved_utilisation")
 
 
+def metric_names(scenario: Scenario) -> list[str]:
+    """Every metric a scenario's results can hold, areas' first, then stations'."""
+    rates = scenario.cost_of_delay.rates_per_day
+    return [
+        "utilisation_rate",
+        *area_metrics(rates),
+        *STATION_GROUP_METRICS,
+        *POOL_METRICS,
+        "overtime_h",
+    ]
+
+
 @dataclass(frozen=True)
 class Area:
     """A set of ports reported together."""
@@ -169,13 +181,16 @@ class Layout:
         rates = plan.scenario.cost_of_delay.rates_per_day
         metrics = area_metrics(rates)
         areas = _areas(plan)
+        costs = {cost_metric(r) for r in rates}
+        valued = {i for i, port in enumerate(plan.ports) if port.value_usd is not None}
         rows: list[Row] = []
         for area in areas:
             rows.append(Row(area.country, area.mode, area.port, ALL, None, "utilisation_rate"))
+            # the cost of delay only where every port of the area declares its value
+            priced = valued.issuperset(area.ports)
+            here = metrics if priced else [m for m in metrics if m not in costs]
             for group in SUMMARY_GROUPS:
-                rows.extend(
-                    Row(area.country, area.mode, area.port, group, None, m) for m in metrics
-                )
+                rows.extend(Row(area.country, area.mode, area.port, group, None, m) for m in here)
         for port in plan.ports:
             for s, station in enumerate(port.stations):
                 at = (port.country, port.mode, port.name)
@@ -380,7 +395,8 @@ def _put_areas(
     incidence = np.zeros((len(layout.areas), len(ports)))
     for a, area in enumerate(layout.areas):
         incidence[a, list(area.ports)] = 1.0
-    value = np.array([port.value_usd for port in plan.ports])
+    # no declared value: 0 here, and the area has no cost rows (0, not NaN: NaN * 0 is NaN)
+    value = np.array([port.value_usd or 0.0 for port in plan.ports])
 
     def by_area_group(per_port: np.ndarray) -> np.ndarray:
         """(ports, 6 cells, ...) -> (areas, groups, ...)."""

@@ -22,3 +22,23 @@ OTHER = "OTHER"
 
 REGIONAL_MRA_2022 = ("ARG", "BOL", "BRA", "CHL", "COL", "CRI", "DOM", "GTM", "PER", "PRY", "URY")
 """The 11 signatories of the May 2022 regional AEO MRA (GATF; aaaci.org.ar/?p=14508)."""
+
+NAMES = {
+    "ARG": "Argentina",
+    "BOL": "Bolivia",
+    "BRA": "Brazil",
+    "CHL": "Chile",
+    "COL": "Colombia",
+    "CRI": "Costa Rica",
+    "DOM": "Dominican Republic",
+    "GTM": "Guatemala",
+    "PER": "Peru",
+    "PRY": "Paraguay",
+    "URY": "Uruguay",
+}
+"""Names of the signatories, for reports; other codes are shown as they are."""
+
+
+def country_name(code: str) -> str:
+    """A country's name if it is a signatory, else its code."""
+    return NAMES.get(code, code)

@@ -149,7 +149,7 @@ class PortPlan:
     unloading: StageDists | None
     release: StageDists | None
     service: tuple[GroupDists, ...]  # per station
-    value_usd: float
+    value_usd: float | None  # declared value per shipment; None: no cost of delay
     # the same distributions encoded for the compiled sampler: indices into ``bank``, -1 none
     bank: Bank
     stage_dist: (

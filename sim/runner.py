@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -180,6 +181,19 @@ class RunResult:
             raise ValueError("this run kept no records; run with keep_records=True (--records)")
         return pd.concat(self.record_frames, ignore_index=True)
 
+    def save(self, folder: str | Path) -> Path:
+        """Write the files of ``mrasim run --out folder`` (``sim.write_report`` reads them)."""
+        from .results import save_run
+
+        return save_run(self, Path(folder))
+
+    def digest(self, width: int = 100) -> str:
+        """What ``mrasim run`` prints: the summary by area and group, and its assumptions."""
+        from .results import run_text
+        from .terminal import View
+
+        return run_text(self, View(width))
+
 
 @dataclass
 class ComparisonResult:
@@ -214,6 +228,19 @@ class ComparisonResult:
             frames.append(frame.assign(kind="difference", scenario=label, versus=self.labels[0]))
         table = pd.concat(frames, ignore_index=True)
         return table[["kind", "scenario", "versus", *SUMMARY_COLUMNS]]
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the files of ``mrasim compare --out folder`` (``sim.write_report`` reads them)."""
+        from .results import save_comparison
+
+        return save_comparison(self, Path(folder))
+
+    def digest(self, width: int = 100) -> str:
+        """What ``mrasim compare`` prints: the tables, then the answer and its assumptions."""
+        from .results import comparison_text
+        from .terminal import View
+
+        return comparison_text(self, View(width))
 
 
 def default_workers() -> int:

@@ -17,10 +17,12 @@ therefore exactly what national AEOs get.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, NamedTuple, get_args
 
 import yaml
 from pydantic import (
@@ -28,6 +30,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     Tag,
     ValidationError,
     field_validator,
@@ -51,6 +54,8 @@ Group = Literal["standard", "national_aeo", "recognised_aeo"]
 Mode = Literal["sea", "air", "road", "river", "rail"]
 MODES: tuple[str, ...] = get_args(Mode)
 PROBABILITY_TOLERANCE = 1e-9
+BUNDLED = Path(__file__).parent / "scenarios"
+"""The scenarios shipped with mrasim, loadable by name (``load_scenario("lac-regional")``)."""
 
 
 class Strict(BaseModel):
@@ -354,7 +359,9 @@ class Port(Strict):
     routes: Routes = Routes()
     stations: dict[str, Station] = {}
     delays: Delays = Delays()
-    value_usd: PositiveFloat = 50_000.0
+    value_usd: PositiveFloat | None = None
+    """Declared value per shipment, for the cost of delay. No default: a port without one
+    gets no cost-of-delay indicators, rather than a cost that rests on an invented value."""
 
     @field_validator("origins")
     @classmethod
@@ -369,6 +376,10 @@ class Country(Strict):
     """An importing country (with ports) or only an exporter (no ports)."""
 
     aeo_exporter_share: Share = 0.0
+    clock: str | None = None
+    """What this country's clearance clock measures, in words (e.g. "cargo presence
+    registered with customs to release"): outputs say it, and label a regional total
+    that pools countries whose clocks differ."""
     port_defaults: dict[str, Any] | None = Field(default=None, exclude=True)  # see sim.inherit
     mode_defaults: dict[str, Any] | None = Field(default=None, exclude=True)
     ports: dict[str, Port] = {}
@@ -389,6 +400,14 @@ class CostOfDelay(Strict):
     rates_per_day: list[Share] = [0.006, 0.013, 0.021]
 
 
+class Origin(NamedTuple):
+    """Where a scenario came from: its file, the file's SHA-256, and every override since."""
+
+    path: str | None = None
+    sha256: str | None = None
+    overrides: tuple[str, ...] = ()
+
+
 class Scenario(Strict):
     """A whole simulated region: calendars, the arrangement and the importing countries."""
 
@@ -403,6 +422,36 @@ class Scenario(Strict):
     mode_defaults: dict[str, Any] | None = Field(default=None, exclude=True)
     countries: dict[str, Country] = Field(min_length=1)
     cost_of_delay: CostOfDelay = CostOfDelay()
+    _origin: Origin = PrivateAttr(default=Origin())
+
+    @property
+    def origin(self) -> Origin:
+        """The file and overrides this scenario was made from (for provenance)."""
+        return self._origin
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the fields are: where two equal scenarios came from does not matter."""
+        return isinstance(other, Scenario) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # dict fields: not hashable anyway
+
+    def with_overrides(self, changes: Mapping[str, Any]) -> Scenario:
+        """A new, validated scenario with fields changed: ``{"arrangement.utilisation": 0.8}``.
+
+        Paths are dotted as in ``--set`` and address the scenario as validated (every
+        port with its defaults merged in, as ``mrasim validate --expand`` prints it);
+        values are Python values. Bad values raise :class:`~sim.errors.InputError`
+        naming the field.
+        """
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        texts = []
+        for path, value in changes.items():
+            set_field(data, path, value, "with_overrides")
+            texts.append(f"{path}={json.dumps(value)}")
+        source = f"{self.origin.path or self.name} (with_overrides)"
+        scenario = scenario_from_dict(data, source)
+        scenario._origin = self.origin._replace(overrides=(*self.origin.overrides, *texts))
+        return scenario
 
     @property
     def ports(self) -> Iterable[tuple[str, str, Port]]:
@@ -421,12 +470,23 @@ class Scenario(Strict):
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """Read, override (``a.b.c=value``) and validate a scenario file."""
+    """Read, override (``a.b.c=value``) and validate a scenario file.
+
+    ``path`` is a file, or the name of a bundled scenario (``"lac-regional"``,
+    see :func:`bundled_scenarios`) when no such file exists.
+    """
+    path = resolve_scenario(path)
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
+        text = raw.decode("utf-8")
     except OSError as exc:
-        raise InputError(source, "", f"cannot read the file ({exc.strerror or exc})") from None
+        bundled = ", ".join(bundled_scenarios())
+        raise InputError(
+            source,
+            "",
+            f"cannot read the file ({exc.strerror or exc}); bundled scenarios: {bundled}",
+        ) from None
     except UnicodeDecodeError as exc:
         raise InputError(
             source, "", f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
@@ -440,15 +500,32 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         raise InputError(source, where, f"invalid YAML: {problem}") from None
     if not isinstance(data, dict):
         raise InputError(source, "", "the file must hold a YAML mapping (name:, countries:, ...)")
+    overrides = list(overrides)
     touched = [(override, apply_override(data, override)) for override in overrides]
     try:
-        return scenario_from_dict(data, source)
+        scenario = scenario_from_dict(data, source)
     except InputError as exc:
         # a problem inside what an override set (or created) is the override's, not the file's
         for override, path in reversed(touched):
             if _within(exc.field, path) or _within(path, exc.field):
                 raise InputError(f"{source} (--set {override})", exc.field, exc.problem) from None
         raise
+    scenario._origin = Origin(source, hashlib.sha256(raw).hexdigest(), tuple(overrides))
+    return scenario
+
+
+def bundled_scenarios() -> list[str]:
+    """Names of the scenarios shipped with mrasim."""
+    return sorted(p.stem for p in BUNDLED.glob("*.yaml"))
+
+
+def resolve_scenario(path: str | Path) -> Path:
+    """A scenario file: the path itself, or the bundled scenario of that name."""
+    path = Path(path)
+    if path.exists() or len(path.parts) != 1:
+        return path
+    bundled = BUNDLED / (path.name if path.suffix == ".yaml" else f"{path.name}.yaml")
+    return bundled if bundled.is_file() else path
 
 
 def expanded_yaml(scenario: Scenario) -> str:
@@ -542,6 +619,14 @@ def apply_override(data: dict[str, Any], override: str) -> str:
         value = yaml.safe_load(raw)
     except yaml.YAMLError:
         raise InputError("--set", path, f"cannot parse the value '{raw}' as YAML") from None
+    return set_field(data, path, value, "--set")
+
+
+def set_field(data: dict[str, Any], path: str, value: Any, source: str) -> str:
+    """Set the field at a dotted ``path`` of raw scenario data, creating sections on the way.
+
+    Returns the outermost section created, else ``path``.
+    """
     node: Any = data
     keys = path.split(".")
     created = None
@@ -553,7 +638,7 @@ def apply_override(data: dict[str, Any], override: str) -> str:
             created = created or ".".join(keys[: depth + 1])
         if not isinstance(child, dict):
             where = ".".join(keys[: depth + 1])
-            raise InputError("--set", path, f"'{where}' is a value, not a section")
+            raise InputError(source, path, f"'{where}' is a value, not a section")
         node = child
     node[keys[-1]] = value
     return created or path
@@ -565,9 +650,27 @@ def _most_specific(data: Any, errors: list[Any]) -> Any:
     For a union such as ``days: all | [mon, ...]`` pydantic reports each branch;
     ``days: [monday]`` should be blamed on ``days[0]``, not on "must be 'all'".
     """
+    errors = _misspelling_first(errors)
     path = _field_path(data, errors[0])
     inside = [error for error in errors if _within(_field_path(data, error), path)]
     return max(inside, key=lambda error: len(_field_path(data, error)))
+
+
+def _misspelling_first(errors: list[Any]) -> list[Any]:
+    """A required field reported missing beside an unknown one that is its misspelling
+    (``sevrers:`` for ``servers:``): blame the misspelling, which is what to fix."""
+    for missing in errors:
+        if missing["type"] != "missing":
+            continue
+        parent, name = tuple(missing["loc"][:-1]), str(missing["loc"][-1])
+        for extra in errors:
+            if (
+                extra["type"] == "extra_forbidden"
+                and tuple(extra["loc"][:-1]) == parent
+                and difflib.get_close_matches(str(extra["loc"][-1]), [name], n=1)
+            ):
+                return [extra, *errors]
+    return errors
 
 
 def _field_path(data: Any, error: Mapping[str, Any]) -> str:

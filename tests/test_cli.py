@@ -311,3 +311,66 @@ def test_console_script_bad_input(tmp_path: Path, args: list[str], needles: list
     assert "Traceback" not in done.stderr
     for needle in needles:
         assert needle.format(bad=bad) in done.stderr
+
+
+# --- quick fixes of issue 10 ------------------------------------------------------------
+
+
+def test_unknown_subcommand_names_the_program_once(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = cli(["foo"], capsys)
+    assert status == 2 and out == ""
+    assert err.startswith("mrasim: argument command: invalid choice: 'foo'")
+    assert "mrasim: mrasim" not in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "validate", "report"])
+def test_help_says_what_it_does_without_doubled_percent_signs(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        sim.cli.main([command, "--help"])
+    text = capsys.readouterr().out
+    assert "%%" not in text
+    description = text.split("\n\n")[1]  # after the usage paragraph
+    assert len(description.split()) >= 8, description
+
+
+@pytest.mark.parametrize(
+    ("command", "files", "not_files"),
+    [
+        ("compare", "comparison.csv, comparison.parquet", "summary.csv"),
+        ("run", "summary.csv, summary.parquet", "comparison.csv"),
+    ],
+)
+def test_help_names_the_files_out_writes(
+    command: str, files: str, not_files: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        sim.cli.main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert files in text and not_files not in text
+
+
+def test_a_misspelt_field_is_named_as_the_readme_says(tmp_path: Path) -> None:
+    """The README quotes this message; a file with ``sevrers:`` gets exactly it."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    quoted = next(line for line in readme.splitlines() if "sevrers" in line and "mrasim:" in line)
+    path = tmp_path / "scenarios" / "x.yaml"
+    path.parent.mkdir()
+    path.write_text(SCENARIO.read_text().replace("servers: 9", "sevrers: 9"))
+    done = subprocess.run(
+        [_console_script(), "validate", "scenarios/x.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == quoted.strip()
+
+
+def test_readme_shows_a_users_install_beside_the_test_install() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    commands = re.findall(r"^(?:.*&& )?(pip install [^&\n#]*?)\s*(?:&&.*|#.*)?$", readme, re.M)
+    assert 'pip install -e ".[test]"' in commands
+    assert "pip install -e ." in commands

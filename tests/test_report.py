@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -72,6 +74,17 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def decimals(half_width: float, default: int, figures: int = 2) -> int:
+    """Decimals the report should print: two significant figures of the half-width, at most
+    two beyond the default (the rule of sim.numbers, written out independently)."""
+    return min(figures - 1 - math.floor(math.log10(half_width)), default + 2)
+
+
+def printed(value: float, places: int, signed: bool = False) -> str:
+    text = f"{round(value, places) + 0.0:,.{max(places, 0)}f}"
+    return f"+{text}" if signed and round(value, places) > 0 else text
+
+
 def row(table: pd.DataFrame, **levels: str) -> pd.Series:
     """The one row of a results table at the given levels."""
     selected = table
@@ -106,8 +119,10 @@ def test_comparison_report_shows_countries_indicators_figures_and_numbers(
         metric="clearance_h_mean",
     )
     assert change["mean"] < 0, "recognition speeds up eligible shipments"
-    assert f"{change['mean']:+.2f}" in page
-    assert f"{change['ci_low']:+.2f} to {change['ci_high']:+.2f}" in page
+    places = decimals((change["ci_high"] - change["ci_low"]) / 2, default=2)
+    assert printed(change["mean"], places, signed=True) in page
+    low, high = (printed(change[c], places, signed=True) for c in ("ci_low", "ci_high"))
+    assert f"{low} to {high}" in page
     value = row(
         table,
         kind="value",
@@ -118,7 +133,8 @@ def test_comparison_report_shows_countries_indicators_figures_and_numbers(
         group="all",
         metric="green_share",
     )
-    assert f"{100 * value['mean']:.1f}%" in page
+    places = decimals(100 * (value["ci_high"] - value["ci_low"]) / 2, default=1)
+    assert f"{printed(100 * value['mean'], places)}%" in page
 
 
 def test_annual_saving_is_the_per_shipment_change_times_a_years_shipments(
@@ -129,18 +145,24 @@ def test_annual_saving_is_the_per_shipment_change_times_a_years_shipments(
         "horizon_days"
     ]
     region = {"scenario": "with", "country": "all", "mode": "all", "port": "all", "group": "all"}
-    change = row(table, kind="difference", metric="delay_cost_usd_1.3pct", **region)["mean"]
+    change = row(table, kind="difference", metric="delay_cost_usd_1.3pct", **region)
     shipments = row(table, kind="value", metric="shipments", **region)["mean"]
     assert horizon == 3
-    assert f"USD {-change * shipments / horizon * 365:,.0f}" in comparison_page
+    per_year = shipments / horizon * 365
+    saving = -change["mean"] * per_year
+    half = (change["ci_high"] - change["ci_low"]) / 2 * per_year
+    assert 1e3 < saving < 1e6  # printed in full, with thousands separators
+    places = min(decimals(half, default=2), 3 - 1 - math.floor(math.log10(saving)))  # 3 s.f.
+    assert f"USD {printed(saving, places)}" in comparison_page
 
 
 def test_sweep_report_adds_the_utilisation_figure(sweep: Path) -> None:
     page = write_report(sweep).read_text(encoding="utf-8")
     assert page.count(IMAGE) == 3  # (a), (b) and (c) the change against utilisation
     assert "(c) Change in mean clearance time" in page
-    for label in ("u=0", "u=0.5", "u=1 − without"):
+    for label in ("u=0.5", "u=1 − without"):
         assert label in page
+    assert "u=0 " not in page, "a utilisation of 0 is the baseline, not a column of its own"
 
 
 def test_run_report_shows_indicators_and_stations(run: Path, tmp_path: Path) -> None:
@@ -154,8 +176,9 @@ def test_run_report_shows_indicators_and_stations(run: Path, tmp_path: Path) -> 
     value = row(
         table, country="PER", mode="all", port="all", group="all", metric="clearance_h_mean"
     )
-    assert f"{value['mean']:.2f}" in page
-    assert f"{value['ci_low']:.2f} to {value['ci_high']:.2f}" in page
+    places = decimals((value["ci_high"] - value["ci_low"]) / 2, default=2)
+    assert printed(value["mean"], places) in page
+    assert f"{printed(value['ci_low'], places)} to {printed(value['ci_high'], places)}" in page
     assert not (run / "report.html").exists()
 
 
@@ -183,3 +206,34 @@ def test_unreadable_parquet_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"summary\.parquet cannot be read"):
         write_report(tmp_path)
     assert not (tmp_path / "report.html").exists()
+
+
+def test_report_opens_with_the_answer_then_assumptions_figures_and_long_tables(
+    comparison_page: str,
+) -> None:
+    order = ['id="answer"', 'id="assumptions"', 'id="contents"', 'id="figures"', 'id="indicators"']
+    positions = [comparison_page.index(anchor) for anchor in order]
+    assert positions == sorted(positions)
+    for anchor in ("#figures", "#indicators", "#country-PER", "#country-CHL", "#region", "#about"):
+        assert f'href="{anchor}"' in comparison_page
+    assert "Region*" in comparison_page, "the region pools countries whose clocks differ"
+    assert "SHA-256" in comparison_page and "mrasim compare" in comparison_page  # provenance
+
+
+def test_printing_opens_the_folded_tables(comparison_page: str) -> None:
+    """The page carries a print stylesheet and opens every <details> before printing (the
+    browser test dispatches the event and counts)."""
+    assert "@media print" in comparison_page
+    assert 'addEventListener("beforeprint"' in comparison_page
+    assert "<details>" in comparison_page
+
+
+def test_no_bold_on_a_change_that_rounds_to_zero_or_covers_it(comparison_page: str) -> None:
+    bold = re.findall(
+        r'<td class="clear">([^<]*)<span class="ci">([^<]*) to ([^<]*)</span>', comparison_page
+    )
+    assert bold, "some changes are clear"
+    for text, low, high in bold:
+        assert set(re.sub(r"[^0-9]", "", text)) != {"0"}, text
+        bounds = [float(re.sub(r"[^0-9.+-]", "", b.replace(" M", ""))) for b in (low, high)]
+        assert not (bounds[0] < 0 < bounds[1]), (text, low, high)  # the interval excludes 0

@@ -1,0 +1,13 @@
+"""Compile mrasim once before any test, so that no test sees the first run's notice."""
+
+from __future__ import annotations
+
+import pytest
+
+import sim.jit
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled() -> None:
+    if sim.jit.cache_is_cold():
+        sim.jit.compile_everything()

@@ -1,0 +1,139 @@
+"""The notebook API: ``import sim`` does what the CLI does, and the README's example runs."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import json
+import pkgutil
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import sim
+import sim.cli
+from sim.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+ONE_OFFICE = ROOT / "scenarios" / "one-office.yaml"
+
+
+def readme_block(section: str, language: str) -> str:
+    """The first ``language`` code block after a README heading."""
+    start = README.index(f"## {section}")
+    match = re.search(rf"```{language}\n(.*?)```", README[start:], re.DOTALL)
+    assert match is not None, f"no {language} block under {section}"
+    return match.group(1)
+
+
+def test_readme_api_section_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The block as printed, with one setting made small: two workers at most."""
+    code = readme_block("Python API", "python")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(compile(code.replace("seed=1)", "seed=1, workers=1)"), "README", "exec"), namespace)
+    comparison = namespace["comparison"]
+    assert isinstance(comparison, sim.ComparisonResult)
+    assert comparison.labels == ["without", "u=0.25", "u=0.5", "u=1"]
+    assert (tmp_path / "results" / "report.html").is_file()
+    assert not namespace["result"].records().empty  # type: ignore[attr-defined]
+
+
+def test_readme_example_yaml_is_one_office() -> None:
+    example = yaml.safe_load(readme_block("Scenarios", "yaml"))
+    assert example == yaml.safe_load(ONE_OFFICE.read_text(encoding="utf-8"))
+
+
+def test_bundled_scenarios_load_by_name() -> None:
+    assert {"lac-regional", "one-office", "reference-office"} <= set(sim.bundled_scenarios())
+    by_name = sim.load_scenario("one-office")
+    assert by_name == sim.load_scenario(ONE_OFFICE)
+    assert by_name.origin.sha256 == hashlib.sha256(ONE_OFFICE.read_bytes()).hexdigest()
+    with pytest.raises(InputError, match="bundled scenarios: lac-regional, one-office"):
+        sim.load_scenario("no-such-scenario")
+
+
+def test_with_overrides_is_a_new_validated_scenario() -> None:
+    base = sim.load_scenario("one-office")
+    changed = base.with_overrides(
+        {"arrangement.utilisation": 0.8, "countries.PER.ports.callao.stations.physical.servers": 20}
+    )
+    assert changed.arrangement.utilisation == 0.8
+    assert changed.countries["PER"].ports["callao"].stations["physical"].servers == 20
+    assert base.arrangement.utilisation == 0.4, "the original is unchanged"
+    assert changed.origin.overrides == (
+        "arrangement.utilisation=0.8",
+        "countries.PER.ports.callao.stations.physical.servers=20",
+    )
+    with pytest.raises(InputError) as error:
+        base.with_overrides({"countries.PER.ports.callao.stations.physical.servers": 0})
+    assert error.value.field == "countries.PER.ports.callao.stations.physical.servers"
+    assert base.with_overrides({}) == base
+
+
+def test_save_writes_what_out_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    small = ["-n", "3", "-w", "1", "--set", "horizon_days=3", "-q"]
+    assert sim.cli.main(["compare", "one-office", *small, "--out", str(tmp_path / "cli")]) == 0
+    capsys.readouterr()
+    scenario = sim.load_scenario("one-office", ["horizon_days=3"])
+    scenarios, labels = sim.arrangement_variants(scenario)
+    sim.compare(scenarios, labels, replications=3, workers=1).save(tmp_path / "api")
+    cli, api = (sorted(p.name for p in (tmp_path / d).iterdir()) for d in ("cli", "api"))
+    assert cli == api == ["comparison.csv", "comparison.parquet", "run.json"]
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "cli" / "comparison.parquet"),
+        pd.read_parquet(tmp_path / "api" / "comparison.parquet"),
+    )
+    meta = json.loads((tmp_path / "api" / "run.json").read_text())
+    assert meta["provenance"]["command"] is None  # made from Python, not a command line
+    assert meta["provenance"]["overrides"] == ["horizon_days=3"]
+    assert sim.write_report(tmp_path / "api").is_file()
+
+
+def test_digest_is_what_the_terminal_shows() -> None:
+    scenario = sim.load_scenario("one-office", ["horizon_days=3"])
+    result = sim.run(scenario, replications=2, workers=1)
+    text = result.digest()
+    assert text.startswith("one-office: 2 replications")
+    assert "What this result assumes:" in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+
+
+def test_no_module_and_function_share_a_name() -> None:
+    """``sim.compare`` is a function, so no module may be called ``compare``; and so on."""
+    modules = {m.name for m in pkgutil.iter_modules(sim.__path__)}
+    clashes = []
+    for name in sorted(modules):
+        module = importlib.import_module(f"sim.{name}")
+        for attr, value in vars(module).items():
+            defined_here = getattr(value, "__module__", "") == module.__name__
+            if (
+                attr in modules
+                and defined_here
+                and (inspect.isfunction(value) or inspect.isclass(value))
+            ):
+                clashes.append(f"sim.{name}.{attr}")
+    public = {attr for attr in sim.__all__ if callable(getattr(sim, attr))}
+    assert clashes == [] and not public & modules, (clashes, public & modules)
+    assert callable(sim.compare) and callable(sim.run) and callable(sim.arrangement_variants)
+
+
+def test_a_report_from_a_table_in_memory() -> None:
+    """A live page can draw the report's answer and figures from a comparison table and its
+    scenario definitions, without writing a folder."""
+    from sim.report import render, results_of
+    from sim.results import comparison_record
+
+    scenario = sim.load_scenario("one-office", ["horizon_days=3"])
+    scenarios, labels = sim.arrangement_variants(scenario)
+    comparison = sim.compare(scenarios, labels, replications=3, workers=1)
+    definitions = [s.model_dump(mode="json", by_alias=True) for s in scenarios]
+    page = render(results_of(comparison.table(), comparison_record(comparison), definitions))
+    assert 'id="answer"' in page and page.count('<img src="data:image/png;base64,') == 2
+    with pytest.raises(ValueError, match="one scenario definition per scenario"):
+        results_of(comparison.table(), {}, definitions[:1])

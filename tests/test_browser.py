@@ -1,0 +1,167 @@
+"""The report in a real browser: Debian's headless chromium, driven by Playwright.
+
+Playwright is pointed at the system browser (``executable_path``) and never downloads
+one of its own; ``.ci/run`` installs chromium with apt-get when it is absent. The
+report of a small comparison opens with no console errors and leads with the answer
+on the first screen; its numbers are those of ``comparison.csv``; printing opens
+every folded table. A screenshot is saved for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from helpers import area_row, assert_printed
+
+import sim.cli
+from sim.iso3166 import NAMES
+from sim.report import write_report
+
+SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 900}
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("chromium is missing: .ci/run installs it with apt-get")
+    pytest.skip("no chromium here (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A two-country comparison (Peru and a Chilean copy of its port) and its report."""
+    import yaml
+
+    work = tmp_path_factory.mktemp("browser")
+    data = yaml.safe_load(SCENARIO.read_text())
+    port = dict(data["countries"]["PER"]["ports"]["callao"])
+    port["origins"] = {"CHN": 0.5, "PER": 0.2, "BRA": 0.1, "ARG": 0.1, "OTHER": 0.1}
+    data["countries"]["CHL"]["ports"] = {"valparaiso": port}
+    path = work / "two-countries.yaml"
+    path.write_text(yaml.safe_dump(data))
+    out = work / "out"
+    args = ["compare", path, "-n", "4", "-w", "1", "--set", "horizon_days=5", "-q", "--out", out]
+    assert sim.cli.main([str(a) for a in args]) == 0
+    write_report(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: object, folder: Path) -> Iterator[object]:
+    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((folder / "report.html").as_uri())
+    page.errors = errors
+    yield page
+    page.close()
+
+
+def test_report_opens_without_errors_with_the_answer_on_the_first_screen(
+    page: object, tmp_path: Path
+) -> None:
+    assert page.errors == []  # type: ignore[attr-defined]
+    answer = page.locator("#answer")  # type: ignore[attr-defined]
+    box = answer.bounding_box()
+    assert box is not None and box["y"] < VIEWPORT["height"] / 2, "the answer leads the page"
+    assert "partner-AEO shipments" in answer.inner_text()
+    assumptions = page.locator("#assumptions").bounding_box()  # type: ignore[attr-defined]
+    assert assumptions is not None and assumptions["y"] > box["y"]
+    for anchor in page.locator("nav#contents a").all():  # type: ignore[attr-defined]
+        target = anchor.get_attribute("href")
+        assert page.locator(target).count() == 1, target  # type: ignore[attr-defined]
+    shot = tmp_path / "report.png"
+    page.screenshot(path=str(shot), full_page=False)  # type: ignore[attr-defined]
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    saved = os.environ.get("MRASIM_SCREENSHOTS")
+    if saved:  # keep it for a person to look at
+        shutil.copy(shot, Path(saved) / "report.png")
+
+
+def test_answer_numbers_are_those_of_comparison_csv(page: object, folder: Path) -> None:
+    table = pd.read_csv(folder / "comparison.csv")
+    horizon = 5
+    codes = {name: code for code, name in NAMES.items()} | {"Region": "all", "Region*": "all"}
+    rows = page.locator("#answer-table tbody tr").all()  # type: ignore[attr-defined]
+    assert len(rows) == 3  # Peru, Chile, the region
+    for tr in rows:
+        cells = [td.inner_text().split("\n")[0].strip() for td in tr.locator("td").all()]
+        code = codes[cells[0]]
+        change = area_row(
+            table, kind="difference", country=code, group="eligible", metric="clearance_h_mean"
+        )
+        number, unit = cells[1].split(" ")
+        assert_printed(number, change["mean"], 60.0 if unit == "min" else 1.0)
+        values = [
+            area_row(
+                table,
+                kind=kind,
+                scenario=s,
+                country=code,
+                group="eligible",
+                metric="clearance_h_mean",
+            )
+            for kind, s in (("value", "without"), ("difference", "with"))
+        ]
+        assert_printed(cells[2].rstrip("%"), values[1]["mean"] / values[0]["mean"], 100.0)
+        green = area_row(
+            table, kind="difference", country=code, group="eligible", metric="green_share"
+        )
+        assert_printed(cells[3].removesuffix(" pp"), green["mean"], 100.0)
+        cost = area_row(
+            table, kind="difference", country=code, group="all", metric="delay_cost_usd_1.3pct"
+        )
+        shipments = area_row(
+            table, kind="value", scenario="with", country=code, group="all", metric="shipments"
+        )
+        saving = -cost["mean"] * shipments["mean"] / horizon * 365
+        money = re.fullmatch(r"USD ([0-9.,]+)( M)?", cells[4])
+        assert money is not None, cells[4]
+        assert_printed(money.group(1), saving, 1e-6 if money.group(2) else 1.0)
+    sentence = page.locator("p.sentence").first.inner_text()  # type: ignore[attr-defined]
+    green = area_row(
+        table, kind="difference", country="all", group="eligible", metric="green_share"
+    )
+    assert_printed(re.search(r"get ([0-9.]+) points", sentence).group(1), green["mean"], 100.0)
+
+
+def test_printing_opens_every_folded_table(page: object) -> None:
+    folded = page.locator("details:not([open])").count()  # type: ignore[attr-defined]
+    assert folded > 0
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")  # type: ignore[attr-defined]
+    assert page.locator("details:not([open])").count() == 0  # type: ignore[attr-defined]
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")  # type: ignore[attr-defined]
+    assert page.locator("details:not([open])").count() == folded  # type: ignore[attr-defined]
+
+
+def test_report_reflows_on_a_phone(browser: object, folder: Path) -> None:
+    phone = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    phone.goto((folder / "report.html").as_uri())
+    page_width = phone.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= 390, "wide tables scroll inside their box, not the page"
+    phone.close()
