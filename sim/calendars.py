@@ -28,7 +28,12 @@ _HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
 def parse_hours(text: str) -> tuple[float, float]:
-    """``"08:00-12:00"`` -> (8.0, 12.0); an end at or before the start runs past midnight."""
+    """``"08:00-12:00"`` -> (8.0, 12.0); an end before the start runs past midnight.
+
+    A range that starts where it ends (``"08:00-08:00"``) is an error rather than
+    a guess: it could mean open all day or never, and a calendar that is never
+    open would hold its shipments forever. All day is ``"00:00-24:00"``.
+    """
     match = _HOURS.match(text.strip())
     if not match:
         raise ValueError(f"'{text}' is not of the form HH:MM-HH:MM")
@@ -36,7 +41,11 @@ def parse_hours(text: str) -> tuple[float, float]:
     if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
         raise ValueError(f"'{text}' is not a valid time range")
     start, end = h1 + m1 / 60, h2 + m2 / 60
-    if end <= start:
+    if end == start:
+        raise ValueError(
+            f"'{text}' is empty (it ends where it starts); for all day write '00:00-24:00'"
+        )
+    if end < start:
         end += 24.0
     return start, end
 
@@ -96,7 +105,15 @@ def interval_close(ends: np.ndarray, j: int) -> float:
 
 
 def advance(starts: np.ndarray, ends: np.ndarray, j: int, t: float) -> int:
-    """From interval j on, the first interval that closes after t (the open or next one)."""
+    """From interval j on, the first interval that closes after t (the open or next one).
+
+    Every interval of the weeks before last closed by t (intervals end by the end
+    of their week), so a cursor far behind jumps there at once: the result is the
+    same as stepping, in constant time however long a job ran.
+    """
+    behind = (math.floor(t / WEEK) - 1) * len(ends)
+    if behind > j:
+        j = behind
     while interval_close(ends, j) <= t:
         j += 1
     return j
@@ -104,10 +121,7 @@ def advance(starts: np.ndarray, ends: np.ndarray, j: int, t: float) -> int:
 
 def first_interval(starts: np.ndarray, ends: np.ndarray, t: float) -> int:
     """The first interval that closes after t, found without a cursor."""
-    j = (math.floor(t / WEEK) - 1) * len(starts)
-    if j < 0:
-        j = 0
-    return advance(starts, ends, j, t)
+    return advance(starts, ends, 0, t)
 
 
 def next_open(starts: np.ndarray, ends: np.ndarray, t: float) -> float:
