@@ -34,7 +34,12 @@ _HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
 def parse_hours(text: str) -> tuple[float, float]:
-    """``"08:00-12:00"`` -> (8.0, 12.0); an end at or before the start runs past midnight."""
+    """``"08:00-12:00"`` -> (8.0, 12.0); an end before the start runs past midnight.
+
+    A range that starts where it ends (``"08:00-08:00"``) is an error rather than
+    a guess: it could mean open all day or never, and a calendar that is never
+    open would hold its shipments forever. All day is ``"00:00-24:00"``.
+    """
     match = _HOURS.match(text.strip())
     if not match:
         raise ValueError(f"'{text}' is not of the form HH:MM-HH:MM")
@@ -42,7 +47,11 @@ def parse_hours(text: str) -> tuple[float, float]:
     if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
         raise ValueError(f"'{text}' is not a valid time range")
     start, end = h1 + m1 / 60, h2 + m2 / 60
-    if end <= start:
+    if end == start:
+        raise ValueError(
+            f"'{text}' is empty (it ends where it starts); for all day write '00:00-24:00'"
+        )
+    if end < start:
         end += 24.0
     return start, end
 
@@ -103,8 +112,13 @@ def interval_close(ends: np.ndarray, lo: int, m: int, j: int) -> float:
 def advance(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, j: int, t: float) -> int:
     """From interval j on, the first interval that closes after t (the open or next one).
 
-    For a cursor that moves forward with time: amortised O(1).
+    Every interval of the weeks before last closed by t (intervals end by the end
+    of their week), so a cursor far behind jumps there at once: the result is the
+    same as stepping, in constant time however long a job ran.
     """
+    behind = (math.floor(t / WEEK) - 1) * m
+    if behind > j:
+        j = behind
     while interval_close(ends, lo, m, j) <= t:
         j += 1
     return j

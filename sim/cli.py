@@ -1,25 +1,41 @@
 """The ``mrasim`` command.
 
 Exit status: 0 success; 2 bad input (one line naming the file or option, the
-field and the problem); 1 anything else.
+field and the problem), including a run too big for the machine; 130 after
+SIGINT (Ctrl-C) and 143 after SIGTERM, with every worker stopped and nothing
+written; 1 anything else (a lost worker, a full disk: one line each).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import signal
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, sizing
+from .describe import scenario_warnings
 from .errors import InputError
 from .indicators import SUMMARY_GROUPS
-from .output import records_of
+from .output import (
+    RESULT_FILES,
+    OutputError,
+    ParquetStream,
+    all_or_nothing,
+    records_of,
+    replace_on_success,
+)
+from .plan import compile_plan
+from .processes import Interrupted, WorkerLost, stop_on_signals
 from .results import (
     comparison_record,
     comparison_text,
@@ -28,7 +44,7 @@ from .results import (
     save_comparison,
     save_run,
 )
-from .runner import DEFAULT_ENGINE, ENGINES, compare, default_workers, run
+from .runner import DEFAULT_ENGINE, ENGINES, compare, run
 from .scenario import BUNDLED, Scenario, expanded_yaml, load_scenario
 from .tables import terminal_width
 from .terminal import View
@@ -48,19 +64,37 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     typed = list(sys.argv[1:] if argv is None else argv)
-    try:
-        args = parser.parse_args(typed)
-        args.command_line = ["mrasim", *typed]
-        return args.handler(args)
-    except InputError as exc:
-        print(f"mrasim: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("mrasim: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # output piped into `head` and closed early: not an error
-        sys.stderr.close()
-        return 0
+    with stop_on_signals():
+        try:
+            args = parser.parse_args(typed)
+            args.command_line = ["mrasim", *typed]
+            with all_or_nothing():  # a command's files appear together when it succeeds
+                try:
+                    return args.handler(args)
+                except BrokenPipeError:  # output piped into `head` and closed early: not an error
+                    sys.stderr.close()
+                    return 0
+        except InputError as exc:
+            return _fail(str(exc), 2)
+        except Interrupted as stop:
+            return _fail(_interrupted(stop.done, stop.total), stop.exit_status)
+        except KeyboardInterrupt:  # SIGINT before or after the handler was in place
+            return _fail(_interrupted(None, None), 130)
+        except (WorkerLost, OutputError) as exc:
+            return _fail(str(exc) + ("" if isinstance(exc, OutputError) else "; nothing written"))
+        except MemoryError as exc:
+            where = " ".join(getattr(exc, "__notes__", []))
+            return _fail(f"out of memory {where}: {exc}; nothing written".replace("  ", " "))
+
+
+def _fail(message: str, status: int = 1) -> int:
+    print(f"mrasim: {message}", file=sys.stderr)
+    return status
+
+
+def _interrupted(done: int | None, total: int | None) -> str:
+    after = f" after {done} of {total} replications" if total is not None else ""
+    return f"interrupted{after}; nothing written"
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -224,6 +258,11 @@ def _add_run_options(parser: argparse.ArgumentParser, tables: str) -> None:
         default=None,
         help=f"directory for {tables} and run.json (every row, whatever the filters)",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="with --out, replace the results of an earlier run found in the directory",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or chatter")
     for flag, metavar, what in (
         ("--country", "ISO3,...", "countries (codes)"),
@@ -307,6 +346,9 @@ def _validate(args: argparse.Namespace) -> int:
         return 0
     print(f"{args.scenario}: valid")
     print(describe_scenario(scenario))
+    size = sizing.estimate([compile_plan(scenario)])
+    room, where = sizing.available_memory()
+    print(f"size: {size.describe()} (numba engine); {sizing.human_bytes(room)} available ({where})")
     return 0
 
 
@@ -315,9 +357,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.records and args.out is None:
         raise InputError("--records", "", "records are written to a directory: add --out DIR")
     _check_filters(args, [scenario])
-    _prepare_out(args.out)
+    _prepare_out(args.out, args.force)
+    _preflight(args, [scenario], [scenario], str(args.scenario))
     started = time.perf_counter()
-    with _progress(args, f"{scenario.name}: replications") as advance:
+    label = f"{scenario.name}: replications"
+    with _records_stream(args, scenario) as stream, _progress(args, label) as advance:
         result = run(
             scenario,
             replications=args.replications,
@@ -328,6 +372,8 @@ def _run(args: argparse.Namespace) -> int:
             precision=args.precision,
             max_replications=args.max_replications,
             progress=advance,
+            isolate=True,
+            records_sink=stream.write if stream is not None else None,
         )
     elapsed = time.perf_counter() - started
     _warn_without_interval(args, result.replications)
@@ -343,7 +389,7 @@ def _run(args: argparse.Namespace) -> int:
             print(_filtered(result.summary(), args).to_string(index=False))
     else:
         print(run_text(result, _view(args)))
-    _footer(args, result.stop_reason, result.seed, result.replications, elapsed)
+    _footer(args, result.stop_reason, result.seed, result.workers, elapsed)
     return 0
 
 
@@ -364,7 +410,8 @@ def _compare(args: argparse.Namespace) -> int:
             loaded[0], loaded[1], args.utilisation, (names[0], names[1])
         )
     _check_filters(args, scenarios)
-    _prepare_out(args.out)
+    _prepare_out(args.out, args.force)
+    _preflight(args, scenarios, loaded, " ".join(str(path) for path in paths))
     started = time.perf_counter()
     with _progress(args, f"{' vs '.join(labels)}: replications") as advance:
         result = compare(
@@ -377,6 +424,7 @@ def _compare(args: argparse.Namespace) -> int:
             precision=args.precision,
             max_replications=args.max_replications,
             progress=advance,
+            isolate=True,
         )
     elapsed = time.perf_counter() - started
     _warn_without_interval(args, result.replications)
@@ -389,7 +437,7 @@ def _compare(args: argparse.Namespace) -> int:
         _precision_line(args, result.stop_reason)
         return 0
     print(comparison_text(result, _view(args)))
-    _footer(args, result.stop_reason, result.results[0].seed, result.replications, elapsed)
+    _footer(args, result.stop_reason, result.results[0].seed, result.workers, elapsed)
     return 0
 
 
@@ -444,13 +492,12 @@ def _precision_line(args: argparse.Namespace, stop_reason: str) -> None:
 
 
 def _footer(
-    args: argparse.Namespace, stop_reason: str, seed: int, replications: int, elapsed: float
+    args: argparse.Namespace, stop_reason: str, seed: int, workers: int, elapsed: float
 ) -> None:
     """How the numbers were made: the line a reader needs to reproduce them."""
     if args.quiet:
         _precision_line(args, stop_reason)
         return
-    workers = min(args.workers or default_workers(), replications)
     written = f"; written to {args.out}" if args.out else ""
     print(
         f"\n{stop_reason}; engine {args.engine}, seed {seed}, {workers} workers, "
@@ -458,18 +505,73 @@ def _footer(
     )
 
 
-def _prepare_out(out: Path | None) -> None:
-    """Check (and create) the --out directory before any work, not after an hour of it."""
+def _prepare_out(out: Path | None, force: bool) -> None:
+    """Check (and create) the --out directory before any work, not after an hour of it.
+
+    A folder holding another run's results is refused unless ``--force``:
+    writing over them would silently lose that run, and writing beside them
+    would mix two runs (say, new summaries next to old records) in one folder.
+    With ``--force`` the earlier files go when the new ones arrive.
+    """
     if out is None:
         return
     if out.exists() and not out.is_dir():
         raise InputError("--out", str(out), "exists and is not a directory; give a directory")
     try:
         out.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=out).close()  # can we write there?
     except OSError as exc:
         raise InputError(
-            "--out", str(out), f"cannot create the directory ({exc.strerror or exc})"
+            "--out", str(out), f"cannot write there ({exc.strerror or exc}); choose another folder"
         ) from None
+    earlier = [out / name for name in RESULT_FILES if (out / name).exists()]
+    if earlier and not force:
+        found = ", ".join(path.name for path in earlier)
+        raise InputError(
+            "--out",
+            str(out),
+            f"holds the results of another run ({found}); choose a new folder, "
+            "or add --force to replace them",
+        )
+    replace_on_success(earlier)
+
+
+def _preflight(
+    args: argparse.Namespace, scenarios: list[Scenario], loaded: list[Scenario], source: str
+) -> None:
+    """Before any work: refuse a run too big for the machine, then warn (unless --quiet).
+
+    The runner checks the size again (every command goes through it); checking
+    here first names the file and keeps the refusal to one line.
+    """
+    plans = [compile_plan(scenario) for scenario in scenarios]
+    records = getattr(args, "records", False)
+    sizing.workers_for(plans, args.engine, records, args.workers, args.replications, source)
+    if args.quiet:
+        return
+    for scenario in loaded:
+        for warning in scenario_warnings(compile_plan(scenario)):
+            print(f"mrasim: {warning}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _records_stream(args: argparse.Namespace, scenario: Scenario) -> Iterator[ParquetStream | None]:
+    """records.parquet, written replication by replication; its size said and checked first."""
+    if not args.records:
+        yield None
+        return
+    per_replication = sizing.estimate([compile_plan(scenario)], args.engine, True).records_bytes
+    total = per_replication * args.replications
+    sizing.check_disk(args.out, total, f"records of {args.replications} replications")
+    if not args.quiet and not args.json:
+        more = " (more if --precision adds replications)" if args.precision else ""
+        print(
+            f"mrasim: records.parquet will take about {sizing.human_bytes(total)}{more}, "
+            "written replication by replication",
+            file=sys.stderr,
+        )
+    with ParquetStream(args.out / "records.parquet") as stream:
+        yield stream
 
 
 class _progress:
@@ -510,5 +612,21 @@ class _progress:
             self.bar.close()
 
 
+def entry() -> None:
+    """The console script: :func:`main`, and after an interrupt an exit without teardown.
+
+    Tearing down the interpreter (numba's and pandas' modules) takes about a
+    second; an interrupted command has nothing left to save (workers are reaped,
+    files closed), so it flushes its output and leaves at once.
+    """
+    status = main()
+    if status in (128 + signal.SIGINT, 128 + signal.SIGTERM):
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(status)
+    raise SystemExit(status)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    entry()

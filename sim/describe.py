@@ -7,6 +7,7 @@ import numpy as np
 from .calendars import WEEK, open_hours
 from .plan import Plan, PortPlan, compile_plan
 from .scenario import GROUPS, Scenario
+from .sizing import count, expected_arrivals
 
 
 def group_probabilities(port: PortPlan) -> np.ndarray:
@@ -36,18 +37,12 @@ def pool_loads(plan: Plan, port: PortPlan) -> dict[str, tuple[float, float]]:
     """(general, reserved) offered load of each station; reserved is 0 without reserved servers."""
     groups = group_probabilities(port)
     shipments_per_hour = port.hourly_rate.mean() * (port.batch_size.mean if port.batch_size else 1)
+    visits = visit_probabilities(port)
     loads = {}
     for s, station in enumerate(port.stations):
         work = np.zeros(len(GROUPS))  # server-hours per hour, by group
         for g in range(len(GROUPS)):
-            p_green, p_green_yellow = port.channel_cumulative[g]
-            channel_p = (p_green, p_green_yellow - p_green, 1 - p_green_yellow)
-            visits = sum(
-                p
-                for c, p in enumerate(channel_p)
-                if s in port.route_station[c, : port.route_length[c]]
-            )
-            work[g] = shipments_per_hour * groups[g] * visits * port.service[s][g].mean
+            work[g] = shipments_per_hour * groups[g] * visits[s, g] * port.service[s][g].mean
         general, reserved = (_capacity(plan, port, p) for p in (2 * s, 2 * s + 1))
         taken = min(float(work[port.pool_serves[2 * s + 1]].sum()), reserved)
         loads[station] = (
@@ -55,6 +50,16 @@ def pool_loads(plan: Plan, port: PortPlan) -> dict[str, tuple[float, float]]:
             taken / reserved if reserved > 0 else 0.0,
         )
     return loads
+
+
+def visit_probabilities(port: PortPlan) -> np.ndarray:
+    """(stations, groups): the probability that a shipment of each group visits each station."""
+    visits = np.zeros((len(port.stations), len(GROUPS)))
+    for g in range(len(GROUPS)):
+        p_green, p_green_yellow = port.channel_cumulative[g]
+        for c, p in enumerate((p_green, p_green_yellow - p_green, 1 - p_green_yellow)):
+            visits[port.route_station[c, : port.route_length[c]], g] += p
+    return visits
 
 
 def _capacity(plan: Plan, port: PortPlan, pool: int) -> float:
@@ -75,7 +80,6 @@ def describe_scenario(scenario: Scenario) -> str:
         f"{len(arrangement.members)} members, utilisation {arrangement.utilisation:g}",
         f"  calendars: {', '.join(scenario.calendars) or 'none (always open)'}",
     ]
-    warnings = []
     for port in plan.ports:
         per_day = port.hourly_rate.mean() * 24 * (port.batch_size.mean if port.batch_size else 1)
         shares = group_probabilities(port)
@@ -96,9 +100,47 @@ def describe_scenario(scenario: Scenario) -> str:
             lines.append(
                 f"    station {station}: {servers} servers (offered load {load:.2f}){extra}"
             )
-            if load >= 1:
+    return "\n".join(lines + scenario_warnings(plan))
+
+
+def scenario_warnings(plan: Plan) -> list[str]:
+    """What is legal but probably not meant: printed by validate, run and compare.
+
+    * a station no route visits serves nobody;
+    * a port expecting less than one counted shipment gives replications with
+      none, whose indicators are then missing;
+    * an offered load of 1 or more: the queue grows while shipments arrive, and
+      the run goes on until it has drained (no counted shipment is censored).
+      The backlog left at the end of arrivals is about (load - 1) x the work the
+      station can do over the arrival period, so draining it takes about
+      (load - 1) x that period. Memory does not grow with it (it is set by the
+      number of shipments), so this is a warning, not a refusal.
+    """
+    warnings = []
+    days = plan.window[1] / 24
+    for port in plan.ports:
+        routed = set(port.route_station[port.route_station >= 0].tolist())
+        for s, station in enumerate(port.stations):
+            if s not in routed:
                 warnings.append(
-                    f"warning: {port.key} station {station} has offered load {load:.2f} "
-                    "(>= 1): its queue grows without bound; add servers or open hours"
+                    f"warning: {port.key} station {station} is on no route, so no shipment "
+                    "visits it; add it to a channel's route or remove it"
                 )
-    return "\n".join(lines + warnings)
+        counted = expected_arrivals(port, *plan.window)
+        if counted < 1:
+            warnings.append(
+                f"warning: {port.key} expects {counted:.2g} counted shipments per replication: "
+                "replications without any have no indicators for it; raise arrivals.per_day "
+                "or horizon_days"
+            )
+        for station, (load, _) in pool_loads(plan, port).items():
+            if load >= 1:
+                drain = f"{count((load - 1) * days)} days" if np.isfinite(load) else "forever"
+                load_text = f"{load:.2f}" if load < 1e3 else f"{load:.3g}"
+                warnings.append(
+                    f"warning: {port.key} station {station} has offered load {load_text} (>= 1): "
+                    f"its queue grows while shipments arrive and takes about {drain} to drain "
+                    "after the last arrival, so clearance times measure that backlog; "
+                    "add servers or open hours"
+                )
+    return warnings

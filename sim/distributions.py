@@ -20,6 +20,17 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
+MAX_HOURS = 1e6
+"""No step of a customs clearance lasts a century (10^6 hours is 114 years): a larger
+time is a mistake (seconds or minutes given as hours), and would only stall the
+calendar arithmetic. Found by fuzzing: a service time of 10^12 hours hung the run."""
+MAX_CV = 100.0
+"""A coefficient of variation above 100 is a mistake (and overflowed lognormal and gamma
+parameters, found by fuzzing)."""
+Hours = Annotated[float, Field(gt=0, le=MAX_HOURS, allow_inf_nan=False)]
+NonNegativeHours = Annotated[float, Field(ge=0, le=MAX_HOURS, allow_inf_nan=False)]
+Cv = Annotated[float, Field(gt=0, le=MAX_CV, allow_inf_nan=False)]
+
 
 @njit(cache=True)
 def _compiled_standard_normal(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -58,7 +69,7 @@ class Exponential(_Distribution):
     """Memoryless time with the given mean."""
 
     dist: Literal["exponential"]
-    mean_: PositiveFloat = Field(alias="mean")
+    mean_: Hours = Field(alias="mean")
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         out = rng.standard_exponential(n)
@@ -78,8 +89,8 @@ class Lognormal(_Distribution):
     """Right-skewed time with mean and cv, drawn as exp(mu + sigma * z)."""
 
     dist: Literal["lognormal"]
-    mean_: PositiveFloat = Field(alias="mean")
-    cv: PositiveFloat
+    mean_: Hours = Field(alias="mean")
+    cv: Cv
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         sigma2 = math.log1p(self.cv**2)
@@ -101,8 +112,8 @@ class Gamma(_Distribution):
     """Gamma time with mean and cv (shape 1/cv^2)."""
 
     dist: Literal["gamma"]
-    mean_: PositiveFloat = Field(alias="mean")
-    cv: PositiveFloat
+    mean_: Hours = Field(alias="mean")
+    cv: Cv
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         out = rng.standard_gamma(1.0 / self.cv**2, n)
@@ -122,7 +133,7 @@ class Deterministic(_Distribution):
     """A fixed time; draws nothing from its stream."""
 
     dist: Literal["deterministic"]
-    value: NonNegativeFloat
+    value: NonNegativeHours
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value)
@@ -140,8 +151,8 @@ class Uniform(_Distribution):
     """Uniform on [low, high)."""
 
     dist: Literal["uniform"]
-    low: NonNegativeFloat
-    high: PositiveFloat
+    low: NonNegativeHours
+    high: Hours
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -168,9 +179,9 @@ class Triangular(_Distribution):
     """Triangular on [low, high] with the given mode."""
 
     dist: Literal["triangular"]
-    low: NonNegativeFloat
-    mode: NonNegativeFloat
-    high: PositiveFloat
+    low: NonNegativeHours
+    mode: NonNegativeHours
+    high: Hours
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -199,8 +210,8 @@ class Empirical(_Distribution):
     """
 
     dist: Literal["empirical"]
-    values: list[NonNegativeFloat] | None = None
-    quantiles: dict[float, NonNegativeFloat] | None = None
+    values: list[NonNegativeHours] | None = None
+    quantiles: dict[float, NonNegativeHours] | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> Empirical:

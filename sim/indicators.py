@@ -662,7 +662,9 @@ def _kth_smallest(data, segments, chosen, k):
     Each segment keeps a candidate range [lo, hi). A round brackets rank k
     between two pivots, k minus and plus a width (first (candidates) / (2 live
     ranges), then twice the pivots' last miss of their target ranks), and keeps
-    only the side that holds rank k: usually the bracket. Each pivot is
+    only the side that holds rank k: usually the bracket. When both pivots are
+    the same value and rank k lies between them, that value is the answer (ties:
+    the bracket would otherwise keep every candidate forever). Each pivot is
     the weighted quantile, at its rank's relative level, of each range's
     element at that relative position, so it lands near its rank when the
     ranges are alike, and the bracket shrinks by about the number of ranges
@@ -730,6 +732,8 @@ def _kth_smallest(data, segments, chosen, k):
             discarded += upto
             kept = remaining - upto
         else:  # between them
+            if low == high:  # every candidate left in the bracket is a tie: the answer
+                return low, discarded + upto
             for i in range(m):
                 lo[i] = low_cut[i]
                 hi[i] = high_cut[i]

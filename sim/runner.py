@@ -11,22 +11,21 @@ or the order in which they finish.
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import engine_numba, engine_simpy
+from . import engine_numba, engine_simpy, sizing
 from .indicators import ALL, HEADLINE, KEY_COLUMNS, Layout, compute
 from .inputs import PortInputs, draw_port
 from .outcome import PortOutcome
 from .plan import Plan, compile_plan
+from .processes import Interrupted, Task, WorkerPool, note_activity
+from .processes import default_workers as default_workers  # re-exported
 from .records import replication_records
 from .scenario import Scenario
 from .stats import CONFIDENCE, Accumulator
@@ -86,36 +85,41 @@ def _run_chunk(first: int, last: int) -> list[Replication]:
 
 
 def _replicate(work: Work, r: int) -> Replication:
+    note_activity(f"replication {r}")
     vectors, frames = [], []
     for plan, layout in zip(work.plans, work.layouts, strict=True):
         results = simulate(plan, work.engine, work.seed, r)
         vectors.append(compute(plan, layout, results))
         if work.keep_records:
             frames.append(replication_records(plan, r, results))
+        del results  # one plan's arrays at a time: what the size estimate assumes
     return Replication(r, vectors, frames if work.keep_records else None)
 
 
 class Replicator:
-    """Runs replications, serially or in a process pool, and yields them in order."""
+    """Runs replications, in this process or in worker processes, and yields them in order.
 
-    def __init__(self, work: Work, workers: int) -> None:
+    With ``isolate`` even a single worker is a separate process: the parent then
+    never sits inside a long compiled call, so an interrupt is acted on at once
+    (the command line uses it; the Python API keeps one worker in-process).
+    """
+
+    def __init__(self, work: Work, workers: int, isolate: bool = False) -> None:
         self.work = work
         self.workers = max(1, workers)
-        self._pool: ProcessPoolExecutor | None = None
+        self.isolate = isolate
+        self._pool: WorkerPool | None = None
 
     def __enter__(self) -> Replicator:
-        if self.workers > 1:
+        if self.workers > 1 or self.isolate:
             if self.work.engine == "numba":
                 engine_numba.warm_up()  # compile or load once, before forking
-            context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=_start_worker, initargs=(self.work,)
-            )
+            self._pool = WorkerPool(self.workers, _start_worker, (self.work,)).__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            self._pool.__exit__(*exc)
 
     def run(self, first: int, last: int) -> Iterator[Replication]:
         """Replications first..last-1, in order."""
@@ -124,20 +128,16 @@ class Replicator:
                 yield _replicate(self.work, r)
             return
         size = max(1, min(32, math.ceil((last - first) / (4 * self.workers))))
-        chunks = iter(range(first, last, size))
-        pending: deque[Future[list[Replication]]] = deque()
-
-        def submit() -> None:
-            start = next(chunks, None)
-            if start is not None:
-                pending.append(self._pool.submit(_run_chunk, start, min(start + size, last)))
-
-        for _ in range(2 * self.workers):
-            submit()
-        while pending:
-            done = pending.popleft().result()
-            submit()
+        if self.work.keep_records:
+            size = 1  # records are large: one replication in flight per task
+        chunks = ((start, min(start + size, last)) for start in range(first, last, size))
+        tasks = (Task(_replications_label(*chunk), _run_chunk, chunk) for chunk in chunks)
+        for _, done in self._pool.imap(tasks):
             yield from done
+
+
+def _replications_label(first: int, last: int) -> str:
+    return f"replication {first}" if last == first + 1 else f"replications {first}-{last - 1}"
 
 
 # --- the user's view ----------------------------------------------------------
@@ -165,6 +165,7 @@ class RunResult:
     accumulator: Accumulator
     stop_reason: str = ""
     record_frames: list[pd.DataFrame] = field(default_factory=list)
+    workers: int = 1
 
     @property
     def replications(self) -> int:
@@ -208,6 +209,7 @@ class ComparisonResult:
     layout: Layout  # rows of every scenario (the union)
     differences: list[Accumulator]
     stop_reason: str = ""
+    workers: int = 1
 
     @property
     def replications(self) -> int:
@@ -243,10 +245,6 @@ class ComparisonResult:
         return comparison_text(self, View(width))
 
 
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def run(
     scenario: Scenario,
     replications: int = 10,
@@ -257,12 +255,16 @@ def run(
     precision: float | None = None,
     max_replications: int = 1000,
     progress: Callable[[int], None] | None = None,
+    isolate: bool = False,
+    records_sink: Callable[[pd.DataFrame], None] | None = None,
 ) -> RunResult:
     """Run replications of a scenario and reduce them to statistics.
 
     With ``precision``, replications are added (after the first ``replications``)
     until every headline indicator of group ``all`` has a 95% half-width within
-    that fraction of its mean, or ``max_replications`` is reached.
+    that fraction of its mean, or ``max_replications`` is reached. With
+    ``records_sink``, each replication's records go to it as they arrive (in
+    replication order) instead of being kept.
     """
     comparison = compare(
         [scenario],
@@ -275,9 +277,12 @@ def run(
         precision,
         max_replications,
         progress,
+        isolate,
+        records_sink,
     )
     result = comparison.results[0]
     result.stop_reason = comparison.stop_reason
+    result.workers = comparison.workers
     return result
 
 
@@ -292,11 +297,20 @@ def compare(
     precision: float | None = None,
     max_replications: int = 1000,
     progress: Callable[[int], None] | None = None,
+    isolate: bool = False,
+    records_sink: Callable[[pd.DataFrame], None] | None = None,
 ) -> ComparisonResult:
     """Run scenarios on common random numbers; differences are against the first one.
 
     Replication r of every scenario uses the same seeds, so a difference is the
     effect of what the scenarios change, not of different luck.
+
+    Before anything large is allocated, the run's size is estimated and the
+    workers are fitted to the memory available (:func:`sim.sizing.fit_workers`):
+    a run that cannot fit raises :class:`~sim.errors.InputError`. With
+    ``isolate``, replications run in worker processes even for one worker (see
+    :class:`Replicator`). An interrupt (:class:`~sim.processes.Interrupted`)
+    leaves with ``done`` and ``total`` replications filled in.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}'; use one of {', '.join(ENGINES)}")
@@ -316,14 +330,19 @@ def compare(
     headline = [
         np.array([r.metric in HEADLINE and r.group == ALL for r in lay.rows]) for lay in layouts
     ]
-    work = Work(plans, layouts, engine, seed, keep_records)
-    workers = default_workers() if workers is None else workers
+    work = Work(plans, layouts, engine, seed, keep_records or records_sink is not None)
+    kept = replications if keep_records and records_sink is None else 1
+    comparison.workers = sizing.workers_for(
+        plans, engine, work.keep_records, workers, replications, scenarios[0].name, kept
+    )
 
     def add(replication: Replication) -> None:
         on_union = []
         for i, (result, vector) in enumerate(zip(results, replication.vectors, strict=True)):
             result.accumulator.add(vector)
-            if replication.records is not None:
+            if replication.records is not None and records_sink is not None:
+                records_sink(replication.records[i])
+            elif replication.records is not None:
                 result.record_frames.append(replication.records[i])
             mapped = np.full(len(union), np.nan)
             mapped[to_union[i]] = vector
@@ -333,31 +352,35 @@ def compare(
         if progress is not None:
             progress(1)
 
-    with Replicator(work, min(workers, max(replications, 1))) as replicator:
-        done, target = 0, replications
-        while True:
-            for replication in replicator.run(done, target):
-                add(replication)
-            done = target
-            if precision is None:
-                comparison.stop_reason = f"{done} replications as asked"
-                break
-            needed = max(
-                _replications_needed(r.accumulator, h, precision)
-                for r, h in zip(results, headline, strict=True)
-            )
-            if needed <= done:
-                comparison.stop_reason = (
-                    f"precision {precision:g} reached after {done} replications"
+    done, target = 0, replications
+    try:
+        with Replicator(work, comparison.workers, isolate) as replicator:
+            while True:
+                for replication in replicator.run(done, target):
+                    add(replication)
+                    done = replication.index + 1
+                if precision is None:
+                    comparison.stop_reason = f"{done} replications as asked"
+                    break
+                needed = max(
+                    _replications_needed(r.accumulator, h, precision)
+                    for r, h in zip(results, headline, strict=True)
                 )
-                break
-            if done >= max_replications:
-                comparison.stop_reason = (
-                    f"stopped at the cap of {max_replications} replications "
-                    f"before reaching precision {precision:g}"
-                )
-                break
-            target = min(max_replications, max(needed, done + 1))
+                if needed <= done:
+                    comparison.stop_reason = (
+                        f"precision {precision:g} reached after {done} replications"
+                    )
+                    break
+                if done >= max_replications:
+                    comparison.stop_reason = (
+                        f"stopped at the cap of {max_replications} replications "
+                        f"before reaching precision {precision:g}"
+                    )
+                    break
+                target = min(max_replications, max(needed, done + 1))
+    except Interrupted as stop:
+        stop.done, stop.total = done, target
+        raise
     return comparison
 
 

@@ -53,6 +53,10 @@ Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Group = Literal["standard", "national_aeo", "recognised_aeo"]
 Mode = Literal["sea", "air", "road", "river", "rail"]
 MODES: tuple[str, ...] = get_args(Mode)
+# Bounds that only catch mistakes (fuzzing found each overflowing or allocating without end):
+Servers = Annotated[int, Field(gt=0, le=1_000_000, strict=True)]
+Level = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+Multiplier = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 PROBABILITY_TOLERANCE = 1e-9
 BUNDLED = Path(__file__).parent / "scenarios"
 """The scenarios shipped with mrasim, loadable by name (``load_scenario("lac-regional")``)."""
@@ -164,7 +168,7 @@ class Calendar(Strict):
     """Open hours on the given days; ``days: all`` means every day."""
 
     days: Literal["all"] | list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]]
-    hours: list[str] = Field(min_length=1)
+    hours: list[str]
 
     @field_validator("days")
     @classmethod
@@ -176,6 +180,11 @@ class Calendar(Strict):
     @field_validator("hours")
     @classmethod
     def _parse(cls, hours: list[str]) -> list[str]:
+        if not hours:
+            raise ValueError(
+                "a calendar needs at least one range of hours, e.g. '08:00-17:00' "
+                "(all day: '00:00-24:00')"
+            )
         for text in hours:
             parse_hours(text)
         return hours
@@ -197,8 +206,8 @@ class Arrivals(Strict):
     """
 
     per_day: PositiveFloat
-    weekly_profile: list[NonNegativeFloat] | None = None
-    hourly_profile: list[NonNegativeFloat] | None = None
+    weekly_profile: list[Multiplier] | None = None
+    hourly_profile: list[Multiplier] | None = None
     batch_size: Distribution | None = None
 
     @field_validator("weekly_profile")
@@ -256,9 +265,9 @@ class GroupShares(Strict):
 class GroupLevels(Strict):
     """A queue priority level per trader group: lower is served first."""
 
-    standard: int | None = None
-    national_aeo: int | None = None
-    recognised_aeo: int | None = None
+    standard: Level | None = None
+    national_aeo: Level | None = None
+    recognised_aeo: Level | None = None
 
     def resolved(self) -> tuple[int, int, int]:
         return _resolve(self.__dict__, 0)
@@ -284,7 +293,7 @@ class Lodgement(Strict):
 class Reserved(Strict):
     """Servers of a station's own for some groups (in addition to ``servers``)."""
 
-    servers: int = Field(gt=0, strict=True)
+    servers: Servers
     calendar: str | None = None
     groups: list[Group] = Field(min_length=1)
 
@@ -292,7 +301,7 @@ class Reserved(Strict):
 class Station(Strict):
     """Officers, teams or scanners that serve one shipment at a time each."""
 
-    servers: int = Field(gt=0, strict=True)
+    servers: Servers
     calendar: str | None = None
     service_h: TimeSpec
     priority: GroupLevels | None = None
@@ -359,7 +368,7 @@ class Port(Strict):
     routes: Routes = Routes()
     stations: dict[str, Station] = {}
     delays: Delays = Delays()
-    value_usd: PositiveFloat | None = None
+    value_usd: Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)] | None = None
     """Declared value per shipment, for the cost of delay. No default: a port without one
     gets no cost-of-delay indicators, rather than a cost that rests on an invented value."""
 
@@ -804,5 +813,11 @@ def _check_port(port: Port, at: str, scenario: Scenario, known: str, fail: Any) 
             check_calendar(delay.calendar, f"{at}.delays.{name}.calendar")
     if port.lodgement is not None:
         check_calendar(port.lodgement.calendar, f"{at}.lodgement.calendar")
+    batch = port.arrivals.batch_size
+    if batch is not None and math.isfinite(batch.mean) and batch.mean < 1:
+        fail(
+            f"{at}.arrivals.batch_size",
+            "a batch brings at least one shipment: its mean must be 1 or more",
+        )
     if port.arrivals.batch_size is not None and not math.isfinite(port.arrivals.batch_size.mean):
         fail(f"{at}.arrivals.batch_size", "the batch size needs a finite mean")

@@ -297,7 +297,7 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         "calendars.office.days[1]",
         "'funday' is not allowed",
     ),
-    "calendar-no-hours": ({"calendars.office.hours": []}, "calendars.office.hours", "at least 1"),
+    "calendar-no-hours": ({"calendars.office.hours": []}, "calendars.office.hours", "at least one"),
     "hours-form": ({"calendars.office.hours": ["8-17"]}, "calendars.office.hours", "HH:MM-HH:MM"),
     "hours-past-24": (
         {"calendars.office.hours": ["08:00-25:00"]},

@@ -318,6 +318,36 @@ def test_kth_smallest_of_sorted_pieces_is_the_order_statistic(pieces, data) -> N
     np.testing.assert_allclose(out, np.quantile(merged, probabilities), rtol=1e-12)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    pieces=st.lists(
+        st.lists(st.integers(0, 3).map(float), min_size=0, max_size=400), min_size=1, max_size=6
+    ),
+    data=st.data(),
+)
+def test_kth_smallest_with_many_ties_beyond_the_gather_size(pieces, data) -> None:
+    """Hundreds of copies of a few values (a deterministic stage, a green lane with no
+    delay): the bracketing rounds, not only the final sort, must end on ties (a fuzzed
+    scenario once made them loop forever)."""
+    merged = np.sort(np.concatenate([np.array(p, dtype=float) for p in pieces]))
+    if not len(merged):
+        return
+    buffer = np.concatenate([np.sort(np.array(p, dtype=float)) for p in pieces])
+    segments = np.concatenate(([0], np.cumsum([len(p) for p in pieces]))).astype(np.int64)
+    chosen = np.arange(len(pieces), dtype=np.int64)
+    k = data.draw(st.integers(0, len(merged) - 1))
+    value, at_most = _kth_smallest(buffer, segments, chosen, k)
+    assert value == merged[k]
+    assert at_most == np.searchsorted(merged, value, side="right")
+
+
+def test_kth_smallest_of_one_value_repeated() -> None:
+    buffer = np.full(1000, 7.0)
+    segments = np.array([0, 500, 1000], dtype=np.int64)
+    for k in (0, 499, 500, 999):
+        assert _kth_smallest(buffer, segments, np.array([0, 1], dtype=np.int64), k) == (7.0, 1000)
+
+
 def test_quantiles_of_a_chosen_subset_of_pieces() -> None:
     rng = np.random.default_rng(3)
     pieces = [np.sort(rng.lognormal(size=n)) for n in (1000, 0, 17, 5000, 1)]

@@ -1,0 +1,215 @@
+"""Size before running: expected shipments, peak memory, and the refusal of runs that cannot fit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.special import stdtrit
+
+import sim
+import sim.cli
+from sim import sizing
+from sim.errors import InputError
+from sim.inputs import draw_port
+from sim.plan import compile_plan
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "one-office.yaml"
+PORT = "countries.PER.ports.callao"
+HUGE = f"{PORT}.arrivals.per_day=100000000"
+"""The issue's example: 3.3 billion shipments per replication, about 670 GB."""
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        [],  # weekly profile
+        [f"{PORT}.arrivals.hourly_profile=[{', '.join(['0'] * 8 + ['3'] * 10 + ['1'] * 6)}]"],
+        [f"{PORT}.arrivals.batch_size={{dist: uniform, low: 20, high: 60}}", "horizon_days=12.3"],
+    ],
+    ids=["weekly", "hourly", "batches"],
+)
+def test_expected_arrivals_match_the_arrivals_drawn(overrides: list[str]) -> None:
+    """The expectation lies in the 99.9% Student-t interval of 40 replications' counts.
+
+    A correct expectation fails this with probability 0.1% per case.
+    """
+    plan = compile_plan(sim.load_scenario(SCENARIO, overrides))
+    port = plan.ports[0]
+    end = plan.window[1]
+    counts = np.array([draw_port(end, port, 1, r).n for r in range(40)], dtype=float)
+    expected = sizing.expected_arrivals(port, 0.0, end)
+    half_width = stdtrit(39, 0.9995) * counts.std(ddof=1) / np.sqrt(40)
+    assert abs(counts.mean() - expected) <= half_width, (counts.mean(), expected, half_width)
+
+
+def test_bytes_per_shipment_follow_the_arrays() -> None:
+    """One-office: 9 attributes (38 bytes) + 2 stations' service times, and the outcome."""
+    plan = compile_plan(sim.load_scenario(SCENARIO))
+    inputs = 8 + 8 + 2 + 1 + 1 + 1 + 1 + 8 + 8 + 2 * 8  # arrival ... service
+    outcome = 8 + 3 * 2 * 8 + 8  # unloaded, start/end/overtime per station, release
+    assert sizing.array_bytes(plan.ports[0]) == inputs + outcome
+
+
+MEASURE = textwrap.dedent(
+    """
+    import resource, sys
+    import sim
+    from sim import engine_numba, sizing
+    from sim.indicators import Layout, compute
+    from sim.plan import compile_plan
+    from sim.runner import simulate
+
+    def resident():
+        for line in open("/proc/self/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+
+    warm = compile_plan(sim.load_scenario(sys.argv[1], ["horizon_days=1"]))
+    compute(warm, Layout.of(warm), simulate(warm, "numba", 1, 0))  # load all compiled code
+    plan = compile_plan(sim.load_scenario(sys.argv[1], sys.argv[2:]))
+    layout = Layout.of(plan)
+    estimate = sizing.estimate([plan]).worker_bytes
+    before = resident()
+    compute(plan, layout, simulate(plan, "numba", 1, 0))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(estimate, peak - before)
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        [f"{PORT}.arrivals.per_day=45000"],
+        [  # every shipment visits both stations: the engine's temporaries at their largest
+            f"{PORT}.arrivals.per_day=30000",
+            f"{PORT}.channels={{standard: {{green: 0, yellow: 0, red: 1}}}}",
+            *(
+                f"{PORT}.stations.{station}="
+                "{servers: 16, service_h: {dist: exponential, mean: 0.01}}"
+                for station in ("documentary", "physical")
+            ),
+        ],
+    ],
+    ids=["one-office", "all-red"],
+)
+def test_estimate_bounds_the_measured_peak(overrides: list[str]) -> None:
+    """A replication of 1-1.5 million shipments in a fresh process: the estimate must lie
+    above the peak resident memory it added (it is a limit) and within twice it (useful)."""
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(SCENARIO), *overrides],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    estimate, measured = (float(x) for x in result.stdout.split())
+    assert measured > 100e6, "too small a replication to measure"
+    assert measured <= estimate <= 2 * measured, (estimate, measured)
+
+
+# --- fitting workers to memory -------------------------------------------------------
+
+
+def size_of(worker_gb: float, parent_gb: float = 0.0) -> sizing.Size:
+    return sizing.Size(1e6, 9e5, worker_gb * 1e9, parent_gb * 1e9, 0.0)
+
+
+MEMORY = (10e9, "MemAvailable in /proc/meminfo")
+"""Ten gigabytes, of which a run may use nine."""
+
+
+def test_default_workers_are_lowered_to_what_fits() -> None:
+    assert sizing.fit_workers(size_of(2.9), None, 8, "s", MEMORY) == 3
+    assert sizing.fit_workers(size_of(0.5), None, 8, "s", MEMORY) == 8
+
+
+def test_workers_asked_for_that_do_not_fit_are_refused() -> None:
+    with pytest.raises(InputError) as caught:
+        sizing.fit_workers(size_of(2.9), 4, 4, "s.yaml", MEMORY)
+    message = str(caught.value)
+    assert message.startswith("s.yaml: size: about 1,000,000 shipments per replication")
+    assert "4 workers need 11.7 GB but 10.0 GB is available (MemAvailable" in message
+    assert message.endswith("run with --workers 3")
+
+
+def test_a_run_that_cannot_fit_one_worker_is_refused() -> None:
+    with pytest.raises(InputError) as caught:
+        sizing.fit_workers(size_of(8.0, parent_gb=2.0), None, 2, "s.yaml", MEMORY)
+    assert "one worker needs 10.0 GB but 10.0 GB is available" in str(caught.value)
+    assert str(caught.value).endswith("lower arrivals.per_day or horizon_days")
+
+
+def test_cgroup_room_is_limit_minus_usage(tmp_path: Path) -> None:
+    (tmp_path / "memory.max").write_text("4000000000\n")
+    (tmp_path / "memory.current").write_text("1500000000\n")
+    assert sizing._room(tmp_path, "memory.max", "memory.current") == 2.5e9
+    (tmp_path / "memory.max").write_text("max\n")
+    assert sizing._room(tmp_path, "memory.max", "memory.current") is None
+
+
+def test_available_memory_is_positive_and_says_where() -> None:
+    room, where = sizing.available_memory()
+    assert room > 0
+    assert where
+
+
+# --- the commands -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_a_run_too_big_is_refused_before_allocating(command: str) -> None:
+    """Exit 2 and one line, from a process whose peak memory stays far below the 670 GB."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", command, str(SCENARIO), "--set", HUGE],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2, stderr
+    assert stdout == ""
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+    shipments = {"run": "3,266,666,667", "compare": "6,533,333,333"}[command]  # both scenarios
+    assert stderr.startswith(f"mrasim: {SCENARIO}: size: about {shipments} shipments")
+    assert "GB per worker" in stderr and "available" in stderr
+    assert stderr.rstrip().endswith("lower arrivals.per_day or horizon_days")
+
+
+def test_the_refusal_allocates_nothing() -> None:
+    """Peak resident memory of the refused command, children included (wait4)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli", "run", str(SCENARIO), "--set", HUGE],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 2
+    assert usage.ru_maxrss * 1024 < 1e9  # the run would need 670 GB
+
+
+def test_the_python_api_refuses_too() -> None:
+    scenario = sim.load_scenario(SCENARIO, [HUGE])
+    with pytest.raises(InputError, match="one-office: size: about 3,266,666,667 shipments"):
+        sim.run(scenario, replications=2, workers=1)
+
+
+def test_validate_prints_shipments_and_memory(capsys: pytest.CaptureFixture[str]) -> None:
+    assert sim.cli.main(["validate", str(SCENARIO)]) == 0
+    size = sizing.estimate([compile_plan(sim.load_scenario(SCENARIO))])
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith(f"size: about {size.shipments:,.0f} shipments per replication")
+    assert f"({size.counted:,.0f} counted)" in last
+    assert f"peak memory about {sizing.human_bytes(size.worker_bytes)} per worker" in last
+    assert "available (" in last
