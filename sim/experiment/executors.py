@@ -166,7 +166,7 @@ class DaskExecutor:
                 self._client = self._connect(Client)
             self._client.run(engine_numba.warm_up)  # load compiled code on every worker, once
             self.capacity = max(4, 2 * sum(self._client.nthreads().values()))
-            self._completed = as_completed()
+            self._completed = as_completed(loop=self._client.loop)  # not the default client's
         except BaseException:
             self.abort()
             raise

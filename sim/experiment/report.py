@@ -44,7 +44,7 @@ from .keys import KEY_COLUMNS, is_whole_scenario, shown_metrics
 from .spec import short_names
 from .store import read_manifest
 
-SHOWN_METRICS = 4
+SHOWN_METRICS = 6
 TABLE_POINTS = 50
 SENSITIVITY_COLOURS = ("#0072B2", "#D55E00")  # first-order, total (Okabe-Ito)
 
@@ -86,6 +86,9 @@ class Experiment:
         """One whole-scenario row per point."""
         chosen = (self.results["metric"] == metric) & (self.results["group"] == group)
         return self.results[chosen].sort_values("point")
+
+    def defined(self, metric: str, group: str) -> bool:
+        return bool(self.rows(metric, group)["mean"].notna().any())
 
     def effects_of(self, metric: str, path: str, group: str = ALL) -> pd.DataFrame:
         assert self.effects is not None
@@ -357,8 +360,11 @@ def _response_figure(experiment: Experiment, x: str, line: str | None) -> Figure
         ]
     for ax, metric in zip(axes, metrics, strict=True):
         for group, level, colour, label in series:
-            rows = experiment.rows(metric, group)
-            rows = rows[[line is None or points[p][line] == level for p in rows["point"]]]
+            rows = experiment.rows(metric, group).dropna(subset=["mean"])
+            chosen = [line is None or points[p][line] == level for p in rows["point"]]
+            rows = rows.loc[np.array(chosen, dtype=bool)]
+            if rows.empty:
+                continue
             xs = np.array([points[p][x] for p in rows["point"]], dtype=float)
             order = np.argsort(xs)
             ax.plot(
@@ -374,9 +380,23 @@ def _response_figure(experiment: Experiment, x: str, line: str | None) -> Figure
             )
         ax.set_title(_label(metric), fontsize=10)
     figure.supxlabel(x, fontsize=10)
-    handles, names = axes[0].get_legend_handles_labels()
-    figure.legend(handles, names, loc="outside upper center", ncols=min(len(names), 6))
+    _legend(figure, axes)
     return figure
+
+
+def _legend(figure: Figure, axes: Sequence[Any]) -> None:
+    """One legend above the panels, of every series any panel drew."""
+    entries: dict[str, Any] = {}
+    for ax in axes:
+        for handle, name in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(name, handle)
+    if entries:
+        figure.legend(
+            list(entries.values()),
+            list(entries),
+            loc="outside upper center",
+            ncols=min(len(entries), 6),
+        )
 
 
 def _main_effects_figure(experiment: Experiment) -> Figure:
@@ -410,8 +430,7 @@ def _main_effects_figure(experiment: Experiment) -> Figure:
             if j == 0:
                 ax.set_ylabel(_label(metric), fontsize=9)
     if len(experiment.groups) > 1:
-        handles, names = axes[0][0].get_legend_handles_labels()
-        figure.legend(handles, names, loc="outside upper center", ncols=len(names))
+        _legend(figure, axes.ravel())
     return figure
 
 
@@ -451,7 +470,9 @@ def _sobol_figure(experiment: Experiment) -> Figure:
 def _point_table(experiment: Experiment) -> str:
     """Each point's factor values and shown indicators (each shown group)."""
     points = experiment.manifest["design"]["points"]
-    columns = [(m, g) for m in experiment.metrics for g in experiment.groups]
+    columns = [
+        (m, g) for m in experiment.metrics for g in experiment.groups if experiment.defined(m, g)
+    ]
     header = [
         "point",
         *experiment.names.values(),

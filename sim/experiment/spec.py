@@ -288,11 +288,13 @@ def put(data: dict[str, Any], path: str, value: Any) -> None:
 
 
 def _blame(field: str, paths: Any) -> str | None:
-    """The path (factor or ``set:`` entry) a scenario error lies in, or that lies in it."""
+    """The one path (factor or ``set:`` entry) a scenario error lies in, or the only one that
+    lies inside the erring field; None when no path, or several, could have caused it."""
     for path in paths:
-        if _within(field, path) or _within(path, field):
+        if _within(field, path):
             return str(path)
-    return None
+    inside = [str(path) for path in paths if _within(path, field)]
+    return inside[0] if len(inside) == 1 else None
 
 
 def _within(field: str, path: str) -> bool:
