@@ -338,6 +338,25 @@ class Scenario(Strict):
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Read, override (``a.b.c=value``) and validate a scenario file."""
     source = str(path)
+    data, _ = read_yaml_mapping(path, "name:, countries:, ...")
+    touched = [(override, apply_override(data, override)) for override in overrides]
+    try:
+        return scenario_from_dict(data, source)
+    except InputError as exc:
+        # a problem inside what an override set (or created) is the override's, not the file's
+        for override, path in reversed(touched):
+            if _within(exc.field, path) or _within(path, exc.field):
+                raise InputError(f"{source} (--set {override})", exc.field, exc.problem) from None
+        raise
+
+
+def read_yaml_mapping(path: str | Path, expected: str) -> tuple[dict[str, Any], str]:
+    """A YAML file that must hold a mapping (of the ``expected`` keys), and its text.
+
+    Unreadable files, bad UTF-8, bad YAML, duplicate keys and anything but a mapping
+    stop with one line naming the file (and the line and column, for YAML).
+    """
+    source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -354,16 +373,8 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(source, where, f"invalid YAML: {problem}") from None
     if not isinstance(data, dict):
-        raise InputError(source, "", "the file must hold a YAML mapping (name:, countries:, ...)")
-    touched = [(override, apply_override(data, override)) for override in overrides]
-    try:
-        return scenario_from_dict(data, source)
-    except InputError as exc:
-        # a problem inside what an override set (or created) is the override's, not the file's
-        for override, path in reversed(touched):
-            if _within(exc.field, path) or _within(path, exc.field):
-                raise InputError(f"{source} (--set {override})", exc.field, exc.problem) from None
-        raise
+        raise InputError(source, "", f"the file must hold a YAML mapping ({expected})")
+    return data, text
 
 
 def _within(field: str, path: str) -> bool:

@@ -65,10 +65,10 @@ def analyse(
 ) -> Tables:
     """The final tables from the stored tasks of every point."""
     wanted = set(experiment.indicators) if experiment.indicators is not None else None
-    levels = [_levels(experiment, points, f.path) for f in experiment.factors]
     common = min(point_tasks[-1].last for point_tasks in tasks)
-    effects = _MainEffects(levels, common)
-    frames, means = [], []
+    statistics = _Columns()
+    means: list[dict[Key, float]] = []
+    whole: list[dict[Key, np.ndarray]] = []  # whole-scenario rows, first `common` replications
     for p, point_tasks in enumerate(tasks):
         rows, values = _point_values(point_tasks, read)
         kept = [i for i, row in enumerate(rows) if wanted is None or metric_of(row) in wanted]
@@ -77,15 +77,16 @@ def analyse(
         for column in values.T:
             accumulator.add(column)
         stats = accumulator.result(CONFIDENCE)
-        frames.append(_long(rows, stats, accumulator.count).assign(**{POINT: p}))
+        statistics.add(rows, (*stats, accumulator.count), point=p)
         means.append(dict(zip(rows, stats[0], strict=True)))
-        effects.add(p, rows, values)
-    results = _with_point_columns(pd.concat(frames, ignore_index=True), experiment, points)
+        whole.append(
+            {row: values[i, :common] for i, row in enumerate(rows) if is_whole_scenario(row)}
+        )
+    results = _with_point_columns(statistics.frame(), experiment, points)
     experiments, outcomes = _ema(experiment, points, means)
-    sensitivity = None
-    if experiment.design == "sobol":
-        sensitivity = _sensitivity(experiment, means)
-    return Tables(results, experiments, outcomes, effects.table(), sensitivity)
+    levels = [_levels(experiment, points, f.path) for f in experiment.factors]
+    sensitivity = _sensitivity(experiment, means) if experiment.design == "sobol" else None
+    return Tables(results, experiments, outcomes, _main_effects(levels, whole), sensitivity)
 
 
 def _point_values(tasks: list[Task], read: Callable[[Task], TaskOutput]) -> tuple[list[Key], Any]:
@@ -97,12 +98,29 @@ def _point_values(tasks: list[Task], read: Callable[[Task], TaskOutput]) -> tupl
     return rows, np.hstack([output.values for output in outputs])
 
 
-def _long(rows: Sequence[Key], stats: tuple[np.ndarray, ...], count: np.ndarray) -> pd.DataFrame:
-    frame = pd.DataFrame(list(rows), columns=list(KEY_COLUMNS), dtype=object)
-    mean, low, high = stats
-    for name, column in zip(STAT_COLUMNS, (mean, low, high, count), strict=True):
-        frame[name] = column
-    return frame
+class _Columns:
+    """Rows of a long table gathered as columns, made into one DataFrame at the end."""
+
+    def __init__(self, names: Sequence[str] = STAT_COLUMNS) -> None:
+        self.names = list(names)
+        self.keys: list[Key] = []
+        self.stats: list[list[np.ndarray]] = [[] for _ in self.names]
+        self.extra: dict[str, list[Any]] = {}
+
+    def add(self, rows: Sequence[Key], stats: Sequence[np.ndarray], **constant: Any) -> None:
+        self.keys.extend(rows)
+        for column, values in zip(self.stats, stats, strict=True):
+            column.append(np.asarray(values))
+        for name, value in constant.items():
+            self.extra.setdefault(name, []).extend([value] * len(rows))
+
+    def frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(self.keys, columns=list(KEY_COLUMNS), dtype=object)
+        for name, parts in zip(self.names, self.stats, strict=True):
+            frame[name] = np.concatenate(parts) if parts else []
+        for name, values in self.extra.items():
+            frame[name] = values
+        return frame
 
 
 def _with_point_columns(
@@ -138,9 +156,10 @@ def _levels(experiment: Experiment, points: list[Point], path: str) -> Levels:
         index = {repr(value): i for i, value in enumerate(distinct)}
         of_point = np.array([index[repr(v)] for v in values], dtype=np.intp)
         return Levels(path, of_point, distinct, distinct, distinct)
-    ranks = np.argsort(np.argsort(np.asarray(values, dtype=float), kind="stable"), kind="stable")
+    numbers = np.asarray(values, dtype=float)
+    ranks = np.argsort(np.argsort(numbers, kind="stable"), kind="stable")
     of_point = ranks * BINS // len(values)
-    members = [np.asarray(values, dtype=float)[of_point == b] for b in range(BINS)]
+    members = [numbers[of_point == b] for b in range(BINS)]
     return Levels(
         path,
         of_point,
@@ -150,69 +169,52 @@ def _levels(experiment: Experiment, points: list[Point], path: str) -> Levels:
     )
 
 
-class _MainEffects:
-    """Per-replication means over the points at each level, for the whole-scenario rows."""
-
-    def __init__(self, levels: list[Levels], replications: int) -> None:
-        self.levels = levels
-        self.replications = replications
-        self.rows: dict[Key, int] = {}
-        self.sums: list[list[np.ndarray]] = [[] for _ in levels]  # [factor][row] (levels, reps)
-        self.counts: list[list[np.ndarray]] = [[] for _ in levels]
-
-    def add(self, p: int, rows: Sequence[Key], values: np.ndarray) -> None:
-        for i, row in enumerate(rows):
-            if not is_whole_scenario(row):
-                continue
-            if row not in self.rows:
-                self.rows[row] = len(self.rows)
-                for f, levels in enumerate(self.levels):
-                    shape = (len(levels.value), self.replications)
-                    self.sums[f].append(np.zeros(shape))
-                    self.counts[f].append(np.zeros(shape, dtype=np.int64))
-            r = self.rows[row]
-            sample = values[i, : self.replications]
-            defined = ~np.isnan(sample)
-            for f, levels in enumerate(self.levels):
-                level = levels.of_point[p]
-                self.sums[f][r][level] += np.where(defined, sample, 0.0)
-                self.counts[f][r][level] += defined
-
-    def table(self) -> pd.DataFrame:
-        """Each level's mean, and its paired change from the factor's first level."""
-        frames = []
-        for f, levels in enumerate(self.levels):
-            points = np.bincount(levels.of_point, minlength=len(levels.value))
-            for row, r in self.rows.items():
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    per_replication = self.sums[f][r] / self.counts[f][r]  # (levels, reps)
-                for level in range(len(levels.value)):
-                    value = _across_replications(per_replication[level])
-                    change = _across_replications(per_replication[level] - per_replication[0])
-                    frame = _long([row], value.result(CONFIDENCE), value.count)
-                    for name, column in zip(CHANGE_COLUMNS, change.result(CONFIDENCE), strict=True):
-                        frame[name] = column
-                    frames.append(
-                        frame.assign(
-                            factor=levels.factor,
-                            level=levels.value[level],
-                            level_low=levels.low[level],
-                            level_high=levels.high[level],
-                            points=int(points[level]),
-                        )
-                    )
-        columns = ["factor", "level", "level_low", "level_high", "points"]
-        order = [*columns, *KEY_COLUMNS, *STAT_COLUMNS, *CHANGE_COLUMNS]
-        return (
-            pd.concat(frames, ignore_index=True)[order] if frames else pd.DataFrame(columns=order)
-        )
-
-
-def _across_replications(values: np.ndarray) -> Accumulator:
-    accumulator = Accumulator(1)
-    for value in values:
-        accumulator.add(np.array([value]))
-    return accumulator
+def _main_effects(levels: list[Levels], whole: list[dict[Key, np.ndarray]]) -> pd.DataFrame:
+    """Each level's mean over its points, replication by replication, then across
+    replications; and its paired change from the factor's first level."""
+    rows = list(dict.fromkeys(row for point in whole for row in point))
+    replications = min((len(v) for point in whole for v in point.values()), default=0)
+    values = np.full((len(whole), len(rows), replications), np.nan)  # (points, rows, reps)
+    index = {row: i for i, row in enumerate(rows)}
+    for p, point in enumerate(whole):
+        for row, series in point.items():
+            values[p, index[row]] = series[:replications]
+    table = _Columns((*STAT_COLUMNS, *CHANGE_COLUMNS))
+    for factor in levels:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a row undefined at every point
+            per_level = [
+                np.nanmean(values[factor.of_point == level], axis=0)
+                for level in range(len(factor.value))
+            ]  # each (rows, reps)
+        for level, means in enumerate(per_level):
+            value, change = Accumulator(len(rows)), Accumulator(len(rows))
+            for r in range(replications):
+                value.add(means[:, r])
+                change.add(means[:, r] - per_level[0][:, r])
+            stats = [*value.result(CONFIDENCE), value.count, *change.result(CONFIDENCE)]
+            table.add(
+                rows,
+                stats,
+                factor=factor.factor,
+                level=factor.value[level],
+                level_low=factor.low[level],
+                level_high=factor.high[level],
+                points=int((factor.of_point == level).sum()),
+            )
+    frame = table.frame()
+    return frame[
+        [
+            "factor",
+            "level",
+            "level_low",
+            "level_high",
+            "points",
+            *KEY_COLUMNS,
+            *STAT_COLUMNS,
+            *CHANGE_COLUMNS,
+        ]
+    ]
 
 
 # --- Sobol' indices -------------------------------------------------------------------

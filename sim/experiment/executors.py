@@ -132,6 +132,27 @@ class PoolExecutor:
         self._running.clear()
 
 
+TRIM_SETTING = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+"""Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536, which also turns off glibc's
+adaptive mmap threshold: every array of a replication is then mapped and unmapped afresh
+(measured: 1.7x the CPU time, 10,000x the page faults). Our LocalCluster leaves it unset."""
+
+
+def local_cluster(workers: int) -> Any:
+    """A LocalCluster of single-threaded worker processes, with glibc's malloc left alone."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({TRIM_SETTING: None}):
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+
+
 class DaskExecutor:
     """Tasks on a Dask cluster: at an address, or a LocalCluster of single-threaded processes.
 
@@ -173,15 +194,7 @@ class DaskExecutor:
         return self
 
     def _local_cluster(self) -> Any:
-        from distributed import LocalCluster
-
-        self._cluster = LocalCluster(
-            n_workers=self.workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
+        self._cluster = local_cluster(self.workers)
         return self._cluster
 
     def _connect(self, client_class: Any) -> Any:

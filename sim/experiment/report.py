@@ -198,12 +198,19 @@ def _findings(experiment: Experiment) -> str:
                 continue
             style = _style(metric)
             low, high = rows.loc[rows["mean"].idxmin()], rows.loc[rows["mean"].idxmax()]
-            text = (
-                f"<b>{_esc(_label(metric))}</b>, {_esc(GROUP_LABELS[group])}: from "
-                f"{_value(_stat(low), style)} at {_esc(experiment.point_label(int(low.point)))} "
-                f"to {_value(_stat(high), style)} at "
-                f"{_esc(experiment.point_label(int(high.point)))}."
-            )
+            text = f"<b>{_esc(_label(metric))}</b>, {_esc(GROUP_LABELS[group])}: from "
+            if experiment.design == "grid":
+                text += (
+                    f"{_value(_stat(low), style)} at "
+                    f"{_esc(experiment.point_label(int(low.point)))} to "
+                    f"{_value(_stat(high), style)} at "
+                    f"{_esc(experiment.point_label(int(high.point)))}."
+                )
+            else:  # many points: the range, and the table below says where
+                text += (
+                    f"{_value(_stat(low), style)} (point {int(low.point)}) to "
+                    f"{_value(_stat(high), style)} (point {int(high.point)}) across the design."
+                )
             if experiment.design != "sobol":
                 text += _main_effect_changes(experiment, metric, group)
             text += _top_driver(experiment, metric, group)
@@ -456,7 +463,8 @@ def _sobol_figure(experiment: Experiment) -> Figure:
                 label=name,
                 error_kw={"elinewidth": 0.8, "capsize": 2},
             )
-        ax.set_xticks(x, [experiment.names[p] for p in experiment.paths], fontsize=8)
+        names = [experiment.names[p] for p in experiment.paths]
+        ax.set_xticks(x, names, fontsize=8, rotation=25, ha="right")
         ax.set_title(_label(metric), fontsize=10)
         ax.axhline(0, color="0.5", linewidth=0.8)
     axes[0].set_ylabel("Sobol' index")
@@ -501,7 +509,8 @@ def _point_table(experiment: Experiment) -> str:
         else ""
     )
     table = _table(header, rows, 1 + len(experiment.paths))
-    return "<h2>Results by design point</h2>" + table + more
+    scrolled = f'<div style="overflow-x: auto">{table}</div>'  # many factors and indicators
+    return "<h2>Results by design point</h2>" + scrolled + more
 
 
 def _sensitivity_table(experiment: Experiment) -> str:

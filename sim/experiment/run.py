@@ -8,10 +8,11 @@ final tables from the store alone.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -85,53 +86,64 @@ def run_experiment(
     folder = Path(out) if out is not None else DEFAULT_OUT / experiment.name
     store = ResultStore.open(folder, manifest(experiment, points), fresh)
     planner = TaskPlanner(experiment, len(points))
-    entry = {"started": now(), "executor": executor}
-    counts = _Counts()
+    log = _Log(store, executor)
     queue = deque(planner.initial())
-    with interruptible():
-        try:
-            with pool:
-                try:
-                    _drive(queue, planner, store, pool, jobs, counts, progress)
-                except BaseException:
-                    hold_signals()
-                    pool.abort()
-                    raise
-            tables = analyse(experiment, points, planner.tasks, store.read)
-            _write_tables(folder, tables)
-        except (Interrupted, WorkerLost, StoreError) as exc:
-            planned = max(store.stored, sum(map(len, planner.tasks)))
-            kept = f"{store.stored} of {planned} tasks kept"
-            status = exc.exit_status if isinstance(exc, Interrupted) else 1
-            message = "interrupted" if isinstance(exc, Interrupted) else str(exc)
-            store.log(entry | counts.entry() | {"finished": now(), "status": message})
-            raise ExperimentStopped(
-                f"{message}: {kept}; run the same command to resume", status
-            ) from None
-    seconds = time.perf_counter() - started
-    store.log(entry | counts.entry() | {"finished": now(), "status": "complete"})
+    with interruptible(), _keeping_finished_tasks(store, planner, log):
+        with pool:
+            try:
+                _drive(queue, planner, store, pool, jobs, log, progress)
+            except BaseException:
+                hold_signals()  # a second Ctrl-C must not cut the clean-up short
+                pool.abort()
+                raise
+        tables = analyse(experiment, points, planner.tasks, store.read)
+        _write_tables(folder, tables)
+    log.finish("complete")
     return ExperimentResult(
         experiment,
         folder,
         points,
         tables,
         planner.stop_reasons,
-        sum(map(len, planner.tasks)),
-        counts.computed,
-        counts.reused,
+        planner.planned,
+        log.computed,
+        log.reused,
         pool.description,
-        seconds,
+        time.perf_counter() - started,
     )
 
 
 @dataclass
-class _Counts:
+class _Log:
+    """What this invocation did, for ``log.jsonl``: tasks computed and found stored."""
+
+    store: ResultStore
+    executor: str
     computed: int = 0
     reused: int = 0
-    replications: int = 0
+    replications: int = 0  # computed by this invocation
+    started: str = field(default_factory=now)
 
-    def entry(self) -> dict[str, int]:
-        return {"computed": self.computed, "reused": self.reused}
+    def finish(self, status: str) -> None:
+        entry = {"started": self.started, "finished": now(), "executor": self.executor}
+        counts = {"computed": self.computed, "reused": self.reused, "status": status}
+        self.store.log(entry | counts)
+
+
+@contextlib.contextmanager
+def _keeping_finished_tasks(store: ResultStore, planner: TaskPlanner, log: _Log) -> Iterator[None]:
+    """Turn a stop (signal, lost worker, full disk) into one line that says what is kept."""
+    try:
+        yield
+    except (Interrupted, WorkerLost, StoreError) as exc:
+        stored = store.count_on_disk()  # what survives, even a file renamed just now
+        kept = f"{stored} of {max(stored, planner.planned)} tasks kept"
+        status = exc.exit_status if isinstance(exc, Interrupted) else 1
+        message = "interrupted" if isinstance(exc, Interrupted) else str(exc)
+        log.finish(message)
+        raise ExperimentStopped(
+            f"{message}: {kept}; run the same command to resume", status
+        ) from None
 
 
 def _drive(
@@ -140,7 +152,7 @@ def _drive(
     store: ResultStore,
     pool: Executor,
     jobs: list[PointJob],
-    counts: _Counts,
+    log: _Log,
     progress: Callable[[Progress], None] | None,
 ) -> None:
     """Run every queued task the store lacks; feed each finished one back to the planner.
@@ -152,14 +164,13 @@ def _drive(
 
     def report() -> None:
         if progress is not None:
-            tasks = [task for point in planner.tasks for task in point]
             progress(
                 Progress(
-                    counts.computed + counts.reused,
-                    len(tasks),
+                    log.computed + log.reused,
+                    planner.planned,
                     done_replications,
-                    sum(task.replications for task in tasks),
-                    counts.replications,
+                    planner.planned_replications,
+                    log.replications,
                 )
             )
 
@@ -168,7 +179,7 @@ def _drive(
         while queue and (store.has(queue[0]) or pool.pending() < pool.capacity):
             task = queue.popleft()
             if store.has(task):
-                counts.reused += 1
+                log.reused += 1
                 done_replications += task.replications
                 queue.extend(planner.finished(task, store.read(task) if planner.adaptive else None))
                 report()
@@ -177,21 +188,24 @@ def _drive(
         if pool.pending():
             task, output = pool.next_finished()
             store.write(task, output)
-            counts.computed += 1
-            counts.replications += task.replications
+            log.computed += 1
+            log.replications += task.replications
             done_replications += task.replications
             queue.extend(planner.finished(task, output))
             report()
 
 
 def _write_tables(folder: Path, tables: Tables) -> None:
-    write_frame(tables.results, folder / "results.csv")
-    write_frame(tables.results, folder / "results.parquet")
-    write_frame(tables.experiments, folder / "experiments.csv")
-    write_frame(tables.outcomes, folder / "outcomes.csv")
-    write_frame(tables.main_effects, folder / "main_effects.csv")
-    if tables.sensitivity is not None:
-        write_frame(tables.sensitivity, folder / "sensitivity.csv")
+    try:
+        write_frame(tables.results, folder / "results.csv")
+        write_frame(tables.results, folder / "results.parquet")
+        write_frame(tables.experiments, folder / "experiments.csv")
+        write_frame(tables.outcomes, folder / "outcomes.csv")
+        write_frame(tables.main_effects, folder / "main_effects.csv")
+        if tables.sensitivity is not None:
+            write_frame(tables.sensitivity, folder / "sensitivity.csv")
+    except OSError as exc:
+        raise StoreError(f"cannot write the tables in {folder} ({exc.strerror or exc})") from None
 
 
 def manifest(experiment: Experiment, points: list[Point]) -> dict[str, Any]:

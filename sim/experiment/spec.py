@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import InputError
 from ..indicators import Layout
 from ..plan import compile_plan
-from ..scenario import Scenario, _UniqueKeyLoader, scenario_from_dict
+from ..scenario import Scenario, read_yaml_mapping, scenario_from_dict
 from .keys import metric_of
 
 DESIGNS = ("grid", "lhs", "sobol")
@@ -135,8 +134,7 @@ def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file and its scenario (not yet the design points)."""
     path = Path(path)
     source = str(path)
-    raw_bytes = _read_bytes(path, source)
-    data = _parse_yaml(raw_bytes, source)
+    data, text = read_yaml_mapping(path, "name:, scenario:, design:, factors:, ...")
     try:
         spec = ExperimentFile.model_validate(data)
     except ValidationError as exc:
@@ -144,8 +142,9 @@ def load_experiment(path: str | Path) -> Experiment:
         raise InputError(source, _loc(error), _problem(error)) from None
     _check_design(spec, source)
     scenario_path = (path.parent / spec.scenario).resolve()
-    scenario_bytes = _read_bytes(scenario_path, f"{source}: scenario {spec.scenario}")
-    scenario_data = _parse_yaml(scenario_bytes, str(scenario_path))
+    if not scenario_path.is_file():
+        raise InputError(source, "scenario", f"no such file: {scenario_path}")
+    scenario_data, scenario_text = read_yaml_mapping(scenario_path, "name:, countries:, ...")
     base, base_scenario = _apply_settings(spec, scenario_data, source, str(scenario_path))
     factors = tuple(_factor(spec, base_scenario, p, v, source) for p, v in spec.factors.items())
     _check_overlaps(spec, source)
@@ -154,8 +153,8 @@ def load_experiment(path: str | Path) -> Experiment:
     maximum = spec.replications if rule is None else rule.max
     first = spec.replications if rule is None else min(rule.min, rule.max)
     hashes = {
-        "experiment_sha256": hashlib.sha256(raw_bytes).hexdigest(),
-        "scenario_sha256": hashlib.sha256(scenario_bytes).hexdigest(),
+        "experiment_sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "scenario_sha256": hashlib.sha256(scenario_text.encode()).hexdigest(),
     }
     digest = hashlib.sha256("/".join(hashes.values()).encode()).hexdigest()[:16]
     return Experiment(
@@ -178,28 +177,6 @@ def load_experiment(path: str | Path) -> Experiment:
         digest=digest,
         file_hashes=hashes,
     )
-
-
-def _read_bytes(path: Path, source: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(source, "", f"cannot read {path} ({exc.strerror or exc})") from None
-
-
-def _parse_yaml(raw: bytes, source: str) -> dict[str, Any]:
-    try:
-        data = yaml.load(raw.decode("utf-8"), Loader=_UniqueKeyLoader)
-    except UnicodeDecodeError:
-        raise InputError(source, "", "not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(source, where, f"invalid YAML: {problem}") from None
-    if not isinstance(data, dict):
-        raise InputError(source, "", "the file must hold a YAML mapping")
-    return data
 
 
 def _loc(error: Any, prefix: tuple[str, ...] = ()) -> str:

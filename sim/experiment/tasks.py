@@ -145,6 +145,8 @@ class TaskPlanner:
         self.experiment = experiment
         self.size = experiment.replications_per_task
         self.tasks: list[list[Task]] = [[] for _ in range(points)]
+        self.planned = 0  # tasks planned so far
+        self.planned_replications = 0
         self.stop_reasons = [""] * points
         self._round: list[dict[int, TaskOutput]] = [{} for _ in range(points)]
         self._open: list[set[int]] = [set() for _ in range(points)]
@@ -206,6 +208,8 @@ class TaskPlanner:
             bounds = [(a, min(a + size, end)) for a in range(start, end, size)]
         new = [Task(p, a, b, task_id(digest, p, a, b)) for a, b in bounds]
         self.tasks[p].extend(new)
+        self.planned += len(new)
+        self.planned_replications += sum(task.replications for task in new)
         self._open[p].update(task.first for task in new)
         if not self.adaptive:
             self.stop_reasons[p] = f"{stop} replications as asked"
