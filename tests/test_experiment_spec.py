@@ -36,6 +36,7 @@ def refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], data: dict[str, 
     [
         ({"replicatons": 3}, "replicatons: unknown field; did you mean 'replications'?"),
         ({"name": None}, "name: required field is missing"),
+        ({"name": "../up"}, "name: use letters, digits, '-', '_' and '.' (it names the results"),
         ({"design": {"type": "factorial"}}, "design.type: 'factorial' is not allowed"),
         ({"design": {"type": "grid", "points": 8}}, "design.points: a grid's points are its"),
         ({"design": {"type": "lhs"}}, "design.points: a lhs design needs points: N"),

@@ -67,7 +67,9 @@ class _ProgressBar:
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=progress.replications_total, unit="rep", file=sys.stderr)
+            self.bar = tqdm(
+                total=progress.replications_total, unit="rep", file=sys.stderr, leave=False
+            )
             self.bar.set_description("replications", refresh=False)
         computed = progress.computed - self.seen.computed
         stored = progress.replications_done - self.seen.replications_done - computed

@@ -25,7 +25,6 @@ from ..errors import InputError
 from .processes import kill_pool, start_worker
 from .tasks import PointJob, Task, TaskOutput, run_task
 
-EXECUTORS = ("local", "dask")
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 CLOSE_TIMEOUT_S = 20
 
@@ -53,6 +52,9 @@ class Executor(Protocol):
 
 
 def make_executor(kind: str, workers: int, address: str | None) -> Executor:
+    """``local`` (in this process for one worker, else a fork pool) or ``dask``."""
+    if kind not in ("local", "dask"):
+        raise ValueError(f"unknown executor '{kind}'; use local or dask")
     if kind == "dask":
         return DaskExecutor(workers, address or os.environ.get(SCHEDULER_ENV) or None)
     if address is not None:

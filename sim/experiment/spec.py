@@ -18,6 +18,7 @@ import copy
 import difflib
 import hashlib
 import math
+import re
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,13 @@ class ExperimentFile(_Strict):
     indicators: list[str] | None = Field(default=None, min_length=1)
     set_: dict[str, Any] = Field(default_factory=dict, alias="set")
     replications_per_task: int | None = Field(default=None, strict=True, ge=1)
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, name: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+            raise ValueError("use letters, digits, '-', '_' and '.' (it names the results folder)")
+        return name
 
     @field_validator("replications", mode="before")
     @classmethod

@@ -44,6 +44,8 @@ OUTPUTS = (
     LOG,
 )
 """Files of a finished experiment: removed by ``--fresh`` with the tasks."""
+RECENT_VALUES = 32_000_000
+"""Values (256 MB) of the tasks written by this run kept in memory for the final tables."""
 SAME_NUMBERS = ("mrasim", "numpy", "numba")
 """Versions that decide the numbers: tasks computed under others are not mixed in."""
 
@@ -72,6 +74,8 @@ class ResultStore:
         self.manifest = manifest
         self.tasks_dir = folder / TASKS
         self._stored = {path.stem for path in self.tasks_dir.glob("*.parquet")}
+        self._recent: dict[str, TaskOutput] = {}  # written by this run: no need to read back
+        self._recent_values = 0
 
     @classmethod
     def open(cls, folder: Path, manifest: dict[str, Any], fresh: bool) -> ResultStore:
@@ -124,9 +128,14 @@ class ResultStore:
         except OSError as exc:
             raise StoreError(f"cannot write {path} ({exc.strerror or exc})") from None
         self._stored.add(task.id)
+        if self._recent_values + output.values.size <= RECENT_VALUES:
+            self._recent[task.id] = output
+            self._recent_values += output.values.size
 
     def read(self, task: Task) -> TaskOutput:
-        """A stored task, exactly as computed."""
+        """A stored task, exactly as computed (the very values written, if this run wrote it)."""
+        if task.id in self._recent:
+            return self._recent[task.id]
         path = self.tasks_dir / f"{task.id}.parquet"
         table = pq.ParquetFile(path).read()  # lighter than read_table's dataset discovery
         names = [f"r{r}" for r in range(task.first, task.last)]
