@@ -338,21 +338,23 @@ def test_an_interrupt_stops_everything_and_keeps_the_finished_tasks(
 ) -> None:
     """Ctrl-C reaches the whole group; SIGTERM only the parent, which must stop its workers.
 
-    The limit is 3 s rather than the 2 s aimed at, for a shared, loaded test machine.
+    The message comes once the workers are stopped: within 2 s of the signal, with only the
+    parent left, which then exits with 130 (Ctrl-C) or 143 (SIGTERM).
     """
     path, out = write(tmp_path / "slow.yaml", SLOW), tmp_path / "out"
     process = start(path, out)
     wait_for_tasks(process, out, 4)
     sent = time.monotonic()
     (os.killpg if to_group else os.kill)(process.pid, signum)
-    assert process.wait(timeout=10) == status
-    assert time.monotonic() - sent < 3
-    while group_alive(process.pid) and time.monotonic() - sent < 3:
-        time.sleep(0.05)
+    assert process.stderr is not None
+    message = process.stderr.readline()
+    assert time.monotonic() - sent < 2
+    assert set(group_alive(process.pid)) <= {process.pid}  # the workers are gone
+    assert process.wait(timeout=20) == status
+    assert process.stderr.read() == ""
     assert group_alive(process.pid) == []
-    error = process.stderr.read() if process.stderr else ""
     kept = len(task_files(out))
-    assert error == (
+    assert message == (
         f"mrasim: interrupted: {kept} of {SLOW_TASKS} tasks kept; run the same command to resume\n"
     )
     assert not (out / "results.csv").exists()
