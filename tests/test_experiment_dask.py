@@ -15,6 +15,8 @@ from experiment_files import DOCUMENTARY, experiment, same_tables, write
 
 from sim.experiment import Progress, run_experiment
 
+pytestmark = pytest.mark.slow  # a LocalCluster takes seconds to start (still runs in CI)
+
 MEDIUM = experiment(
     name="medium",
     set={"horizon_days": 10, "warmup_days": 0},

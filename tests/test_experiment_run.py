@@ -303,6 +303,7 @@ def slow_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "out"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_kill_9_of_the_process_group_then_rerun_gives_identical_tables(
     slow_reference: Path, tmp_path: Path
@@ -327,6 +328,7 @@ def test_kill_9_of_the_process_group_then_rerun_gives_identical_tables(
     assert same_tables(slow_reference, out) == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize(
     ("signum", "to_group", "status"),

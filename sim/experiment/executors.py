@@ -134,18 +134,30 @@ class PoolExecutor:
         self._running.clear()
 
 
-TRIM_SETTING = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
-"""Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536, which also turns off glibc's
-adaptive mmap threshold: every array of a replication is then mapped and unmapped afresh
-(measured: 1.7x the CPU time, 10,000x the page faults). Our LocalCluster leaves it unset."""
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+"""Dask settings of our LocalCluster, each measured on the reference office:
+
+* Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536, which also turns off
+  glibc's adaptive mmap threshold: every array of a replication is then mapped and unmapped
+  afresh (1.7x the CPU time of a replication, 10,000x the page faults). Left unset here.
+* The statistical profiler (every 10 ms), the event-loop health tick (every 20 ms) and the
+  memory monitor (every 100 ms) wake every worker and the scheduler constantly: with them,
+  a 2-worker run took 1.4-1.6x the wall time and 2.5-3x the scheduler's CPU time on a
+  loaded 2-core machine. Tasks here last a second or so: ticks of a second are enough.
+"""
 
 
 def local_cluster(workers: int) -> Any:
-    """A LocalCluster of single-threaded worker processes, with glibc's malloc left alone."""
+    """A LocalCluster of single-threaded worker processes, set up as measured above."""
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({TRIM_SETTING: None}):
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):
         return LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
