@@ -176,6 +176,8 @@ def _build_parser() -> argparse.ArgumentParser:
     report.add_argument("-q", "--quiet", action="store_true", help="do not print the file written")
     report.set_defaults(handler=_report)
 
+    _add_experiment_parser(commands)
+
     validate = commands.add_parser(
         "validate",
         help="check a scenario and say what it contains",
@@ -201,6 +203,57 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(handler=_validate)
     return parser
+
+
+def _add_experiment_parser(commands: Any) -> None:
+    experiment = commands.add_parser(
+        "experiment",
+        help="run a designed experiment (grid, Latin hypercube, Sobol'), resumable",
+        description="Run or resume an experiment file (experiments/*.yaml): every design point "
+        "times its replications, on common random numbers, in a local process pool or on a "
+        "Dask cluster. Finished tasks are stored in --out as they finish; running the same "
+        "command again computes only what is missing. Writes results.csv/.parquet, "
+        "experiments.csv and outcomes.csv (EMA Workbench), main_effects.csv and, for Sobol' "
+        "designs, sensitivity.csv; `mrasim report DIR` draws them.",
+    )
+    experiment.add_argument("file", type=Path, help="experiment YAML file")
+    experiment.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="local: a process pool on this machine (default); dask: a Dask cluster at "
+        "--address, else $DASK_SCHEDULER_ADDRESS, else a LocalCluster of -w processes",
+    )
+    experiment.add_argument(
+        "--address", default=None, metavar="tcp://HOST:PORT", help="Dask scheduler address"
+    )
+    experiment.add_argument(
+        "-w",
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="worker processes, local or LocalCluster (default: all cores); "
+        "never changes the numbers",
+    )
+    experiment.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results folder (default: out/NAME, NAME from the file)",
+    )
+    experiment.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard the folder's stored tasks and start over (needed after the file changed)",
+    )
+    experiment.add_argument("-q", "--quiet", action="store_true", help="no progress bar or table")
+    experiment.set_defaults(handler=_experiment)
+
+
+def _experiment(args: argparse.Namespace) -> int:
+    from .experiment.command import experiment_command  # loads pyarrow and scipy: only here
+
+    return experiment_command(args)
 
 
 def _add_run_options(parser: argparse.ArgumentParser, tables: str) -> None:

@@ -285,6 +285,10 @@ def _rates(table: pd.DataFrame) -> list[tuple[str, float]]:
 def write_report(folder: Path, output: Path | None = None) -> Path:
     """Write the HTML report of a results folder (default ``folder / "report.html"``)."""
     folder = Path(folder)
+    if (folder / "manifest.json").is_file():  # a `mrasim experiment` folder
+        from .experiment.report import write_report as write_experiment_report
+
+        return write_experiment_report(folder, output)
     results = read_results(folder)
     output = folder / REPORT_FILE if output is None else Path(output)
     page = render(results)

@@ -486,16 +486,40 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """
     path = resolve_scenario(path)
     source = str(path)
+    bundled = f"; bundled scenarios: {', '.join(bundled_scenarios())}"
+    data, text = read_yaml_mapping(path, "name:, countries:, ...", bundled)
+    overrides = list(overrides)
+    touched = [(override, apply_override(data, override)) for override in overrides]
+    try:
+        scenario = scenario_from_dict(data, source)
+    except InputError as exc:
+        # a problem inside what an override set (or created) is the override's, not the file's
+        for override, path in reversed(touched):
+            if _within(exc.field, path) or _within(path, exc.field):
+                raise InputError(f"{source} (--set {override})", exc.field, exc.problem) from None
+        raise
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()  # the file's bytes: UTF-8 read
+    scenario._origin = Origin(source, digest, tuple(overrides))
+    return scenario
+
+
+def read_yaml_mapping(
+    path: str | Path, expected: str, hint: str = ""
+) -> tuple[dict[str, Any], str]:
+    """A YAML file that must hold a mapping (of the ``expected`` keys), and its text.
+
+    ``hint`` follows the message when the file cannot be read at all.
+
+    Unreadable files, bad UTF-8, bad YAML, duplicate keys and anything but a mapping
+    stop with one line naming the file (and the line and column, for YAML).
+    """
+    source = str(path)
     try:
         raw = Path(path).read_bytes()
         text = raw.decode("utf-8")
     except OSError as exc:
-        bundled = ", ".join(bundled_scenarios())
-        raise InputError(
-            source,
-            "",
-            f"cannot read the file ({exc.strerror or exc}); bundled scenarios: {bundled}",
-        ) from None
+        problem = f"cannot read the file ({exc.strerror or exc}){hint}"
+        raise InputError(source, "", problem) from None
     except UnicodeDecodeError as exc:
         raise InputError(
             source, "", f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
@@ -508,19 +532,8 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(source, where, f"invalid YAML: {problem}") from None
     if not isinstance(data, dict):
-        raise InputError(source, "", "the file must hold a YAML mapping (name:, countries:, ...)")
-    overrides = list(overrides)
-    touched = [(override, apply_override(data, override)) for override in overrides]
-    try:
-        scenario = scenario_from_dict(data, source)
-    except InputError as exc:
-        # a problem inside what an override set (or created) is the override's, not the file's
-        for override, path in reversed(touched):
-            if _within(exc.field, path) or _within(path, exc.field):
-                raise InputError(f"{source} (--set {override})", exc.field, exc.problem) from None
-        raise
-    scenario._origin = Origin(source, hashlib.sha256(raw).hexdigest(), tuple(overrides))
-    return scenario
+        raise InputError(source, "", f"the file must hold a YAML mapping ({expected})")
+    return data, text
 
 
 def bundled_scenarios() -> list[str]:

@@ -1,0 +1,246 @@
+"""Running an experiment: file -> design points -> tasks -> executor -> store -> tables.
+
+:func:`run_experiment` is the one entry point (the CLI calls it). It validates
+everything first (every design point's scenario included), opens the result
+store, runs only the tasks the store does not hold, and then recomputes the
+final tables from the store alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..output import write_frame
+from ..runner import DEFAULT_ENGINE, default_workers
+from .analysis import Tables, analyse
+from .design import Point, design_points
+from .executors import Executor, WorkerLost, make_executor
+from .processes import Interrupted, hold_signals, interruptible
+from .spec import Experiment, load_experiment, point_scenarios
+from .store import KIND, ResultStore, StoreError, now, versions
+from .tasks import PointJob, Task, TaskPlanner, point_jobs
+
+DEFAULT_OUT = Path("out")
+"""Results go to ``out/<experiment name>`` unless ``--out`` says otherwise."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where an experiment stands: tasks and replications done (stored) of those planned."""
+
+    tasks_done: int
+    tasks_total: int
+    replications_done: int
+    replications_total: int
+    computed: int  # replications computed by this invocation (the rest were stored before)
+
+
+@dataclass
+class ExperimentResult:
+    experiment: Experiment
+    folder: Path
+    points: list[Point]
+    tables: Tables
+    stop_reasons: list[str]
+    tasks: int
+    computed: int  # tasks computed by this invocation
+    reused: int  # tasks found in the store
+    executor: str
+    seconds: float
+
+
+class ExperimentStopped(Exception):
+    """The experiment stopped before its end; finished tasks are kept for a rerun."""
+
+    def __init__(self, message: str, exit_status: int) -> None:
+        super().__init__(message)
+        self.exit_status = exit_status
+
+
+def run_experiment(
+    path: str | Path,
+    executor: str = "local",
+    address: str | None = None,
+    workers: int | None = None,
+    out: str | Path | None = None,
+    fresh: bool = False,
+    progress: Callable[[Progress], None] | None = None,
+) -> ExperimentResult:
+    """Run (or resume) an experiment file and write its tables to ``out``.
+
+    Raises :class:`sim.errors.InputError` for bad input (before anything runs) and
+    :class:`ExperimentStopped` when interrupted, when a worker is lost or the disk
+    is full: the tasks finished by then are kept, and the same call resumes.
+    """
+    started = time.perf_counter()
+    experiment = load_experiment(path)
+    points = design_points(experiment)
+    jobs = point_jobs(experiment, point_scenarios(experiment, points))
+    pool = make_executor(executor, workers or default_workers(), address)
+    folder = Path(out) if out is not None else DEFAULT_OUT / experiment.name
+    store = ResultStore.open(folder, manifest(experiment, points), fresh)
+    planner = TaskPlanner(experiment, len(points))
+    log = _Log(store, executor)
+    queue = deque(planner.initial())
+    with interruptible(), _keeping_finished_tasks(store, planner, log):
+        with pool:
+            try:
+                _drive(queue, planner, store, pool, jobs, log, progress)
+            except BaseException:
+                hold_signals()  # a second Ctrl-C must not cut the clean-up short
+                pool.abort()
+                raise
+        tables = analyse(experiment, points, planner.tasks, store.read)
+        _write_tables(folder, tables)
+    log.finish("complete")
+    return ExperimentResult(
+        experiment,
+        folder,
+        points,
+        tables,
+        planner.stop_reasons,
+        planner.planned,
+        log.computed,
+        log.reused,
+        pool.description,
+        time.perf_counter() - started,
+    )
+
+
+@dataclass
+class _Log:
+    """What this invocation did, for ``log.jsonl``: tasks computed and found stored."""
+
+    store: ResultStore
+    executor: str
+    computed: int = 0
+    reused: int = 0
+    replications: int = 0  # computed by this invocation
+    started: str = field(default_factory=now)
+
+    def finish(self, status: str) -> None:
+        entry = {"started": self.started, "finished": now(), "executor": self.executor}
+        counts = {"computed": self.computed, "reused": self.reused, "status": status}
+        self.store.log(entry | counts)
+
+
+@contextlib.contextmanager
+def _keeping_finished_tasks(store: ResultStore, planner: TaskPlanner, log: _Log) -> Iterator[None]:
+    """Turn a stop (signal, lost worker, full disk) into one line that says what is kept."""
+    try:
+        yield
+    except (Interrupted, WorkerLost, StoreError) as exc:
+        stored = store.count_on_disk()  # what survives, even a file renamed just now
+        kept = f"{stored} of {max(stored, planner.planned)} tasks kept"
+        status = exc.exit_status if isinstance(exc, Interrupted) else 1
+        message = "interrupted" if isinstance(exc, Interrupted) else str(exc)
+        log.finish(message)
+        raise ExperimentStopped(
+            f"{message}: {kept}; run the same command to resume", status
+        ) from None
+
+
+def _drive(
+    queue: deque[Task],
+    planner: TaskPlanner,
+    store: ResultStore,
+    pool: Executor,
+    jobs: list[PointJob],
+    log: _Log,
+    progress: Callable[[Progress], None] | None,
+) -> None:
+    """Run every queued task the store lacks; feed each finished one back to the planner.
+
+    Stored tasks are taken as they are (read back only when a precision rule needs their
+    values); the executor holds at most its capacity, so new rounds can join the queue.
+    """
+    done_replications = 0
+
+    def report() -> None:
+        if progress is not None:
+            progress(
+                Progress(
+                    log.computed + log.reused,
+                    planner.planned,
+                    done_replications,
+                    planner.planned_replications,
+                    log.replications,
+                )
+            )
+
+    report()
+    while queue or pool.pending():
+        while queue and (store.has(queue[0]) or pool.pending() < pool.capacity):
+            task = queue.popleft()
+            if store.has(task):
+                log.reused += 1
+                done_replications += task.replications
+                queue.extend(planner.finished(task, store.read(task) if planner.adaptive else None))
+                report()
+            else:
+                pool.submit(jobs[task.point], task)
+        if pool.pending():
+            task, output = pool.next_finished()
+            store.write(task, output)
+            log.computed += 1
+            log.replications += task.replications
+            done_replications += task.replications
+            queue.extend(planner.finished(task, output))
+            report()
+
+
+def _write_tables(folder: Path, tables: Tables) -> None:
+    try:
+        write_frame(tables.results, folder / "results.csv")
+        write_frame(tables.results, folder / "results.parquet")
+        write_frame(tables.experiments, folder / "experiments.csv")
+        write_frame(tables.outcomes, folder / "outcomes.csv")
+        write_frame(tables.main_effects, folder / "main_effects.csv")
+        if tables.sensitivity is not None:
+            write_frame(tables.sensitivity, folder / "sensitivity.csv")
+    except OSError as exc:
+        raise StoreError(f"cannot write the tables in {folder} ({exc.strerror or exc})") from None
+
+
+def manifest(experiment: Experiment, points: list[Point]) -> dict[str, Any]:
+    """What the results folder is the results of: files, design, seed, rule, versions."""
+    if experiment.precision is None:
+        replications: dict[str, Any] = {"fixed": experiment.max_replications}
+    else:
+        replications = {
+            "precision": experiment.precision,
+            "max": experiment.max_replications,
+            "first_round": experiment.replications,
+        }
+    return {
+        "kind": KIND,
+        "name": experiment.name,
+        "description": experiment.description,
+        "experiment_file": str(experiment.path),
+        "scenario_file": str(experiment.scenario_path),
+        **experiment.file_hashes,
+        "digest": experiment.digest,
+        "design": {
+            "type": experiment.design,
+            "size": experiment.points,
+            "factors": [
+                {"path": f.path, "levels": list(f.levels), "integer": f.integer}
+                for f in experiment.factors
+            ],
+            "points": [{"point": i, **point} for i, point in enumerate(points)],
+        },
+        "set": experiment.settings,
+        "seed": experiment.seed,
+        "replications": replications,
+        "replications_per_task": experiment.replications_per_task,
+        "indicators": list(experiment.indicators) if experiment.indicators else None,
+        "engine": DEFAULT_ENGINE,
+        "versions": versions(),
+        "created": now(),
+    }

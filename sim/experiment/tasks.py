@@ -1,0 +1,216 @@
+"""Tasks: which replications of which point, their ids, and what a worker computes.
+
+A task is a run of consecutive replications of one design point. Its id is a
+short hash of the experiment digest, the point and the replication range, so
+the same files always give the same ids: a rerun finds what is stored and
+computes the rest. Replication ``r`` of every point uses the same random
+streams (common random numbers): the seed and ``r`` are all a replication
+needs, whichever worker runs it.
+
+A worker returns, for each replication of its task, the values of the kept
+indicator rows (never records); the parent stores them. :func:`replicate` is
+the one place where a replication of a point becomes numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..indicators import HEADLINE, Layout, compute
+from ..plan import Plan, compile_plan
+from ..runner import DEFAULT_ENGINE, _replications_needed, simulate
+from ..scenario import Scenario
+from ..stats import Accumulator
+from .keys import Key, is_headline_total, metric_of
+from .spec import Experiment
+
+
+@dataclass(frozen=True, order=True)
+class Task:
+    """Replications ``first .. last - 1`` of design point ``point``."""
+
+    point: int
+    first: int
+    last: int
+    id: str = field(compare=False)
+
+    @property
+    def replications(self) -> int:
+        return self.last - self.first
+
+
+def task_id(digest: str, point: int, first: int, last: int) -> str:
+    return hashlib.sha256(f"{digest}:{point}:{first}:{last}".encode()).hexdigest()[:16]
+
+
+# --- what a worker computes -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PointJob:
+    """What a worker needs to run any task of one point (sent with each task: a worker may be
+    on another machine, and may be replaced mid-run)."""
+
+    key: str  # experiment digest and point: names the compiled point in a worker's cache
+    scenario: Scenario
+    seed: int
+    metrics: tuple[str, ...] | None  # metrics to keep; None keeps all
+    engine: str = DEFAULT_ENGINE
+
+
+@dataclass(frozen=True)
+class TaskOutput:
+    """The kept rows' keys and their values: one column per replication of the task."""
+
+    rows: list[Key]
+    values: np.ndarray  # (rows, replications)
+
+
+@dataclass(frozen=True)
+class CompiledPoint:
+    plan: Plan
+    layout: Layout
+    kept: np.ndarray  # indices of the kept rows in the layout
+    job: PointJob
+
+
+_compiled: dict[str, CompiledPoint] = {}
+CACHE_POINTS = 8
+"""Points a worker keeps compiled; tasks of one point tend to arrive together."""
+
+
+def compiled(job: PointJob) -> CompiledPoint:
+    """The point's plan, layout and kept rows, compiled once per worker process."""
+    point = _compiled.get(job.key)
+    if point is None:
+        if len(_compiled) >= CACHE_POINTS:
+            _compiled.clear()
+        plan = compile_plan(job.scenario)
+        layout = Layout.of(plan)
+        wanted = set(job.metrics) if job.metrics is not None else None
+        kept = [
+            i for i, row in enumerate(layout.rows) if wanted is None or metric_of(row) in wanted
+        ]
+        point = _compiled[job.key] = CompiledPoint(plan, layout, np.array(kept, np.intp), job)
+    return point
+
+
+def replicate(point: CompiledPoint, replication: int) -> np.ndarray:
+    """One replication of one design point: its kept indicator values.
+
+    The only function that runs the simulator for an experiment: the rest of the
+    package sees indicator vectors, whatever the engine does inside.
+    """
+    job = point.job
+    results = simulate(point.plan, job.engine, job.seed, replication)
+    return compute(point.plan, point.layout, results)[point.kept]
+
+
+def run_task(job: PointJob, first: int, last: int) -> TaskOutput:
+    """Replications ``first .. last - 1`` of a point (runs in a worker)."""
+    point = compiled(job)
+    values = np.empty((len(point.kept), last - first))
+    for column, replication in enumerate(range(first, last)):
+        values[:, column] = replicate(point, replication)
+    return TaskOutput([point.layout.rows[i] for i in point.kept], values)
+
+
+def point_jobs(experiment: Experiment, scenarios: list[Scenario]) -> list[PointJob]:
+    """One job per design point; with a precision rule the headline totals are kept too."""
+    metrics = experiment.indicators
+    if metrics is not None and experiment.precision is not None:
+        metrics = tuple(dict.fromkeys((*metrics, *HEADLINE)))
+    return [
+        PointJob(f"{experiment.digest}/{i}", scenario, experiment.seed, metrics)
+        for i, scenario in enumerate(scenarios)
+    ]
+
+
+# --- which tasks ---------------------------------------------------------------------
+
+
+class TaskPlanner:
+    """Decides the tasks of every point: all at once, or round by round for a precision rule.
+
+    With a precision rule, a point's next round is decided from its finished rounds only
+    (accumulated in replication order), so the decision, and therefore the set of tasks,
+    is the same however the work was spread, interrupted and resumed.
+    """
+
+    def __init__(self, experiment: Experiment, points: int) -> None:
+        self.experiment = experiment
+        self.size = experiment.replications_per_task
+        self.tasks: list[list[Task]] = [[] for _ in range(points)]
+        self.planned = 0  # tasks planned so far
+        self.planned_replications = 0
+        self.stop_reasons = [""] * points
+        self._round: list[dict[int, TaskOutput]] = [{} for _ in range(points)]
+        self._open: list[set[int]] = [set() for _ in range(points)]
+        self._judged: list[Accumulator | None] = [None] * points
+
+    @property
+    def adaptive(self) -> bool:
+        """Whether finished tasks decide further ones (they need their outputs)."""
+        return self.experiment.precision is not None
+
+    def initial(self) -> list[Task]:
+        """The first tasks of every point, in (point, replication) order."""
+        first = self.experiment.replications
+        return [task for p in range(len(self.tasks)) for task in self._round_of(p, 0, first)]
+
+    def finished(self, task: Task, output: TaskOutput | None) -> list[Task]:
+        """Record a finished task; return the tasks it makes necessary (a point's next round)."""
+        if not self.adaptive:
+            return []
+        assert output is not None
+        p = task.point
+        self._open[p].discard(task.first)
+        self._round[p][task.first] = output
+        if self._open[p]:
+            return []
+        judged = self._absorb(p)
+        done = self.tasks[p][-1].last
+        # rows never defined (e.g. a utilisation rate without eligible shipments) cannot be judged
+        needed = _replications_needed(judged, judged.count > 0, self.experiment.precision)
+        maximum = self.experiment.max_replications
+        if needed <= done:
+            self.stop_reasons[p] = f"precision reached after {done} replications"
+            return []
+        if done >= maximum:
+            self.stop_reasons[p] = f"stopped at the cap of {maximum} replications"
+            return []
+        return self._round_of(p, done, min(maximum, max(needed, done + 1)))
+
+    def _absorb(self, p: int) -> Accumulator:
+        """Add the finished round's headline totals to the point's accumulator, in order."""
+        outputs = [self._round[p][first] for first in sorted(self._round[p])]
+        self._round[p] = {}
+        rows = np.array([is_headline_total(row) for row in outputs[0].rows], dtype=bool)
+        judged = self._judged[p]
+        if judged is None:
+            judged = self._judged[p] = Accumulator(int(rows.sum()))
+        for output in outputs:
+            for column in output.values[rows].T:
+                judged.add(column)
+        return judged
+
+    def _round_of(self, p: int, start: int, stop: int) -> list[Task]:
+        """Tasks covering replications start..stop-1 on the fixed grid of task boundaries."""
+        size, digest = self.size, self.experiment.digest
+        if not self.adaptive:  # fixed: split evenly (the size already divides the count well)
+            bounds = [(a, min(a + size, stop)) for a in range(start, stop, size)]
+        else:  # adaptive: whole tasks of the fixed size, up to the cap
+            end = min(self.experiment.max_replications, math.ceil(stop / size) * size)
+            bounds = [(a, min(a + size, end)) for a in range(start, end, size)]
+        new = [Task(p, a, b, task_id(digest, p, a, b)) for a, b in bounds]
+        self.tasks[p].extend(new)
+        self.planned += len(new)
+        self.planned_replications += sum(task.replications for task in new)
+        self._open[p].update(task.first for task in new)
+        if not self.adaptive:
+            self.stop_reasons[p] = f"{stop} replications as asked"
+        return new
