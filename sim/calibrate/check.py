@@ -1,0 +1,187 @@
+"""How well a fitted scenario reproduces records: stage by stage, channel by channel.
+
+The fitted scenario is simulated (the runner, common random numbers, as ``mrasim
+run``) over as many days as the records cover, and every stage the records
+measure is compared between the two: each check's stage (end minus the moment
+the shipment joined its queue) and service (end minus start), unloading,
+release formalities and the whole clearance time, per channel and trader group.
+
+Each comparison gives the Kolmogorov-Smirnov distance D (the largest gap between
+the two cumulative distributions) and the Wasserstein distance (the mean shift,
+in hours, needed to turn one distribution into the other). A comparison is
+**good** when D <= 0.10, or when D is below what chance alone gives at these
+sample sizes (the two-sample test's 95% critical value); **fair** when D <= 0.20;
+**poor** otherwise. The verdict rests on the *headline* comparisons (each stage
+per channel, all groups together, and the clearance time per group): **trust the
+fit** if all are good, **use with care** if none is poor, **do not trust** if any is.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..runner import run
+from ..scenario import CHANNELS, GROUPS, Port, Scenario
+from .observed import Records
+
+GOOD_D, FAIR_D = 0.10, 0.20
+KS_95 = 1.358
+"""c(0.05) of the two-sample Kolmogorov-Smirnov test: D is significant above
+c * sqrt((n + m) / (n m))."""
+MIN_COMPARED = 30
+ALL = "all"
+VERDICTS = ("trust the fit", "use with care", "do not trust the fit")
+
+
+@dataclass(frozen=True)
+class Check:
+    """Records against the fitted model, per port, stage, channel and group."""
+
+    label: str  # "fit period" or "holdout"
+    days: tuple[float, float]
+    table: pd.DataFrame  # one row per comparison
+    observed: pd.DataFrame  # long: country, port, stage, channel, group, hours
+    simulated: pd.DataFrame
+    replications: int
+
+    @property
+    def headline(self) -> pd.DataFrame:
+        table = self.table
+        per_channel = (table.group == ALL) & (table.channel != ALL) & (table.stage != "clearance")
+        clearance = (table.stage == "clearance") & (table.channel == ALL)
+        return table[per_channel | clearance]
+
+    @property
+    def verdict(self) -> str:
+        grades = set(self.headline.grade)
+        if not grades or grades == {"good"}:
+            return VERDICTS[0]
+        return VERDICTS[1] if "poor" not in grades else VERDICTS[2]
+
+
+def stage_times(frame: pd.DataFrame, port: Port, present: frozenset[str]) -> pd.DataFrame:
+    """Every stage duration the record columns allow, long: stage, channel, group, hours."""
+    parts = []
+    ready = frame[["arrival", "unloaded", "lodgement"]].max(axis=1)
+    if "unloaded" in present:
+        parts.append(("unloading", frame.unloaded - frame.arrival, frame.index))
+    last = ready.copy()
+    for c, route in enumerate(port.routes.by_channel()):
+        mine = frame.channel == CHANNELS[c]
+        joined = ready[mine]
+        for station in route:
+            end = frame.loc[mine, f"{station}_end"] if f"{station}_end" in present else None
+            if end is None:
+                joined = pd.Series(np.nan, index=joined.index)
+                continue
+            parts.append((f"{station} stage", end - joined, end.index))
+            if f"{station}_start" in present:
+                start = frame.loc[mine, f"{station}_start"]
+                parts.append((f"{station} service", end - start, end.index))
+            joined = end
+        last[mine] = joined
+    parts.append(("release", frame.release - last, frame.index))
+    parts.append(("clearance", frame.release - frame.arrival, frame.index))
+    rows = []
+    for stage, hours, index in parts:
+        values = pd.DataFrame(
+            {
+                "stage": stage,
+                "channel": frame.loc[index, "channel"].astype(str).to_numpy(),
+                "group": frame.loc[index, "group"].astype(str).to_numpy(),
+                "hours": np.asarray(hours, dtype=float),
+            }
+        )
+        rows.append(values[np.isfinite(values.hours)])
+    long = pd.concat(rows, ignore_index=True)
+    return long
+
+
+def compare(observed: pd.DataFrame, simulated: pd.DataFrame) -> pd.DataFrame:
+    """KS and Wasserstein distances for every stage, channel and group (and their totals)."""
+    out = []
+    for (country, port, stage), obs in observed.groupby(["country", "port", "stage"], sort=False):
+        sim = simulated[
+            (simulated.country == country) & (simulated.port == port) & (simulated.stage == stage)
+        ]
+        for channel in (ALL, *CHANNELS):
+            for group in (ALL, *GROUPS):
+                a = _select(obs, channel, group)
+                b = _select(sim, channel, group)
+                if len(a) < MIN_COMPARED or len(b) < MIN_COMPARED:
+                    continue
+                out.append(_distances(country, port, stage, channel, group, a, b))
+    return pd.DataFrame(out)
+
+
+def _select(frame: pd.DataFrame, channel: str, group: str) -> np.ndarray:
+    mask = np.ones(len(frame), dtype=bool)
+    if channel != ALL:
+        mask &= (frame.channel == channel).to_numpy()
+    if group != ALL:
+        mask &= (frame.group == group).to_numpy()
+    return frame.hours.to_numpy()[mask]
+
+
+def _distances(country, port, stage, channel, group, a, b) -> dict[str, object]:
+    d = float(stats.ks_2samp(a, b).statistic)
+    critical = KS_95 * math.sqrt((len(a) + len(b)) / (len(a) * len(b)))
+    grade = "good" if d <= max(GOOD_D, critical) else ("fair" if d <= FAIR_D else "poor")
+    return {
+        "country": country,
+        "port": port,
+        "stage": stage,
+        "channel": channel,
+        "group": group,
+        "observed": len(a),
+        "simulated": len(b),
+        "mean_observed_h": float(np.mean(a)),
+        "mean_simulated_h": float(np.mean(b)),
+        "ks": d,
+        "ks_critical": critical,
+        "wasserstein_h": float(stats.wasserstein_distance(a, b)),
+        "grade": grade,
+    }
+
+
+def check(
+    fitted: Scenario,
+    part: Records,
+    label: str,
+    replications: int,
+    seed: int,
+    workers: int | None,
+) -> Check:
+    """Simulate the fitted ports over the part's days and compare stage by stage."""
+    keys = set(part.ports())
+    countries = {
+        code: country.model_copy(
+            update={"ports": {n: p for n, p in country.ports.items() if (code, n) in keys}}
+        )
+        for code, country in fitted.countries.items()
+    }
+    days = part.days[1] - part.days[0]
+    scenario = fitted.model_copy(update={"countries": countries, "horizon_days": days})
+    result = run(scenario, replications=replications, seed=seed, workers=workers, keep_records=True)
+    simulated_rows = result.records()
+    hidden = [c for c in simulated_rows.columns if c.endswith(("_start", "_end"))]
+    hidden += ["unloaded", "lodgement"]
+    for column in hidden:  # measure the simulation as the records are measured
+        if column not in part.present and column in simulated_rows:
+            simulated_rows[column] = np.nan
+    observed, simulated = [], []
+    for code, name in part.ports():
+        port = fitted.countries[code].ports[name]
+        mine = simulated_rows[(simulated_rows.country == code) & (simulated_rows.port == name)]
+        for frame, out in ((part.port(code, name), observed), (mine.reset_index(), simulated)):
+            times = stage_times(frame, port, part.present)
+            out.append(times.assign(country=code, port=name))
+    observed_long = pd.concat(observed, ignore_index=True)
+    simulated_long = pd.concat(simulated, ignore_index=True)
+    table = compare(observed_long, simulated_long)
+    return Check(label, part.days, table, observed_long, simulated_long, replications)

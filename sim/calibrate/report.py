@@ -1,0 +1,553 @@
+"""The fit report: one self-contained HTML page (figures embedded) and the same figures as PNGs.
+
+The first screen says whether to trust the fit, on what evidence, and what was
+fitted; then each stage of clearance is shown as the records have it against the
+fitted model (cumulative distributions and quantile-quantile plots, per channel
+and trader group), arrivals by hour of the week, the fitted values with their
+intervals, the data-quality table and the holdout check. The page shell, style
+and PNG embedding are those of ``mrasim report`` (:mod:`sim.report`).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import __version__
+from ..calendars import WEEK
+from ..output import write_atomic, write_frame
+from ..plan import compile_plan
+from ..report import PAGE, STYLE, _panels, _png
+from ..scenario import CHANNELS, GROUPS
+from .check import ALL, GOOD_D, Check
+from .from_records import RecordsCalibration
+from .provenance import fitted_fields
+from .targets import TargetsCalibration
+
+REPORT_FILE = "report.html"
+OBSERVED, SIMULATED = "#0072B2", "#D55E00"  # Okabe-Ito, as the policy report
+GRADE_COLOURS = {"good": "#e3f2e1", "fair": "#fff4d6", "poor": "#fbe0dc"}
+VERDICT_COLOURS = {
+    "trust the fit": "#2e7d32",
+    "use with care": "#b26a00",
+    "do not trust the fit": "#c62828",
+}
+EXTRA_STYLE = """
+.verdict { padding: 0.8em 1em; border-radius: 6px; color: white; font-size: 1.25em; }
+.verdict small { display: block; font-size: 0.7em; opacity: 0.95; }
+td.good { background: #e3f2e1; } td.fair { background: #fff4d6; } td.poor { background: #fbe0dc; }
+td.text { text-align: left; }
+.glance { display: grid; grid-template-columns: 1fr 1fr; gap: 1em; align-items: start; }
+"""
+
+
+def write_report(result: RecordsCalibration | TargetsCalibration, folder: Path) -> Path:
+    """Write ``folder/report.html`` and a PNG per figure; returns the page's path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if isinstance(result, TargetsCalibration):
+        title, body, figures = _targets_page(result)
+    else:
+        title, body, figures = _records_page(result)
+        write_frame(result.records.quality, folder / "data-quality.csv")
+        write_frame(result.in_sample.table, folder / "fit-check.csv")
+        if result.holdout is not None:
+            write_frame(result.holdout.table, folder / "holdout-check.csv")
+    for name, encoded in figures.items():
+        data = base64.b64decode(encoded)
+        write_atomic(folder / f"{name}.png", lambda tmp, data=data: tmp.write_bytes(data))
+    page = PAGE.format(title=_esc(title), style=STYLE + EXTRA_STYLE, body=body)
+    path = folder / REPORT_FILE
+    write_atomic(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    return path
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text))
+
+
+def _img(encoded: str, caption: str) -> str:
+    return (
+        f'<figure><img src="data:image/png;base64,{encoded}" alt="{_esc(caption)}">'
+        f"<figcaption>{_esc(caption)}</figcaption></figure>"
+    )
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """Rows of ready ``<td>`` cells under a header."""
+    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
+    body = "".join(f"<tr>{''.join(row)}</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _td(value: object, css: str = "") -> str:
+    return f'<td class="{css}">{_esc(value)}</td>' if css else f"<td>{_esc(value)}</td>"
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | np.integer):
+        return f"{value:,}"
+    return f"{float(value):.4g}"
+
+
+# --- records ------------------------------------------------------------------------------
+
+
+def _records_page(result: RecordsCalibration) -> tuple[str, str, dict[str, str]]:
+    figures: dict[str, str] = {}
+    judged = result.holdout or result.in_sample
+    glance = _glance_figure(judged)
+    figures["clearance-at-a-glance"] = glance
+    ports = ", ".join(f.key for f in result.ports)
+    title = f"Calibration of {ports} to {Path(result.records.source).name}"
+    sections = [
+        f"<h1>{_esc(title)}</h1>",
+        _verdict(judged, result),
+        '<div class="glance">',
+        _img(
+            glance,
+            f"Clearance time per trader group, {judged.label}: records (blue) and the "
+            "fitted model (orange), cumulative distributions.",
+        ),
+        _summary_list(result),
+        "</div>",
+        "<h2>1. Fit check</h2>",
+        _check_section(result.in_sample),
+    ]
+    if result.holdout is not None:
+        sections.append(_check_section(result.holdout))
+    sections.append("<h2>2. Each stage, records against the fitted model</h2>")
+    sections.append(
+        "<p class='note'>Per channel (columns) and trader group (rows), where both have at "
+        "least 30 shipments. Cumulative distributions (left figure of each stage) and "
+        "quantile-quantile plots (right: points on the diagonal are a perfect fit).</p>"
+    )
+    for stage in dict.fromkeys(judged.observed.stage):
+        name = stage.replace(" ", "-")
+        ecdf, qq = _stage_figures(judged, stage)
+        if ecdf is None:
+            continue
+        figures[f"ecdf-{name}"], figures[f"qq-{name}"] = ecdf, qq
+        sections.append(f"<h3>{_esc(stage)} ({_esc(judged.label)})</h3>")
+        sections.append(_img(ecdf, f"{stage}: cumulative distributions, records vs model"))
+        sections.append(_img(qq, f"{stage}: quantile-quantile plot, model against records"))
+    arrivals = _arrivals_figure(result)
+    figures["arrivals-by-hour-of-week"] = arrivals
+    sections += [
+        "<h2>3. Arrivals by hour of the week</h2>",
+        _img(
+            arrivals,
+            "Arrivals per hour of the week (hour 0 = Monday 00:00 local time): "
+            "records, averaged over the weeks, and the fitted rate.",
+        ),
+        "<h2>4. Fitted values</h2>",
+        _fitted_table(result),
+    ]
+    forest = _forest_figure(result)
+    if forest is not None:
+        figures["fitted-values"] = forest
+        sections.append(
+            _img(
+                forest,
+                "Fitted values against the template's, as ratios, with "
+                "95% intervals (a ratio of 1 is the template's value).",
+            )
+        )
+    sections += [
+        "<h2>5. Data quality</h2>",
+        _quality_table(result),
+        "<h2>6. Notes and provenance</h2>",
+        _provenance(result.calibration.model_dump(), result.calibration.notes),
+    ]
+    return title, "\n".join(sections), figures
+
+
+def _verdict(judged: Check, result: RecordsCalibration) -> str:
+    colour = VERDICT_COLOURS[judged.verdict]
+    headline = judged.headline
+    counts = headline.grade.value_counts()
+    worst = headline.sort_values("ks", ascending=False).head(1)
+    detail = (
+        f"{counts.get('good', 0)} good, {counts.get('fair', 0)} fair, {counts.get('poor', 0)} "
+        f"poor of {len(headline)} headline comparisons on the {judged.label}"
+    )
+    if not worst.empty:
+        row = worst.iloc[0]
+        detail += (
+            f"; largest gap: {row.stage}, {row.channel} channel, {row.group} "
+            f"(D = {row.ks:.3f}, mean {row.mean_observed_h:.3g} h recorded vs "
+            f"{row.mean_simulated_h:.3g} h simulated)"
+        )
+    rule = (
+        f"Rule: good when the Kolmogorov–Smirnov distance D ≤ {GOOD_D:.2f} (or below chance at "
+        "these sample sizes), fair when D ≤ 0.20; trust the fit when every headline comparison "
+        "is good, use it with care when none is poor."
+    )
+    return (
+        f'<div class="verdict" style="background:{colour}">{_esc(judged.verdict.upper())}'
+        f"<small>{_esc(detail)}</small></div><p class='note'>{_esc(rule)}</p>"
+    )
+
+
+def _summary_list(result: RecordsCalibration) -> str:
+    part = result.fit_part
+    stations = [
+        f"{fit.key} {name}: {s.estimate.servers} servers (by simulation, "
+        f"{s.servers_interval[0]}–{s.servers_interval[1]})"
+        for fit in result.ports
+        for name, s in fit.stations.items()
+    ]
+    items = [
+        (
+            "records",
+            f"{result.records.rows_read:,} read, {part.rows_used:,} used to fit, "
+            f"{sum(result.records.excluded.values()):,} excluded (section 5)",
+        ),
+        (
+            "period",
+            f"days {part.days[0]:g}–{part.days[1]:g} fitted"
+            + (
+                f", days {result.holdout.days[0]:g}–{result.holdout.days[1]:g} held out"
+                if result.holdout
+                else ", no holdout"
+            ),
+        ),
+        ("times", result.records.clock),
+        (
+            "fitted",
+            f"{len(fitted_fields(result.estimates))} numbers of "
+            f"{len(result.ports)} port(s) (section 4)",
+        ),
+        ("template", str(result.template_path)),
+        ("simulated", f"{result.in_sample.replications} replications of the fitted model"),
+    ]
+    if stations:
+        items.append(("stations without start times", "; ".join(stations)))
+    rows = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in items)
+    return f"<dl>{rows}</dl>"
+
+
+def _check_section(check: Check) -> str:
+    rows = []
+    for r in check.headline.itertuples():
+        rows.append(
+            [
+                _td(f"{r.country}/{r.port}", "label"),
+                _td(r.stage, "label"),
+                _td(r.channel, "label"),
+                _td(r.group, "label"),
+                _td(f"{r.observed:,}"),
+                _td(f"{r.mean_observed_h:.3g}"),
+                _td(f"{r.mean_simulated_h:.3g}"),
+                _td(f"{r.ks:.3f}"),
+                _td(f"{r.ks_critical:.3f}"),
+                _td(f"{r.wasserstein_h:.3g}"),
+                _td(r.grade, r.grade),
+            ]
+        )
+    header = (
+        "port",
+        "stage",
+        "channel",
+        "group",
+        "records",
+        "mean h (records)",
+        "mean h (model)",
+        "KS D",
+        "D by chance (95%)",
+        "Wasserstein h",
+        "grade",
+    )
+    title = (
+        f"<h3>{_esc(check.label.capitalize())} (days {check.days[0]:g}–{check.days[1]:g}): "
+        f"{_esc(check.verdict)}</h3>"
+    )
+    return title + _table(header, rows)
+
+
+def _by_cell(check: Check, stage: str) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+    """(channel, group, records, model) of a stage, where both have 30 or more."""
+    obs = check.observed[check.observed.stage == stage]
+    sim = check.simulated[check.simulated.stage == stage]
+    cells = []
+    for group in (ALL, *GROUPS):
+        for channel in (ALL, *CHANNELS) if stage == "clearance" else CHANNELS:
+            a = _select(obs, channel, group)
+            b = _select(sim, channel, group)
+            if len(a) >= 30 and len(b) >= 30:
+                cells.append((channel, group, a, b))
+    return cells
+
+
+def _select(frame: pd.DataFrame, channel: str, group: str) -> np.ndarray:
+    mask = np.ones(len(frame), dtype=bool)
+    if channel != ALL:
+        mask &= (frame.channel == channel).to_numpy()
+    if group != ALL:
+        mask &= (frame.group == group).to_numpy()
+    return np.sort(frame.hours.to_numpy()[mask])
+
+
+def _stage_figures(check: Check, stage: str) -> tuple[str | None, str | None]:
+    cells = _by_cell(check, stage)
+    if not cells:
+        return None, None
+    figure, axes = _panels(len(cells), 4, (3.2, 2.4))
+    for ax, (channel, group, a, b) in zip(axes, cells, strict=True):
+        ax.step(a, np.arange(1, len(a) + 1) / len(a), where="post", color=OBSERVED, label="records")
+        ax.step(
+            b,
+            np.arange(1, len(b) + 1) / len(b),
+            where="post",
+            color=SIMULATED,
+            linestyle="--",
+            label="model",
+        )
+        ax.set_xscale("symlog", linthresh=1.0)
+        ax.set_title(f"{channel} channel, {group} (n={len(a):,})", fontsize=8)
+        ax.set_xlabel("hours", fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0].legend(fontsize=7)
+    ecdf = _png(figure)
+    figure, axes = _panels(len(cells), 4, (2.6, 2.4))
+    levels = np.linspace(0.01, 0.99, 99)
+    for ax, (channel, group, a, b) in zip(axes, cells, strict=True):
+        qa, qb = np.quantile(a, levels), np.quantile(b, levels)
+        top = max(qa.max(), qb.max())
+        ax.plot([0, top], [0, top], color="#999", linewidth=0.8)
+        ax.plot(qa, qb, ".", color=SIMULATED, markersize=3)
+        ax.set_title(f"{channel}, {group}", fontsize=8)
+        ax.set_xlabel("records, h", fontsize=7)
+        ax.set_ylabel("model, h", fontsize=7)
+        ax.tick_params(labelsize=7)
+    return ecdf, _png(figure)
+
+
+def _glance_figure(check: Check) -> str:
+    cells = [c for c in _by_cell(check, "clearance") if c[0] == ALL]
+    figure, axes = _panels(max(1, len(cells)), 2, (3.4, 2.5))
+    for ax, (_, group, a, b) in zip(axes, cells, strict=False):
+        ax.step(a, np.arange(1, len(a) + 1) / len(a), where="post", color=OBSERVED, label="records")
+        ax.step(
+            b,
+            np.arange(1, len(b) + 1) / len(b),
+            where="post",
+            color=SIMULATED,
+            linestyle="--",
+            label="model",
+        )
+        ax.set_xscale("symlog", linthresh=1.0)
+        ax.set_title(f"clearance, {group} (n={len(a):,})", fontsize=9)
+        ax.set_xlabel("hours from arrival to release", fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0].legend(fontsize=7)
+    return _png(figure)
+
+
+def _arrivals_figure(result: RecordsCalibration) -> str:
+    plan = compile_plan(result.fitted)
+    fitted = {(p.country, p.name): p for p in plan.ports}
+    keys = result.fit_part.ports()
+    figure, axes = _panels(len(keys), 1, (10, 2.6))
+    first, last = result.fit_part.days
+    hours = np.arange(int(first * 24), int(last * 24))
+    exposure = np.bincount((hours % WEEK).astype(int), minlength=int(WEEK))
+    exposure = exposure * result.fit_part.replications
+    for ax, (code, name) in zip(axes, keys, strict=True):
+        frame = result.fit_part.port(code, name)
+        counts = np.bincount((np.floor(frame.arrival) % WEEK).astype(int), minlength=int(WEEK))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ax.bar(
+                np.arange(int(WEEK)),
+                counts / exposure,
+                width=1.0,
+                color=OBSERVED,
+                alpha=0.5,
+                label="records (mean per hour)",
+            )
+        port = fitted[(code, name)]
+        batch = port.batch_size.mean if port.batch_size is not None else 1.0
+        ax.step(
+            np.arange(int(WEEK) + 1),
+            np.append(port.hourly_rate, port.hourly_rate[-1]) * batch,
+            where="post",
+            color=SIMULATED,
+            label="fitted rate",
+        )
+        ax.set_xticks(
+            np.arange(0, WEEK + 1, 24), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", ""]
+        )
+        ax.set_title(f"{code}/{name}", fontsize=9)
+        ax.set_ylabel("arrivals per hour", fontsize=8)
+        ax.legend(fontsize=7)
+    return _png(figure)
+
+
+def _fitted_table(result: RecordsCalibration) -> str:
+    rows = []
+    for field in fitted_fields(result.estimates):
+        low, high = field.interval if field.interval is not None else (None, None)
+        rows.append(
+            [
+                _td(field.path, "label"),
+                _td(_fmt(field.value)),
+                _td(_fmt(low) if field.interval else ""),
+                _td(("no bound" if high is None else _fmt(high)) if field.interval else ""),
+                _td(field.method, "text"),
+            ]
+        )
+    return _table(("field", "fitted", "95% low", "95% high", "how"), rows)
+
+
+def _forest_figure(result: RecordsCalibration) -> str | None:
+    """Scalar fitted values (not profiles) over the template's, with intervals."""
+    lines = []
+    for estimate in result.estimates:
+        for field in fitted_fields([estimate]):
+            if "[" in field.path or field.interval is None or isinstance(field.value, str):
+                continue
+            template = _leaf(estimate.template, field.path[len(estimate.path) :])
+            if not isinstance(template, int | float) or template <= 0:
+                continue
+            low, high = field.interval
+            high = high if high is not None else field.value
+            lines.append(
+                (
+                    field.path.split(".ports.")[-1],
+                    field.value / template,
+                    low / template,
+                    high / template,
+                )
+            )
+    if not lines:
+        return None
+    figure = Figure(figsize=(9, 0.22 * len(lines) + 1.0), layout="constrained")
+    ax = figure.subplots()
+    y = np.arange(len(lines))[::-1]
+    values = np.array([x[1] for x in lines])
+    errors = np.array([[x[1] - x[2] for x in lines], [x[3] - x[1] for x in lines]])
+    ax.errorbar(values, y, xerr=np.maximum(errors, 0), fmt="o", color=OBSERVED, markersize=3)
+    ax.axvline(1.0, color="#999", linewidth=0.8)
+    ax.set_yticks(y, [x[0] for x in lines], fontsize=7)
+    ax.set_xlabel("fitted / template", fontsize=8)
+    return _png(figure)
+
+
+def _leaf(value: object, rest: str) -> object:
+    for key in filter(None, rest.split(".")):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _quality_table(result: RecordsCalibration) -> str:
+    rows = [
+        [_td(r, "label"), _td(f"{n:,}")]
+        for r, n in zip(result.records.quality.reason, result.records.quality.rows, strict=True)
+    ]
+    note = (
+        "<p class='note'>Each excluded row is counted under the first reason it fails, in "
+        "this order. Saved as data-quality.csv.</p>"
+    )
+    return _table(("reason", "rows"), rows) + note
+
+
+def _provenance(block: dict, notes: Sequence[str]) -> str:
+    items = [
+        (k, block[k])
+        for k in ("method", "source", "sha256", "template", "date", "command", "confidence")
+        if block.get(k) is not None
+    ]
+    items.append(("written by", f"mrasim {__version__}"))
+    rows = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in items)
+    listed = "".join(f"<li>{_esc(n)}</li>" for n in notes)
+    return f"<dl class='meta'>{rows}</dl><ul>{listed}</ul>"
+
+
+# --- targets ----------------------------------------------------------------------------
+
+
+def _targets_page(result: TargetsCalibration) -> tuple[str, str, dict[str, str]]:
+    table = result.table
+    within = int(table.within.sum())
+    ok = bool(table.within.all())
+    colour = VERDICT_COLOURS["trust the fit" if ok else "do not trust the fit"]
+    title = f"Calibration of {result.template_path.name} to {result.targets.name}"
+    figure, axes = _panels(1, 1, (9, 0.4 * len(table) + 1.2))
+    ax = axes[0]
+    y = np.arange(len(table))[::-1]
+    ratio = table.simulated / table.published
+    ax.barh(y, 2 * table.tolerance, left=1 - table.tolerance, color="#e3f2e1", label="tolerance")
+    ax.errorbar(
+        ratio,
+        y,
+        xerr=[ratio - table.ci_low / table.published, table.ci_high / table.published - ratio],
+        fmt="o",
+        color=SIMULATED,
+        label="simulated / published, 95% interval",
+    )
+    ax.axvline(1.0, color="#999", linewidth=0.8)
+    ax.set_yticks(y, table.target, fontsize=8)
+    ax.legend(fontsize=8)
+    encoded = _png(figure)
+    rows = [
+        [
+            _td(r.target, "label"),
+            _td(f"{r.published:.4g}"),
+            _td(f"{r.simulated:.4g} [{r.ci_low:.4g}, {r.ci_high:.4g}]"),
+            _td(f"{r.relative_error:+.1%}"),
+            _td(f"±{r.tolerance:.0%}"),
+            _td("yes" if r.within else "no", "good" if r.within else "poor"),
+            _td(r.source, "text"),
+        ]
+        for r in table.itertuples()
+    ]
+    fields = [
+        [
+            _td(e.path, "label"),
+            _td(_fmt(e.template)),
+            _td(_fmt(e.value)),
+            _td(f"[{_fmt(e.low)}, {_fmt(e.high)}]" if e.low is not None else "none"),
+        ]
+        for e in result.estimates
+    ]
+    body = "\n".join(
+        [
+            f"<h1>{_esc(title)}</h1>",
+            f'<div class="verdict" style="background:{colour}">{within} of {len(table)} '
+            f"targets within tolerance<small>{result.evaluations} simulations on common random "
+            f"numbers; {_esc(result.solver)}</small></div>",
+            _img(
+                encoded,
+                "Simulated over published value for each target, with the tolerance "
+                "band and the 95% interval over replications.",
+            ),
+            "<h2>1. Targets</h2>",
+            _table(
+                (
+                    "target",
+                    "published",
+                    "simulated (95%)",
+                    "error",
+                    "tolerance",
+                    "within",
+                    "source",
+                ),
+                rows,
+            ),
+            "<h2>2. Fitted fields</h2>",
+            _table(("field", "template", "fitted", "tolerance range"), fields),
+            "<h2>3. Provenance</h2>",
+            _provenance(result.calibration.model_dump(), result.calibration.notes),
+        ]
+    )
+    return title, body, {"targets": encoded}
