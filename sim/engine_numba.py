@@ -13,11 +13,14 @@ Data structures, chosen for the shape of the problem:
   the *same* instant need ordering by index, done by insertion at the tail.
   The next shipment of a station is the best of at most three queue heads.
 * **Pending events** (service completions and calendar wake-ups) are never
-  more than the servers plus the pools, so they sit in a small unsorted array
-  with their earliest time kept up to date; at each instant one pass takes out
-  every event due. On the benchmark scenarios this beat a binary heap (about
-  15% less time per shipment), and it is simpler. First joins come from the
-  shipments pre-sorted by ready time.
+  more than the servers plus the pools; they sit in a binary min-heap, and at
+  each instant every event due is popped. An unsorted array scanned at each
+  instant was 15% faster at a 21-server office but cost O(servers) per event:
+  at a port with a hundred officers it took ~1-2 us per queued shipment, five
+  times the heap's. The order in which same-instant events are applied does not
+  matter (every change of the instant is applied before any dispatch, and
+  same-instant joins are ordered by index). First joins come from the shipments
+  pre-sorted by ready time.
 """
 
 from __future__ import annotations
@@ -66,6 +69,44 @@ def _calendar(starts, ends, offsets, c):
     if c < 0:
         return starts[:0], ends[:0]
     return starts[offsets[c] : offsets[c + 1]], ends[offsets[c] : offsets[c + 1]]
+
+
+@inline
+def _push(due, event, n, time, what):
+    """Add an event to the binary min-heap of n events; return the new size."""
+    i = n
+    while i > 0:
+        parent = (i - 1) >> 1
+        if due[parent] <= time:
+            break
+        due[i] = due[parent]
+        event[i] = event[parent]
+        i = parent
+    due[i] = time
+    event[i] = what
+    return n + 1
+
+
+@inline
+def _pop(due, event, n):
+    """Remove the earliest event (the root) of a heap of n events; return the new size."""
+    n -= 1
+    time, what = due[n], event[n]  # the last leaf sifts down from the root
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= n:
+            break
+        if child + 1 < n and due[child + 1] < due[child]:
+            child += 1
+        if due[child] >= time:
+            break
+        due[i] = due[child]
+        event[i] = event[child]
+        i = child
+    due[i] = time
+    event[i] = what
+    return n
 
 
 @njit(cache=True)
@@ -155,7 +196,7 @@ def simulate_port(
     cursor = np.zeros(n_pools, dtype=np.int64)
     wake_at = np.full(n_pools, -1.0)
     capacity = pool_servers.sum() + n_pools + 1
-    due = np.empty(capacity)  # pending events: when each is due ...
+    due = np.empty(capacity)  # pending events, a binary min-heap: when each is due ...
     event = np.empty(capacity, dtype=np.int64)  # ... and what: k >= 0 completes k, -(p+1) wakes p
     n_pending = 0
     next_due = inf  # the earliest due time
@@ -180,27 +221,18 @@ def simulate_port(
             free[n_free] = order[next_ready]
             n_free += 1
             next_ready += 1
-        if next_due == t:
-            i = 0
-            next_due = inf
-            while i < n_pending:
-                if due[i] != t:
-                    if due[i] < next_due:
-                        next_due = due[i]
-                    i += 1
-                    continue
-                what = event[i]
-                n_pending -= 1  # take it out: the last one fills its place
-                due[i] = due[n_pending]
-                event[i] = event[n_pending]
-                if what >= 0:  # a completion: the server is free, the shipment moves on
-                    busy[pool_of[what]] -= 1
-                    dirty[pool_of[what] // 2] = True
-                    step_of[what] += 1
-                    free[n_free] = what
-                    n_free += 1
-                else:  # a calendar opening
-                    dirty[(-what - 1) // 2] = True
+        while n_pending > 0 and due[0] == t:
+            what = event[0]
+            n_pending = _pop(due, event, n_pending)
+            if what >= 0:  # a completion: the server is free, the shipment moves on
+                busy[pool_of[what]] -= 1
+                dirty[pool_of[what] // 2] = True
+                step_of[what] += 1
+                free[n_free] = what
+                n_free += 1
+            else:  # a calendar opening
+                dirty[(-what - 1) // 2] = True
+        next_due = due[0] if n_pending > 0 else inf
         for i in range(n_free):  # each joins its next station, or is released
             k = free[i]
             c = channel[k]
@@ -258,9 +290,7 @@ def simulate_port(
                             if opening > t:  # closed: wake the station when it opens
                                 if wake_at[p] != opening:
                                     wake_at[p] = opening
-                                    due[n_pending] = opening
-                                    event[n_pending] = -p - 1
-                                    n_pending += 1
+                                    n_pending = _push(due, event, n_pending, opening, -p - 1)
                                     if opening < next_due:
                                         next_due = opening
                                 break
@@ -275,9 +305,7 @@ def simulate_port(
                     start[s, k] = t
                     end[s, k] = finish
                     overtime[s, k] = finish - close if finish > close else 0.0
-                    due[n_pending] = finish
-                    event[n_pending] = k
-                    n_pending += 1
+                    n_pending = _push(due, event, n_pending, finish, k)
                     if finish < next_due:
                         next_due = finish
 
