@@ -425,19 +425,20 @@ def _simulated_station(
             station.servers,
         )
     )
-    value: dict[str, Any] = {"dist": family, "mean": best.mean}
+    value: dict[str, Any] = {"dist": fitted.family, "mean": best.mean}
     low: dict[str, Any] = {"mean": fitted.mean_interval[0]}
     high: dict[str, Any] = {"mean": fitted.mean_interval[1]}
     if fitted.cv_interval is not None:
         value["cv"] = best.cv
         low["cv"], high["cv"] = fitted.cv_interval
     template = current.model_dump(by_alias=True) if len(cells) == 1 else None
+    if fitted.method != "reconstruction":
+        result.statistics[f"{result.key} {name}: replay objective"] = best.objective
     result.estimates.append(
         Estimate(
             f"{at}.stations.{name}.service_h", value, low, high, method, fitted.visits, template
         )
     )
-    result.statistics[f"{result.key} {name}: replay objective"] = best.objective
 
 
 def _ready_sampler(plan: PortPlan, calendars: Calendars, obs: Observed, visit: np.ndarray):

@@ -189,9 +189,10 @@ def _verdict(judged: Check, result: RecordsCalibration) -> str:
             f"{row.mean_simulated_h:.3g} h simulated)"
         )
     rule = (
-        f"Rule: good when the Kolmogorov–Smirnov distance D ≤ {GOOD_D:.2f} (or below chance at "
-        "these sample sizes), fair when D ≤ 0.20; trust the fit when every headline comparison "
-        "is good, use it with care when none is poor."
+        f"Rule: a comparison is good when the Kolmogorov–Smirnov distance D ≤ {GOOD_D:.2f}, or "
+        "when D is within chance (the largest D between one simulated period and the others), "
+        "fair when D ≤ 0.20, poor otherwise; trust the fit when every headline comparison is "
+        "good, use it with care when none is poor."
     )
     return (
         f'<div class="verdict" style="background:{colour}">{_esc(judged.verdict.upper())}'
@@ -250,7 +251,7 @@ def _check_section(check: Check) -> str:
                 _td(f"{r.mean_observed_h:.3g}"),
                 _td(f"{r.mean_simulated_h:.3g}"),
                 _td(f"{r.ks:.3f}"),
-                _td(f"{r.ks_critical:.3f}"),
+                _td(f"{r.ks_chance:.3f}"),
                 _td(f"{r.wasserstein_h:.3g}"),
                 _td(r.grade, r.grade),
             ]
@@ -264,7 +265,7 @@ def _check_section(check: Check) -> str:
         "mean h (records)",
         "mean h (model)",
         "KS D",
-        "D by chance (95%)",
+        "D by chance",
         "Wasserstein h",
         "grade",
     )

@@ -45,6 +45,7 @@ from scipy import optimize, special, stats
 
 from .. import engine_numba
 from ..plan import ALWAYS_OPEN, Calendars, PortPlan
+from . import reconstruct
 
 LEVELS = np.concatenate((np.arange(0.05, 0.951, 0.05), [0.975, 0.99]))
 """Quantiles of the stage duration matched between records and simulation."""
@@ -254,6 +255,7 @@ class StationFit:
     refits: list[Candidate]
     family: str
     visits: int
+    method: str = "quantiles"  # "reconstruction" or "quantiles"
 
 
 def fit(
@@ -323,7 +325,28 @@ def fit_station(
     workers: int,
     refits: int = REFITS,
 ) -> StationFit:
-    """Estimate servers, mean and cv, with parametric-bootstrap intervals."""
+    """Estimate servers, mean and cv, with parametric-bootstrap intervals.
+
+    Where every join time is recorded the queue is reconstructed (:mod:`.reconstruct`);
+    where it cannot be (joins drawn, or no server count reproduces the records: they
+    follow another dispatch rule), the stage quantiles are matched by simulation.
+    """
+    if replay.visits.draw_join is None:
+        reconstructed = fit_by_reconstruction(replay, seed, confidence)
+        if reconstructed is not None:
+            return reconstructed
+    return fit_by_quantiles(replay, start, seed, confidence, workers, refits)
+
+
+def fit_by_quantiles(
+    replay: Replay,
+    start: Candidate,
+    seed: int,
+    confidence: float,
+    workers: int,
+    refits: int = REFITS,
+) -> StationFit:
+    """Servers, mean and cv matching the stage quantiles; parametric-bootstrap intervals."""
     observed = replay.visits.observed
     estimate, profile = fit(replay, signature(observed), start, seed)
     jobs = [(replay, estimate, seed + 7919 * b) for b in range(1, refits + 1)]
@@ -371,3 +394,131 @@ def _map(function: Callable, jobs: list, workers: int) -> list:
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
         return list(pool.map(function, jobs))
+
+
+# --- reconstruction ---------------------------------------------------------------------
+
+RESAMPLES = 200
+"""Parametric-bootstrap refits of a reconstruction (each costs a few milliseconds)."""
+
+
+def _reconstruct(
+    replay: Replay, ends: np.ndarray, near: int | None
+) -> tuple[int, np.ndarray] | None:
+    """The fewest servers reproducing ``ends`` in every replication, and the implied starts.
+
+    Searches from ``near`` (down while possible, then up) or from one server.
+    """
+    visits, station = replay.visits, replay.station
+    blocks = []
+    for block in replay.blocks:
+        order = block[np.argsort(visits.join[block], kind="stable")]
+        blocks.append(order)
+    limit = _most_in_system(visits.join, ends, blocks)
+    settled = float(visits.join[visits.counted].min()) if visits.counted.any() else np.inf
+
+    def starts_for(servers: int) -> np.ndarray | None:
+        out = np.empty(len(ends))
+        pools = np.array([servers, station.reserved], dtype=np.int64)
+        for order in blocks:
+            start = np.empty(len(order))
+            waited = reconstruct.replay_starts(
+                visits.join[order],
+                ends[order],
+                visits.group[order],
+                pools,
+                station.pool_calendar,
+                station.pool_serves,
+                station.priority[0],
+                station.calendars.starts,
+                station.calendars.ends,
+                station.calendars.offsets,
+                settled,
+                start,
+            )
+            if waited == reconstruct.INFEASIBLE:
+                return None
+            out[order] = start
+        return out
+
+    servers = 1 if near is None else max(1, min(near, limit))
+    found = starts_for(servers)
+    if found is not None:
+        while servers > 1:
+            lower = starts_for(servers - 1)
+            if lower is None:
+                break
+            servers, found = servers - 1, lower
+        return servers, found
+    while servers < limit:
+        servers += 1
+        found = starts_for(servers)
+        if found is not None:
+            return servers, found
+    return None
+
+
+def _most_in_system(join: np.ndarray, ends: np.ndarray, blocks: list[np.ndarray]) -> int:
+    """The most visits joined and not yet ended at one instant: enough servers for anyone."""
+    most = 1
+    for order in blocks:
+        times = np.concatenate((join[order], ends[order]))
+        steps = np.concatenate((np.ones(len(order)), -np.ones(len(order))))
+        ranked = np.lexsort((steps, times))
+        most = max(most, int(np.cumsum(steps[ranked]).max()))
+    return most
+
+
+def fit_by_reconstruction(replay: Replay, seed: int, confidence: float) -> StationFit | None:
+    """Servers as the fewest that reproduce the recorded ends; services as ends minus the
+    reconstructed starts, fitted by AIC; intervals by a parametric bootstrap of both steps."""
+    from .estimate import closed_form_fit, fit_time
+
+    visits = replay.visits
+    found = _reconstruct(replay, visits.end, None)
+    if found is None:
+        return None
+    servers, start = found
+    services = visits.end - start
+    fitted = fit_time(services[visits.counted], confidence, seed)
+    family = fitted.family
+    model = Replay.of(replay.station, visits, family)
+    rng = np.random.default_rng(seed)
+    refitted = []
+    for _ in range(RESAMPLES):
+        draws = model.draws(int(rng.integers(2**31)), 1)
+        ends = model.ends(draws, servers, fitted.mean, fitted.cv)[0]
+        again = _reconstruct(model, ends, servers)
+        if again is None:
+            continue
+        count, starts = again
+        sample = np.maximum((ends - starts)[visits.counted], 1 / 3600)[None, :]
+        mean, cv = closed_form_fit(family, sample)
+        refitted.append(Candidate(count, float(mean[0]), float(cv[0]), 0.0))
+    alpha = (1 - confidence) / 2
+    counts = np.array([c.servers for c in refitted])
+    low_count, high_count = np.quantile(counts, [alpha, 1 - alpha], method="inverted_cdf")
+    servers_interval = (  # basic bootstrap: the estimator can only err low (see reconstruct)
+        max(1, int(2 * servers - high_count)),
+        int(2 * servers - low_count),
+    )
+
+    def percentile(value: float, values: list[float]) -> tuple[float, float]:
+        low, high = np.quantile(values, [alpha, 1 - alpha])
+        return min(float(low), value), max(float(high), value)
+
+    cv_interval = None
+    if family != "exponential":
+        cv_interval = percentile(fitted.cv, [c.cv for c in refitted])
+    estimate = Candidate(servers, fitted.mean, fitted.cv, 0.0)
+    return StationFit(
+        estimate,
+        servers_interval,
+        percentile(fitted.mean, [c.mean for c in refitted]),
+        cv_interval,
+        {servers: estimate},
+        refitted,
+        family,
+        int(visits.counted.sum()),
+        "reconstruction",
+    )
