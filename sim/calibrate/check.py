@@ -118,33 +118,42 @@ def compare(observed: pd.DataFrame, simulated: pd.DataFrame, periods: int) -> pd
     compares blocks of that many simulated replications with the rest.
     """
     out = []
-    for (country, port, stage), obs in observed.groupby(["country", "port", "stage"], sort=False):
-        sim = simulated[
-            (simulated.country == country) & (simulated.port == port) & (simulated.stage == stage)
-        ]
+    simulated_by = dict(tuple(simulated.groupby(["country", "port", "stage"], sort=False)))
+    for key, obs in observed.groupby(["country", "port", "stage"], sort=False):
+        sim = simulated_by.get(key)
+        if sim is None:
+            continue
+        obs_codes, sim_codes = _codes(obs), _codes(sim)
+        replication = sim.replication.to_numpy()
         for channel in (ALL, *CHANNELS):
             for group in (ALL, *GROUPS):
-                a = _select(obs, channel, group)
-                mask = _mask(sim, channel, group)
+                a = obs.hours.to_numpy()[_mask(obs_codes, channel, group)]
+                mask = _mask(sim_codes, channel, group)
                 b = sim.hours.to_numpy()[mask]
                 if len(a) < MIN_COMPARED or len(b) < MIN_COMPARED:
                     continue
-                chance = _chance(b, sim.replication.to_numpy()[mask], periods)
-                out.append(_distances(country, port, stage, channel, group, a, b, chance))
+                chance = _chance(b, replication[mask], periods)
+                out.append(_distances(*key, channel, group, a, b, chance))
     return pd.DataFrame(out)
 
 
-def _mask(frame: pd.DataFrame, channel: str, group: str) -> np.ndarray:
-    mask = np.ones(len(frame), dtype=bool)
+def select(frame: pd.DataFrame, channel: str, group: str) -> np.ndarray:
+    """The hours of one channel and group (``all`` for any) of a long stage table."""
+    return frame.hours.to_numpy()[_mask(_codes(frame), channel, group)]
+
+
+def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    return frame.channel.to_numpy(dtype=object), frame.group.to_numpy(dtype=object)
+
+
+def _mask(codes: tuple[np.ndarray, np.ndarray], channel: str, group: str) -> np.ndarray:
+    channels, groups = codes
+    mask = np.ones(len(channels), dtype=bool)
     if channel != ALL:
-        mask &= (frame.channel == channel).to_numpy()
+        mask &= channels == channel
     if group != ALL:
-        mask &= (frame.group == group).to_numpy()
+        mask &= groups == group
     return mask
-
-
-def _select(frame: pd.DataFrame, channel: str, group: str) -> np.ndarray:
-    return frame.hours.to_numpy()[_mask(frame, channel, group)]
 
 
 def ks_distance(x: np.ndarray, y: np.ndarray) -> float:

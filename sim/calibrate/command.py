@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             command=command,
         )
-    writeback.write_document(result.document, args.out)
+    writeback.write_text(result.text, args.out)
     written = [str(args.out)]
     if isinstance(result, RecordsCalibration):
         quality = quality_path(args.out)

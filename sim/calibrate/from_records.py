@@ -41,7 +41,7 @@ class RecordsCalibration:
     ports: list[PortFit]
     estimates: list[Estimate]  # as written (rounded)
     fitted: Scenario
-    document: writeback.CommentedMap
+    text: str  # the fitted scenario file: the template with fitted values and provenance
     calibration: Calibration
     in_sample: Check
     holdout: Check | None
@@ -81,10 +81,10 @@ def calibrate_records(
                 )
             )
     estimates = [provenance.rounded(e) for fitted in fits for e in fitted.estimates]
-    document = writeback.load_document(template_path)
+    data = yaml.safe_load(Path(template_path).read_text(encoding="utf-8"))
     for estimate in estimates:
-        writeback.set_value(document, estimate.path, estimate.value)
-    fitted = _validated(document, template_path)
+        writeback.set_plain(data, estimate.path, estimate.value)
+    fitted = scenario_from_dict(data, f"{template_path} (fitted)")
     in_sample = check(fitted, fit_part, "fit period", replications, seed, workers)
     held = None
     if holdout_part is not None and not holdout_part.frame.empty:
@@ -114,8 +114,12 @@ def calibrate_records(
         rows_used=fit_part.rows_used,
         rows_excluded=records.excluded,
     )
+    document = writeback.load_document(template_path)
+    for estimate in estimates:
+        writeback.set_value(document, estimate.path, estimate.value)
     writeback.add_calibration(document, entry)
-    fitted = _validated(document, template_path)
+    text = writeback.dump(document)
+    fitted = scenario_from_dict(yaml.safe_load(text), f"{template_path} (fitted)")
     return RecordsCalibration(
         Path(template_path),
         template,
@@ -125,17 +129,11 @@ def calibrate_records(
         fits,
         estimates,
         fitted,
-        document,
+        text,
         entry,
         in_sample,
         held,
     )
-
-
-def _validated(document: writeback.CommentedMap, template_path: Path) -> Scenario:
-    """The fitted document as a scenario; a failure here is a bug, said with the template."""
-    data = yaml.safe_load(writeback.dump(document))
-    return scenario_from_dict(data, f"{template_path} (fitted)")
 
 
 def _check_statistics(result: Check) -> dict[str, float]:

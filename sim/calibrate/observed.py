@@ -61,7 +61,10 @@ REASONS = (
 """Why a row is excluded, in the order rows are checked (a row counts under its first)."""
 
 SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
-_OFFSET = re.compile(r"(Z|[+-]\d{2}(?::?\d{2})?)$")
+_CLOCK = r"[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*"
+_OFFSET = re.compile(_CLOCK + r"(Z|[+-]\d{2}(?::?\d{2})?)$")
+"""A UTC offset after a time of day (so that a date's "-11" is not read as one)."""
+_HAS_OFFSET = re.compile(_CLOCK + r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,8 @@ def read_records(path: Path, scenario: Scenario) -> Records:
         reason[np.asarray(mask) & reason.isna().to_numpy()] = why
 
     text = frame[["country", "port", "group", "channel"]]
-    exclude(text.isna().any(axis=1) | frame.arrival.isna() | frame.release.isna(), MISSING)
+    absent = ~_given(raw["arrival"]) | ~_given(raw["release"])  # unparseable is not missing
+    exclude(text.isna().any(axis=1) | absent, MISSING)
     exclude(bad_time, UNPARSEABLE)
     exclude(~frame.group.isin(GROUPS), UNKNOWN_GROUP)
     exclude(~frame.channel.isin(CHANNELS), UNKNOWN_CHANNEL)
@@ -335,7 +339,7 @@ def _local_clock(values: pd.Series, offset_min: int | None) -> pd.Series:
         return (values.dt.tz_convert("UTC").dt.tz_localize(None) + shift).astype("datetime64[ns]")
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     text = values.astype(object).where(_given(values), None)
-    aware = text.notna() & text.astype(str).str.strip().str.contains(_OFFSET, regex=True)
+    aware = text.notna() & text.astype(str).str.strip().str.contains(_HAS_OFFSET, regex=True)
     naive = text.notna() & ~aware
     if aware.any():
         instants = pd.to_datetime(

@@ -10,15 +10,17 @@ both engines implement (:mod:`sim.engine_simpy`), applied to recorded ends inste
 of drawn service times; a test holds the two to the same start times.
 
 With too few servers some visit would have to start after its recorded end: the
-count is impossible. Records begin in the middle of things: checks of shipments
-that arrived before the first record keep servers busy unseen, so the first
-visits start later than a replay from an empty station says, and it may place a
-later visit after its end. Such contradictions before ``settled`` (the replay's
-warm-up) are tolerated: the visit is taken as served unseen, holding no server. With the true count the replay gives back the true starts,
+count is impossible. With the true count the replay gives back the true starts,
 so the service times (end minus start) are exact. The smallest possible count is
 the estimate: with one server fewer than the truth, every stretch in which the
 station is full pushes each start one departure later, and a check shorter than
 that gap then ends before it starts, which stretches of full load make near certain.
+
+Records begin in the middle of things: checks of shipments that arrived before
+the first record keep servers busy unseen, so the first visits start later than a
+replay from an empty station says, and it may then place a later visit after its
+end. Such contradictions before ``settled`` (the end of the replay's warm-up) are
+tolerated: the visit is taken as served unseen, holding no server.
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import __version__
@@ -25,7 +24,7 @@ from ..output import write_atomic, write_frame
 from ..plan import compile_plan
 from ..report import PAGE, STYLE, _panels, _png
 from ..scenario import CHANNELS, GROUPS
-from .check import ALL, GOOD_D, Check
+from .check import ALL, GOOD_D, Check, select
 from .from_records import RecordsCalibration
 from .provenance import fitted_fields
 from .targets import TargetsCalibration
@@ -283,20 +282,11 @@ def _by_cell(check: Check, stage: str) -> list[tuple[str, str, np.ndarray, np.nd
     cells = []
     for group in (ALL, *GROUPS):
         for channel in (ALL, *CHANNELS) if stage == "clearance" else CHANNELS:
-            a = _select(obs, channel, group)
-            b = _select(sim, channel, group)
+            a = np.sort(select(obs, channel, group))
+            b = np.sort(select(sim, channel, group))
             if len(a) >= 30 and len(b) >= 30:
                 cells.append((channel, group, a, b))
     return cells
-
-
-def _select(frame: pd.DataFrame, channel: str, group: str) -> np.ndarray:
-    mask = np.ones(len(frame), dtype=bool)
-    if channel != ALL:
-        mask &= (frame.channel == channel).to_numpy()
-    if group != ALL:
-        mask &= (frame.group == group).to_numpy()
-    return np.sort(frame.hours.to_numpy()[mask])
 
 
 def _stage_figures(check: Check, stage: str) -> tuple[str | None, str | None]:

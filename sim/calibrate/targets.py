@@ -103,7 +103,7 @@ class TargetsCalibration:
     estimates: list[Estimate]
     table: pd.DataFrame  # each target: published, simulated with interval, relative error
     fitted: Scenario
-    document: writeback.CommentedMap
+    text: str  # the fitted scenario file
     calibration: Calibration
     evaluations: int
     solver: str
@@ -426,9 +426,8 @@ def calibrate_targets(
         notes,
     )
     writeback.add_calibration(document, entry)
-    fitted = scenario_from_dict(
-        yaml.safe_load(writeback.dump(document)), f"{template_path} (fitted)"
-    )
+    text = writeback.dump(document)
+    fitted = scenario_from_dict(yaml.safe_load(text), f"{template_path} (fitted)")
     return TargetsCalibration(
         Path(template_path),
         Path(targets_path),
@@ -437,7 +436,7 @@ def calibrate_targets(
         estimates,
         table,
         fitted,
-        document,
+        text,
         entry,
         model.evaluations,
         str(solution.message),

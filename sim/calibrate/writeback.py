@@ -71,6 +71,17 @@ def set_value(document: CommentedMap, path: str, value: Any) -> None:
     _mark(parent, key)
 
 
+def set_plain(data: dict[str, Any], path: str, value: Any) -> None:
+    """The same on plain data (as ``yaml.safe_load`` gives): for validating before writing."""
+    keys = path.split(".")
+    node = data
+    for key in keys[:-1]:
+        if not isinstance(node.get(key), dict):
+            node[key] = {}
+        node = node[key]
+    node[keys[-1]] = value
+
+
 def _node(value: Any) -> Any:
     """Plain data as ruamel nodes: leaf mappings and lists in flow style, as people write them."""
     if isinstance(value, Mapping):
@@ -154,7 +165,6 @@ def dump(document: CommentedMap) -> str:
     return buffer.getvalue()
 
 
-def write_document(document: CommentedMap, path: Path) -> None:
+def write_text(text: str, path: Path) -> None:
     """Write atomically: the old file or the whole new one, never half of it."""
-    text = dump(document)
     write_atomic(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
