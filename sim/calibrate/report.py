@@ -115,8 +115,8 @@ def _records_page(result: RecordsCalibration) -> tuple[str, str, dict[str, str]]
         '<div class="glance">',
         _img(
             glance,
-            f"Clearance time per trader group, {judged.label}: records (blue) and the "
-            "fitted model (orange), cumulative distributions.",
+            f"Clearance time per trader group, {judged.label}: records (solid) and the "
+            "fitted model (dashed), cumulative distributions.",
         ),
         _summary_list(result),
         "</div>",
@@ -127,19 +127,22 @@ def _records_page(result: RecordsCalibration) -> tuple[str, str, dict[str, str]]
         sections.append(_check_section(result.holdout))
     sections.append("<h2>2. Each stage, records against the fitted model</h2>")
     sections.append(
-        "<p class='note'>Per channel (columns) and trader group (rows), where both have at "
-        "least 30 shipments. Cumulative distributions (left figure of each stage) and "
-        "quantile-quantile plots (right: points on the diagonal are a perfect fit).</p>"
+        "<p class='note'>Per channel (columns) and trader group (colours), where both records "
+        "and model have at least 30 shipments: cumulative distributions (records solid, model "
+        "dashed) and quantile-quantile plots (points on the grey diagonal are a perfect fit).</p>"
     )
     for stage in dict.fromkeys(judged.observed.stage):
-        name = stage.replace(" ", "-")
-        ecdf, qq = _stage_figures(judged, stage)
-        if ecdf is None:
+        encoded = _stage_figure(judged, stage)
+        if encoded is None:
             continue
-        figures[f"ecdf-{name}"], figures[f"qq-{name}"] = ecdf, qq
-        sections.append(f"<h3>{_esc(stage)} ({_esc(judged.label)})</h3>")
-        sections.append(_img(ecdf, f"{stage}: cumulative distributions, records vs model"))
-        sections.append(_img(qq, f"{stage}: quantile-quantile plot, model against records"))
+        figures[f"stage-{stage.replace(' ', '-')}"] = encoded
+        sections.append(
+            _img(
+                encoded,
+                f"{stage} ({judged.label}): cumulative distributions (top) and "
+                "quantile-quantile plots (bottom) per channel and trader group.",
+            )
+        )
     arrivals = _arrivals_figure(result)
     figures["arrivals-by-hour-of-week"] = arrivals
     sections += [
@@ -282,66 +285,76 @@ def _by_cell(check: Check, stage: str) -> list[tuple[str, str, np.ndarray, np.nd
     cells = []
     for group in (ALL, *GROUPS):
         for channel in (ALL, *CHANNELS) if stage == "clearance" else CHANNELS:
-            a = np.sort(select(obs, channel, group))
-            b = np.sort(select(sim, channel, group))
+            a = select(obs, channel, group)
+            b = select(sim, channel, group)
             if len(a) >= 30 and len(b) >= 30:
                 cells.append((channel, group, a, b))
     return cells
 
 
-def _stage_figures(check: Check, stage: str) -> tuple[str | None, str | None]:
+FLOOR_H = 1 / 60
+"""Times are drawn on a log scale, those under a minute at a minute."""
+CURVE_POINTS = np.linspace(0.0, 1.0, 201)
+QQ_LEVELS = np.linspace(0.01, 0.99, 99)
+GROUP_COLOURS = {
+    ALL: "#222222",
+    "standard": "#0072B2",
+    "national_aeo": "#D55E00",
+    "recognised_aeo": "#009E73",
+}
+
+
+def _ecdf(ax, values: np.ndarray, **style) -> None:
+    """A cumulative distribution drawn through 201 of its quantiles (light, and exact there)."""
+    ax.plot(np.maximum(np.quantile(values, CURVE_POINTS), FLOOR_H), CURVE_POINTS, **style)
+
+
+def _stage_figure(check: Check, stage: str) -> str | None:
+    """One column per channel: cumulative distributions (top) and quantile-quantile plots
+    (bottom) of each trader group, records solid and model dashed."""
     cells = _by_cell(check, stage)
     if not cells:
-        return None, None
-    figure, axes = _panels(len(cells), 4, (3.2, 2.4))
-    for ax, (channel, group, a, b) in zip(axes, cells, strict=True):
-        ax.step(a, np.arange(1, len(a) + 1) / len(a), where="post", color=OBSERVED, label="records")
-        ax.step(
-            b,
-            np.arange(1, len(b) + 1) / len(b),
-            where="post",
-            color=SIMULATED,
-            linestyle="--",
-            label="model",
-        )
-        ax.set_xscale("symlog", linthresh=1.0)
-        ax.set_title(f"{channel} channel, {group} (n={len(a):,})", fontsize=8)
-        ax.set_xlabel("hours", fontsize=8)
-        ax.tick_params(labelsize=7)
-    axes[0].legend(fontsize=7)
-    ecdf = _png(figure)
-    figure, axes = _panels(len(cells), 4, (2.6, 2.4))
-    levels = np.linspace(0.01, 0.99, 99)
-    for ax, (channel, group, a, b) in zip(axes, cells, strict=True):
-        qa, qb = np.quantile(a, levels), np.quantile(b, levels)
-        top = max(qa.max(), qb.max())
-        ax.plot([0, top], [0, top], color="#999", linewidth=0.8)
-        ax.plot(qa, qb, ".", color=SIMULATED, markersize=3)
-        ax.set_title(f"{channel}, {group}", fontsize=8)
-        ax.set_xlabel("records, h", fontsize=7)
-        ax.set_ylabel("model, h", fontsize=7)
-        ax.tick_params(labelsize=7)
-    return ecdf, _png(figure)
+        return None
+    channels = list(dict.fromkeys(c[0] for c in cells))
+    figure = Figure(figsize=(3.3 * len(channels), 5.2), layout="constrained")
+    axes = figure.subplots(2, len(channels), squeeze=False)
+    for column, channel in enumerate(channels):
+        top, bottom = axes[0, column], axes[1, column]
+        highest = 0.0
+        for _, group, a, b in (c for c in cells if c[0] == channel):
+            colour = GROUP_COLOURS[group]
+            _ecdf(top, a, color=colour, label=f"{group} (n={len(a):,})")
+            _ecdf(top, b, color=colour, linestyle="--")
+            qa, qb = np.quantile(a, QQ_LEVELS), np.quantile(b, QQ_LEVELS)
+            bottom.plot(qa, qb, ".", color=colour, markersize=2.5)
+            highest = max(highest, qa.max(), qb.max())
+        bottom.plot([0, highest], [0, highest], color="#999", linewidth=0.8)
+        top.set_xscale("log")
+        top.set_title(f"{stage}: {channel} channel" if channel != ALL else stage, fontsize=9)
+        top.set_xlabel("hours (records solid, model dashed)", fontsize=7)
+        top.legend(fontsize=6)
+        bottom.set_xlabel("records, quantile (h)", fontsize=7)
+        bottom.set_ylabel("model, quantile (h)", fontsize=7)
+        for ax in (top, bottom):
+            ax.tick_params(labelsize=7)
+    return _png(figure)
 
 
 def _glance_figure(check: Check) -> str:
-    cells = [c for c in _by_cell(check, "clearance") if c[0] == ALL]
-    figure, axes = _panels(max(1, len(cells)), 2, (3.4, 2.5))
-    for ax, (_, group, a, b) in zip(axes, cells, strict=False):
-        ax.step(a, np.arange(1, len(a) + 1) / len(a), where="post", color=OBSERVED, label="records")
-        ax.step(
-            b,
-            np.arange(1, len(b) + 1) / len(b),
-            where="post",
-            color=SIMULATED,
-            linestyle="--",
-            label="model",
-        )
-        ax.set_xscale("symlog", linthresh=1.0)
-        ax.set_title(f"clearance, {group} (n={len(a):,})", fontsize=9)
-        ax.set_xlabel("hours from arrival to release", fontsize=8)
-        ax.tick_params(labelsize=7)
-    axes[0].legend(fontsize=7)
+    """Clearance time of every group: records solid, model dashed."""
+    figure = Figure(figsize=(5.5, 3.6), layout="constrained")
+    ax = figure.subplots()
+    for channel, group, a, b in _by_cell(check, "clearance"):
+        if channel != ALL:
+            continue
+        colour = GROUP_COLOURS[group]
+        _ecdf(ax, a, color=colour, label=f"{group} (n={len(a):,})")
+        _ecdf(ax, b, color=colour, linestyle="--")
+    ax.set_xscale("log")
+    ax.set_xlabel("hours from arrival to release (records solid, model dashed)", fontsize=8)
+    ax.set_ylabel("share released", fontsize=8)
+    ax.legend(fontsize=7)
+    ax.tick_params(labelsize=7)
     return _png(figure)
 
 
