@@ -32,13 +32,13 @@ def truth(
     office hours, optionally with a broker's calendar for lodgement."""
     office = "office" if calendar else None
     documentary = {
-        "servers": 4,
+        "servers": 7,
         "calendar": office,
         "service_h": {"dist": "lognormal", "mean": 0.6, "cv": 0.7},
         "priority": {"national_aeo": 0, "standard": 1},
     }
     physical = {
-        "servers": 3,
+        "servers": 8,
         "calendar": office,
         "service_h": {"dist": "gamma", "mean": 2.0, "cv": 0.5},
     }

@@ -8,17 +8,24 @@ release formalities and the whole clearance time, per channel and trader group.
 
 Each comparison gives the Kolmogorov-Smirnov distance D (the largest gap between
 the two cumulative distributions) and the Wasserstein distance (the mean shift,
-in hours, needed to turn one distribution into the other). What D chance alone
-gives is measured, not assumed: clearance times of one period are not
-independent (a queue that builds up delays everyone in it), so the textbook
-critical value, which assumes independence, is too strict. Each simulated
-replication is a period as long as the records'; the largest D between one of
-them and the others is the *chance* distance (with 10 replications, a Monte Carlo
-test at about the 90% level). A comparison is **good** when D <= 0.10 or D is
-within chance; **fair** when D <= 0.20; **poor** otherwise. The verdict rests on
-the *headline* comparisons (each stage per channel, all groups together, and the
-clearance time per group): **trust the fit** if all are good, **use with care** if
-none is poor, **do not trust** if any is.
+in hours, needed to turn one distribution into the other).
+
+What D chance alone gives is measured, not assumed. Times of one period are not
+independent (a queue that builds up delays everyone in it), so D varies more
+between periods than the textbook law for independent samples says, in which
+sqrt(N) D follows Kolmogorov's distribution (N = n m / (n + m)). Each simulated
+replication is a period as long as the records'; the distances between one of
+them and the others show by how much (the *inflation*: the squared ratio of their
+median sqrt(N) D to Kolmogorov's median, at least 1). The chance distance of a
+comparison is then sqrt(inflation) times Kolmogorov's quantile over sqrt(N), at
+the level 0.05 / m for m headline comparisons (Bonferroni), so that a correct model
+has every headline comparison within chance with probability about 95%.
+
+A comparison is **good** when D <= 0.10 or D is within chance; **fair** when
+D <= 0.20; **poor** otherwise. The verdict rests on the *headline* comparisons
+(each stage per channel, all groups together, and the clearance time per group):
+**trust the fit** if all are good, **use with care** if none is poor, **do not
+trust** if any is.
 """
 
 from __future__ import annotations
@@ -35,9 +42,8 @@ from ..scenario import CHANNELS, GROUPS, Port, Scenario
 from .observed import Records
 
 GOOD_D, FAIR_D = 0.10, 0.20
-KS_95 = 1.358
-"""c(0.05) of the two-sample Kolmogorov-Smirnov test for independent samples: used for
-chance only when there are too few simulated replications to measure it."""
+FAMILY_LEVEL = 0.05
+"""Probability that a correct model has some headline comparison beyond chance."""
 MIN_COMPARED = 30
 WARMUP_DAYS = 7.0
 """At least a week of warm-up before a simulated period: the records' queues were not empty
@@ -59,10 +65,7 @@ class Check:
 
     @property
     def headline(self) -> pd.DataFrame:
-        table = self.table
-        per_channel = (table.group == ALL) & (table.channel != ALL) & (table.stage != "clearance")
-        clearance = (table.stage == "clearance") & (table.channel == ALL)
-        return table[per_channel | clearance]
+        return self.table[is_headline(self.table)]
 
     @property
     def verdict(self) -> str:
@@ -70,6 +73,13 @@ class Check:
         if not grades or grades == {"good"}:
             return VERDICTS[0]
         return VERDICTS[1] if "poor" not in grades else VERDICTS[2]
+
+
+def is_headline(table: pd.DataFrame) -> pd.Series:
+    """Each stage per channel (groups together), and the clearance time per group."""
+    per_channel = (table.group == ALL) & (table.channel != ALL) & (table.stage != "clearance")
+    clearance = (table.stage == "clearance") & (table.channel == ALL)
+    return per_channel | clearance
 
 
 def stage_times(frame: pd.DataFrame, port: Port, present: frozenset[str]) -> pd.DataFrame:
@@ -114,8 +124,8 @@ def stage_times(frame: pd.DataFrame, port: Port, present: frozenset[str]) -> pd.
 def compare(observed: pd.DataFrame, simulated: pd.DataFrame, periods: int) -> pd.DataFrame:
     """KS and Wasserstein distances for every stage, channel and group (and their totals).
 
-    ``periods`` is the number of replications in the records: the chance distance
-    compares blocks of that many simulated replications with the rest.
+    ``periods`` is the number of replications in the records: the inflation compares
+    blocks of that many simulated replications with the rest.
     """
     out = []
     simulated_by = dict(tuple(simulated.groupby(["country", "port", "stage"], sort=False)))
@@ -132,9 +142,9 @@ def compare(observed: pd.DataFrame, simulated: pd.DataFrame, periods: int) -> pd
                 b = sim.hours.to_numpy()[mask]
                 if len(a) < MIN_COMPARED or len(b) < MIN_COMPARED:
                     continue
-                chance = _chance(b, replication[mask], periods)
-                out.append(_distances(*key, channel, group, a, b, chance))
-    return pd.DataFrame(out)
+                inflation = _inflation(b, replication[mask], periods)
+                out.append(_distances(*key, channel, group, a, b, inflation))
+    return _grade(pd.DataFrame(out))
 
 
 def select(frame: pd.DataFrame, channel: str, group: str) -> np.ndarray:
@@ -165,26 +175,34 @@ def ks_distance(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.max(np.abs(fx - fy)))
 
 
-def _chance(values: np.ndarray, replication: np.ndarray, periods: int) -> float | None:
-    """The largest D between a block of ``periods`` simulated replications and the rest."""
+def _inflation(values: np.ndarray, replication: np.ndarray, periods: int) -> float:
+    """How much more D varies between simulated periods than between independent samples."""
     labels = np.unique(replication)
     blocks = [labels[i : i + periods] for i in range(0, len(labels) - periods + 1, periods)]
-    if len(blocks) < 2:
-        return None
-    distances = []
+    scaled = []
     for block in blocks:
         inside = np.isin(replication, block)
-        if inside.sum() < MIN_COMPARED or (~inside).sum() < MIN_COMPARED:
-            continue
-        distances.append(ks_distance(values[inside], values[~inside]))
-    return max(distances) if distances else None
+        n, m = int(inside.sum()), int((~inside).sum())
+        if n >= MIN_COMPARED and m >= MIN_COMPARED:
+            d = ks_distance(values[inside], values[~inside])
+            scaled.append(d * math.sqrt(n * m / (n + m)))
+    if len(scaled) < 3:  # too few periods to tell: take the samples as independent
+        return 1.0
+    return max(1.0, (float(np.median(scaled)) / stats.kstwobign.median()) ** 2)
 
 
-def _distances(country, port, stage, channel, group, a, b, chance) -> dict[str, object]:
-    d = ks_distance(a, b)
-    if chance is None:
-        chance = KS_95 * math.sqrt((len(a) + len(b)) / (len(a) * len(b)))
-    grade = "good" if d <= max(GOOD_D, chance) else ("fair" if d <= FAIR_D else "poor")
+def _grade(table: pd.DataFrame) -> pd.DataFrame:
+    """Chance distances at the family-wise level, and grades."""
+    m = max(1, int(is_headline(table).sum()))
+    quantile = stats.kstwobign.ppf(1 - FAMILY_LEVEL / m)
+    n = table.observed * table.simulated / (table.observed + table.simulated)
+    chance = np.sqrt(table.inflation) * quantile / np.sqrt(n)
+    good = (table.ks <= GOOD_D) | (table.ks <= chance)
+    grade = np.where(good, "good", np.where(table.ks <= FAIR_D, "fair", "poor"))
+    return table.assign(ks_chance=chance, grade=grade)
+
+
+def _distances(country, port, stage, channel, group, a, b, inflation) -> dict[str, object]:
     return {
         "country": country,
         "port": port,
@@ -195,10 +213,9 @@ def _distances(country, port, stage, channel, group, a, b, chance) -> dict[str, 
         "simulated": len(b),
         "mean_observed_h": float(np.mean(a)),
         "mean_simulated_h": float(np.mean(b)),
-        "ks": d,
-        "ks_chance": chance,
+        "ks": ks_distance(a, b),
+        "inflation": inflation,
         "wasserstein_h": float(stats.wasserstein_distance(a, b)),
-        "grade": grade,
     }
 
 

@@ -245,9 +245,13 @@ class _Data:
         return np.array(x)
 
     def fit(self, family: str) -> tuple[np.ndarray, float]:
-        result = optimize.minimize(
-            lambda x: self.nll(family, x), self.start(family), method="L-BFGS-B"
-        )
+        """Maximum likelihood; shares within logit +-20, means and cvs within e^+-12."""
+        start = self.start(family)
+        bounds = [(-20.0, 20.0)] * self.n_shares + [(-12.0, 12.0)] * (len(start) - self.n_shares)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            result = optimize.minimize(
+                lambda x: self.nll(family, x), start, method="L-BFGS-B", bounds=bounds
+            )
         return result.x, float(result.fun)
 
     def standard_errors(self, family: str, x: np.ndarray) -> np.ndarray:

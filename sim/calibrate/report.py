@@ -192,9 +192,10 @@ def _verdict(judged: Check, result: RecordsCalibration) -> str:
         )
     rule = (
         f"Rule: a comparison is good when the Kolmogorov–Smirnov distance D ≤ {GOOD_D:.2f}, or "
-        "when D is within chance (the largest D between one simulated period and the others), "
-        "fair when D ≤ 0.20, poor otherwise; trust the fit when every headline comparison is "
-        "good, use it with care when none is poor."
+        "when D is within chance (what a correct model gives with 95% probability for all "
+        "headline comparisons at once, measured on the simulated periods), fair when D ≤ 0.20, "
+        "poor otherwise; trust the fit when every headline comparison is good, use it with care "
+        "when none is poor."
     )
     return (
         f'<div class="verdict" style="background:{colour}">{_esc(judged.verdict.upper())}'
