@@ -13,6 +13,12 @@ time that was computed *as* an opening a hair before that opening, while the
 canonical boundary is the same float wherever it is computed. The functions
 below are plain Python with integer and float arithmetic only, so the numba
 engine compiles the very same code and both engines agree to the last bit.
+
+The shared functions address a calendar inside the scenario's concatenated
+interval arrays by ``(lo, m)``: its first row and its number of weekly
+intervals (``m = 0``: always open). Slicing a calendar out of the arrays would
+be clearer, but a slice made per shipment in compiled code costs a reference-
+counted allocation, which measured nine times the cost of the arithmetic.
 """
 
 from __future__ import annotations
@@ -69,13 +75,14 @@ def weekly_intervals(days: list[str], hours: list[tuple[float, float]]) -> np.nd
 
 
 def open_hours(starts: np.ndarray, ends: np.ndarray, t0: float, t1: float) -> float:
-    """Open hours of a calendar within [t0, t1) (for utilisation denominators)."""
-    if len(starts) == 0:
+    """Open hours of a calendar (its own interval arrays) within [t0, t1)."""
+    m = len(starts)
+    if m == 0:
         return t1 - t0
     total = 0.0
-    j = first_interval(starts, ends, t0)
-    while interval_open(starts, j) < t1:
-        total += min(interval_close(ends, j), t1) - max(interval_open(starts, j), t0)
+    j = first_interval(starts, ends, 0, m, t0)
+    while interval_open(starts, 0, m, j) < t1:
+        total += min(interval_close(ends, 0, m, j), t1) - max(interval_open(starts, 0, m, j), t0)
         j += 1
     return total
 
@@ -83,45 +90,59 @@ def open_hours(starts: np.ndarray, ends: np.ndarray, t0: float, t1: float) -> fl
 # --- shared arithmetic (compiled by the numba engine; keep to ints and floats) ---
 
 
-def interval_open(starts: np.ndarray, j: int) -> float:
+def interval_open(starts: np.ndarray, lo: int, m: int, j: int) -> float:
     """Opening time of interval number j."""
-    m = len(starts)
-    return WEEK * (j // m) + starts[j % m]
+    return WEEK * (j // m) + starts[lo + j % m]
 
 
-def interval_close(ends: np.ndarray, j: int) -> float:
+def interval_close(ends: np.ndarray, lo: int, m: int, j: int) -> float:
     """Closing time of interval number j."""
-    m = len(ends)
-    return WEEK * (j // m) + ends[j % m]
+    return WEEK * (j // m) + ends[lo + j % m]
 
 
-def advance(starts: np.ndarray, ends: np.ndarray, j: int, t: float) -> int:
-    """From interval j on, the first interval that closes after t (the open or next one)."""
-    while interval_close(ends, j) <= t:
+def advance(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, j: int, t: float) -> int:
+    """From interval j on, the first interval that closes after t (the open or next one).
+
+    For a cursor that moves forward with time: amortised O(1).
+    """
+    while interval_close(ends, lo, m, j) <= t:
         j += 1
     return j
 
 
-def first_interval(starts: np.ndarray, ends: np.ndarray, t: float) -> int:
-    """The first interval that closes after t, found without a cursor."""
-    j = (math.floor(t / WEEK) - 1) * len(starts)
-    if j < 0:
-        j = 0
-    return advance(starts, ends, j, t)
+def first_interval(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, t: float) -> int:
+    """The first interval that closes after t, found without a cursor (binary search).
+
+    Closing times increase with j, so the answer is unique; the search brackets
+    it between the week before t's and the week after, whatever the rounding
+    of ``t / WEEK``.
+    """
+    week = math.floor(t / WEEK)
+    low = (week - 1) * m  # closes at or before t, unless it is interval 0
+    if low < 0:
+        low = 0
+    high = (week + 2) * m - 1  # closes after t: WEEK * (week + 1) + ends[m - 1] > t
+    while low < high:
+        middle = (low + high) // 2
+        if interval_close(ends, lo, m, middle) <= t:
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
-def next_open(starts: np.ndarray, ends: np.ndarray, t: float) -> float:
+def next_open(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, t: float) -> float:
     """t if the calendar is open at t, else its next opening."""
-    if len(starts) == 0:
+    if m == 0:
         return t
-    opening = interval_open(starts, first_interval(starts, ends, t))
+    opening = interval_open(starts, lo, m, first_interval(starts, ends, lo, m, t))
     return t if opening <= t else opening
 
 
-def shift_end(starts: np.ndarray, ends: np.ndarray, j: int) -> float:
+def shift_end(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, j: int) -> float:
     """End of the shift containing interval j: intervals that touch are one shift."""
-    close = interval_close(ends, j)
-    while interval_open(starts, j + 1) == close:
+    close = interval_close(ends, lo, m, j)
+    while interval_open(starts, lo, m, j + 1) == close:
         j += 1
-        close = interval_close(ends, j)
+        close = interval_close(ends, lo, m, j)
     return close

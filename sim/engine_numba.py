@@ -65,10 +65,11 @@ shift_end = _compiled["shift_end"]
 
 
 @inline
-def _calendar(starts, ends, offsets, c):
+def _span(offsets, c):
+    """(first row, number of weekly intervals) of calendar c; (0, 0) for always open."""
     if c < 0:
-        return starts[:0], ends[:0]
-    return starts[offsets[c] : offsets[c + 1]], ends[offsets[c] : offsets[c + 1]]
+        return 0, 0
+    return offsets[c], offsets[c + 1] - offsets[c]
 
 
 @inline
@@ -136,14 +137,14 @@ def before_queues(
     ready = np.empty(arrival.shape[0])
     for k in range(arrival.shape[0]):
         c = channel[k]
-        starts, ends = _calendar(cal_starts, cal_ends, cal_offsets, unloading_calendar[c])
-        unloaded[k] = next_open(starts, ends, arrival[k]) + unloading[k]
-        starts, ends = _calendar(cal_starts, cal_ends, cal_offsets, lodgement_calendar[c])
-        lodged[k] = next_open(starts, ends, lodgement[k])
+        lo, m = _span(cal_offsets, unloading_calendar[c])
+        unloaded[k] = next_open(cal_starts, cal_ends, lo, m, arrival[k]) + unloading[k]
+        lo, m = _span(cal_offsets, lodgement_calendar[c])
+        lodged[k] = next_open(cal_starts, cal_ends, lo, m, lodgement[k])
         ready[k] = unloaded[k] if unloaded[k] >= lodged[k] else lodged[k]
         if route_length[c] == 0:
-            starts, ends = _calendar(cal_starts, cal_ends, cal_offsets, release_calendar[c])
-            release[k] = next_open(starts, ends, ready[k]) + release_delay[k]
+            lo, m = _span(cal_offsets, release_calendar[c])
+            release[k] = next_open(cal_starts, cal_ends, lo, m, ready[k]) + release_delay[k]
     return ready
 
 
@@ -237,8 +238,8 @@ def simulate_port(
             k = free[i]
             c = channel[k]
             if step_of[k] == route_length[c]:
-                starts, ends = _calendar(cal_starts, cal_ends, cal_offsets, release_calendar[c])
-                release[k] = next_open(starts, ends, t) + release_delay[k]
+                lo, m = _span(cal_offsets, release_calendar[c])
+                release[k] = next_open(cal_starts, cal_ends, lo, m, t) + release_delay[k]
                 continue
             s = route_station[c, step_of[k]]
             q = s * 3 + group[k]
@@ -284,9 +285,9 @@ def simulate_port(
                         close = inf
                         c = pool_calendar[p]
                         if c >= 0:
-                            starts, ends = _calendar(cal_starts, cal_ends, cal_offsets, c)
-                            cursor[p] = advance(starts, ends, cursor[p], t)
-                            opening = interval_open(starts, cursor[p])
+                            lo, m = _span(cal_offsets, c)
+                            cursor[p] = advance(cal_starts, cal_ends, lo, m, cursor[p], t)
+                            opening = interval_open(cal_starts, lo, m, cursor[p])
                             if opening > t:  # closed: wake the station when it opens
                                 if wake_at[p] != opening:
                                     wake_at[p] = opening
@@ -294,7 +295,7 @@ def simulate_port(
                                     if opening < next_due:
                                         next_due = opening
                                 break
-                            close = shift_end(starts, ends, cursor[p])
+                            close = shift_end(cal_starts, cal_ends, lo, m, cursor[p])
                     q = s * 3 + best
                     k = q_index[q_head[q]]
                     q_head[q] += 1

@@ -39,7 +39,7 @@ from simpy.events import NORMAL, Event
 from .calendars import advance, interval_open, next_open, shift_end
 from .inputs import PortInputs
 from .outcome import GENERAL, RESERVED, PortOutcome
-from .plan import ALWAYS_OPEN, Calendars, PortPlan
+from .plan import Calendars, PortPlan
 
 END_OF_INSTANT = NORMAL + 1
 """Event priority of the dispatcher: after every ordinary event at the same time."""
@@ -67,22 +67,29 @@ class Pool:
     kind: int  # GENERAL or RESERVED, as recorded in PortOutcome.pool
     servers: int
     serves: tuple[bool, bool, bool]
-    starts: np.ndarray
+    starts: np.ndarray  # every calendar's intervals; this pool's are rows lo to lo + m
     ends: np.ndarray
-    always_open: bool
+    lo: int
+    m: int  # weekly intervals of the pool's calendar; 0: always open
     busy: int = 0
     cursor: int = 0  # calendar interval number: the open one, or the next to open
     wake_at: float = -1.0  # the opening a wake-up is scheduled for
 
     def open_at(self, t: float) -> bool:
-        if self.always_open:
+        if self.m == 0:
             return True
-        self.cursor = advance(self.starts, self.ends, self.cursor, t)
-        return interval_open(self.starts, self.cursor) <= t
+        self.cursor = advance(self.starts, self.ends, self.lo, self.m, self.cursor, t)
+        return interval_open(self.starts, self.lo, self.m, self.cursor) <= t
 
     def shift_close(self) -> float:
         """End of the current shift (call after ``open_at`` returned True)."""
-        return np.inf if self.always_open else shift_end(self.starts, self.ends, self.cursor)
+        if self.m == 0:
+            return np.inf
+        return shift_end(self.starts, self.ends, self.lo, self.m, self.cursor)
+
+    def next_opening(self) -> float:
+        """The opening the cursor points at (call after ``open_at`` returned False)."""
+        return interval_open(self.starts, self.lo, self.m, self.cursor)
 
 
 @dataclass
@@ -120,15 +127,15 @@ class PortModel:
 
     def _station(self, s: int) -> Station:
         def pool(p: int) -> Pool:
-            calendar = int(self.plan.pool_calendar[p])
-            starts, ends = self.calendars.bounds(calendar)
+            lo, m = self.calendars.span(int(self.plan.pool_calendar[p]))
             return Pool(
                 kind=RESERVED if p % 2 else GENERAL,
                 servers=int(self.plan.pool_servers[p]),
                 serves=tuple(bool(x) for x in self.plan.pool_serves[p]),
-                starts=starts,
-                ends=ends,
-                always_open=calendar == ALWAYS_OPEN,
+                starts=self.calendars.starts,
+                ends=self.calendars.ends,
+                lo=lo,
+                m=m,
             )
 
         priority = tuple(int(x) for x in self.plan.priority[s])
@@ -150,12 +157,10 @@ class PortModel:
         """
         plan, inputs, out, env = self.plan, self.inputs, self.out, self.env
         channel, group = inputs.channel[k], int(inputs.group[k])
-        starts, ends = self.calendars.bounds(plan.unloading_calendar[channel])
-        unloaded = next_open(starts, ends, env.now) + inputs.unloading[k]
+        unloaded = self._next_open(plan.unloading_calendar[channel], env.now) + inputs.unloading[k]
         out.unloaded[k] = unloaded
         # the lag has run (inputs.lodgement); the broker then waits for office hours
-        starts, ends = self.calendars.bounds(plan.lodgement_calendar[channel])
-        lodged = next_open(starts, ends, inputs.lodgement[k])
+        lodged = self._next_open(plan.lodgement_calendar[channel], inputs.lodgement[k])
         out.lodged[k] = lodged
         yield env.at(max(unloaded, lodged))  # goods and declaration both ready
 
@@ -177,8 +182,13 @@ class PortModel:
             self.request_dispatch()
 
         # the release delay needs no server: nothing can change it now
-        starts, ends = self.calendars.bounds(plan.release_calendar[channel])
-        out.release[k] = next_open(starts, ends, env.now) + inputs.release_delay[k]
+        out.release[k] = (
+            self._next_open(plan.release_calendar[channel], env.now) + inputs.release_delay[k]
+        )
+
+    def _next_open(self, calendar: int, t: float) -> float:
+        lo, m = self.calendars.span(int(calendar))
+        return next_open(self.calendars.starts, self.calendars.ends, lo, m, t)
 
     # --- the dispatcher ---
 
@@ -211,7 +221,7 @@ class PortModel:
             grant.succeed(pool)
 
     def _wake_at_opening(self, pool: Pool) -> None:
-        opening = interval_open(pool.starts, pool.cursor)
+        opening = pool.next_opening()
         if pool.wake_at != opening:
             pool.wake_at = opening
             self.env.at(opening).callbacks.append(lambda _: self.request_dispatch())

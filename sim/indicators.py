@@ -583,6 +583,34 @@ def _port_sums_kernel(
 # --- exact quantiles of unions of sorted pieces ------------------------------------
 
 
+@njit(cache=True, inline="always")
+def _first_at_least(data, lo, hi, x):
+    """The first index in [lo, hi) of sorted data whose value is >= x (hi if none).
+
+    A binary search on indices: ``np.searchsorted`` on a slice would allocate a
+    view per call, which cost more than the search.
+    """
+    while lo < hi:
+        middle = (lo + hi) >> 1
+        if data[middle] < x:
+            lo = middle + 1
+        else:
+            hi = middle
+    return lo
+
+
+@njit(cache=True, inline="always")
+def _first_above(data, lo, hi, x):
+    """The first index in [lo, hi) of sorted data whose value is > x (hi if none)."""
+    while lo < hi:
+        middle = (lo + hi) >> 1
+        if data[middle] <= x:
+            lo = middle + 1
+        else:
+            hi = middle
+    return lo
+
+
 @njit(cache=True)
 def _quantiles(data, segments, chosen, probabilities, out):
     """Quantiles (Hyndman & Fan type 7, NumPy's default) of the union of sorted segments.
@@ -598,61 +626,146 @@ def _quantiles(data, segments, chosen, probabilities, out):
     for q in range(probabilities.shape[0]):
         position = probabilities[q] * (total - 1)
         below = int(np.floor(position))
-        low = _kth_smallest(data, segments, chosen, below)
-        if below + 1 < total and position > below:
-            high = _kth_smallest(data, segments, chosen, below + 1)
+        low, ties = _kth_smallest(data, segments, chosen, below)
+        if position > below:  # interpolate towards the next order statistic
+            high = low if below + 1 < ties else _next_above(data, segments, chosen, low)
             out[q] = low + (high - low) * (position - below)
         else:
             out[q] = low
 
 
+GATHER = 64
+"""Candidates few enough to copy out and sort."""
+
+
 @njit(cache=True)
 def _kth_smallest(data, segments, chosen, k):
-    """The k-th smallest (0-based) of the union of sorted segments, without merging them.
+    """The k-th smallest (0-based) x of the union of sorted segments, without merging them,
+    and how many elements of the union are <= x.
 
-    Each segment keeps a candidate range [lo, hi). A pivot is the weighted median
-    of the ranges' middle elements: at least a quarter of the remaining
-    candidates lie on each side of it, so every round discards a quarter of them
-    and O(log n) rounds of O(m log n) binary searches suffice (m segments).
+    Each segment keeps a candidate range [lo, hi). A round brackets rank k
+    between two pivots, k minus and plus a width (first (candidates) / (2 live
+    ranges), then twice the pivots' last miss of their target ranks), and keeps
+    only the side that holds rank k: usually the bracket. Each pivot is
+    the weighted quantile, at its rank's relative level, of each range's
+    element at that relative position, so it lands near its rank when the
+    ranges are alike, and the bracket shrinks by about the number of ranges
+    each round. Once one range is left the answer is indexed; once fewer than
+    GATHER candidates (or four per live range) are left they are copied and
+    sorted. A round that keeps
+    everything (both pivots missed) is followed by one whose pivots are the
+    weighted median of the ranges' middles, which always discards a quarter:
+    O(log n) rounds of O(m log n) in the worst case (m segments).
     """
     m = chosen.shape[0]
     lo = np.empty(m, dtype=np.int64)
     hi = np.empty(m, dtype=np.int64)
+    low_cut = np.empty(m, dtype=np.int64)  # per segment: first candidate >= the low pivot
+    high_cut = np.empty(m, dtype=np.int64)  # per segment: first candidate > the high pivot
+    remaining = 0
     for i in range(m):
         lo[i] = segments[chosen[i]]
         hi[i] = segments[chosen[i] + 1]
-    middles = np.empty(m)
+        remaining += hi[i] - lo[i]
+    samples = np.empty(m)
     weights = np.empty(m)
-    while True:
-        remaining = 0
-        n_live = 0
+    discarded = 0  # candidates dropped below rank k: all <= the answer
+    bracket = True
+    width = -1
+    while remaining > GATHER:
+        live, last = 0, 0
         for i in range(m):
-            size = hi[i] - lo[i]
-            if size > 0:
-                middles[n_live] = data[lo[i] + size // 2]
-                weights[n_live] = size
-                n_live += 1
-                remaining += size
-        order = np.argsort(middles[:n_live])
-        half = remaining / 2.0
-        cumulative = 0.0
-        pivot = middles[order[n_live - 1]]
-        for j in range(n_live):
-            cumulative += weights[order[j]]
-            if cumulative >= half:
-                pivot = middles[order[j]]
-                break
-        below = 0  # candidates < pivot
-        upto = 0  # candidates <= pivot
+            if hi[i] > lo[i]:
+                live += 1
+                last = i
+        if live == 1:  # one sorted range left: the answer is at its k-th place
+            value = data[lo[last] + k]
+            return value, discarded + _first_above(data, lo[last], hi[last], value) - lo[last]
+        if remaining <= 4 * live:  # ranges of a few elements: sorting them is cheaper
+            break
+        if bracket:
+            if width < 0:  # first round: a guess; later: twice the pivots' last miss
+                width = max(remaining // (2 * live), 1)
+            low_rank = max(k - width, 0)
+            high_rank = min(k + width, remaining - 1)
+        else:  # the safe round: both pivots the weighted median of the middles
+            low_rank = high_rank = remaining // 2
+        low = _pivot(data, lo, hi, low_rank, remaining, bracket, samples, weights)
+        high = _pivot(data, lo, hi, high_rank, remaining, bracket, samples, weights)
+        below = 0  # candidates < low
+        upto = 0  # candidates <= high
         for i in range(m):
-            below += np.searchsorted(data[lo[i] : hi[i]], pivot, side="left")
-            upto += np.searchsorted(data[lo[i] : hi[i]], pivot, side="right")
-        if k < below:
+            low_cut[i] = _first_at_least(data, lo[i], hi[i], low)
+            high_cut[i] = _first_above(data, low_cut[i], hi[i], high)
+            below += low_cut[i] - lo[i]
+            upto += high_cut[i] - lo[i]
+        miss = abs(below - low_rank)
+        if abs(upto - 1 - high_rank) > miss:
+            miss = abs(upto - 1 - high_rank)
+        width = max(2 * miss, 1)
+        if k < below:  # rank k lies below the low pivot
             for i in range(m):
-                hi[i] = lo[i] + np.searchsorted(data[lo[i] : hi[i]], pivot, side="left")
-        elif k >= upto:
+                hi[i] = low_cut[i]
+            kept = below
+        elif k >= upto:  # above the high pivot
             for i in range(m):
-                lo[i] = lo[i] + np.searchsorted(data[lo[i] : hi[i]], pivot, side="right")
+                lo[i] = high_cut[i]
             k -= upto
-        else:
-            return pivot
+            discarded += upto
+            kept = remaining - upto
+        else:  # between them
+            for i in range(m):
+                lo[i] = low_cut[i]
+                hi[i] = high_cut[i]
+            k -= below
+            discarded += below
+            kept = upto - below
+        bracket = kept < remaining
+        remaining = kept
+    gathered = np.empty(remaining)
+    n = 0
+    for i in range(m):
+        for j in range(lo[i], hi[i]):
+            gathered[n] = data[j]
+            n += 1
+    gathered.sort()
+    value = gathered[k]
+    at_most = discarded
+    for j in range(remaining):
+        if gathered[j] <= value:
+            at_most += 1
+    return value, at_most
+
+
+@njit(cache=True, inline="always")
+def _pivot(data, lo, hi, rank, remaining, aimed, samples, weights):
+    """A candidate near global rank ``rank``: the weighted quantile of each range's element
+    at the rank's relative position (aimed), or of each range's middle (not aimed)."""
+    level = (rank + 0.5) / remaining if aimed else 0.5
+    n_live = 0
+    for i in range(lo.shape[0]):
+        size = hi[i] - lo[i]
+        if size > 0:
+            samples[n_live] = data[lo[i] + int(size * level)]
+            weights[n_live] = size
+            n_live += 1
+    order = np.argsort(samples[:n_live])
+    target = level * remaining
+    cumulative = 0.0
+    for j in range(n_live):
+        cumulative += weights[order[j]]
+        if cumulative >= target:
+            return samples[order[j]]
+    return samples[order[n_live - 1]]
+
+
+@njit(cache=True)
+def _next_above(data, segments, chosen, x):
+    """The smallest element of the union of sorted segments that is greater than x."""
+    best = np.inf
+    for i in chosen:
+        a, b = segments[i], segments[i + 1]
+        j = _first_above(data, a, b, x)
+        if j < b and data[j] < best:
+            best = data[j]
+    return best

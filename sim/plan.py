@@ -11,14 +11,25 @@ Server pools: station ``s`` has pool ``2*s`` (its general servers) and pool
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from . import streams
 from .calendars import WEEK, weekly_intervals
-from .distributions import _Distribution
+from .distributions import (
+    Deterministic,
+    Empirical,
+    Exponential,
+    Gamma,
+    Lognormal,
+    Triangular,
+    Uniform,
+    _Distribution,
+)
 from .scenario import CHANNELS, GROUPS, Delay, Port, Scenario, per_channel, per_group
 
 ALWAYS_OPEN = -1
@@ -45,12 +56,71 @@ class Calendars:
         c = self.names.index(name)
         return ALWAYS_OPEN if self.offsets[c] == self.offsets[c + 1] else c
 
+    def span(self, index: int) -> tuple[int, int]:
+        """(first row, number of weekly intervals) of one calendar; (0, 0) for ALWAYS_OPEN."""
+        if index == ALWAYS_OPEN:
+            return 0, 0
+        lo, hi = int(self.offsets[index]), int(self.offsets[index + 1])
+        return lo, hi - lo
+
     def bounds(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """(starts, ends) of one calendar; empty arrays for ALWAYS_OPEN."""
         if index == ALWAYS_OPEN:
             return self.starts[:0], self.ends[:0]
         lo, hi = self.offsets[index], self.offsets[index + 1]
         return self.starts[lo:hi], self.ends[lo:hi]
+
+
+Bank = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""A port's distinct distributions, encoded for compiled sampling (``sim.streams.variate``):
+(kinds, params (d, 3), table_lo, table_hi, table_x, table_p)."""
+
+
+def encode(dists: list[_Distribution]) -> Bank:
+    """Encode distributions as the compiled sampler reads them.
+
+    Parameters: exponential (mean); lognormal (mu, sigma) of the underlying
+    normal; gamma (shape, scale); deterministic (value); uniform (low, high);
+    triangular (low, mode, high). Empirical values and quantile tables go to the
+    tables, each distribution's rows ``table_lo:table_hi``.
+    """
+    kinds = np.zeros(len(dists), dtype=np.int64)
+    params = np.zeros((len(dists), 3))
+    table_lo = np.zeros(len(dists), dtype=np.int64)
+    table_hi = np.zeros(len(dists), dtype=np.int64)
+    xs: list[float] = []
+    ps: list[float] = []
+    for d, dist in enumerate(dists):
+        kind, values, table = _encoding(dist)
+        kinds[d] = kind
+        params[d, : len(values)] = values
+        table_lo[d] = len(xs)
+        for x, p in table:
+            xs.append(x)
+            ps.append(p)
+        table_hi[d] = len(xs)
+    return kinds, params, table_lo, table_hi, np.array(xs, dtype=float), np.array(ps, dtype=float)
+
+
+def _encoding(dist: _Distribution) -> tuple[int, tuple[float, ...], list[tuple[float, float]]]:
+    if isinstance(dist, Exponential):
+        return streams.EXPONENTIAL, (dist.mean,), []
+    if isinstance(dist, Lognormal):
+        sigma2 = math.log1p(dist.cv**2)
+        return streams.LOGNORMAL, (math.log(dist.mean) - sigma2 / 2, math.sqrt(sigma2)), []
+    if isinstance(dist, Gamma):
+        return streams.GAMMA, (1.0 / dist.cv**2, dist.mean * dist.cv**2), []
+    if isinstance(dist, Deterministic):
+        return streams.DETERMINISTIC, (dist.value,), []
+    if isinstance(dist, Uniform):
+        return streams.UNIFORM, (dist.low, dist.high), []
+    if isinstance(dist, Triangular):
+        return streams.TRIANGULAR, (dist.low, dist.mode, dist.high), []
+    if isinstance(dist, Empirical) and dist.values is not None:
+        return streams.VALUES, (), [(float(x), math.nan) for x in dist.values]
+    if isinstance(dist, Empirical) and dist.quantiles is not None:
+        return streams.QUANTILES, (), [(float(x), float(p)) for p, x in dist.quantiles.items()]
+    raise TypeError(f"no encoding for {type(dist).__name__}")
 
 
 @dataclass(frozen=True)
@@ -79,6 +149,14 @@ class PortPlan:
     release: StageDists | None
     service: tuple[GroupDists, ...]  # per station
     value_usd: float
+    # the same distributions encoded for the compiled sampler: indices into ``bank``, -1 none
+    bank: Bank
+    stage_dist: (
+        np.ndarray
+    )  # (3 stages: lodgement, unloading, release; 9 cells: 3 * channel + group)
+    service_dist: np.ndarray  # (n_stations, 3 groups)
+    batch_dist: int
+    station_keys: np.ndarray  # (n_stations,) crc32 of each station's name: its service stream
     # calendars of the delays, per channel (ALWAYS_OPEN where a channel has no such delay)
     lodgement_calendar: np.ndarray  # (3 channels,)
     unloading_calendar: np.ndarray  # (3 channels,)
@@ -185,6 +263,30 @@ def _compile_port(
     )
     unloading, unloading_calendar = _stage(calendars, *_delay(port.delays.unloading_h))
     release, release_calendar = _stage(calendars, *_delay(port.delays.release_h))
+    service = tuple(per_group(st.service_h) for st in port.stations.values())
+    distinct: list[_Distribution] = []
+
+    def index(dist: _Distribution | None) -> int:
+        if dist is None:
+            return -1
+        if dist not in distinct:
+            distinct.append(dist)
+        return distinct.index(dist)
+
+    def cells(stage: StageDists | None) -> list[int]:
+        """The distribution of each (channel, group) cell, cell = 3 * channel + group."""
+        by_channel = stage or (None, None, None)
+        return [
+            index(None if dists is None else dists[g]) for dists in by_channel for g in range(3)
+        ]
+
+    stage_dist = np.array(
+        [cells(lodgement_delay), cells(unloading), cells(release)], dtype=np.int64
+    )
+    service_dist = np.array(
+        [[index(groups[g]) for g in range(3)] for groups in service], dtype=np.int64
+    ).reshape(len(service), 3)
+    batch_dist = index(port.arrivals.batch_size)
     return PortPlan(
         country=country,
         name=name,
@@ -206,8 +308,13 @@ def _compile_port(
         lodgement_delay=lodgement_delay,
         unloading=unloading,
         release=release,
-        service=tuple(per_group(st.service_h) for st in port.stations.values()),
+        service=service,
         value_usd=port.value_usd,
+        bank=encode(distinct),
+        stage_dist=stage_dist,
+        service_dist=service_dist,
+        batch_dist=batch_dist,
+        station_keys=np.array([zlib.crc32(st.encode()) for st in stations], dtype=np.int64),
         lodgement_calendar=lodgement_calendar,
         unloading_calendar=unloading_calendar,
         release_calendar=release_calendar,

@@ -281,10 +281,13 @@ def test_pools_split_the_station_work(simulated) -> None:
     only with the groups it serves (national and recognised AEOs)."""
     _, summary, _ = simulated
     pools = summary[summary.group.isna()].set_index(["port", "station", "metric"])["mean"]
-    for port in ("callao", "lima_air", "tacna", "arica"):
+    ports = ("callao", "lima_air", "tacna", "arica")
+    for port in ports:
         assert 0 < pools[(port, "doc", "general_utilisation")] < 1.5
-        assert 0 < pools[(port, "doc", "reserved_utilisation")] < 1
+        assert 0 <= pools[(port, "doc", "reserved_utilisation")] < 1
         assert (port, "exam", "reserved_utilisation") not in pools.index  # no reserved servers
+    # a handful of AEO checks a week per port: some port's reserved officer worked
+    assert sum(pools[(port, "doc", "reserved_utilisation")] for port in ports) > 0
 
 
 # --- exact quantiles from sorted pieces -------------------------------------------
@@ -306,7 +309,9 @@ def test_kth_smallest_of_sorted_pieces_is_the_order_statistic(pieces, data) -> N
     segments = np.concatenate(([0], np.cumsum([len(p) for p in pieces]))).astype(np.int64)
     chosen = np.arange(len(pieces), dtype=np.int64)
     k = data.draw(st.integers(0, len(merged) - 1))
-    assert _kth_smallest(buffer, segments, chosen, k) == merged[k]
+    value, at_most = _kth_smallest(buffer, segments, chosen, k)
+    assert value == merged[k]
+    assert at_most == np.searchsorted(merged, value, side="right")  # elements <= the value
     out = np.full(3, np.nan)
     probabilities = np.array([0.0, 0.5, 0.9])
     _quantiles(buffer, segments, chosen, probabilities, out)

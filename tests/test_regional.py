@@ -4,14 +4,19 @@
 (b) it reproduces Brazil's published figures (docs/sources.md §2.1): the RFB
     import clearance times by mode, AEO vs non-AEO (March 2022), and the import
     TRS green share 87.25%;
-(c) no station is overloaded.
+(c) it reproduces a Lima broker's release times per channel for anticipated
+    declarations at Callao and Lima airport (docs/sources.md §2.2);
+(d) no station is overloaded.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+from scipy import stats
 
 import sim
 from sim.describe import offered_loads
@@ -35,6 +40,18 @@ CONFIDENCE = 0.95  # two-sided Student-t interval over replications
 REPLICATIONS = 10
 HORIZON_DAYS = 14  # two counted weeks (after the scenario's 7-day warm-up): enough and fast
 
+# Peru's figures ([F] docs/sources.md §2.2): a Lima customs broker's typical release times
+# for an anticipated declaration (lodged 72 h before arrival by sea, 48 h by air); a
+# commercial claim, not an official figure. "Typical" is read as the median, and each
+# figure as the range of medians that agree with it as worded; the simulated median (the
+# mean of the replications' medians) must lie in that range with its whole 95% interval.
+GREEN_WITHIN_H = 1.0  # "on arrival of the means of transport": released within the hour
+ORANGE_WITHIN_H = 24.0  # "within 24 h of the ETA"
+RED_WORKING_DAYS = (1.5, 2.5)  # "2 working days after the end of unloading", in whole days
+LIMA_PORTS = ("callao", "jorge_chavez")  # the broker's ports: Callao (sea), Lima airport (air)
+PERU_REPLICATIONS = 5
+WEEK_H, WORKING_WEEK_H = 168.0, 120.0  # the simulation starts on a Monday at 00:00
+
 
 @pytest.fixture(scope="module")
 def scenario() -> sim.Scenario:
@@ -55,6 +72,21 @@ def brazil_summary():
     result = sim.run(brazil, replications=REPLICATIONS)
     assert result.replications == REPLICATIONS
     return brazil, result.summary(confidence=CONFIDENCE)
+
+
+@pytest.fixture(scope="module")
+def lima_anticipated() -> pd.DataFrame:
+    """Records of anticipated declarations (lodged before arrival) at Peru's Lima ports.
+
+    Peru's ports alone, as Brazil's above: each port's numbers are those of the full
+    scenario.
+    """
+    others = [f"countries.{code}.ports={{}}" for code in SIGNATORIES if code != "PER"]
+    peru = sim.load_scenario(SCENARIO, overrides=[f"horizon_days={HORIZON_DAYS}", *others])
+    records = sim.run(peru, replications=PERU_REPLICATIONS, keep_records=True).records()
+    lima = records[records.port.isin(LIMA_PORTS) & (records.lodgement < records.arrival)]
+    assert set(lima.port) == set(LIMA_PORTS)
+    return lima
 
 
 def _row(summary, port: str, group: str, metric: str):
@@ -119,7 +151,62 @@ def test_brazil_reproduces_trs_green_share(brazil_summary):
     _assert_within(_row(summary, "all", "all", "green_share"), TRS_GREEN_SHARE, "BRA green_share")
 
 
-# --- (c) stable stations -----------------------------------------------------------
+# --- (c) Peru's broker timings -------------------------------------------------------
+
+
+def _working_hours(t: np.ndarray) -> np.ndarray:
+    """Monday-to-Friday hours from the start of the simulation (a Monday 00:00) to t."""
+    return WORKING_WEEK_H * np.floor(t / WEEK_H) + np.minimum(np.mod(t, WEEK_H), WORKING_WEEK_H)
+
+
+def _working_days(start: pd.Series, end: pd.Series) -> np.ndarray:
+    return (_working_hours(end.to_numpy()) - _working_hours(start.to_numpy())) / 24.0
+
+
+def _median_interval(frame: pd.DataFrame, values: np.ndarray) -> tuple[float, float, float]:
+    """Mean over replications of each replication's median, with its 95% Student-t interval."""
+    medians = pd.Series(values, index=frame.index).groupby(frame.replication).median()
+    assert len(medians) == PERU_REPLICATIONS
+    half = stats.t.ppf(0.5 + CONFIDENCE / 2, len(medians) - 1) * stats.sem(medians)
+    return medians.mean(), medians.mean() - half, medians.mean() + half
+
+
+@pytest.mark.parametrize("port", LIMA_PORTS)
+@pytest.mark.parametrize(
+    ("channel", "within"), [("green", GREEN_WITHIN_H), ("yellow", ORANGE_WITHIN_H)]
+)
+def test_peru_green_and_orange_release_as_the_broker_says(lima_anticipated, port, channel, within):
+    """Green is released on arrival, orange (yellow) within 24 h of it: release minus arrival."""
+    chosen = lima_anticipated[
+        (lima_anticipated.port == port) & (lima_anticipated.channel == channel)
+    ]
+    median, low, high = _median_interval(chosen, chosen.clearance_h.to_numpy())
+    assert high <= within, (
+        f"PER/{port} {channel}: median hours from arrival to release {median:.2f} "
+        f"({CONFIDENCE:.0%} interval [{low:.2f}, {high:.2f}]); the broker says within {within}"
+    )
+
+
+@pytest.mark.parametrize("port", LIMA_PORTS)
+def test_peru_red_release_two_working_days_after_unloading(lima_anticipated, port):
+    """Red is released 2 working days (Monday to Friday) after the end of unloading.
+
+    A red shipment's ``unloaded`` is when its container reaches the examination area,
+    after the unloading and the move, so the claim's interval lies between release
+    minus ``unloaded`` and release minus ``arrival``: both must round to 2 days.
+    """
+    red = lima_anticipated[(lima_anticipated.port == port) & (lima_anticipated.channel == "red")]
+    low_bound, high_bound = RED_WORKING_DAYS
+    for start in ("unloaded", "arrival"):
+        median, low, high = _median_interval(red, _working_days(red[start], red.release))
+        assert low_bound <= low and high < high_bound, (
+            f"PER/{port} red: median working days from {start} to release {median:.2f} "
+            f"({CONFIDENCE:.0%} interval [{low:.2f}, {high:.2f}]); "
+            f"the broker's 2 working days need [{low_bound}, {high_bound})"
+        )
+
+
+# --- (d) stable stations -----------------------------------------------------------
 
 
 def test_every_station_offered_load_is_below_one(scenario):

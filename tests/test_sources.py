@@ -28,12 +28,6 @@ TEXT_SUFFIXES = {".md", ".yaml", ".yml", ".py", ".toml", ".txt", ".csv", ".json"
 SKIPPED_DIRS = {"__pycache__", "build", "dist", "out", "node_modules"}  # and hidden ones
 THIS_FILE = Path(__file__).resolve()  # its examples of broken citations are broken on purpose
 
-# scenarios/lac-regional.yaml still cites "domain.md §x" (the research notes' name for the
-# same sections) while it is being rewritten to cite "docs/sources.md §x". Until then
-# "domain.md" is accepted as an alias there, and there only, and its mentions of the notes
-# are not reported. Remove this entry when the rewrite lands.
-LEGACY_ALIASES = {"scenarios/lac-regional.yaml": {"domain.md"}}
-
 # The sections that scenarios, README, report and tests rely on, with the numbers of the
 # research notes they were first cited under.
 REQUIRED_SECTIONS = ("1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "5.2", "6", "7")
@@ -82,8 +76,8 @@ def test_citations_resolve_and_nothing_points_outside(
 ) -> None:
     name = path.relative_to(ROOT).as_posix()
     text = path.read_text(encoding="utf-8")
-    problems = citation_problems(text, name, sections, aliases=LEGACY_ALIASES.get(name, ()))
-    if name not in LEGACY_ALIASES and not name.startswith("docs/"):  # docs/ may name the notes
+    problems = citation_problems(text, name, sections)
+    if not name.startswith("docs/"):  # docs/ may name the notes
         problems += outside_references(text, name)
     assert not problems, "\n".join(problems)
 
