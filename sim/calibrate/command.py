@@ -14,7 +14,6 @@ beside it FITTED.data-quality.csv (records); with --report, an HTML page and PNG
 from __future__ import annotations
 
 import argparse
-import shlex
 import time
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from ..output import write_frame
 from ..runner import default_workers
 from . import writeback
 from .from_records import RecordsCalibration, calibrate_records
-from .provenance import fitted_fields
+from .provenance import command_for, fitted_fields
 from .targets import TargetsCalibration, calibrate_targets
 
 PROFILE_FIELDS = ("weekly_profile", "hourly_profile")
@@ -101,21 +100,16 @@ def quality_path(out: Path) -> Path:
 
 def canonical_command(args: argparse.Namespace) -> str:
     """The command that reproduces the numbers (worker count aside: it changes none)."""
-    parts = ["mrasim", "calibrate"]
-    if args.records is not None:
-        parts.append(str(args.records))
-    else:
-        parts += ["--targets", str(args.targets)]
-    parts += ["--scenario", str(args.scenario)]
-    for text in args.fit:
-        parts += ["--fit", text]
-    if args.holdout is not None:
-        parts += ["--holdout", f"{args.holdout:g}"]
-    parts += ["-n", str(args.replications)]
-    if args.seed is not None:
-        parts += ["--seed", str(args.seed)]
-    parts += ["--out", str(args.out)]
-    return shlex.join(parts)
+    return command_for(
+        args.scenario,
+        args.out,
+        records=args.records,
+        targets=args.targets,
+        fits=args.fit,
+        holdout=args.holdout,
+        replications=args.replications,
+        seed=args.seed,
+    )
 
 
 # --- printing ----------------------------------------------------------------------------

@@ -106,7 +106,14 @@ def calibrate_records(
         str(records_path),
         records.sha256,
         str(template_path),
-        command or provenance.command_line(),
+        command
+        or provenance.command_for(
+            template_path,
+            records=records_path,
+            holdout=holdout,
+            replications=replications,
+            seed=seed,
+        ),
         confidence,
         estimates,
         statistics,
@@ -118,7 +125,7 @@ def calibrate_records(
     for estimate in estimates:
         writeback.set_value(document, estimate.path, estimate.value)
     writeback.add_calibration(document, entry)
-    text = writeback.dump(document)
+    text = writeback.dump(document, Path(template_path).read_text(encoding="utf-8"))
     fitted = scenario_from_dict(yaml.safe_load(text), f"{template_path} (fitted)")
     return RecordsCalibration(
         Path(template_path),

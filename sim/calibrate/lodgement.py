@@ -82,15 +82,17 @@ def _censoring(calendars: Calendars, name: str | None, lodged: np.ndarray) -> np
     if name is None:
         return out
     starts, ends = calendars.bounds(calendars.index(name))
-    if len(starts) == 0:
+    m = len(starts)
+    if m == 0:
         return out
     for i, t in enumerate(lodged):
         if not math.isfinite(t):
             continue
-        j = first_interval(starts, ends, t - EDGE_H)
-        opening = interval_open(starts, j)
-        if abs(t - opening) <= EDGE_H and interval_close(ends, j - 1) < opening:
-            out[i] = interval_close(ends, j - 1)
+        j = first_interval(starts, ends, 0, m, t - EDGE_H)
+        opening = interval_open(starts, 0, m, j)
+        closed_since = interval_close(ends, 0, m, j - 1)
+        if abs(t - opening) <= EDGE_H and closed_since < opening:
+            out[i] = closed_since
     return out
 
 

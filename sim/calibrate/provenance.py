@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import shlex
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -116,10 +115,31 @@ def _get(bound: Any, key: Any) -> Any:
     return bound
 
 
-def command_line(argv: Sequence[str] | None = None) -> str:
-    """The command as typed (``mrasim calibrate ...``), quoted for a shell."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    return "mrasim " + shlex.join(args)
+def command_for(
+    template: object,
+    out: object = "FITTED.yaml",
+    *,
+    records: object = None,
+    targets: object = None,
+    fits: Sequence[str] = (),
+    holdout: float | None = None,
+    replications: int = 10,
+    seed: int | None = None,
+) -> str:
+    """The ``mrasim calibrate`` command that reproduces a calibration, quoted for a shell
+    (the worker count is left out: it changes no number)."""
+    parts = ["mrasim", "calibrate"]
+    parts += [str(records)] if records is not None else ["--targets", str(targets)]
+    parts += ["--scenario", str(template)]
+    for text in fits:
+        parts += ["--fit", text]
+    if holdout is not None:
+        parts += ["--holdout", f"{holdout:g}"]
+    parts += ["-n", str(replications)]
+    if seed is not None:
+        parts += ["--seed", str(seed)]
+    parts += ["--out", str(out)]
+    return shlex.join(parts)
 
 
 def block(

@@ -109,8 +109,8 @@ def replay_starts(
                     break
                 c = pool_calendar[p]
                 if c >= 0:
-                    starts, ends = engine_numba._calendar(cal_starts, cal_ends, cal_offsets, c)
-                    opening = engine_numba.next_open(starts, ends, t)
+                    lo, m = engine_numba._span(cal_offsets, c)
+                    opening = engine_numba.next_open(cal_starts, cal_ends, lo, m, t)
                     if opening > t:
                         wake[p] = opening
                         break

@@ -62,10 +62,12 @@ FAMILIES = ("lognormal", "gamma", "exponential")
 
 @njit(cache=True)
 def next_open_all(starts, ends, times):
-    """The calendar's next opening at or after each time (the time itself if open)."""
+    """The calendar's next opening at or after each time (the time itself if open); the
+    calendar's own interval arrays, empty for always open."""
     out = np.empty(times.shape[0])
+    m = starts.shape[0]
     for i in range(times.shape[0]):
-        out[i] = engine_numba.next_open(starts, ends, times[i])
+        out[i] = engine_numba.next_open(starts, ends, 0, m, times[i])
     return out
 
 

@@ -6,16 +6,21 @@ is read as (country, and a port or a mode, or neither for the whole country;
 group; metric, any of the summary table's), its value, its source (a citation of
 ``docs/sources.md``) and a relative tolerance. ``--fit PATH=[LOW,HIGH]`` names the
 fields to fit, as raw ``--set`` paths into the template (they may point into
-``port_defaults`` or ``mode_defaults``), each with its range.
+``port_defaults`` or ``mode_defaults``), each with its range; several paths joined by
+commas are one field written in several places (a value the template repeats, such as a
+recognised AEO's lodgement lag that equals the standard one).
 
 The fit minimises the targets' relative errors, each divided by its tolerance,
 with ``scipy.optimize.least_squares`` (trust region, bounded) over the ranges
 scaled to [0, 1]. Every evaluation simulates the same replications with the same
 seeds (common random numbers), so the objective is deterministic, and only the
-ports some target reads are simulated. Which targets a field can move is known
-before any simulation (the ports whose expanded definition the field changes):
-the Jacobian's sparsity is given to the solver, which perturbs together the fields
-that move disjoint targets (Brazil's sea, air and road fields, say), so a
+ports some target reads are simulated. Which targets a field can move is found
+once, before the fit: first the ports whose expanded definition the field changes
+(a field that changes none is an error), then one simulation per field at the
+starting point, since on common random numbers a target that a field cannot move
+does not move by a single bit (a lodgement lag leaves the green share exactly as
+it was). The solver is given that sparsity and perturbs together the fields that
+move disjoint targets (Brazil's sea, air and road lags, say), so each later
 Jacobian costs one simulation per group rather than one per field.
 
 The fit starts from the middle of each range, not from the template's value: a
@@ -48,6 +53,10 @@ from .observed import sha256_of
 from .port import Estimate
 
 CONFIDENCE = 0.95
+STEP = 0.02
+"""Finite-difference step on the ranges scaled to [0, 1]: 2% of each range."""
+CLOSE_ENOUGH = 0.1
+"""The fit stops once every target is within a tenth of its tolerance."""
 PROBABILITY_KEYS = frozenset({"green", "yellow", "red"})
 
 
@@ -82,11 +91,15 @@ class TargetFile(BaseModel):
 
 @dataclass(frozen=True)
 class Parameter:
-    """A field to fit: its raw path in the template and its range."""
+    """A field to fit: its raw path(s) in the template and its range."""
 
-    path: str
+    paths: tuple[str, ...]
     low: float
     high: float
+
+    @property
+    def path(self) -> str:
+        return ",".join(self.paths)
 
     def value(self, u: float) -> float:
         return self.low + u * (self.high - self.low)
@@ -183,7 +196,7 @@ def parse_fit(text: str) -> Parameter:
         and bounds[0] < bounds[1]
     ):
         raise InputError("--fit", path, f"'{raw}' is not a range [LOW,HIGH] with LOW < HIGH")
-    return Parameter(path, float(bounds[0]), float(bounds[1]))
+    return Parameter(tuple(path.split(",")), float(bounds[0]), float(bounds[1]))
 
 
 def _raw_value(data: dict[str, Any], path: str) -> Any:
@@ -215,6 +228,7 @@ class Model:
         self.parameters, self.targets = parameters, targets
         self.replications, self.seed, self.workers = replications, seed, workers
         self.evaluations = 0
+        self._residuals: dict[bytes, np.ndarray] = {}  # the solver asks again for points seen
         base = scenario_from_dict(copy.deepcopy(data), source)
         self.ports = _target_ports(base, targets)
 
@@ -222,7 +236,8 @@ class Model:
         """The template's data with the fitted fields set (and probability siblings rescaled)."""
         data = copy.deepcopy(self.data)
         for parameter, value in zip(self.parameters, values, strict=True):
-            set_field(data, parameter.path, float(value))
+            for path in parameter.paths:
+                set_field(data, path, float(value))
         return data
 
     def scenario(self, values: np.ndarray) -> Scenario:
@@ -242,13 +257,49 @@ class Model:
         return pd.DataFrame(rows, columns=["simulated", "ci_low", "ci_high"])
 
     def residuals(self, u: np.ndarray) -> np.ndarray:
-        values = [p.value(x) for p, x in zip(self.parameters, u, strict=True)]
-        simulated = self.simulate(np.array(values)).simulated.to_numpy()
-        published = np.array([t.value for t in self.targets.targets])
-        tolerance = np.array([t.tolerance for t in self.targets.targets])
-        return (simulated - published) / (published * tolerance)
+        """Each target's relative error over its tolerance, at fields u (scaled to [0, 1])."""
+        key = np.asarray(u, dtype=float).tobytes()
+        if key not in self._residuals:
+            values = [p.value(x) for p, x in zip(self.parameters, u, strict=True)]
+            simulated = self.simulate(np.array(values)).simulated.to_numpy()
+            published = np.array([t.value for t in self.targets.targets])
+            tolerance = np.array([t.tolerance for t in self.targets.targets])
+            self._residuals[key] = (simulated - published) / (published * tolerance)
+        return self._residuals[key].copy()
 
     def sparsity(self) -> np.ndarray:
+        """Which targets each field moves: those reading a port it changes (an error if none)
+        that move when the field alone moves from the middle of the ranges. This is the
+        first Jacobian, one simulation per field; later ones perturb fields together."""
+        possible = self.port_sparsity()
+        unmoved = [
+            p.path
+            for p, moves in zip(self.parameters, possible.any(axis=0), strict=True)
+            if not moves
+        ]
+        if unmoved:
+            raise InputError("--fit", unmoved[0], "changes no port that a target reads")
+        middle = np.full(len(self.parameters), 0.5)
+        self.jacobian(middle, np.ones_like(possible))
+        return possible & (self._last_jacobian != 0)
+
+    def jacobian(self, u: np.ndarray, sparsity: np.ndarray) -> np.ndarray:
+        """Forward differences (backward at the upper bound), perturbing together the fields
+        that move disjoint sets of targets: one simulation per group."""
+        base = self.residuals(u)
+        out = np.zeros(sparsity.shape)
+        for group in _groups(sparsity):
+            step = np.zeros(len(u))
+            for j in group:
+                step[j] = STEP if u[j] + STEP <= 1.0 else -STEP
+            moved = self.residuals(u + step)
+            for j in group:
+                rows = sparsity[:, j]
+                out[rows, j] = (moved[rows] - base[rows]) / step[j]
+        self._last_jacobian = out
+        return out
+
+    def port_sparsity(self) -> np.ndarray:
         """Which targets each field can move: those reading a port the field changes."""
         base = self.scenario(np.array([p.value(0.5) for p in self.parameters]))
         out = np.zeros((len(self.targets.targets), len(self.parameters)), dtype=bool)
@@ -281,6 +332,22 @@ def set_field(data: dict[str, Any], path: str, value: float) -> list[str]:
     largest = max(siblings, key=lambda k: node[k])  # absorbs the rounding: the sum stays 1
     node[largest] = round(1 - value - sum(node[k] for k in siblings if k != largest), 12)
     return [".".join([*keys[:-1], k]) for k in siblings]
+
+
+def _groups(sparsity: np.ndarray) -> list[list[int]]:
+    """Fields in groups whose members move disjoint sets of targets (greedy, in order)."""
+    groups: list[list[int]] = []
+    rows: list[np.ndarray] = []
+    for j in range(sparsity.shape[1]):
+        for group, taken in zip(groups, rows, strict=True):
+            if not np.any(taken & sparsity[:, j]):
+                group.append(j)
+                taken |= sparsity[:, j]
+                break
+        else:
+            groups.append([j])
+            rows.append(sparsity[:, j].copy())
+    return groups
 
 
 def _target_ports(scenario: Scenario, targets: TargetFile) -> set[tuple[str, str]]:
@@ -354,29 +421,40 @@ def calibrate_targets(
     parameters = [parse_fit(text) for text in fits]
     data = yaml.safe_load(Path(template_path).read_text(encoding="utf-8"))
     for parameter in parameters:
-        current = _raw_value(data, parameter.path)
-        if isinstance(current, bool) or not isinstance(current, int | float):
-            raise InputError("--fit", parameter.path, "must name a number in the template")
+        for path in parameter.paths:
+            current = _raw_value(data, path)
+            if isinstance(current, bool) or not isinstance(current, int | float):
+                raise InputError("--fit", path, "must name a number in the template")
     seed = template.seed if seed is None else seed
     workers = default_workers() if workers is None else workers
     model = Model(data, str(template_path), parameters, targets, replications, seed, workers)
     sparsity = model.sparsity()
-    unmoved = [
-        p.path for p, moves in zip(parameters, sparsity.any(axis=0), strict=True) if not moves
-    ]
-    if unmoved:
-        raise InputError("--fit", unmoved[0], "changes no port that a target reads")
+    first = model._last_jacobian
+
+    def jacobian(u: np.ndarray) -> np.ndarray:
+        middle = np.all(u == 0.5)
+        return first if middle else model.jacobian(u, sparsity)
+
+    def close_enough(intermediate_result: optimize.OptimizeResult) -> None:
+        if np.max(np.abs(intermediate_result.fun)) <= CLOSE_ENOUGH:
+            raise StopIteration
+
     solution = optimize.least_squares(
         model.residuals,
         np.full(len(parameters), 0.5),
+        jac=jacobian,
         bounds=(0.0, 1.0),
-        jac_sparsity=sparsity,
-        diff_step=0.02,
         x_scale=1.0,
-        xtol=1e-3,
-        ftol=1e-4,
-        max_nfev=30 * len(parameters),
+        xtol=5e-3,
+        ftol=1e-3,
+        max_nfev=30,
         method="trf",
+        callback=close_enough,
+    )
+    solver = (
+        f"stopped with every target within {CLOSE_ENOUGH:g} of its tolerance"
+        if solution.status == -2
+        else str(solution.message)
     )
     fitted_values = [
         provenance.significant(p.value(x)) for p, x in zip(parameters, solution.x, strict=True)
@@ -393,7 +471,7 @@ def calibrate_targets(
                 high,
                 "least squares on relative errors over tolerances, common random numbers; "
                 "interval: the tolerance range (see README)",
-                template=_raw_value(data, p.path),
+                template=_raw_value(data, p.paths[0]),
             )
         )
         for p, value, (low, high) in zip(parameters, fitted_values, ranges, strict=True)
@@ -401,15 +479,16 @@ def calibrate_targets(
     document = writeback.load_document(template_path)
     raw = model.raw(np.array(fitted_values))
     for parameter in parameters:
-        for path in (parameter.path, *_siblings(raw, parameter.path)):
-            writeback.set_value(document, path, _raw_value(raw, path))
+        for first in parameter.paths:
+            for path in (first, *_siblings(raw, first)):
+                writeback.set_value(document, path, _raw_value(raw, path))
     statistics = {}
     for target, row in zip(targets.targets, table.itertuples(), strict=True):
         statistics[f"{target.label}: simulated"] = row.simulated
         statistics[f"{target.label}: relative error"] = row.relative_error
     notes = [
         f"{model.evaluations} simulations of {replications} replications (seed {seed}); "
-        f"solver: {solution.message}",
+        f"solver: {solver}",
         "every target within tolerance"
         if bool(table.within.all())
         else "NOT every target within tolerance: see statistics",
@@ -419,14 +498,17 @@ def calibrate_targets(
         str(targets_path),
         sha256_of(Path(targets_path)),
         str(template_path),
-        command or provenance.command_line(),
+        command
+        or provenance.command_for(
+            template_path, targets=targets_path, fits=fits, replications=replications, seed=seed
+        ),
         CONFIDENCE,
         estimates,
         statistics,
         notes,
     )
     writeback.add_calibration(document, entry)
-    text = writeback.dump(document)
+    text = writeback.dump(document, Path(template_path).read_text(encoding="utf-8"))
     fitted = scenario_from_dict(yaml.safe_load(text), f"{template_path} (fitted)")
     return TargetsCalibration(
         Path(template_path),
@@ -439,7 +521,7 @@ def calibrate_targets(
         text,
         entry,
         model.evaluations,
-        str(solution.message),
+        solver,
         statistics,
     )
 

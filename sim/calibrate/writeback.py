@@ -13,7 +13,9 @@ an earlier one of the same method and source (a refit) or added after the others
 
 from __future__ import annotations
 
+import difflib
 import io
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -159,10 +161,47 @@ def _flow(mapping: Mapping[str, Any], keep_empty: bool = False) -> CommentedMap:
     return node
 
 
-def dump(document: CommentedMap) -> str:
+def dump(document: CommentedMap, original: str | None = None) -> str:
+    """The document as YAML; with the template's ``original`` text, every line whose
+    content did not change is kept exactly as the analyst wrote it (ruamel keeps comments
+    but not the spaces that align values), and a changed value keeps its key's alignment."""
     buffer = io.StringIO()
     _yaml().dump(document, buffer)
-    return buffer.getvalue()
+    text = buffer.getvalue()
+    return text if original is None else _keep_layout(original, text)
+
+
+def _keep_layout(original: str, new: str) -> str:
+    old_lines, new_lines = original.splitlines(), new.splitlines()
+    matcher = difflib.SequenceMatcher(
+        None, [_content(x) for x in old_lines], [_content(x) for x in new_lines], autojunk=False
+    )
+    out: list[str] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        old_block = " ".join(_content(x) for x in old_lines[i1:i2])
+        if tag == "equal" or old_block == " ".join(_content(x) for x in new_lines[j1:j2]):
+            out += old_lines[i1:i2]  # unchanged, or only folded differently: the template's
+        elif tag == "replace" and i2 - i1 == j2 - j1:
+            out += [_realign(a, b) for a, b in zip(old_lines[i1:i2], new_lines[j1:j2], strict=True)]
+        else:
+            out += new_lines[j1:j2]
+    return "\n".join(out) + "\n"
+
+
+def _content(line: str) -> str:
+    """A line without its layout: runs of blanks as one."""
+    return " ".join(line.split())
+
+
+_KEY = re.compile(r"^(\s*(?:- )?[^\s:#][^:#]*:)(\s*)")
+
+
+def _realign(old: str, new: str) -> str:
+    """The new line with the old one's spacing between its key and its value."""
+    a, b = _KEY.match(old), _KEY.match(new)
+    if a is None or b is None or a.group(1) != b.group(1):
+        return new
+    return a.group(0) + new[b.end() :]
 
 
 def write_text(text: str, path: Path) -> None:
