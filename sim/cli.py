@@ -195,8 +195,9 @@ def _add_calibrate(commands: Any) -> None:
         "-n",
         "--replications",
         type=_positive_int,
-        default=10,
-        help="replications of each simulation that checks or fits (default 10)",
+        default=None,
+        help="simulated periods of the fit check (default 20), or replications of each "
+        "simulation of a --targets fit (default 10)",
     )
     calibrate.add_argument(
         "--seed", type=_non_negative_int, default=None, help="seed (default: the template's)"

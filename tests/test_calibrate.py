@@ -401,3 +401,22 @@ def test_bad_targets_and_fit_options_exit_2(tmp_path, capsys):
             capsys,
         )
         assert status == 2 and err.count("\n") == 1 and expected in err, err
+
+
+def test_the_fit_check_rejects_a_wrong_model(tmp_path, case, case_records):
+    """The check can fail: records of the true port against a port whose documentary
+    check is 40% slower (everything else true) are not to be trusted; against the true
+    port they are."""
+    from sim.calibrate.check import check
+
+    truth_scenario = scenario_from_dict(copy.deepcopy(case))
+    path = tmp_path / "records.parquet"
+    case_records.to_parquet(path)
+    records_file = observed.read_records(path, truth_scenario)
+    slower = copy.deepcopy(case)
+    service = slower["countries"]["PER"]["ports"]["callao"]["stations"]["documentary"]
+    service["service_h"]["mean"] *= 1.4
+    wrong = check(scenario_from_dict(slower), records_file, "fit period", 10, 1, 1)
+    right = check(truth_scenario, records_file, "fit period", 10, 1, 1)
+    assert wrong.verdict == "do not trust the fit", wrong.headline
+    assert right.verdict == "trust the fit", right.headline

@@ -11,26 +11,32 @@ the two cumulative distributions) and the Wasserstein distance (the mean shift,
 in hours, needed to turn one distribution into the other).
 
 What D chance alone gives is measured, not assumed. Times of one period are not
-independent (a queue that builds up delays everyone in it), so D varies more
-between periods than the textbook law for independent samples says, in which
-sqrt(N) D follows Kolmogorov's distribution (N = n m / (n + m)). Each simulated
-replication is a period as long as the records'; the distances between one of
-them and the others show by how much (the *inflation*: the squared ratio of their
-median sqrt(N) D to Kolmogorov's median, at least 1). The chance distance of a
-comparison is then sqrt(inflation) times Kolmogorov's quantile over sqrt(N), at
-the level 0.05 / m for m headline comparisons (Bonferroni), so that a correct model
-has every headline comparison within chance with probability about 95%.
+independent (a queue that builds up delays everyone in it), so D varies between
+periods far more than the textbook law for independent samples says, and there
+are many comparisons at once. Each simulated replication is a period as long as
+the records': comparing each with the others gives, for every comparison, D's that
+a correct model produces. Each comparison's are put on a common scale (minus their
+median, over their median absolute deviation); the largest over the headline
+comparisons of one period is that period's worst; the largest of those over the
+periods, T, gives each comparison its *chance* distance, median + T x deviation. With R simulated
+periods, a correct model then passes every headline comparison with probability
+about R / (R + 1) (10 replications: 91%). The fitted values are estimates: each
+simulated period redraws them within their intervals (normal on each side of the
+estimate, half-widths over 1.96), so that chance includes what the records leave
+open; a period simulated at the estimates alone would flag sound fits of short
+records, whose queues are sensitive to small errors in service times.
 
 A comparison is **good** when D <= 0.10 or D is within chance; **fair** when
-D <= 0.20; **poor** otherwise. The verdict rests on the *headline* comparisons
-(each stage per channel, all groups together, and the clearance time per group):
+D <= 0.20 or within one and a half times chance (small samples); **poor** otherwise.
+The verdict rests on the *headline* comparisons (each stage per channel, all groups
+together, and the clearance time per group):
 **trust the fit** if all are good, **use with care** if none is poor, **do not
 trust** if any is.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,10 +46,14 @@ from scipy import stats
 from ..runner import run
 from ..scenario import CHANNELS, GROUPS, Port, Scenario
 from .observed import Records
+from .parallel import pool_map
 
 GOOD_D, FAIR_D = 0.10, 0.20
+POOR_BEYOND_CHANCE = 1.5
+"""A comparison is poor only when D is above 0.20 and half as much again as chance."""
 FAMILY_LEVEL = 0.05
-"""Probability that a correct model has some headline comparison beyond chance."""
+"""With too few simulated periods to measure chance: the probability that a correct model
+has some headline comparison beyond the independent-samples critical value."""
 MIN_COMPARED = 30
 WARMUP_DAYS = 7.0
 """At least a week of warm-up before a simulated period: the records' queues were not empty
@@ -124,8 +134,8 @@ def stage_times(frame: pd.DataFrame, port: Port, present: frozenset[str]) -> pd.
 def compare(observed: pd.DataFrame, simulated: pd.DataFrame, periods: int) -> pd.DataFrame:
     """KS and Wasserstein distances for every stage, channel and group (and their totals).
 
-    ``periods`` is the number of replications in the records: the inflation compares
-    blocks of that many simulated replications with the rest.
+    ``periods`` is the number of replications in the records: chance compares blocks of
+    that many simulated replications with the rest.
     """
     out = []
     simulated_by = dict(tuple(simulated.groupby(["country", "port", "stage"], sort=False)))
@@ -142,8 +152,8 @@ def compare(observed: pd.DataFrame, simulated: pd.DataFrame, periods: int) -> pd
                 b = sim.hours.to_numpy()[mask]
                 if len(a) < MIN_COMPARED or len(b) < MIN_COMPARED:
                     continue
-                inflation = _inflation(b, replication[mask], periods)
-                out.append(_distances(*key, channel, group, a, b, inflation))
+                null = _null_distances(b, replication[mask], periods)
+                out.append(_distances(*key, channel, group, a, b, null))
     return _grade(pd.DataFrame(out))
 
 
@@ -175,34 +185,44 @@ def ks_distance(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.max(np.abs(fx - fy)))
 
 
-def _inflation(values: np.ndarray, replication: np.ndarray, periods: int) -> float:
-    """How much more D varies between simulated periods than between independent samples."""
+def _null_distances(values: np.ndarray, replication: np.ndarray, periods: int) -> np.ndarray:
+    """D between each block of ``periods`` simulated replications and the rest (NaN where a
+    side has too few times): what a correct model gives, period by period."""
     labels = np.unique(replication)
     blocks = [labels[i : i + periods] for i in range(0, len(labels) - periods + 1, periods)]
-    scaled = []
-    for block in blocks:
+    out = np.full(len(blocks), np.nan)
+    for b, block in enumerate(blocks):
         inside = np.isin(replication, block)
-        n, m = int(inside.sum()), int((~inside).sum())
-        if n >= MIN_COMPARED and m >= MIN_COMPARED:
-            d = ks_distance(values[inside], values[~inside])
-            scaled.append(d * math.sqrt(n * m / (n + m)))
-    if len(scaled) < 3:  # too few periods to tell: take the samples as independent
-        return 1.0
-    return max(1.0, (float(np.median(scaled)) / stats.kstwobign.median()) ** 2)
+        if inside.sum() >= MIN_COMPARED and (~inside).sum() >= MIN_COMPARED:
+            out[b] = ks_distance(values[inside], values[~inside])
+    return out
 
 
 def _grade(table: pd.DataFrame) -> pd.DataFrame:
-    """Chance distances at the family-wise level, and grades."""
-    m = max(1, int(is_headline(table).sum()))
-    quantile = stats.kstwobign.ppf(1 - FAMILY_LEVEL / m)
-    n = table.observed * table.simulated / (table.observed + table.simulated)
-    chance = np.sqrt(table.inflation) * quantile / np.sqrt(n)
+    """Chance distances (see the module docstring) and grades."""
+    headline = is_headline(table).to_numpy()
+    nulls = np.array([np.asarray(n, dtype=float) for n in table.null])
+    with np.errstate(all="ignore"):
+        median = np.nanmedian(nulls, axis=1) if nulls.size else np.zeros(len(table))
+        spread = np.nanmedian(np.abs(nulls - median[:, None]), axis=1) if nulls.size else median
+        spread = np.maximum(spread, 1e-3)
+        scaled = (nulls[headline] - median[headline, None]) / spread[headline, None]
+        worst = np.nanmax(scaled, axis=0) if scaled.size else np.array([np.nan])
+    measured = np.isfinite(worst).sum() >= 3
+    if measured:
+        chance = median + np.nanmax(worst) * spread
+    else:  # too few periods: independent samples, Bonferroni over the headline comparisons
+        m = max(1, int(headline.sum()))
+        n = table.observed * table.simulated / (table.observed + table.simulated)
+        chance = stats.kstwobign.ppf(1 - FAMILY_LEVEL / m) / np.sqrt(n.to_numpy())
+    chance = np.where(np.isfinite(chance), chance, 1.0)
     good = (table.ks <= GOOD_D) | (table.ks <= chance)
-    grade = np.where(good, "good", np.where(table.ks <= FAIR_D, "fair", "poor"))
-    return table.assign(ks_chance=chance, grade=grade)
+    fair = (table.ks <= FAIR_D) | (table.ks <= POOR_BEYOND_CHANCE * chance)
+    grade = np.where(good, "good", np.where(fair, "fair", "poor"))
+    return table.drop(columns="null").assign(ks_chance=chance, grade=grade)
 
 
-def _distances(country, port, stage, channel, group, a, b, inflation) -> dict[str, object]:
+def _distances(country, port, stage, channel, group, a, b, null) -> dict[str, object]:
     return {
         "country": country,
         "port": port,
@@ -214,7 +234,7 @@ def _distances(country, port, stage, channel, group, a, b, inflation) -> dict[st
         "mean_observed_h": float(np.mean(a)),
         "mean_simulated_h": float(np.mean(b)),
         "ks": ks_distance(a, b),
-        "inflation": inflation,
+        "null": null,
         "wasserstein_h": float(stats.wasserstein_distance(a, b)),
     }
 
@@ -225,24 +245,24 @@ def check(
     label: str,
     replications: int,
     seed: int,
-    workers: int | None,
+    workers: int,
+    variants: Callable[[int], Scenario] | None = None,
 ) -> Check:
     """Simulate the fitted ports over the part's days (after at least a week of warm-up) and
-    compare stage by stage."""
+    compare stage by stage.
+
+    ``variants(r)``, if given, is the scenario of replication r: the fitted one with its
+    values redrawn within their intervals, so that the simulated periods vary as much
+    as what was learnt from the records leaves open (see :func:`redraw`). Replication r
+    runs with seed ``seed + r``.
+    """
     keys = set(part.ports())
-    countries = {
-        code: country.model_copy(
-            update={"ports": {n: p for n, p in country.ports.items() if (code, n) in keys}}
-        )
-        for code, country in fitted.countries.items()
-    }
     days = part.days[1] - part.days[0]
-    warmup = max(fitted.warmup_days, WARMUP_DAYS)
-    scenario = fitted.model_copy(
-        update={"countries": countries, "horizon_days": days, "warmup_days": warmup}
-    )
-    result = run(scenario, replications=replications, seed=seed, workers=workers, keep_records=True)
-    simulated_rows = result.records()
+    periods = [
+        (_period(variants(r) if variants else fitted, keys, days), seed + r, r)
+        for r in range(replications)
+    ]
+    simulated_rows = pd.concat(pool_map(_simulate_period, periods, workers), ignore_index=True)
     hidden = [c for c in simulated_rows.columns if c.endswith(("_start", "_end"))]
     hidden += ["unloaded", "lodgement"]
     for column in hidden:  # measure the simulation as the records are measured
@@ -259,3 +279,24 @@ def check(
     simulated_long = pd.concat(simulated, ignore_index=True)
     table = compare(observed_long, simulated_long, max(1, part.replications))
     return Check(label, part.days, table, observed_long, simulated_long, replications)
+
+
+def _simulate_period(job: tuple[Scenario, int, int]) -> pd.DataFrame:
+    """The records of one simulated period (replication r of the check)."""
+    scenario, seed, r = job
+    result = run(scenario, replications=1, seed=seed, workers=1, keep_records=True)
+    return result.records().assign(replication=r)
+
+
+def _period(scenario: Scenario, keys: set[tuple[str, str]], days: float) -> Scenario:
+    """Only the ports of the records, over their number of days, after a warm-up."""
+    countries = {
+        code: country.model_copy(
+            update={"ports": {n: p for n, p in country.ports.items() if (code, n) in keys}}
+        )
+        for code, country in scenario.countries.items()
+    }
+    warmup = max(scenario.warmup_days, WARMUP_DAYS)
+    return scenario.model_copy(
+        update={"countries": countries, "horizon_days": days, "warmup_days": warmup}
+    )

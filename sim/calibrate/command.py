@@ -24,8 +24,9 @@ from ..errors import InputError
 from ..output import write_frame
 from ..runner import default_workers
 from . import writeback
-from .from_records import RecordsCalibration, calibrate_records
+from .from_records import CHECK_PERIODS, RecordsCalibration, calibrate_records
 from .provenance import command_for, fitted_fields
+from .targets import REPLICATIONS as TARGET_REPLICATIONS
 from .targets import TargetsCalibration, calibrate_targets
 
 PROFILE_FIELDS = ("weekly_profile", "hourly_profile")
@@ -34,6 +35,8 @@ PROFILE_FIELDS = ("weekly_profile", "hourly_profile")
 def run(args: argparse.Namespace) -> int:
     """The ``calibrate`` subcommand (arguments as :func:`sim.cli` defines them)."""
     _check_arguments(args)
+    if args.replications is None:
+        args.replications = TARGET_REPLICATIONS if args.targets else CHECK_PERIODS
     started = time.perf_counter()
     command = canonical_command(args)
     if args.targets is not None:

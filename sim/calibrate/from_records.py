@@ -11,11 +11,14 @@ copied unchanged.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
 
+from ..errors import InputError
 from ..plan import compile_plan
 from ..runner import default_workers
 from ..scenario import Calibration, Scenario, load_scenario, scenario_from_dict
@@ -23,10 +26,13 @@ from . import provenance, writeback
 from .check import Check, check
 from .fit import fit_port
 from .observed import Records, read_records
-from .port import Estimate, PortFit, Settings
+from .port import Estimate, PortFit, Settings, redraw
 from .simulate import REFITS
 
 CONFIDENCE = 0.95
+CHECK_PERIODS = 20
+"""Simulated periods of the fit check: a correct model passes every headline comparison
+with probability about 20/21 (see sim.calibrate.check)."""
 
 
 @dataclass
@@ -56,7 +62,7 @@ def calibrate_records(
     template_path: Path,
     *,
     holdout: float | None = None,
-    replications: int = 10,
+    replications: int = CHECK_PERIODS,
     seed: int | None = None,
     workers: int | None = None,
     confidence: float = CONFIDENCE,
@@ -85,10 +91,21 @@ def calibrate_records(
     for estimate in estimates:
         writeback.set_plain(data, estimate.path, estimate.value)
     fitted = scenario_from_dict(data, f"{template_path} (fitted)")
-    in_sample = check(fitted, fit_part, "fit period", replications, seed, workers)
+
+    def variants(r: int) -> Scenario:
+        rng = np.random.default_rng([seed, r])
+        redrawn = copy.deepcopy(data)
+        for estimate in estimates:
+            writeback.set_plain(redrawn, estimate.path, redraw(estimate, rng))
+        try:
+            return scenario_from_dict(redrawn, f"{template_path} (redrawn)")
+        except InputError:  # a draw the schema refuses (a share pushed past 1): the estimate
+            return fitted
+
+    in_sample = check(fitted, fit_part, "fit period", replications, seed, workers, variants)
     held = None
     if holdout_part is not None and not holdout_part.frame.empty:
-        held = check(fitted, holdout_part, "holdout", replications, seed + 1, workers)
+        held = check(fitted, holdout_part, "holdout", replications, seed + 1000, workers, variants)
     statistics = {k: v for fitted_port in fits for k, v in fitted_port.statistics.items()}
     statistics.update(_check_statistics(in_sample))
     if held is not None:

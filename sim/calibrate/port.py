@@ -8,6 +8,7 @@ with what the report needs to show how they were made.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,3 +155,38 @@ def time_estimate(path: str, fitted: est.TimeFit, cell: Cell) -> Estimate:
     template = cell.current.model_dump(by_alias=True) if cell.current is not None else None
     method = f"{fitted.family} by AIC; maximum likelihood, bootstrap intervals"
     return Estimate(path, value, low, high, method, fitted.n, template)
+
+
+def redraw(estimate: Estimate, rng: np.random.Generator) -> Any:
+    """The value redrawn within its interval: normal on each side of the estimate with the
+    side's half-width over 1.96 (a 95% interval), kept valid (positive, shares in [0, 1]
+    summing to one, servers whole); a value with no interval, or none on one side, stays."""
+
+    def one(value: Any, low: Any, high: Any) -> Any:
+        if isinstance(value, Mapping):
+            out = {k: one(v, _at(low, k), _at(high, k)) for k, v in value.items()}
+            if estimate.sums_to_one:
+                total = sum(out.values())
+                out = {k: v / total for k, v in out.items()}
+            return out
+        if isinstance(value, list):
+            return [one(v, _at(low, i), _at(high, i)) for i, v in enumerate(value)]
+        if isinstance(value, str) or low is None or high is None:
+            return value
+        z = rng.standard_normal()
+        drawn = value + z * ((value - low) if z < 0 else (high - value)) / 1.96
+        if isinstance(value, int):
+            return max(1, round(drawn))
+        if estimate.sums_to_one or "share" in estimate.path:
+            return min(max(drawn, 0.0), 1.0)
+        return drawn if drawn > 0 else value
+
+    return one(estimate.value, estimate.low, estimate.high)
+
+
+def _at(bound: Any, key: Any) -> Any:
+    if bound is None:
+        return None
+    if isinstance(bound, Mapping):
+        return bound.get(key)
+    return bound[key]

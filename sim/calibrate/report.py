@@ -192,10 +192,11 @@ def _verdict(judged: Check, result: RecordsCalibration) -> str:
         )
     rule = (
         f"Rule: a comparison is good when the Kolmogorov–Smirnov distance D ≤ {GOOD_D:.2f}, or "
-        "when D is within chance (what a correct model gives with 95% probability for all "
-        "headline comparisons at once, measured on the simulated periods), fair when D ≤ 0.20, "
-        "poor otherwise; trust the fit when every headline comparison is good, use it with care "
-        "when none is poor."
+        "when D is within chance (what the simulated periods show among themselves: a correct "
+        "model passes every headline comparison with probability about R/(R+1) for R simulated "
+        "periods), fair when D ≤ 0.20, poor otherwise; trust the fit when every headline "
+        "comparison is good, use it with care when none is poor (poor: D above 0.20 and "
+        "above one and a half times chance)."
     )
     return (
         f'<div class="verdict" style="background:{colour}">{_esc(judged.verdict.upper())}'

@@ -34,9 +34,7 @@ them from the template's delays for every visit (a fresh draw per draw set).
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,6 +44,7 @@ from scipy import optimize, special, stats
 from .. import engine_numba
 from ..plan import ALWAYS_OPEN, Calendars, PortPlan
 from . import reconstruct
+from .parallel import pool_map
 
 LEVELS = np.concatenate((np.arange(0.05, 0.951, 0.05), [0.975, 0.99]))
 """Quantiles of the stage duration matched between records and simulation."""
@@ -352,7 +351,7 @@ def fit_by_quantiles(
     observed = replay.visits.observed
     estimate, profile = fit(replay, signature(observed), start, seed)
     jobs = [(replay, estimate, seed + 7919 * b) for b in range(1, refits + 1)]
-    refitted = _map(_refit, jobs, workers)
+    refitted = pool_map(_refit, jobs, workers)
     t = stats.t.ppf(0.5 + confidence / 2, max(1, refits - 1))
 
     def log_interval(value: float, values: list[float]) -> tuple[float, float]:
@@ -387,15 +386,6 @@ def _refit(job: tuple[Replay, Candidate, int]) -> Candidate:
     visits = replay.visits
     best, _ = fit(replay, signature((ends - visits.reference)[visits.counted]), estimate, seed + 2)
     return best
-
-
-def _map(function: Callable, jobs: list, workers: int) -> list:
-    """``map`` over a fork pool when it helps; results in job order."""
-    if workers <= 1 or len(jobs) <= 1:
-        return [function(job) for job in jobs]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
-        return list(pool.map(function, jobs))
 
 
 # --- reconstruction ---------------------------------------------------------------------

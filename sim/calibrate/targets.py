@@ -53,6 +53,8 @@ from .observed import sha256_of
 from .port import Estimate
 
 CONFIDENCE = 0.95
+REPLICATIONS = 10
+"""Replications of each simulation of the fit (the same seeds every time)."""
 STEP = 0.02
 """Finite-difference step on the ranges scaled to [0, 1]: 2% of each range."""
 CLOSE_ENOUGH = 0.1
@@ -408,7 +410,7 @@ def calibrate_targets(
     template_path: Path,
     fits: list[str],
     *,
-    replications: int = 10,
+    replications: int = REPLICATIONS,
     seed: int | None = None,
     workers: int | None = None,
     command: str | None = None,
