@@ -19,11 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from scipy import stats
+from calibration_cases import PORT, coverage, records, rough, truth, write_scenario
 
 import sim
 import sim.cli
-from calibration_cases import PORT, coverage, records, rough, truth, write_scenario
 from sim.calibrate import estimate, observed, reconstruct
 from sim.calibrate.from_records import calibrate_records
 from sim.calibrate.simulate import Station
@@ -104,16 +103,27 @@ def test_reconstruction_gives_back_the_engines_start_times(case, case_records):
     def replay(count: int) -> tuple[int, np.ndarray]:
         start = np.empty(len(order))
         waited = reconstruct.replay_starts(
-            join[order], end[order], group[order], np.array([count, 0]), station.pool_calendar,
-            station.pool_serves, station.priority[0], plan.calendars.starts, plan.calendars.ends,
-            plan.calendars.offsets, settled, start,
+            join[order],
+            end[order],
+            group[order],
+            np.array([count, 0]),
+            station.pool_calendar,
+            station.pool_serves,
+            station.priority[0],
+            plan.calendars.starts,
+            plan.calendars.ends,
+            plan.calendars.offsets,
+            settled,
+            start,
         )
         return waited, start
 
     waited, start = replay(servers)
     after = join[order] >= settled
     assert waited > 0
-    np.testing.assert_array_equal(start[after], frame.documentary_start.to_numpy()[visits][order][after])
+    np.testing.assert_array_equal(
+        start[after], frame.documentary_start.to_numpy()[visits][order][after]
+    )
     assert replay(servers - 1)[0] == reconstruct.INFEASIBLE
 
 
@@ -189,7 +199,7 @@ def test_no_usable_row_exits_2_with_one_line(tmp_path, case, case_records, capsy
     frame.to_csv(path, index=False)
     template = write_scenario(rough(case), tmp_path / "template.yaml")
     args = ["calibrate", path, "--scenario", template, "--out", tmp_path / "f.yaml"]
-    status, stdout, stderr = cli(args, capsys)
+    status, _, stderr = cli(args, capsys)
     assert status == 2
     assert stderr.count("\n") == 1 and str(path) in stderr and "no usable row" in stderr
     assert "20 unknown channel" in stderr
@@ -226,12 +236,18 @@ def test_timestamps_with_offsets_give_the_fit_of_hours(tmp_path, case, case_reco
     hours.to_csv(tmp_path / "hours.csv", index=False)
     monday = pd.Timestamp("2024-03-04T00:00:00")
     stamps = hours.copy()
-    for column in [c for c in hours if c in ("arrival", "unloaded", "lodgement", "release")
-                   or c.endswith(("_start", "_end"))]:
+    for column in [
+        c
+        for c in hours
+        if c in ("arrival", "unloaded", "lodgement", "release") or c.endswith(("_start", "_end"))
+    ]:
         local = monday + pd.to_timedelta(hours[column], unit="h")
         stamps[column] = [
-            "" if pd.isna(t) else (t - pd.Timedelta(hours=-3)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            if i % 5 == 0 else t.strftime("%Y-%m-%dT%H:%M:%S.%f-03:00")
+            ""
+            if pd.isna(t)
+            else (t - pd.Timedelta(hours=-3)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            if i % 5 == 0
+            else t.strftime("%Y-%m-%dT%H:%M:%S.%f-03:00")
             for i, t in enumerate(local)
         ]
     stamps.to_csv(tmp_path / "stamps.csv", index=False)
@@ -259,8 +275,20 @@ def test_round_trip_run_records_then_calibrate(tmp_path, capsys):
     case = truth(stations=2, days=21)
     generator = write_scenario(case, tmp_path / "truth.yaml")
     status, _, err = cli(
-        ["run", generator, "-n", "2", "--seed", "5", "--out", tmp_path / "run", "--records", "-q",
-         "-w", "1"],
+        [
+            "run",
+            generator,
+            "-n",
+            "2",
+            "--seed",
+            "5",
+            "--out",
+            tmp_path / "run",
+            "--records",
+            "-q",
+            "-w",
+            "1",
+        ],
         capsys,
     )
     assert status == 0, err
@@ -272,8 +300,22 @@ def test_round_trip_run_records_then_calibrate(tmp_path, capsys):
     out, report = tmp_path / "fitted.yaml", tmp_path / "report"
     records_path = tmp_path / "run" / "records.parquet"
     status, stdout, err = cli(
-        ["calibrate", records_path, "--scenario", template, "--out", out, "--report", report,
-         "--holdout", "0.3", "-n", "3", "-w", "1"],
+        [
+            "calibrate",
+            records_path,
+            "--scenario",
+            template,
+            "--out",
+            out,
+            "--report",
+            report,
+            "--holdout",
+            "0.3",
+            "-n",
+            "3",
+            "-w",
+            "1",
+        ],
         capsys,
     )
     assert status == 0, err
@@ -339,11 +381,23 @@ def test_targets_are_met_and_a_refit_gives_the_same_numbers(tmp_path, capsys):
             {
                 "name": "one-office-targets",
                 "targets": [
-                    {"country": "PER", "port": "callao", "group": "standard",
-                     "metric": "clearance_h_mean", "value": 30.0, "tolerance": 0.05,
-                     "source": "[F] docs/sources.md §2.2 (a test figure)"},
-                    {"country": "PER", "group": "all", "metric": "green_share", "value": 0.7,
-                     "tolerance": 0.02, "source": "[F] docs/sources.md §3.3 (a test figure)"},
+                    {
+                        "country": "PER",
+                        "port": "callao",
+                        "group": "standard",
+                        "metric": "clearance_h_mean",
+                        "value": 30.0,
+                        "tolerance": 0.05,
+                        "source": "[F] docs/sources.md §2.2 (a test figure)",
+                    },
+                    {
+                        "country": "PER",
+                        "group": "all",
+                        "metric": "green_share",
+                        "value": 0.7,
+                        "tolerance": 0.02,
+                        "source": "[F] docs/sources.md §3.3 (a test figure)",
+                    },
                 ],
             }
         )
@@ -354,8 +408,20 @@ def test_targets_are_met_and_a_refit_gives_the_same_numbers(tmp_path, capsys):
         f"{PORT}.channels.standard.green=[0.4,0.9]",
     ]
     out = tmp_path / "fitted.yaml"
-    args = ["calibrate", "--targets", targets, "--scenario", one_office, "--out", out,
-            "-n", "4", "-w", "1", "--set-not-an-option"]
+    args = [
+        "calibrate",
+        "--targets",
+        targets,
+        "--scenario",
+        one_office,
+        "--out",
+        out,
+        "-n",
+        "4",
+        "-w",
+        "1",
+        "--set-not-an-option",
+    ]
     status, _, err = cli(args, capsys)
     assert status == 2 and err.count("\n") == 1
     args = [*args[:-1], *(x for f in fits for x in ("--fit", f))]
@@ -370,8 +436,9 @@ def test_targets_are_met_and_a_refit_gives_the_same_numbers(tmp_path, capsys):
     assert probabilities.green + probabilities.yellow + probabilities.red == pytest.approx(1)
     # a refit of the fitted file starts from the same place and lands on the same numbers
     again = tmp_path / "again.yaml"
-    status, _, err = cli([*args[: args.index("--out") + 1], again, *args[args.index(out) + 1 :]],
-                         capsys)
+    status, _, err = cli(
+        [*args[: args.index("--out") + 1], again, *args[args.index(out) + 1 :]], capsys
+    )
     assert status == 0, err
     first = {f.path: f.value for f in entry.fields}
     second = {f.path: f.value for f in sim.load_scenario(again).calibration[-1].fields}
@@ -380,15 +447,30 @@ def test_targets_are_met_and_a_refit_gives_the_same_numbers(tmp_path, capsys):
 
 def test_bad_targets_and_fit_options_exit_2(tmp_path, capsys):
     one_office = ROOT / "scenarios" / "one-office.yaml"
-    target = {"country": "PER", "group": "all", "metric": "green_share", "value": 0.7,
-              "tolerance": 0.02, "source": "[F] docs/sources.md §2.1"}
+    target = {
+        "country": "PER",
+        "group": "all",
+        "metric": "green_share",
+        "value": 0.7,
+        "tolerance": 0.02,
+        "source": "[F] docs/sources.md §2.1",
+    }
     cases = [
-        ({**target, "source": "a blog"}, f"{PORT}.channels.standard.green=[0.4,0.9]",
-         "targets[0].source"),
-        ({**target, "source": f"[F] docs/sources.md {NO_SECTION}"},
-         f"{PORT}.channels.standard.green=[0.4,0.9]", NO_SECTION),
-        ({**target, "metric": "happiness"}, f"{PORT}.channels.standard.green=[0.4,0.9]",
-         "targets[0].metric"),
+        (
+            {**target, "source": "a blog"},
+            f"{PORT}.channels.standard.green=[0.4,0.9]",
+            "targets[0].source",
+        ),
+        (
+            {**target, "source": f"[F] docs/sources.md {NO_SECTION}"},
+            f"{PORT}.channels.standard.green=[0.4,0.9]",
+            NO_SECTION,
+        ),
+        (
+            {**target, "metric": "happiness"},
+            f"{PORT}.channels.standard.green=[0.4,0.9]",
+            "targets[0].metric",
+        ),
         (target, f"{PORT}.channels.standard.green=[0.9,0.4]", "LOW < HIGH"),
         (target, f"{PORT}.channels.standard.blue=[0.4,0.9]", "no field 'blue'"),
     ]
@@ -396,8 +478,17 @@ def test_bad_targets_and_fit_options_exit_2(tmp_path, capsys):
         path = tmp_path / "targets.yaml"
         path.write_text(yaml.safe_dump({"name": "t", "targets": [content]}))
         status, _, err = cli(
-            ["calibrate", "--targets", path, "--scenario", one_office, "--fit", fit,
-             "--out", tmp_path / "f.yaml"],
+            [
+                "calibrate",
+                "--targets",
+                path,
+                "--scenario",
+                one_office,
+                "--fit",
+                fit,
+                "--out",
+                tmp_path / "f.yaml",
+            ],
             capsys,
         )
         assert status == 2 and err.count("\n") == 1 and expected in err, err

@@ -36,6 +36,7 @@ trust** if any is.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -202,7 +203,8 @@ def _grade(table: pd.DataFrame) -> pd.DataFrame:
     """Chance distances (see the module docstring) and grades."""
     headline = is_headline(table).to_numpy()
     nulls = np.array([np.asarray(n, dtype=float) for n in table.null])
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a comparison with no simulated D
         median = np.nanmedian(nulls, axis=1) if nulls.size else np.zeros(len(table))
         spread = np.nanmedian(np.abs(nulls - median[:, None]), axis=1) if nulls.size else median
         spread = np.maximum(spread, 1e-3)
@@ -262,7 +264,8 @@ def check(
         (_period(variants(r) if variants else fitted, keys, days), seed + r, r)
         for r in range(replications)
     ]
-    simulated_rows = pd.concat(pool_map(_simulate_period, periods, workers), ignore_index=True)
+    frames = pool_map(_simulate_period, None, periods, workers)
+    simulated_rows = pd.concat(frames, ignore_index=True)
     hidden = [c for c in simulated_rows.columns if c.endswith(("_start", "_end"))]
     hidden += ["unloaded", "lodgement"]
     for column in hidden:  # measure the simulation as the records are measured
@@ -281,7 +284,7 @@ def check(
     return Check(label, part.days, table, observed_long, simulated_long, replications)
 
 
-def _simulate_period(job: tuple[Scenario, int, int]) -> pd.DataFrame:
+def _simulate_period(_: None, job: tuple[Scenario, int, int]) -> pd.DataFrame:
     """The records of one simulated period (replication r of the check)."""
     scenario, seed, r = job
     result = run(scenario, replications=1, seed=seed, workers=1, keep_records=True)

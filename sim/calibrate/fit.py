@@ -414,13 +414,22 @@ def _simulated_station(
     fitted = sim_fit.fit_station(replay, start, s.seed, s.confidence, s.workers, s.refits)
     result.stations[name] = fitted
     best = fitted.estimate
-    method = f"replayed queue, {len(fitted.refits)} parametric-bootstrap refits, Student-t interval"
+    if fitted.method == "reconstruction":
+        method = (
+            "queue reconstructed from the recorded ends (the fewest servers that reproduce "
+            f"them); {len(fitted.refits)} parametric-bootstrap refits, percentile intervals"
+        )
+    else:
+        method = (
+            "stage quantiles matched by replaying the queue; "
+            f"{len(fitted.refits)} parametric-bootstrap refits, Student-t intervals"
+        )
     result.estimates.append(
         Estimate(
             f"{at}.stations.{name}.servers",
             best.servers,
             *fitted.servers_interval,
-            "searched integer; " + method,
+            method,
             fitted.visits,
             station.servers,
         )

@@ -350,8 +350,8 @@ def fit_by_quantiles(
     """Servers, mean and cv matching the stage quantiles; parametric-bootstrap intervals."""
     observed = replay.visits.observed
     estimate, profile = fit(replay, signature(observed), start, seed)
-    jobs = [(replay, estimate, seed + 7919 * b) for b in range(1, refits + 1)]
-    refitted = pool_map(_refit, jobs, workers)
+    seeds = [seed + 7919 * b for b in range(1, refits + 1)]
+    refitted = pool_map(_refit, (replay, estimate), seeds, workers)
     t = stats.t.ppf(0.5 + confidence / 2, max(1, refits - 1))
 
     def log_interval(value: float, values: list[float]) -> tuple[float, float]:
@@ -378,9 +378,9 @@ def fit_by_quantiles(
     )
 
 
-def _refit(job: tuple[Replay, Candidate, int]) -> Candidate:
+def _refit(shared: tuple[Replay, Candidate], seed: int) -> Candidate:
     """One bootstrap refit: records simulated at the estimate, fitted on fresh draws."""
-    replay, estimate, seed = job
+    replay, estimate = shared
     data = replay.draws(seed, 1)
     ends = replay.ends(data, estimate.servers, estimate.mean, estimate.cv)[0]
     visits = replay.visits
