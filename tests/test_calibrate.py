@@ -268,6 +268,7 @@ def test_timestamps_with_offsets_give_the_fit_of_hours(tmp_path, case, case_reco
 # --- the fitted scenario --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_round_trip_run_records_then_calibrate(tmp_path, capsys):
     """`run --records` output is read as it is; the fitted file keeps the template's comments,
     carries its provenance, contains the generating values within its intervals, and runs
