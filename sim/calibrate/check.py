@@ -86,6 +86,41 @@ class Check:
         return VERDICTS[1] if "poor" not in grades else VERDICTS[2]
 
 
+DISPLAY_COLUMNS = (
+    "port",
+    "stage",
+    "channel",
+    "group",
+    "records",
+    "mean h (records)",
+    "mean h (model)",
+    "KS D",
+    "D by chance",
+    "Wasserstein h",
+    "grade",
+)
+
+
+def display_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
+    """Comparisons as printed (terminal and report alike), in DISPLAY_COLUMNS order."""
+    return [
+        (
+            f"{r.country}/{r.port}",
+            r.stage,
+            r.channel,
+            r.group,
+            f"{r.observed:,}",
+            f"{r.mean_observed_h:.3g}",
+            f"{r.mean_simulated_h:.3g}",
+            f"{r.ks:.3f}",
+            f"{r.ks_chance:.3f}",
+            f"{r.wasserstein_h:.3g}",
+            r.grade,
+        )
+        for r in table.itertuples()
+    ]
+
+
 def is_headline(table: pd.DataFrame) -> pd.Series:
     """Each stage per channel (groups together), and the clearance time per group."""
     per_channel = (table.group == ALL) & (table.channel != ALL) & (table.stage != "clearance")

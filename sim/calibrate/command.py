@@ -24,8 +24,9 @@ from ..errors import InputError
 from ..output import write_frame
 from ..runner import default_workers
 from . import writeback
+from .check import DISPLAY_COLUMNS, display_rows
 from .from_records import CHECK_PERIODS, RecordsCalibration, calibrate_records
-from .provenance import command_for, fitted_fields
+from .provenance import command_for, fitted_fields, number_text
 from .targets import REPLICATIONS as TARGET_REPLICATIONS
 from .targets import TargetsCalibration, calibrate_targets
 
@@ -119,13 +120,7 @@ def canonical_command(args: argparse.Namespace) -> str:
 
 
 def _number(value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | np.integer):
-        return f"{value:,}"
-    return f"{float(value):.4g}"
+    return number_text(value, "-")
 
 
 def _interval(interval: tuple | None) -> str:
@@ -157,8 +152,7 @@ def records_text(result: RecordsCalibration, quiet: bool = False) -> str:
         lines += [
             "",
             f"Fit check, {check.label} (days {check.days[0]:g}-{check.days[1]:g}): records "
-            f"against {check.replications} simulated replications; KS distance D, "
-            "Wasserstein W (h)",
+            f"against {check.replications} simulated periods; Kolmogorov-Smirnov distance D",
             _indent(_check_table(check.headline)),
         ]
     if not quiet and result.calibration.notes:
@@ -224,34 +218,7 @@ def _template_leaf(estimate, path: str) -> object:
 
 
 def _check_table(table: pd.DataFrame) -> str:
-    rows = [
-        (
-            f"{r.country}/{r.port}",
-            r.stage,
-            r.channel,
-            r.group,
-            f"{r.observed:,}",
-            f"{r.mean_observed_h:.3g}",
-            f"{r.mean_simulated_h:.3g}",
-            f"{r.ks:.3f}",
-            f"{r.wasserstein_h:.3g}",
-            r.grade,
-        )
-        for r in table.itertuples()
-    ]
-    header = (
-        "port",
-        "stage",
-        "channel",
-        "group",
-        "records",
-        "mean h",
-        "simulated h",
-        "D",
-        "W h",
-        "grade",
-    )
-    return _columns(header, rows)
+    return _columns(DISPLAY_COLUMNS, display_rows(table))
 
 
 def _columns(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:

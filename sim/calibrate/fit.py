@@ -26,6 +26,7 @@ from . import simulate as sim_fit
 from .lodgement import fit_lodgement
 from .port import (
     MIN_ROWS,
+    Context,
     Estimate,
     Observed,
     PortFit,
@@ -33,7 +34,7 @@ from .port import (
     fit_times,
     port_records,
 )
-from .structure import PortStructure, group_keys, port_structure
+from .structure import group_keys, port_structure
 
 WEEK_DAYS = 7
 
@@ -48,27 +49,27 @@ def fit_port(
     settings: Settings,
 ) -> PortFit:
     """Estimate every field of one port that its records inform."""
-    port = scenario.countries[plan.country].ports[plan.name]
-    structure = port_structure(port)
+    structure = port_structure(scenario.countries[plan.country].ports[plan.name])
     observed = port_records(rows, present, days, structure)
     result = PortFit(plan.country, plan.name)
-    at = f"countries.{plan.country}.ports.{plan.name}"
-    _arrivals(result, at, port, observed, settings)
-    _attributes(result, at, port, observed, scenario, settings)
+    ctx = Context(scenario, plan, calendars, structure, observed, settings, result)
+    _arrivals(ctx)
+    _attributes(ctx)
     if "lodgement" in present:
-        fit_lodgement(result, at, structure, observed, calendars, settings)
-    _unloading(result, at, structure, observed, calendars, settings)
-    _release(result, at, port, structure, observed, calendars, settings)
-    for name in port.stations:
-        _station(result, at, port, plan, calendars, name, structure, observed, scenario, settings)
+        fit_lodgement(ctx)
+    _unloading(ctx)
+    _release(ctx)
+    for name in ctx.port.stations:
+        _station(ctx, name)
     return result
 
 
 # --- arrivals and shipment attributes -------------------------------------------------
 
 
-def _arrivals(result: PortFit, at: str, port: Port, obs: Observed, s: Settings) -> None:
+def _arrivals(ctx: Context) -> None:
     """Rate and weekly and hourly profiles: Poisson counts over the period's days."""
+    result, at, port, obs, s = ctx.result, ctx.at, ctx.port, ctx.obs, ctx.settings
     arrival = obs.frame.arrival.to_numpy()
     n = len(arrival)
     first, last = obs.days
@@ -135,10 +136,9 @@ def _arrivals(result: PortFit, at: str, port: Port, obs: Observed, s: Settings) 
     )
 
 
-def _attributes(
-    result: PortFit, at: str, port: Port, obs: Observed, scenario: Scenario, s: Settings
-) -> None:
+def _attributes(ctx: Context) -> None:
     """Origin shares, national AEO share and channel probabilities: proportions."""
+    result, at, port, obs, s = ctx.result, ctx.at, ctx.port, ctx.obs, ctx.settings
     frame = obs.frame
     if "origin" in frame and frame.origin.notna().any():
         origins = frame.origin.dropna()
@@ -149,7 +149,7 @@ def _attributes(
         )
     national = int((obs.group == 1).sum())
     eligible_rows = len(frame)
-    if scenario.arrangement.precedence == "recognised_aeo":
+    if ctx.scenario.arrangement.precedence == "recognised_aeo":
         eligible_rows -= int((obs.group == 2).sum())  # national importers recognised instead
     low, high = est.wilson(national, eligible_rows, s.confidence)
     result.estimates.append(
@@ -191,42 +191,29 @@ def _shares(path: str, counts: pd.Series, n: int, s: Settings, template: Any) ->
 # --- delays -----------------------------------------------------------------------------
 
 
-def _unloading(
-    result: PortFit,
-    at: str,
-    structure: PortStructure,
-    obs: Observed,
-    calendars: Calendars,
-    s: Settings,
-) -> None:
+def _unloading(ctx: Context) -> None:
     """Unloading runs from the calendar's next opening after arrival to goods available."""
+    obs, structure = ctx.obs, ctx.structure
     if "unloaded" not in obs.present:
         return
     arrival = obs.frame.arrival.to_numpy()
-    begins = _opening(calendars, structure.unloading_calendar, arrival)
-    fit_times(result, at, structure.unloading, obs.unloaded - begins, obs, s, "unloading")
+    begins = _opening(ctx.calendars, structure.unloading_calendar, arrival)
+    fit_times(ctx, structure.unloading, obs.unloaded - begins, "unloading")
 
 
-def _release(
-    result: PortFit,
-    at: str,
-    port: Port,
-    structure: PortStructure,
-    obs: Observed,
-    calendars: Calendars,
-    s: Settings,
-) -> None:
+def _release(ctx: Context) -> None:
     """Release formalities run from the calendar's next opening after the last check."""
+    obs, structure = ctx.obs, ctx.structure
     last = obs.ready.copy()
-    for c, route in enumerate(port.routes.by_channel()):
+    for c, route in enumerate(ctx.port.routes.by_channel()):
         if route:
             mine = obs.channel == c
             column = f"{route[-1]}_end"
             ends = obs.frame[column].to_numpy() if column in obs.present else np.nan
             last[mine] = np.broadcast_to(ends, last.shape)[mine]
-    begins = _opening(calendars, structure.release_calendar, last)
+    begins = _opening(ctx.calendars, structure.release_calendar, last)
     release = obs.frame.release.to_numpy()
-    fit_times(result, at, structure.release, release - begins, obs, s, "release formalities")
+    fit_times(ctx, structure.release, release - begins, "release formalities")
 
 
 def _opening(calendars: Calendars, name: str | None, times: np.ndarray) -> np.ndarray:
@@ -243,19 +230,8 @@ def _opening(calendars: Calendars, name: str | None, times: np.ndarray) -> np.nd
 # --- stations ---------------------------------------------------------------------------
 
 
-def _station(
-    result: PortFit,
-    at: str,
-    port: Port,
-    plan: PortPlan,
-    calendars: Calendars,
-    name: str,
-    structure: PortStructure,
-    obs: Observed,
-    scenario: Scenario,
-    s: Settings,
-) -> None:
-    station = port.stations[name]
+def _station(ctx: Context, name: str) -> None:
+    result, port, obs, structure = ctx.result, ctx.port, ctx.obs, ctx.structure
     has_start, has_end = f"{name}_start" in obs.present, f"{name}_end" in obs.present
     if not has_end:
         result.notes.append(f"{result.key}: station {name} kept: the records have no {name}_end")
@@ -263,22 +239,11 @@ def _station(
     visit, join, drawable = _joins(port, name, obs)
     frame = obs.frame
     end = frame[f"{name}_end"].to_numpy()
-    servers_path = f"{at}.stations.{name}.servers"
     if has_start:
         start = frame[f"{name}_start"].to_numpy()
-        service = end - start
-        fit_times(
-            result,
-            at,
-            structure.service[name],
-            np.where(visit, service, np.nan),
-            obs,
-            s,
-            f"{name} service",
-        )
-        _servers_from_concurrency(
-            result, servers_path, station, calendars, obs, visit, start, end, join
-        )
+        service = np.where(visit, end - start, np.nan)
+        fit_times(ctx, structure.service[name], service, f"{name} service")
+        _servers_from_concurrency(ctx, name, visit, start, end, join)
         return
     if visit.sum() < MIN_ROWS:
         result.notes.append(f"{result.key}: station {name} kept: {int(visit.sum())} visits")
@@ -288,9 +253,7 @@ def _station(
             f"{result.key}: station {name} kept: the records lack the end of the check before it"
         )
         return
-    _simulated_station(
-        result, at, port, plan, calendars, name, structure, obs, visit, join, scenario, s
-    )
+    _simulated_station(ctx, name, visit, join)
 
 
 def _joins(port: Port, name: str, obs: Observed) -> tuple[np.ndarray, ...]:
@@ -316,17 +279,16 @@ def _joins(port: Port, name: str, obs: Observed) -> tuple[np.ndarray, ...]:
 
 
 def _servers_from_concurrency(
-    result: PortFit,
-    path: str,
-    station: Any,
-    calendars: Calendars,
-    obs: Observed,
+    ctx: Context,
+    name: str,
     visit: np.ndarray,
     start: np.ndarray,
     end: np.ndarray,
     join: np.ndarray,
 ) -> None:
     """Servers: the most services at once, exact if a visit ever waited while it was open."""
+    obs, calendars, station = ctx.obs, ctx.calendars, ctx.port.stations[name]
+    path = f"{ctx.at}.stations.{name}.servers"
     both = visit & np.isfinite(start) & np.isfinite(end)
     if both.sum() < MIN_ROWS:
         return
@@ -346,7 +308,7 @@ def _servers_from_concurrency(
         else "most services at once: a lower bound (the station was never seen full"
         + (", or it has reserved servers)" if reserved else ")")
     )
-    result.estimates.append(
+    ctx.result.estimates.append(
         Estimate(
             path,
             servers,
@@ -359,21 +321,11 @@ def _servers_from_concurrency(
     )
 
 
-def _simulated_station(
-    result: PortFit,
-    at: str,
-    port: Port,
-    plan: PortPlan,
-    calendars: Calendars,
-    name: str,
-    structure: PortStructure,
-    obs: Observed,
-    visit: np.ndarray,
-    join: np.ndarray,
-    scenario: Scenario,
-    s: Settings,
-) -> None:
+def _simulated_station(ctx: Context, name: str, visit: np.ndarray, join: np.ndarray) -> None:
     """Servers and service time by replaying the station's queue (see :mod:`.simulate`)."""
+    result, at, obs, s = ctx.result, ctx.at, ctx.obs, ctx.settings
+    plan, calendars, scenario = ctx.plan, ctx.calendars, ctx.scenario
+    port, structure = ctx.port, ctx.structure
     station = port.stations[name]
     cells = structure.service[name]
     current = cells[0].current

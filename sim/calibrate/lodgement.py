@@ -28,21 +28,15 @@ from scipy import optimize, special, stats
 from ..calendars import first_interval, interval_close, interval_open
 from ..plan import Calendars
 from . import estimate as est
-from .port import MIN_ROWS, Estimate, Observed, PortFit, Settings, fit_times, time_estimate
-from .structure import PortStructure
+from .port import MIN_ROWS, Context, Estimate, fit_times, time_estimate
 
 EDGE_H = 1e-6
 """A lodgement within this of an opening (about 4 ms) is taken to be at the opening."""
 
 
-def fit_lodgement(
-    result: PortFit,
-    at: str,
-    structure: PortStructure,
-    obs: Observed,
-    calendars: Calendars,
-    s: Settings,
-) -> None:
+def fit_lodgement(ctx: Context) -> None:
+    """Shares and lags of each cell (censored by the calendar, if any)."""
+    result, at, obs, s, structure = ctx.result, ctx.at, ctx.obs, ctx.settings, ctx.structure
     arrival = obs.frame.arrival.to_numpy()
     lodged = obs.frame.lodgement.to_numpy()
     offset = lodged - arrival
@@ -50,9 +44,9 @@ def fit_lodgement(
     for cell in structure.lodgement:
         delayed |= cell.covers(obs.channel, obs.group)
     known = np.isfinite(offset) & delayed
-    closed_from = _censoring(calendars, structure.lodgement_calendar, lodged)
+    closed_from = _censoring(ctx.calendars, structure.lodgement_calendar, lodged)
     if np.any(known & np.isfinite(closed_from)):
-        _fit_censored(result, at, structure, obs, offset, closed_from - arrival, known, s)
+        _fit_censored(ctx, offset, closed_from - arrival, known)
         return
     for cell in structure.pre_arrival:
         mine = known & np.isin(obs.group, cell.groups)
@@ -73,7 +67,7 @@ def fit_lodgement(
             )
         )
     lag = np.where(known, np.abs(offset), np.nan)
-    fit_times(result, at, structure.lodgement, lag, obs, s, "lodgement")
+    fit_times(ctx, structure.lodgement, lag, "lodgement")
 
 
 def _censoring(calendars: Calendars, name: str | None, lodged: np.ndarray) -> np.ndarray:
@@ -97,16 +91,10 @@ def _censoring(calendars: Calendars, name: str | None, lodged: np.ndarray) -> np
 
 
 def _fit_censored(
-    result: PortFit,
-    at: str,
-    structure: PortStructure,
-    obs: Observed,
-    offset: np.ndarray,
-    closed_offset: np.ndarray,
-    known: np.ndarray,
-    s: Settings,
+    ctx: Context, offset: np.ndarray, closed_offset: np.ndarray, known: np.ndarray
 ) -> None:
     """Shares and lags by maximum likelihood over exact and interval-censored rows."""
+    result, at, obs, s, structure = ctx.result, ctx.at, ctx.obs, ctx.settings, ctx.structure
     share_cells = [c for c in structure.pre_arrival]
     delay_cells = list(structure.lodgement)
     share_of = np.full(len(offset), -1)

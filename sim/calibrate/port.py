@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..scenario import CHANNELS, GROUPS
+from ..plan import Calendars, PortPlan
+from ..scenario import CHANNELS, GROUPS, Port, Scenario
 from . import estimate as est
 from .simulate import REFITS, StationFit
 from .structure import Cell, PortStructure
@@ -76,6 +77,29 @@ class Observed:
 
 
 @dataclass(frozen=True)
+class Context:
+    """One port's fit: what its estimators read (template, plan, records, settings) and the
+    result they add to."""
+
+    scenario: Scenario
+    plan: PortPlan
+    calendars: Calendars
+    structure: PortStructure
+    obs: Observed
+    settings: Settings
+    result: PortFit
+
+    @property
+    def port(self) -> Port:
+        return self.scenario.countries[self.plan.country].ports[self.plan.name]
+
+    @property
+    def at(self) -> str:
+        """The port's ``--set`` path."""
+        return f"countries.{self.plan.country}.ports.{self.plan.name}"
+
+
+@dataclass(frozen=True)
 class Settings:
     confidence: float
     seed: int
@@ -119,16 +143,9 @@ def port_records(
 # --- times ---------------------------------------------------------------------------
 
 
-def fit_times(
-    result: PortFit,
-    at: str,
-    cells: list[Cell],
-    times: np.ndarray,
-    obs: Observed,
-    s: Settings,
-    what: str,
-) -> None:
+def fit_times(ctx: Context, cells: list[Cell], times: np.ndarray, what: str) -> None:
     """Fit each cell of a stage to its rows' times (NaN times are unknown and skipped)."""
+    result, at, obs, s = ctx.result, ctx.at, ctx.obs, ctx.settings
     for cell in cells:
         mine = cell.covers(obs.channel, obs.group) & np.isfinite(times)
         if mine.sum() < MIN_ROWS:

@@ -17,6 +17,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+
 from ..scenario import Calibration, FittedField
 from .port import Estimate
 
@@ -76,6 +78,17 @@ def _contain(value: Any, bound: Any, pick: Any) -> Any:
     if isinstance(value, Sequence):
         return [_contain(v, b, pick) for v, b in zip(value, bound, strict=True)]
     return bound if value is None else pick(value, bound)
+
+
+def number_text(value: object, missing: str = "-") -> str:
+    """A fitted number as people read it: whole numbers with separators, 4 significant digits."""
+    if value is None:
+        return missing
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | np.integer):
+        return f"{value:,}"
+    return f"{float(value):.4g}"
 
 
 def fitted_fields(estimates: Iterable[Estimate]) -> list[FittedField]:

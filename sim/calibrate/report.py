@@ -24,9 +24,9 @@ from ..output import write_atomic, write_frame
 from ..plan import compile_plan
 from ..report import PAGE, STYLE, _panels, _png
 from ..scenario import CHANNELS, GROUPS
-from .check import ALL, GOOD_D, Check, select
+from .check import ALL, DISPLAY_COLUMNS, GOOD_D, Check, display_rows, select
 from .from_records import RecordsCalibration
-from .provenance import fitted_fields
+from .provenance import fitted_fields, number_text
 from .targets import TargetsCalibration
 
 REPORT_FILE = "report.html"
@@ -90,13 +90,7 @@ def _td(value: object, css: str = "") -> str:
 
 
 def _fmt(value: object) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | np.integer):
-        return f"{value:,}"
-    return f"{float(value):.4g}"
+    return number_text(value, "–")
 
 
 # --- records ------------------------------------------------------------------------------
@@ -243,36 +237,15 @@ def _summary_list(result: RecordsCalibration) -> str:
 
 
 def _check_section(check: Check) -> str:
-    rows = []
-    for r in check.headline.itertuples():
-        rows.append(
-            [
-                _td(f"{r.country}/{r.port}", "label"),
-                _td(r.stage, "label"),
-                _td(r.channel, "label"),
-                _td(r.group, "label"),
-                _td(f"{r.observed:,}"),
-                _td(f"{r.mean_observed_h:.3g}"),
-                _td(f"{r.mean_simulated_h:.3g}"),
-                _td(f"{r.ks:.3f}"),
-                _td(f"{r.ks_chance:.3f}"),
-                _td(f"{r.wasserstein_h:.3g}"),
-                _td(r.grade, r.grade),
-            ]
-        )
-    header = (
-        "port",
-        "stage",
-        "channel",
-        "group",
-        "records",
-        "mean h (records)",
-        "mean h (model)",
-        "KS D",
-        "D by chance",
-        "Wasserstein h",
-        "grade",
-    )
+    rows = [
+        [
+            *(_td(cell, "label") for cell in row[:4]),
+            *(_td(cell) for cell in row[4:-1]),
+            _td(row[-1], row[-1]),
+        ]
+        for row in display_rows(check.headline)
+    ]
+    header = DISPLAY_COLUMNS
     title = (
         f"<h3>{_esc(check.label.capitalize())} (days {check.days[0]:g}–{check.days[1]:g}): "
         f"{_esc(check.verdict)}</h3>"

@@ -1,8 +1,13 @@
 """Fitting by simulation: a station whose records give only the end of each check.
 
 Without start times a station's stage is waiting plus service, and how much is
-which depends on the servers. The stage is fitted by replaying the station's own
-queue with the compiled engine's event loop (:func:`sim.engine_numba.simulate_port`):
+which depends on the servers. Where every visit's join time is recorded, the queue
+is reconstructed (:mod:`.reconstruct`, :func:`fit_by_reconstruction`): exact
+servers and service times, with intervals from a parametric bootstrap that
+simulates the station at the estimate. Where it cannot be (join times drawn, or
+records no server count can produce), :func:`fit_by_quantiles` fits the stage by
+replaying the station's own queue with the compiled engine's event loop
+(:func:`sim.engine_numba.simulate_port`):
 every recorded visit joins at its recorded time (the previous check's end, or the
 moment goods and declaration were both ready), with the template's calendar,
 priorities and reserved servers, and service times drawn for a candidate
