@@ -176,6 +176,7 @@ def _build_parser() -> argparse.ArgumentParser:
     report.add_argument("-q", "--quiet", action="store_true", help="do not print the file written")
     report.set_defaults(handler=_report)
 
+    _add_calibrate(commands)
     _add_experiment_parser(commands)
 
     validate = commands.add_parser(
@@ -254,6 +255,65 @@ def _experiment(args: argparse.Namespace) -> int:
     from .experiment.command import experiment_command  # loads pyarrow and scipy: only here
 
     return experiment_command(args)
+
+
+def _add_calibrate(commands: Any) -> None:
+    """``mrasim calibrate``: see :mod:`sim.calibrate.command`."""
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="fit a scenario to clearance records or to published tables",
+        description="Fit a template scenario to a record file (one row per declaration, the "
+        "columns `mrasim run --records` writes), or its --fit fields to published --targets; "
+        "write the fitted scenario, with a calibration: block saying how, and a fit report.",
+    )
+    calibrate.add_argument(
+        "records", nargs="?", type=Path, default=None, help="record file, CSV or Parquet"
+    )
+    calibrate.add_argument(
+        "--scenario", type=Path, required=True, metavar="TEMPLATE", help="template scenario"
+    )
+    calibrate.add_argument(
+        "--out", type=Path, required=True, metavar="FITTED", help="fitted scenario to write"
+    )
+    calibrate.add_argument(
+        "--targets", type=Path, default=None, help="published targets (YAML) instead of records"
+    )
+    calibrate.add_argument(
+        "--fit",
+        action="append",
+        default=[],
+        metavar="PATH=[LOW,HIGH]",
+        help="with --targets: a template field to fit, and its range (repeat for each)",
+    )
+    calibrate.add_argument("--report", type=Path, default=None, metavar="DIR", help="fit report")
+    calibrate.add_argument(
+        "--holdout",
+        type=_fraction,
+        default=None,
+        help="fit on the first 1 - H of the period, check the fit on the rest (e.g. 0.3)",
+    )
+    calibrate.add_argument(
+        "-n",
+        "--replications",
+        type=_positive_int,
+        default=None,
+        help="simulated periods of the fit check (default 20), or replications of each "
+        "simulation of a --targets fit (default 10)",
+    )
+    calibrate.add_argument(
+        "--seed", type=_non_negative_int, default=None, help="seed (default: the template's)"
+    )
+    calibrate.add_argument(
+        "-w", "--workers", type=_positive_int, default=None, help="worker processes"
+    )
+    calibrate.add_argument("-q", "--quiet", action="store_true", help="no notes or footer")
+    calibrate.set_defaults(handler=_calibrate)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from .calibrate.command import run as calibrate
+
+    return calibrate(args)
 
 
 def _add_run_options(parser: argparse.ArgumentParser, tables: str) -> None:

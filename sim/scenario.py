@@ -21,6 +21,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, get_args
 
@@ -31,6 +32,8 @@ from pydantic import (
     Discriminator,
     Field,
     PrivateAttr,
+    NonNegativeInt,
+    StrictInt,
     Tag,
     ValidationError,
     field_validator,
@@ -417,6 +420,63 @@ class Origin(NamedTuple):
     overrides: tuple[str, ...] = ()
 
 
+class FittedField(Strict):
+    """One fitted value: where it sits (a ``--set`` path), what it is, and its interval.
+
+    ``interval`` is ``[low, high]`` at the calibration's confidence level; ``high``
+    is null when the data bound the value from below only (servers never seen
+    all busy). A value chosen rather than estimated (a distribution family picked
+    by AIC) has no interval.
+    """
+
+    path: str = Field(min_length=1)
+    value: StrictInt | float | str
+    interval: tuple[float, float | None] | None = None
+    method: str = ""
+
+    @model_validator(mode="after")
+    def _inside(self) -> FittedField:
+        if self.interval is None:
+            return self
+        if isinstance(self.value, str):
+            raise ValueError("a value that is not a number has no interval")
+        low, high = self.interval
+        slack = 1e-9 * max(1.0, abs(self.value))
+        if self.value < low - slack or (high is not None and self.value > high + slack):
+            raise ValueError(f"value {self.value:g} lies outside its interval [{low:g}, {high}]")
+        return self
+
+
+class Calibration(Strict):
+    """Where fitted values came from: written by ``mrasim calibrate``, checked when read.
+
+    It is provenance, not input to the simulation: the simulator ignores it, and
+    ``run`` and ``compare`` read a fitted scenario as any other.
+    """
+
+    method: Literal["records", "targets"]
+    source: str = Field(min_length=1)  # the record file or targets file, as given
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    template: str = Field(min_length=1)
+    date: str
+    command: str = Field(min_length=1)
+    confidence: float = Field(default=0.95, gt=0, lt=1)
+    rows_used: int | None = Field(default=None, ge=0)
+    rows_excluded: dict[str, NonNegativeInt] = {}
+    fields: list[FittedField] = []
+    statistics: dict[str, float] = {}
+    notes: list[str] = []
+
+    @field_validator("date")
+    @classmethod
+    def _iso_date(cls, date: str) -> str:
+        try:
+            datetime.fromisoformat(date)
+        except ValueError:
+            raise ValueError(f"'{date}' is not an ISO 8601 date and time") from None
+        return date
+
+
 class Scenario(Strict):
     """A whole simulated region: calendars, the arrangement and the importing countries."""
 
@@ -431,6 +491,7 @@ class Scenario(Strict):
     mode_defaults: dict[str, Any] | None = Field(default=None, exclude=True)
     countries: dict[str, Country] = Field(min_length=1)
     cost_of_delay: CostOfDelay = CostOfDelay()
+    calibration: list[Calibration] | None = None  # provenance of fitted values (sim.calibrate)
     _origin: Origin = PrivateAttr(default=Origin())
 
     @property

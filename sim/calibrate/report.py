@@ -1,0 +1,532 @@
+"""The fit report: one self-contained HTML page (figures embedded) and the same figures as PNGs.
+
+The first screen says whether to trust the fit, on what evidence, and what was
+fitted; then each stage of clearance is shown as the records have it against the
+fitted model (cumulative distributions and quantile-quantile plots, per channel
+and trader group), arrivals by hour of the week, the fitted values with their
+intervals, the data-quality table and the holdout check. The page shell, style
+and PNG embedding are those of ``mrasim report`` (:mod:`sim.report`).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .. import __version__
+from ..calendars import WEEK
+from ..output import write_atomic, write_frame
+from ..plan import compile_plan
+from ..report import PAGE, STYLE, _panels, _png
+from ..scenario import CHANNELS, GROUPS
+from .check import ALL, DISPLAY_COLUMNS, GOOD_D, Check, display_rows, select
+from .from_records import RecordsCalibration
+from .provenance import fitted_fields, number_text
+from .targets import TargetsCalibration
+
+REPORT_FILE = "report.html"
+OBSERVED, SIMULATED = "#0072B2", "#D55E00"  # Okabe-Ito, as the policy report
+GRADE_COLOURS = {"good": "#e3f2e1", "fair": "#fff4d6", "poor": "#fbe0dc"}
+VERDICT_COLOURS = {
+    "trust the fit": "#2e7d32",
+    "use with care": "#b26a00",
+    "do not trust the fit": "#c62828",
+}
+EXTRA_STYLE = """
+.verdict { padding: 0.8em 1em; border-radius: 6px; color: white; font-size: 1.25em; }
+.verdict small { display: block; font-size: 0.7em; opacity: 0.95; }
+td.good { background: #e3f2e1; } td.fair { background: #fff4d6; } td.poor { background: #fbe0dc; }
+td.text { text-align: left; }
+.glance { display: grid; grid-template-columns: 1fr 1fr; gap: 1em; align-items: start; }
+"""
+
+
+def write_report(result: RecordsCalibration | TargetsCalibration, folder: Path) -> Path:
+    """Write ``folder/report.html`` and a PNG per figure; returns the page's path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if isinstance(result, TargetsCalibration):
+        title, body, figures = _targets_page(result)
+    else:
+        title, body, figures = _records_page(result)
+        write_frame(result.records.quality, folder / "data-quality.csv")
+        write_frame(result.in_sample.table, folder / "fit-check.csv")
+        if result.holdout is not None:
+            write_frame(result.holdout.table, folder / "holdout-check.csv")
+    for name, encoded in figures.items():
+        data = base64.b64decode(encoded)
+        write_atomic(folder / f"{name}.png", lambda tmp, data=data: tmp.write_bytes(data))
+    page = PAGE.format(title=_esc(title), style=STYLE + EXTRA_STYLE, body=body)
+    path = folder / REPORT_FILE
+    write_atomic(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    return path
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text))
+
+
+def _img(encoded: str, caption: str) -> str:
+    return (
+        f'<figure><img src="data:image/png;base64,{encoded}" alt="{_esc(caption)}">'
+        f"<figcaption>{_esc(caption)}</figcaption></figure>"
+    )
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """Rows of ready ``<td>`` cells under a header."""
+    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
+    body = "".join(f"<tr>{''.join(row)}</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _td(value: object, css: str = "") -> str:
+    return f'<td class="{css}">{_esc(value)}</td>' if css else f"<td>{_esc(value)}</td>"
+
+
+def _fmt(value: object) -> str:
+    return number_text(value, "–")
+
+
+# --- records ------------------------------------------------------------------------------
+
+
+def _records_page(result: RecordsCalibration) -> tuple[str, str, dict[str, str]]:
+    figures: dict[str, str] = {}
+    judged = result.holdout or result.in_sample
+    glance = _glance_figure(judged)
+    figures["clearance-at-a-glance"] = glance
+    ports = ", ".join(f.key for f in result.ports)
+    title = f"Calibration of {ports} to {Path(result.records.source).name}"
+    sections = [
+        f"<h1>{_esc(title)}</h1>",
+        _verdict(judged, result),
+        '<div class="glance">',
+        _img(
+            glance,
+            f"Clearance time per trader group, {judged.label}: records (solid) and the "
+            "fitted model (dashed), cumulative distributions.",
+        ),
+        _summary_list(result),
+        "</div>",
+        "<h2>1. Fit check</h2>",
+        _check_section(result.in_sample),
+    ]
+    if result.holdout is not None:
+        sections.append(_check_section(result.holdout))
+    sections.append("<h2>2. Each stage, records against the fitted model</h2>")
+    sections.append(
+        "<p class='note'>Per channel (columns) and trader group (colours), where both records "
+        "and model have at least 30 shipments: cumulative distributions (records solid, model "
+        "dashed) and quantile-quantile plots (points on the grey diagonal are a perfect fit).</p>"
+    )
+    for stage in dict.fromkeys(judged.observed.stage):
+        encoded = _stage_figure(judged, stage)
+        if encoded is None:
+            continue
+        figures[f"stage-{stage.replace(' ', '-')}"] = encoded
+        sections.append(
+            _img(
+                encoded,
+                f"{stage} ({judged.label}): cumulative distributions (top) and "
+                "quantile-quantile plots (bottom) per channel and trader group.",
+            )
+        )
+    arrivals = _arrivals_figure(result)
+    figures["arrivals-by-hour-of-week"] = arrivals
+    sections += [
+        "<h2>3. Arrivals by hour of the week</h2>",
+        _img(
+            arrivals,
+            "Arrivals per hour of the week (hour 0 = Monday 00:00 local time): "
+            "records, averaged over the weeks, and the fitted rate.",
+        ),
+        "<h2>4. Fitted values</h2>",
+        _fitted_table(result),
+    ]
+    forest = _forest_figure(result)
+    if forest is not None:
+        figures["fitted-values"] = forest
+        sections.append(
+            _img(
+                forest,
+                "Fitted values against the template's, as ratios, with "
+                "95% intervals (a ratio of 1 is the template's value).",
+            )
+        )
+    sections += [
+        "<h2>5. Data quality</h2>",
+        _quality_table(result),
+        "<h2>6. Notes and provenance</h2>",
+        _provenance(result.calibration.model_dump(), result.calibration.notes),
+    ]
+    return title, "\n".join(sections), figures
+
+
+def _verdict(judged: Check, result: RecordsCalibration) -> str:
+    colour = VERDICT_COLOURS[judged.verdict]
+    headline = judged.headline
+    counts = headline.grade.value_counts()
+    worst = headline.sort_values("ks", ascending=False).head(1)
+    detail = (
+        f"{counts.get('good', 0)} good, {counts.get('fair', 0)} fair, {counts.get('poor', 0)} "
+        f"poor of {len(headline)} headline comparisons on the {judged.label}"
+    )
+    if not worst.empty:
+        row = worst.iloc[0]
+        detail += (
+            f"; largest gap: {row.stage}, {row.channel} channel, {row.group} "
+            f"(D = {row.ks:.3f}, mean {row.mean_observed_h:.3g} h recorded vs "
+            f"{row.mean_simulated_h:.3g} h simulated)"
+        )
+    rule = (
+        f"Rule: a comparison is good when the Kolmogorov–Smirnov distance D ≤ {GOOD_D:.2f}, or "
+        "when D is within chance (what the simulated periods show among themselves: a correct "
+        "model passes every headline comparison with probability about R/(R+1) for R simulated "
+        "periods), fair when D ≤ 0.20, poor otherwise; trust the fit when every headline "
+        "comparison is good, use it with care when none is poor (poor: D above 0.20 and "
+        "above one and a half times chance)."
+    )
+    return (
+        f'<div class="verdict" style="background:{colour}">{_esc(judged.verdict.upper())}'
+        f"<small>{_esc(detail)}</small></div><p class='note'>{_esc(rule)}</p>"
+    )
+
+
+def _summary_list(result: RecordsCalibration) -> str:
+    part = result.fit_part
+    stations = [
+        f"{fit.key} {name}: {s.estimate.servers} servers (by simulation, "
+        f"{s.servers_interval[0]}–{s.servers_interval[1]})"
+        for fit in result.ports
+        for name, s in fit.stations.items()
+    ]
+    items = [
+        (
+            "records",
+            f"{result.records.rows_read:,} read, {part.rows_used:,} used to fit, "
+            f"{sum(result.records.excluded.values()):,} excluded (section 5)",
+        ),
+        (
+            "period",
+            f"days {part.days[0]:g}–{part.days[1]:g} fitted"
+            + (
+                f", days {result.holdout.days[0]:g}–{result.holdout.days[1]:g} held out"
+                if result.holdout
+                else ", no holdout"
+            ),
+        ),
+        ("times", result.records.clock),
+        (
+            "fitted",
+            f"{len(fitted_fields(result.estimates))} numbers of "
+            f"{len(result.ports)} port(s) (section 4)",
+        ),
+        ("template", str(result.template_path)),
+        ("simulated", f"{result.in_sample.replications} replications of the fitted model"),
+    ]
+    if stations:
+        items.append(("stations without start times", "; ".join(stations)))
+    rows = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in items)
+    return f"<dl>{rows}</dl>"
+
+
+def _check_section(check: Check) -> str:
+    rows = [
+        [
+            *(_td(cell, "label") for cell in row[:4]),
+            *(_td(cell) for cell in row[4:-1]),
+            _td(row[-1], row[-1]),
+        ]
+        for row in display_rows(check.headline)
+    ]
+    header = DISPLAY_COLUMNS
+    title = (
+        f"<h3>{_esc(check.label.capitalize())} (days {check.days[0]:g}–{check.days[1]:g}): "
+        f"{_esc(check.verdict)}</h3>"
+    )
+    return title + _table(header, rows)
+
+
+def _by_cell(check: Check, stage: str) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+    """(channel, group, records, model) of a stage, where both have 30 or more."""
+    obs = check.observed[check.observed.stage == stage]
+    sim = check.simulated[check.simulated.stage == stage]
+    cells = []
+    for group in (ALL, *GROUPS):
+        for channel in (ALL, *CHANNELS) if stage == "clearance" else CHANNELS:
+            a = select(obs, channel, group)
+            b = select(sim, channel, group)
+            if len(a) >= 30 and len(b) >= 30:
+                cells.append((channel, group, a, b))
+    return cells
+
+
+FLOOR_H = 1 / 60
+"""Times are drawn on a log scale, those under a minute at a minute."""
+CURVE_POINTS = np.linspace(0.0, 1.0, 201)
+QQ_LEVELS = np.linspace(0.01, 0.99, 99)
+GROUP_COLOURS = {
+    ALL: "#222222",
+    "standard": "#0072B2",
+    "national_aeo": "#D55E00",
+    "recognised_aeo": "#009E73",
+}
+
+
+def _ecdf(ax, values: np.ndarray, **style) -> None:
+    """A cumulative distribution drawn through 201 of its quantiles (light, and exact there)."""
+    ax.plot(np.maximum(np.quantile(values, CURVE_POINTS), FLOOR_H), CURVE_POINTS, **style)
+
+
+def _stage_figure(check: Check, stage: str) -> str | None:
+    """One column per channel: cumulative distributions (top) and quantile-quantile plots
+    (bottom) of each trader group, records solid and model dashed."""
+    cells = _by_cell(check, stage)
+    if not cells:
+        return None
+    channels = list(dict.fromkeys(c[0] for c in cells))
+    figure = Figure(figsize=(3.3 * len(channels), 5.2), layout="constrained")
+    axes = figure.subplots(2, len(channels), squeeze=False)
+    for column, channel in enumerate(channels):
+        top, bottom = axes[0, column], axes[1, column]
+        highest = 0.0
+        for _, group, a, b in (c for c in cells if c[0] == channel):
+            colour = GROUP_COLOURS[group]
+            _ecdf(top, a, color=colour, label=f"{group} (n={len(a):,})")
+            _ecdf(top, b, color=colour, linestyle="--")
+            qa, qb = np.quantile(a, QQ_LEVELS), np.quantile(b, QQ_LEVELS)
+            bottom.plot(qa, qb, ".", color=colour, markersize=2.5)
+            highest = max(highest, qa.max(), qb.max())
+        bottom.plot([0, highest], [0, highest], color="#999", linewidth=0.8)
+        top.set_xscale("log")
+        top.set_title(f"{stage}: {channel} channel" if channel != ALL else stage, fontsize=9)
+        top.set_xlabel("hours (records solid, model dashed)", fontsize=7)
+        top.legend(fontsize=6)
+        bottom.set_xlabel("records, quantile (h)", fontsize=7)
+        bottom.set_ylabel("model, quantile (h)", fontsize=7)
+        for ax in (top, bottom):
+            ax.tick_params(labelsize=7)
+    return _png(figure)
+
+
+def _glance_figure(check: Check) -> str:
+    """Clearance time of every group: records solid, model dashed."""
+    figure = Figure(figsize=(5.5, 3.6), layout="constrained")
+    ax = figure.subplots()
+    for channel, group, a, b in _by_cell(check, "clearance"):
+        if channel != ALL:
+            continue
+        colour = GROUP_COLOURS[group]
+        _ecdf(ax, a, color=colour, label=f"{group} (n={len(a):,})")
+        _ecdf(ax, b, color=colour, linestyle="--")
+    ax.set_xscale("log")
+    ax.set_xlabel("hours from arrival to release (records solid, model dashed)", fontsize=8)
+    ax.set_ylabel("share released", fontsize=8)
+    ax.legend(fontsize=7)
+    ax.tick_params(labelsize=7)
+    return _png(figure)
+
+
+def _arrivals_figure(result: RecordsCalibration) -> str:
+    plan = compile_plan(result.fitted)
+    fitted = {(p.country, p.name): p for p in plan.ports}
+    keys = result.fit_part.ports()
+    figure, axes = _panels(len(keys), 1, (10, 2.6))
+    first, last = result.fit_part.days
+    hours = np.arange(int(first * 24), int(last * 24))
+    exposure = np.bincount((hours % WEEK).astype(int), minlength=int(WEEK))
+    exposure = exposure * result.fit_part.replications
+    for ax, (code, name) in zip(axes, keys, strict=True):
+        frame = result.fit_part.port(code, name)
+        counts = np.bincount((np.floor(frame.arrival) % WEEK).astype(int), minlength=int(WEEK))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ax.bar(
+                np.arange(int(WEEK)),
+                counts / exposure,
+                width=1.0,
+                color=OBSERVED,
+                alpha=0.5,
+                label="records (mean per hour)",
+            )
+        port = fitted[(code, name)]
+        batch = port.batch_size.mean if port.batch_size is not None else 1.0
+        ax.step(
+            np.arange(int(WEEK) + 1),
+            np.append(port.hourly_rate, port.hourly_rate[-1]) * batch,
+            where="post",
+            color=SIMULATED,
+            label="fitted rate",
+        )
+        ax.set_xticks(
+            np.arange(0, WEEK + 1, 24), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", ""]
+        )
+        ax.set_title(f"{code}/{name}", fontsize=9)
+        ax.set_ylabel("arrivals per hour", fontsize=8)
+        ax.legend(fontsize=7)
+    return _png(figure)
+
+
+def _fitted_table(result: RecordsCalibration) -> str:
+    rows = []
+    for field in fitted_fields(result.estimates):
+        low, high = field.interval if field.interval is not None else (None, None)
+        rows.append(
+            [
+                _td(field.path, "label"),
+                _td(_fmt(field.value)),
+                _td(_fmt(low) if field.interval else ""),
+                _td(("no bound" if high is None else _fmt(high)) if field.interval else ""),
+                _td(field.method, "text"),
+            ]
+        )
+    return _table(("field", "fitted", "95% low", "95% high", "how"), rows)
+
+
+def _forest_figure(result: RecordsCalibration) -> str | None:
+    """Scalar fitted values (not profiles) over the template's, with intervals."""
+    lines = []
+    for estimate in result.estimates:
+        for field in fitted_fields([estimate]):
+            if "[" in field.path or field.interval is None or isinstance(field.value, str):
+                continue
+            template = _leaf(estimate.template, field.path[len(estimate.path) :])
+            if not isinstance(template, int | float) or template <= 0:
+                continue
+            low, high = field.interval
+            high = high if high is not None else field.value
+            lines.append(
+                (
+                    field.path.split(".ports.")[-1],
+                    field.value / template,
+                    low / template,
+                    high / template,
+                )
+            )
+    if not lines:
+        return None
+    figure = Figure(figsize=(9, 0.22 * len(lines) + 1.0), layout="constrained")
+    ax = figure.subplots()
+    y = np.arange(len(lines))[::-1]
+    values = np.array([x[1] for x in lines])
+    errors = np.array([[x[1] - x[2] for x in lines], [x[3] - x[1] for x in lines]])
+    ax.errorbar(values, y, xerr=np.maximum(errors, 0), fmt="o", color=OBSERVED, markersize=3)
+    ax.axvline(1.0, color="#999", linewidth=0.8)
+    ax.set_yticks(y, [x[0] for x in lines], fontsize=7)
+    ax.set_xlabel("fitted / template", fontsize=8)
+    return _png(figure)
+
+
+def _leaf(value: object, rest: str) -> object:
+    for key in filter(None, rest.split(".")):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _quality_table(result: RecordsCalibration) -> str:
+    rows = [
+        [_td(r, "label"), _td(f"{n:,}")]
+        for r, n in zip(result.records.quality.reason, result.records.quality.rows, strict=True)
+    ]
+    note = (
+        "<p class='note'>Each excluded row is counted under the first reason it fails, in "
+        "this order. Saved as data-quality.csv.</p>"
+    )
+    return _table(("reason", "rows"), rows) + note
+
+
+def _provenance(block: dict, notes: Sequence[str]) -> str:
+    items = [
+        (k, block[k])
+        for k in ("method", "source", "sha256", "template", "date", "command", "confidence")
+        if block.get(k) is not None
+    ]
+    items.append(("written by", f"mrasim {__version__}"))
+    rows = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in items)
+    listed = "".join(f"<li>{_esc(n)}</li>" for n in notes)
+    return f"<dl class='meta'>{rows}</dl><ul>{listed}</ul>"
+
+
+# --- targets ----------------------------------------------------------------------------
+
+
+def _targets_page(result: TargetsCalibration) -> tuple[str, str, dict[str, str]]:
+    table = result.table
+    within = int(table.within.sum())
+    ok = bool(table.within.all())
+    colour = VERDICT_COLOURS["trust the fit" if ok else "do not trust the fit"]
+    title = f"Calibration of {result.template_path.name} to {result.targets.name}"
+    figure, axes = _panels(1, 1, (9, 0.4 * len(table) + 1.2))
+    ax = axes[0]
+    y = np.arange(len(table))[::-1]
+    ratio = table.simulated / table.published
+    ax.barh(y, 2 * table.tolerance, left=1 - table.tolerance, color="#e3f2e1", label="tolerance")
+    ax.errorbar(
+        ratio,
+        y,
+        xerr=[ratio - table.ci_low / table.published, table.ci_high / table.published - ratio],
+        fmt="o",
+        color=SIMULATED,
+        label="simulated / published, 95% interval",
+    )
+    ax.axvline(1.0, color="#999", linewidth=0.8)
+    ax.set_yticks(y, table.target, fontsize=8)
+    ax.legend(fontsize=8)
+    encoded = _png(figure)
+    rows = [
+        [
+            _td(r.target, "label"),
+            _td(f"{r.published:.4g}"),
+            _td(f"{r.simulated:.4g} [{r.ci_low:.4g}, {r.ci_high:.4g}]"),
+            _td(f"{r.relative_error:+.1%}"),
+            _td(f"±{r.tolerance:.0%}"),
+            _td("yes" if r.within else "no", "good" if r.within else "poor"),
+            _td(r.source, "text"),
+        ]
+        for r in table.itertuples()
+    ]
+    fields = [
+        [
+            _td(e.path, "label"),
+            _td(_fmt(e.template)),
+            _td(_fmt(e.value)),
+            _td(f"[{_fmt(e.low)}, {_fmt(e.high)}]" if e.low is not None else "none"),
+        ]
+        for e in result.estimates
+    ]
+    body = "\n".join(
+        [
+            f"<h1>{_esc(title)}</h1>",
+            f'<div class="verdict" style="background:{colour}">{within} of {len(table)} '
+            f"targets within tolerance<small>{result.evaluations} simulations on common random "
+            f"numbers; {_esc(result.solver)}</small></div>",
+            _img(
+                encoded,
+                "Simulated over published value for each target, with the tolerance "
+                "band and the 95% interval over replications.",
+            ),
+            "<h2>1. Targets</h2>",
+            _table(
+                (
+                    "target",
+                    "published",
+                    "simulated (95%)",
+                    "error",
+                    "tolerance",
+                    "within",
+                    "source",
+                ),
+                rows,
+            ),
+            "<h2>2. Fitted fields</h2>",
+            _table(("field", "template", "fitted", "tolerance range"), fields),
+            "<h2>3. Provenance</h2>",
+            _provenance(result.calibration.model_dump(), result.calibration.notes),
+        ]
+    )
+    return title, body, {"targets": encoded}
