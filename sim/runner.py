@@ -127,9 +127,9 @@ class Replicator:
 
         The thread iterating :meth:`run` then gets an error from the broken pool.
         """
-        if self._pool is not None:
-            for process in list(self._pool._processes.values()):
-                process.kill()
+        processes = self._pool._processes if self._pool is not None else None
+        for process in list((processes or {}).values()):  # None once the pool is shut down
+            process.kill()
 
     def run(self, first: int, last: int, chunk: int | None = None) -> Iterator[Replication]:
         """Replications first..last-1, in order, ``chunk`` to a task (default: a few per

@@ -17,23 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import area_row, assert_printed
+from helpers import CHROMIUM, CHROMIUM_FLAGS, area_row, assert_printed
 
 import sim.cli
 from sim.iso3166 import NAMES
 from sim.report import write_report
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+FLAGS = CHROMIUM_FLAGS
 VIEWPORT = {"width": 1400, "height": 900}
 
 if not Path(CHROMIUM).exists():

@@ -267,7 +267,7 @@ def _variants(
         own = base.arrangement.utilisation
         baseline, label = with_arrangement(scenario, True, own), f"scenario u={own:g}"
         if levels is None:
-            chosen = scenario.arrangement.utilisation
+            chosen = own if controls.utilisation is None else controls.utilisation
             if chosen == own:
                 raise InvalidControl(
                     "utilisation",
