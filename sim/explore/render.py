@@ -15,7 +15,7 @@ import html
 from typing import Any
 
 from ..answer import answer_from
-from ..assumptions import assumptions_of, to_json
+from ..assumptions import to_json
 from ..indicators import ALL
 from ..iso3166 import country_name
 from ..report import answer_section, assumptions_section, figures_section, results_of
@@ -29,7 +29,7 @@ def numbers_html(snapshot: Snapshot) -> str:
     if table is None:
         return ""
     found = answer_from(table, setting.answer_settings(), setting.countries)
-    return _scope(setting) + answer_section(found) + assumptions_section(_assumptions(setting))
+    return _scope(setting) + answer_section(found) + assumptions_section(setting.assumptions)
 
 
 def figures_html(snapshot: Snapshot) -> str:
@@ -75,12 +75,8 @@ def _scope(setting: Setting) -> str:
     return f'<p class="scope">{html.escape(text)}</p>'
 
 
-def _assumptions(setting: Setting) -> list[Any]:
-    return assumptions_of(setting.labels, setting.scenarios)
-
-
 def _meta(setting: Setting) -> dict[str, Any]:
-    return {"assumptions": to_json(_assumptions(setting))}
+    return {"assumptions": to_json(setting.assumptions)}
 
 
 def _definitions(setting: Setting) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ import math
 import shlex
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..answer import Setting as AnswerSetting
 from ..answer import Settings as AnswerSettings
+from ..assumptions import Assumption, assumptions_of
 from ..errors import InputError
 from ..scenario import (
     BUNDLED,
@@ -176,6 +178,12 @@ class Setting:
     def focused(self) -> bool:
         """Whether some ports are left out (the view shows one country or one mode)."""
         return self.mode is not None or len(self.simulated) < len(_countries_with_ports(self.base))
+
+    @cached_property
+    def assumptions(self) -> list[Assumption]:
+        """What the result assumes (made once a setting: it reads the scenario file's
+        comments)."""
+        return assumptions_of(self.labels, self.scenarios)
 
     def answer_settings(self) -> AnswerSettings:
         """The answer's view of the scenarios compared (:class:`sim.answer.Settings`)."""

@@ -14,7 +14,7 @@ const DEBOUNCE_MS = 250;
 
 const $ = (id) => document.getElementById(id);
 let scenario = null;
-let shown = { version: "", run: null, figures: "", figuresAt: 0, figuresBusy: false };
+let shown = { version: "", run: null, figures: "", figuresAt: 0, figuresGap: FIGURES_EVERY_MS, figuresBusy: false };
 let pending = null;
 let pollTimer = null;
 
@@ -220,12 +220,15 @@ async function poll() {
 
 async function maybeFigures(state) {
   if (shown.figuresBusy || state.done === 0 || state.version === shown.figures) return;
-  const due = state.state !== "running" || Date.now() - shown.figuresAt > FIGURES_EVERY_MS;
+  // The figures are the dearest part (matplotlib on the server, beside the workers): while
+  // the run goes on, ask again only after three times as long as the last drawing took.
+  const due = state.state !== "running" || Date.now() - shown.figuresAt > shown.figuresGap;
   if (!due) return;
   shown.figuresBusy = true;
   shown.figuresAt = Date.now();
   try {
     const figures = await getJSON(`/api/figures?session=${SESSION}`);
+    shown.figuresGap = Math.max(FIGURES_EVERY_MS, 3 * (Date.now() - shown.figuresAt));
     $("figures-box").innerHTML = figures.html;
     $("figures-box").dataset.done = figures.done;
     shown.figures = figures.version;
