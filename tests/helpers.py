@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 import time
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+
+from sim.iso3166 import NAMES
 
 
 def area_row(table: pd.DataFrame, **levels: object) -> pd.Series:
@@ -102,3 +105,47 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 """Debian's chromium as the browser tests launch it (Playwright never downloads one)."""
+
+
+def assert_answer_table(page: object, table: pd.DataFrame, horizon_days: float) -> None:
+    """Every cell of the per-country answer table on a page (the report's, or the live
+    page's) is the number of the comparison table it came from, rounded as printed: the
+    change in eligible shipments' clearance time, its relative change, the change in green
+    share, and the annual cost of delay saved (at 1.3% a day)."""
+    codes = {name: code for code, name in NAMES.items()} | {"Region": "all", "Region*": "all"}
+    rows = page.locator("#answer-table tbody tr").all()  # type: ignore[attr-defined]
+    assert len(rows) == 3  # Peru, Chile, the region
+    for tr in rows:
+        cells = [td.inner_text().split("\n")[0].strip() for td in tr.locator("td").all()]
+        code = codes[cells[0]]
+        change = area_row(
+            table, kind="difference", country=code, group="eligible", metric="clearance_h_mean"
+        )
+        number, unit = cells[1].split(" ")
+        assert_printed(number, change["mean"], 60.0 if unit == "min" else 1.0)
+        values = [
+            area_row(
+                table,
+                kind=kind,
+                scenario=s,
+                country=code,
+                group="eligible",
+                metric="clearance_h_mean",
+            )
+            for kind, s in (("value", "without"), ("difference", "with"))
+        ]
+        assert_printed(cells[2].rstrip("%"), values[1]["mean"] / values[0]["mean"], 100.0)
+        green = area_row(
+            table, kind="difference", country=code, group="eligible", metric="green_share"
+        )
+        assert_printed(cells[3].removesuffix(" pp"), green["mean"], 100.0)
+        cost = area_row(
+            table, kind="difference", country=code, group="all", metric="delay_cost_usd_1.3pct"
+        )
+        shipments = area_row(
+            table, kind="value", scenario="with", country=code, group="all", metric="shipments"
+        )
+        saving = -cost["mean"] * shipments["mean"] / horizon_days * 365
+        money = re.fullmatch(r"USD ([0-9.,]+)( M)?", cells[4])
+        assert money is not None, cells[4]
+        assert_printed(money.group(1), saving, 1e-6 if money.group(2) else 1.0)

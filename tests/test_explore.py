@@ -18,6 +18,7 @@ import pytest
 from helpers import LiveServer, small_region
 
 import sim
+import sim.variants
 from sim.explore import session as session_module
 from sim.explore.server import create_app
 from sim.explore.session import Session, Sessions
@@ -155,6 +156,34 @@ def test_a_utilisation_against_the_scenarios_own_is_a_two_file_command(
     words = setting.command()
     assert words[2:4] == [str(region_file)] * 2
     assert words[words.index("--utilisation") + 1] == "0.8"
+
+
+@pytest.mark.parametrize(
+    "controls",
+    [
+        {"countries": ["PER"], "utilisation": 0.7, "staffing": {"PER": {"physical": 2}}},
+        {"sweep": [0.3, 0.9], "grants": {"lodgement": False}},
+        {"baseline": "scenario", "utilisation": 0.6, "mode": "road"},
+    ],
+)
+def test_the_yaml_with_its_command_is_the_comparison_the_page_runs(
+    base: sim.Scenario, tmp_path: Path, controls: dict
+) -> None:
+    setting = setting_of(base, **controls)
+    path = tmp_path / "setting.yaml"
+    path.write_text(setting.yaml())
+    use = next(line for line in setting.yaml().splitlines() if "mrasim compare FILE" in line)
+    levels = setting.controls.sweep or [setting.controls.utilisation]
+    swept = f" --utilisation {','.join(f'{u:g}' for u in levels)}"
+    twice = " FILE" if setting.controls.baseline == "scenario" else ""
+    sweep = swept if setting.controls.sweep or twice else ""
+    assert use.endswith(f"mrasim compare FILE{twice}{sweep} --seed 1 -n 10")
+    loaded = load_scenario(path)
+    if setting.controls.baseline == "scenario":
+        scenarios, _ = sim.variants.utilisation_variants(loaded, loaded, levels, ("A", "B"))
+    else:
+        scenarios, _ = sim.arrangement_variants(loaded, setting.controls.sweep)
+    assert scenarios == setting.scenarios
 
 
 # --- progressive runs ------------------------------------------------------------------

@@ -217,9 +217,9 @@ class Setting:
     def yaml(self) -> str:
         """The scenario the page runs (the compared one, ports outside the view left out),
         whole: ``mrasim compare FILE --seed S -n N`` on it gives the page's numbers."""
-        scenario = self.scenarios[-1]
-        if self.controls.baseline == "scenario" or self.controls.sweep is not None:
-            scenario = self.scenarios[1]
+        # the compared scenario, unless the command sets the utilisation itself (a sweep, or
+        # A B --utilisation U: then A is taken as it is, the baseline)
+        scenario = self.scenarios[-1 if self._levels() is None else 0]
         header = (
             f"# Written by mrasim explore from {self.base.origin.path or self.base.name}\n"
             f"# overrides: {', '.join(f'{k}={_yaml_value(v)}' for k, v in self.overrides.items())}"
