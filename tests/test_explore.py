@@ -9,6 +9,7 @@ flight and its workers, and every bad request gets one line, never a traceback.
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 from helpers import LiveServer, small_region
 
 import sim
+import sim.cli
 import sim.variants
 from sim.explore import session as session_module
 from sim.explore.server import create_app
@@ -360,3 +362,24 @@ def test_a_run_that_fails_shows_its_error_and_the_server_goes_on(
     monkeypatch.undo()
     state = run_to_the_end(server, "api-tab-0003", {"replications": 2})
     assert state["state"] == "done"
+
+
+# --- the command ------------------------------------------------------------------------
+
+
+def test_a_port_taken_or_out_of_range_is_bad_input(
+    region_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = ["explore", str(region_file), "--no-browser", "--port", str(port)]
+        assert sim.cli.main(args) == 2
+    error = capsys.readouterr().err
+    assert (
+        error.startswith(f"mrasim: --port: {port}: cannot listen there (")
+        and "choose another" in error
+    )
+    assert sim.cli.main(["explore", str(region_file), "--port", "70000"]) == 2
+    assert "a port lies in 1-65535, got 70000" in capsys.readouterr().err

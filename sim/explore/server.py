@@ -122,7 +122,12 @@ def create_app(base: Scenario, workers: int | None = None, idle_s: float = IDLE_
         tab = sessions.get(session)
         assert tab is not None
         html = await run_in_threadpool(_rendered, tab, "figures", snapshot, render.figures_html)
-        return {"version": _version(snapshot), "done": snapshot.done, "html": html}
+        return {
+            "version": _version(snapshot),
+            "run": snapshot.run,
+            "done": snapshot.done,
+            "html": html,
+        }
 
     @app.get("/api/scenario.yaml")
     async def scenario_yaml(session: str = "") -> Response:

@@ -14,7 +14,7 @@ const DEBOUNCE_MS = 250;
 
 const $ = (id) => document.getElementById(id);
 let scenario = null;
-let shown = { version: "", run: null, figures: "", figuresAt: 0, figuresGap: FIGURES_EVERY_MS, figuresBusy: false };
+let shown = { version: "", run: null, figuresRun: null, figures: "", figuresAt: 0, figuresGap: FIGURES_EVERY_MS, figuresBusy: false };
 let pending = null;
 let pollTimer = null;
 
@@ -206,7 +206,12 @@ async function poll() {
   $("progress").textContent = state.progress;
   $("bar").value = state.target ? state.done / state.target : 0;
   $("command").textContent = state.command;
-  if (state.html !== undefined) {
+  // A new setting's first replication is on its way: the last numbers stay, greyed, until
+  // the new ones arrive (an empty page between two settings would only flicker).
+  const waiting = state.done === 0;
+  $("numbers").classList.toggle("stale", waiting);
+  $("figures-box").classList.toggle("stale", waiting || state.run !== shown.figuresRun);
+  if (state.html !== undefined && !waiting) {
     $("numbers").innerHTML = state.html;
     shown.version = state.version;
     $("numbers").dataset.version = state.version;
@@ -231,6 +236,8 @@ async function maybeFigures(state) {
     shown.figuresGap = Math.max(FIGURES_EVERY_MS, 3 * (Date.now() - shown.figuresAt));
     $("figures-box").innerHTML = figures.html;
     $("figures-box").dataset.done = figures.done;
+    shown.figuresRun = figures.run;
+    $("figures-box").classList.toggle("stale", figures.run !== shown.run);
     shown.figures = figures.version;
   } catch (error) {
     $("figures-box").textContent = `Figures unavailable: ${error.message}`;
