@@ -46,9 +46,9 @@ class Server:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
+        command = [sys.executable, "-m", "sim.cli", "explore", str(scenario), "--no-browser"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sim.cli", "explore", str(scenario), "--no-browser", "-q"]
-            + ["--port", str(self.port), "-w", str(workers)]
+            [*command, "-q", "--port", str(self.port), "-w", str(workers)]
         )
         while True:
             try:
@@ -96,9 +96,8 @@ def first_numbers(server: Server, label: str, settings: list[dict], session: str
         seen.append(took)
         own.append(server_side)
         where = ",".join(controls.get("countries") or ["region"])
-        print(
-            f"  {where:6} u={controls['utilisation']:.2f}: {took:6.2f} s (server {server_side:.2f} s)"
-        )
+        u = controls["utilisation"]
+        print(f"  {where:6} u={u:.2f}: {took:6.2f} s (server {server_side:.2f} s)")
     target = TARGETS[label]
     print(
         f"{label}: first numbers median {statistics.median(seen):.2f} s, worst {max(seen):.2f} s "

@@ -217,6 +217,7 @@ def _state(session: Session | None, snapshot: Snapshot, have: str) -> dict[str, 
         "error": snapshot.error,
         "first_numbers_s": snapshot.first_numbers_s,
         "command": snapshot.setting.command_text(),
+        "command_note": snapshot.setting.command_note(),
     }
     if have != version:
         reply["html"] = _rendered(session, "numbers", snapshot, render.numbers_html)

@@ -214,6 +214,15 @@ class Setting:
     def command_text(self) -> str:
         return shlex.join(self.command())
 
+    def command_note(self) -> str:
+        """How the command's output relates to the page, in words."""
+        if self.mode is None:
+            return "The same numbers from the command line:"
+        return (
+            f"The same numbers from the command line, in its rows of mode {self.mode} (the "
+            "scenario file below gives the same answer word for word):"
+        )
+
     def yaml(self) -> str:
         """The scenario the page runs (the compared one, ports outside the view left out),
         whole: ``mrasim compare FILE --seed S -n N`` on it gives the page's numbers."""

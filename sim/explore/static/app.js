@@ -206,6 +206,7 @@ async function poll() {
   $("progress").textContent = state.progress;
   $("bar").value = state.target ? state.done / state.target : 0;
   $("command").textContent = state.command;
+  $("command-note").textContent = state.command_note;
   // A new setting's first replication is on its way: the last numbers stay, greyed, until
   // the new ones arrive (an empty page between two settings would only flicker).
   const waiting = state.done === 0;
