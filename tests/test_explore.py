@@ -318,6 +318,19 @@ def test_the_api_runs_a_setting_and_gives_the_answer_and_figures(server: LiveSer
     assert "valparaiso" not in text and "tacna" in text  # only what the page simulated
 
 
+def test_a_sweep_shows_the_reports_sweep_sentence_and_figure(server: LiveServer) -> None:
+    controls = {"sweep": [0.3, 0.9], "replications": 2, "countries": ["PER"], "mode": "road"}
+    state = run_to_the_end(server, "api-tab-0004", controls)
+    assert "As utilisation rises from 30% to 90% of eligible shipments" in state["html"]
+    assert "These numbers count only road ports and only Peru" in state["html"]
+    assert (
+        "--utilisation 0.3,0.9" in state["command"] and "rows of mode road" in state["command_note"]
+    )
+    _, figures = server.request("/api/figures?session=api-tab-0004")
+    assert figures["html"].count('<img src="data:image/png;base64,') == 3
+    assert "(c) Change in mean clearance time" in figures["html"]
+
+
 @pytest.mark.parametrize(
     ("path", "body", "status", "message"),
     [
