@@ -121,7 +121,7 @@ def create_app(base: Scenario, workers: int | None = None, idle_s: float = IDLE_
         snapshot = _snapshot_of(sessions, session)
         tab = sessions.get(session)
         assert tab is not None
-        html = await run_in_threadpool(_rendered, tab, "figures", snapshot, render.figures_html)
+        html = await run_in_threadpool(_rendered, tab, "figures", snapshot, _figures_html)
         return {
             "version": _version(snapshot),
             "run": snapshot.run,
@@ -224,8 +224,14 @@ def _state(session: Session | None, snapshot: Snapshot, have: str) -> dict[str, 
     return reply
 
 
-_render_lock = threading.Lock()
-"""Matplotlib's figure code is not known to be thread-safe: one rendering at a time."""
+_figures_lock = threading.Lock()
+"""Matplotlib is not known to be thread-safe (shared font and text caches): one drawing at a
+time. The answer is plain HTML and needs no lock, so it never waits for a figure."""
+
+
+def _figures_html(snapshot: Snapshot) -> str:
+    with _figures_lock:
+        return render.figures_html(snapshot)
 
 
 def _rendered(session: Session, kind: str, snapshot: Snapshot, draw: Any) -> str:
@@ -235,8 +241,7 @@ def _rendered(session: Session, kind: str, snapshot: Snapshot, draw: Any) -> str
     if kept is not None and kept[0] == version:
         return kept[1]
     try:
-        with _render_lock:
-            html = draw(snapshot)
+        html = draw(snapshot)
     except Exception as exc:
         log.exception("rendering %s of run %d failed", kind, snapshot.run)
         problem = escape(f"Could not draw the {kind}: {type(exc).__name__}: {exc}")
