@@ -11,6 +11,9 @@ Prints, with the targets of issue #12:
 1. first numbers for one country after a change (the page simulates that country alone),
    over several countries and changes: median and worst;
 2. first numbers for the whole region after a change;
+   Beside each, replication 0 of the same scenarios simulated bare in this process (draws,
+   engine, indicators; no server, no worker): the ratio is what the page adds, whatever the
+   machine's load;
 3. all 50 replications of the region (the page's progressive run), and beside it the same
    comparison by ``sim.compare`` in this process with as many workers: their ratio is what
    the progressive path (a task and a table per replication) costs.
@@ -35,6 +38,9 @@ from pathlib import Path
 
 import sim
 from sim.explore.settings import build, controls_from
+from sim.indicators import Layout, compute
+from sim.plan import compile_plan
+from sim.runner import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 REGIONAL = ROOT / "scenarios" / "lac-regional.yaml"
@@ -84,24 +90,49 @@ class Server:
                 return time.perf_counter() - started, state["first_numbers_s"], state
             time.sleep(0.02)
 
+    def park(self, session: str) -> None:
+        """Stop the session's run (a small setting run to its end), so the server is idle."""
+        self.until(session, {"countries": ["URY"], "replications": 2}, 2)
+        while self.state(session)["state"] == "running":
+            time.sleep(0.05)
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(30)
 
 
+def bare_replication(controls: dict) -> float:
+    """Seconds for replication 0 of the setting's scenarios in this process, nothing else:
+    what the first numbers cannot beat with one worker (draws, engine, indicators)."""
+    setting = build(sim.load_scenario(REGIONAL), controls_from(controls))
+    plans = [compile_plan(s) for s in setting.scenarios]
+    started = time.perf_counter()
+    for plan in plans:
+        compute(plan, Layout.of(plan), simulate(plan, "numba", setting.seed, 0))
+    return time.perf_counter() - started
+
+
 def first_numbers(server: Server, label: str, settings: list[dict], session: str) -> list[float]:
-    seen, own = [], []
+    seen, own, bare = [], [], []
     for controls in settings:
         took, server_side, _ = server.until(session, controls, 1)
+        server.park(session)  # the server idle again: the bare replication runs alone
+        alone = bare_replication(controls)
         seen.append(took)
         own.append(server_side)
+        bare.append(alone)
         where = ",".join(controls.get("countries") or ["region"])
         u = controls["utilisation"]
-        print(f"  {where:6} u={u:.2f}: {took:6.2f} s (server {server_side:.2f} s)")
+        print(
+            f"  {where:6} u={u:.2f}: {took:6.2f} s (server {server_side:.2f} s; the bare "
+            f"replication {alone:.2f} s)"
+        )
     target = TARGETS[label]
+    ratios = [t / b for t, b in zip(seen, bare, strict=True)]
     print(
         f"{label}: first numbers median {statistics.median(seen):.2f} s, worst {max(seen):.2f} s "
-        f"(server side median {statistics.median(own):.2f} s); target {target:g} s"
+        f"(server side median {statistics.median(own):.2f} s); target {target:g} s; "
+        f"page / bare replication: median {statistics.median(ratios):.2f}"
     )
     return seen
 
