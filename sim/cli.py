@@ -203,6 +203,39 @@ def _build_parser() -> argparse.ArgumentParser:
         help="print the fully expanded scenario (YAML), port defaults merged into each port",
     )
     validate.set_defaults(handler=_validate)
+
+    explore = commands.add_parser(
+        "explore",
+        help="the comparison, live, in the browser",
+        description="Serve a local page where the arrangement's controls (utilisation, what "
+        "recognition grants, staffing, the countries shown, replications) are moved and the "
+        "answer settles as replications accumulate; Ctrl-C stops it.",
+    )
+    explore.add_argument(
+        "scenario",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_SCENARIO,
+        help="scenario YAML file, or a bundled scenario's name (default: lac-regional)",
+    )
+    explore.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
+    explore.add_argument("--port", type=_port, default=8050, help="port (default 8050)")
+    explore.add_argument(
+        "--no-browser", action="store_true", help="do not open the page in a browser"
+    )
+    explore.add_argument(
+        "-w",
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="worker processes per run (default: all cores)",
+    )
+    explore.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    explore.set_defaults(handler=_explore)
     return parser
 
 
@@ -394,6 +427,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = _int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port lies in 1-65535, got {value}")
+    return value
+
+
 def _non_negative_int(text: str) -> int:
     value = _int(text)
     if value < 0:
@@ -462,6 +502,13 @@ def _validate(args: argparse.Namespace) -> int:
     size = sizing.estimate([compile_plan(scenario)])
     room, where = sizing.available_memory()
     print(f"size: {size.describe()} (numba engine); {sizing.human_bytes(room)} available ({where})")
+    return 0
+
+
+def _explore(args: argparse.Namespace) -> int:
+    from .explore import serve
+
+    serve(args.scenario, args.host, args.port, not args.no_browser, args.workers, args.quiet)
     return 0
 
 

@@ -337,6 +337,13 @@ class WorkerPool:
             worker.conn.close()
         self._pool.clear()
 
+    def signal_kill(self) -> None:
+        """SIGKILL every worker, from any thread, without reaping: the thread in
+        :meth:`imap` then sees them die and raises :class:`WorkerLost`."""
+        for worker in list(self._pool):
+            with contextlib.suppress(OSError, ValueError):
+                worker.process.kill()
+
     @property
     def pids(self) -> list[int]:
         return [w.process.pid for w in self._pool]

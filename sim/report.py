@@ -42,7 +42,7 @@ from .answer import (
     money_range,
     relative_change,
 )
-from .assumptions import from_json
+from .assumptions import Assumption, from_json
 from .errors import InputError
 from .indicators import ALL, ELIGIBLE, HEADLINE, NOT_ELIGIBLE, SUMMARY_GROUPS
 from .indicators import KEY_COLUMNS as INDICATOR_KEYS
@@ -301,10 +301,10 @@ def render(results: Results) -> str:
     found = _answer_of(results)
     sections = [
         _title(results),
-        _answer_section(results, found),
+        answer_section(found),
         _assumptions_box(results),
         _contents(results),
-        _figures(results),
+        figures_section(results),
         _how_to_read(results),
         _indicators(results),
         _waits(results),
@@ -493,8 +493,9 @@ def _title(results: Results) -> str:
     )
 
 
-def _answer_section(results: Results, found: Answer | None) -> str:
-    """The answer first: one sentence per question, then one row per country."""
+def answer_section(found: Answer | None) -> str:
+    """The answer first: one sentence per question, then one row per country (the report's
+    section, and a live page's)."""
     if found is None:
         return ""
     sentences = "".join(f'<p class="sentence">{_esc(s)}</p>' for s in found.sentences)
@@ -558,7 +559,11 @@ def _answer_row(row: CountryRow, found: Answer) -> list[str]:
 
 
 def _assumptions_box(results: Results) -> str:
-    items = from_json(results.meta.get("assumptions"))
+    return assumptions_section(from_json(results.meta.get("assumptions")))
+
+
+def assumptions_section(items: Sequence[Assumption]) -> str:
+    """What the result assumes, as a box (the report's, and a live page's)."""
     if not items:
         body = (
             "<p>This folder was written by an mrasim that did not record its assumptions; "
@@ -835,8 +840,9 @@ def _footer(results: Results) -> str:
 # --- figures --------------------------------------------------------------------
 
 
-def _figures(results: Results) -> str:
-    """The figures that apply: (a) needs a comparison, (c) a utilisation sweep."""
+def figures_section(results: Results) -> str:
+    """The figures that apply: (a) needs a comparison, (c) a utilisation sweep (the report's
+    section, and a live page's)."""
     figures = []
     sweep = _sweep_utilisations(results)
     if results.compared:

@@ -99,9 +99,10 @@ def _replicate(work: Work, r: int) -> Replication:
 class Replicator:
     """Runs replications, in this process or in worker processes, and yields them in order.
 
-    With ``isolate`` even a single worker is a separate process: the parent then
+    With ``isolate`` even a single worker is a separate process: the caller then
     never sits inside a long compiled call, so an interrupt is acted on at once
-    (the command line uses it; the Python API keeps one worker in-process).
+    and a web server's thread can stop a run (the command line and the explorer
+    use it; the Python API keeps one worker in-process).
     """
 
     def __init__(self, work: Work, workers: int, isolate: bool = False) -> None:
@@ -121,13 +122,22 @@ class Replicator:
         if self._pool is not None:
             self._pool.__exit__(*exc)
 
-    def run(self, first: int, last: int) -> Iterator[Replication]:
-        """Replications first..last-1, in order."""
+    def stop(self) -> None:
+        """Kill the workers now, from any thread: what they compute is no longer wanted.
+
+        The thread iterating :meth:`run` then gets :class:`~sim.processes.WorkerLost`.
+        """
+        if self._pool is not None:
+            self._pool.signal_kill()
+
+    def run(self, first: int, last: int, chunk: int | None = None) -> Iterator[Replication]:
+        """Replications first..last-1, in order, ``chunk`` to a task (default: a few per
+        worker, fewer tasks for long runs)."""
         if self._pool is None:
             for r in range(first, last):
                 yield _replicate(self.work, r)
             return
-        size = max(1, min(32, math.ceil((last - first) / (4 * self.workers))))
+        size = chunk or max(1, min(32, math.ceil((last - first) / (4 * self.workers))))
         if self.work.keep_records:
             size = 1  # records are large: one replication in flight per task
         chunks = ((start, min(start + size, last)) for start in range(first, last, size))
@@ -312,43 +322,20 @@ def compare(
     :class:`Replicator`). An interrupt (:class:`~sim.processes.Interrupted`)
     leaves with ``done`` and ``total`` replications filled in.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine '{engine}'; use one of {', '.join(ENGINES)}")
-    seed = scenarios[0].seed if seed is None else seed
-    plans = tuple(compile_plan(s) for s in scenarios)
-    layouts = tuple(Layout.of(p) for p in plans)
-    union = Layout.union(layouts)
-    to_union = [
-        np.array([union.index[row] for row in layout.rows], dtype=np.intp) for layout in layouts
-    ]
-    results = [
-        RunResult(s, engine, seed, lay, Accumulator(len(lay)))
-        for s, lay in zip(scenarios, layouts, strict=True)
-    ]
-    differences = [Accumulator(len(union)) for _ in scenarios[1:]]
-    comparison = ComparisonResult(labels, results, union, differences)
+    accumulating = _Accumulating.of(scenarios, labels, engine, seed, keep_records, records_sink)
+    comparison, work = accumulating.comparison, accumulating.work
+    results = comparison.results
     headline = [
-        np.array([r.metric in HEADLINE and r.group == ALL for r in lay.rows]) for lay in layouts
+        np.array([r.metric in HEADLINE and r.group == ALL for r in result.layout.rows])
+        for result in results
     ]
-    work = Work(plans, layouts, engine, seed, keep_records or records_sink is not None)
     kept = replications if keep_records and records_sink is None else 1
     comparison.workers = sizing.workers_for(
-        plans, engine, work.keep_records, workers, replications, scenarios[0].name, kept
+        work.plans, engine, work.keep_records, workers, replications, scenarios[0].name, kept
     )
 
     def add(replication: Replication) -> None:
-        on_union = []
-        for i, (result, vector) in enumerate(zip(results, replication.vectors, strict=True)):
-            result.accumulator.add(vector)
-            if replication.records is not None and records_sink is not None:
-                records_sink(replication.records[i])
-            elif replication.records is not None:
-                result.record_frames.append(replication.records[i])
-            mapped = np.full(len(union), np.nan)
-            mapped[to_union[i]] = vector
-            on_union.append(mapped)
-        for difference, mapped in zip(differences, on_union[1:], strict=True):
-            difference.add(mapped - on_union[0])
+        accumulating.add(replication)
         if progress is not None:
             progress(1)
 
@@ -382,6 +369,115 @@ def compare(
         stop.done, stop.total = done, target
         raise
     return comparison
+
+
+class _Accumulating:
+    """A comparison being accumulated: its statistics so far, and what the workers need.
+
+    Each replication adds every scenario's indicators and each paired difference
+    from the baseline, mapped onto the union of the scenarios' rows.
+    """
+
+    def __init__(
+        self,
+        comparison: ComparisonResult,
+        work: Work,
+        records_sink: Callable[[pd.DataFrame], None] | None = None,
+    ) -> None:
+        self.comparison = comparison
+        self.work = work
+        self.records_sink = records_sink
+        union = comparison.layout
+        self._to_union = [
+            np.array([union.index[row] for row in result.layout.rows], dtype=np.intp)
+            for result in comparison.results
+        ]
+
+    @classmethod
+    def of(
+        cls,
+        scenarios: list[Scenario],
+        labels: list[str],
+        engine: str,
+        seed: int | None,
+        keep_records: bool,
+        records_sink: Callable[[pd.DataFrame], None] | None = None,
+    ) -> _Accumulating:
+        """Compile the scenarios; records go to ``records_sink`` when given, else are kept."""
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine '{engine}'; use one of {', '.join(ENGINES)}")
+        seed = scenarios[0].seed if seed is None else seed
+        plans = tuple(compile_plan(s) for s in scenarios)
+        layouts = tuple(Layout.of(p) for p in plans)
+        union = Layout.union(layouts)
+        results = [
+            RunResult(s, engine, seed, lay, Accumulator(len(lay)))
+            for s, lay in zip(scenarios, layouts, strict=True)
+        ]
+        differences = [Accumulator(len(union)) for _ in scenarios[1:]]
+        comparison = ComparisonResult(labels, results, union, differences)
+        work = Work(plans, layouts, engine, seed, keep_records or records_sink is not None)
+        return cls(comparison, work, records_sink)
+
+    def add(self, replication: Replication) -> None:
+        results, size = self.comparison.results, len(self.comparison.layout)
+        on_union = []
+        for i, (result, vector) in enumerate(zip(results, replication.vectors, strict=True)):
+            result.accumulator.add(vector)
+            if replication.records is not None and self.records_sink is not None:
+                self.records_sink(replication.records[i])
+            elif replication.records is not None:
+                result.record_frames.append(replication.records[i])
+            mapped = np.full(size, np.nan)
+            mapped[self._to_union[i]] = vector
+            on_union.append(mapped)
+        for difference, mapped in zip(self.comparison.differences, on_union[1:], strict=True):
+            difference.add(mapped - on_union[0])
+
+
+class ComparisonSteps:
+    """:func:`compare`, one replication at a time, for a page that shows numbers as they come.
+
+    Iterating runs replications 0, 1, ... ``replications - 1`` (one per task, in
+    worker processes when ``workers`` > 1) and yields the comparison after each,
+    in replication order: after n steps its numbers are exactly those of
+    ``compare(..., replications=n)`` with the same seed. :meth:`stop`, from any
+    thread, kills the workers at once; the iteration then ends with an error
+    (the caller knows it asked to stop).
+    """
+
+    def __init__(
+        self,
+        scenarios: list[Scenario],
+        labels: list[str],
+        replications: int,
+        engine: str = DEFAULT_ENGINE,
+        seed: int | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self._accumulating = _Accumulating.of(scenarios, labels, engine, seed, False)
+        self.replications = replications
+        self.workers = min(default_workers() if workers is None else workers, replications)
+        self._replicator: Replicator | None = None
+        self._stopped = False
+
+    def __iter__(self) -> Iterator[ComparisonResult]:
+        accumulating = self._accumulating
+        with Replicator(accumulating.work, self.workers, isolate=True) as replicator:
+            self._replicator = replicator
+            if self._stopped:  # stopped before the workers started
+                return
+            for replication in replicator.run(0, self.replications, chunk=1):
+                accumulating.add(replication)
+                accumulating.comparison.stop_reason = (
+                    f"{replication.index + 1} of {self.replications} replications"
+                )
+                yield accumulating.comparison
+
+    def stop(self) -> None:
+        self._stopped = True
+        if self._replicator is not None:
+            self._replicator.stop()
 
 
 def _replications_needed(acc: Accumulator, rows: np.ndarray, precision: float) -> int:

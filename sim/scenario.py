@@ -31,8 +31,8 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    PrivateAttr,
     NonNegativeInt,
+    PrivateAttr,
     StrictInt,
     Tag,
     ValidationError,
@@ -708,6 +708,8 @@ def apply_override(data: dict[str, Any], override: str) -> str:
 def set_field(data: dict[str, Any], path: str, value: Any, source: str) -> str:
     """Set the field at a dotted ``path`` of raw scenario data, creating sections on the way.
 
+    Sections on the path are copied before they are changed: a YAML alias (``*port``)
+    makes two places share one mapping, and an override of one must not change the other.
     Returns the outermost section created, else ``path``.
     """
     node: Any = data
@@ -717,11 +719,11 @@ def set_field(data: dict[str, Any], path: str, value: Any, source: str) -> str:
         child = node.get(key) if isinstance(node, dict) else None
         if child is None:
             child = {}
-            node[key] = child
             created = created or ".".join(keys[: depth + 1])
         if not isinstance(child, dict):
             where = ".".join(keys[: depth + 1])
             raise InputError(source, path, f"'{where}' is a value, not a section")
+        child = node[key] = dict(child)
         node = child
     node[keys[-1]] = value
     return created or path

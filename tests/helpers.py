@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
 import pandas as pd
+import yaml
+
+from sim.iso3166 import NAMES
 
 
 def area_row(table: pd.DataFrame, **levels: object) -> pd.Series:
@@ -22,3 +34,118 @@ def assert_printed(text: str, value: float, scale: float = 1.0) -> None:
     whole = -(len(text) - len(text.rstrip("0")))
     places = len(text.split(".")[1]) if "." in text else whole
     assert abs(float(text) - value * scale) <= 0.5 * 10.0**-places + 1e-9, (text, value * scale)
+
+
+ONE_OFFICE = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
+
+
+def small_region(folder: Path, horizon_days: float = 5) -> Path:
+    """one-office grown into a small region: Peru with a sea port and a road post, Chile with
+    a copy of Callao; a few seconds a replication at most."""
+    data = yaml.safe_load(ONE_OFFICE.read_text())
+    data["horizon_days"], data["warmup_days"] = horizon_days, 1
+    callao = data["countries"]["PER"]["ports"]["callao"]
+    road = {**callao, "mode": "road", "arrivals": {"per_day": 60}, "value_usd": 30000}
+    data["countries"]["PER"]["ports"]["tacna"] = road
+    chile = {**callao, "origins": {"CHN": 0.5, "PER": 0.2, "BRA": 0.1, "ARG": 0.1, "OTHER": 0.1}}
+    data["countries"]["CHL"]["ports"] = {"valparaiso": chile}
+    path = folder / "small-region.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+class LiveServer:
+    """An ASGI app served by uvicorn in a thread on a free port (as ``mrasim explore`` serves
+    it), for tests that talk HTTP to it."""
+
+    def __init__(self, app: object) -> None:
+        import uvicorn
+
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            assert time.monotonic() < deadline and self.thread.is_alive(), "server did not start"
+            time.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(30)
+
+    def request(self, path: str, body: object = None) -> tuple[int, dict]:
+        """(status, JSON reply) of a GET, or of a POST when ``body`` is given."""
+        data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body))
+        request = urllib.request.Request(
+            self.url + path,
+            data=data.encode() if isinstance(data, str) else data,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as reply:
+                return reply.status, json.loads(reply.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+"""Debian's chromium as the browser tests launch it (Playwright never downloads one)."""
+
+
+def assert_answer_table(page: object, table: pd.DataFrame, horizon_days: float) -> None:
+    """Every cell of the per-country answer table on a page (the report's, or the live
+    page's) is the number of the comparison table it came from, rounded as printed: the
+    change in eligible shipments' clearance time, its relative change, the change in green
+    share, and the annual cost of delay saved (at 1.3% a day)."""
+    codes = {name: code for code, name in NAMES.items()} | {"Region": "all", "Region*": "all"}
+    rows = page.locator("#answer-table tbody tr").all()  # type: ignore[attr-defined]
+    assert len(rows) == 3  # Peru, Chile, the region
+    for tr in rows:
+        cells = [td.inner_text().split("\n")[0].strip() for td in tr.locator("td").all()]
+        code = codes[cells[0]]
+        change = area_row(
+            table, kind="difference", country=code, group="eligible", metric="clearance_h_mean"
+        )
+        number, unit = cells[1].split(" ")
+        assert_printed(number, change["mean"], 60.0 if unit == "min" else 1.0)
+        values = [
+            area_row(
+                table,
+                kind=kind,
+                scenario=s,
+                country=code,
+                group="eligible",
+                metric="clearance_h_mean",
+            )
+            for kind, s in (("value", "without"), ("difference", "with"))
+        ]
+        assert_printed(cells[2].rstrip("%"), values[1]["mean"] / values[0]["mean"], 100.0)
+        green = area_row(
+            table, kind="difference", country=code, group="eligible", metric="green_share"
+        )
+        assert_printed(cells[3].removesuffix(" pp"), green["mean"], 100.0)
+        cost = area_row(
+            table, kind="difference", country=code, group="all", metric="delay_cost_usd_1.3pct"
+        )
+        shipments = area_row(
+            table, kind="value", scenario="with", country=code, group="all", metric="shipments"
+        )
+        saving = -cost["mean"] * shipments["mean"] / horizon_days * 365
+        money = re.fullmatch(r"USD ([0-9.,]+)( M)?", cells[4])
+        assert money is not None, cells[4]
+        assert_printed(money.group(1), saving, 1e-6 if money.group(2) else 1.0)

@@ -740,3 +740,17 @@ def test_apply_override_raises_input_error() -> None:
     with pytest.raises(sim.InputError) as caught:
         apply_override(data, "name.first=x")
     assert (caught.value.source, caught.value.field) == ("--set", "name.first")
+
+
+def test_an_override_of_an_aliased_section_changes_only_the_place_named(tmp_path: Path) -> None:
+    """A YAML alias shares one mapping between two ports; --set on one leaves the other."""
+    one_office = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
+    data = yaml.safe_load(one_office.read_text())
+    port = data["countries"]["PER"]["ports"]["callao"]
+    data["countries"]["CHL"]["ports"] = {"valparaiso": port}  # the same object: dumped as an alias
+    path = tmp_path / "aliased.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert "*id" in path.read_text()
+    scenario = sim.load_scenario(path, ["countries.PER.ports.callao.stations.physical.servers=30"])
+    assert scenario.countries["PER"].ports["callao"].stations["physical"].servers == 30
+    assert scenario.countries["CHL"].ports["valparaiso"].stations["physical"].servers == 16

@@ -17,23 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import area_row, assert_printed
+from helpers import CHROMIUM, CHROMIUM_FLAGS, area_row, assert_answer_table, assert_printed
 
 import sim.cli
-from sim.iso3166 import NAMES
 from sim.report import write_report
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+FLAGS = CHROMIUM_FLAGS
 VIEWPORT = {"width": 1400, "height": 900}
 
 if not Path(CHROMIUM).exists():
@@ -105,44 +95,7 @@ def test_report_opens_without_errors_with_the_answer_on_the_first_screen(
 
 def test_answer_numbers_are_those_of_comparison_csv(page: object, folder: Path) -> None:
     table = pd.read_csv(folder / "comparison.csv")
-    horizon = 5
-    codes = {name: code for code, name in NAMES.items()} | {"Region": "all", "Region*": "all"}
-    rows = page.locator("#answer-table tbody tr").all()  # type: ignore[attr-defined]
-    assert len(rows) == 3  # Peru, Chile, the region
-    for tr in rows:
-        cells = [td.inner_text().split("\n")[0].strip() for td in tr.locator("td").all()]
-        code = codes[cells[0]]
-        change = area_row(
-            table, kind="difference", country=code, group="eligible", metric="clearance_h_mean"
-        )
-        number, unit = cells[1].split(" ")
-        assert_printed(number, change["mean"], 60.0 if unit == "min" else 1.0)
-        values = [
-            area_row(
-                table,
-                kind=kind,
-                scenario=s,
-                country=code,
-                group="eligible",
-                metric="clearance_h_mean",
-            )
-            for kind, s in (("value", "without"), ("difference", "with"))
-        ]
-        assert_printed(cells[2].rstrip("%"), values[1]["mean"] / values[0]["mean"], 100.0)
-        green = area_row(
-            table, kind="difference", country=code, group="eligible", metric="green_share"
-        )
-        assert_printed(cells[3].removesuffix(" pp"), green["mean"], 100.0)
-        cost = area_row(
-            table, kind="difference", country=code, group="all", metric="delay_cost_usd_1.3pct"
-        )
-        shipments = area_row(
-            table, kind="value", scenario="with", country=code, group="all", metric="shipments"
-        )
-        saving = -cost["mean"] * shipments["mean"] / horizon * 365
-        money = re.fullmatch(r"USD ([0-9.,]+)( M)?", cells[4])
-        assert money is not None, cells[4]
-        assert_printed(money.group(1), saving, 1e-6 if money.group(2) else 1.0)
+    assert_answer_table(page, table, horizon_days=5)
     sentence = page.locator("p.sentence").first.inner_text()  # type: ignore[attr-defined]
     green = area_row(
         table, kind="difference", country="all", group="eligible", metric="green_share"

@@ -1,0 +1,83 @@
+"""What the page shows of a snapshot: the report's own sections, from the same code.
+
+The answer (sentence and per-country table, :func:`sim.answer.answer_from` and
+:func:`sim.report.answer_section`), what it assumes
+(:func:`sim.assumptions.assumptions_of`, :func:`sim.report.assumptions_section`)
+and the figures (:func:`sim.report.figures_section`, the report's matplotlib
+figures as PNG) are those of ``mrasim report`` for the same comparison. This
+module only chooses which rows they see (the countries shown) and says how far
+the run has got.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from ..answer import answer_from
+from ..assumptions import to_json
+from ..indicators import ALL
+from ..iso3166 import country_name
+from ..report import answer_section, assumptions_section, figures_section, results_of
+from .session import Snapshot
+from .settings import Setting
+
+
+def numbers_html(snapshot: Snapshot) -> str:
+    """The answer and what it assumes (cheap: every refresh)."""
+    setting, table = snapshot.setting, snapshot.table
+    if table is None:
+        return ""
+    found = answer_from(table, setting.answer_settings(), setting.countries)
+    return _scope(setting) + answer_section(found) + assumptions_section(setting.assumptions)
+
+
+def figures_html(snapshot: Snapshot) -> str:
+    """The report's figures of the countries shown (dearer: refreshed less often)."""
+    setting, table = snapshot.setting, snapshot.table
+    if table is None:
+        return ""
+    areas = table[table["station"].isna() & (table["port"] == ALL)]  # all the figures read
+    if setting.countries is not None:
+        areas = areas[areas["country"].isin([*setting.countries, ALL])]
+    results = results_of(areas.reset_index(drop=True), _meta(setting), _definitions(setting))
+    return figures_section(results)
+
+
+def progress_text(snapshot: Snapshot) -> str:
+    """How far the run has got, in words."""
+    if snapshot.state == "error":
+        return f"The run failed: {snapshot.error}"
+    done, target = snapshot.done, snapshot.target
+    if snapshot.state == "stopped":
+        return f"Stopped after {done} of {target} replications."
+    if snapshot.state == "done":
+        return f"{done} replications of each scenario, on common random numbers: final."
+    if done == 0:
+        return "Simulating the first replication…"
+    more = "" if done > 1 else " (intervals from the second)"
+    return f"{done} of {target} replications so far{more}; intervals narrow as more arrive…"
+
+
+def _scope(setting: Setting) -> str:
+    """Which ports the numbers count, when the view leaves some out."""
+    if not setting.focused:
+        return ""
+    parts = []
+    if setting.mode is not None:
+        parts.append(f"only {setting.mode} ports")
+    if len(setting.simulated) == 1:
+        parts.append(f"only {country_name(setting.simulated[0])}")
+    text = (
+        f"These numbers count {' and '.join(parts)} (each port's numbers are those it has in "
+        "the whole scenario: ports do not interact)."
+    )
+    return f'<p class="scope">{html.escape(text)}</p>'
+
+
+def _meta(setting: Setting) -> dict[str, Any]:
+    return {"assumptions": to_json(setting.assumptions)}
+
+
+def _definitions(setting: Setting) -> list[dict[str, Any]]:
+    return [s.model_dump(mode="json", by_alias=True) for s in setting.scenarios]

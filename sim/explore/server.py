@@ -1,0 +1,250 @@
+"""The web app: a static page, and a small JSON API over the tabs' sessions.
+
+* ``GET /`` the page (``static/``: HTML, CSS and plain JavaScript, no build step and
+  nothing from the network);
+* ``GET /api/scenario`` what the controls offer (countries, modes, station types,
+  what the scenario grants);
+* ``POST /api/run`` a tab's controls: checked (:func:`.settings.controls_from`,
+  :func:`.settings.build`) and started, stopping the tab's run in flight;
+* ``GET /api/state`` how far the tab's run has got, with the answer when it changed;
+* ``GET /api/figures`` the report's figures of the tab's latest numbers;
+* ``GET /api/scenario.yaml`` the tab's setting as a scenario file.
+
+Every error a request can cause is a JSON ``{"error": "one line"}``, never a
+traceback; an unexpected one is logged on the server's terminal and the server
+goes on serving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import threading
+from collections.abc import AsyncIterator
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from ..iso3166 import country_name
+from ..report import STYLE as REPORT_STYLE
+from ..scenario import Scenario
+from . import render
+from .session import IDLE_S, Session, Sessions, Snapshot
+from .settings import (
+    GRANT_LABELS,
+    GRANTS,
+    InvalidControl,
+    build,
+    controls_from,
+    grant_state,
+    modes_of,
+    servers_of,
+    station_types,
+)
+
+STATIC = Path(__file__).parent / "static"
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+log = logging.getLogger("mrasim.explore")
+
+
+class Problem(Exception):
+    """A request the server cannot honour, said in one line, with its HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def create_app(base: Scenario, workers: int | None = None, idle_s: float = IDLE_S) -> FastAPI:
+    """The app for one scenario; its sessions stop (and their workers die) when it stops."""
+    sessions = Sessions(workers, idle_s)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(sessions.close)
+
+    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.sessions = sessions
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    described = describe(base)
+
+    @app.exception_handler(Problem)
+    async def problem(request: Request, exc: Problem) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=exc.status)
+
+    @app.exception_handler(HTTPException)
+    async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error in %s %s", request.method, request.url.path)
+        message = f"internal error ({type(exc).__name__}: {exc}); the server goes on"
+        return JSONResponse({"error": message.splitlines()[0]}, status_code=500)
+
+    @app.get("/")
+    async def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+
+    @app.get("/report.css")
+    async def report_css() -> Response:
+        return Response(REPORT_STYLE, media_type="text/css")
+
+    @app.get("/api/scenario")
+    async def scenario() -> dict[str, Any]:
+        return described
+
+    @app.post("/api/run")
+    async def start(request: Request) -> dict[str, Any]:
+        body = await _json_body(request)
+        session = sessions.get(_session_id(body.get("session")), create=True)
+        assert session is not None
+        run = await run_in_threadpool(_start, base, session, body.get("controls", {}))
+        return {"run": run}
+
+    @app.get("/api/state")
+    async def state(session: str = "", have: str = "") -> dict[str, Any]:
+        snapshot = _snapshot_of(sessions, session)
+        return await run_in_threadpool(_state, sessions.get(session), snapshot, have)
+
+    @app.get("/api/figures")
+    async def figures(session: str = "") -> dict[str, Any]:
+        snapshot = _snapshot_of(sessions, session)
+        tab = sessions.get(session)
+        assert tab is not None
+        html = await run_in_threadpool(_rendered, tab, "figures", snapshot, _figures_html)
+        return {
+            "version": _version(snapshot),
+            "run": snapshot.run,
+            "done": snapshot.done,
+            "html": html,
+        }
+
+    @app.get("/api/scenario.yaml")
+    async def scenario_yaml(session: str = "") -> Response:
+        snapshot = _snapshot_of(sessions, session)
+        text = await run_in_threadpool(snapshot.setting.yaml)
+        name = f"{snapshot.setting.base.name}-explore.yaml"
+        return Response(
+            text,
+            media_type="application/yaml",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    return app
+
+
+def describe(base: Scenario) -> dict[str, Any]:
+    """What the controls offer for this scenario, and its own values."""
+    servers = servers_of(base)
+    return {
+        "name": base.name,
+        "description": base.description,
+        "utilisation": base.arrangement.utilisation,
+        "in_force": base.arrangement.in_force,
+        "seed": base.seed,
+        "countries": [
+            {
+                "code": code,
+                "name": country_name(code),
+                "modes": modes_of(base, [code]),
+                "stations": [{"name": name, "servers": servers[code][name]} for name in stations],
+            }
+            for code, stations in station_types(base).items()
+        ],
+        "modes": modes_of(base),
+        "grants": [
+            {"name": g, "label": GRANT_LABELS[g], "scenario": grant_state(base, g)} for g in GRANTS
+        ],
+    }
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body() or b"null")
+    except ValueError as exc:
+        raise Problem(400, f"the request's body is not JSON ({exc})") from None
+    if not isinstance(body, dict):
+        raise Problem(400, 'send a JSON object: {"session": "...", "controls": {...}}')
+    return body
+
+
+def _session_id(value: Any) -> str:
+    if not isinstance(value, str) or not SESSION_ID.match(value):
+        raise Problem(400, "session: give the tab's id (8 to 64 letters, digits, - or _)")
+    return value
+
+
+def _start(base: Scenario, session: Session, controls: Any) -> int:
+    try:
+        setting = build(base, controls_from(controls))
+    except InvalidControl as exc:
+        raise Problem(400, str(exc)) from None
+    return session.start(setting)
+
+
+def _snapshot_of(sessions: Sessions, ident: str) -> Snapshot:
+    session = sessions.get(_session_id(ident))
+    snapshot = session.snapshot() if session is not None else None
+    if snapshot is None:
+        raise Problem(404, "no run for this tab (it may have been idle too long): reload the page")
+    return snapshot
+
+
+def _version(snapshot: Snapshot) -> str:
+    return "-".join(str(part) for part in snapshot.version)
+
+
+def _state(session: Session | None, snapshot: Snapshot, have: str) -> dict[str, Any]:
+    assert session is not None
+    version = _version(snapshot)
+    reply: dict[str, Any] = {
+        "run": snapshot.run,
+        "state": snapshot.state,
+        "done": snapshot.done,
+        "target": snapshot.target,
+        "version": version,
+        "progress": render.progress_text(snapshot),
+        "error": snapshot.error,
+        "first_numbers_s": snapshot.first_numbers_s,
+        "command": snapshot.setting.command_text(),
+        "command_note": snapshot.setting.command_note(),
+    }
+    if have != version:
+        reply["html"] = _rendered(session, "numbers", snapshot, render.numbers_html)
+    return reply
+
+
+_figures_lock = threading.Lock()
+"""Matplotlib is not known to be thread-safe (shared font and text caches): one drawing at a
+time. The answer is plain HTML and needs no lock, so it never waits for a figure."""
+
+
+def _figures_html(snapshot: Snapshot) -> str:
+    with _figures_lock:
+        return render.figures_html(snapshot)
+
+
+def _rendered(session: Session, kind: str, snapshot: Snapshot, draw: Any) -> str:
+    """A snapshot drawn once per version and kept for the next request of the same tab."""
+    version = _version(snapshot)
+    kept = session.rendered.get(kind)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    try:
+        html = draw(snapshot)
+    except Exception as exc:
+        log.exception("rendering %s of run %d failed", kind, snapshot.run)
+        problem = escape(f"Could not draw the {kind}: {type(exc).__name__}: {exc}")
+        html = f'<p class="error">{problem}</p>'
+    session.rendered[kind] = (version, html)
+    return html

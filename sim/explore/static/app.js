@@ -1,0 +1,261 @@
+// mrasim explore: the controls, sent to the server; the numbers, polled as they accumulate.
+// Plain JavaScript, no build step, nothing fetched from the network: the server checks every
+// value (one validated model), runs the comparison and renders the report's own sections.
+"use strict";
+
+// A fresh id per page load: two tabs (even a duplicated one) never share a run.
+const SESSION = (window.crypto && crypto.randomUUID)
+  ? crypto.randomUUID()
+  : Array.from({ length: 4 }, () => Math.random().toString(36).slice(2, 10)).join("");
+const POLL_RUNNING_MS = 300;
+const POLL_IDLE_MS = 5000;
+const FIGURES_EVERY_MS = 2500;
+const DEBOUNCE_MS = 250;
+
+const $ = (id) => document.getElementById(id);
+let scenario = null;
+let shown = { version: "", run: null, figuresRun: null, figures: "", figuresAt: 0, figuresGap: FIGURES_EVERY_MS, figuresBusy: false };
+let pending = null;
+let pollTimer = null;
+
+async function getJSON(url, options) {
+  const response = await fetch(url, options);
+  let body = null;
+  try { body = await response.json(); } catch (e) { body = { error: `${response.status} ${response.statusText}` }; }
+  if (!response.ok) throw new Error(body && body.error ? body.error : `${response.status}`);
+  return body;
+}
+
+function percent(x) { return `${Math.round(x * 100)}%`; }
+
+// --- controls -----------------------------------------------------------------------------
+
+function buildControls() {
+  $("scenario").textContent = `Scenario ${scenario.name}: ${scenario.description}`;
+  const u = $("utilisation");
+  u.value = Math.round(scenario.utilisation * 100) || 40;
+  $("baseline").options[1].textContent =
+    `the arrangement at the scenario's utilisation (${percent(scenario.utilisation)})`;
+  $("seed").value = scenario.seed;
+
+  const grants = $("grants");
+  for (const grant of scenario.grants) {
+    const label = document.createElement("label");
+    label.className = "inline";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.id = `grant-${grant.name}`;
+    box.dataset.grant = grant.name;
+    box.dataset.scenario = String(grant.scenario);
+    if (grant.scenario === null) box.indeterminate = true; else box.checked = grant.scenario;
+    label.append(box, ` ${grant.label}`);
+    if (grant.scenario === null) label.append(" (the scenario: at some ports)");
+    grants.append(label);
+  }
+
+  const countries = $("countries");
+  countries.append(checkbox("country-all", "All countries", true));
+  for (const c of scenario.countries) {
+    const item = checkbox(`country-${c.code}`, c.name, true);
+    item.querySelector("input").dataset.code = c.code;
+    countries.append(item);
+  }
+  const mode = $("mode");
+  for (const m of scenario.modes) mode.append(new Option(m, m));
+
+  const types = [...new Set(scenario.countries.flatMap((c) => c.stations.map((s) => s.name)))];
+  const table = $("staffing");
+  const head = table.createTHead().insertRow();
+  for (const text of ["country", ...types]) head.append(Object.assign(document.createElement("th"), { textContent: text }));
+  const body = table.createTBody();
+  for (const c of scenario.countries) {
+    const row = body.insertRow();
+    row.insertCell().textContent = c.code;
+    row.cells[0].className = "label";
+    for (const t of types) {
+      const cell = row.insertCell();
+      const station = c.stations.find((s) => s.name === t);
+      if (!station) continue;
+      const input = Object.assign(document.createElement("input"), {
+        type: "number", min: "0.1", max: "10", step: "0.25", value: "1",
+        title: `${station.servers} ${t} servers in all of ${c.name}'s ports`,
+      });
+      input.dataset.country = c.code;
+      input.dataset.station = t;
+      input.setAttribute("aria-label", `${c.name} ${t} staffing multiplier`);
+      cell.append(input);
+    }
+  }
+  showUtilisation();
+  $("form").addEventListener("input", onChange);
+  $("form").addEventListener("change", onChange);
+  $("form").addEventListener("submit", (e) => { e.preventDefault(); submit(); });
+  $("copy").addEventListener("click", () => navigator.clipboard && navigator.clipboard.writeText($("command").textContent));
+  $("yaml").href = `/api/scenario.yaml?session=${SESSION}`;
+}
+
+function checkbox(id, text, checked) {
+  const label = document.createElement("label");
+  label.className = "inline";
+  const box = Object.assign(document.createElement("input"), { type: "checkbox", id, checked });
+  label.append(box, ` ${text}`);
+  return label;
+}
+
+function onChange(event) {
+  const target = event.target;
+  if (target.id === "country-all") {
+    for (const box of document.querySelectorAll("#countries input[data-code]")) box.checked = target.checked;
+  } else if (target.dataset && target.dataset.code) {
+    const all = [...document.querySelectorAll("#countries input[data-code]")].every((b) => b.checked);
+    $("country-all").checked = all;
+  }
+  showUtilisation();
+  clearTimeout(pending);
+  pending = setTimeout(submit, DEBOUNCE_MS);
+}
+
+function showUtilisation() {
+  const sweeping = $("sweep-on").checked;
+  $("utilisation").disabled = sweeping;
+  $("sweep").disabled = !sweeping;
+  $("utilisation-out").textContent = sweeping ? "swept" : `${$("utilisation").value}%`;
+}
+
+// A number as typed (the server says what is wrong with anything else).
+function typed(text) {
+  const trimmed = String(text).trim();
+  if (trimmed === "") return null;
+  const number = Number(trimmed);
+  return Number.isFinite(number) ? number : trimmed;
+}
+
+function controls() {
+  const grants = {};
+  for (const box of document.querySelectorAll("#grants input")) {
+    const original = box.dataset.scenario === "null" ? null : box.dataset.scenario === "true";
+    if (!box.indeterminate && box.checked !== original) grants[box.dataset.grant] = box.checked;
+  }
+  const staffing = {};
+  for (const input of document.querySelectorAll("#staffing input")) {
+    const value = typed(input.value);
+    if (value === 1) continue;
+    (staffing[input.dataset.country] ||= {})[input.dataset.station] = value;
+  }
+  const chosen = [...document.querySelectorAll("#countries input[data-code]")]
+    .filter((b) => b.checked).map((b) => b.dataset.code);
+  const sweeping = $("sweep-on").checked;
+  const levels = $("sweep").value.split(/[,\s]+/).filter(Boolean).map((t) => {
+    const x = typed(t);
+    return typeof x === "number" ? x / 100 : x;
+  });
+  return {
+    baseline: $("baseline").value,
+    utilisation: sweeping ? null : Number($("utilisation").value) / 100,
+    sweep: sweeping ? levels : null,
+    grants,
+    staffing,
+    countries: $("country-all").checked ? null : chosen,
+    mode: $("mode").value || null,
+    replications: typed($("replications").value),
+    seed: typed($("seed").value),
+  };
+}
+
+// --- talking to the server ------------------------------------------------------------------
+
+async function submit() {
+  try {
+    const reply = await getJSON("/api/run", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ session: SESSION, controls: controls() }),
+    });
+    message("");
+    shown.run = reply.run;
+    schedulePoll(0);
+  } catch (error) {
+    message(error.message, true);
+  }
+}
+
+function message(text, isError) {
+  const box = $("message");
+  box.textContent = text;
+  box.className = isError ? "error" : "";
+}
+
+function schedulePoll(ms) {
+  clearTimeout(pollTimer);
+  pollTimer = setTimeout(poll, ms);
+}
+
+async function poll() {
+  let state;
+  try {
+    state = await getJSON(`/api/state?session=${SESSION}&have=${encodeURIComponent(shown.version)}`);
+  } catch (error) {
+    $("progress").textContent = `No answer from the server (${error.message}); retrying…`;
+    schedulePoll(2000);
+    return;
+  }
+  const status = $("status");
+  status.dataset.state = state.state;
+  status.dataset.run = state.run;
+  status.dataset.done = state.done;
+  $("progress").textContent = state.progress;
+  $("bar").value = state.target ? state.done / state.target : 0;
+  $("command").textContent = state.command;
+  $("command-note").textContent = state.command_note;
+  // A new setting's first replication is on its way: the last numbers stay, greyed, until
+  // the new ones arrive (an empty page between two settings would only flicker).
+  const waiting = state.done === 0;
+  $("numbers").classList.toggle("stale", waiting);
+  $("figures-box").classList.toggle("stale", waiting || state.run !== shown.figuresRun);
+  if (state.html !== undefined && !waiting) {
+    $("numbers").innerHTML = state.html;
+    shown.version = state.version;
+    $("numbers").dataset.version = state.version;
+  }
+  if (state.state === "error") {
+    message(`The run failed: ${state.error}`, true);
+  }
+  maybeFigures(state);
+  schedulePoll(state.state === "running" ? POLL_RUNNING_MS : POLL_IDLE_MS);
+}
+
+async function maybeFigures(state) {
+  if (shown.figuresBusy || state.done === 0 || state.version === shown.figures) return;
+  // The figures are the dearest part (matplotlib on the server, beside the workers): while
+  // the run goes on, ask again only after three times as long as the last drawing took.
+  const due = state.state !== "running" || Date.now() - shown.figuresAt > shown.figuresGap;
+  if (!due) return;
+  shown.figuresBusy = true;
+  shown.figuresAt = Date.now();
+  try {
+    const figures = await getJSON(`/api/figures?session=${SESSION}`);
+    shown.figuresGap = Math.max(FIGURES_EVERY_MS, 3 * (Date.now() - shown.figuresAt));
+    $("figures-box").innerHTML = figures.html;
+    $("figures-box").dataset.done = figures.done;
+    shown.figuresRun = figures.run;
+    $("figures-box").classList.toggle("stale", figures.run !== shown.run);
+    shown.figures = figures.version;
+  } catch (error) {
+    $("figures-box").textContent = `Figures unavailable: ${error.message}`;
+  } finally {
+    shown.figuresBusy = false;
+  }
+}
+
+async function start() {
+  try {
+    scenario = await getJSON("/api/scenario");
+  } catch (error) {
+    message(`Cannot load the scenario: ${error.message}`, true);
+    return;
+  }
+  buildControls();
+  submit();
+}
+
+start();

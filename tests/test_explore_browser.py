@@ -1,0 +1,150 @@
+"""mrasim explore in a real browser: Debian's headless chromium, driven by Playwright.
+
+A person's path: the page loads and runs; the utilisation slider is moved with the keyboard;
+the numbers settle; and they are those of the ``mrasim compare`` command the page gives for
+that setting, run here with the same seed (the sentence word for word, every cell of the
+per-country table). A bad value gets a one-line message beside the controls.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from helpers import CHROMIUM, CHROMIUM_FLAGS, LiveServer, assert_answer_table, small_region
+
+import sim.cli
+from sim.answer import Settings, answer_from
+from sim.explore.server import create_app
+from sim.scenario import load_scenario
+
+VIEWPORT = {"width": 1400, "height": 1000}
+SETTLE_MS = 90_000
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("chromium is missing: .ci/run installs it with apt-get")
+    pytest.skip("no chromium here (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    scenario = load_scenario(small_region(tmp_path_factory.mktemp("explore-browser")))
+    with LiveServer(create_app(scenario)) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: object, server: LiveServer) -> Iterator[object]:
+    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server.url + "/")
+    page.errors = errors
+    yield page
+    page.close()
+
+
+def settled(page: object, needle: str) -> None:
+    """Wait until the run of the setting whose command contains ``needle`` is done and
+    shown (the answer and the figures of its last replication)."""
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """needle => {
+            const status = document.getElementById("status");
+            const numbers = document.getElementById("numbers");
+            const figures = document.getElementById("figures-box");
+            return document.getElementById("command").textContent.includes(needle)
+                && status.dataset.state === "done"
+                && numbers.dataset.version === `${status.dataset.run}-${status.dataset.done}-done`
+                && figures.dataset.done === status.dataset.done;
+        }""",
+        arg=needle,
+        timeout=SETTLE_MS,
+    )
+
+
+def test_moving_utilisation_gives_the_numbers_of_the_command_the_page_shows(
+    page: object, tmp_path: Path
+) -> None:
+    page.fill("#replications", "4")  # type: ignore[attr-defined]
+    settled(page, "-n 4")
+    slider = page.locator("#utilisation")  # type: ignore[attr-defined]
+    slider.focus()
+    for _ in range(4):  # 40% -> 60%, as a person does with the arrow keys
+        page.keyboard.press("ArrowRight")  # type: ignore[attr-defined]
+    assert page.locator("#utilisation-out").inner_text() == "60%"  # type: ignore[attr-defined]
+    settled(page, "arrangement.utilisation=0.6")
+    assert page.errors == []  # type: ignore[attr-defined]
+    assert page.locator("#figures-box img").count() == 2  # type: ignore[attr-defined]
+
+    command = shlex.split(page.locator("#command").inner_text())  # type: ignore[attr-defined]
+    assert command[:2] == ["mrasim", "compare"]
+    assert command[command.index("--seed") + 1] == "1" and command[command.index("-n") + 1] == "4"
+    out = tmp_path / "out"
+    assert sim.cli.main([*command[1:], "-q", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "comparison.csv")
+    meta = json.loads((out / "run.json").read_text())
+    found = answer_from(
+        pd.read_parquet(out / "comparison.parquet"),
+        Settings.of(meta["scenarios"], meta["scenario_definitions"]),
+    )
+    sentence = page.locator("p.sentence").first.inner_text()  # type: ignore[attr-defined]
+    assert sentence == found.sentences[0]
+    assert "60% of eligible shipments" in sentence
+
+    assert_answer_table(page, table, horizon_days=5)
+
+    saved = os.environ.get("MRASIM_SCREENSHOTS")
+    if saved:  # keep it for a person to look at
+        shot = tmp_path / "explore.png"
+        page.screenshot(path=str(shot), full_page=True)  # type: ignore[attr-defined]
+        shutil.copy(shot, Path(saved) / "explore.png")
+
+
+def test_one_country_is_simulated_alone_and_says_so(page: object) -> None:
+    page.fill("#replications", "3")  # type: ignore[attr-defined]
+    page.uncheck("#country-all")  # type: ignore[attr-defined]
+    page.check("#country-CHL")  # type: ignore[attr-defined]
+    settled(page, "--country CHL")
+    text = page.locator("#numbers").inner_text()  # type: ignore[attr-defined]
+    assert "These numbers count only Chile" in text
+    assert "partner-AEO shipments in Chile" in text
+    assert page.locator("#answer-table tbody tr").count() == 1  # type: ignore[attr-defined]
+
+
+def test_a_bad_value_gets_a_message_and_the_numbers_stay(page: object) -> None:
+    page.fill("#replications", "3")  # type: ignore[attr-defined]
+    settled(page, "-n 3")
+    shown = page.locator("#numbers").inner_html()  # type: ignore[attr-defined]
+    page.fill("#replications", "1")  # type: ignore[attr-defined]
+    message = page.locator("#message")  # type: ignore[attr-defined]
+    message.filter(has_text="replications").wait_for(timeout=10_000)
+    assert (
+        message.inner_text() == "replications: Input should be greater than or equal to 2 (got 1)"
+    )
+    assert page.locator("#numbers").inner_html() == shown  # type: ignore[attr-defined]
+    page.locator("#staffing-box summary").click()  # type: ignore[attr-defined]
+    page.fill("#replications", "3")  # type: ignore[attr-defined]
+    page.fill('#staffing input[data-country="PER"][data-station="physical"]', "0")  # type: ignore[attr-defined]
+    message.filter(has_text="staffing").wait_for(timeout=10_000)
+    assert "a staffing multiplier lies in [0.1, 10], got 0" in message.inner_text()
+    refused = "the server responded with a status of 400"  # the browser logs each refusal
+    assert [e for e in page.errors if refused not in e] == []  # type: ignore[attr-defined]
