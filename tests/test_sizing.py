@@ -53,7 +53,8 @@ def test_bytes_per_shipment_follow_the_arrays() -> None:
     """One-office: 9 attributes (38 bytes) + 2 stations' service times, and the outcome."""
     plan = compile_plan(sim.load_scenario(SCENARIO))
     inputs = 8 + 8 + 2 + 1 + 1 + 1 + 1 + 8 + 8 + 2 * 8  # arrival ... service
-    outcome = 8 + 3 * 2 * 8 + 8  # unloaded, start/end/overtime per station, release
+    # unloaded, lodged, start/end/overtime and pool (int8) per station, release
+    outcome = 8 + 8 + 3 * 2 * 8 + 2 * 1 + 8
     assert sizing.array_bytes(plan.ports[0]) == inputs + outcome
 
 
