@@ -331,32 +331,54 @@ class PortSums:
     overtime: np.ndarray  # (stations,)
 
 
+@dataclass
+class PortCells:
+    """One port's share of a replication's indicators: its sums by cell, and its counted
+    shipments' clearance and customs times, sorted within each cell (``bounds``: the cells'
+    7 offsets). Ports are independent, so these can be computed in separate processes."""
+
+    sums: PortSums
+    clearance: np.ndarray
+    customs: np.ndarray
+    bounds: np.ndarray
+
+
 def compute(
     plan: Plan, layout: Layout, results: Sequence[tuple[PortInputs, PortOutcome]]
 ) -> np.ndarray:
     """The indicator vector of one replication."""
+    cells = [port_cells(plan, p, *result) for p, result in enumerate(results)]
+    return combine(plan, layout, cells)
+
+
+def port_cells(plan: Plan, p: int, inputs: PortInputs, outcome: PortOutcome) -> PortCells:
+    """One compiled pass over port p's shipments, then a sort of each cell's times."""
+    lo, hi = np.searchsorted(inputs.arrival, plan.window)
+    clearance = np.empty(hi - lo)
+    customs = np.empty(hi - lo)
+    sums, bounds = _port_sums(
+        plan, plan.ports[p], inputs, outcome, int(lo), int(hi), clearance, customs
+    )
+    for a, b in itertools.pairwise(bounds):
+        clearance[a:b].sort()
+        customs[a:b].sort()
+    return PortCells(sums, clearance, customs, bounds)
+
+
+def combine(plan: Plan, layout: Layout, cells: Sequence[PortCells]) -> np.ndarray:
+    """The indicator vector of one replication, from every port's cells (in plan order)."""
     vector = np.full(len(layout), np.nan)
-    windows = [np.searchsorted(inputs.arrival, plan.window) for inputs, _ in results]
-    sizes = np.array([hi - lo for lo, hi in windows], dtype=np.int64)
+    sizes = np.array([len(c.clearance) for c in cells], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(sizes)))
-    clearance = np.empty(offsets[-1])  # every counted shipment's times, sorted within each cell
-    customs = np.empty(offsets[-1])
-    segments = np.empty(len(results) * N_CELLS + 1, dtype=np.int64)  # cell bounds in the buffers
+    segments = np.empty(len(cells) * N_CELLS + 1, dtype=np.int64)  # cell bounds in the buffers
     segments[-1] = offsets[-1]
-    ports = []
-    for p, (port, (inputs, outcome)) in enumerate(zip(plan.ports, results, strict=True)):
-        lo, hi = windows[p]
-        region = slice(offsets[p], offsets[p + 1])
-        sums, bounds = _port_sums(
-            plan, port, inputs, outcome, int(lo), int(hi), clearance[region], customs[region]
-        )
-        segments[p * N_CELLS : (p + 1) * N_CELLS] = offsets[p] + bounds[:-1]
-        for a, b in itertools.pairwise(offsets[p] + bounds):
-            clearance[a:b].sort()
-            customs[a:b].sort()
-        ports.append(sums)
-        _put_stations(vector, layout, p, sums)
-    _put_areas(vector, layout, plan, ports, clearance, customs, segments)
+    for p, port in enumerate(cells):
+        segments[p * N_CELLS : (p + 1) * N_CELLS] = offsets[p] + port.bounds[:-1]
+        _put_stations(vector, layout, p, port.sums)
+    clearance = np.concatenate([c.clearance for c in cells]) if cells else np.empty(0)
+    customs = np.concatenate([c.customs for c in cells]) if cells else np.empty(0)
+    sums = [c.sums for c in cells]
+    _put_areas(vector, layout, plan, sums, clearance, customs, segments)
     return vector
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import engine_numba, engine_simpy, sizing
-from .indicators import ALL, HEADLINE, KEY_COLUMNS, Layout, compute
+from .indicators import ALL, HEADLINE, KEY_COLUMNS, Layout, PortCells, combine, compute, port_cells
 from .inputs import PortInputs, draw_port
 from .outcome import PortOutcome
 from .plan import Plan, compile_plan
@@ -96,6 +96,32 @@ def _replicate(work: Work, r: int) -> Replication:
     return Replication(r, vectors, frames if work.keep_records else None)
 
 
+def _run_ports(plan_index: int, r: int, ports: tuple[int, ...]) -> list[PortCells]:
+    """Part of one replication: some ports of one plan, reduced to their cells."""
+    assert _work is not None
+    plan = _work.plans[plan_index]
+    run_port = ENGINES[_work.engine]
+    note_activity(f"replication {r}, {len(ports)} ports of {len(plan.ports)}")
+    cells = []
+    for p in ports:
+        inputs = draw_port(plan.window[1], plan.ports[p], _work.seed, r)
+        cells.append(port_cells(plan, p, inputs, run_port(plan.ports[p], plan.calendars, inputs)))
+    return cells
+
+
+def port_shares(plan: Plan, parts: int) -> list[tuple[int, ...]]:
+    """Ports split into at most ``parts`` groups of about equal expected shipments (the
+    longest-processing-time rule), each group in plan order."""
+    load = [sizing.expected_arrivals(port, 0.0, plan.window[1]) for port in plan.ports]
+    groups: list[list[int]] = [[] for _ in range(min(parts, len(load)))]
+    totals = [0.0] * len(groups)
+    for p in sorted(range(len(load)), key=lambda p: -load[p]):
+        g = totals.index(min(totals))
+        groups[g].append(p)
+        totals[g] += load[p]
+    return [tuple(sorted(g)) for g in groups if g]
+
+
 class Replicator:
     """Runs replications, in this process or in worker processes, and yields them in order.
 
@@ -137,6 +163,9 @@ class Replicator:
             for r in range(first, last):
                 yield _replicate(self.work, r)
             return
+        if last - first < self.workers and not self.work.keep_records:
+            yield from self._split(first, last)
+            return
         size = chunk or max(1, min(32, math.ceil((last - first) / (4 * self.workers))))
         if self.work.keep_records:
             size = 1  # records are large: one replication in flight per task
@@ -144,6 +173,29 @@ class Replicator:
         tasks = (Task(_replications_label(*chunk), _run_chunk, chunk) for chunk in chunks)
         for _, done in self._pool.imap(tasks):
             yield from done
+
+    def _split(self, first: int, last: int) -> Iterator[Replication]:
+        """Fewer replications than workers: each replication's ports are shared out among
+        the workers (ports are independent), and its cells combined here, in port order, so
+        the numbers are those of one worker."""
+        assert self._pool is not None
+        work = self.work
+        shares = [port_shares(plan, self.workers) for plan in work.plans]
+        for r in range(first, last):
+            tasks = [
+                Task(f"replication {r}", _run_ports, (i, r, ports))
+                for i, plan_shares in enumerate(shares)
+                for ports in plan_shares
+            ]
+            cells: list[dict[int, PortCells]] = [{} for _ in work.plans]
+            for task, part in self._pool.imap(tasks):
+                plan_index, _, ports = task.args
+                cells[plan_index].update(zip(ports, part, strict=True))
+            vectors = [
+                combine(plan, layout, [plan_cells[p] for p in range(len(plan.ports))])
+                for plan, layout, plan_cells in zip(work.plans, work.layouts, cells, strict=True)
+            ]
+            yield Replication(r, vectors, None)
 
 
 def _replications_label(first: int, last: int) -> str:

@@ -44,3 +44,26 @@ def test_scenario_seed_is_the_default() -> None:
     by_default = run(scenario, replications=2, workers=1).summary()
     explicit = run(scenario, replications=2, workers=1, seed=scenario.seed).summary()
     pd.testing.assert_frame_equal(by_default, explicit, check_exact=True)
+
+
+def test_one_replication_shared_out_by_port_gives_the_same_numbers(monkeypatch) -> None:
+    """Fewer replications than workers: each replication's ports are split among the
+    workers (sim.runner.Replicator._split) and combined in port order."""
+    from sim import runner
+
+    regional = sim.load_scenario("lac-regional", ["horizon_days=3", "warmup_days=1"])
+    scenarios, labels = sim.arrangement_variants(regional)
+    shares = runner.port_shares(runner.compile_plan(regional), 2)
+    assert len(shares) == 2 and sorted(sum(shares, ())) == list(range(len(list(regional.ports))))
+    split = runner.Replicator._split
+    calls = []
+
+    def spy(self, first, last):
+        calls.append((first, last))
+        yield from split(self, first, last)
+
+    monkeypatch.setattr(runner.Replicator, "_split", spy)
+    one = sim.compare(scenarios, labels, replications=1, workers=1, seed=3)
+    two = sim.compare(scenarios, labels, replications=1, workers=2, seed=3)
+    assert calls == [(0, 1)]  # the second run, and only it, was shared out
+    pd.testing.assert_frame_equal(one.table(), two.table(), check_exact=True)
