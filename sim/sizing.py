@@ -302,9 +302,10 @@ def workers_for(
     The call every command makes before running replications. ``workers`` is
     what the user asked for (None: every core); there is never more than one per
     replication, or per port of a replication when there are fewer replications
-    than workers and no records are kept (see ``Replicator._split``). Raises :class:`InputError` for a run that cannot fit; see
-    :func:`fit_workers`. ``kept_replications``: how many replications' records
-    the parent keeps at once (1 when they are streamed to a file).
+    than workers and no records are kept (see ``Replicator._split``). Raises
+    :class:`InputError` for a run that cannot fit; see :func:`fit_workers`.
+    ``kept_replications``: how many replications' records the parent keeps at once
+    (1 when they are streamed to a file).
     """
     ports = 1 if keep_records else max(len(plan.ports) for plan in plans)
     wanted = min(workers or default_workers(), max(replications * ports, 1))
