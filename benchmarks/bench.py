@@ -1,19 +1,31 @@
 """mrasim performance, measured side by side in one run on this machine.
 
-    python benchmarks/bench.py            # everything (a few minutes)
-    python benchmarks/bench.py --quick    # smaller sizes, for a smoke check
+    python benchmarks/bench.py                      # everything (about ten minutes)
+    python benchmarks/bench.py --quick              # smaller sizes, a smoke check
+    python benchmarks/bench.py --baseline 73db769   # the code before issue #11 (default)
+    python benchmarks/bench.py --baseline none      # no baseline
 
-Prints, with the targets of issue #3:
-1. end-to-end shipments/s (inputs + engine + indicators) of the SimPy and numba
-   engines on the one-office reference (scenarios/reference-office.yaml, one
-   year), and their ratio;
-2. the same on the bundled regional scenario (as bundled: 7 + 28 days, 50 ports);
-3. wall time of 1,000 replications x 30 days of the reference, 1 worker and all;
-4. peak memory of 10,000 replications x 30 days of it (largest process);
-5. wall time of a second `mrasim run` (numba compilation cached on disk).
+Prints:
 
-Timings are wall-clock, best of a few repetitions where cheap. Nothing here is
-a test: numbers vary with the machine and its load.
+1. time per shipment of each stage of one replication (inputs, engine,
+   indicators), CPU time on one core, best of several, for the reference
+   office and the bundled regional scenario, beside the same stages of the
+   baseline revision run on *its own* scenario files (the scenario a user of
+   that version ran), and their ratios;
+2. end to end against the SimPy engine, in this run: shipments per second of
+   each engine on the same replication, and their ratio;
+3. one replication of the regional scenario on 1 worker and on every core
+   (its ports shared out among the workers);
+4. ``mrasim compare -n 100`` of the bundled scenario, wall time on every core;
+5. 1,000 replications x 30 days of the reference office on 1 worker and on
+   every core, peak memory of 10,000 of them, and a second ``mrasim run``
+   (compilation cached).
+
+The baseline is checked out with ``git archive`` into a cache folder and
+measured by this folder's ``stages.py`` in a subprocess (its compiled code is
+cached there too, so only the first run pays for compiling it). Nothing here
+is a test: numbers vary with the machine and its load, so compare numbers
+within one run (the ratios), not across runs.
 """
 
 from __future__ import annotations
@@ -23,7 +35,10 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import sim
@@ -32,46 +47,128 @@ from sim.indicators import Layout, compute
 from sim.plan import compile_plan
 from sim.runner import default_workers, run, simulate
 
-ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT / "scenarios" / "reference-office.yaml"
-REGIONAL = ROOT / "scenarios" / "lac-regional.yaml"
-
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+REFERENCE = "scenarios/reference-office.yaml"
+REGIONAL = "scenarios/lac-regional.yaml"
+BASELINE = "73db769"  # "cli: one footer for run and compare": the code issue #11 measured
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mrasim-bench"
+STAGES = ("inputs", "engine", "indicators")
 
 RESULTS: dict[str, float] = {}
 
 
-def end_to_end(
-    scenario: sim.Scenario, engine: str, replications: int, repeats: int
-) -> tuple[float, int]:
-    """Best shipments per second over repeats, of draw + simulate + indicators, one process."""
+# --- 1. stages, this code and the baseline ------------------------------------------
+
+
+def stage_times(tree: Path, scenario: str, overrides: list[str], repeats: int) -> dict[str, float]:
+    """Run stages.py against the package in ``tree`` (this checkout or the baseline's)."""
+    command = [sys.executable, str(HERE / "stages.py"), str(tree / scenario), "--json"]
+    command += ["--repeats", str(repeats)]
+    for override in overrides:
+        command += ["--set", override]
+    environment = os.environ | {"PYTHONPATH": str(tree)}
+    out = subprocess.run(
+        command, check=True, capture_output=True, text=True, cwd=tree, env=environment
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def baseline_tree(revision: str) -> Path:
+    """The baseline's files, extracted once into the cache folder."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short=12", revision],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.strip()
+    tree = CACHE / commit
+    if not (tree / "sim").is_dir():
+        tree.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=tree.parent) as scratch:
+            archive = Path(scratch) / "tree.tar"
+            subprocess.run(["git", "archive", "-o", str(archive), commit], check=True, cwd=ROOT)
+            with tarfile.open(archive) as tar:
+                tar.extractall(Path(scratch) / "tree", filter="data")
+            (Path(scratch) / "tree").rename(tree)
+    return tree
+
+
+def per_shipment(times: dict[str, float]) -> dict[str, float]:
+    n = times["shipments"]
+    out = {stage: times[stage] / n * 1e9 for stage in STAGES}
+    out["total"] = sum(out.values())
+    return out
+
+
+def print_stages(label: str, now: dict[str, float], base: dict[str, float] | None) -> None:
+    ns_now = per_shipment(now)
+    print(f"  {label}: {now['shipments']:,.0f} shipments now", end="")
+    print(f", {base['shipments']:,.0f} in the baseline" if base else "")
+    header = f"    {'stage':<11} {'now ns':>8} {'now s':>7}"
+    if base:
+        header += f" {'base ns':>8} {'base s':>7} {'speed-up':>9}"
+    print(header)
+    ns_base = per_shipment(base) if base else {}
+    for stage in (*STAGES, "total"):
+        seconds_now = ns_now[stage] * now["shipments"] / 1e9
+        line = f"    {stage:<11} {ns_now[stage]:8.1f} {seconds_now:7.3f}"
+        if base:
+            seconds_base = ns_base[stage] * base["shipments"] / 1e9
+            line += f" {ns_base[stage]:8.1f} {seconds_base:7.3f} {seconds_base / seconds_now:8.2f}x"
+            RESULTS[f"{label}_{stage}_speedup"] = seconds_base / seconds_now
+        RESULTS[f"{label}_{stage}_ns"] = ns_now[stage]
+        print(line)
+
+
+# --- 2. against the SimPy engine ----------------------------------------------------
+
+
+def end_to_end(scenario: sim.Scenario, engine: str, repeats: int) -> tuple[float, int]:
+    """Best shipments per second (CPU time) of one replication: inputs, engine, indicators."""
     plan = compile_plan(scenario)
     layout = Layout.of(plan)
     best, shipments = float("inf"), 0
-    for _ in range(repeats):
-        started, shipments = time.perf_counter(), 0
-        for r in range(replications):
-            results = simulate(plan, engine, 1, r)
-            compute(plan, layout, results)
-            shipments += sum(inputs.n for inputs, _ in results)
-        best = min(best, time.perf_counter() - started)
+    for r in range(repeats):
+        started = time.process_time()
+        results = simulate(plan, engine, 1, r)
+        compute(plan, layout, results)
+        best = min(best, time.process_time() - started)
+        shipments = sum(inputs.n for inputs, _ in results)
     return shipments / best, shipments
 
 
-def compare_engines(label: str, scenario: sim.Scenario, repeats: int) -> float:
-    numba_rate, n = end_to_end(scenario, "numba", 1, repeats)
-    simpy_rate, _ = end_to_end(scenario, "simpy", 1, 1)
-    ratio = numba_rate / simpy_rate
+def against_simpy(label: str, scenario: sim.Scenario, repeats: int) -> None:
+    numba_rate, n = end_to_end(scenario, "numba", repeats)
+    simpy_rate, _ = end_to_end(scenario, "simpy", 1)
+    RESULTS[f"{label}_numba_per_s"] = numba_rate
     RESULTS[f"{label}_simpy_per_s"] = simpy_rate
-    RESULTS[f"{label}_ratio"] = ratio
-    print(f"  {label}: {n:,} shipments per replication")
-    print(f"    simpy {simpy_rate:12,.0f} shipments/s")
-    print(f"    numba {numba_rate:12,.0f} shipments/s   ratio {ratio:,.0f}x (target >= 200x)")
-    return numba_rate
+    RESULTS[f"{label}_simpy_ratio"] = numba_rate / simpy_rate
+    print(
+        f"  {label} ({n:,} shipments): numba {numba_rate / 1e6:.2f} M/s, "
+        f"SimPy {simpy_rate / 1e3:.1f} k/s, ratio {numba_rate / simpy_rate:,.0f}x"
+    )
 
 
-def replications_wall(scenario: sim.Scenario, replications: int, workers: int) -> float:
+# --- 3.-5. wall time on every core --------------------------------------------------
+
+
+def wall(function: Callable[..., object], *args: object, **kwargs: object) -> float:
     started = time.perf_counter()
-    run(scenario, replications=replications, workers=workers, seed=1)
+    function(*args, **kwargs)
+    return time.perf_counter() - started
+
+
+def cli_wall(*args: str) -> float:
+    started = time.perf_counter()
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from sim.cli import main; sys.exit(main())",
+        *args,
+    ]
+    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
     return time.perf_counter() - started
 
 
@@ -87,7 +184,7 @@ print(max(own, children) / 1024)
 
 def peak_memory_mb(replications: int) -> float:
     out = subprocess.run(
-        [sys.executable, "-c", PEAK_MEMORY, str(REFERENCE), str(replications)],
+        [sys.executable, "-c", PEAK_MEMORY, str(ROOT / REFERENCE), str(replications)],
         check=True,
         capture_output=True,
         text=True,
@@ -95,60 +192,74 @@ def peak_memory_mb(replications: int) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def cli_wall(*args: str) -> float:
-    started = time.perf_counter()
-    subprocess.run(["mrasim", *args], check=True, capture_output=True)
-    return time.perf_counter() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke check")
+    parser.add_argument(
+        "--baseline", default=BASELINE, help=f"git revision to compare with (default {BASELINE})"
+    )
     parser.add_argument("--json", type=Path, help="also write the numbers to this JSON file")
     args = parser.parse_args()
     quick = args.quick
     workers = default_workers()
     engine_numba.warm_up()
-    results = RESULTS
-    python = sys.version.split()[0]
-    print(f"mrasim benchmark: {os.cpu_count()} cores, {workers} workers, Python {python}")
-
-    print("1. one-office reference, end to end (inputs + engine + indicators), 1 process")
-    reference = sim.load_scenario(REFERENCE, ["horizon_days=30"] if quick else [])
-    results["reference_numba_per_s"] = compare_engines("reference office", reference, 3)
-    results["reference_numba_per_s_per_core"] = results["reference_numba_per_s"]
+    load = os.getloadavg()[0]
     print(
-        f"    target >= 5,000,000 shipments/s per core: "
-        f"{results['reference_numba_per_s'] / 1e6:.2f} M/s"
+        f"mrasim benchmark: {os.cpu_count()} cores, {workers} workers, "
+        f"Python {sys.version.split()[0]}, load average {load:.1f} at the start"
     )
 
-    print("2. bundled regional scenario, one replication as bundled, end to end, 1 process")
-    regional = sim.load_scenario(REGIONAL, ["horizon_days=2", "warmup_days=0"] if quick else [])
-    results["regional_numba_per_s"] = compare_engines("lac-regional", regional, 2)
+    repeats = 2 if quick else 5
+    reference_set = ["horizon_days=30"] if quick else []
+    regional_set = ["horizon_days=7"] if quick else []
+    base = None if args.baseline == "none" else baseline_tree(args.baseline)
+    print(
+        "1. time per shipment of each stage, one core, CPU time, best of "
+        f"{repeats}" + (f"; baseline {args.baseline} on its own scenario files" if base else "")
+    )
+    for label, scenario, overrides in (
+        ("reference office", REFERENCE, reference_set),
+        ("lac-regional", REGIONAL, regional_set),
+    ):
+        now = stage_times(ROOT, scenario, overrides, repeats)
+        before = stage_times(base, scenario, overrides, repeats) if base else None
+        print_stages(label, now, before)
+
+    print("2. end to end against the SimPy engine, same replication, CPU time")
+    against_simpy("reference office", sim.load_scenario(ROOT / REFERENCE, reference_set), repeats)
+    against_simpy("lac-regional", sim.load_scenario(ROOT / REGIONAL, regional_set), repeats)
+
+    regional = sim.load_scenario(ROOT / REGIONAL, regional_set)
+    print("3. one replication of the regional scenario, wall time")
+    one = min(wall(run, regional, replications=1, workers=1) for _ in range(3))
+    every = min(wall(run, regional, replications=1, workers=workers) for _ in range(3))
+    RESULTS.update(one_replication_1_worker_s=one, one_replication_all_workers_s=every)
+    print(f"    1 worker {one:.2f} s, {workers} workers {every:.2f} s: {one / every:.2f}x")
+
+    n = 10 if quick else 100
+    print(f"4. `mrasim compare -n {n}` of the bundled scenario, {workers} workers, wall time")
+    options = [word for override in regional_set for word in ("--set", override)]
+    seconds = cli_wall("compare", "-n", str(n), "-q", *options)
+    RESULTS["compare_100_s"] = seconds
+    print(f"    {seconds:.1f} s (target for -n 100: <= 25 s on 2 cores)")
 
     reps = 100 if quick else 1000
-    month = sim.load_scenario(REFERENCE, ["horizon_days=30"])
-    print(f"3. {reps:,} replications x 30 days of the reference")
-    one = replications_wall(month, reps, 1)
-    every = replications_wall(month, reps, workers)
-    results.update(wall_1_worker_s=one, wall_all_workers_s=every)
-    print(
-        f"    1 worker {one:6.2f} s   {workers} workers {every:6.2f} s   "
-        f"speed-up {one / every:.2f}x   (target <= 4 s on 2 cores)"
-    )
-
+    month = sim.load_scenario(ROOT / REFERENCE, ["horizon_days=30"])
+    print(f"5. {reps:,} replications x 30 days of the reference office, wall time")
+    one = wall(run, month, replications=reps, workers=1, seed=1)
+    every = wall(run, month, replications=reps, workers=workers, seed=1)
+    RESULTS.update(wall_1_worker_s=one, wall_all_workers_s=every)
+    print(f"    1 worker {one:.2f} s, {workers} workers {every:.2f} s: {one / every:.2f}x")
     big = 1000 if quick else 10_000
-    print(f"4. peak memory of {big:,} replications x 30 days (largest process)")
-    results["peak_memory_mb"] = peak_memory_mb(big)
-    print(f"    {results['peak_memory_mb']:,.0f} MB   (target <= 1,024 MB)")
-
-    print("5. a second `mrasim run` (compilation cached)")
-    command = ("run", str(REFERENCE), "--set", "horizon_days=30", "-n", "1", "-q", "--workers", "1")
+    RESULTS["peak_memory_mb"] = peak_memory_mb(big)
+    print(f"    peak memory of {big:,} replications: {RESULTS['peak_memory_mb']:,.0f} MB")
+    command = ("run", REFERENCE, "--set", "horizon_days=30", "-n", "1", "-q", "--workers", "1")
     cli_wall(*command)
-    results["cached_start_s"] = cli_wall(*command)
-    print(f"    {results['cached_start_s']:.2f} s   (target <= 3 s)")
+    RESULTS["cached_start_s"] = cli_wall(*command)
+    print(f"    a second `mrasim run` (compilation cached): {RESULTS['cached_start_s']:.2f} s")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        args.json.write_text(json.dumps(RESULTS, indent=2) + "\n")
 
 
 if __name__ == "__main__":

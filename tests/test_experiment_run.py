@@ -100,8 +100,8 @@ def test_ema_workbench_shape(reference: Path) -> None:
     assert experiments.scenario.tolist() == list(range(6))
     assert len(outcomes) == 6
     assert len(outcomes.columns) == len(results) // 6
-    column = "all/all/all/clearance_h_mean"
-    row = results[(results.country == ALL) & (results.group == ALL)]
+    column = "all/all/all/all/clearance_h_mean"  # country/mode/port/group/metric
+    row = results[(results.country == ALL) & (results["mode"] == ALL) & (results.group == ALL)]
     expected = row[row.metric == "clearance_h_mean"].sort_values("point")["mean"].to_numpy()
     np.testing.assert_array_equal(outcomes[column].to_numpy(), expected)
 

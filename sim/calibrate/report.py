@@ -61,7 +61,7 @@ def write_report(result: RecordsCalibration | TargetsCalibration, folder: Path) 
     for name, encoded in figures.items():
         data = base64.b64decode(encoded)
         write_atomic(folder / f"{name}.png", lambda tmp, data=data: tmp.write_bytes(data))
-    page = PAGE.format(title=_esc(title), style=STYLE + EXTRA_STYLE, body=body)
+    page = PAGE.format(title=_esc(title), style=STYLE + EXTRA_STYLE, script="", body=body)
     path = folder / REPORT_FILE
     write_atomic(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return path

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from ..errors import InputError
 from ..indicators import ALL, ELIGIBLE
+from ..numbers import Kind, kind_of, show
 from ..output import write_atomic
 from ..report import (
     GROUP_COLOURS,
@@ -32,12 +33,9 @@ from ..report import (
     STYLE,
     Stat,
     _esc,
-    _interval,
-    _number,
     _panels,
     _png,
     _scenario_colours,
-    _style,
     _table,
 )
 from .keys import KEY_COLUMNS, is_whole_scenario, shown_metrics
@@ -160,6 +158,7 @@ def render(experiment: Experiment) -> str:
     return PAGE.format(
         title=_esc(f"experiment {experiment.manifest['name']}"),
         style=STYLE,
+        script="",
         body="\n".join(s for s in sections if s),
     )
 
@@ -196,20 +195,20 @@ def _findings(experiment: Experiment) -> str:
             rows = experiment.rows(metric, group).dropna(subset=["mean"])
             if rows.empty:
                 continue
-            style = _style(metric)
+            kind = kind_of(metric)
             low, high = rows.loc[rows["mean"].idxmin()], rows.loc[rows["mean"].idxmax()]
             text = f"<b>{_esc(_label(metric))}</b>, {_esc(GROUP_LABELS[group])}: from "
             if experiment.design == "grid":
                 text += (
-                    f"{_value(_stat(low), style)} at "
+                    f"{_value(_stat(low), kind)} at "
                     f"{_esc(experiment.point_label(int(low.point)))} to "
-                    f"{_value(_stat(high), style)} at "
+                    f"{_value(_stat(high), kind)} at "
                     f"{_esc(experiment.point_label(int(high.point)))}."
                 )
             else:  # many points: the range, and the table below says where
                 text += (
-                    f"{_value(_stat(low), style)} (point {int(low.point)}) to "
-                    f"{_value(_stat(high), style)} (point {int(high.point)}) across the design."
+                    f"{_value(_stat(low), kind)} (point {int(low.point)}) to "
+                    f"{_value(_stat(high), kind)} (point {int(high.point)}) across the design."
                 )
             if experiment.design != "sobol":
                 text += _main_effect_changes(experiment, metric, group)
@@ -241,17 +240,16 @@ def _top_driver(experiment: Experiment, metric: str, group: str) -> str:
     )
 
 
-def _value(stat: Stat, style: Any) -> str:
-    """A mean with its unit and, in brackets, its 95% interval."""
-    interval = _interval(stat, style)
-    return f"{_number(stat.mean, style)}{style.unit}" + (f" ({interval})" if interval else "")
+def _value(stat: Stat, kind: Kind) -> str:
+    """A mean with its unit and, in brackets, its 95% interval (rounded to the interval)."""
+    return _esc(show(stat, kind, units=True).with_range())
 
 
 def _main_effect_changes(experiment: Experiment, metric: str, group: str) -> str:
     """Each factor's main effect from its first to its last level, paired by replication."""
     if experiment.effects is None:
         return ""
-    style = _style(metric)
+    kind = kind_of(metric)
     parts = []
     for path in experiment.paths:
         rows = experiment.effects_of(metric, path, group)
@@ -259,11 +257,10 @@ def _main_effect_changes(experiment: Experiment, metric: str, group: str) -> str
             continue
         first, last = rows.iloc[0], rows.iloc[-1]
         change = Stat(last["change"], last["change_ci_low"], last["change_ci_high"])
-        interval = _interval(change, style, signed=True)
+        shown = show(change, kind, signed=True, change=True, units=True).with_range()
         parts.append(
             f"{_esc(experiment.names[path])} {_shown(first.level)} → {_shown(last.level)}: "
-            f"{_number(change.mean, style, signed=True)}{style.change_unit or style.unit}"
-            + (f" ({interval})" if interval else "")
+            f"{_esc(shown)}"
         )
     if not parts:
         return ""
@@ -497,10 +494,9 @@ def _point_table(experiment: Experiment) -> str:
             if stat is None or not math.isfinite(stat.mean):
                 cells.append("<td>–</td>")
                 continue
-            style = _style(metric)
-            interval = _interval(stat, style)
-            note = f'<span class="ci">{interval}</span>' if interval else ""
-            cells.append(f"<td>{_number(stat.mean, style)}{note}</td>")
+            shown = show(stat, kind_of(metric), units=True)
+            note = f'<span class="ci">{_esc(shown.range())}</span>' if shown.low else ""
+            cells.append(f"<td>{_esc(shown.plain())}{note}</td>")
         rows.append([str(p), *(_shown(point[path]) for path in experiment.paths), *cells])
     more = (
         f'<p class="note">The first {TABLE_POINTS} of {len(points)} points; all are in '
