@@ -77,9 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except InputError as exc:
             return _fail(str(exc), 2)
         except Interrupted as stop:
-            return _fail(_interrupted(stop.done, stop.total), stop.exit_status)
+            return _fail(_interrupted(stop), stop.exit_status)
         except KeyboardInterrupt:  # SIGINT before or after the handler was in place
-            return _fail(_interrupted(None, None), 130)
+            return _fail(_interrupted(Interrupted(signal.SIGINT)), 130)
         except (WorkerLost, OutputError) as exc:
             return _fail(str(exc) + ("" if isinstance(exc, OutputError) else "; nothing written"))
         except MemoryError as exc:
@@ -92,8 +92,11 @@ def _fail(message: str, status: int = 1) -> int:
     return status
 
 
-def _interrupted(done: int | None, total: int | None) -> str:
-    after = f" after {done} of {total} replications" if total is not None else ""
+def _interrupted(stop: Interrupted) -> str:
+    """What an interrupt left: what it kept (an experiment's finished tasks), else nothing."""
+    if stop.kept is not None:
+        return f"interrupted: {stop.kept}"
+    after = f" after {stop.done} of {stop.total} replications" if stop.total is not None else ""
     return f"interrupted{after}; nothing written"
 
 

@@ -39,7 +39,8 @@ class OutputError(Exception):
 
     def __init__(self, path: Path, exc: OSError) -> None:
         self.path = path
-        super().__init__(f"cannot write {path}: {exc.strerror or exc}; nothing written")
+        self.reason = exc.strerror or str(exc)  # "No space left on device"
+        super().__init__(f"cannot write {path}: {self.reason}; nothing written")
 
 
 class _Batch:
@@ -92,17 +93,19 @@ def replace_on_success(paths: Sequence[Path]) -> None:
         batch.stale.extend(paths)
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], None], at_once: bool = False) -> None:
     """Call ``write`` on a temporary file next to ``path``, then rename it into place.
 
     A crash or an error leaves either the old file or no file, never half of one.
-    Inside :func:`all_or_nothing` the rename waits for the end of the block.
+    Inside :func:`all_or_nothing` the rename waits for the end of the block, unless
+    ``at_once``: a file that records progress (an experiment's finished task, its
+    manifest) must survive the stop of the command that writes it.
     """
     tmp = _temporary(path)
     try:
         write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; results are meant to share
-        _finish(tmp, path)
+        _finish(tmp, path, at_once)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise OutputError(path, exc) from None
@@ -121,9 +124,9 @@ def _temporary(path: Path) -> Path:
     return Path(tmp)
 
 
-def _finish(tmp: Path, path: Path) -> None:
+def _finish(tmp: Path, path: Path, at_once: bool = False) -> None:
     batch = _batch.get()
-    if batch is None:
+    if batch is None or at_once:
         os.replace(tmp, path)
     else:
         batch.pending.append((tmp, path))
@@ -143,8 +146,8 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
         write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
 
 
-def write_json(data: Any, path: Path) -> None:
-    write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2) + "\n"))
+def write_json(data: Any, path: Path, at_once: bool = False) -> None:
+    write_atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2) + "\n"), at_once)
 
 
 class ParquetStream:

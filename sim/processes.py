@@ -24,7 +24,9 @@ Every command that computes in worker processes (``run``, ``compare``, and later
 
 The pool runs :class:`Task` objects, each with a label used in error messages;
 :meth:`WorkerPool.imap` yields ``(task, result)`` in submission order or as they
-finish. Workers are forked, so the initializer's arguments (compiled plans) are
+finish, and :meth:`WorkerPool.submit` with :meth:`WorkerPool.next_finished` serve
+a caller that decides what to run next from what has finished (an experiment's
+precision rule). Workers are forked, so the initializer's arguments (compiled plans) are
 inherited rather than pickled, and tasks and results travel as pickles over one
 pipe per worker.
 """
@@ -40,7 +42,7 @@ import sys
 import threading
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -57,7 +59,9 @@ class Interrupted(BaseException):
 
     A ``BaseException``, like ``KeyboardInterrupt``, so that ``except Exception``
     clauses on the way up do not swallow it. Whoever knows how far the work got
-    fills in ``done`` and ``total`` on its way through.
+    fills in, on its way through, ``done`` and ``total`` (replications computed
+    and asked for, of work that is lost) or ``kept`` (what survives the stop, in
+    words: "12 of 80 tasks kept; run the same command to resume").
     """
 
     def __init__(self, signum: int) -> None:
@@ -65,6 +69,7 @@ class Interrupted(BaseException):
         self.signum = signum
         self.done: int | None = None
         self.total: int | None = None
+        self.kept: str | None = None
 
     @property
     def exit_status(self) -> int:
@@ -73,14 +78,24 @@ class Interrupted(BaseException):
 
 
 class WorkerLost(Exception):
-    """A worker process died while running a task: killed (often by the OOM killer) or crashed."""
+    """A worker process died while running a task: killed (often by the OOM killer) or crashed.
 
-    def __init__(self, label: str, pid: int, exitcode: int | None) -> None:
-        self.label, self.pid, self.exitcode = label, pid, exitcode
+    ``label`` says what it was doing (the task's label, or its own last
+    :func:`note_activity`); ``task`` is the task itself, for a caller that maps
+    tasks back to its own units of work.
+    """
+
+    def __init__(self, label: str, pid: int, exitcode: int | None, task: Task) -> None:
+        self.label, self.pid, self.exitcode, self.task = label, pid, exitcode, task
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return f"{self.label}: worker process {self.pid} {_death(self.exitcode)}"
+        return f"{self.label}: {self.death}"
+
+    @property
+    def death(self) -> str:
+        """How the worker ended, with the likely cause: "worker process 12 was killed (...)"."""
+        return f"worker process {self.pid} {_death(self.exitcode)}"
 
 
 def _death(exitcode: int | None) -> str:
@@ -114,9 +129,10 @@ def stop_on_signals() -> Iterator[None]:
 
     After the first signal both are ignored, so that a second Ctrl-C cannot cut
     short the cleanup (which takes well under a second). Outside the main thread
-    (where Python cannot install handlers) this does nothing.
+    (where Python cannot install handlers), and inside another such block (the
+    command line's, around a library call that has its own), this does nothing.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or _stopping.is_set():
         yield
         return
     previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
@@ -187,6 +203,13 @@ def watch_parent(parent_pid: int) -> None:
     if os.getppid() != parent_pid:  # the parent died before the request took effect
         os._exit(1)
     threading.Thread(target=_watchdog, args=(parent_pid,), daemon=True, name="watchdog").start()
+
+
+def follow_parent() -> None:
+    """Make a process that someone else started (a Dask LocalCluster's worker, started by
+    its nanny) keep our workers' rules: Ctrl-C is left to its parent; it dies with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch_parent(os.getppid())
 
 
 def _watchdog(parent_pid: int) -> None:
@@ -280,6 +303,9 @@ class WorkerPool:
     initargs: tuple[Any, ...] = ()
     _pool: list[_Worker] = field(default_factory=list)
     _next_id: int = 0
+    _waiting: deque[tuple[int, Task]] = field(default_factory=deque)  # submitted, not yet sent
+    _finished: dict[int, tuple[Task, Any]] = field(default_factory=dict)  # not yet handed out
+    _wanted: set[int] = field(default_factory=set)  # submitted, neither handed out nor dropped
 
     def __enter__(self) -> WorkerPool:
         context = multiprocessing.get_context("fork")
@@ -348,6 +374,27 @@ class WorkerPool:
     def pids(self) -> list[int]:
         return [w.process.pid for w in self._pool]
 
+    def submit(self, task: Task) -> int:
+        """Queue a task (it starts when a worker is free); returns its ticket."""
+        ticket = self._next_id
+        self._next_id += 1
+        self._waiting.append((ticket, task))
+        self._wanted.add(ticket)
+        self._dispatch()
+        return ticket
+
+    @property
+    def pending(self) -> int:
+        """Tasks submitted whose results have not been handed out yet."""
+        return len(self._wanted)
+
+    def next_finished(self) -> tuple[Task, Any]:
+        """The result of a submitted task, the first to finish (the earliest submitted among
+        tasks finished together); waits for one. Errors as in :meth:`imap`."""
+        if not self._wanted:
+            raise ValueError("no task submitted is waiting for its result")
+        return self._take(self._wanted)[1]
+
     def imap(
         self, tasks: Iterable[Task], ordered: bool = True, window: int | None = None
     ) -> Iterator[tuple[Task, Any]]:
@@ -357,35 +404,45 @@ class WorkerPool:
         ``tasks`` and not yet yielded, so a long or endless iterable is consumed
         lazily and finished results do not pile up. An exception in a task is
         re-raised here with a note naming the task; a dead worker raises
-        :class:`WorkerLost`.
+        :class:`WorkerLost`. Tasks of an abandoned ``imap`` are dropped.
         """
         window = window or 2 * len(self._pool)
         source = iter(tasks)
-        waiting: deque[tuple[int, Task]] = deque()  # taken, not yet sent to a worker
-        finished: dict[int, tuple[Task, Any]] = {}
-        order: deque[int] = deque()  # ids taken and not yet yielded, in submission order
-        exhausted = False
-        while True:
-            while not exhausted and len(order) < window:
-                task = next(source, None)
-                if task is None:
-                    exhausted = True
-                    break
-                waiting.append((self._next_id, task))
-                order.append(self._next_id)
-                self._next_id += 1
-            for worker in self._pool:
-                if worker.task is None and waiting:
-                    self._send(worker, waiting.popleft())
-            while order and (order[0] in finished or (not ordered and finished)):
-                task_id = order[0] if ordered else next(iter(finished))
-                order.remove(task_id)
-                yield finished.pop(task_id)
-            if not order:  # everything taken so far is out: take more, or stop
-                if exhausted:
+        mine: deque[int] = deque()  # tickets taken and not yet yielded, in submission order
+        try:
+            while True:
+                while len(mine) < window and (task := next(source, None)) is not None:
+                    mine.append(self.submit(task))
+                if not mine:
                     return
-                continue
-            self._collect(set(order), finished)
+                ticket, result = self._take([mine[0]] if ordered else mine)
+                mine.remove(ticket)
+                yield result
+        finally:
+            self._drop(mine)
+
+    def _take(self, among: Collection[int]) -> tuple[int, tuple[Task, Any]]:
+        """Wait until one of the tickets ``among`` (all wanted) has finished; hand it out."""
+        while not (ready := [t for t in among if t in self._finished]):
+            self._dispatch()
+            self._collect()
+        ticket = min(ready)
+        self._wanted.discard(ticket)
+        return ticket, self._finished.pop(ticket)
+
+    def _drop(self, tickets: Collection[int]) -> None:
+        """Forget tasks whose results are no longer wanted (those running finish unseen)."""
+        dropped = set(tickets)
+        self._wanted -= dropped
+        for ticket in dropped:
+            self._finished.pop(ticket, None)
+        self._waiting = deque(item for item in self._waiting if item[0] not in dropped)
+
+    def _dispatch(self) -> None:
+        """Give waiting tasks to idle workers."""
+        for worker in self._pool:
+            if worker.task is None and self._waiting:
+                self._send(worker, self._waiting.popleft())
 
     def _send(self, worker: _Worker, item: tuple[int, Task]) -> None:
         task_id, task = item
@@ -396,9 +453,10 @@ class WorkerPool:
         except OSError:  # the worker died before it could take the task
             self._lost(worker)
 
-    def _collect(self, wanted: set[int], finished: dict[int, tuple[Task, Any]]) -> None:
-        """Wait until some busy worker replies or dies; file its result under its task id."""
+    def _collect(self) -> None:
+        """Wait until some busy worker replies or dies; file its result under its ticket."""
         busy = [w for w in self._pool if w.task is not None]
+        assert busy, "a wanted task is neither waiting, running nor finished"
         ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
         for worker in busy:
             if worker.conn not in ready and worker.process.sentinel not in ready:
@@ -412,15 +470,17 @@ class WorkerPool:
             assert worker.task is not None and worker.task[0] == task_id
             task = worker.task[1]
             worker.task = None
-            if task_id not in wanted:  # a task of an abandoned imap: drop its result
+            if task_id not in self._wanted:  # dropped: nobody waits for it
                 continue
             if not ok:
+                self._wanted.discard(task_id)
                 value.add_note(f"(in {task.label}, worker process {worker.process.pid})")
                 raise value from RemoteTraceback(remote)
-            finished[task_id] = (task, value)
+            self._finished[task_id] = (task, value)
 
     def _lost(self, worker: _Worker) -> None:
         worker.process.join(timeout=1.0)
         assert worker.task is not None
-        doing = worker.activity.value.decode("utf-8", "replace") or worker.task[1].label
-        raise WorkerLost(doing, worker.process.pid, worker.process.exitcode)
+        task = worker.task[1]
+        doing = worker.activity.value.decode("utf-8", "replace") or task.label
+        raise WorkerLost(doing, worker.process.pid, worker.process.exitcode, task)

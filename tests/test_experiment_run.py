@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import errno
 import json
+import multiprocessing
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -31,8 +33,9 @@ import sim
 import sim.cli
 import sim.experiment.store
 import sim.report
-from sim.experiment import ExperimentStopped, run_experiment
+from sim.experiment import ExperimentStopped, Progress, run_experiment
 from sim.indicators import ALL, HEADLINE
+from sim.output import OutputError
 from sim.runner import SUMMARY_COLUMNS
 
 TASKS = 18  # 6 points x 6 replications in tasks of 2
@@ -174,14 +177,15 @@ def test_a_folder_of_other_files_is_refused(
 def test_a_full_disk_stops_cleanly_and_the_rerun_completes(
     reference: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The fifth task file cannot be written (ENOSPC): four tasks kept, one line, status 1."""
+    """The fifth task file cannot be written (ENOSPC, as write_atomic reports it): four tasks
+    kept, one line, status 1."""
     real, calls = sim.experiment.store.write_atomic, []
 
-    def full_disk(path: Path, write_file: Any) -> None:
+    def full_disk(path: Path, write_file: Any, at_once: bool = False) -> None:
         calls.append(path)
         if len(calls) >= 5:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real(path, write_file)
+            raise OutputError(path, OSError(errno.ENOSPC, "No space left on device"))
+        real(path, write_file, at_once)
 
     monkeypatch.setattr(sim.experiment.store, "write_atomic", full_disk)
     path = write(tmp_path / "grid.yaml", experiment())
@@ -196,6 +200,36 @@ def test_a_full_disk_stops_cleanly_and_the_rerun_completes(
     monkeypatch.setattr(sim.experiment.store, "write_atomic", real)
     run_experiment(path, workers=1, out=tmp_path / "out")
     assert last_log(tmp_path / "out")["computed"] == TASKS - 4
+    assert same_tables(reference / "out", tmp_path / "out") == []
+
+
+def test_a_killed_local_worker_is_named_and_the_rerun_completes(
+    reference: Path, tmp_path: Path
+) -> None:
+    """SIGKILL to a pool worker after two tasks (as the out-of-memory killer would): the run
+    stops with one line naming the point and replications it held; the rerun completes."""
+    path = write(tmp_path / "grid.yaml", experiment())
+    killed: list[int] = []
+
+    def kill_a_worker(progress: Progress) -> None:
+        if progress.tasks_done == 2 and not killed:
+            killed.append(multiprocessing.active_children()[0].pid or 0)
+            os.kill(killed[0], signal.SIGKILL)
+
+    with pytest.raises(ExperimentStopped) as stopped:
+        run_experiment(path, workers=2, out=tmp_path / "out", progress=kill_a_worker)
+    assert killed, "the run ended before a worker could be killed"
+    assert stopped.value.exit_status == 1
+    kept = len(task_files(tmp_path / "out"))
+    assert re.fullmatch(
+        rf"a worker died while running point \d+, replications \d+-\d+ \(worker process "
+        rf"{killed[0]} was killed \(SIGKILL\), most often by the kernel's out-of-memory killer "
+        rf"\(see dmesg\)\): {kept} of {TASKS} tasks kept; run the same command to resume",
+        str(stopped.value),
+    )
+    assert multiprocessing.active_children() == []  # the other worker is gone too
+    run_experiment(path, workers=2, out=tmp_path / "out")
+    assert last_log(tmp_path / "out")["computed"] == TASKS - kept
     assert same_tables(reference / "out", tmp_path / "out") == []
 
 

@@ -1,19 +1,20 @@
 """Independent pieces of work over a fork pool, results in submission order.
 
 Each piece carries its own seeds, so the numbers are the same with one worker or
-many. What the pieces share (a replayable queue with its closures, say) is set
-before the pool forks, so the workers inherit it instead of receiving it pickled;
-the compiled engine is loaded before forking too, as the runner does.
+many. What the pieces share (a replayable queue with its closures, say) is handed
+to the pool's initializer, so the workers inherit it by the fork instead of
+receiving it pickled; the compiled engine is loaded before forking too, as the
+runner does. The pool is :class:`sim.processes.WorkerPool`: workers die with
+their parent, an interrupt stops them at once, and a lost worker is named.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from .. import engine_numba
+from ..processes import Task, WorkerPool
 
 _shared: Any = None
 
@@ -23,19 +24,22 @@ def pool_map(
 ) -> list[Any]:
     """``[function(shared, job) for job in jobs]``, in a fork pool of ``workers`` when that
     helps (``function`` at module level, ``jobs`` small and picklable)."""
-    global _shared
     if workers <= 1 or len(jobs) <= 1:
         return [function(shared, job) for job in jobs]
     engine_numba.warm_up()
+    name = function.__name__.strip("_").replace("_", " ")
+    tasks = [
+        Task(f"{name} {i + 1} of {len(jobs)}", _call, (function, job)) for i, job in enumerate(jobs)
+    ]
+    with WorkerPool(min(workers, len(jobs)), _inherit, (shared,)) as pool:
+        return [result for _, result in pool.imap(tasks)]
+
+
+def _inherit(shared: Any) -> None:
+    """In a worker, after the fork: keep what the jobs share."""
+    global _shared
     _shared = shared
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
-            return list(pool.map(_call, [(function, job) for job in jobs]))
-    finally:
-        _shared = None
 
 
-def _call(task: tuple[Callable[[Any, Any], Any], Any]) -> Any:
-    function, job = task
+def _call(function: Callable[[Any, Any], Any], job: Any) -> Any:
     return function(_shared, job)

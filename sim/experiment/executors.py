@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
 import signal
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
-from .. import engine_numba
+from .. import engine_numba, processes
 from ..errors import InputError
-from .processes import kill_pool, start_worker
+from ..processes import WorkerPool
 from .tasks import PointJob, Task, TaskOutput, run_task
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
@@ -92,44 +89,46 @@ class SerialExecutor:
 
 
 class PoolExecutor:
-    """A pool of forked worker processes on this machine (they inherit compiled code)."""
+    """Forked worker processes on this machine (:class:`sim.processes.WorkerPool`): they
+    inherit compiled code, ignore Ctrl-C (the parent decides) and die with the parent."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.capacity = 2 * workers
         self.description = f"local, {workers} worker processes"
-        self._pool: ProcessPoolExecutor | None = None
-        self._running: dict[Future[TaskOutput], Task] = {}
+        self._pool: WorkerPool | None = None
+        self._running: dict[str, Task] = {}  # by label: one task per point and replications
 
     def __enter__(self) -> PoolExecutor:
         engine_numba.warm_up()  # compile or load once, before forking
-        context = multiprocessing.get_context("fork")
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=start_worker)
+        self._pool = WorkerPool(self.workers).__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            self._pool.__exit__(*exc)
+            self._pool = None
 
     def submit(self, job: PointJob, task: Task) -> None:
         assert self._pool is not None
-        self._running[self._pool.submit(run_task, job, task.first, task.last)] = task
+        label = f"point {task.point}, replications {task.first}-{task.last - 1}"
+        self._pool.submit(processes.Task(label, run_task, (job, task.first, task.last)))
+        self._running[label] = task
 
     def pending(self) -> int:
         return len(self._running)
 
     def next_finished(self) -> tuple[Task, TaskOutput]:
-        done, _ = wait(self._running, return_when=FIRST_COMPLETED)
-        future = min(done, key=lambda f: self._running[f])  # deterministic among ties
-        task = self._running.pop(future)
+        assert self._pool is not None
         try:
-            return task, future.result()
-        except BrokenProcessPool:
-            raise WorkerLost(task, "its process ended abruptly") from None
+            done, output = self._pool.next_finished()
+        except processes.WorkerLost as lost:
+            raise WorkerLost(self._running[lost.task.label], lost.death) from None
+        return self._running.pop(done.label), output
 
     def abort(self) -> None:
         if self._pool is not None:
-            kill_pool(self._pool)
+            self._pool.kill()
             self._pool = None
         self._running.clear()
 
@@ -195,7 +194,7 @@ class DaskExecutor:
         try:
             if self.address is None:
                 self._client = Client(self._local_cluster())
-                self._client.run(start_worker)  # our children: they obey the rules of ours
+                self._client.run(processes.follow_parent)  # our children: they obey our rules
                 self.description = f"dask, a LocalCluster of {self.workers} worker processes"
             else:
                 self._client = self._connect(Client)

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..output import write_frame
+from ..output import OutputError, write_frame
+from ..processes import Interrupted, stop_on_signals, uninterruptible
 from ..runner import DEFAULT_ENGINE, default_workers
 from .analysis import Tables, analyse
 from .design import Point, design_points
 from .executors import Executor, WorkerLost, make_executor
-from .processes import Interrupted, hold_signals, interruptible
 from .spec import Experiment, load_experiment, point_scenarios
 from .store import KIND, ResultStore, StoreError, now, versions
 from .tasks import PointJob, Task, TaskPlanner, point_jobs
@@ -74,8 +74,9 @@ def run_experiment(
 ) -> ExperimentResult:
     """Run (or resume) an experiment file and write its tables to ``out``.
 
-    Raises :class:`sim.errors.InputError` for bad input (before anything runs) and
-    :class:`ExperimentStopped` when interrupted, when a worker is lost or the disk
+    Raises :class:`sim.errors.InputError` for bad input (before anything runs),
+    :class:`sim.processes.Interrupted` on SIGINT or SIGTERM (with ``kept`` saying
+    what is kept) and :class:`ExperimentStopped` when a worker is lost or the disk
     is full: the tasks finished by then are kept, and the same call resumes.
     """
     started = time.perf_counter()
@@ -88,13 +89,13 @@ def run_experiment(
     planner = TaskPlanner(experiment, len(points))
     log = _Log(store, executor)
     queue = deque(planner.initial())
-    with interruptible(), _keeping_finished_tasks(store, planner, log):
+    with stop_on_signals(), _keeping_finished_tasks(store, planner, log):
         with pool:
             try:
                 _drive(queue, planner, store, pool, jobs, log, progress)
             except BaseException:
-                hold_signals()  # a second Ctrl-C must not cut the clean-up short
-                pool.abort()
+                with uninterruptible():  # a Ctrl-C now must not cut the clean-up short
+                    pool.abort()
                 raise
         tables = analyse(experiment, points, planner.tasks, store.read)
         _write_tables(folder, tables)
@@ -132,18 +133,24 @@ class _Log:
 
 @contextlib.contextmanager
 def _keeping_finished_tasks(store: ResultStore, planner: TaskPlanner, log: _Log) -> Iterator[None]:
-    """Turn a stop (signal, lost worker, full disk) into one line that says what is kept."""
+    """Say what a stop (signal, lost worker, full disk) keeps, in the log and in one line.
+
+    An interrupt goes on as it is, with ``kept`` filled in: the command line reports
+    every interrupt the same way. The other stops become :class:`ExperimentStopped`.
+    """
     try:
         yield
     except (Interrupted, WorkerLost, StoreError) as exc:
         stored = store.count_on_disk()  # what survives, even a file renamed just now
-        kept = f"{stored} of {max(stored, planner.planned)} tasks kept"
-        status = exc.exit_status if isinstance(exc, Interrupted) else 1
-        message = "interrupted" if isinstance(exc, Interrupted) else str(exc)
-        log.finish(message)
-        raise ExperimentStopped(
-            f"{message}: {kept}; run the same command to resume", status
-        ) from None
+        kept = (
+            f"{stored} of {max(stored, planner.planned)} tasks kept; run the same command to resume"
+        )
+        if isinstance(exc, Interrupted):
+            log.finish("interrupted")
+            exc.kept = kept
+            raise
+        log.finish(str(exc))
+        raise ExperimentStopped(f"{exc}: {kept}", 1) from None
 
 
 def _drive(
@@ -204,8 +211,8 @@ def _write_tables(folder: Path, tables: Tables) -> None:
         write_frame(tables.main_effects, folder / "main_effects.csv")
         if tables.sensitivity is not None:
             write_frame(tables.sensitivity, folder / "sensitivity.csv")
-    except OSError as exc:
-        raise StoreError(f"cannot write the tables in {folder} ({exc.strerror or exc})") from None
+    except OutputError as exc:
+        raise StoreError(f"cannot write the tables in {folder} ({exc.reason})") from None
 
 
 def manifest(experiment: Experiment, points: list[Point]) -> dict[str, Any]:

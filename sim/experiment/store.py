@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from .. import __version__
 from ..errors import InputError
-from ..output import write_atomic, write_json
+from ..output import OutputError, write_atomic, write_json
 from .keys import KEY_COLUMNS
 from .tasks import Task, TaskOutput
 
@@ -100,7 +100,7 @@ class ResultStore:
             (folder / TASKS).mkdir(exist_ok=True)
             for leftover in (folder / TASKS).glob(".*.tmp"):  # a write cut short by a kill
                 leftover.unlink()
-            write_json(manifest, path)
+            write_json(manifest, path, at_once=True)  # owns the tasks: must outlive a stop
         except OSError as exc:
             raise InputError(
                 "--out", str(folder), f"cannot write ({exc.strerror or exc})"
@@ -124,9 +124,9 @@ class ResultStore:
         table = pa.table(columns)
         path = self.tasks_dir / f"{task.id}.parquet"
         try:
-            write_atomic(path, lambda tmp: pq.write_table(table, tmp))
-        except OSError as exc:
-            raise StoreError(f"cannot write {path} ({exc.strerror or exc})") from None
+            write_atomic(path, lambda tmp: pq.write_table(table, tmp), at_once=True)
+        except OutputError as exc:
+            raise StoreError(f"cannot write {path} ({exc.reason})") from None
         self._stored.add(task.id)
         if self._recent_values + output.values.size <= RECENT_VALUES:
             self._recent[task.id] = output
