@@ -240,18 +240,27 @@ LOW8 = np.uint64(0xFF)
 BIT8 = np.uint64(0x100)
 
 
-@njit(cache=True)
+@inline
 def normal(k0, k1, shipment, purpose, station):
-    """A standard normal variate by the 128-layer ziggurat (Doornik 2005)."""
+    """A standard normal variate by the 128-layer ziggurat (Doornik 2005).
+
+    The first attempt's rectangle test (~99% of draws) is inlined where a normal
+    is drawn; the rest (:func:`_normal_rest`) is an ordinary compiled call.
+    """
+    w0, w1, w2, w3 = _block(k0, k1, shipment, 16, purpose, station)  # attempts count from 16:
+    u = 2.0 * uniform53(w0, w1) - 1.0  # below are the purpose's plain uniforms
+    i = w2 & LOW7
+    if abs(u) < NORMAL_RATIOS[i]:
+        return u * NORMAL_EDGES[i]
+    return _normal_rest(k0, k1, shipment, purpose, station, u, i, w3)
+
+
+@njit(cache=True)
+def _normal_rest(k0, k1, shipment, purpose, station, u, i, w3):
+    """The ziggurat after a first attempt outside its layer's rectangle."""
     edges, ratios = NORMAL_EDGES, NORMAL_RATIOS
-    attempt = 16  # attempts count from 16: below are the purpose's plain uniforms
+    attempt = 17
     while True:
-        w0, w1, w2, w3 = _block(k0, k1, shipment, attempt, purpose, station)
-        attempt += 1
-        u = 2.0 * uniform53(w0, w1) - 1.0
-        i = w2 & LOW7
-        if abs(u) < ratios[i]:  # inside the layer's rectangle: ~99% of draws
-            return u * edges[i]
         if i == 0:  # the base strip beyond the tail's start: Marsaglia's tail method
             while True:
                 v0, v1, v2, v3 = _block(k0, k1, shipment, attempt, purpose, station)
@@ -265,20 +274,32 @@ def normal(k0, k1, shipment, purpose, station):
         f1 = math.exp(-0.5 * (edges[i + 1] * edges[i + 1] - x * x))
         if f1 + uniform32(w3) * (f0 - f1) < 1.0:
             return x
+        w0, w1, w2, w3 = _block(k0, k1, shipment, attempt, purpose, station)
+        attempt += 1
+        u = 2.0 * uniform53(w0, w1) - 1.0
+        i = w2 & LOW7
+        if abs(u) < ratios[i]:  # inside the layer's rectangle
+            return u * edges[i]
+
+
+@inline
+def exponential(k0, k1, shipment, purpose, station):
+    """A standard exponential variate by the 256-layer ziggurat (Marsaglia and Tsang 2000),
+    its first rectangle test inlined as :func:`normal`'s."""
+    w0, w1, w2, w3 = _block(k0, k1, shipment, 16, purpose, station)
+    u = uniform53(w0, w1)
+    i = w2 & LOW8
+    if u < EXPONENTIAL_RATIOS[i]:
+        return u * EXPONENTIAL_EDGES[i]
+    return _exponential_rest(k0, k1, shipment, purpose, station, u, i, w3)
 
 
 @njit(cache=True)
-def exponential(k0, k1, shipment, purpose, station):
-    """A standard exponential variate by the 256-layer ziggurat (Marsaglia and Tsang 2000)."""
+def _exponential_rest(k0, k1, shipment, purpose, station, u, i, w3):
+    """The ziggurat after a first attempt outside its layer's rectangle."""
     edges, ratios = EXPONENTIAL_EDGES, EXPONENTIAL_RATIOS
-    attempt = 16
+    attempt = 17
     while True:
-        w0, w1, w2, w3 = _block(k0, k1, shipment, attempt, purpose, station)
-        attempt += 1
-        u = uniform53(w0, w1)
-        i = w2 & LOW8
-        if u < ratios[i]:
-            return u * edges[i]
         if i == 0:  # beyond the tail's start the exponential starts afresh
             v0, v1, _, _ = _block(k0, k1, shipment, attempt, purpose, station)
             return EXPONENTIAL_TAIL - math.log(uniform53(v0, v1))
@@ -287,6 +308,12 @@ def exponential(k0, k1, shipment, purpose, station):
         f1 = math.exp(-edges[i + 1])
         if f1 + uniform32(w3) * (f0 - f1) < math.exp(-x):
             return x
+        w0, w1, w2, w3 = _block(k0, k1, shipment, attempt, purpose, station)
+        attempt += 1
+        u = uniform53(w0, w1)
+        i = w2 & LOW8
+        if u < ratios[i]:
+            return u * edges[i]
 
 
 # --- variates -------------------------------------------------------------------
