@@ -188,6 +188,41 @@ def test_a_run_too_big_is_refused_before_allocating(command: str) -> None:
     assert stderr.rstrip().endswith("lower arrivals.per_day or horizon_days")
 
 
+def test_experiment_and_calibrate_size_before_running(tmp_path: Path) -> None:
+    """The experiment's largest point, and calibrate's template, are sized before any work:
+    exit 2, one line naming the file, and no output folder or fitted file."""
+    experiment = tmp_path / "big.yaml"
+    experiment.write_text(
+        f"name: big\nscenario: {SCENARIO}\ndesign: {{type: grid}}\n"
+        "factors: {countries.PER.ports.callao.arrivals.per_day: [100, 100000000]}\n"
+        "replications: 2\nseed: 1\n"
+    )
+    template = tmp_path / "template.yaml"
+    text = (ROOT / "calibration" / "sample-template.yaml").read_text()
+    template.write_text(text.replace("per_day: ", "per_day: 100000000 #", 1))
+    records = ROOT / "calibration" / "sample-records.csv"
+    commands = {
+        experiment: ["experiment", str(experiment), "--out", str(tmp_path / "out")],
+        template: [
+            "calibrate",
+            str(records),
+            "--scenario",
+            str(template),
+            "--out",
+            str(tmp_path / "fitted.yaml"),
+        ],
+    }
+    for source, command in commands.items():
+        process = subprocess.run(
+            [sys.executable, "-m", "sim.cli", *command], cwd=ROOT, capture_output=True, text=True
+        )
+        assert process.returncode == 2, process.stderr
+        assert process.stderr.count("\n") == 1 and "Traceback" not in process.stderr
+        assert process.stderr.startswith(f"mrasim: {source}: size: about ")
+        assert process.stderr.rstrip().endswith("lower arrivals.per_day or horizon_days")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.yaml", "template.yaml"]
+
+
 def test_the_refusal_allocates_nothing() -> None:
     """Peak resident memory of the refused command, children included (wait4)."""
     process = subprocess.Popen(

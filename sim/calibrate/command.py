@@ -20,9 +20,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import sizing
 from ..errors import InputError
 from ..output import write_frame
-from ..runner import default_workers
+from ..plan import compile_plan
+from ..runner import DEFAULT_ENGINE, default_workers
+from ..scenario import load_scenario
 from . import writeback
 from .check import DISPLAY_COLUMNS, display_rows
 from .from_records import CHECK_PERIODS, RecordsCalibration, calibrate_records
@@ -38,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     _check_arguments(args)
     if args.replications is None:
         args.replications = TARGET_REPLICATIONS if args.targets else CHECK_PERIODS
+    args.workers = _fitting_workers(args)
     started = time.perf_counter()
     command = canonical_command(args)
     if args.targets is not None:
@@ -100,6 +104,16 @@ def _check_arguments(args: argparse.Namespace) -> None:
 
 def quality_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.data-quality.csv")
+
+
+def _fitting_workers(args: argparse.Namespace) -> int:
+    """Workers whose simulations of the template fit in memory, checked before anything is
+    read or fitted; a template too big for the machine is refused in one line. (A fitted
+    scenario simulates the records' own period and ports: it is as big as the data.)"""
+    plans = [compile_plan(load_scenario(args.scenario))]
+    return sizing.workers_for(
+        plans, DEFAULT_ENGINE, False, args.workers, args.replications, str(args.scenario)
+    )
 
 
 def canonical_command(args: argparse.Namespace) -> str:

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import sizing
 from ..output import OutputError, write_frame
+from ..plan import compile_plan
 from ..processes import Interrupted, stop_on_signals, uninterruptible
 from ..runner import DEFAULT_ENGINE, default_workers
+from ..scenario import Scenario
 from .analysis import Tables, analyse
 from .design import Point, design_points
 from .executors import Executor, WorkerLost, make_executor
@@ -82,7 +85,10 @@ def run_experiment(
     started = time.perf_counter()
     experiment = load_experiment(path)
     points = design_points(experiment)
-    jobs = point_jobs(experiment, point_scenarios(experiment, points))
+    scenarios = point_scenarios(experiment, points)
+    jobs = point_jobs(experiment, scenarios)
+    if executor == "local":  # a cluster's workers have their own memory
+        workers = _fitting_workers(scenarios, workers, str(path))
     pool = make_executor(executor, workers or default_workers(), address)
     folder = Path(out) if out is not None else DEFAULT_OUT / experiment.name
     store = ResultStore.open(folder, manifest(experiment, points), fresh)
@@ -251,3 +257,21 @@ def manifest(experiment: Experiment, points: list[Point]) -> dict[str, Any]:
         "versions": versions(),
         "created": now(),
     }
+
+
+def _fitting_workers(scenarios: list[Scenario], workers: int | None, source: str) -> int:
+    """Workers whose replications fit in memory, sized on the point with the most shipments
+    (memory grows with them), before anything runs; a point too big for the machine is
+    refused in one line (:func:`sim.sizing.workers_for`)."""
+    largest = max(scenarios, key=_expected_shipments)
+    return sizing.workers_for(
+        [compile_plan(largest)], DEFAULT_ENGINE, False, workers, 2**31, source
+    )
+
+
+def _expected_shipments(scenario: Scenario) -> float:
+    days = scenario.horizon_days + scenario.warmup_days
+    return days * sum(
+        port.arrivals.per_day * (port.arrivals.batch_size.mean if port.arrivals.batch_size else 1)
+        for _, _, port in scenario.ports
+    )
