@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import shutil
 import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 from sim.iso3166 import NAMES
@@ -149,3 +153,38 @@ def assert_answer_table(page: object, table: pd.DataFrame, horizon_days: float) 
         money = re.fullmatch(r"USD ([0-9.,]+)( M)?", cells[4])
         assert money is not None, cells[4]
         assert_printed(money.group(1), saving, 1e-6 if money.group(2) else 1.0)
+
+
+def playwright_or_skip() -> object:
+    """Playwright's sync API, for driving the system chromium; skips the calling module
+    when chromium is absent (an error under CI, where ``.ci/run`` installs it)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("chromium is missing: .ci/run installs it with apt-get")
+        pytest.skip("no chromium here (apt-get install chromium)", allow_module_level=True)
+    return pytest.importorskip("playwright.sync_api")
+
+
+@contextlib.contextmanager
+def system_chromium(sync_api: object) -> Iterator[object]:
+    """Headless Debian chromium under Playwright (never a browser Playwright downloads)."""
+    with sync_api.sync_playwright() as playwright:  # type: ignore[attr-defined]
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@contextlib.contextmanager
+def watched_page(browser: object, url: str, viewport: dict[str, int]) -> Iterator[object]:
+    """A page at ``url`` whose console errors and uncaught exceptions collect in
+    ``page.errors``, for a test to assert there are none."""
+    page = browser.new_page(viewport=viewport)  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.errors = errors
+    yield page
+    page.close()

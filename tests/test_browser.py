@@ -17,20 +17,22 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import CHROMIUM, CHROMIUM_FLAGS, area_row, assert_answer_table, assert_printed
+from helpers import (
+    area_row,
+    assert_answer_table,
+    assert_printed,
+    playwright_or_skip,
+    system_chromium,
+    watched_page,
+)
 
 import sim.cli
 from sim.report import write_report
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
-FLAGS = CHROMIUM_FLAGS
 VIEWPORT = {"width": 1400, "height": 900}
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("chromium is missing: .ci/run installs it with apt-get")
-    pytest.skip("no chromium here (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = playwright_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -54,22 +56,14 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+    with system_chromium(sync_api) as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
 def page(browser: object, folder: Path) -> Iterator[object]:
-    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto((folder / "report.html").as_uri())
-    page.errors = errors
-    yield page
-    page.close()
+    with watched_page(browser, (folder / "report.html").as_uri(), VIEWPORT) as page:
+        yield page
 
 
 def test_report_opens_without_errors_with_the_answer_on_the_first_screen(

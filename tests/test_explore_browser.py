@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import CHROMIUM, CHROMIUM_FLAGS, LiveServer, assert_answer_table, small_region
+from helpers import (
+    LiveServer,
+    assert_answer_table,
+    playwright_or_skip,
+    small_region,
+    system_chromium,
+    watched_page,
+)
 
 import sim.cli
 from sim.answer import Settings, answer_from
@@ -27,11 +34,7 @@ from sim.scenario import load_scenario
 VIEWPORT = {"width": 1400, "height": 1000}
 SETTLE_MS = 90_000
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("chromium is missing: .ci/run installs it with apt-get")
-    pytest.skip("no chromium here (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = playwright_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -43,24 +46,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
-        )
+    with system_chromium(sync_api) as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
 def page(browser: object, server: LiveServer) -> Iterator[object]:
-    page = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(server.url + "/")
-    page.errors = errors
-    yield page
-    page.close()
+    with watched_page(browser, server.url + "/", VIEWPORT) as page:
+        yield page
 
 
 def settled(page: object, needle: str) -> None:
