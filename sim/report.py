@@ -314,7 +314,7 @@ def render(results: Results) -> str:
     return PAGE.format(
         title=_esc(_scenario_name(results)),
         style=STYLE,
-        script=SCRIPT,
+        script=f"<script>{SCRIPT}</script>\n",
         body="\n".join(s for s in sections if s),
     )
 
@@ -1096,6 +1096,7 @@ SCRIPT = """
 })();
 """
 
+# {script}: a <script> element, or nothing for a page without one (experiment, calibration)
 PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -1103,8 +1104,7 @@ PAGE = """<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mrasim report: {title}</title>
 <style>{style}</style>
-<script>{script}</script>
-</head>
+{script}</head>
 <body>
 {body}
 </body>
