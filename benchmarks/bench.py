@@ -41,14 +41,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import sim
-from sim import engine_numba
-from sim.indicators import Layout, compute
-from sim.plan import compile_plan
-from sim.runner import default_workers, run, simulate
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # this checkout's package, whatever is installed
+
+import sim  # noqa: E402
+from sim import engine_numba  # noqa: E402
+from sim.indicators import Layout, compute  # noqa: E402
+from sim.plan import compile_plan  # noqa: E402
+from sim.runner import default_workers, run, simulate  # noqa: E402
+
 REFERENCE = "scenarios/reference-office.yaml"
 REGIONAL = "scenarios/lac-regional.yaml"
 BASELINE = "73db769"  # "cli: one footer for run and compare": the code issue #11 measured
@@ -185,6 +187,7 @@ print(max(own, children) / 1024)
 def peak_memory_mb(replications: int) -> float:
     out = subprocess.run(
         [sys.executable, "-c", PEAK_MEMORY, str(ROOT / REFERENCE), str(replications)],
+        cwd=ROOT,
         check=True,
         capture_output=True,
         text=True,
