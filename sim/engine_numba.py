@@ -365,6 +365,7 @@ def warm_up() -> None:
     Called before forking workers, so that they inherit compiled code instead of
     each compiling it again.
     """
+    from .indicators import Layout, compute
     from .inputs import draw_port
     from .plan import compile_plan
     from .scenario import scenario_from_dict
@@ -373,7 +374,7 @@ def warm_up() -> None:
     station = {"servers": 1, "calendar": "office", "service_h": {"dist": "exponential", "mean": 1}}
     port = {
         "mode": "road",
-        "arrivals": {"per_day": 24},
+        "arrivals": {"per_day": 24, "batch_size": {"dist": "deterministic", "value": 2}},
         "origins": {"OTHER": 1.0},
         "channels": {"standard": {"green": 0.5, "yellow": 0.5, "red": 0.0}},
         "routes": {"yellow": ["check"]},
@@ -388,4 +389,6 @@ def warm_up() -> None:
     }
     plan = compile_plan(scenario_from_dict(scenario))
     port_plan = plan.ports[0]
-    run_port(port_plan, plan.calendars, draw_port(plan.window[1], port_plan, 0, 0))
+    inputs = draw_port(plan.window[1], port_plan, 0, 0)
+    outcome = run_port(port_plan, plan.calendars, inputs)
+    compute(plan, Layout.of(plan), [(inputs, outcome)])  # the indicators' kernels too
