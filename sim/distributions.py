@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 from numba import njit
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -32,7 +32,15 @@ NonNegativeHours = Annotated[float, Field(ge=0, le=MAX_HOURS, allow_inf_nan=Fals
 MIN_CV = 1e-6
 """A coefficient of variation below one in a million is a fixed time: say ``deterministic``
 (a gamma of cv 2e-284 squared its cv to zero and divided by it, found by fuzzing)."""
-Cv = Annotated[float, Field(ge=MIN_CV, le=MAX_CV, allow_inf_nan=False)]
+
+
+def _not_fixed(cv: float) -> float:
+    if cv < MIN_CV:
+        raise ValueError(f"a cv below {MIN_CV:g} is a fixed time: use dist: deterministic")
+    return cv
+
+
+Cv = Annotated[float, Field(gt=0, le=MAX_CV, allow_inf_nan=False), AfterValidator(_not_fixed)]
 
 
 @njit(cache=True)

@@ -160,6 +160,11 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         f"{STATION}.service_h.cv",
         "missing",
     ),
+    "cv-below-fixed": (  # a gamma's cv of 2e-284 once squared to zero (found by fuzzing)
+        {f"{STATION}.service_h": {"dist": "gamma", "mean": 1, "cv": 2e-284}},
+        f"{STATION}.service_h.cv",
+        "use dist: deterministic",
+    ),
     # wrong types
     "type-per-day": ({f"{PORT}.arrivals.per_day": "many"}, f"{PORT}.arrivals.per_day", "number"),
     "type-route": ({f"{PORT}.routes.red": "documentary"}, f"{PORT}.routes.red", "list"),
