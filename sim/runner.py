@@ -11,7 +11,7 @@ or the order in which they finish.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,12 +37,14 @@ SUMMARY_COLUMNS = [*KEY_COLUMNS, "mean", "ci_low", "ci_high", "replications"]
 
 
 def simulate(
-    plan: Plan, engine: str, seed: int, replication: int
+    plan: Plan, engine: str, seed: int, replication: int, ports: Sequence[int] | None = None
 ) -> list[tuple[PortInputs, PortOutcome]]:
-    """One replication: draw every port's inputs, then run the engine on each port."""
+    """One replication: draw every port's inputs (or those of ``ports``, by index), then
+    run the engine on each port."""
     run_port = ENGINES[engine]
     results = []
-    for port in plan.ports:
+    chosen = plan.ports if ports is None else [plan.ports[p] for p in ports]
+    for port in chosen:
         inputs = draw_port(plan.window[1], port, seed, replication)
         results.append((inputs, run_port(port, plan.calendars, inputs)))
     return results
@@ -100,13 +102,9 @@ def _run_ports(plan_index: int, r: int, ports: tuple[int, ...]) -> list[PortCell
     """Part of one replication: some ports of one plan, reduced to their cells."""
     assert _work is not None
     plan = _work.plans[plan_index]
-    run_port = ENGINES[_work.engine]
     note_activity(f"replication {r}, {len(ports)} ports of {len(plan.ports)}")
-    cells = []
-    for p in ports:
-        inputs = draw_port(plan.window[1], plan.ports[p], _work.seed, r)
-        cells.append(port_cells(plan, p, inputs, run_port(plan.ports[p], plan.calendars, inputs)))
-    return cells
+    results = simulate(plan, _work.engine, _work.seed, r, ports)
+    return [port_cells(plan, p, *result) for p, result in zip(ports, results, strict=True)]
 
 
 def port_shares(plan: Plan, parts: int) -> list[tuple[int, ...]]:
@@ -158,7 +156,8 @@ class Replicator:
 
     def run(self, first: int, last: int, chunk: int | None = None) -> Iterator[Replication]:
         """Replications first..last-1, in order, ``chunk`` to a task (default: a few per
-        worker, fewer tasks for long runs)."""
+        worker, fewer tasks for long runs); fewer replications than workers are each
+        shared out by port (:meth:`_split`)."""
         if self._pool is None:
             for r in range(first, last):
                 yield _replicate(self.work, r)

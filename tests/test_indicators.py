@@ -293,15 +293,9 @@ def test_pools_split_the_station_work(simulated) -> None:
 # --- exact quantiles from sorted pieces -------------------------------------------
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    pieces=st.lists(
-        st.lists(st.integers(0, 20).map(float), min_size=0, max_size=30), min_size=1, max_size=8
-    ),
-    data=st.data(),
-)
-def test_kth_smallest_of_sorted_pieces_is_the_order_statistic(pieces, data) -> None:
-    """Against sorting the union; small integers make ties common."""
+def assert_order_statistics(pieces: list[list[float]], data: st.DataObject) -> None:
+    """_kth_smallest (value and count of elements <= it) and _quantiles of the union of the
+    sorted pieces, against sorting the union."""
     merged = np.sort(np.concatenate([np.array(p, dtype=float) for p in pieces]))
     if not len(merged):
         return
@@ -318,6 +312,18 @@ def test_kth_smallest_of_sorted_pieces_is_the_order_statistic(pieces, data) -> N
     np.testing.assert_allclose(out, np.quantile(merged, probabilities), rtol=1e-12)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    pieces=st.lists(
+        st.lists(st.integers(0, 20).map(float), min_size=0, max_size=30), min_size=1, max_size=8
+    ),
+    data=st.data(),
+)
+def test_kth_smallest_of_sorted_pieces_is_the_order_statistic(pieces, data) -> None:
+    """Against sorting the union; small integers make ties common."""
+    assert_order_statistics(pieces, data)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     pieces=st.lists(
@@ -329,16 +335,7 @@ def test_kth_smallest_with_many_ties_beyond_the_gather_size(pieces, data) -> Non
     """Hundreds of copies of a few values (a deterministic stage, a green lane with no
     delay): the bracketing rounds, not only the final sort, must end on ties (a fuzzed
     scenario once made them loop forever)."""
-    merged = np.sort(np.concatenate([np.array(p, dtype=float) for p in pieces]))
-    if not len(merged):
-        return
-    buffer = np.concatenate([np.sort(np.array(p, dtype=float)) for p in pieces])
-    segments = np.concatenate(([0], np.cumsum([len(p) for p in pieces]))).astype(np.int64)
-    chosen = np.arange(len(pieces), dtype=np.int64)
-    k = data.draw(st.integers(0, len(merged) - 1))
-    value, at_most = _kth_smallest(buffer, segments, chosen, k)
-    assert value == merged[k]
-    assert at_most == np.searchsorted(merged, value, side="right")
+    assert_order_statistics(pieces, data)
 
 
 def test_kth_smallest_of_one_value_repeated() -> None:
