@@ -6,9 +6,22 @@ import copy
 from typing import Any
 
 import numpy as np
+import pytest
 from scipy import stats
 
-from sim.inputs import GREEN, RED, YELLOW, draw_port
+from sim import streams
+from sim.inputs import (
+    CHUNK,
+    GREEN,
+    LODGEMENT,
+    RED,
+    RELEASE,
+    SERVICE,
+    UNLOADING,
+    YELLOW,
+    draw_port,
+    port_key,
+)
 from sim.plan import compile_plan
 from sim.scenario import scenario_from_dict
 
@@ -98,3 +111,65 @@ def test_same_seed_same_draws_other_seed_other_draws() -> None:
     np.testing.assert_array_equal(a.arrival, b.arrival)
     np.testing.assert_array_equal(np.nan_to_num(a.service), np.nan_to_num(b.service))
     assert len(a.arrival) != len(c.arrival) or not np.array_equal(a.arrival, c.arrival)
+
+
+# every law, so that a chunk's batched counter blocks meet each kind of first block
+LAWS: list[dict[str, Any]] = [
+    {"dist": "exponential", "mean": 2},
+    {"dist": "lognormal", "mean": 3, "cv": 1.2},
+    {"dist": "gamma", "mean": 4, "cv": 0.5},
+    {"dist": "gamma", "mean": 4, "cv": 1.5},  # shape below 1: boosted
+    fixed(2),
+    {"dist": "uniform", "low": 1, "high": 5},
+    {"dist": "triangular", "low": 1, "mode": 2, "high": 6},
+    {"dist": "empirical", "values": [1, 2, 3, 7]},
+    {"dist": "empirical", "quantiles": {0: 0.5, 0.5: 2, 0.9: 6, 1: 12}},
+]
+
+
+@pytest.mark.parametrize("first", range(len(LAWS)))
+def test_batched_draws_equal_the_scalar_sampler(first: int) -> None:
+    """draw_port computes a chunk's counter blocks together (SIMD); every time it draws
+    must equal, to the bit, the one-at-a-time sampler ``streams.variate`` at the same
+    counter (and gamma's rejections and the ziggurat's tails still draw their own)."""
+    law = [LAWS[(first + j) % len(LAWS)] for j in range(5)]
+    port = copy.deepcopy(PORT)
+    port["arrivals"]["per_day"] = 60
+    port["stations"]["doc"]["service_h"] = law[0]
+    port["stations"]["exam"]["service_h"] = law[1]
+    port["lodgement"] = {"pre_arrival_share": {"standard": 0.3}, "lead_h": law[2]}
+    port["lodgement"]["delay_h"] = law[3]
+    port["delays"] = {"release_h": law[4], "unloading_h": law[0]}
+    scenario = scenario_from_dict(
+        {"name": "t", "horizon_days": 10, "countries": {"PER": {"ports": {"p": port}}}}
+    )
+    plan = compile_plan(scenario)
+    p = plan.ports[0]
+    drawn = draw_port(plan.window[1], p, 5, 2)
+    k0, k1 = port_key(5, 2, p)
+
+    def scalar(d: int, k: int, purpose: int, station: int = 0) -> float:
+        return streams.variate(*p.bank, d, k0, k1, k, purpose, station)
+
+    for k in range(drawn.n):
+        g, c = drawn.group[k], drawn.channel[k]
+        cell = 3 * c + g
+        early = drawn.lodgement[k] < drawn.arrival[k]
+        lag = scalar(p.stage_dist[3 if early else 0, cell], k, LODGEMENT)
+        assert drawn.lodgement[k] == (drawn.arrival[k] - lag if early else drawn.arrival[k] + lag)
+        assert drawn.unloading[k] == scalar(p.stage_dist[1, cell], k, UNLOADING)
+        assert drawn.release_delay[k] == scalar(p.stage_dist[2, cell], k, RELEASE)
+        for s in p.route_station[c, : p.route_length[c]]:
+            expected = scalar(p.service_dist[s, g], k, SERVICE, int(p.station_keys[s]))
+            assert drawn.service[s, k] == expected
+    assert drawn.n > 2 * CHUNK  # several chunks, the last one partial
+
+
+def test_blocks_are_philox_of_each_counter() -> None:
+    counters = np.random.default_rng(1).integers(0, 2**32, (4, 37), dtype=np.uint32)
+    out = np.empty((4, 37), dtype=np.uint32)
+    k0, k1 = np.uint64(0xDEADBEEF), np.uint64(0x12345678)
+    streams.blocks(counters, k0, k1, 37, out)
+    for i in range(37):
+        expected = streams.philox(*(np.uint64(c) for c in counters[:, i]), k0, k1)
+        assert tuple(int(w) for w in out[:, i]) == tuple(int(w) for w in expected)
