@@ -172,25 +172,51 @@ def simulate_port(
     pool_used,
     release,
 ):
-    """Simulate the shipments that meet a queue, in ``order`` (by ready time, then index)."""
+    """Simulate the shipments that meet a queue, in ``order`` (by ready time, then index).
+
+    Inside, a shipment is known by its rank i in ``order``, and what the loop reads
+    of it is first gathered in rank order: the loop visits shipments roughly in
+    time order, so it then reads memory roughly in sequence, where reads by index
+    (arrival order) missed the cache on every port of more than a few thousand
+    shipments (measured: a third of the loop's time went on three such loads). Ties
+    are still broken by the shipment's index, kept beside each waiting entry.
+    """
     n = order.shape[0]
     n_stations = priority.shape[0]
     n_pools = 2 * n_stations
     inf = np.inf
 
+    # --- what the loop reads of each shipment, in rank order ---
+    longest = route_station.shape[1]
+    ranked_ready = np.empty(n)
+    ranked_group = np.empty(n, dtype=np.int8)
+    ranked_channel = np.empty(n, dtype=np.int8)
+    ranked_delay = np.empty(n)
+    ranked_service = np.empty((longest, n))  # the service time at each step of its route
+    for i in range(n):
+        k = order[i]
+        c = channel[k]
+        ranked_ready[i] = ready[k]
+        ranked_group[i] = group[k]
+        ranked_channel[i] = c
+        ranked_delay[i] = release_delay[k]
+        for step in range(route_length[c]):
+            ranked_service[step, i] = service[route_station[c, step], k]
+
     # --- one FIFO region per (station, group), sized by the visits it will get ---
     n_queues = n_stations * 3
     q_start = np.zeros(n_queues + 1, dtype=np.int64)
-    for k in order:
-        c = channel[k]
+    for i in range(n):
+        c = ranked_channel[i]
         for step in range(route_length[c]):
-            q_start[route_station[c, step] * 3 + group[k] + 1] += 1
+            q_start[route_station[c, step] * 3 + ranked_group[i] + 1] += 1
     for q in range(n_queues):
         q_start[q + 1] += q_start[q]
     q_head = q_start[:-1].copy()
     q_tail = q_start[:-1].copy()
     q_time = np.empty(q_start[-1])
-    q_index = np.empty(q_start[-1], dtype=np.int64)
+    q_index = np.empty(q_start[-1], dtype=np.int64)  # the shipment's index: ties go by it
+    q_rank = np.empty(q_start[-1], dtype=np.int64)
 
     # --- server pools, events, shipment progress ---
     busy = np.zeros(n_pools, dtype=np.int64)
@@ -198,19 +224,21 @@ def simulate_port(
     wake_at = np.full(n_pools, -1.0)
     capacity = pool_servers.sum() + n_pools + 1
     due = np.empty(capacity)  # pending events, a binary min-heap: when each is due ...
-    event = np.empty(capacity, dtype=np.int64)  # ... and what: k >= 0 completes k, -(p+1) wakes p
+    event = np.empty(
+        capacity, dtype=np.int64
+    )  # ... and what: i >= 0 completes rank i, -(p+1) wakes p
     n_pending = 0
     next_due = inf  # the earliest due time
-    step_of = np.zeros(ready.shape[0], dtype=np.int64)  # position in the route
-    pool_of = np.zeros(ready.shape[0], dtype=np.int64)  # the pool serving it
-    free = np.empty(n + capacity, dtype=np.int64)  # shipments freed at the current instant
+    step_of = np.zeros(n, dtype=np.int64)  # position in the route, by rank
+    pool_of = np.zeros(n, dtype=np.int64)  # the pool serving it, by rank
+    free = np.empty(n + capacity, dtype=np.int64)  # ranks freed at the current instant
     dirty = np.zeros(n_stations, dtype=np.bool_)
 
     next_ready = 0
     while True:
         t = inf
         if next_ready < n:
-            t = ready[order[next_ready]]
+            t = ranked_ready[next_ready]
         if next_due < t:
             t = next_due
         if t == inf:
@@ -218,8 +246,8 @@ def simulate_port(
 
         # phase 1: apply every change at instant t; collect the shipments it frees
         n_free = 0
-        while next_ready < n and ready[order[next_ready]] == t:
-            free[n_free] = order[next_ready]
+        while next_ready < n and ranked_ready[next_ready] == t:
+            free[n_free] = next_ready
             n_free += 1
             next_ready += 1
         while n_pending > 0 and due[0] == t:
@@ -234,23 +262,26 @@ def simulate_port(
             else:  # a calendar opening
                 dirty[(-what - 1) // 2] = True
         next_due = due[0] if n_pending > 0 else inf
-        for i in range(n_free):  # each joins its next station, or is released
-            k = free[i]
-            c = channel[k]
-            if step_of[k] == route_length[c]:
+        for j in range(n_free):  # each joins its next station, or is released
+            i = free[j]
+            k = order[i]
+            c = ranked_channel[i]
+            if step_of[i] == route_length[c]:
                 lo, m = _span(cal_offsets, release_calendar[c])
-                release[k] = next_open(cal_starts, cal_ends, lo, m, t) + release_delay[k]
+                release[k] = next_open(cal_starts, cal_ends, lo, m, t) + ranked_delay[i]
                 continue
-            s = route_station[c, step_of[k]]
-            q = s * 3 + group[k]
-            j = q_tail[q]  # insert (t, k) at the tail; same-instant joins go by index
-            q_tail[q] = j + 1
-            while j > q_head[q] and q_time[j - 1] == t and q_index[j - 1] > k:
-                q_time[j] = q_time[j - 1]
-                q_index[j] = q_index[j - 1]
-                j -= 1
-            q_time[j] = t
-            q_index[j] = k
+            s = route_station[c, step_of[i]]
+            q = s * 3 + ranked_group[i]
+            slot = q_tail[q]  # insert (t, k) at the tail; same-instant joins go by index
+            q_tail[q] = slot + 1
+            while slot > q_head[q] and q_time[slot - 1] == t and q_index[slot - 1] > k:
+                q_time[slot] = q_time[slot - 1]
+                q_index[slot] = q_index[slot - 1]
+                q_rank[slot] = q_rank[slot - 1]
+                slot -= 1
+            q_time[slot] = t
+            q_index[slot] = k
+            q_rank[slot] = i
             dirty[s] = True
 
         # phase 2: dispatch the stations that changed, in station order
@@ -269,14 +300,14 @@ def simulate_port(
                             continue
                         if best >= 0:
                             b = s * 3 + best
-                            i, j = q_head[q], q_head[b]
+                            a, h = q_head[q], q_head[b]
                             if priority[s, g] != priority[s, best]:
                                 if priority[s, g] > priority[s, best]:
                                     continue
-                            elif q_time[i] != q_time[j]:
-                                if q_time[i] > q_time[j]:
+                            elif q_time[a] != q_time[h]:
+                                if q_time[a] > q_time[h]:
                                     continue
-                            elif q_index[i] > q_index[j]:
+                            elif q_index[a] > q_index[h]:
                                 continue
                         best = g
                     if best < 0:
@@ -298,17 +329,45 @@ def simulate_port(
                             close = shift_end(cal_starts, cal_ends, lo, m, cursor[p])
                     q = s * 3 + best
                     k = q_index[q_head[q]]
+                    i = q_rank[q_head[q]]
                     q_head[q] += 1
                     busy[p] += 1
-                    pool_of[k] = p
+                    pool_of[i] = p
                     pool_used[s, k] = p - 2 * s  # GENERAL (0) or RESERVED (1)
-                    finish = t + service[s, k]
+                    finish = t + ranked_service[step_of[i], i]
                     start[s, k] = t
                     end[s, k] = finish
                     overtime[s, k] = finish - close if finish > close else 0.0
-                    n_pending = _push(due, event, n_pending, finish, k)
+                    n_pending = _push(due, event, n_pending, finish, i)
                     if finish < next_due:
                         next_due = finish
+
+
+def ready_order(ready: np.ndarray, queued: np.ndarray) -> np.ndarray:
+    """The queued shipments by ready time, ties by shipment index.
+
+    The same order as a stable sort, in a third of its time: NumPy's default
+    sort of floats (SIMD) is not stable, so runs of equal ready times (shipments
+    that waited for the same opening) are then put in index order.
+    """
+    times = ready[queued]
+    by_time = np.argsort(times)
+    _ties_by_index(times[by_time], by_time)
+    return queued[by_time]
+
+
+@njit(cache=True)
+def _ties_by_index(sorted_times, order):
+    """Sort each run of equal times' entries of ``order`` (indices rising with the index)."""
+    n = order.shape[0]
+    first = 0
+    while first < n:
+        last = first + 1
+        while last < n and sorted_times[last] == sorted_times[first]:
+            last += 1
+        if last - first > 1:
+            order[first:last].sort()
+        first = last
 
 
 def run_port(plan: PortPlan, calendars: Calendars, inputs: PortInputs) -> PortOutcome:
@@ -331,8 +390,7 @@ def run_port(plan: PortPlan, calendars: Calendars, inputs: PortInputs) -> PortOu
         out.lodged,
         out.release,
     )
-    queued = np.flatnonzero(plan.route_length[inputs.channel] > 0)
-    order = queued[np.argsort(ready[queued], kind="stable")]  # ties by shipment index
+    order = ready_order(ready, np.flatnonzero(plan.route_length[inputs.channel] > 0))
     simulate_port(
         ready,
         order,

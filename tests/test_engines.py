@@ -217,3 +217,17 @@ def test_compiled_normal_draws_equal_numpys() -> None:
     compiled = standard_normal(np.random.Generator(np.random.SFC64(42)), 10_000)
     reference = np.random.Generator(np.random.SFC64(42)).standard_normal(10_000)
     assert compiled.tobytes() == reference.tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    times=st.lists(st.sampled_from([0.0, 1.5, 8.0, 8.0, 32.0, 170.25]), max_size=60),
+    chosen=st.lists(st.booleans(), max_size=60),
+)
+def test_ready_order_is_the_stable_sort(times: list[float], chosen: list[bool]) -> None:
+    """The engine's order of first joins (an unstable SIMD sort, then ties put in index
+    order) is the stable sort's, on times with many ties (shipments held for one opening)."""
+    ready = np.array(times)
+    queued = np.flatnonzero(np.resize(np.array(chosen or [True]), len(ready)))
+    expected = queued[np.argsort(ready[queued], kind="stable")]
+    np.testing.assert_array_equal(engine_numba.ready_order(ready, queued), expected)
