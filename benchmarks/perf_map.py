@@ -1,0 +1,118 @@
+"""Name numba's compiled kernels for Linux ``perf``, then run one stage in a loop.
+
+    perf record -F 2000 -o perf.data python benchmarks/perf_map.py engine
+    perf report -i perf.data --no-children --sort symbol
+
+``perf`` names just-in-time code through ``/tmp/perf-PID.map`` (lines of "START SIZE
+NAME", in hex). Numba writes no such map, so a profile shows its kernels as bare
+addresses. This script loads the kernels (from numba's on-disk cache), writes the map
+from each compiled overload's entry address (a kernel's size is taken up to the
+next entry), then repeats one stage of a replication of SCENARIO for ``--seconds``.
+
+``--dump NAME`` also writes the machine code of the kernel whose name ends with NAME
+to ``NAME.bin`` in the current folder and prints the ``objdump`` command that disassembles it at its
+address, to read beside ``perf script -F ip,sym``'s hottest addresses. This is how
+the cache misses of the engine's event loop were found (issue #11). ``perf`` itself
+crashed on some runs on the 2-core VM; running it again worked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's package, whatever is installed
+
+import sim  # noqa: E402
+from sim import engine_numba, indicators, inputs, streams  # noqa: E402
+from sim.plan import compile_plan  # noqa: E402
+
+KERNEL_MODULES = (inputs, engine_numba, indicators, streams)
+LONGEST = 1 << 16  # the size given to the last kernel, which has no next entry
+
+
+def kernel_entries() -> list[tuple[int, str]]:
+    """(entry address, module.function) of every compiled overload, sorted by address."""
+    entries = set()
+    for module in KERNEL_MODULES:
+        for name, dispatcher in vars(module).items():
+            for compiled in getattr(dispatcher, "overloads", {}).values():
+                address = compiled.library.get_pointer_to_function(compiled.fndesc.mangled_name)
+                if address:
+                    entries.add((address, f"{module.__name__}.{name}"))
+    return sorted(entries)
+
+
+def write_map(entries: list[tuple[int, str]]) -> Path:
+    path = Path(f"/tmp/perf-{os.getpid()}.map")
+    ends = [address for address, _ in entries[1:]] + [entries[-1][0] + LONGEST]
+    lines = (
+        f"{address:x} {min(end - address, LONGEST):x} {name}\n"
+        for (address, name), end in zip(entries, ends, strict=True)
+    )
+    path.write_text("".join(lines))
+    return path
+
+
+def dump(entries: list[tuple[int, str]], suffix: str, folder: Path) -> None:
+    """Write one kernel's machine code and say how to disassemble it."""
+    matches = [i for i, (_, name) in enumerate(entries) if name.endswith(suffix)]
+    if not matches:
+        raise SystemExit(f"perf_map.py: no compiled kernel ends with {suffix!r}")
+    i = matches[0]
+    address = entries[i][0]
+    end = entries[i + 1][0] if i + 1 < len(entries) else address + LONGEST
+    out = folder / f"{suffix}.bin"
+    out.write_bytes(ctypes.string_at(address, end - address))
+    print(f"objdump -D -b binary -m i386:x86-64 --adjust-vma={address:#x} {out}")
+
+
+def stage_loop(scenario_path: str, stage: str) -> Callable[[], object]:
+    """One replication's stage as a function to repeat (the others run once, to warm up)."""
+    plan = compile_plan(sim.load_scenario(scenario_path, []))
+    layout = indicators.Layout.of(plan)
+    drawn = [inputs.draw_port(plan.window[1], port, 1, 0) for port in plan.ports]
+    outcomes = [
+        engine_numba.run_port(port, plan.calendars, i)
+        for port, i in zip(plan.ports, drawn, strict=True)
+    ]
+    results = list(zip(drawn, outcomes, strict=True))
+    indicators.compute(plan, layout, results)
+    stages: dict[str, Callable[[], object]] = {
+        "inputs": lambda: [inputs.draw_port(plan.window[1], port, 1, 0) for port in plan.ports],
+        "engine": lambda: [
+            engine_numba.run_port(port, plan.calendars, i)
+            for port, i in zip(plan.ports, drawn, strict=True)
+        ],
+        "indicators": lambda: indicators.compute(plan, layout, results),
+    }
+    return stages[stage]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stage", choices=("inputs", "engine", "indicators"))
+    parser.add_argument("--scenario", default="scenarios/lac-regional.yaml")
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--dump", metavar="NAME", help="write this kernel's machine code")
+    args = parser.parse_args()
+    here = Path.cwd()
+    os.chdir(ROOT)  # the scenario path is relative to the checkout
+    repeat = stage_loop(args.scenario, args.stage)
+    entries = kernel_entries()
+    print(f"{len(entries)} kernels named in {write_map(entries)}", file=sys.stderr)
+    if args.dump:
+        dump(entries, args.dump, here)
+    started = time.perf_counter()
+    while time.perf_counter() - started < args.seconds:
+        repeat()
+
+
+if __name__ == "__main__":
+    main()
