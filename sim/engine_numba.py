@@ -179,7 +179,8 @@ def simulate_port(
     time order, so it then reads memory roughly in sequence, where reads by index
     (arrival order) missed the cache on every port of more than a few thousand
     shipments (measured: a third of the loop's time went on three such loads). Ties
-    are still broken by the shipment's index, kept beside each waiting entry.
+    are still broken by the shipment's index, ``order[i]``, looked up only when times
+    tie.
     """
     n = order.shape[0]
     n_stations = priority.shape[0]
@@ -215,8 +216,7 @@ def simulate_port(
     q_head = q_start[:-1].copy()
     q_tail = q_start[:-1].copy()
     q_time = np.empty(q_start[-1])
-    q_index = np.empty(q_start[-1], dtype=np.int64)  # the shipment's index: ties go by it
-    q_rank = np.empty(q_start[-1], dtype=np.int64)
+    q_rank = np.empty(q_start[-1], dtype=np.int64)  # who waits: a rank (its index is order[rank])
 
     # --- server pools, events, shipment progress ---
     busy = np.zeros(n_pools, dtype=np.int64)
@@ -224,9 +224,8 @@ def simulate_port(
     wake_at = np.full(n_pools, -1.0)
     capacity = pool_servers.sum() + n_pools + 1
     due = np.empty(capacity)  # pending events, a binary min-heap: when each is due ...
-    event = np.empty(
-        capacity, dtype=np.int64
-    )  # ... and what: i >= 0 completes rank i, -(p+1) wakes p
+    # ... and what: i >= 0 completes rank i, -(p + 1) wakes pool p
+    event = np.empty(capacity, dtype=np.int64)
     n_pending = 0
     next_due = inf  # the earliest due time
     step_of = np.zeros(n, dtype=np.int64)  # position in the route, by rank
@@ -274,13 +273,11 @@ def simulate_port(
             q = s * 3 + ranked_group[i]
             slot = q_tail[q]  # insert (t, k) at the tail; same-instant joins go by index
             q_tail[q] = slot + 1
-            while slot > q_head[q] and q_time[slot - 1] == t and q_index[slot - 1] > k:
+            while slot > q_head[q] and q_time[slot - 1] == t and order[q_rank[slot - 1]] > k:
                 q_time[slot] = q_time[slot - 1]
-                q_index[slot] = q_index[slot - 1]
                 q_rank[slot] = q_rank[slot - 1]
                 slot -= 1
             q_time[slot] = t
-            q_index[slot] = k
             q_rank[slot] = i
             dirty[s] = True
 
@@ -307,7 +304,7 @@ def simulate_port(
                             elif q_time[a] != q_time[h]:
                                 if q_time[a] > q_time[h]:
                                     continue
-                            elif q_index[a] > q_index[h]:
+                            elif order[q_rank[a]] > order[q_rank[h]]:
                                 continue
                         best = g
                     if best < 0:
@@ -328,8 +325,8 @@ def simulate_port(
                                 break
                             close = shift_end(cal_starts, cal_ends, lo, m, cursor[p])
                     q = s * 3 + best
-                    k = q_index[q_head[q]]
                     i = q_rank[q_head[q]]
+                    k = order[i]
                     q_head[q] += 1
                     busy[p] += 1
                     pool_of[i] = p

@@ -30,6 +30,7 @@ from numba import njit
 from .plan import PortPlan
 from .streams import (
     GAMMA,
+    GAMMA_FIRST,
     LOW32,
     QUANTILES,
     VALUES,
@@ -245,7 +246,7 @@ def _draw_shipments(
                 request_dist[r], request_slot[r] = d, slot
                 r += 1
                 if kind == GAMMA:  # and its first attempt's uniform
-                    counters[0, r], counters[1, r] = attribute_counters[0, i], 1
+                    counters[0, r], counters[1, r] = attribute_counters[0, i], GAMMA_FIRST
                     counters[2, r], counters[3, r] = purpose, station
                     r += 1
         blocks(counters, k0, k1, r, words)

@@ -18,8 +18,8 @@ Where the bytes per shipment come from:
   allocate, per shipment: ready, queued, order, and ``ready_order``'s times,
   permutation and sorted times, step_of, pool_of, free, and the gathered ready
   time, release delay, group and channel (12 x 8 bytes, rounded up); and per
-  station visit a time, an index and a rank in each waiting list and the
-  gathered service time (32 bytes). The SimPy engine keeps a generator and its events
+  station visit a time and a rank in each waiting list and the gathered service
+  time (24 bytes). The SimPy engine keeps a generator and its events
   per shipment in the system: :data:`SIMPY_BYTES_PER_SHIPMENT`, measured (peak
   resident memory, 98,000 shipments: 1,340 bytes each beyond their arrays) on
   an overloaded station where every shipment waits at once, the worst case; a
@@ -39,9 +39,9 @@ Checked against measurement by ``tests/test_sizing.py``: a fresh process runs
 one replication of about 1.5 million shipments and compares its peak resident
 memory (``ru_maxrss``) above what it held before with the estimate, which must
 lie above the measurement (it is a limit) and within a factor of two of it
-(it is useful). Measured (numba engine, peak / estimate): one-office 0.59,
-one-office with every shipment red 0.86, the regional scenario 0.71 and, over
-120 days, 0.83; reference-office 0.59. A run may use :data:`HEADROOM` of the
+(it is useful). Measured (numba engine, peak / estimate): one-office 0.61,
+one-office with every shipment red 0.85, the regional scenario 0.72 and, over
+120 days, 0.83; reference-office 0.61. A run may use :data:`HEADROOM` of the
 memory available: the rest is left to the system and to the error of the
 estimate.
 """
@@ -65,7 +65,7 @@ from .processes import default_workers
 from .records import port_records
 
 ENGINE_BYTES_PER_SHIPMENT = 12 * 8
-ENGINE_BYTES_PER_VISIT = 32
+ENGINE_BYTES_PER_VISIT = 24
 ENGINE_BYTES_PER_SERVER = 3 * 8  # the pending-event arrays (time, event) and the freed list
 SIMPY_BYTES_PER_SHIPMENT = 1_500
 DRAW_BYTES_PER_SHIPMENT = 5 * 8

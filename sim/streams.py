@@ -369,7 +369,7 @@ def variate(
         return empirical(kind, uniform53(w0, w1), table_lo[d], table_hi[d], table_x, table_p)
     v0, v1 = np.uint64(0), np.uint64(0)
     if kind == GAMMA:
-        v0, v1, _, _ = _block(k0, k1, shipment, 1, purpose, station)
+        v0, v1, _, _ = _block(k0, k1, shipment, GAMMA_FIRST, purpose, station)
     p0, p1, p2 = params[d, 0], params[d, 1], params[d, 2]
     return variate_from(
         kind, p0, p1, p2, w0, w1, w2, w3, v0, v1, k0, k1, shipment, purpose, station
@@ -384,10 +384,10 @@ def variate_from(kind, p0, p1, p2, w0, w1, w2, w3, v0, v1, k0, k1, shipment, pur
     compute these for many draws at once (:func:`blocks`: Philox over independent
     counters runs in SIMD lanes, about five times faster than one block at a time).
 
-    Scalars only: numba inlines a function into its caller's IR, but array arguments
-    then cost reference counts at each call (measured: the pass that turns a chunk's
-    blocks into times took 530 cycles a shipment with the bank's arrays as arguments,
-    310 with scalars).
+    Scalars only: with the bank's arrays as arguments of this inlined function, the
+    pass that turns a chunk's blocks into times measured 530 cycles a shipment, with
+    scalars 310 (numba inlines into its caller's IR; the arrays' reference counting
+    is the likely cost).
     """
     if kind == DETERMINISTIC:
         return p0
@@ -438,8 +438,10 @@ def blocks(counters, k0, k1, m, out):
         out[3, i] = w3
 
 
+GAMMA_FIRST = 1
 GAMMA_STRIDE = 1 << 20
-"""Gamma's attempt j (from 1) draws its normal at station word + j * GAMMA_STRIDE."""
+"""Gamma's attempt j (from ``GAMMA_FIRST``) draws its uniform at attempt word j and its
+normal at station word + j * GAMMA_STRIDE."""
 
 
 @inline
@@ -477,7 +479,7 @@ def _marsaglia_tsang(shape, z, u):
 @njit(cache=True)
 def _gamma_retry(shape, k0, k1, shipment, purpose, station):
     """Attempts 2, 3, ... of :func:`gamma_from`, until one is accepted."""
-    attempt = 2
+    attempt = GAMMA_FIRST + 1
     while True:
         z = normal(k0, k1, shipment, purpose, station + attempt * GAMMA_STRIDE)
         u = uniform(k0, k1, shipment, attempt, purpose, station)
