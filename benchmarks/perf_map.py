@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))  # this checkout's package, whatever is installed
 import sim  # noqa: E402
 from sim import engine_numba, indicators, inputs, streams  # noqa: E402
 from sim.plan import compile_plan  # noqa: E402
+from sim.runner import indicator_vector  # noqa: E402
 
 KERNEL_MODULES = (inputs, engine_numba, indicators, streams)
 LONGEST = 1 << 16  # the size given to the last kernel, which has no next entry
@@ -91,13 +92,14 @@ def stage_loop(scenario_path: str, stage: str) -> Callable[[], object]:
             for port, i in zip(plan.ports, drawn, strict=True)
         ],
         "indicators": lambda: indicators.compute(plan, layout, results),
+        "replication": lambda: indicator_vector(plan, layout, "numba", 1, 0),
     }
     return stages[stage]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=("inputs", "engine", "indicators"))
+    parser.add_argument("stage", choices=("inputs", "engine", "indicators", "replication"))
     parser.add_argument("--scenario", default="scenarios/lac-regional.yaml")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--dump", metavar="NAME", help="write this kernel's machine code")

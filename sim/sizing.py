@@ -1,8 +1,11 @@
 """How big a run is, before it runs: shipments per replication and memory per worker.
 
-A replication holds every port's shipments in memory at once (inputs and
-outcomes as arrays), so its peak memory is, to a good approximation, a number
-of bytes per shipment times the expected shipments. The estimate is computed
+A replication is simulated a port at a time, and each port is reduced to its
+cells (sums and the clearance times of its counted shipments) before the next is
+drawn, so a worker's peak memory is, to a good approximation, the largest port's
+arrays and temporaries plus every port's cells: numbers of bytes per shipment
+times expected shipments. With per-shipment records, every port's arrays are
+held at once instead (the records are built from them). The estimate is computed
 from the compiled plan, before anything large is allocated, so that a run
 that cannot fit is refused with one line instead of failing an hour in, or
 taking the machine down first.
@@ -15,33 +18,42 @@ Where the bytes per shipment come from:
   :class:`~sim.inputs.PortInputs` and :class:`~sim.outcome.PortOutcome` (for
   one-office: 54 + 64 bytes). It follows any change to those arrays by itself.
 * **engine temporaries** (numba): the arrays ``run_port`` and ``simulate_port``
-  allocate, per shipment: ready, queued, order, and ``ready_order``'s times,
-  permutation and sorted times, step_of, pool_of, free, and the gathered ready
-  time, release delay, group and channel (12 x 8 bytes, rounded up); and per
-  station visit a time and a rank in each waiting list and the gathered service
-  time (24 bytes). The SimPy engine keeps a generator and its events
-  per shipment in the system: :data:`SIMPY_BYTES_PER_SHIPMENT`, measured (peak
-  resident memory, 98,000 shipments: 1,340 bytes each beyond their arrays) on
-  an overloaded station where every shipment waits at once, the worst case; a
-  run whose stations keep up needs about a third of it.
+  allocate. Per shipment: the ready times and the route test that picks the
+  queued shipments (:data:`ENGINE_BYTES_PER_SHIPMENT`). Per shipment that meets a
+  queue: its index, ``ready_order``'s times, permutation and sorted times, the
+  order, step_of, pool_of, free, and the gathered ready time, release delay,
+  group and channel (:data:`ENGINE_BYTES_PER_QUEUED`, 11 x 8 bytes, rounded up);
+  and per station visit a time and a rank in each waiting list and the gathered
+  service time (:data:`ENGINE_BYTES_PER_VISIT`). The share that meets a queue is
+  bounded by the group most often sent to checks (:func:`queued_share`). The
+  SimPy engine keeps a generator and its events per shipment in the system:
+  :data:`SIMPY_BYTES_PER_SHIPMENT`, measured (peak resident memory, 98,000
+  shipments: 1,340 bytes each beyond their arrays) on an overloaded station
+  where every shipment waits at once, the worst case; a run whose stations keep
+  up needs about a third of it.
 * **drawing**: while a port's inputs are drawn, the arrival epochs and their
   cumulative sums, and up to three per-group samples of one time, live beside
   the finished arrays (:data:`DRAW_BYTES_PER_SHIPMENT`).
-* **indicators**: clearance samples of every counted shipment, twice (all and
-  eligible), again for each pooled level (country, region), plus one sorted
-  copy.
+* **cells**: each port's clearance and customs times of its counted shipments
+  (2 x 8 bytes), held until the replication is combined, where they are
+  concatenated once more (:data:`CELL_BYTES`).
 * **records** (``--records``): the frame of one replication, read off its
   column dtypes like the arrays, twice in the worker (the frame and its
   pickle) and twice in the parent (the frame and its Arrow table).
 
-Peak = held arrays of the whole replication + the largest port's temporaries.
-Checked against measurement by ``tests/test_sizing.py``: a fresh process runs
-one replication of about 1.5 million shipments and compares its peak resident
-memory (``ru_maxrss``) above what it held before with the estimate, which must
-lie above the measurement (it is a limit) and within a factor of two of it
-(it is useful). Measured (numba engine, peak / estimate): one-office 0.61,
-one-office with every shipment red 0.85, the regional scenario 0.72 and, over
-120 days, 0.83; reference-office 0.61. A run may use :data:`HEADROOM` of the
+Peak = the largest port's arrays and temporaries + every port's cells, or their
+concatenation, whichever is larger (with records: every port's arrays + the
+largest port's temporaries). Checked against measurement by
+``tests/test_sizing.py``: a fresh process runs one replication of about 1.5
+million shipments and compares its peak resident memory (``VmHWM``) above
+what it held before with the estimate, which must lie above the measurement (it
+is a limit) and within a factor of two of it (it is useful). Measured (numba
+engine, peak / estimate): one-office 0.75, one-office with every shipment red
+0.77, reference-office 0.73, the regional scenario over 120 days 0.66. Over its
+28 days the regional scenario's resident memory grows too little to measure
+(freed memory is reused); its peak of traced NumPy allocations (``tracemalloc``,
+which does not see the compiled kernels' own temporaries) is 0.83 of the
+estimate. A run may use :data:`HEADROOM` of the
 memory available: the rest is left to the system and to the error of the
 estimate.
 """
@@ -64,12 +76,13 @@ from .plan import Plan, PortPlan
 from .processes import default_workers
 from .records import port_records
 
-ENGINE_BYTES_PER_SHIPMENT = 12 * 8
+ENGINE_BYTES_PER_SHIPMENT = 3 * 8
+ENGINE_BYTES_PER_QUEUED = 11 * 8
 ENGINE_BYTES_PER_VISIT = 24
 ENGINE_BYTES_PER_SERVER = 3 * 8  # the pending-event arrays (time, event) and the freed list
 SIMPY_BYTES_PER_SHIPMENT = 1_500
 DRAW_BYTES_PER_SHIPMENT = 5 * 8
-SAMPLE_BYTES = 2 * 8  # a clearance time for "all" and one for "eligible"
+CELL_BYTES = 2 * 8  # a counted shipment's clearance and customs times
 HEADROOM = 0.9
 WORKER_OVERHEAD_BYTES = 32 * 2**20
 """A forked worker's own pages beyond its replication (Python's heap, pages copied on
@@ -185,21 +198,24 @@ def _plan_size(plan: Plan, engine: str, keep_records: bool) -> Size:
     t0, t1 = plan.window
     n = [expected_arrivals(port, 0.0, t1) for port in plan.ports]
     c = [expected_arrivals(port, t0, t1) for port in plan.ports]
-    held = sum(k * array_bytes(port) for k, port in zip(n, plan.ports, strict=True))
-    temporaries = max(
+    arrays = [k * array_bytes(port) for k, port in zip(n, plan.ports, strict=True)]
+    temporaries = [
         k * max(_engine_bytes(port, engine), DRAW_BYTES_PER_SHIPMENT) + _server_bytes(port, engine)
         for k, port in zip(n, plan.ports, strict=True)
-    )
-    countries = {port.country for port in plan.ports}
-    levels = 1 + (len(countries) < len(plan.ports)) + (len(countries) > 1)
-    indicators = sum(c) * (levels * SAMPLE_BYTES + 8)
+    ]
+    cells = CELL_BYTES * sum(c)
     frame = stored = 0.0
     if keep_records:
         for k, p in zip(c, range(len(plan.ports)), strict=True):
             memory, parquet = record_bytes(plan, p)
             frame += k * memory
             stored += k * parquet
-    return Size(sum(n), sum(c), held + max(temporaries, indicators), frame, stored)
+        peak = sum(arrays) + max(max(temporaries), 2 * cells)
+    else:
+        each = zip(arrays, temporaries, c, strict=True)
+        port = max(a + max(t, CELL_BYTES * k) for a, t, k in each)
+        peak = max(port + cells, 2 * cells)
+    return Size(sum(n), sum(c), peak, frame, stored)
 
 
 def _server_bytes(port: PortPlan, engine: str) -> float:
@@ -210,7 +226,19 @@ def _engine_bytes(port: PortPlan, engine: str) -> float:
     if engine == "simpy":
         return SIMPY_BYTES_PER_SHIPMENT
     visits = int(port.route_length.max(initial=0))
-    return ENGINE_BYTES_PER_SHIPMENT + ENGINE_BYTES_PER_VISIT * visits
+    queued = ENGINE_BYTES_PER_QUEUED + ENGINE_BYTES_PER_VISIT * visits
+    return ENGINE_BYTES_PER_SHIPMENT + queued_share(port) * queued
+
+
+def queued_share(port: PortPlan) -> float:
+    """At most the share of a port's shipments that meet a queue: that of the group most
+    often sent to a channel with checks (the groups' mix is a weighted mean of theirs)."""
+    green, not_red = port.channel_cumulative[:, 0], port.channel_cumulative[:, 1]
+    share = np.zeros(len(green))
+    for channel, p in enumerate((green, not_red - green, 1.0 - not_red)):
+        if port.route_length[channel] > 0:
+            share += p
+    return float(min(1.0, share.max(initial=0.0)))
 
 
 # --- what the machine has --------------------------------------------------------

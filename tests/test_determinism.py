@@ -31,6 +31,16 @@ def test_engines_give_the_same_summary() -> None:
     pd.testing.assert_frame_equal(reference.records(), compiled.records(), check_exact=True)
 
 
+def test_keeping_records_does_not_change_the_numbers() -> None:
+    """Without records a worker reduces each port as soon as it is simulated
+    (``runner.indicator_vector``); with them it holds every port's arrays and reduces
+    them together (``indicators.compute``). Both must give the same numbers."""
+    regional = sim.load_scenario("lac-regional", ["horizon_days=3", "warmup_days=1"])
+    reduced = run(regional, replications=2, workers=1, seed=7)
+    held = run(regional, replications=2, workers=1, seed=7, keep_records=True)
+    pd.testing.assert_frame_equal(reduced.summary(), held.summary(), check_exact=True)
+
+
 def test_seed_matters_and_replications_differ() -> None:
     a = run(short(), replications=2, workers=1, seed=1, keep_records=True).records()
     b = run(short(), replications=2, workers=1, seed=2, keep_records=True).records()

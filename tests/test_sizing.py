@@ -62,9 +62,9 @@ MEASURE = textwrap.dedent(
     import sys
     import sim
     from sim import engine_numba, sizing
-    from sim.indicators import Layout, compute
+    from sim.indicators import Layout
     from sim.plan import compile_plan
-    from sim.runner import simulate
+    from sim.runner import indicator_vector
 
     def status(field):
         for line in open("/proc/self/status"):
@@ -72,14 +72,14 @@ MEASURE = textwrap.dedent(
                 return int(line.split()[1]) * 1024
 
     warm = compile_plan(sim.load_scenario(sys.argv[1], ["horizon_days=1"]))
-    compute(warm, Layout.of(warm), simulate(warm, "numba", 1, 0))  # load all compiled code
+    indicator_vector(warm, Layout.of(warm), "numba", 1, 0)  # load all compiled code
     plan = compile_plan(sim.load_scenario(sys.argv[1], sys.argv[2:]))
     layout = Layout.of(plan)
     estimate = sizing.estimate([plan]).worker_bytes
     before = status("VmRSS")
     # forget the peak so far: compiling (on a cold numba cache) can use more than a replication
     open("/proc/self/clear_refs", "w").write("5")
-    compute(plan, layout, simulate(plan, "numba", 1, 0))
+    indicator_vector(plan, layout, "numba", 1, 0)  # what a worker does for a replication
     print(estimate, status("VmHWM") - before)
     """
 )

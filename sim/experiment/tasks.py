@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..indicators import HEADLINE, Layout, compute
+from ..indicators import HEADLINE, Layout
 from ..plan import Plan, compile_plan
-from ..runner import DEFAULT_ENGINE, _replications_needed, simulate
+from ..runner import DEFAULT_ENGINE, _replications_needed, indicator_vector
 from ..scenario import Scenario
 from ..stats import Accumulator
 from .keys import Key, is_headline_total, metric_of
@@ -106,8 +106,8 @@ def replicate(point: CompiledPoint, replication: int) -> np.ndarray:
     package sees indicator vectors, whatever the engine does inside.
     """
     job = point.job
-    results = simulate(point.plan, job.engine, job.seed, replication)
-    return compute(point.plan, point.layout, results)[point.kept]
+    vector = indicator_vector(point.plan, point.layout, job.engine, job.seed, replication)
+    return vector[point.kept]
 
 
 def run_task(job: PointJob, first: int, last: int) -> TaskOutput:
