@@ -8,9 +8,9 @@ NAME", in hex). Numba writes no such map, so a profile shows its kernels as bare
 addresses. This script loads the kernels (from numba's on-disk cache), writes the map
 from each compiled overload's entry address (a kernel's size is taken up to the
 next entry), then repeats one stage of a replication of SCENARIO for ``--seconds``
-(``replication``: all three stages as a worker runs them, port by port). Start
-``perf record`` with ``-D 6000`` to leave out the start-up (imports, loading the
-kernels), which otherwise shows as Python's garbage collector among the hot spots.
+(``replication``: all three stages as a worker runs them, port by port). ``perf
+record -D 6000`` leaves out the first six seconds: the imports and the loading of
+the kernels.
 
 ``--dump NAME`` also writes the machine code of the kernel whose name ends with NAME
 to ``NAME.bin`` in the current folder and prints the ``objdump`` command that disassembles it at its
