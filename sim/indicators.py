@@ -503,9 +503,10 @@ def _area_quantiles(
 def _union_quantiles(clearance, customs, segments, members, bounds, probabilities, out):
     """Both times' quantiles of each union u of cells, ``members[bounds[u]:bounds[u + 1]]``.
 
-    One compiled call for every area and group of a replication: a call per
-    union from Python cost about 8 ms a replication of the regional scenario
-    (474 unions), a tenth of the indicators' time.
+    One compiled call for every area and group of a replication: with a call per
+    union from Python (474 in the regional scenario), the indicators' fixed cost
+    of a replication was 9.4 ms, against 6.0 ms with this one call (measured on a
+    horizon too short to hold many shipments).
     """
     for u in range(bounds.shape[0] - 1):
         chosen = members[bounds[u] : bounds[u + 1]]
