@@ -38,16 +38,16 @@ SUMMARY_COLUMNS = [*KEY_COLUMNS, "mean", "ci_low", "ci_high", "replications"]
 
 def port_results(
     plan: Plan, engine: str, seed: int, replication: int, ports: Sequence[int] | None = None
-) -> Iterator[tuple[PortInputs, PortOutcome]]:
+) -> Iterator[tuple[int, PortInputs, PortOutcome]]:
     """One replication, a port at a time (every port, or those of ``ports``, by index):
-    its inputs drawn, then the engine run on them. Ports are independent, so each can
-    be used up before the next is drawn."""
+    the port's index, its inputs, and the engine's outcome on them. Ports are
+    independent, so each can be used up before the next is drawn."""
     run_port = ENGINES[engine]
-    chosen = plan.ports if ports is None else [plan.ports[p] for p in ports]
-    for port in chosen:
+    for p in range(len(plan.ports)) if ports is None else ports:
+        port = plan.ports[p]
         inputs = draw_port(plan.window[1], port, seed, replication)
         outcome = run_port(port, plan.calendars, inputs)
-        yield inputs, outcome
+        yield p, inputs, outcome
         del inputs, outcome  # before the next port is drawn
 
 
@@ -55,23 +55,20 @@ def simulate(
     plan: Plan, engine: str, seed: int, replication: int, ports: Sequence[int] | None = None
 ) -> list[tuple[PortInputs, PortOutcome]]:
     """One replication's inputs and outcomes, every port's (or those of ``ports``) held."""
-    return list(port_results(plan, engine, seed, replication, ports))
+    return [(i, o) for _, i, o in port_results(plan, engine, seed, replication, ports)]
 
 
 def reduced_ports(
     plan: Plan, engine: str, seed: int, replication: int, ports: Sequence[int] | None = None
 ) -> list[PortCells]:
     """One replication's ports (or those of ``ports``), each reduced to its cells as soon
-    as it is simulated: one port's arrays are held at a time, and they are reduced while
-    they are still in the processor's cache (measured on the regional scenario: 2-7%
-    faster than simulating every port first, and far less memory)."""
-    chosen = range(len(plan.ports)) if ports is None else ports
+    as it is simulated, so that one port's arrays are held at a time (the regional
+    replication's traced peak: 33 MB, against 142 MB holding every port; its speed
+    is the same within this host's noise)."""
     cells = []
-    for p, (inputs, outcome) in zip(
-        chosen, port_results(plan, engine, seed, replication, ports), strict=True
-    ):
+    for p, inputs, outcome in port_results(plan, engine, seed, replication, ports):
         cells.append(port_cells(plan, p, inputs, outcome))
-        del inputs, outcome
+        del inputs, outcome  # the loop would hold them while the next port is drawn
     return cells
 
 

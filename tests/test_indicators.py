@@ -312,25 +312,21 @@ def assert_order_statistics(pieces: list[list[float]], data: st.DataObject) -> N
     np.testing.assert_allclose(out, np.quantile(merged, probabilities), rtol=1e-12)
 
 
+def whole_number_pieces(top: int, longest: int, most: int) -> st.SearchStrategy[list[list[float]]]:
+    """1 to ``most`` pieces of up to ``longest`` whole numbers from 0 to ``top`` (ties)."""
+    piece = st.lists(st.integers(0, top).map(float), max_size=longest)
+    return st.lists(piece, min_size=1, max_size=most)
+
+
 @settings(max_examples=300, deadline=None)
-@given(
-    pieces=st.lists(
-        st.lists(st.integers(0, 20).map(float), min_size=0, max_size=30), min_size=1, max_size=8
-    ),
-    data=st.data(),
-)
-def test_kth_smallest_of_sorted_pieces_is_the_order_statistic(pieces, data) -> None:
+@given(pieces=whole_number_pieces(20, 30, 8), data=st.data())
+def test_kth_smallest_of_whole_number_pieces_is_the_order_statistic(pieces, data) -> None:
     """Against sorting the union; small integers make ties common."""
     assert_order_statistics(pieces, data)
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    pieces=st.lists(
-        st.lists(st.integers(0, 3).map(float), min_size=0, max_size=400), min_size=1, max_size=6
-    ),
-    data=st.data(),
-)
+@given(pieces=whole_number_pieces(3, 400, 6), data=st.data())
 def test_kth_smallest_with_many_ties_beyond_the_gather_size(pieces, data) -> None:
     """Hundreds of copies of a few values (a deterministic stage, a green lane with no
     delay): the bracketing rounds, not only the final sort, must end on ties (a fuzzed
