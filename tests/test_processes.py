@@ -166,3 +166,51 @@ def test_workers_die_with_a_killed_parent(pdeathsig: bool) -> None:
     while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not any(alive(pid) for pid in workers)
+
+
+FAULTS_OF_A_REPEATED_REPLICATION = """
+import resource
+import sim
+from sim.indicators import Layout
+from sim.plan import compile_plan
+from sim.processes import Task, WorkerPool
+from sim.runner import indicator_vector
+
+plan = compile_plan(sim.load_scenario("scenarios/reference-office.yaml", []))
+layout = Layout.of(plan)
+
+
+def faults_of_third_run():
+    for _ in range(3):  # the same replication: the same allocations, in the same order
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        indicator_vector(plan, layout, "numba", 1, 1)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+
+here = faults_of_third_run()
+with WorkerPool(1) as pool:
+    [(_, in_worker)] = pool.imap([Task("faults", faults_of_third_run)])
+print(here, in_worker)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_a_worker_reuses_the_memory_it_freed() -> None:
+    """A worker keeps what it frees (keep_freed_memory): a replication run again in it
+    takes no fresh pages from the kernel.
+
+    The same replication in the parent, which keeps glibc's defaults, shows what
+    they do: the freed arrays go back to the kernel, so even the third identical
+    replication faults thousands of pages. That contrast is what makes the
+    worker's count mean something.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", FAULTS_OF_A_REPEATED_REPLICATION],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    default, in_worker = (int(word) for word in done.stdout.split())
+    assert default > 1000, f"glibc's defaults faulted only {default} pages: no contrast"
+    assert in_worker <= default // 100, f"{in_worker} page faults in a worker ({default} here)"
