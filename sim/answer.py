@@ -115,20 +115,13 @@ class Table:
 
     def __init__(self, table: pd.DataFrame) -> None:
         areas = table[table["station"].isna() & (table["port"] == ALL)]
-        keys = zip(
-            areas["kind"],
-            areas["scenario"],
-            areas["country"],
-            areas["mode"],
-            areas["group"],
-            areas["metric"],
-            strict=True,
-        )
+        # columns as lists first: iterating pandas' Arrow-backed strings one by one
+        # took 0.5 s for a regional comparison
+        key_columns = ("kind", "scenario", "country", "mode", "group", "metric")
+        keys = zip(*(areas[c].tolist() for c in key_columns), strict=True)
         values = zip(
-            areas["mean"].astype(float),
-            areas["ci_low"].astype(float),
-            areas["ci_high"].astype(float),
-            areas["replications"],
+            *(areas[c].to_numpy(float).tolist() for c in ("mean", "ci_low", "ci_high")),
+            areas["replications"].tolist(),
             strict=True,
         )
         self._cells: dict[tuple[Any, ...], tuple[Estimate, int]] = {

@@ -20,7 +20,7 @@ import yaml
 
 from .iso3166 import country_name
 from .numbers import percent
-from .scenario import BUNDLED, GROUPS, Port, Scenario, per_channel
+from .scenario import BUNDLED, GROUPS, Port, SafeLoader, Scenario, per_channel
 
 STANDARD, NATIONAL, RECOGNISED = range(len(GROUPS))
 
@@ -136,7 +136,7 @@ def _sets(file: Path, path: str) -> bool:
 
 def _node(file: Path, path: str) -> yaml.Node | None:
     try:
-        node: yaml.Node | None = yaml.compose(file.read_text(encoding="utf-8"), yaml.SafeLoader)
+        node: yaml.Node | None = yaml.compose(file.read_text(encoding="utf-8"), SafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
     for key in path.split("."):

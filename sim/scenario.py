@@ -646,12 +646,16 @@ def _within(field: str, path: str) -> bool:
     return field == path or field.startswith((f"{path}.", f"{path}["))
 
 
-class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""PyYAML's safe loader, parsing with libyaml where PyYAML has it: the bundled regional
+scenario loads in 0.020 s, against 0.127 s in pure Python (with the same marks in errors)."""
+
+
+class _UniqueKeyLoader(SafeLoader):  # type: ignore[misc,valid-type]
     """A safe YAML loader that refuses a key given twice in one mapping.
 
     Plain YAML keeps the last value silently: a second ``callao:`` would replace
-    the first port without a word. It parses with libyaml where PyYAML has it
-    (the bundled regional scenario: 0.21 s in pure Python, a tenth of that in C).
+    the first port without a word.
     """
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
