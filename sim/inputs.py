@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .plan import PortPlan
+from .plan import Bank, PortPlan
 from .streams import (
     GAMMA,
     GAMMA_FIRST,
@@ -79,10 +79,34 @@ def port_key(seed: int, replication: int, port: PortPlan) -> tuple[np.uint64, np
     return np.uint64(k0), np.uint64(k1)
 
 
-def draw_port(plan_window_end: float, port: PortPlan, seed: int, replication: int) -> PortInputs:
-    """Draw one port's inputs for one replication; arrivals cover [0, plan_window_end)."""
+@dataclass(frozen=True)
+class Reference:
+    """The same port's draws in another scenario of the same replication, on common random
+    numbers (a comparison's first scenario). A draw that must come out the same (the same
+    counter through the same distribution) is copied from it instead of being made again:
+    comparing with and without the arrangement, most of the second scenario's draws."""
+
+    port: PortPlan
+    inputs: PortInputs
+    end: float  # the window end its arrivals were drawn for
+
+
+def draw_port(
+    plan_window_end: float,
+    port: PortPlan,
+    seed: int,
+    replication: int,
+    like: Reference | None = None,
+) -> PortInputs:
+    """Draw one port's inputs for one replication; arrivals cover [0, plan_window_end).
+
+    With ``like``, every draw that the reference made identically is taken from it
+    (the arrays are equal, bit for bit, to those drawn without it). Its arrival times
+    are shared, not copied: inputs are read-only to every engine.
+    """
     k0, k1 = port_key(seed, replication, port)
-    arrival = _arrivals(port, plan_window_end, k0, k1)
+    same = _shared_draws(plan_window_end, port, like)
+    arrival = like.inputs.arrival if same is not None else _arrivals(port, plan_window_end, k0, k1)
     n = len(arrival)
     inputs = PortInputs(
         arrival=arrival,
@@ -96,6 +120,11 @@ def draw_port(plan_window_end: float, port: PortPlan, seed: int, replication: in
         release_delay=np.empty(n),
         service=np.full((len(port.stations), n), np.nan),
     )
+    if same is None or not np.array_equal(port.station_keys, like.port.station_keys):
+        like, same = None, None  # another port, or other stations: draw everything
+    reference = like.inputs if like is not None else _NO_REFERENCE
+    reference_port = like.port if like is not None else port
+    classes, reference_classes = same if same is not None else (_NONE, _NONE)
     _draw_shipments(
         k0,
         k1,
@@ -122,8 +151,74 @@ def draw_port(plan_window_end: float, port: PortPlan, seed: int, replication: in
         inputs.unloading,
         inputs.release_delay,
         inputs.service,
+        classes,
+        reference_classes,
+        reference.group,
+        reference.channel,
+        reference.lodgement,
+        reference.unloading,
+        reference.release_delay,
+        reference.service,
+        reference_port.stage_dist,
+        reference_port.service_dist,
+        reference_port.pre_arrival_share,
     )
     return inputs
+
+
+def _shared_draws(
+    end: float, port: PortPlan, like: Reference | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Whether ``like`` drew this port's arrivals (the same port, window and arrival
+    process); if so, each port's distributions numbered by identity class: distribution
+    d here draws what distribution e there does iff ``classes[d] == reference[e]``."""
+    if like is None or like.port.stream_key != port.stream_key or like.end != end:
+        return None
+    classes, reference = _identity_classes(port.bank, like.port.bank)
+    batch, reference_batch = port.batch_dist, like.port.batch_dist
+    same_batches = (batch < 0 and reference_batch < 0) or (
+        batch >= 0 and reference_batch >= 0 and classes[batch] == reference[reference_batch]
+    )
+    if not same_batches or not np.array_equal(port.hourly_rate, like.port.hourly_rate):
+        return None
+    return classes, reference
+
+
+def _identity_classes(bank: Bank, other: Bank) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distributions of two banks so that identical ones (kind, parameters and
+    table, to the bit) share a number."""
+    known: dict[tuple[int, bytes, bytes, bytes], int] = {}
+
+    def numbered(bank: Bank) -> np.ndarray:
+        kinds, params, table_lo, table_hi, table_x, table_p = bank
+        out = np.empty(len(kinds), dtype=np.int64)
+        for d in range(len(kinds)):
+            rows = slice(table_lo[d], table_hi[d])
+            key = (
+                int(kinds[d]),
+                params[d].tobytes(),
+                table_x[rows].tobytes(),
+                table_p[rows].tobytes(),
+            )
+            out[d] = known.setdefault(key, len(known))
+        return out
+
+    return numbered(bank), numbered(other)
+
+
+_NONE = np.empty(0, dtype=np.int64)
+_NO_REFERENCE = PortInputs(
+    arrival=np.empty(0),
+    lodgement=np.empty(0),
+    origin=np.empty(0, dtype=np.int16),
+    group=np.empty(0, dtype=np.int8),
+    eligible=np.empty(0, dtype=np.bool_),
+    claimed=np.empty(0, dtype=np.bool_),
+    channel=np.empty(0, dtype=np.int8),
+    unloading=np.empty(0),
+    release_delay=np.empty(0),
+    service=np.empty((0, 0)),
+)
 
 
 CHUNK = 256
@@ -165,6 +260,17 @@ def _draw_shipments(
     unloading,
     release_delay,
     service,
+    classes,
+    reference_classes,
+    reference_group,
+    reference_channel,
+    reference_lodgement,
+    reference_unloading,
+    reference_release,
+    reference_service,
+    reference_stage_dist,
+    reference_service_dist,
+    reference_early,
 ):
     """Each shipment's attributes, then the times it uses, a chunk of shipments at a time.
 
@@ -173,8 +279,13 @@ def _draw_shipments(
     ample against a probability. Each time a shipment uses (lodgement lag or lead,
     unloading, release, a service at each station of its route) is a request for
     one counter block; a chunk's requests are blocked together, then drawn.
+
+    With a reference (the same port's draws in another scenario; empty arrays for
+    none), a time whose counter and distribution are the reference's is copied from
+    it: the same counter through the same transform gives the same bits.
     """
     n = arrival.shape[0]
+    copying = reference_group.shape[0] > 0
     last_origin = origin_cumulative.shape[0] - 1
     most = 2 * CHUNK * (3 + route_station.shape[1])  # blocks a chunk requests, at most
     attribute_counters = np.zeros((4, CHUNK), dtype=np.uint32)  # (shipment, 0, ATTRIBUTES, 0)
@@ -239,6 +350,30 @@ def _draw_shipments(
                     slot = 3 + s
                 if d < 0:
                     continue
+                if copying:  # the reference's distribution for this time, if it drew it
+                    gr, cr = reference_group[k], reference_channel[k]
+                    if slot < 3:
+                        early_there = uniform32(selectivity_words[1, i]) < reference_early[gr]
+                        row = 3 if slot == 0 and early_there else slot
+                        there = reference_stage_dist[row, 3 * cr + gr]
+                        if slot == 0 and early_there != early[i]:
+                            there = -1  # the same lag, the other side of arrival
+                    else:
+                        there = (
+                            -1
+                            if np.isnan(reference_service[s, k])
+                            else reference_service_dist[s, gr]
+                        )
+                    if there >= 0 and reference_classes[there] == classes[d]:  # copy its time
+                        if slot == 0:
+                            lodgement[k] = reference_lodgement[k]
+                        elif slot == 1:
+                            unloading[k] = reference_unloading[k]
+                        elif slot == 2:
+                            release_delay[k] = reference_release[k]
+                        else:
+                            service[s, k] = reference_service[s, k]
+                        continue
                 kind = kinds[d]
                 attempt, word = first_block(kind, station)
                 counters[0, r], counters[1, r] = attribute_counters[0, i], attempt

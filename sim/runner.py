@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import engine_numba, engine_simpy, sizing
 from .indicators import ALL, HEADLINE, KEY_COLUMNS, Layout, PortCells, combine, compute, port_cells
-from .inputs import PortInputs, draw_port
+from .inputs import PortInputs, Reference, draw_port
 from .outcome import PortOutcome
 from .plan import Plan, compile_plan
 from .processes import Interrupted, Task, WorkerPool, note_activity
@@ -81,6 +81,47 @@ def indicator_vector(plan: Plan, layout: Layout, engine: str, seed: int, r: int)
     return combine(plan, layout, reduced_ports(plan, engine, seed, r))
 
 
+def indicator_vectors(
+    plans: Sequence[Plan], layouts: Sequence[Layout], engine: str, seed: int, r: int
+) -> list[np.ndarray]:
+    """One replication of every plan on common random numbers, each reduced to its vector.
+
+    The same numbers as :func:`indicator_vector` plan by plan, sooner: the plans are run
+    port by port together, and each later plan's port is drawn from the first plan's
+    (:class:`~sim.inputs.Reference`), so the draws the scenarios share are made once.
+    """
+    cells = reduced_plans(plans, engine, seed, r)
+    return [combine(*each) for each in zip(plans, layouts, cells, strict=True)]
+
+
+def reduced_plans(plans: Sequence[Plan], engine: str, seed: int, r: int) -> list[list[PortCells]]:
+    """Every plan's ports reduced to their cells, a port of the first plan at a time with
+    the same port (the same stream key) of every later plan; a later plan's other ports
+    after. A worker holds the first plan's port inputs while the others run that port."""
+    run_port = ENGINES[engine]
+    first, later = plans[0], plans[1:]
+    cells: list[dict[int, PortCells]] = [{} for _ in plans]
+
+    def reduce(i: int, q: int, like: Reference | None) -> PortInputs:
+        plan = plans[i]
+        inputs = draw_port(plan.window[1], plan.ports[q], seed, r, like)
+        cells[i][q] = port_cells(plan, q, inputs, run_port(plan.ports[q], plan.calendars, inputs))
+        return inputs
+
+    same_port = [{port.stream_key: q for q, port in enumerate(plan.ports)} for plan in later]
+    for p, port in enumerate(first.ports):
+        like = Reference(port, reduce(0, p, None), first.window[1])
+        for i, ports in enumerate(same_port, start=1):
+            if port.stream_key in ports:
+                reduce(i, ports[port.stream_key], like)
+        del like  # the first plan's inputs, before its next port is drawn
+    for i, plan in enumerate(later, start=1):
+        for q in range(len(plan.ports)):
+            if q not in cells[i]:
+                reduce(i, q, None)
+    return [[c[q] for q in range(len(plan.ports))] for plan, c in zip(plans, cells, strict=True)]
+
+
 # --- what a worker does -----------------------------------------------------
 
 
@@ -119,16 +160,17 @@ def _run_chunk(first: int, last: int) -> list[Replication]:
 
 def _replicate(work: Work, r: int) -> Replication:
     note_activity(f"replication {r}")
+    if not work.keep_records:
+        return Replication(
+            r, indicator_vectors(work.plans, work.layouts, work.engine, work.seed, r), None
+        )
     vectors, frames = [], []
     for plan, layout in zip(work.plans, work.layouts, strict=True):
-        if not work.keep_records:
-            vectors.append(indicator_vector(plan, layout, work.engine, work.seed, r))
-            continue
         results = simulate(plan, work.engine, work.seed, r)
         vectors.append(compute(plan, layout, results))
         frames.append(replication_records(plan, r, results))
         del results  # one plan's arrays at a time: what the size estimate assumes
-    return Replication(r, vectors, frames if work.keep_records else None)
+    return Replication(r, vectors, frames)
 
 
 def _run_ports(plan_index: int, r: int, ports: tuple[int, ...]) -> list[PortCells]:

@@ -63,7 +63,7 @@ from __future__ import annotations
 import math
 import os
 import resource
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -133,10 +133,18 @@ def expected_arrivals(port: PortPlan, start: float, end: float) -> float:
 
 def array_bytes(port: PortPlan) -> float:
     """Bytes per shipment of a port's inputs and outcome, read off the arrays' dtypes."""
-    inputs = _no_shipments(port)
     outcome = PortOutcome.empty(len(port.stations), 0)
-    arrays = {id(a): a for a in (*vars(inputs).values(), *vars(outcome).values())}
-    return float(sum(a.itemsize * math.prod(a.shape[:-1]) for a in arrays.values() if _is_array(a)))
+    return input_bytes(port) + _bytes_per_column(vars(outcome).values())
+
+
+def input_bytes(port: PortPlan) -> float:
+    """Bytes per shipment of a port's inputs alone."""
+    return _bytes_per_column(vars(_no_shipments(port)).values())
+
+
+def _bytes_per_column(values: Iterable[object]) -> float:
+    arrays = {id(a): a for a in values if _is_array(a)}  # each array once
+    return float(sum(a.itemsize * math.prod(a.shape[:-1]) for a in arrays.values()))
 
 
 def record_bytes(plan: Plan, p: int) -> tuple[float, float]:
@@ -181,13 +189,27 @@ def _is_array(value: object) -> bool:
 
 
 def estimate(plans: Sequence[Plan], engine: str = "numba", keep_records: bool = False) -> Size:
-    """The size of one replication of every plan (a worker runs them one after the other)."""
+    """The size of one replication of every plan.
+
+    With records a worker runs the plans one after the other. Without, it runs them
+    port by port together (:func:`sim.runner.reduced_plans`): on top of the largest
+    plan's peak it then holds every plan's cells and, while the later plans run a
+    port, the first plan's inputs of that port.
+    """
     parts = [_plan_size(plan, engine, keep_records) for plan in plans]
     frames = sum(part.parent_bytes for part in parts)  # one replication's records, every plan
+    together = 0.0
+    if not keep_records and len(plans) > 1:
+        first = plans[0]
+        inputs = max(
+            expected_arrivals(port, 0.0, first.window[1]) * input_bytes(port)
+            for port in first.ports
+        )
+        together = inputs + sum(CELL_BYTES * part.counted for part in parts)
     return Size(
         shipments=sum(part.shipments for part in parts),
         counted=sum(part.counted for part in parts),
-        worker_bytes=max(part.worker_bytes for part in parts) + 2 * frames,  # frames + pickle
+        worker_bytes=max(part.worker_bytes for part in parts) + together + 2 * frames,
         parent_bytes=2 * frames,  # frames + their Arrow table
         records_bytes=sum(part.records_bytes for part in parts),
     )

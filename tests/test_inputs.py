@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from sim import streams
@@ -19,6 +22,7 @@ from sim.inputs import (
     SERVICE,
     UNLOADING,
     YELLOW,
+    Reference,
     draw_port,
     port_key,
 )
@@ -173,3 +177,99 @@ def test_blocks_are_philox_of_each_counter() -> None:
     for i in range(37):
         expected = streams.philox(*(np.uint64(c) for c in counters[:, i]), k0, k1)
         assert tuple(int(w) for w in out[:, i]) == tuple(int(w) for w in expected)
+
+
+# --- a comparison's later scenario drawn from its first (inputs.Reference) -------------
+
+AEO_PORT: dict[str, Any] = {
+    **PORT,
+    "origins": {"CHL": 0.6, "OTHER": 0.4},
+    "national_aeo_share": 0.3,
+    "channels": {
+        "standard": {"green": 0.5, "yellow": 0.3, "red": 0.2},
+        "national_aeo": {"green": 0.8, "yellow": 0.1, "red": 0.1},
+    },
+    "lodgement": {
+        "pre_arrival_share": {"standard": 0.3, "national_aeo": 0.7, "recognised_aeo": 0.5},
+        "lead_h": {"dist": "lognormal", "mean": 8, "cv": 1.0},  # as the lag: one counter,
+        "delay_h": {"dist": "lognormal", "mean": 8, "cv": 1.0},  # the same time, either side
+    },
+    "delays": {
+        "unloading_h": {"dist": "gamma", "mean": 6, "cv": 0.5},
+        "release_h": {
+            "green": {"standard": {"dist": "exponential", "mean": 1}, "national_aeo": fixed(0.5)},
+            "red": fixed(5),
+        },
+    },
+}
+"""Every group, a lead and a lag, and a delay per group: room for each kind of change."""
+
+CHANGES: dict[str, tuple[str, Any]] = {  # what a later scenario may change, as --set would
+    "utilisation": ("arrangement.utilisation", 0.9),
+    "not in force": ("arrangement.in_force", False),
+    "recognised channels": (
+        "countries.PER.ports.p.channels.recognised_aeo",
+        {"green": 0.95, "yellow": 0.05, "red": 0.0},
+    ),
+    "pre-arrival share": ("countries.PER.ports.p.lodgement.pre_arrival_share.standard", 0.6),
+    "lag": ("countries.PER.ports.p.lodgement.delay_h", {"dist": "exponential", "mean": 8}),
+    "release": ("countries.PER.ports.p.delays.release_h", {"dist": "exponential", "mean": 2}),
+    "service": ("countries.PER.ports.p.stations.doc.service_h", {"dist": "exponential", "mean": 1}),
+    "servers": ("countries.PER.ports.p.stations.exam.servers", 9),
+    "arrivals": ("countries.PER.ports.p.arrivals.per_day", 500),
+    "stations reordered": (  # and alike: only the station's name tells their draws apart
+        "countries.PER.ports.p.stations",
+        {"exam": AEO_PORT["stations"]["doc"], "doc": AEO_PORT["stations"]["doc"]},
+    ),
+    "station added": (
+        "countries.PER.ports.p.stations.scan",
+        {"servers": 1, "service_h": fixed(0.1)},
+    ),
+}
+
+
+def aeo_plan(changes: list[str]):
+    from sim.scenario import set_field
+
+    data: dict[str, Any] = {
+        "name": "t",
+        "horizon_days": 4,
+        "arrangement": {"in_force": True, "members": ["CHL", "PER"], "utilisation": 0.4},
+        "countries": {"PER": {"ports": {"p": copy.deepcopy(AEO_PORT)}}, "CHL": {}},
+    }
+    data["countries"]["CHL"]["aeo_exporter_share"] = 0.5
+    for change in changes:
+        path, value = CHANGES[change]
+        set_field(data, path, copy.deepcopy(value), "test")
+    return compile_plan(scenario_from_dict(data))
+
+
+@given(
+    changes=st.lists(st.sampled_from(sorted(CHANGES)), max_size=3, unique=True),
+    seed=st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=40, deadline=None)
+def test_a_port_drawn_from_a_reference_equals_it_drawn_afresh(changes: list[str], seed: int):
+    """Whatever a later scenario changes, the draws copied from the first scenario's leave
+    every array as drawing them afresh would, bit for bit (NaN where nothing is drawn)."""
+    first, later = aeo_plan([]), aeo_plan(changes)
+    end = first.window[1]
+    reference = Reference(first.ports[0], draw_port(end, first.ports[0], seed, 1), end)
+    copied = draw_port(end, later.ports[0], seed, 1, like=reference)
+    fresh = draw_port(end, later.ports[0], seed, 1)
+    for field in fields(fresh):
+        a, b = getattr(copied, field.name), getattr(fresh, field.name)
+        assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True), field.name
+
+
+def test_a_reference_saves_the_draws_the_scenarios_share() -> None:
+    """With and without the arrangement, only the claimants' draws can differ: most are
+    copied (the copies are counted as the draws whose arrays the two share, bit for bit)."""
+    first, later = aeo_plan([]), aeo_plan(["not in force"])
+    end = first.window[1]
+    a = draw_port(end, first.ports[0], 5, 1)
+    b = draw_port(end, later.ports[0], 5, 1, like=Reference(first.ports[0], a, end))
+    assert b.arrival is a.arrival  # shared, not drawn
+    changed = a.group != b.group
+    assert 0 < changed.mean() < 0.5
+    assert np.array_equal(a.unloading[~changed], b.unloading[~changed])

@@ -64,22 +64,28 @@ MEASURE = textwrap.dedent(
     from sim import engine_numba, sizing
     from sim.indicators import Layout
     from sim.plan import compile_plan
-    from sim.runner import indicator_vector
+    from sim.runner import indicator_vectors
+    from sim.variants import arrangement_variants
 
     def status(field):
         for line in open("/proc/self/status"):
             if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
 
-    warm = compile_plan(sim.load_scenario(sys.argv[1], ["horizon_days=1"]))
-    indicator_vector(warm, Layout.of(warm), "numba", 1, 0)  # load all compiled code
-    plan = compile_plan(sim.load_scenario(sys.argv[1], sys.argv[2:]))
-    layout = Layout.of(plan)
-    estimate = sizing.estimate([plan]).worker_bytes
+    def plans(overrides):  # --compare: with and without the arrangement, as compare runs
+        scenario = sim.load_scenario(sys.argv[1], [o for o in overrides if o != "--compare"])
+        scenarios = arrangement_variants(scenario)[0] if "--compare" in overrides else [scenario]
+        return [compile_plan(s) for s in scenarios]
+
+    warm = plans(["horizon_days=1", *sys.argv[2:3]])
+    indicator_vectors(warm, [Layout.of(p) for p in warm], "numba", 1, 0)  # load compiled code
+    measured = plans(sys.argv[2:])
+    layouts = [Layout.of(p) for p in measured]
+    estimate = sizing.estimate(measured).worker_bytes
     before = status("VmRSS")
     # forget the peak so far: compiling (on a cold numba cache) can use more than a replication
     open("/proc/self/clear_refs", "w").write("5")
-    indicator_vector(plan, layout, "numba", 1, 0)  # what a worker does for a replication
+    indicator_vectors(measured, layouts, "numba", 1, 0)  # what a worker does for a replication
     print(estimate, status("VmHWM") - before)
     """
 )
@@ -100,8 +106,9 @@ MEASURE = textwrap.dedent(
                 for station in ("documentary", "physical")
             ),
         ],
+        ["--compare", f"{PORT}.arrivals.per_day=45000"],
     ],
-    ids=["one-office", "all-red"],
+    ids=["one-office", "all-red", "compared"],
 )
 def test_estimate_bounds_the_measured_peak(overrides: list[str]) -> None:
     """A replication of 1-1.5 million shipments in a fresh process: the estimate must lie
