@@ -101,6 +101,9 @@ def stage_loop(scenario_path: str, stage: str) -> Callable[[], object]:
 
 
 def main() -> None:
+    from sim.processes import keep_freed_memory
+
+    keep_freed_memory()  # as a worker runs
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("stage", choices=("inputs", "engine", "indicators", "replication"))
     parser.add_argument("--scenario", default="scenarios/lac-regional.yaml")

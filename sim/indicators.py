@@ -826,14 +826,47 @@ def _pivot(data, lo, hi, rank, remaining, aimed, samples, weights):
             samples[n_live] = data[lo[i] + int(size * level)]
             weights[n_live] = size
             n_live += 1
-    order = np.argsort(samples[:n_live])
-    target = level * remaining
-    cumulative = 0.0
-    for j in range(n_live):
-        cumulative += weights[order[j]]
-        if cumulative >= target:
-            return samples[order[j]]
-    return samples[order[n_live - 1]]
+    return _weighted_quantile(samples, weights, n_live, level * remaining)
+
+
+@njit(cache=True, inline="always")
+def _weighted_quantile(samples, weights, n, target):
+    """The smallest of the first n samples whose weight with that of every smaller sample
+    reaches ``target`` (the largest if none does), by quickselect: O(n), where sorting
+    the samples cost O(n log n) and an allocation in every round of a union of
+    hundreds of cells. Reorders both arrays."""
+    first, last = 0, n  # the samples still in question
+    below = 0.0  # weight of the samples smaller than all of them
+    while last - first > 1:
+        pivot = samples[(first + last) >> 1]
+        # three-way partition: [first, less) < pivot, [less, more) == pivot, [more, last) >
+        less, i, more = first, first, last
+        while i < more:
+            if samples[i] < pivot:
+                samples[less], samples[i] = samples[i], samples[less]
+                weights[less], weights[i] = weights[i], weights[less]
+                less += 1
+                i += 1
+            elif samples[i] > pivot:
+                more -= 1
+                samples[more], samples[i] = samples[i], samples[more]
+                weights[more], weights[i] = weights[i], weights[more]
+            else:
+                i += 1
+        w_less = 0.0
+        for j in range(first, less):
+            w_less += weights[j]
+        w_equal = 0.0
+        for j in range(less, more):
+            w_equal += weights[j]
+        if below + w_less >= target:
+            last = less
+        elif below + w_less + w_equal >= target or more == last:
+            return pivot
+        else:
+            below += w_less + w_equal
+            first = more
+    return samples[first]
 
 
 @njit(cache=True)

@@ -27,6 +27,7 @@ from sim.indicators import (
     STAGES,
     _kth_smallest,
     _quantiles,
+    _weighted_quantile,
     area_metrics,
 )
 from sim.plan import compile_plan
@@ -358,3 +359,26 @@ def test_quantiles_of_a_chosen_subset_of_pieces() -> None:
 
 def test_channels_listed_in_metrics() -> None:
     assert [f"{c}_share" for c in CHANNELS] == area_metrics([])[:3]
+
+
+@given(
+    samples=st.lists(st.integers(0, 6).map(float), min_size=1, max_size=40),
+    data=st.data(),
+)
+@settings(deadline=None)  # the first example compiles the function
+def test_weighted_quantile_is_the_first_sample_whose_cumulative_weight_reaches_the_target(
+    samples, data
+) -> None:
+    """The selection that picks the pivots of ``_kth_smallest``, against its definition
+    by sorting: ties (whole numbers from 0 to 6) and targets past the total included."""
+    n = len(samples)
+    weights = data.draw(st.lists(st.integers(1, 9).map(float), min_size=n, max_size=n))
+    total = int(sum(weights))
+    # whole targets meet a cumulative weight exactly; fractional ones fall between
+    target = data.draw(st.integers(1, total + 2).map(float) | st.floats(0.01, total + 2))
+    order = np.argsort(samples, kind="stable")
+    cumulative = np.cumsum(np.array(weights)[order])
+    reached = np.flatnonzero(cumulative >= target)
+    expected = samples[order[reached[0]]] if len(reached) else max(samples)
+    got = _weighted_quantile(np.array(samples), np.array(weights), n, target)
+    assert got == expected
