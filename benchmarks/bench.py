@@ -11,7 +11,8 @@ Prints:
    indicators), CPU time on one core, best of several, for the reference
    office and the bundled regional scenario, beside the same stages of the
    baseline revision run on *its own* scenario files (the scenario a user of
-   that version ran), and their ratios;
+   that version ran), and their ratios; then one replication of the regional
+   comparison (both scenarios) as each version's worker computes it;
 2. end to end against the SimPy engine, in this run: shipments per second of
    each engine on the same replication, and their ratio;
 3. one replication of the regional scenario on 1 worker and on every core
@@ -65,10 +66,12 @@ RESULTS: dict[str, float] = {}
 # --- 1. stages, this code and the baseline ------------------------------------------
 
 
-def stage_times(tree: Path, scenario: str, overrides: list[str], repeats: int) -> dict[str, float]:
+def stage_times(
+    tree: Path, scenario: str, overrides: list[str], repeats: int, *options: str
+) -> dict[str, float]:
     """Run stages.py against the package in ``tree`` (this checkout or the baseline's)."""
     command = [sys.executable, str(HERE / "stages.py"), str(tree / scenario), "--json"]
-    command += ["--repeats", str(repeats)]
+    command += ["--repeats", str(repeats), *options]
     for override in overrides:
         command += ["--set", override]
     environment = os.environ | {"PYTHONPATH": str(tree)}
@@ -79,7 +82,12 @@ def stage_times(tree: Path, scenario: str, overrides: list[str], repeats: int) -
 
 
 def interleaved(
-    tree: Path, base: Path | None, scenario: str, overrides: list[str], repeats: int
+    tree: Path,
+    base: Path | None,
+    scenario: str,
+    overrides: list[str],
+    repeats: int,
+    *options: str,
 ) -> tuple[dict[str, float], dict[str, float] | None]:
     """Each stage's best time of this code and of the baseline, measured in turns (now,
     base, now, base, ...): a shared machine's slow and fast spells then fall on both."""
@@ -89,7 +97,7 @@ def interleaved(
         for times, source in ((now, tree), (before, base)):
             if source is None:
                 continue
-            measured = stage_times(source, scenario, overrides, repeats)
+            measured = stage_times(source, scenario, overrides, repeats, *options)
             for key, value in measured.items():
                 times[key] = value if key == "shipments" else min(times.get(key, value), value)
     return now, before or None
@@ -247,6 +255,18 @@ def main() -> None:
     ):
         now, before = interleaved(ROOT, base, scenario, overrides, repeats)
         print_stages(label, now, before)
+    print(
+        "   one replication of the regional comparison (without and with the arrangement) "
+        "as each version's worker computes it"
+    )
+    now, before = interleaved(ROOT, base, REGIONAL, regional_set, repeats, "--compare")
+    RESULTS["compare_replication_s"] = now["compare"]
+    line = f"    now {now['compare']:.3f} s ({now['shipments']:,.0f} shipments)"
+    if before:
+        speedup = before["compare"] / now["compare"]
+        RESULTS["compare_replication_speedup"] = speedup
+        line += f", baseline {before['compare']:.3f} s: {speedup:.2f}x"
+    print(line)
 
     print("2. end to end against the SimPy engine, same replication, CPU time")
     against_simpy("reference office", sim.load_scenario(ROOT / REFERENCE, reference_set), repeats)

@@ -1,13 +1,15 @@
 """Time per shipment of each stage of one replication: inputs, engine, indicators.
 
     python benchmarks/stages.py SCENARIO [--set PATH=VALUE ...] [--repeats 5] [--json]
+    python benchmarks/stages.py SCENARIO --compare    # a comparison's replication instead
 
 Runs in one process on one core, after a warm-up replication (compilation), and
 reports the best of ``--repeats`` replications in CPU time (``time.process_time``:
 on a shared machine, wall time also counts other processes' turns). It uses only
 the calls every version of mrasim has had (``compile_plan``, ``draw_port``,
-``run_port``, ``Layout.of``, ``compute``), so ``bench.py --baseline REV`` can run
-it against an older checkout, side by side with this one.
+``run_port``, ``Layout.of``, ``compute``; for ``--compare``, ``runner._replicate``),
+so ``bench.py --baseline REV`` can run it against an older checkout, side by side
+with this one.
 """
 
 from __future__ import annotations
@@ -50,13 +52,56 @@ def stage_times(path: str, overrides: list[str], repeats: int) -> dict[str, floa
     return best | {"shipments": float(shipments)}
 
 
+def compare_times(path: str, overrides: list[str], repeats: int) -> dict[str, float]:
+    """Best CPU seconds of one replication of a comparison (without and with the
+    arrangement) as the version's worker computes it (``runner._replicate``, which every
+    version has), and the shipments it simulates."""
+    from sim import runner
+
+    try:
+        from sim.variants import arrangement_variants
+    except ImportError:  # before the variants had their own module
+        from sim.compare import arrangement_variants  # type: ignore[no-redef]
+
+    scenarios, _ = arrangement_variants(sim.load_scenario(path, overrides))
+    plans = tuple(compile_plan(s) for s in scenarios)
+    work = runner.Work(plans, tuple(Layout.of(p) for p in plans), "numba", 1, False)
+    best = float("inf")
+    for replication in range(repeats + 1):
+        started = time.process_time()
+        runner._replicate(work, replication)
+        if replication:  # the first one compiles, or loads the compiled code
+            best = min(best, time.process_time() - started)
+    shipments = sum(draw_port(p.window[1], port, 1, 1).n for p in plans for port in p.ports)
+    return {"compare": best, "shipments": float(shipments)}
+
+
+def as_a_worker() -> None:
+    """Set up this process as the checked-out version's workers are: since issue 11 they
+    keep the memory they free (``sim.processes.keep_freed_memory``); an older checkout,
+    measured by ``bench.py --baseline``, keeps its own defaults, as its workers did."""
+    from sim import processes
+
+    keep = getattr(processes, "keep_freed_memory", None)
+    if keep is not None:
+        keep()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario")
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--compare", action="store_true", help="a comparison's replication, not the stages"
+    )
     args = parser.parse_args()
+    as_a_worker()
+    if args.compare:
+        times = compare_times(args.scenario, args.overrides, args.repeats)
+        print(json.dumps(times) if args.json else f"{times['compare']:.3f} s, {times}")
+        return
     times = stage_times(args.scenario, args.overrides, args.repeats)
     if args.json:
         print(json.dumps(times))
