@@ -8,7 +8,8 @@ NAME", in hex). Numba writes no such map, so a profile shows its kernels as bare
 addresses. This script loads the kernels (from numba's on-disk cache), writes the map
 from each compiled overload's entry address (a kernel's size is taken up to the
 next entry), then repeats one stage of a replication of SCENARIO for ``--seconds``
-(``replication``: all three stages as a worker runs them, port by port). ``perf
+(``replication``: all three stages as a worker runs them, port by port;
+``comparison``: a replication of the scenario without and with the arrangement). ``perf
 record -D 6000`` leaves out the first six seconds: the imports and the loading of
 the kernels.
 
@@ -35,7 +36,8 @@ sys.path.insert(0, str(ROOT))  # this checkout's package, whatever is installed
 import sim  # noqa: E402
 from sim import engine_numba, indicators, inputs, streams  # noqa: E402
 from sim.plan import compile_plan  # noqa: E402
-from sim.runner import indicator_vector  # noqa: E402
+from sim.runner import indicator_vector, indicator_vectors  # noqa: E402
+from sim.variants import arrangement_variants  # noqa: E402
 
 KERNEL_MODULES = (inputs, engine_numba, indicators, streams)
 LONGEST = 1 << 16  # the size given to the last kernel, which has no next entry
@@ -88,6 +90,9 @@ def stage_loop(scenario_path: str, stage: str) -> Callable[[], object]:
     ]
     results = list(zip(drawn, outcomes, strict=True))
     indicators.compute(plan, layout, results)
+    plans = [compile_plan(s) for s in arrangement_variants(sim.load_scenario(scenario_path, []))[0]]
+    layouts = [indicators.Layout.of(p) for p in plans]
+    indicator_vectors(plans, layouts, "numba", 1, 0)
     stages: dict[str, Callable[[], object]] = {
         "inputs": lambda: [inputs.draw_port(plan.window[1], port, 1, 0) for port in plan.ports],
         "engine": lambda: [
@@ -96,6 +101,7 @@ def stage_loop(scenario_path: str, stage: str) -> Callable[[], object]:
         ],
         "indicators": lambda: indicators.compute(plan, layout, results),
         "replication": lambda: indicator_vector(plan, layout, "numba", 1, 0),
+        "comparison": lambda: indicator_vectors(plans, layouts, "numba", 1, 0),
     }
     return stages[stage]
 
@@ -105,7 +111,9 @@ def main() -> None:
 
     keep_freed_memory()  # as a worker runs
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=("inputs", "engine", "indicators", "replication"))
+    parser.add_argument(
+        "stage", choices=("inputs", "engine", "indicators", "replication", "comparison")
+    )
     parser.add_argument("--scenario", default="scenarios/lac-regional.yaml")
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--dump", metavar="NAME", help="write this kernel's machine code")

@@ -183,6 +183,7 @@ def test_blocks_are_philox_of_each_counter() -> None:
 
 AEO_PORT: dict[str, Any] = {
     **PORT,
+    "arrivals": {"per_day": 400, "batch_size": {"dist": "uniform", "low": 1, "high": 3}},
     "origins": {"CHL": 0.6, "OTHER": 0.4},
     "national_aeo_share": 0.3,
     "channels": {
@@ -217,6 +218,7 @@ CHANGES: dict[str, tuple[str, Any]] = {  # what a later scenario may change, as 
     "service": ("countries.PER.ports.p.stations.doc.service_h", {"dist": "exponential", "mean": 1}),
     "servers": ("countries.PER.ports.p.stations.exam.servers", 9),
     "arrivals": ("countries.PER.ports.p.arrivals.per_day", 500),
+    "batches": ("countries.PER.ports.p.arrivals.batch_size", fixed(2)),  # the same mean
     "stations reordered": (  # and alike: only the station's name tells their draws apart
         "countries.PER.ports.p.stations",
         {"exam": AEO_PORT["stations"]["doc"], "doc": AEO_PORT["stations"]["doc"]},
