@@ -328,8 +328,8 @@ def _draw_shipments(
                     gr, cr = reference_group[k], reference_channel[k]
                     if slot < 3:
                         early_there = uniform32(selectivity_words[1, i]) < reference_early[gr]
-                        row = 3 if slot == 0 and early_there else slot
-                        there = reference_stage_dist[row, 3 * cr + gr]
+                        row_there = 3 if slot == 0 and early_there else slot
+                        there = reference_stage_dist[row_there, 3 * cr + gr]
                         if slot == 0 and early_there != early[i]:
                             there = -1  # the same lag, the other side of arrival
                     else:

@@ -209,7 +209,7 @@ def estimate(plans: Sequence[Plan], engine: str = "numba", keep_records: bool = 
     return Size(
         shipments=sum(part.shipments for part in parts),
         counted=sum(part.counted for part in parts),
-        worker_bytes=max(part.worker_bytes for part in parts) + together + 2 * frames,
+        worker_bytes=max(part.worker_bytes for part in parts) + together + 2 * frames,  # + pickle
         parent_bytes=2 * frames,  # frames + their Arrow table
         records_bytes=sum(part.records_bytes for part in parts),
     )
