@@ -89,6 +89,8 @@ class Reference:
     port: PortPlan
     inputs: PortInputs
     end: float  # the window end its arrivals were drawn for
+    seed: int
+    replication: int
 
 
 def draw_port(
@@ -105,7 +107,7 @@ def draw_port(
     are shared, not copied: inputs are read-only to every engine.
     """
     k0, k1 = port_key(seed, replication, port)
-    same = _shared_draws(plan_window_end, port, like)
+    same = _shared_draws(plan_window_end, port, seed, replication, like)
     arrival = like.inputs.arrival if same is not None else _arrivals(port, plan_window_end, k0, k1)
     n = len(arrival)
     inputs = PortInputs(
@@ -160,12 +162,15 @@ def draw_port(
 
 
 def _shared_draws(
-    end: float, port: PortPlan, like: Reference | None
+    end: float, port: PortPlan, seed: int, replication: int, like: Reference | None
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Whether ``like`` drew this port's arrivals (the same port, window and arrival
-    process); if so, each port's distributions numbered by identity class: distribution
-    d here draws what distribution e there does iff ``classes[d] == reference[e]``."""
-    if like is None or like.port.stream_key != port.stream_key or like.end != end:
+    """Whether ``like`` drew this port's arrivals (the same port, seed, replication, window
+    and arrival process); if so, each port's distributions numbered by identity class:
+    distribution d here draws what distribution e there does iff ``classes[d] ==
+    reference[e]``."""
+    if like is None or (like.seed, like.replication, like.end) != (seed, replication, end):
+        return None
+    if like.port.stream_key != port.stream_key:
         return None
     classes, reference = _identity_classes(port.bank, like.port.bank)
     batch, reference_batch = port.batch_dist, like.port.batch_dist

@@ -110,7 +110,7 @@ def reduced_plans(plans: Sequence[Plan], engine: str, seed: int, r: int) -> list
 
     same_port = [{port.stream_key: q for q, port in enumerate(plan.ports)} for plan in later]
     for p, port in enumerate(first.ports):
-        like = Reference(port, reduce(0, p, None), first.window[1])
+        like = Reference(port, reduce(0, p, None), first.window[1], seed, r)
         for i, ports in enumerate(same_port, start=1):
             if port.stream_key in ports:
                 reduce(i, ports[port.stream_key], like)

@@ -249,14 +249,19 @@ def aeo_plan(changes: list[str]):
 @given(
     changes=st.lists(st.sampled_from(sorted(CHANGES)), max_size=3, unique=True),
     seed=st.integers(0, 2**32 - 1),
+    other=st.sampled_from(["", "seed", "replication"]),
 )
 @settings(max_examples=40, deadline=None)
-def test_a_port_drawn_from_a_reference_equals_it_drawn_afresh(changes: list[str], seed: int):
+def test_a_port_drawn_from_a_reference_equals_it_drawn_afresh(
+    changes: list[str], seed: int, other: str
+):
     """Whatever a later scenario changes, the draws copied from the first scenario's leave
-    every array as drawing them afresh would, bit for bit (NaN where nothing is drawn)."""
+    every array as drawing them afresh would, bit for bit (NaN where nothing is drawn),
+    and a reference drawn with another seed or replication lends nothing."""
     first, later = aeo_plan([]), aeo_plan(changes)
     end = first.window[1]
-    reference = Reference(first.ports[0], draw_port(end, first.ports[0], seed, 1), end)
+    there = (seed + (other == "seed"), 1 + (other == "replication"))
+    reference = Reference(first.ports[0], draw_port(end, first.ports[0], *there), end, *there)
     copied = draw_port(end, later.ports[0], seed, 1, like=reference)
     fresh = draw_port(end, later.ports[0], seed, 1)
     for field in fields(fresh):
@@ -270,7 +275,7 @@ def test_a_reference_saves_the_draws_the_scenarios_share() -> None:
     first, later = aeo_plan([]), aeo_plan(["not in force"])
     end = first.window[1]
     a = draw_port(end, first.ports[0], 5, 1)
-    b = draw_port(end, later.ports[0], 5, 1, like=Reference(first.ports[0], a, end))
+    b = draw_port(end, later.ports[0], 5, 1, like=Reference(first.ports[0], a, end, 5, 1))
     assert b.arrival is a.arrival  # shared, not drawn
     changed = a.group != b.group
     assert 0 < changed.mean() < 0.5
