@@ -105,3 +105,11 @@ def test_scenarios_drawn_together_give_their_own_numbers() -> None:
     together = sim.compare(scenarios, labels, replications=2, workers=1, seed=9)
     apart = sim.compare(scenarios, labels, replications=2, workers=1, seed=9, keep_records=True)
     pd.testing.assert_frame_equal(together.table(), apart.table(), check_exact=True)
+
+
+def test_shrinking_chunks_do_not_change_the_numbers() -> None:
+    """Without records, 2 workers take replications in chunks of shrinking size
+    (``runner.guided_chunks``: here 2, 2, 1, 1, ...): the same numbers as one worker."""
+    one = run(short(), replications=19, workers=1, seed=13)
+    two = run(short(), replications=19, workers=2, seed=13)
+    pd.testing.assert_frame_equal(one.summary(), two.summary(), check_exact=True)

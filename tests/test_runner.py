@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 import sim
 from sim.indicators import ALL, HEADLINE
@@ -62,3 +64,26 @@ def test_second_process_loads_compiled_code_from_the_cache() -> None:
     subprocess.run(run, check=True, capture_output=True)  # fills the cache if empty
     misses = subprocess.run(run, check=True, capture_output=True, text=True).stdout.split()[-1]
     assert misses == "0"
+
+
+@given(
+    first=st.integers(0, 50),
+    count=st.integers(0, 3000),
+    workers=st.integers(1, 64),
+    largest=st.integers(1, 40),
+)
+def test_guided_chunks_cover_the_replications_in_shrinking_chunks(
+    first: int, count: int, workers: int, largest: int
+) -> None:
+    """Every replication once, in order; chunks never grow, never pass ``largest``; and
+    the last 4 x workers chunks (what the workers finish with) hold one replication each."""
+    from sim.runner import guided_chunks
+
+    chunks = list(guided_chunks(first, first + count, workers, largest))
+    assert [r for start, stop in chunks for r in range(start, stop)] == list(
+        range(first, first + count)
+    )
+    sizes = [stop - start for start, stop in chunks]
+    assert all(1 <= size <= largest for size in sizes)
+    assert sizes == sorted(sizes, reverse=True)
+    assert all(size == 1 for size in sizes[-4 * workers :])
