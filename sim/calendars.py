@@ -125,31 +125,52 @@ def advance(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, j: int, t: fl
 
 
 def first_interval(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, t: float) -> int:
-    """The first interval that closes after t, found without a cursor (binary search).
+    """The first interval that closes after t, found without a cursor."""
+    week, i = week_and_interval(ends, lo, m, t)
+    return week * m + i
 
-    Closing times increase with j, so the answer is unique; the search brackets
-    it between the week before t's and the week after, whatever the rounding
-    of ``t / WEEK``.
+
+def week_and_interval(ends: np.ndarray, lo: int, m: int, t: float) -> tuple[int, int]:
+    """The first interval that closes after t, as (its week, its number in the week).
+
+    Closing times increase with the interval, so the answer is unique; it lies
+    between the week before t's and the week after, whatever the rounding of
+    ``t / WEEK``. The week is the first of those whose last interval closes after
+    t; the interval is then counted, not searched: no integer division (``j // m``)
+    and no branch to mispredict, which made the binary search over three weeks'
+    intervals this used half the time of drawing up a port's lodgements
+    (measured, issue #11). Each comparison is the canonical expression's, so the
+    answer is the search's, to the bit.
     """
-    week = math.floor(t / WEEK)
-    low = (week - 1) * m  # closes at or before t, unless it is interval 0
-    if low < 0:
-        low = 0
-    high = (week + 2) * m - 1  # closes after t: WEEK * (week + 1) + ends[m - 1] > t
-    while low < high:
-        middle = (low + high) // 2
-        if interval_close(ends, lo, m, middle) <= t:
-            low = middle + 1
-        else:
-            high = middle
-    return low
+    if m == 0:
+        return 0, 0
+    week = math.floor(t / WEEK) - 1
+    if week < 0:
+        week = 0
+    last = math.floor(t / WEEK) + 1  # the week after t's: the search's bound
+    while week < last and WEEK * week + ends[lo + m - 1] <= t:
+        week += 1
+    if m > 32:  # a long week: binary search within it
+        low, high = 0, m - 1
+        while low < high:
+            middle = (low + high) // 2
+            if WEEK * week + ends[lo + middle] <= t:
+                low = middle + 1
+            else:
+                high = middle
+        return week, low
+    closed = 0
+    for i in range(m - 1):  # (the last closes after t, or is the bound)
+        closed += WEEK * week + ends[lo + i] <= t
+    return week, closed
 
 
 def next_open(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, t: float) -> float:
     """t if the calendar is open at t, else its next opening."""
     if m == 0:
         return t
-    opening = interval_open(starts, lo, m, first_interval(starts, ends, lo, m, t))
+    week, i = week_and_interval(ends, lo, m, t)
+    opening = WEEK * week + starts[lo + i]
     return t if opening <= t else opening
 
 

@@ -56,7 +56,15 @@ def _compile_calendar_arithmetic() -> dict[str, Any]:
     return namespace
 
 
-SHARED = ("interval_open", "interval_close", "advance", "first_interval", "next_open", "shift_end")
+SHARED = (
+    "interval_open",
+    "interval_close",
+    "advance",
+    "week_and_interval",
+    "first_interval",
+    "next_open",
+    "shift_end",
+)
 _compiled = _compile_calendar_arithmetic()
 interval_open = _compiled["interval_open"]
 advance = _compiled["advance"]
@@ -130,12 +138,19 @@ def before_queues(
 ):
     """What needs no queue: unloading, lodgement, readiness, and route-less releases.
 
-    Returns the ready times (goods unloaded and declaration lodged). A shipment
-    whose channel has no checks never meets a queue, so its release is known
-    here and it stays out of the event loop.
+    Returns the ready times (goods unloaded and declaration lodged) and the
+    shipments that meet a queue, in index order. A shipment whose channel has no
+    checks never meets a queue, so its release is known here and it stays out of
+    the event loop.
     """
-    ready = np.empty(arrival.shape[0])
-    for k in range(arrival.shape[0]):
+    n = arrival.shape[0]
+    n_queued = 0
+    for k in range(n):
+        n_queued += route_length[channel[k]] > 0
+    queued = np.empty(n_queued + 1, dtype=np.int64)  # (+ 1: the last shipment is written)
+    n_queued = 0
+    ready = np.empty(n)
+    for k in range(n):
         c = channel[k]
         lo, m = _span(cal_offsets, unloading_calendar[c])
         unloaded[k] = next_open(cal_starts, cal_ends, lo, m, arrival[k]) + unloading[k]
@@ -145,7 +160,9 @@ def before_queues(
         if route_length[c] == 0:
             lo, m = _span(cal_offsets, release_calendar[c])
             release[k] = next_open(cal_starts, cal_ends, lo, m, ready[k]) + release_delay[k]
-    return ready
+        queued[n_queued] = k  # kept if it meets a queue (without a branch)
+        n_queued += route_length[c] > 0
+    return ready, queued[:n_queued]
 
 
 @njit(cache=True)
@@ -370,7 +387,7 @@ def _ties_by_index(sorted_times, order):
 def run_port(plan: PortPlan, calendars: Calendars, inputs: PortInputs) -> PortOutcome:
     """Simulate one port until every shipment is released."""
     out = PortOutcome.empty(len(plan.stations), inputs.n)
-    ready = before_queues(
+    ready, queued = before_queues(
         inputs.arrival,
         inputs.lodgement,
         inputs.unloading,
@@ -387,7 +404,7 @@ def run_port(plan: PortPlan, calendars: Calendars, inputs: PortInputs) -> PortOu
         out.lodged,
         out.release,
     )
-    order = ready_order(ready, np.flatnonzero(plan.route_length[inputs.channel] > 0))
+    order = ready_order(ready, queued)
     simulate_port(
         ready,
         order,
