@@ -386,7 +386,7 @@ def _ties_by_index(sorted_times, order):
 
 def run_port(plan: PortPlan, calendars: Calendars, inputs: PortInputs) -> PortOutcome:
     """Simulate one port until every shipment is released."""
-    out = PortOutcome.empty(len(plan.stations), inputs.n)
+    out = PortOutcome.empty(len(plan.stations), inputs.n, written=True)  # (every release too)
     ready, queued = before_queues(
         inputs.arrival,
         inputs.lodgement,

@@ -129,6 +129,7 @@ def draw_port(
             *same,
             *(drawn.group, drawn.channel, drawn.lodgement, drawn.unloading, drawn.release_delay),
             *(drawn.service, plan.stage_dist, plan.service_dist, plan.pre_arrival_share),
+            _cells_drawn_alike(port, plan, *same),
         )
     _draw_shipments(
         k0,
@@ -180,6 +181,33 @@ def _shared_draws(
     if not same_batches or not np.array_equal(port.hourly_rate, like.port.hourly_rate):
         return None
     return classes, reference
+
+
+def _cells_drawn_alike(
+    port: PortPlan, reference: PortPlan, classes: np.ndarray, reference_classes: np.ndarray
+) -> np.ndarray:
+    """For each cell (3 x channel + group): whether a shipment in it here and in the same
+    cell there draws every time alike (the same side of arrival for its lodgement, the
+    same route, each time's distribution of the same identity class or absent in both).
+    Such a shipment's times are copied whole, without asking time by time."""
+
+    def same(here: np.ndarray, there: np.ndarray) -> np.ndarray:
+        both = (here >= 0) & (there >= 0)
+        alike = (here < 0) & (there < 0)
+        alike[both] = classes[here[both]] == reference_classes[there[both]]
+        return alike
+
+    stages = same(port.stage_dist, reference.stage_dist).all(axis=0)  # (9 cells,)
+    services = same(port.service_dist, reference.service_dist)  # (stations, 3 groups)
+    early = port.pre_arrival_share == reference.pre_arrival_share  # (3 groups,)
+    alike = np.zeros(9, dtype=np.bool_)
+    for c in range(3):
+        route = port.route_station[c, : port.route_length[c]]
+        there = reference.route_station[c, : reference.route_length[c]]
+        if np.array_equal(route, there):
+            cells = slice(3 * c, 3 * c + 3)
+            alike[cells] = stages[cells] & early & services[route].all(axis=0)
+    return alike
 
 
 def _identity_classes(bank: Bank, other: Bank) -> tuple[np.ndarray, np.ndarray]:
@@ -263,7 +291,7 @@ def _draw_shipments(
         (classes, reference_classes, reference_group, reference_channel) = reference[:4]
         (reference_lodgement, reference_unloading, reference_release) = reference[4:7]
         (reference_service, reference_stage_dist) = reference[7:9]
-        (reference_service_dist, reference_early) = reference[9:]
+        (reference_service_dist, reference_early, alike) = reference[9:]
     n = arrival.shape[0]
     last_origin = origin_cumulative.shape[0] - 1
     most = 2 * CHUNK * (3 + route_station.shape[1])  # blocks a chunk requests, at most
@@ -319,6 +347,16 @@ def _draw_shipments(
             unloading[k] = 0.0
             release_delay[k] = 0.0
             early[i] = uniform32(selectivity_words[1, i]) < pre_arrival_share[g]  # lead, else lag
+            # (the test of None alone, so that numba prunes the branch without a reference)
+            if reference is not None:  # noqa: SIM102
+                if alike[cell] and reference_group[k] == g and reference_channel[k] == c:
+                    lodgement[k] = reference_lodgement[k]  # every time as there: copied whole
+                    unloading[k] = reference_unloading[k]
+                    release_delay[k] = reference_release[k]
+                    for step in range(route_length[c]):
+                        s = route_station[c, step]
+                        service[s, k] = reference_service[s, k]
+                    continue
             for slot in range(3 + route_length[c]):
                 if slot < 3:
                     row = 3 if slot == 0 and early[i] else slot
