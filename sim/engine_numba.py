@@ -98,7 +98,12 @@ def _push(due, event, n, time, what):
 
 @inline
 def _pop(due, event, n):
-    """Remove the earliest event (the root) of a heap of n events; return the new size."""
+    """Remove the earliest event (the root) of a heap of n events; return the new size.
+
+    The earlier child is chosen by arithmetic, not a branch: which one it is was a
+    coin toss the CPU mispredicted at every level. (The right child's slot is read even
+    when past the last event: ``due`` has room for one more, and the count ignores it.)
+    """
     n -= 1
     time, what = due[n], event[n]  # the last leaf sifts down from the root
     i = 0
@@ -106,8 +111,7 @@ def _pop(due, event, n):
         child = 2 * i + 1
         if child >= n:
             break
-        if child + 1 < n and due[child + 1] < due[child]:
-            child += 1
+        child += (child + 1 < n) & (due[child + 1] < due[child])
         if due[child] >= time:
             break
         due[i] = due[child]
