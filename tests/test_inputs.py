@@ -290,3 +290,32 @@ def test_a_reference_saves_the_draws_the_scenarios_share() -> None:
     changed = a.group != b.group
     assert 0 < changed.mean() < 0.5
     assert np.array_equal(a.unloading[~changed], b.unloading[~changed])
+
+
+def test_what_two_ports_share_is_worked_out_once_per_pair(monkeypatch) -> None:
+    """``draw_port`` keeps what a pair of ports draws alike (plans do not change during a
+    run); each pair gets its own (a port drawn from two references, two ports from one),
+    and the same pair is compared once, whatever the replication."""
+    from sim import inputs as module
+
+    compared = []
+    compare = module._compare_ports
+
+    def counting(port, reference):
+        compared.append((port, reference))
+        return compare(port, reference)
+
+    monkeypatch.setattr(module, "_compare_ports", counting)
+    first, same, other = aeo_plan([]), aeo_plan([]), aeo_plan(["route"])
+    pairs = [(same, first), (same, other), (other, first)]
+    end = first.window[1]
+    for r in (1, 2):
+        for plan, there in pairs:
+            drawn = draw_port(end, there.ports[0], 5, r)
+            reference = Reference(there.ports[0], drawn, end, 5, r)
+            copied = draw_port(end, plan.ports[0], 5, r, like=reference)
+            fresh = draw_port(end, plan.ports[0], 5, r)
+            for field in fields(fresh):
+                a, b = getattr(copied, field.name), getattr(fresh, field.name)
+                assert np.array_equal(a, b, equal_nan=True), field.name
+    assert compared == [(plan.ports[0], there.ports[0]) for plan, there in pairs]
