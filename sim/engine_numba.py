@@ -151,7 +151,7 @@ def before_queues(
     n_queued = 0
     for k in range(n):
         n_queued += route_length[channel[k]] > 0
-    queued = np.empty(n_queued + 1, dtype=np.int64)  # (+ 1: the last shipment is written)
+    queued = np.empty(n_queued + 1, dtype=np.int64)  # (+ 1: every index is written, kept or not)
     n_queued = 0
     ready = np.empty(n)
     for k in range(n):

@@ -613,11 +613,11 @@ def _port_sums_kernel(
 
     Each sum accumulates its shipments in index order, as the simple loop over shipments
     and their routes did, so the numbers are that loop's to the bit. It is split in two
-    because three quarters of shipments are green and which one is was a branch the CPU
-    mispredicted: first every counted shipment's stages with no loop over its route (the
-    end of its checks is read from its route's last station); then the stations' waits
-    and services and the pools' work, over the queued shipments only (port_cells of a
-    regional replication: 53 -> 46 ms, measured).
+    because three quarters of shipments are green, and whether a shipment had a route to
+    loop over was a branch the CPU mispredicted: first every counted shipment's stages,
+    with no loop over its route (the end of its checks is read from its route's last
+    station); then the stations' waits and services and the pools' work, over the queued
+    shipments only (port_cells of a regional replication: 53 -> 46 ms, measured).
     """
     n = arrival.shape[0]
     has_stations = end.shape[0] > 0

@@ -115,7 +115,7 @@ def draw_port(
     are shared, not copied: inputs are read-only to every engine.
     """
     k0, k1 = port_key(seed, replication, port)
-    shared = _shared_draws(plan_window_end, port, seed, replication, like)  # None: nothing
+    shared = _shared_draws(plan_window_end, port, seed, replication, like)  # None: all drawn
     arrival = _arrivals(port, plan_window_end, k0, k1) if shared is None else like.inputs.arrival
     n = len(arrival)
     inputs = PortInputs(
