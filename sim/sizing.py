@@ -18,11 +18,11 @@ Where the bytes per shipment come from:
   :class:`~sim.inputs.PortInputs` and :class:`~sim.outcome.PortOutcome` (for
   one-office: 54 + 64 bytes). It follows any change to those arrays by itself.
 * **engine temporaries** (numba): the arrays ``run_port`` and ``simulate_port``
-  allocate. Per shipment: the ready times and the route test that picks the
-  queued shipments (:data:`ENGINE_BYTES_PER_SHIPMENT`). Per shipment that meets a
-  queue: its index, ``ready_order``'s times, permutation and sorted times, the
-  order, step_of, pool_of, free, and the gathered ready time, release delay,
-  group and channel (:data:`ENGINE_BYTES_PER_QUEUED`, 11 x 8 bytes, rounded up);
+  allocate. Per shipment: the ready times (:data:`ENGINE_BYTES_PER_SHIPMENT`,
+  rounded up). Per shipment that meets a queue: its index, ``ready_ranks``'s
+  times, permutation and sorted times, the order, its rank, step_of, pool_of,
+  free, and the copied ready time, release delay, group and channel
+  (:data:`ENGINE_BYTES_PER_QUEUED`, 12 x 8 bytes, rounded up);
   and per station visit a time and a rank in each waiting list and the gathered
   service time (:data:`ENGINE_BYTES_PER_VISIT`). The share that meets a queue is
   bounded by the group most often sent to checks (:func:`queued_share`). The
@@ -77,7 +77,7 @@ from .processes import default_workers
 from .records import port_records
 
 ENGINE_BYTES_PER_SHIPMENT = 3 * 8
-ENGINE_BYTES_PER_QUEUED = 11 * 8
+ENGINE_BYTES_PER_QUEUED = 12 * 8
 ENGINE_BYTES_PER_VISIT = 24
 ENGINE_BYTES_PER_SERVER = 3 * 8  # the pending-event arrays (time, event) and the freed list
 SIMPY_BYTES_PER_SHIPMENT = 1_500

@@ -176,9 +176,12 @@ class Replay:
                 start = np.full((1, n), np.nan)
                 end = np.full((1, n), np.nan)
                 # visits renumbered in join order: ties keep arrival order, as in the engine
+                ranked = np.arange(n, dtype=np.int64)  # the order, its index order and ranks
                 engine_numba.simulate_port(
                     draws.join[i, order],
-                    np.arange(n, dtype=np.int64),
+                    ranked,
+                    ranked,
+                    ranked,
                     self.visits.group[order],
                     np.zeros(n, dtype=np.int8),
                     np.zeros(n),
