@@ -144,10 +144,8 @@ def week_and_interval(ends: np.ndarray, lo: int, m: int, t: float) -> tuple[int,
     """
     if m == 0:
         return 0, 0
-    week = math.floor(t / WEEK) - 1
-    if week < 0:
-        week = 0
     last = math.floor(t / WEEK) + 1  # the week after t's: the search's bound
+    week = last - 2 if last >= 2 else 0  # the week before t's
     while week < last and WEEK * week + ends[lo + m - 1] <= t:
         week += 1
     if m > 32:  # a long week: binary search within it

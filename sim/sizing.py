@@ -18,13 +18,14 @@ Where the bytes per shipment come from:
   :class:`~sim.inputs.PortInputs` and :class:`~sim.outcome.PortOutcome` (for
   one-office: 54 + 64 bytes). It follows any change to those arrays by itself.
 * **engine temporaries** (numba): the arrays ``run_port`` and ``simulate_port``
-  allocate. Per shipment: the ready times (:data:`ENGINE_BYTES_PER_SHIPMENT`,
-  rounded up). Per shipment that meets a queue: its index, ``ready_ranks``'s
-  times, permutation and sorted times, the order, its rank, step_of, pool_of,
-  free, and the copied ready time, release delay, group and channel
-  (:data:`ENGINE_BYTES_PER_QUEUED`, 12 x 8 bytes, rounded up);
-  and per station visit a time and a rank in each waiting list and the gathered
-  service time (:data:`ENGINE_BYTES_PER_VISIT`). The share that meets a queue is
+  allocate, and what the indicators' pass over the port adds after them. Per
+  shipment: the ready times, then a cell and a queued index (8 + 9 bytes:
+  :data:`ENGINE_BYTES_PER_SHIPMENT`, rounded up). Per shipment that meets a queue:
+  its index, ``ready_ranks``'s times, permutation and sorted times, the order, its
+  rank, step_of, pool_of, free, and the copied ready time, release delay, group
+  and channel (:data:`ENGINE_BYTES_PER_QUEUED`, 12 x 8 bytes, rounded up); and per
+  station visit a time and a rank in each waiting list and the copied service
+  time (:data:`ENGINE_BYTES_PER_VISIT`). The share that meets a queue is
   bounded by the group most often sent to checks (:func:`queued_share`). The
   SimPy engine keeps a generator and its events per shipment in the system:
   :data:`SIMPY_BYTES_PER_SHIPMENT`, measured (peak resident memory, 98,000

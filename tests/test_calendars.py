@@ -27,7 +27,6 @@ def calendar_and_times(draw: st.DrawFn) -> tuple[np.ndarray, list[float]]:
     intervals = cal.weekly_intervals(draw(DAYS), draw(st.lists(HOURS, min_size=1, max_size=4)))
     if not len(intervals):  # the whole week: nothing to search
         intervals = np.array([[8.0, 17.0]])
-    m = len(intervals)
     weeks = draw(st.integers(0, 30))
     boundaries = [
         cal.WEEK * week + edge for week in range(weeks, weeks + 2) for edge in intervals.ravel()
@@ -35,7 +34,6 @@ def calendar_and_times(draw: st.DrawFn) -> tuple[np.ndarray, list[float]]:
     times = [draw(st.floats(0.0, cal.WEEK * (weeks + 2)))]
     for t in draw(st.lists(st.sampled_from(boundaries), min_size=1, max_size=4)):
         times += [t, float(np.nextafter(t, -np.inf)), float(np.nextafter(t, np.inf))]
-    assert m > 0
     return intervals, times
 
 

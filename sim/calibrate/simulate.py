@@ -176,10 +176,9 @@ class Replay:
                 start = np.full((1, n), np.nan)
                 end = np.full((1, n), np.nan)
                 # visits renumbered in join order: ties keep arrival order, as in the engine
-                ranked = np.arange(n, dtype=np.int64)  # the order, its index order and ranks
+                ranked = np.arange(n, dtype=np.int64)  # already in index and in ready order
                 engine_numba.simulate_port(
                     draws.join[i, order],
-                    ranked,
                     ranked,
                     ranked,
                     self.visits.group[order],
