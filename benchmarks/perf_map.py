@@ -14,8 +14,9 @@ record -D 6000`` leaves out the first six seconds: the imports and the loading o
 the kernels.
 
 ``--dump NAME`` also writes the machine code of the kernel whose name ends with NAME
-to ``NAME.bin`` in the current folder and prints the ``objdump`` command that disassembles it at its
-address, to read beside ``perf script -F ip,sym``'s hottest addresses. This is how
+to ``NAME.bin`` in the current folder (a second compiled signature to ``NAME.1.bin``, and
+so on) and prints the ``objdump`` command that disassembles each at its address, to read
+beside ``perf script -F ip,sym``'s hottest addresses. This is how
 the cache misses of the engine's event loop were found (issue #11). ``perf`` itself
 crashed on some runs on the 2-core VM; running it again worked.
 """
@@ -67,16 +68,29 @@ def write_map(entries: list[tuple[int, str]]) -> Path:
 
 
 def dump(entries: list[tuple[int, str]], suffix: str, folder: Path) -> None:
-    """Write one kernel's machine code and say how to disassemble it."""
+    """Write the machine code of every compiled overload of one kernel, and say how to
+    disassemble each (a kernel compiled for two signatures has two)."""
     matches = [i for i, (_, name) in enumerate(entries) if name.endswith(suffix)]
     if not matches:
         raise SystemExit(f"perf_map.py: no compiled kernel ends with {suffix!r}")
-    i = matches[0]
-    address = entries[i][0]
-    end = entries[i + 1][0] if i + 1 < len(entries) else address + LONGEST
-    out = folder / f"{suffix}.bin"
-    out.write_bytes(ctypes.string_at(address, end - address))
-    print(f"objdump -D -b binary -m i386:x86-64 --adjust-vma={address:#x} {out}")
+    for n, i in enumerate(matches):
+        address = entries[i][0]
+        end = entries[i + 1][0] if i + 1 < len(entries) else address + LONGEST
+        end = min(end, address + LONGEST, _mapping_end(address))  # never past the mapping
+        out = folder / (f"{suffix}.bin" if n == 0 else f"{suffix}.{n}.bin")
+        out.write_bytes(ctypes.string_at(address, end - address))
+        print(f"objdump -D -b binary -m i386:x86-64 --adjust-vma={address:#x} {out}")
+
+
+def _mapping_end(address: int) -> int:
+    """The end of the memory mapping that holds ``address`` (/proc/self/maps): the kernel
+    with the highest address in its mapping has no next entry to bound it, and reading
+    past the mapping crashed the dump."""
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        low, high = (int(bound, 16) for bound in line.split()[0].split("-"))
+        if low <= address < high:
+            return high
+    return address + LONGEST
 
 
 def stage_loop(scenario_path: str, stage: str) -> Callable[[], object]:

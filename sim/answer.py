@@ -124,14 +124,15 @@ class Table:
             areas["replications"].tolist(),
             strict=True,
         )
-        self._cells: dict[tuple[Any, ...], tuple[Estimate, int]] = {
-            key: (Estimate(m, lo, hi), int(n))
-            for key, (m, lo, hi, n) in zip(keys, values, strict=True)
-        }
-        self.labels = list(dict.fromkeys(table.loc[table["kind"] == "value", "scenario"]))
+        # (mean, low, high, replications): an Estimate is made when a cell is read, as
+        # only a few hundred of the thousands of rows are
+        self._cells: dict[tuple[Any, ...], tuple[float, float, float, int]] = dict(
+            zip(keys, values, strict=True)
+        )
+        self.labels = list(dict.fromkeys(table.loc[table["kind"] == "value", "scenario"].tolist()))
         self.baseline = self.labels[0]
         self.compared = self.labels[1:]
-        totals = areas.loc[areas["mode"] == ALL, "country"]
+        totals = areas.loc[areas["mode"] == ALL, "country"].tolist()
         self.countries = [c for c in dict.fromkeys(totals) if c != ALL]
         self.rates = sorted(
             round(float(m.removeprefix(COST_PREFIX).removesuffix("pct")) / 100, 12)
@@ -141,10 +142,12 @@ class Table:
 
     def get(self, kind: str, label: str, area: str, group: str, metric: str) -> Estimate:
         """A country total (``area`` a country) or the region's (``area`` = ``all``)."""
-        return self._cells.get((kind, label, area, ALL, group, metric), (MISSING, 0))[0]
+        cell = self._cells.get((kind, label, area, ALL, group, metric))
+        return MISSING if cell is None else Estimate(*cell[:3])
 
     def count(self, kind: str, label: str, area: str, group: str, metric: str) -> int:
-        return self._cells.get((kind, label, area, ALL, group, metric), (MISSING, 0))[1]
+        cell = self._cells.get((kind, label, area, ALL, group, metric))
+        return 0 if cell is None else int(cell[3])
 
     def change(self, label: str, area: str, group: str, metric: str) -> Estimate:
         return self.get("difference", label, area, group, metric)

@@ -196,7 +196,8 @@ class Layout:
     """The rows of an indicator vector, and what is constant across replications.
 
     ``area_rows[a, g, m]`` is the row of area a, summary group g and area metric m
-    (-1 for none); ``station_rows`` and ``pool_rows`` likewise per port station.
+    (-1 for none); ``station_rows`` and ``pool_rows`` likewise per station, every port's
+    stations in port order.
     """
 
     rows: tuple[Row, ...]
@@ -204,9 +205,11 @@ class Layout:
     areas: tuple[Area, ...] = ()
     area_rows: np.ndarray = field(default_factory=lambda: np.empty((0, 0, 0), dtype=np.intp))
     utilisation_rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.intp))
-    station_rows: tuple[np.ndarray, ...] = ()  # per port: (stations, groups, 3)
-    pool_rows: tuple[np.ndarray, ...] = ()  # per port: (stations, 3): general, reserved, overtime
-    capacity_h: tuple[np.ndarray, ...] = ()  # per port: (stations, 2) scheduled server-hours
+    # every port's stations, in port order: (stations, groups, 3) rows; (stations, 3) rows of
+    # the general and reserved pools and overtime; (stations, 2) scheduled server-hours
+    station_rows: np.ndarray = field(default_factory=lambda: _no_stations(len(SUMMARY_GROUPS), 3))
+    pool_rows: np.ndarray = field(default_factory=lambda: _no_stations(3))
+    capacity_h: np.ndarray = field(default_factory=lambda: _no_stations(2, dtype=float))
     unions: Unions | None = None  # the cell unions whose quantiles the areas report
 
     @classmethod
@@ -284,9 +287,9 @@ class Layout:
             tuple(areas),
             area_rows,
             utilisation,
-            tuple(station_rows),
-            tuple(pool_rows),
-            tuple(capacity),
+            np.concatenate(station_rows) if station_rows else _no_stations(len(SUMMARY_GROUPS), 3),
+            np.concatenate(pool_rows) if pool_rows else _no_stations(3),
+            np.concatenate(capacity) if capacity else _no_stations(2, dtype=float),
             Unions.of(areas),
         )
 
@@ -298,6 +301,10 @@ class Layout:
         """Rows of several layouts: the first one's, then any the others add (no fill maps)."""
         rows = list(dict.fromkeys(row for layout in layouts for row in layout.rows))
         return cls(tuple(rows), {row: i for i, row in enumerate(rows)})
+
+
+def _no_stations(*shape: int, dtype: type = np.intp) -> np.ndarray:
+    return np.empty((0, *shape), dtype=dtype)
 
 
 _METRIC_ORDER = (
@@ -408,28 +415,33 @@ def combine(plan: Plan, layout: Layout, cells: Sequence[PortCells]) -> np.ndarra
     segments[-1] = offsets[-1]
     for p, port in enumerate(cells):
         segments[p * N_CELLS : (p + 1) * N_CELLS] = offsets[p] + port.bounds[:-1]
-        _put_stations(vector, layout, p, port.sums)
+    sums = [c.sums for c in cells]
+    _put_stations(vector, layout, sums)
     clearance = np.concatenate([c.clearance for c in cells]) if cells else np.empty(0)
     customs = np.concatenate([c.customs for c in cells]) if cells else np.empty(0)
-    sums = [c.sums for c in cells]
     _put_areas(vector, layout, plan, sums, clearance, customs, segments)
     return vector
 
 
-def _put_stations(vector: np.ndarray, layout: Layout, p: int, sums: PortSums) -> None:
-    """Waits and services per group, and each pool's utilisation, of one port's stations."""
-    if not len(sums.visits):
+def _put_stations(vector: np.ndarray, layout: Layout, ports: Sequence[PortSums]) -> None:
+    """Waits and services per group, and each pool's utilisation, of every port's stations,
+    all at once (a pass per port cost about 50 microseconds: 2.6 ms a regional replication)."""
+    if not len(layout.station_rows):
         return
-    visits = sums.visits @ GROUP_CELLS.T  # (stations, groups)
+
+    def stacked(name: str) -> np.ndarray:  # every port's stations, in the layout's order
+        return np.concatenate([getattr(sums, name) for sums in ports])
+
+    visits = stacked("visits") @ GROUP_CELLS.T  # (stations, groups)
     with np.errstate(invalid="ignore", divide="ignore"):
-        wait = (sums.wait @ GROUP_CELLS.T) / visits
-        service = (sums.service @ GROUP_CELLS.T) / visits
-        capacity = layout.capacity_h[p]
-        utilisation = np.where(capacity > 0, sums.busy / capacity, np.nan)
+        wait = (stacked("wait") @ GROUP_CELLS.T) / visits
+        service = (stacked("service") @ GROUP_CELLS.T) / visits
+        capacity = layout.capacity_h
+        utilisation = np.where(capacity > 0, stacked("busy") / capacity, np.nan)
     values = np.stack((wait, service, visits), axis=-1)
-    _scatter(vector, layout.station_rows[p], values)
-    pools = np.concatenate((utilisation, sums.overtime[:, None]), axis=1)
-    _scatter(vector, layout.pool_rows[p], pools)
+    _scatter(vector, layout.station_rows, values)
+    pools = np.concatenate((utilisation, stacked("overtime")[:, None]), axis=1)
+    _scatter(vector, layout.pool_rows, pools)
 
 
 def _scatter(vector: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
