@@ -38,7 +38,7 @@ from simpy.events import NORMAL, Event
 
 from .calendars import advance, interval_open, next_open, shift_end
 from .inputs import PortInputs
-from .outcome import GENERAL, RESERVED, PortOutcome
+from .outcome import GENERAL, RESERVED, PortOutcome, queued_shipments
 from .plan import Calendars, PortPlan
 
 END_OF_INSTANT = NORMAL + 1
@@ -121,7 +121,9 @@ class PortModel:
     def __init__(self, env: Timeline, plan: PortPlan, calendars: Calendars, inputs: PortInputs):
         self.env, self.plan, self.inputs = env, plan, inputs
         self.calendars = calendars
-        self.out = PortOutcome.empty(len(plan.stations), inputs.n)
+        queued = queued_shipments(plan.route_length, inputs.channel)
+        self.out = PortOutcome.empty(len(plan.stations), inputs.n, queued)
+        self.column = {int(k): j for j, k in enumerate(queued)}  # a queued shipment's column
         self.stations = [self._station(s) for s in range(len(plan.stations))]
         self._dispatch_pending = False
 
@@ -172,11 +174,12 @@ class PortModel:
             pool = yield grant  # the dispatcher chose this shipment for a server of `pool`
             start = env.now
             end = start + inputs.service[station.index, k]
-            out.start[station.index, k] = start
-            out.end[station.index, k] = end
-            out.pool[station.index, k] = pool.kind
+            j = self.column[k]
+            out.start[station.index, j] = start
+            out.end[station.index, j] = end
+            out.pool[station.index, j] = pool.kind
             close = pool.shift_close()
-            out.overtime[station.index, k] = end - close if end > close else 0.0
+            out.overtime[station.index, j] = end - close if end > close else 0.0
             yield env.at(end)
             pool.busy -= 1
             self.request_dispatch()

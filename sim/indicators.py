@@ -570,6 +570,7 @@ def _port_sums(
         outcome.overtime,
         outcome.pool,
         outcome.release,
+        outcome.queued,
         port.route_length,
         port.route_station,
         sums.count,
@@ -606,6 +607,7 @@ def _port_sums_kernel(
     overtime_h,
     pool,
     release,
+    queued,
     route_length,
     route_station,
     count,
@@ -629,10 +631,10 @@ def _port_sums_kernel(
     loop over was a branch the CPU mispredicted: first every counted shipment's stages,
     with no loop over its route (the end of its checks is read from its route's last
     station); then the stations' waits and services and the pools' work, over the queued
-    shipments only (port_cells of a regional replication: 53 -> 46 ms, measured).
+    shipments only (port_cells of a regional replication: 53 -> 46 ms, measured). The
+    station arrays have a column per queued shipment (``queued[j]``'s is column j).
     """
     n = arrival.shape[0]
-    has_stations = end.shape[0] > 0
     cells = np.empty(n, dtype=np.int8)  # each counted shipment's cell ([lo, hi) is used)
     for k in range(lo, hi):
         cell = 2 * group[k] + eligible[k]
@@ -645,6 +647,9 @@ def _port_sums_kernel(
     for c in range(route_length.shape[0]):
         if route_length[c] > 0:
             last_station[c] = route_station[c, route_length[c] - 1]
+    m = queued.shape[0]
+    j = np.searchsorted(queued, lo)  # the column of the next queued shipment
+    last_column = max(m - 1, 0)
     for k in range(lo, hi):
         cell = cells[k]
         c = channel[k]
@@ -652,7 +657,9 @@ def _port_sums_kernel(
         claimed_count[cell] += claimed[k]
         ready = unloaded[k] if unloaded[k] >= lodged[k] else lodged[k]
         declared = arrival[k] if arrival[k] >= lodged[k] else lodged[k]
-        checked = end[last_station[c], k] if has_stations else ready
+        # read whether queued or not (a branch here was mispredicted), used only if queued
+        checked = end[last_station[c], min(j, last_column)] if m > 0 else ready
+        j += route_length[c] > 0
         joined = checked if route_length[c] > 0 else ready  # the end of its checks
         sums[cell, 0] += release[k] - arrival[k]  # CLEARANCE
         sums[cell, 1] += release[k] - declared  # CUSTOMS_TIME
@@ -663,12 +670,7 @@ def _port_sums_kernel(
         clearance[fill[cell]] = release[k] - arrival[k]
         customs[fill[cell]] = release[k] - declared
         fill[cell] += 1
-    queued = np.empty(n, dtype=np.int64)  # shipments that met a queue, in index order
-    m = 0
-    for k in range(n):  # (counted without a branch)
-        queued[m] = k
-        m += route_length[channel[k]] > 0
-    for j in range(m):
+    for j in range(m):  # the queued shipments; column j of the station arrays
         k = queued[j]
         c = channel[k]
         counted = lo <= k < hi
@@ -678,17 +680,17 @@ def _port_sums_kernel(
             s = route_station[c, step]
             if counted:  # each wait runs from joining a station's queue to the start of service
                 visits[s, cell] += 1
-                wait[s, cell] += start[s, k] - joined
-                service[s, cell] += end[s, k] - start[s, k]
-                joined = end[s, k]
+                wait[s, cell] += start[s, j] - joined
+                service[s, cell] += end[s, j] - start[s, j]
+                joined = end[s, j]
             # work inside the window, by every shipment (counted or not): the overlap of
             # [start, end) with it; branches, as numba's min/max are slow
-            lo_t = start[s, k] if start[s, k] > t0 else t0
-            hi_t = end[s, k] if end[s, k] < t1 else t1
+            lo_t = start[s, j] if start[s, j] > t0 else t0
+            hi_t = end[s, j] if end[s, j] < t1 else t1
             if hi_t > lo_t:
-                busy[s, pool[s, k]] += hi_t - lo_t
-            if t0 <= start[s, k] < t1:
-                overtime[s] += overtime_h[s, k]
+                busy[s, pool[s, j]] += hi_t - lo_t
+            if t0 <= start[s, j] < t1:
+                overtime[s] += overtime_h[s, j]
 
 
 # --- exact quantiles of unions of sorted pieces ------------------------------------

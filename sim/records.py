@@ -46,10 +46,11 @@ def port_records(
         "unloaded": outcome.unloaded[window],
         "lodgement": outcome.lodged[window],
     }
+    start, end, overtime = (outcome.by_shipment(name) for name in ("start", "end", "overtime"))
     for s, station in enumerate(port.stations):
-        columns[f"{station}_start"] = outcome.start[s, window]
-        columns[f"{station}_end"] = outcome.end[s, window]
-        columns[f"{station}_overtime_h"] = outcome.overtime[s, window]
+        columns[f"{station}_start"] = start[s, window]
+        columns[f"{station}_end"] = end[s, window]
+        columns[f"{station}_overtime_h"] = overtime[s, window]
     columns["release"] = outcome.release[window]
     columns["clearance_h"] = outcome.release[window] - inputs.arrival[window]
     declared = np.maximum(inputs.arrival[window], outcome.lodged[window])

@@ -16,14 +16,17 @@ Where the bytes per shipment come from:
   draws a port's inputs over a window too short to hold a shipment and sums
   ``itemsize x`` the per-shipment shape of every array of
   :class:`~sim.inputs.PortInputs` and :class:`~sim.outcome.PortOutcome` (for
-  one-office: 54 + 64 bytes). It follows any change to those arrays by itself.
+  one-office: 54 + 47.2 bytes, the outcome's station arrays counting for the share of
+  shipments that meets a queue, at most 0.4 there). It follows any change to those
+  arrays by itself.
 * **engine temporaries** (numba): the arrays ``run_port`` and ``simulate_port``
   allocate, and what the indicators' pass over the port adds after them. Per
-  shipment: the ready times, then a cell and a queued index (8 + 9 bytes:
-  :data:`ENGINE_BYTES_PER_SHIPMENT`, rounded up). Per shipment that meets a queue:
-  its index, ``ready_ranks``'s times, permutation and sorted times, the order, its
-  rank, step_of, pool_of, free, and the copied ready time, release delay, group
-  and channel (:data:`ENGINE_BYTES_PER_QUEUED`, 12 x 8 bytes, rounded up); and per
+  shipment: the ready times, then a cell (8 + 1 bytes:
+  :data:`ENGINE_BYTES_PER_SHIPMENT`, rounded up). Per shipment that meets a queue
+  (its index is part of the outcome): ``ready_ranks``'s times, permutation and
+  sorted times, the order, its rank, step_of, pool_of, free, and the copied ready
+  time, release delay, group and channel (:data:`ENGINE_BYTES_PER_QUEUED`, 11 x 8
+  bytes, rounded up); and per
   station visit a time and a rank in each waiting list and the copied service
   time (:data:`ENGINE_BYTES_PER_VISIT`). The share that meets a queue is
   bounded by the group most often sent to checks (:func:`queued_share`). The
@@ -49,7 +52,8 @@ largest port's temporaries). Checked against measurement by
 million shipments and compares its peak resident memory (``VmHWM``) above
 what it held before with the estimate, which must lie above the measurement (it
 is a limit) and within a factor of two of it (it is useful). Measured (numba
-engine, peak / estimate): one-office 0.75, one-office with every shipment red
+engine, peak / estimate): one-office 0.75 (0.74 since the outcome's station arrays
+hold only queued shipments), one-office with every shipment red
 0.77, reference-office 0.73, the regional scenario over 120 days 0.66. Over its
 28 days the regional scenario's resident memory grows too little to measure
 (freed memory is reused); its peak of traced NumPy allocations (``tracemalloc``,
@@ -77,8 +81,8 @@ from .plan import Plan, PortPlan
 from .processes import default_workers
 from .records import port_records
 
-ENGINE_BYTES_PER_SHIPMENT = 3 * 8
-ENGINE_BYTES_PER_QUEUED = 12 * 8
+ENGINE_BYTES_PER_SHIPMENT = 2 * 8
+ENGINE_BYTES_PER_QUEUED = 11 * 8
 ENGINE_BYTES_PER_VISIT = 24
 ENGINE_BYTES_PER_SERVER = 3 * 8  # the pending-event arrays (time, event) and the freed list
 SIMPY_BYTES_PER_SHIPMENT = 1_500
@@ -133,9 +137,13 @@ def expected_arrivals(port: PortPlan, start: float, end: float) -> float:
 
 
 def array_bytes(port: PortPlan) -> float:
-    """Bytes per shipment of a port's inputs and outcome, read off the arrays' dtypes."""
-    outcome = PortOutcome.empty(len(port.stations), 0)
-    return input_bytes(port) + _bytes_per_column(vars(outcome).values())
+    """Bytes per shipment of a port's inputs and outcome, read off the arrays' dtypes; the
+    outcome's arrays over queued shipments count for the share that meets a queue."""
+    outcome = PortOutcome.empty(len(port.stations), 0, np.empty(0, dtype=np.int64))
+    arrays = vars(outcome)
+    per_queued = [arrays.pop(name) for name in ("queued", "start", "end", "overtime", "pool")]
+    every = _bytes_per_column(arrays.values())
+    return input_bytes(port) + every + queued_share(port) * _bytes_per_column(per_queued)
 
 
 def input_bytes(port: PortPlan) -> float:
@@ -160,7 +168,8 @@ def record_bytes(plan: Plan, p: int) -> tuple[float, float]:
 
     port = plan.ports[p]
     inputs = _no_shipments(port)
-    frame = port_records(plan, p, 0, inputs, PortOutcome.empty(len(port.stations), inputs.n))
+    outcome = PortOutcome.empty(len(port.stations), inputs.n, np.empty(0, dtype=np.int64))
+    frame = port_records(plan, p, 0, inputs, outcome)
     memory = sum(getattr(dtype, "itemsize", 1) for dtype in frame.dtypes)  # categories: 1
     times = sum(dtype == np.float64 for dtype in frame.dtypes)
     per_station = 3

@@ -25,7 +25,7 @@ from sim.plan import compile_plan
 from sim.scenario import load_scenario, scenario_from_dict
 
 SCENARIOS = sorted(Path(__file__).parent.parent.joinpath("scenarios").glob("*.yaml"))
-FIELDS = ("unloaded", "lodged", "start", "end", "overtime", "pool", "release")
+FIELDS = ("unloaded", "lodged", "release", "queued", "start", "end", "overtime", "pool")
 
 
 def assert_identical(a: PortOutcome, b: PortOutcome) -> None:

@@ -50,12 +50,16 @@ def test_expected_arrivals_match_the_arrivals_drawn(overrides: list[str]) -> Non
 
 
 def test_bytes_per_shipment_follow_the_arrays() -> None:
-    """One-office: 9 attributes (38 bytes) + 2 stations' service times, and the outcome."""
+    """One-office: 9 attributes (38 bytes) + 2 stations' service times, and the outcome:
+    unloaded, lodged and release per shipment; per shipment that meets a queue, its index
+    and start/end/overtime and pool (int8) at each station."""
     plan = compile_plan(sim.load_scenario(SCENARIO))
+    port = plan.ports[0]
     inputs = 8 + 8 + 2 + 1 + 1 + 1 + 1 + 8 + 8 + 2 * 8  # arrival ... service
-    # unloaded, lodged, start/end/overtime and pool (int8) per station, release
-    outcome = 8 + 8 + 3 * 2 * 8 + 2 * 1 + 8
-    assert sizing.array_bytes(plan.ports[0]) == inputs + outcome
+    per_queued = 8 + 3 * 2 * 8 + 2 * 1
+    expected = inputs + 3 * 8 + sizing.queued_share(port) * per_queued
+    assert 0 < sizing.queued_share(port) < 1
+    assert sizing.array_bytes(port) == pytest.approx(expected, rel=1e-12)
 
 
 MEASURE = textwrap.dedent(

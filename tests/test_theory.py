@@ -180,7 +180,7 @@ def replication_means(scenario: Scenario, replications: int) -> dict[str, np.nda
         )
         lo, hi = np.searchsorted(inputs.arrival, plan.window)
         joined = np.maximum(outcome.unloaded, inputs.lodgement)[lo:hi]
-        wait = outcome.start[0, lo:hi] - joined
+        wait = outcome.by_shipment("start")[0, lo:hi] - joined
         assert not np.isnan(wait).any(), "every shipment must visit the station"
         assert (wait >= 0).all()
         means["all"].append(wait.mean())

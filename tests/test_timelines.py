@@ -147,10 +147,12 @@ def assert_timeline(
     visited = ~np.isnan(np.asarray(start, dtype=np.float64))
     expected_pool = np.where(visited, GENERAL, -1) if pool is None else np.asarray(pool)
     outcome = run_port(*plan, inputs)
-    np.testing.assert_array_equal(outcome.pool, expected_pool.astype(np.int8), err_msg="pool")
+    pools = outcome.by_shipment("pool")
+    np.testing.assert_array_equal(pools, expected_pool.astype(np.int8), err_msg="pool")
     for field, values in expected.items():
+        stations = field in ("start", "end", "overtime")
         np.testing.assert_array_equal(
-            getattr(outcome, field),
+            outcome.by_shipment(field) if stations else getattr(outcome, field),
             np.asarray(values, dtype=np.float64),
             err_msg=field,
             strict=True,
