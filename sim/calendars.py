@@ -6,7 +6,9 @@ calendar is a set of weekly open intervals ``[start, end)`` in hours of the week
 *always open*.
 
 Interval number ``j`` of a calendar with ``m`` weekly intervals opens at
-``WEEK * (j // m) + starts[j % m]`` and closes at ``WEEK * (j // m) + ends[j % m]``.
+``WEEK * (j // m) + starts[j % m]`` and closes at ``WEEK * (j // m) + ends[j % m]``
+(interval ``j % m`` of week ``j // m``: the engines' pools keep that pair, which needs
+no division).
 Every comparison of a time against a calendar goes through these two
 expressions, never through ``t mod WEEK``: floating-point remainders can put a
 time that was computed *as* an opening a hair before that opening, while the
@@ -109,19 +111,42 @@ def interval_close(ends: np.ndarray, lo: int, m: int, j: int) -> float:
     return WEEK * (j // m) + ends[lo + j % m]
 
 
-def advance(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, j: int, t: float) -> int:
-    """From interval j on, the first interval that closes after t (the open or next one).
+def opening_at(starts: np.ndarray, lo: int, week: int, i: int) -> float:
+    """Opening time of interval i of a week: :func:`interval_open` of j = week * m + i."""
+    return WEEK * week + starts[lo + i]
 
-    Every interval of the weeks before last closed by t (intervals end by the end
-    of their week), so a cursor far behind jumps there at once: the result is the
-    same as stepping, in constant time however long a job ran.
+
+def closing_at(ends: np.ndarray, lo: int, week: int, i: int) -> float:
+    """Closing time of interval i of a week: :func:`interval_close` of j = week * m + i."""
+    return WEEK * week + ends[lo + i]
+
+
+def advance(
+    starts: np.ndarray, ends: np.ndarray, lo: int, m: int, week: int, i: int, t: float
+) -> tuple[int, int]:
+    """From interval i of a week on, the first interval that closes after t (the open or
+    next one), as (its week, its number in the week).
+
+    A pool's cursor is such a pair, not the interval's number j: the engine's
+    dispatch read the cursor's interval three times, each a division ``j // m`` and
+    its remainder, and those divisions were 8% of the numba event loop (measured
+    with ``perf``). The times are the same expressions, so the same floats.
+
+    A cursor on an interval that closes after t is the answer (most calls: the pool
+    is open, or about to). Every interval of the weeks before last closed by t
+    (intervals end by the end of their week), so a cursor far behind jumps there at
+    once: the result is the same as stepping, in constant time however long a job ran.
     """
-    behind = (math.floor(t / WEEK) - 1) * m
-    if behind > j:
-        j = behind
-    while interval_close(ends, lo, m, j) <= t:
-        j += 1
-    return j
+    if closing_at(ends, lo, week, i) > t:
+        return week, i
+    behind = math.floor(t / WEEK) - 1
+    if behind > week:
+        week, i = behind, 0
+    while closing_at(ends, lo, week, i) <= t:
+        i += 1
+        if i == m:
+            week, i = week + 1, 0
+    return week, i
 
 
 def first_interval(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, t: float) -> int:
@@ -172,10 +197,13 @@ def next_open(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, t: float) -
     return t if opening <= t else opening
 
 
-def shift_end(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, j: int) -> float:
-    """End of the shift containing interval j: intervals that touch are one shift."""
-    close = interval_close(ends, lo, m, j)
-    while interval_open(starts, lo, m, j + 1) == close:
-        j += 1
-        close = interval_close(ends, lo, m, j)
-    return close
+def shift_end(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, week: int, i: int) -> float:
+    """End of the shift containing interval i of a week: intervals that touch are one shift."""
+    close = closing_at(ends, lo, week, i)
+    while True:
+        i += 1
+        if i == m:
+            week, i = week + 1, 0
+        if opening_at(starts, lo, week, i) != close:
+            return close
+        close = closing_at(ends, lo, week, i)

@@ -60,6 +60,8 @@ def _compile_calendar_arithmetic() -> dict[str, Any]:
 SHARED = (
     "interval_open",
     "interval_close",
+    "opening_at",
+    "closing_at",
     "advance",
     "week_and_interval",
     "first_interval",
@@ -67,7 +69,7 @@ SHARED = (
     "shift_end",
 )
 _compiled = _compile_calendar_arithmetic()
-interval_open = _compiled["interval_open"]
+opening_at = _compiled["opening_at"]
 advance = _compiled["advance"]
 next_open = _compiled["next_open"]
 shift_end = _compiled["shift_end"]
@@ -255,7 +257,8 @@ def simulate_port(
 
     # --- server pools, events, shipment progress ---
     busy = np.zeros(n_pools, dtype=np.int64)
-    cursor = np.zeros(n_pools, dtype=np.int64)
+    cursor_week = np.zeros(n_pools, dtype=np.int64)  # each pool's calendar interval: its week
+    cursor_interval = np.zeros(n_pools, dtype=np.int64)  # ... and its number in the week
     wake_at = np.full(n_pools, -1.0)
     capacity = pool_servers.sum() + n_pools + 1
     due = np.empty(capacity)  # pending events, a binary min-heap: when each is due ...
@@ -349,8 +352,11 @@ def simulate_port(
                         c = pool_calendar[p]
                         if c >= 0:
                             lo, m = _span(cal_offsets, c)
-                            cursor[p] = advance(cal_starts, cal_ends, lo, m, cursor[p], t)
-                            opening = interval_open(cal_starts, lo, m, cursor[p])
+                            week, w = advance(
+                                cal_starts, cal_ends, lo, m, cursor_week[p], cursor_interval[p], t
+                            )
+                            cursor_week[p], cursor_interval[p] = week, w
+                            opening = opening_at(cal_starts, lo, week, w)
                             if opening > t:  # closed: wake the station when it opens
                                 if wake_at[p] != opening:
                                     wake_at[p] = opening
@@ -358,7 +364,7 @@ def simulate_port(
                                     if opening < next_due:
                                         next_due = opening
                                 break
-                            close = shift_end(cal_starts, cal_ends, lo, m, cursor[p])
+                            close = shift_end(cal_starts, cal_ends, lo, m, week, w)
                     q = s * 3 + best
                     i = q_rank[q_head[q]]
                     k = order[i]

@@ -36,7 +36,7 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL, Event
 
-from .calendars import advance, interval_open, next_open, shift_end
+from .calendars import advance, next_open, opening_at, shift_end
 from .inputs import PortInputs
 from .outcome import GENERAL, RESERVED, PortOutcome, queued_shipments
 from .plan import Calendars, PortPlan
@@ -72,24 +72,25 @@ class Pool:
     lo: int
     m: int  # weekly intervals of the pool's calendar; 0: always open
     busy: int = 0
-    cursor: int = 0  # calendar interval number: the open one, or the next to open
+    cursor: tuple[int, int] = (0, 0)  # calendar interval (week, number in the week): the
+    # open one, or the next to open
     wake_at: float = -1.0  # the opening a wake-up is scheduled for
 
     def open_at(self, t: float) -> bool:
         if self.m == 0:
             return True
-        self.cursor = advance(self.starts, self.ends, self.lo, self.m, self.cursor, t)
-        return interval_open(self.starts, self.lo, self.m, self.cursor) <= t
+        self.cursor = advance(self.starts, self.ends, self.lo, self.m, *self.cursor, t)
+        return opening_at(self.starts, self.lo, *self.cursor) <= t
 
     def shift_close(self) -> float:
         """End of the current shift (call after ``open_at`` returned True)."""
         if self.m == 0:
             return np.inf
-        return shift_end(self.starts, self.ends, self.lo, self.m, self.cursor)
+        return shift_end(self.starts, self.ends, self.lo, self.m, *self.cursor)
 
     def next_opening(self) -> float:
         """The opening the cursor points at (call after ``open_at`` returned False)."""
-        return interval_open(self.starts, self.lo, self.m, self.cursor)
+        return opening_at(self.starts, self.lo, *self.cursor)
 
 
 @dataclass

@@ -86,3 +86,42 @@ def test_a_long_week_is_searched_too() -> None:
         want = first_closing_after(ends, m, float(t))
         assert cal.first_interval(starts, ends, 0, m, float(t)) == want
         assert engine_numba._compiled["first_interval"](starts, ends, 0, m, float(t)) == want
+
+
+# --- a pool's cursor: (week, number in the week), no division --------------------------
+
+
+def advance_by_steps(ends: np.ndarray, m: int, j: int, t: float) -> int:
+    """The definition: from interval j on, the first that closes after t, stepping."""
+    while cal.interval_close(ends, 0, m, j) <= t:
+        j += 1
+    return j
+
+
+def shift_end_by_steps(starts: np.ndarray, ends: np.ndarray, m: int, j: int) -> float:
+    """The definition: the close of interval j, extended while the next opens at it."""
+    close = cal.interval_close(ends, 0, m, j)
+    while cal.interval_open(starts, 0, m, j + 1) == close:
+        j += 1
+        close = cal.interval_close(ends, 0, m, j)
+    return close
+
+
+@settings(deadline=None)  # the first example compiles the kernel
+@given(calendar_and_times(), st.integers(0, 40))
+def test_a_cursor_advances_to_the_interval_stepping_finds(case, start: int) -> None:
+    """``advance`` (its shortcut for a current cursor and its jump over past weeks
+    included) against stepping from the cursor, in Python and compiled; and the
+    shift's end from there against extending interval by interval."""
+    intervals, times = case
+    starts, ends, m = intervals[:, 0].copy(), intervals[:, 1].copy(), len(intervals)
+    for t in times:
+        if t < 0:
+            continue
+        want = advance_by_steps(ends, m, start, t)
+        for advance in (cal.advance, engine_numba.advance):
+            assert advance(starts, ends, 0, m, *divmod(start, m), t) == divmod(want, m), t
+        end = shift_end_by_steps(starts, ends, m, want)
+        for shift_end in (cal.shift_end, engine_numba.shift_end):
+            assert shift_end(starts, ends, 0, m, *divmod(want, m)) == end, t
+        assert cal.opening_at(starts, 0, *divmod(want, m)) == cal.interval_open(starts, 0, m, want)
