@@ -26,7 +26,6 @@ Data structures, chosen for the shape of the problem:
 from __future__ import annotations
 
 import types
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -435,8 +434,7 @@ def run_port(plan: PortPlan, calendars: Calendars, inputs: PortInputs) -> PortOu
         lodged,
         release,
     )
-    stations = PortOutcome.empty(len(plan.stations), 0, queued)  # a column per queued shipment
-    out = replace(stations, unloaded=unloaded, lodged=lodged, release=release)
+    out = PortOutcome.of_queued(len(plan.stations), queued, unloaded, lodged, release)
     simulate_port(
         ready,
         queued,

@@ -39,21 +39,30 @@ class PortOutcome:
         (unloaded, lodged, release), which an engine writes for every shipment, are left
         unset: filling them only to overwrite them cost time (a regional replication's
         outcome arrays: 4.1 -> 2.6 ms, measured)."""
+        every = np.empty if written else lambda n: np.full(n, np.nan)
+        return cls.of_queued(n_stations, queued, every(n), every(n), every(n))
 
-        def nan(*shape: int) -> np.ndarray:
-            return np.full(shape, np.nan)
-
-        every = np.empty if written else nan
-        m = len(queued)
+    @classmethod
+    def of_queued(
+        cls,
+        n_stations: int,
+        queued: np.ndarray,
+        unloaded: np.ndarray,
+        lodged: np.ndarray,
+        release: np.ndarray,
+    ) -> PortOutcome:
+        """These per-shipment arrays, and for the queued shipments every station time NaN
+        and every pool -1."""
+        shape = (n_stations, len(queued))
         return cls(
-            unloaded=every(n),
-            lodged=every(n),
-            release=every(n),
+            unloaded=unloaded,
+            lodged=lodged,
+            release=release,
             queued=queued,
-            start=nan(n_stations, m),
-            end=nan(n_stations, m),
-            overtime=nan(n_stations, m),
-            pool=np.full((n_stations, m), -1, dtype=np.int8),
+            start=np.full(shape, np.nan),
+            end=np.full(shape, np.nan),
+            overtime=np.full(shape, np.nan),
+            pool=np.full(shape, -1, dtype=np.int8),
         )
 
     def by_shipment(self, name: str) -> np.ndarray:
