@@ -17,50 +17,38 @@ An A/A run (REV = HEAD, on a clean tree) gives ratios of 1.00 within about 1%.
 
 REV must have ``runner.indicator_vectors`` (issue #11's comparison path); for the
 code before issue #11 use ``bench.py --baseline``. The extracted package and its
-compiled code are cached under ``~/.cache/mrasim-bench/paired-REV``.
+compiled code are cached beside ``bench.py``'s baseline trees
+(``~/.cache/mrasim-bench/paired-REV``).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import os
+import shutil
 import statistics
-import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # this checkout's package, whatever is installed
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mrasim-bench"
+from bench import ROOT, baseline_tree  # (bench.py puts this checkout's package first)
+
 SCENARIO = ROOT / "scenarios" / "lac-regional.yaml"
 MODULES = ("plan", "inputs", "engine_numba", "indicators", "runner", "variants", "processes")
 FIXED = ["horizon_days=0.05", "warmup_days=0"]  # about an hour: few shipments, every port
 
 
 def extract(rev: str) -> Path:
-    """REV's ``sim`` package as ``sim_base`` in a cache folder; returns that folder."""
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", rev],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    folder = CACHE / f"paired-{commit}"
+    """REV's ``sim`` package copied as ``sim_base`` into a folder of its own; returns the
+    folder. The copy, not ``bench.py``'s tree itself: numba's cache records the module's
+    name, so one package imported under two names would corrupt each other's cache."""
+    tree = baseline_tree(rev)  # REV's files, extracted once
+    folder = tree.with_name(f"paired-{tree.name}")
     if not (folder / "sim_base").is_dir():
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile() as archive:
-            command = ["git", "-C", str(ROOT), "archive", commit, "sim"]
-            subprocess.run(command, stdout=archive, check=True)
-            archive.seek(0)
-            with tarfile.open(fileobj=archive) as tar:
-                tar.extractall(folder / "unpacked", filter="data")
-        (folder / "unpacked" / "sim").rename(folder / "sim_base")
+        ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(tree / "sim", folder / "sim_base", ignore=ignore)
     return folder
 
 

@@ -101,24 +101,24 @@ def open_hours(starts: np.ndarray, ends: np.ndarray, t0: float, t1: float) -> fl
 # --- shared arithmetic (compiled by the numba engine; keep to ints and floats) ---
 
 
-def interval_open(starts: np.ndarray, lo: int, m: int, j: int) -> float:
-    """Opening time of interval number j."""
-    return WEEK * (j // m) + starts[lo + j % m]
-
-
-def interval_close(ends: np.ndarray, lo: int, m: int, j: int) -> float:
-    """Closing time of interval number j."""
-    return WEEK * (j // m) + ends[lo + j % m]
-
-
 def opening_at(starts: np.ndarray, lo: int, week: int, i: int) -> float:
-    """Opening time of interval i of a week: :func:`interval_open` of j = week * m + i."""
+    """Opening time of interval i of a week: the canonical expression."""
     return WEEK * week + starts[lo + i]
 
 
 def closing_at(ends: np.ndarray, lo: int, week: int, i: int) -> float:
-    """Closing time of interval i of a week: :func:`interval_close` of j = week * m + i."""
+    """Closing time of interval i of a week: the canonical expression."""
     return WEEK * week + ends[lo + i]
+
+
+def interval_open(starts: np.ndarray, lo: int, m: int, j: int) -> float:
+    """Opening time of interval number j (interval ``j % m`` of week ``j // m``)."""
+    return opening_at(starts, lo, j // m, j % m)
+
+
+def interval_close(ends: np.ndarray, lo: int, m: int, j: int) -> float:
+    """Closing time of interval number j (interval ``j % m`` of week ``j // m``)."""
+    return closing_at(ends, lo, j // m, j % m)
 
 
 def advance(
@@ -171,20 +171,20 @@ def week_and_interval(ends: np.ndarray, lo: int, m: int, t: float) -> tuple[int,
         return 0, 0
     last = math.floor(t / WEEK) + 1  # the week after t's: the search's bound
     week = last - 2 if last >= 2 else 0  # the week before t's
-    while week < last and WEEK * week + ends[lo + m - 1] <= t:
+    while week < last and closing_at(ends, lo, week, m - 1) <= t:
         week += 1
     if m > 32:  # a long week: binary search within it
         low, high = 0, m - 1
         while low < high:
             middle = (low + high) // 2
-            if WEEK * week + ends[lo + middle] <= t:
+            if closing_at(ends, lo, week, middle) <= t:
                 low = middle + 1
             else:
                 high = middle
         return week, low
     closed = 0
     for i in range(m - 1):  # (the last closes after t, or is the bound)
-        closed += WEEK * week + ends[lo + i] <= t
+        closed += closing_at(ends, lo, week, i) <= t
     return week, closed
 
 
@@ -193,7 +193,7 @@ def next_open(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, t: float) -
     if m == 0:
         return t
     week, i = week_and_interval(ends, lo, m, t)
-    opening = WEEK * week + starts[lo + i]
+    opening = opening_at(starts, lo, week, i)
     return t if opening <= t else opening
 
 

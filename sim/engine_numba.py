@@ -351,11 +351,11 @@ def simulate_port(
                         c = pool_calendar[p]
                         if c >= 0:
                             lo, m = _span(cal_offsets, c)
-                            week, w = advance(
+                            week, interval = advance(
                                 cal_starts, cal_ends, lo, m, cursor_week[p], cursor_interval[p], t
                             )
-                            cursor_week[p], cursor_interval[p] = week, w
-                            opening = opening_at(cal_starts, lo, week, w)
+                            cursor_week[p], cursor_interval[p] = week, interval
+                            opening = opening_at(cal_starts, lo, week, interval)
                             if opening > t:  # closed: wake the station when it opens
                                 if wake_at[p] != opening:
                                     wake_at[p] = opening
@@ -363,7 +363,7 @@ def simulate_port(
                                     if opening < next_due:
                                         next_due = opening
                                 break
-                            close = shift_end(cal_starts, cal_ends, lo, m, week, w)
+                            close = shift_end(cal_starts, cal_ends, lo, m, week, interval)
                     q = s * 3 + best
                     i = q_rank[q_head[q]]
                     k = order[i]
@@ -381,18 +381,13 @@ def simulate_port(
                         next_due = finish
 
 
-def ready_order(ready: np.ndarray, queued: np.ndarray) -> np.ndarray:
-    """The queued shipments by ready time, ties by shipment index.
+def ready_ranks(ready: np.ndarray, queued: np.ndarray) -> np.ndarray:
+    """The positions in ``queued`` of its shipments by ready time, ties by shipment index.
 
     The same order as a stable sort, in a third of its time: NumPy's default
     sort of floats (SIMD) is not stable, so runs of equal ready times (shipments
     that waited for the same opening) are then put in index order.
     """
-    return queued[ready_ranks(ready, queued)]
-
-
-def ready_ranks(ready: np.ndarray, queued: np.ndarray) -> np.ndarray:
-    """The positions in ``queued`` by rank in :func:`ready_order`."""
     times = ready[queued]
     by_time = np.argsort(times)
     _ties_by_index(times[by_time], by_time)

@@ -26,9 +26,9 @@ Where the bytes per shipment come from:
   (its index is part of the outcome): ``ready_ranks``'s times, permutation and
   sorted times, the order, its rank, step_of, pool_of, free, and the copied ready
   time, release delay, group and channel (:data:`ENGINE_BYTES_PER_QUEUED`, 11 x 8
-  bytes, rounded up); and per
-  station visit a time and a rank in each waiting list and the copied service
-  time (:data:`ENGINE_BYTES_PER_VISIT`). The share that meets a queue is
+  bytes, rounded up); and per station visit a time and a rank in each waiting list
+  and the copied service time (:data:`ENGINE_BYTES_PER_VISIT`). The share that meets a
+  queue is
   bounded by the group most often sent to checks (:func:`queued_share`). The
   SimPy engine keeps a generator and its events per shipment in the system:
   :data:`SIMPY_BYTES_PER_SHIPMENT`, measured (peak resident memory, 98,000

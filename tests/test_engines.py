@@ -230,4 +230,4 @@ def test_ready_order_is_the_stable_sort(times: list[float], chosen: list[bool]) 
     ready = np.array(times)
     queued = np.flatnonzero(np.resize(np.array(chosen or [True]), len(ready)))
     expected = queued[np.argsort(ready[queued], kind="stable")]
-    np.testing.assert_array_equal(engine_numba.ready_order(ready, queued), expected)
+    np.testing.assert_array_equal(queued[engine_numba.ready_ranks(ready, queued)], expected)
