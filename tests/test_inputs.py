@@ -14,6 +14,7 @@ from scipy import stats
 
 from sim import streams
 from sim.inputs import (
+    ARRIVALS,
     CHUNK,
     GREEN,
     LODGEMENT,
@@ -23,6 +24,7 @@ from sim.inputs import (
     UNLOADING,
     YELLOW,
     Reference,
+    _unit_poisson_epochs,
     draw_port,
     port_key,
 )
@@ -177,6 +179,23 @@ def test_blocks_are_philox_of_each_counter() -> None:
     for i in range(37):
         expected = streams.philox(*(np.uint64(c) for c in counters[:, i]), k0, k1)
         assert tuple(int(w) for w in out[:, i]) == tuple(int(w) for w in expected)
+
+
+@pytest.mark.parametrize("total", [0.0, 0.3, 37.5, 3 * CHUNK + 0.5])
+@pytest.mark.parametrize("room", [-1, 0, 1, CHUNK + 3])
+def test_arrival_epochs_are_the_sums_of_each_counters_exponential(total: float, room: int) -> None:
+    """Epoch i is the sum of the exponentials of counters 0..i, the last one below
+    ``total``; the same whatever the array's first size (``room`` -1: the default; the
+    small ones make it grow, between chunks, once or many times)."""
+    k0, k1 = np.uint64(0xDEADBEEF), np.uint64(0x12345678)
+    expected, t = [], 0.0
+    while True:
+        t += streams.exponential(k0, k1, len(expected), ARRIVALS, 0)
+        if t >= total:
+            break
+        expected.append(t)
+    epochs = _unit_poisson_epochs(k0, k1, total, room)
+    assert epochs.tolist() == expected
 
 
 # --- a comparison's later scenario drawn from its first (inputs.Reference) -------------
