@@ -1,5 +1,6 @@
-"""The least the regional scenario's draws can cost: each random variate one replication
-draws, timed on its own, times how many it draws; beside what issue #11's 3x leaves.
+"""What the regional scenario's draws cost at the least, with the streams and samplers as
+they are: each random variate one replication draws, timed on its own, times how many it
+draws; beside what issue #11's 3x leaves.
 
     python benchmarks/floor.py                    # the target from the baseline 73db769
     python benchmarks/floor.py --baseline none    # the floor only
@@ -38,7 +39,7 @@ from bench import BASELINE, REGIONAL, ROOT, ROUNDS, baseline_tree, per_shipment,
 import sim  # noqa: E402
 from sim import streams  # noqa: E402
 from sim.inputs import draw_port  # noqa: E402
-from sim.plan import compile_plan  # noqa: E402
+from sim.plan import Plan, compile_plan  # noqa: E402
 
 SAMPLERS = {
     streams.LOGNORMAL: "lognormal",
@@ -47,14 +48,15 @@ SAMPLERS = {
 }
 SAMPLES = 1 << 16  # draws per timed loop
 KEY = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xD1B54A32D192ED03))
+Drawn = np.ndarray  # a row per variate: its kind, first and second parameters
 
 
 # --- what one replication draws -------------------------------------------------------
 
 
-def count_draws(plan: object) -> tuple[Counter[str], list[tuple[int, float, float]], int]:
+def count_draws(plan: Plan) -> tuple[Counter[str], Drawn, int]:
     """How many counter blocks and variates of each sampler one replication draws, the
-    parameters of every variate (kind, p0, p1), and the shipments.
+    law of every variate (its kind and first two parameters), and the shipments.
 
     Read from the inputs: a shipment draws its attributes (two blocks), its lodgement
     lag or lead (lead when lodged before arrival), unloading, release delay and a
@@ -63,11 +65,9 @@ def count_draws(plan: object) -> tuple[Counter[str], list[tuple[int, float, floa
     size one variate. Ziggurat and gamma retries (about 1-2% of draws) are left out.
     """
     counts: Counter[str] = Counter()
-    drawn: list[tuple[int, float, float]] = []
-    shipments = 0
-    for port in plan.ports:  # type: ignore[attr-defined]
-        inputs = draw_port(plan.window[1], port, 1, 0)  # type: ignore[attr-defined]
-        kinds, params = port.bank[0], port.bank[1]
+    laws = []
+    for port in plan.ports:
+        inputs = draw_port(plan.window[1], port, 1, 0)
         cell = 3 * inputs.channel.astype(np.int64) + inputs.group
         early = inputs.lodgement < inputs.arrival
         chosen = [np.where(early, port.stage_dist[3, cell], port.stage_dist[0, cell])]
@@ -77,16 +77,18 @@ def count_draws(plan: object) -> tuple[Counter[str], list[tuple[int, float, floa
             chosen.append(port.service_dist[s, inputs.group[visits]])
         epochs = len(np.unique(inputs.arrival))
         chosen.append(np.full(epochs if port.batch_dist >= 0 else 0, port.batch_dist))
-        for d in np.concatenate(chosen):
-            if d >= 0:
-                drawn.append((int(kinds[d]), float(params[d, 0]), float(params[d, 1])))
+        d = np.concatenate(chosen)
+        d = d[d >= 0]
+        kinds, params = port.bank[0], port.bank[1]
+        laws.append(np.column_stack((kinds[d], params[d, 0], params[d, 1])))
         counts["blocks"] += 2 * inputs.n + epochs
         counts["arrival exponential"] += epochs
-        shipments += inputs.n
-    for kind, _, _ in drawn:
-        counts[SAMPLERS.get(kind, "other")] += 1
-        counts["blocks"] += 2 if kind == streams.GAMMA else 1
-    return counts, drawn, shipments
+        counts["shipments"] += inputs.n
+    drawn = np.concatenate(laws)
+    for kind in np.unique(drawn[:, 0]).astype(int):
+        counts[SAMPLERS.get(kind, "other")] += int((drawn[:, 0] == kind).sum())
+    counts["blocks"] += len(drawn) + counts["gamma"]  # gamma's second block
+    return counts, drawn, counts.pop("shipments")
 
 
 # --- what each draw costs, on its own ---------------------------------------------------
@@ -94,6 +96,7 @@ def count_draws(plan: object) -> tuple[Counter[str], list[tuple[int, float, floa
 
 @njit(cache=True)
 def _blocks_loop(counters, k0, k1, out, repeats):
+    """The counter blocks of a chunk, ``repeats`` times over (as ``draw_port`` computes them)."""
     for _ in range(repeats):
         streams.blocks(counters, k0, k1, counters.shape[1], out)
     return out[0, 0]
@@ -119,6 +122,7 @@ def _sampler_loop(kind, p, words, k0, k1):
 
 @njit(cache=True)
 def _exp_loop(x):
+    """``exp`` of each value: a lognormal's share of its cost."""
     total = 0.0
     for v in x:
         total += math.exp(v)
@@ -126,6 +130,7 @@ def _exp_loop(x):
 
 
 def best_ns(function: object, args: tuple[object, ...], draws: int, repeats: int = 9) -> float:
+    """Nanoseconds per draw of the best of ``repeats`` calls (CPU time)."""
     function(*args)  # type: ignore[operator]  # compile, or load from the cache
     best = math.inf
     for _ in range(repeats):
@@ -135,8 +140,9 @@ def best_ns(function: object, args: tuple[object, ...], draws: int, repeats: int
     return best / draws * 1e9
 
 
-def draw_costs(drawn: list[tuple[int, float, float]]) -> dict[str, float]:
-    """Nanoseconds per counter block and per variate of each sampler the scenario uses."""
+def draw_costs(drawn: Drawn) -> dict[str, float]:
+    """Nanoseconds per counter block and per variate of each sampler the scenario uses,
+    4,096 of its variates' parameters drawn at random (in proportion to their use)."""
     rng = np.random.default_rng(2026)
     words = rng.integers(0, 2**32, size=(4, SAMPLES), dtype=np.uint32)
     counters = np.zeros((4, 256), dtype=np.uint32)
@@ -144,20 +150,17 @@ def draw_costs(drawn: list[tuple[int, float, float]]) -> dict[str, float]:
     counters[2] = 5
     out = np.empty_like(counters)
     costs = {"blocks": best_ns(_blocks_loop, (counters, *KEY, out, 256), 256 * 256)}
-    by_kind: dict[int, list[tuple[float, float]]] = {}
-    for kind, p0, p1 in drawn:
-        by_kind.setdefault(kind, []).append((p0, p1))
     for kind, name in SAMPLERS.items():
-        if kind in by_kind:
-            p = np.array(by_kind[kind])[rng.integers(0, len(by_kind[kind]), 4096)]
-            costs[name] = best_ns(_sampler_loop, (kind, p, words, *KEY), SAMPLES - 1)
-    if streams.LOGNORMAL in by_kind:  # of which exp
-        costs["exp"] = best_ns(_exp_loop, (rng.normal(0.5, 0.8, SAMPLES),), SAMPLES)
-    costs["arrival exponential"] = costs.get("exponential") or best_ns(
-        _sampler_loop,
-        (streams.EXPONENTIAL, np.ones((1, 2)), words, *KEY),
-        SAMPLES - 1,
+        laws = drawn[drawn[:, 0] == kind, 1:]
+        if len(laws):
+            chosen = laws[rng.integers(0, len(laws), 4096)]
+            costs[name] = best_ns(_sampler_loop, (kind, chosen, words, *KEY), SAMPLES - 1)
+    unit = np.array([[1.0, 0.0]])  # an arrival epoch's gap: a standard exponential
+    costs["arrival exponential"] = best_ns(
+        _sampler_loop, (streams.EXPONENTIAL, unit, words, *KEY), SAMPLES - 1
     )
+    if streams.LOGNORMAL in SAMPLERS and (drawn[:, 0] == streams.LOGNORMAL).any():
+        costs["exp"] = best_ns(_exp_loop, (rng.normal(0.5, 0.8, SAMPLES),), SAMPLES)
     return costs
 
 
@@ -165,7 +168,7 @@ def draw_costs(drawn: list[tuple[int, float, float]]) -> dict[str, float]:
 
 
 def measured_in_turns(
-    drawn: list[tuple[int, float, float]], base: Path | None, repeats: int
+    drawn: Drawn, base: Path | None, repeats: int
 ) -> tuple[dict[str, float], dict[str, float], dict[str, float] | None]:
     """The draws' costs, this checkout's stages and the baseline's, measured in turns
     (``ROUNDS`` of each, the best kept): a slow spell of the host then falls on all three."""
