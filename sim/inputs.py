@@ -507,8 +507,8 @@ def _unit_poisson_epochs(k0, k1, total, room=-1):
     The array's first size is ``room`` (by default, 6 standard deviations above the
     mean count and a chunk more). It grows, if ever, between chunks, not in the loop
     over a chunk's epochs: an array that may be replaced inside that loop made every
-    epoch cost 26 ns instead of 7 (measured; numba then reloads and reference-counts
-    it each time round).
+    epoch cost 26 ns instead of 7 (measured; the likely cause: numba then reloads and
+    reference-counts it each time round).
     """
     if room < 0:
         room = int(total + 6 * math.sqrt(total)) + 16 + CHUNK
