@@ -89,12 +89,17 @@ def interleaved(
     overrides: list[str],
     repeats: int,
     *options: str,
+    each_round: Callable[[], object] | None = None,
 ) -> tuple[dict[str, float], dict[str, float] | None]:
     """Each stage's best time of this code and of the baseline, measured in turns (now,
-    base, now, base, ...): a shared machine's slow and fast spells then fall on both."""
+    base, now, base, ...): a shared machine's slow and fast spells then fall on both.
+    ``each_round`` is called at the start of every round: another measurement taken in
+    the same turns."""
     now: dict[str, float] = {}
     before: dict[str, float] = {}
     for _ in range(ROUNDS):
+        if each_round is not None:
+            each_round()
         for times, source in ((now, tree), (before, base)):
             if source is None:
                 continue

@@ -34,7 +34,7 @@ from numba import njit
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench import BASELINE, REGIONAL, ROOT, ROUNDS, baseline_tree, per_shipment, stage_times  # noqa: E402
+from bench import BASELINE, REGIONAL, ROOT, baseline_tree, interleaved, per_shipment  # noqa: E402
 
 import sim  # noqa: E402
 from sim import streams  # noqa: E402
@@ -66,6 +66,7 @@ def count_draws(plan: Plan) -> tuple[Counter[str], Drawn, int]:
     """
     counts: Counter[str] = Counter()
     laws = []
+    shipments = 0
     for port in plan.ports:
         inputs = draw_port(plan.window[1], port, 1, 0)
         cell = 3 * inputs.channel.astype(np.int64) + inputs.group
@@ -83,12 +84,12 @@ def count_draws(plan: Plan) -> tuple[Counter[str], Drawn, int]:
         laws.append(np.column_stack((kinds[d], params[d, 0], params[d, 1])))
         counts["blocks"] += 2 * inputs.n + epochs
         counts["arrival exponential"] += epochs
-        counts["shipments"] += inputs.n
+        shipments += inputs.n
     drawn = np.concatenate(laws)
     for kind in np.unique(drawn[:, 0]).astype(int):
         counts[SAMPLERS.get(kind, "other")] += int((drawn[:, 0] == kind).sum())
     counts["blocks"] += len(drawn) + counts["gamma"]  # gamma's second block
-    return counts, drawn, counts.pop("shipments")
+    return counts, drawn, shipments
 
 
 # --- what each draw costs, on its own ---------------------------------------------------
@@ -159,30 +160,12 @@ def draw_costs(drawn: Drawn) -> dict[str, float]:
     costs["arrival exponential"] = best_ns(
         _sampler_loop, (streams.EXPONENTIAL, unit, words, *KEY), SAMPLES - 1
     )
-    if streams.LOGNORMAL in SAMPLERS and (drawn[:, 0] == streams.LOGNORMAL).any():
+    if (drawn[:, 0] == streams.LOGNORMAL).any():
         costs["exp"] = best_ns(_exp_loop, (rng.normal(0.5, 0.8, SAMPLES),), SAMPLES)
     return costs
 
 
 # --- the report -------------------------------------------------------------------------
-
-
-def measured_in_turns(
-    drawn: Drawn, base: Path | None, repeats: int
-) -> tuple[dict[str, float], dict[str, float], dict[str, float] | None]:
-    """The draws' costs, this checkout's stages and the baseline's, measured in turns
-    (``ROUNDS`` of each, the best kept): a slow spell of the host then falls on all three."""
-    costs: dict[str, float] = {}
-    now: dict[str, float] = {}
-    before: dict[str, float] = {}
-    for _ in range(ROUNDS):
-        for name, value in draw_costs(drawn).items():
-            costs[name] = min(costs.get(name, value), value)
-        for times, tree in ((now, ROOT), (before, base)):
-            if tree is not None:
-                for key, value in stage_times(tree, REGIONAL, [], repeats).items():
-                    times[key] = value if key == "shipments" else min(times.get(key, value), value)
-    return costs, now, before or None
 
 
 def main() -> None:
@@ -194,7 +177,13 @@ def main() -> None:
     plan = compile_plan(sim.load_scenario(ROOT / REGIONAL))
     counts, drawn, shipments = count_draws(plan)
     base = None if args.baseline == "none" else baseline_tree(args.baseline)
-    costs, now, before = measured_in_turns(drawn, base, args.repeats)
+    costs: dict[str, float] = {}  # the draws' costs, measured in the stages' turns
+
+    def best_costs() -> None:
+        for name, value in draw_costs(drawn).items():
+            costs[name] = min(costs.get(name, value), value)
+
+    now, before = interleaved(ROOT, base, REGIONAL, [], args.repeats, each_round=best_costs)
     other = counts.pop("other", 0)
     print(f"one replication of {REGIONAL}: {shipments:,} shipments")
     print(f"  {'draw':<20} {'per shipment':>12} {'ns each':>8} {'ns per shipment':>16}")
