@@ -11,8 +11,11 @@ Prints:
    indicators), CPU time on one core, best of several, for the reference
    office and the bundled regional scenario, beside the same stages of the
    baseline revision run on *its own* scenario files (the scenario a user of
-   that version ran), and their ratios; then one replication of the regional
-   comparison (both scenarios) as each version's worker computes it;
+   that version ran), and their ratios; the regional stages again with numpy
+   kept from its run-time SIMD code (its sorts, on which the baseline's
+   indicators leaned, then run as on a CPU or a numpy without them); then one
+   replication of the regional comparison (both scenarios) as each version's
+   worker computes it;
 2. end to end against the SimPy engine, in this run: shipments per second of
    each engine on the same replication, and their ratio;
 3. one replication of the regional scenario on 1 worker and on every core
@@ -68,14 +71,20 @@ RESULTS: dict[str, float] = {}
 
 
 def stage_times(
-    tree: Path, scenario: str, overrides: list[str], repeats: int, *options: str
+    tree: Path,
+    scenario: str,
+    overrides: list[str],
+    repeats: int,
+    *options: str,
+    environment: dict[str, str] | None = None,
 ) -> dict[str, float]:
-    """Run stages.py against the package in ``tree`` (this checkout or the baseline's)."""
+    """Run stages.py against the package in ``tree`` (this checkout or the baseline's),
+    with ``environment`` added to this process's."""
     command = [sys.executable, str(HERE / "stages.py"), str(tree / scenario), "--json"]
     command += ["--repeats", str(repeats), *options]
     for override in overrides:
         command += ["--set", override]
-    environment = os.environ | {"PYTHONPATH": str(tree)}
+    environment = os.environ | (environment or {}) | {"PYTHONPATH": str(tree)}
     out = subprocess.run(
         command, check=True, capture_output=True, text=True, cwd=tree, env=environment
     )
@@ -90,6 +99,7 @@ def interleaved(
     repeats: int,
     *options: str,
     each_round: Callable[[], object] | None = None,
+    environment: dict[str, str] | None = None,
 ) -> tuple[dict[str, float], dict[str, float] | None]:
     """Each stage's best time of this code and of the baseline, measured in turns (now,
     base, now, base, ...): a shared machine's slow and fast spells then fall on both.
@@ -103,7 +113,9 @@ def interleaved(
         for times, source in ((now, tree), (before, base)):
             if source is None:
                 continue
-            measured = stage_times(source, scenario, overrides, repeats, *options)
+            measured = stage_times(
+                source, scenario, overrides, repeats, *options, environment=environment
+            )
             for key, value in measured.items():
                 times[key] = value if key == "shipments" else min(times.get(key, value), value)
     return now, before or None
@@ -135,6 +147,18 @@ def per_shipment(times: dict[str, float]) -> dict[str, float]:
     out = {stage: times[stage] / n * 1e9 for stage in STAGES}
     out["total"] = sum(out.values())
     return out
+
+
+def numpy_without_simd() -> dict[str, str]:
+    """The environment that keeps numpy to the instructions it was built for: every code
+    path it would choose at run time for this CPU (its AVX2 and AVX-512 sorts among them)
+    switched off (``NPY_DISABLE_CPU_FEATURES``). The baseline's indicators were mostly
+    numpy's sorts, so its speed, and every ratio against it, depends on them."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__
+    except ImportError:  # numpy 1.x
+        from numpy.core._multiarray_umath import __cpu_dispatch__
+    return {"NPY_DISABLE_CPU_FEATURES": " ".join(__cpu_dispatch__)}
 
 
 def print_stages(label: str, now: dict[str, float], base: dict[str, float] | None) -> None:
@@ -263,6 +287,14 @@ def main() -> None:
     ):
         now, before = interleaved(ROOT, base, scenario, overrides, repeats)
         print_stages(label, now, before)
+    plain = numpy_without_simd()
+    print(
+        "   the regional stages again, numpy without its run-time SIMD code "
+        f"(NPY_DISABLE_CPU_FEATURES={plain['NPY_DISABLE_CPU_FEATURES']!r}: "
+        "its AVX2 and AVX-512 sorts, among others)"
+    )
+    now, before = interleaved(ROOT, base, REGIONAL, regional_set, repeats, environment=plain)
+    print_stages("lac-regional, numpy without SIMD", now, before)
     print(
         "   one replication of the regional comparison (without and with the arrangement) "
         "as each version's worker computes it"
