@@ -84,10 +84,8 @@ def stage_times(
     command += ["--repeats", str(repeats), *options]
     for override in overrides:
         command += ["--set", override]
-    environment = os.environ | (environment or {}) | {"PYTHONPATH": str(tree)}
-    out = subprocess.run(
-        command, check=True, capture_output=True, text=True, cwd=tree, env=environment
-    )
+    env = os.environ | (environment or {}) | {"PYTHONPATH": str(tree)}
+    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=tree, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -149,16 +147,17 @@ def per_shipment(times: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def numpy_without_simd() -> dict[str, str]:
+def numpy_without_simd() -> dict[str, str] | None:
     """The environment that keeps numpy to the instructions it was built for: every code
-    path it would choose at run time for this CPU (its AVX2 and AVX-512 sorts among them)
-    switched off (``NPY_DISABLE_CPU_FEATURES``). The baseline's indicators were mostly
-    numpy's sorts, so its speed, and every ratio against it, depends on them."""
+    path it would choose at run time for this CPU (on x86, its AVX2 and AVX-512 sorts
+    among them) switched off (``NPY_DISABLE_CPU_FEATURES``); None when numpy dispatches
+    nothing. The baseline's indicators were mostly numpy's sorts, so its speed, and every
+    ratio against it, depends on them."""
     try:
         from numpy._core._multiarray_umath import __cpu_dispatch__
     except ImportError:  # numpy 1.x
         from numpy.core._multiarray_umath import __cpu_dispatch__
-    return {"NPY_DISABLE_CPU_FEATURES": " ".join(__cpu_dispatch__)}
+    return {"NPY_DISABLE_CPU_FEATURES": " ".join(__cpu_dispatch__)} if __cpu_dispatch__ else None
 
 
 def print_stages(label: str, now: dict[str, float], base: dict[str, float] | None) -> None:
@@ -288,13 +287,15 @@ def main() -> None:
         now, before = interleaved(ROOT, base, scenario, overrides, repeats)
         print_stages(label, now, before)
     plain = numpy_without_simd()
-    print(
-        "   the regional stages again, numpy without its run-time SIMD code "
-        f"(NPY_DISABLE_CPU_FEATURES={plain['NPY_DISABLE_CPU_FEATURES']!r}: "
-        "its AVX2 and AVX-512 sorts, among others)"
-    )
-    now, before = interleaved(ROOT, base, REGIONAL, regional_set, repeats, environment=plain)
-    print_stages("lac-regional, numpy without SIMD", now, before)
+    if plain is None:
+        print("   (numpy chooses no SIMD code at run time here: nothing to switch off)")
+    else:
+        print(
+            "   the regional stages again, numpy without its run-time SIMD code "
+            f"(NPY_DISABLE_CPU_FEATURES={plain['NPY_DISABLE_CPU_FEATURES']!r})"
+        )
+        now, before = interleaved(ROOT, base, REGIONAL, regional_set, repeats, environment=plain)
+        print_stages("lac-regional, numpy without SIMD", now, before)
     print(
         "   one replication of the regional comparison (without and with the arrangement) "
         "as each version's worker computes it"
