@@ -50,12 +50,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))  # this checkout's package, whatever is installed
 
-import sim  # noqa: E402
-from sim import engine_numba  # noqa: E402
-from sim.indicators import Layout  # noqa: E402
-from sim.inputs import draw_port  # noqa: E402
-from sim.plan import compile_plan  # noqa: E402
-from sim.runner import default_workers, indicator_vector, run  # noqa: E402
+import sim
+from sim.engine import compiled as engine_numba
+from sim.engine.inputs import draw_port
+from sim.indicators.layout import Layout
+from sim.plan.compile import compile_plan
+from sim.replicate.runner import default_workers, indicator_vector, run
 
 REFERENCE = "scenarios/reference-office.yaml"
 REGIONAL = "scenarios/lac-regional.yaml"

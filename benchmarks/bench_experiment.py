@@ -41,7 +41,7 @@ from typing import Any
 
 import yaml
 
-from sim import engine_numba
+from sim.engine import compiled as engine_numba
 from sim.experiment import Progress, run_experiment, tasks
 from sim.experiment.design import design_points
 from sim.experiment.executors import local_cluster

@@ -38,9 +38,10 @@ from pathlib import Path
 
 import sim
 from sim.explore.settings import build, controls_from
-from sim.indicators import Layout, compute
-from sim.plan import compile_plan
-from sim.runner import simulate
+from sim.indicators.layout import Layout
+from sim.indicators.sums import compute
+from sim.plan.compile import compile_plan
+from sim.replicate.runner import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 REGIONAL = ROOT / "scenarios" / "lac-regional.yaml"

@@ -35,12 +35,12 @@ from numba import njit
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench import BASELINE, REGIONAL, ROOT, baseline_tree, interleaved, per_shipment  # noqa: E402
+from bench import BASELINE, REGIONAL, ROOT, baseline_tree, interleaved, per_shipment
 
-import sim  # noqa: E402
-from sim import streams  # noqa: E402
-from sim.inputs import draw_port  # noqa: E402
-from sim.plan import Plan, compile_plan  # noqa: E402
+import sim
+from sim import streams
+from sim.engine.inputs import draw_port
+from sim.plan.compile import Plan, compile_plan
 
 SAMPLERS = {
     streams.LOGNORMAL: "lognormal",

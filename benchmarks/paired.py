@@ -128,7 +128,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, help="replications (default: 6, or 40 whole)")
     args = parser.parse_args()
     sys.path.insert(0, str(extract(args.rev)))
-    from sim.processes import keep_freed_memory
+    from sim.replicate.processes import keep_freed_memory
 
     keep_freed_memory()  # as the workers run
     overrides = FIXED if args.stage == "fixed" else []

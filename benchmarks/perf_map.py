@@ -34,11 +34,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's package, whatever is installed
 
-import sim  # noqa: E402
-from sim import engine_numba, indicators, inputs, streams  # noqa: E402
-from sim.plan import compile_plan  # noqa: E402
-from sim.runner import indicator_vector, indicator_vectors  # noqa: E402
-from sim.variants import arrangement_variants  # noqa: E402
+import sim
+from sim import streams
+from sim.engine import compiled as engine_numba
+from sim.engine import inputs
+from sim.indicators import sums as indicators
+from sim.model.variants import arrangement_variants
+from sim.plan.compile import compile_plan
+from sim.replicate.runner import indicator_vector, indicator_vectors
 
 KERNEL_MODULES = (inputs, engine_numba, indicators, streams)
 LONGEST = 1 << 16  # the size given to the last kernel, which has no next entry
@@ -121,7 +124,7 @@ def stage_loop(scenario_path: str, stage: str) -> Callable[[], object]:
 
 
 def main() -> None:
-    from sim.processes import keep_freed_memory
+    from sim.replicate.processes import keep_freed_memory
 
     keep_freed_memory()  # as a worker runs
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

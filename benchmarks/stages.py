@@ -19,10 +19,11 @@ import json
 import time
 
 import sim
-from sim.engine_numba import run_port
-from sim.indicators import Layout, compute
-from sim.inputs import draw_port
-from sim.plan import compile_plan
+from sim.engine.compiled import run_port
+from sim.engine.inputs import draw_port
+from sim.indicators.layout import Layout
+from sim.indicators.sums import compute
+from sim.plan.compile import compile_plan
 
 
 def stage_times(path: str, overrides: list[str], repeats: int) -> dict[str, float]:
@@ -56,10 +57,10 @@ def compare_times(path: str, overrides: list[str], repeats: int) -> dict[str, fl
     """Best CPU seconds of one replication of a comparison (without and with the
     arrangement) as the version's worker computes it (``runner._replicate``, which every
     version has), and the shipments it simulates."""
-    from sim import runner
+    from sim.replicate import runner
 
     try:
-        from sim.variants import arrangement_variants
+        from sim.model.variants import arrangement_variants
     except ImportError:  # before the variants had their own module
         from sim.compare import arrangement_variants  # type: ignore[no-redef]
 
@@ -80,7 +81,7 @@ def as_a_worker() -> None:
     """Set up this process as the checked-out version's workers are: since issue 11 they
     keep the memory they free (``sim.processes.keep_freed_memory``); an older checkout,
     measured by ``bench.py --baseline``, keeps its own defaults, as its workers did."""
-    from sim import processes
+    from sim.replicate import processes
 
     keep = getattr(processes, "keep_freed_memory", None)
     if keep is not None:

@@ -20,15 +20,17 @@ __version__ = "0.1.0"
 
 from pathlib import Path
 
-from .errors import InputError
-from .runner import ComparisonResult, RunResult, compare, run
-from .scenario import Scenario, bundled_scenarios, load_scenario
-from .variants import arrangement_variants
+from sim.errors import InputError
+from sim.model.load import bundled_scenarios, load_scenario
+from sim.model.schema import Scenario
+from sim.model.variants import arrangement_variants
+from sim.replicate.result import ComparisonResult, RunResult
+from sim.replicate.runner import compare, run
 
 
 def write_report(folder: str | Path, output: str | Path | None = None) -> Path:
     """Write the HTML report of a results folder (``result.save`` or ``--out``); its path."""
-    from .report import write_report as write  # matplotlib loads only when a report is asked
+    from sim.report.policy import write_report as write
 
     return write(Path(folder), None if output is None else Path(output))
 

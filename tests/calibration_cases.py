@@ -18,7 +18,8 @@ import pandas as pd
 import yaml
 
 import sim
-from sim.scenario import Scenario, scenario_from_dict
+from sim.model.load import scenario_from_dict
+from sim.model.schema import Scenario
 
 OFFICE = {"days": ["mon", "tue", "wed", "thu", "fri"], "hours": ["08:00-12:00", "13:00-17:00"]}
 BROKER = {"days": ["mon", "tue", "wed", "thu", "fri", "sat"], "hours": ["07:00-19:00"]}

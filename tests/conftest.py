@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-import sim.jit
+import sim.replicate.jit
 
 
 @pytest.fixture(scope="session", autouse=True)
 def compiled() -> None:
-    if sim.jit.cache_is_cold():
-        sim.jit.compile_everything()
+    if sim.replicate.jit.cache_is_cold():
+        sim.replicate.jit.compile_everything()

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.iso3166 import NAMES
+from sim.model.iso3166 import NAMES
 
 
 def area_row(table: pd.DataFrame, **levels: object) -> pd.Series:

@@ -12,10 +12,9 @@ from helpers import area_row
 from scipy.special import stdtrit
 
 import sim
-from sim.answer import Settings, answer_from, relative_change
-from sim.numbers import Estimate
-from sim.results import settings_of
-from sim.stats import Accumulator
+from sim.interpret.answer import Settings, answer_from, relative_change
+from sim.interpret.text import settings_of
+from sim.replicate.stats import Accumulator, Estimate
 
 ONE_OFFICE = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
 SHORT = {"horizon_days": 5, "warmup_days": 1}
@@ -33,7 +32,7 @@ def two_countries(chile_clock: str | None) -> sim.Scenario:
     data["countries"]["CHL"]["ports"] = {"valparaiso": port}
     if chile_clock is not None:
         data["countries"]["CHL"]["clock"] = chile_clock
-    return sim.scenario.scenario_from_dict(data)
+    return sim.model.load.scenario_from_dict(data)
 
 
 def compared(scenario: sim.Scenario, utilisations: list[float] | None = None) -> tuple:

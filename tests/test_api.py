@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 import sim
-import sim.cli
+import sim.cli.commands
 from sim.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,8 +126,8 @@ def test_no_module_and_function_share_a_name() -> None:
 def test_a_report_from_a_table_in_memory() -> None:
     """A live page can draw the report's answer and figures from a comparison table and its
     scenario definitions, without writing a folder."""
-    from sim.report import render, results_of
-    from sim.results import comparison_record
+    from sim.report.policy import render
+    from sim.results.files import comparison_record, results_of
 
     scenario = sim.load_scenario("one-office", ["horizon_days=3"])
     scenarios, labels = sim.arrangement_variants(scenario)

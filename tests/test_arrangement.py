@@ -9,10 +9,10 @@ import pytest
 from scipy import stats
 
 import sim
-from sim.inputs import RECOGNISED_AEO, draw_port
-from sim.plan import compile_plan
-from sim.runner import compare
-from sim.variants import arrangement_variants, with_arrangement
+from sim.engine.inputs import RECOGNISED_AEO, draw_port
+from sim.model.variants import arrangement_variants, with_arrangement
+from sim.plan.compile import compile_plan
+from sim.replicate.runner import compare
 
 ONE_OFFICE = Path(__file__).parent.parent / "scenarios" / "one-office.yaml"
 

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 import sim
-import sim.cli
-from sim.scenario import apply_override, scenario_from_dict
+import sim.cli.commands
+from sim.model.load import apply_override, scenario_from_dict
 
 PORT = "countries.PER.ports.callao"
 STATION = f"{PORT}.stations.documentary"
@@ -675,7 +675,7 @@ def test_out_is_an_existing_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 class _SimulationStarted(Exception):
-    """Raised by a stand-in for ``sim.cli.run``: the bad option was not caught before running."""
+    """Raised by a stand-in for ``sim.cli.commands.run``: the bad option was not caught before running."""
 
 
 def _refuse_to_run(*args: object, **kwargs: object) -> None:
@@ -685,7 +685,7 @@ def _refuse_to_run(*args: object, **kwargs: object) -> None:
 def test_out_is_checked_before_running(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sim.cli, "run", _refuse_to_run)
+    monkeypatch.setattr(sim.cli.commands, "run", _refuse_to_run)
     out = tmp_path / "results.txt"
     out.write_text("keep me")
     result = cli(["run", str(write(tmp_path, BASE)), "-q", "--out", str(out)], capsys)

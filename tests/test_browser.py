@@ -26,8 +26,8 @@ from helpers import (
     watched_page,
 )
 
-import sim.cli
-from sim.report import write_report
+import sim.cli.commands
+from sim.report.policy import write_report
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
 VIEWPORT = {"width": 1400, "height": 900}

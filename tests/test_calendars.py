@@ -12,8 +12,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import calendars as cal
-from sim import engine_numba
+from sim.engine import compiled as engine_numba
+from sim.model import calendars as cal
 
 DAYS = st.lists(st.sampled_from(cal.DAYS), min_size=1, max_size=7, unique=True)
 HOURS = st.tuples(st.integers(0, 23), st.integers(1, 24)).map(

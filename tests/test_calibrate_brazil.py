@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 import sim
-import sim.cli
+import sim.cli.commands
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "lac-regional.yaml"

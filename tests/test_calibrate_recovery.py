@@ -26,7 +26,7 @@ from calibration_cases import coverage, records, rough, truth, write_scenario
 from scipy import stats
 
 from sim.calibrate.from_records import calibrate_records
-from sim.scenario import scenario_from_dict
+from sim.model.load import scenario_from_dict
 
 CONFIDENCE = 0.95
 FAILURE = 0.002  # two-sided probability that a correct method fails the coverage check

@@ -15,9 +15,9 @@ from typing import Any, NamedTuple
 import pandas as pd
 import pytest
 
-import sim.cli
-from sim.output import write_atomic
-from sim.scenario import CHANNELS, GROUPS
+import sim.cli.commands
+from sim.model.vocabulary import CHANNELS, GROUPS
+from sim.results.atomic import write_atomic
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
 FAST = ["--workers", "1", "--set", "horizon_days=5"]

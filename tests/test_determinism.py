@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 import sim
-from sim.runner import run
+from sim.replicate.runner import run
 
 ONE_OFFICE = Path(__file__).parent.parent / "scenarios" / "one-office.yaml"
 
@@ -59,7 +59,7 @@ def test_scenario_seed_is_the_default() -> None:
 def test_one_replication_shared_out_by_port_gives_the_same_numbers(monkeypatch) -> None:
     """Fewer replications than workers: each replication's ports are split among the
     workers (sim.runner.Replicator._split) and combined in port order."""
-    from sim import runner
+    from sim.replicate import runner
 
     regional = sim.load_scenario("lac-regional", ["horizon_days=3", "warmup_days=1"])
     scenarios, labels = sim.arrangement_variants(regional)
@@ -88,7 +88,7 @@ def test_scenarios_drawn_together_give_their_own_numbers() -> None:
 
     import yaml
 
-    from sim.scenario import scenario_from_dict
+    from sim.model.load import scenario_from_dict
 
     data = yaml.safe_load(ONE_OFFICE.read_text())
     data.update(horizon_days=4, warmup_days=1)

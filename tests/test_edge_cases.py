@@ -15,12 +15,12 @@ import yaml
 from scipy.special import ndtri
 
 import sim
-import sim.cli
-from sim.calendars import parse_hours, weekly_intervals
-from sim.describe import scenario_warnings
-from sim.plan import compile_plan
-from sim.runner import simulate_ports
-from sim.scenario import scenario_from_dict
+import sim.cli.commands
+from sim.interpret.describe import scenario_warnings
+from sim.model.calendars import parse_hours, weekly_intervals
+from sim.model.load import scenario_from_dict
+from sim.plan.compile import compile_plan
+from sim.replicate.runner import simulate_ports
 
 ROOT = Path(__file__).resolve().parents[1]
 ONE_OFFICE = ROOT / "scenarios" / "one-office.yaml"

@@ -18,11 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import engine_numba, engine_simpy
-from sim.inputs import draw_port
-from sim.outcome import PortOutcome
-from sim.plan import compile_plan
-from sim.scenario import load_scenario, scenario_from_dict
+from sim.engine import compiled as engine_numba
+from sim.engine import reference as engine_simpy
+from sim.engine.inputs import draw_port
+from sim.engine.outcome import PortOutcome
+from sim.model.load import load_scenario, scenario_from_dict
+from sim.plan.compile import compile_plan
 
 SCENARIOS = sorted(Path(__file__).parent.parent.joinpath("scenarios").glob("*.yaml"))
 FIELDS = ("unloaded", "lodged", "release", "queued", "start", "end", "overtime", "pool")
@@ -212,7 +213,7 @@ def test_engines_agree_when_most_starts_coincide() -> None:
 
 def test_compiled_normal_draws_equal_numpys() -> None:
     """Lognormal times use numba's Generator.standard_normal for speed: same numbers as NumPy."""
-    from sim.distributions import standard_normal
+    from sim.model.distributions import standard_normal
 
     compiled = standard_normal(np.random.Generator(np.random.SFC64(42)), 10_000)
     reference = np.random.Generator(np.random.SFC64(42)).standard_normal(10_000)

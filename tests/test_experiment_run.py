@@ -30,13 +30,14 @@ from experiment_files import (
 )
 
 import sim
-import sim.cli
+import sim.cli.commands
 import sim.experiment.store
-import sim.report
+import sim.report.policy
 from sim.experiment import ExperimentStopped, Progress, run_experiment
-from sim.indicators import ALL, HEADLINE
-from sim.output import OutputError
-from sim.runner import SUMMARY_COLUMNS
+from sim.indicators.layout import HEADLINE
+from sim.model.vocabulary import ALL
+from sim.replicate.result import SUMMARY_COLUMNS
+from sim.results.atomic import OutputError
 
 TASKS = 18  # 6 points x 6 replications in tasks of 2
 
@@ -414,7 +415,7 @@ def test_report_of_a_grid(reference: Path, tmp_path: Path) -> None:
 def test_report_of_a_one_factor_sweep_and_of_a_sobol_design(tmp_path: Path) -> None:
     sweep = experiment(factors={"arrangement.utilisation": [0.0, 0.5, 1.0]}, replications=3)
     run_experiment(write(tmp_path / "sweep.yaml", sweep), workers=1, out=tmp_path / "sweep")
-    page = (sim.report.write_report(tmp_path / "sweep")).read_text()
+    page = (sim.report.policy.write_report(tmp_path / "sweep")).read_text()
     assert page.count('<img src="data:image/png;base64,') == 1  # the sweep's lines and bands
     assert "clearance time, mean (h)</b>, eligible" in page  # the arrangement acts on these
     sobol = experiment(
@@ -430,7 +431,7 @@ def test_report_of_a_one_factor_sweep_and_of_a_sobol_design(tmp_path: Path) -> N
     assert {"factor", "s1", "s1_ci_low", "s1_ci_high", "st", "st_ci_low", "st_ci_high"} <= set(
         sensitivity.columns
     )
-    page = sim.report.write_report(tmp_path / "s").read_text()
+    page = sim.report.policy.write_report(tmp_path / "s").read_text()
     assert page.count('<img src="data:image/png;base64,') == 2  # main effects, Sobol' bars
     assert "Sobol&#x27; sensitivity indices" in page or "Sobol' sensitivity indices" in page
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from experiment_files import DOCUMENTARY, ONE_OFFICE, experiment, write
 
-import sim.cli
+import sim.cli.commands
 from sim.experiment.design import design_points
 from sim.experiment.spec import load_experiment, point_scenarios
 

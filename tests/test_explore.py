@@ -19,8 +19,8 @@ import pytest
 from helpers import LiveServer, small_region
 
 import sim
-import sim.cli
-import sim.variants
+import sim.cli.commands
+import sim.model.variants
 from sim.explore import session as session_module
 from sim.explore.server import create_app
 from sim.explore.session import Session, Sessions
@@ -32,9 +32,9 @@ from sim.explore.settings import (
     grant_state,
     staffing_overrides,
 )
-from sim.indicators import ALL
-from sim.runner import ComparisonSteps
-from sim.scenario import load_scenario
+from sim.model.load import load_scenario
+from sim.model.vocabulary import ALL
+from sim.replicate.runner import ComparisonSteps
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +182,7 @@ def test_the_yaml_with_its_command_is_the_comparison_the_page_runs(
     assert use.endswith(f"mrasim compare FILE{twice}{sweep} --seed 1 -n 10")
     loaded = load_scenario(path)
     if setting.controls.baseline == "scenario":
-        scenarios, _ = sim.variants.utilisation_variants(loaded, loaded, levels, ("A", "B"))
+        scenarios, _ = sim.model.variants.utilisation_variants(loaded, loaded, levels, ("A", "B"))
     else:
         scenarios, _ = sim.arrangement_variants(loaded, setting.controls.sweep)
     assert scenarios == setting.scenarios

@@ -26,10 +26,10 @@ from helpers import (
     watched_page,
 )
 
-import sim.cli
-from sim.answer import Settings, answer_from
+import sim.cli.commands
 from sim.explore.server import create_app
-from sim.scenario import load_scenario
+from sim.interpret.answer import Settings, answer_from
+from sim.model.load import load_scenario
 
 VIEWPORT = {"width": 1400, "height": 1000}
 SETTLE_MS = 90_000

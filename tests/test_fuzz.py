@@ -28,7 +28,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, seed, settings
 from hypothesis import strategies as st
 
-import sim.cli
+import sim.cli.commands
 
 ROOT = Path(__file__).resolve().parents[1]
 ONE_OFFICE = ROOT / "scenarios" / "one-office.yaml"

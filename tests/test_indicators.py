@@ -19,19 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.indicators import (
-    ALL,
-    CHANNELS,
-    ELIGIBLE,
-    NOT_ELIGIBLE,
-    STAGES,
-    _kth_smallest,
-    _quantiles,
-    _weighted_quantile,
-    area_metrics,
-)
-from sim.plan import compile_plan
-from sim.scenario import GROUPS, scenario_from_dict
+from sim.indicators.layout import STAGES, area_metrics
+from sim.indicators.order_stats import _kth_smallest, _quantiles, _weighted_quantile
+from sim.model.load import scenario_from_dict
+from sim.model.vocabulary import ALL, CHANNELS, ELIGIBLE, GROUPS, NOT_ELIGIBLE
+from sim.plan.compile import compile_plan
 
 OFFICE = {"days": ["mon", "tue", "wed", "thu", "fri"], "hours": ["08:00-12:00", "13:00-17:00"]}
 LOGNORMAL = {"dist": "lognormal", "mean": 0.6, "cv": 0.8}

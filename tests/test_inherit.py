@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-import sim.cli
+import sim.cli.commands
 from sim.errors import InputError
-from sim.inherit import expand, inherited_from
-from sim.scenario import load_scenario, scenario_from_dict
+from sim.model.inherit import expand, inherited_from
+from sim.model.load import load_scenario, scenario_from_dict
 
 EXP = {"dist": "exponential", "mean": 1.0}
 LOGN = {"dist": "lognormal", "mean": 2.0, "cv": 0.5}

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sim import streams
-from sim.inputs import (
+from sim.engine.inputs import (
     ARRIVALS,
     CHUNK,
     GREEN,
@@ -28,8 +28,8 @@ from sim.inputs import (
     draw_port,
     port_key,
 )
-from sim.plan import compile_plan
-from sim.scenario import scenario_from_dict
+from sim.model.load import scenario_from_dict
+from sim.plan.compile import compile_plan
 
 CONFIDENCE = 0.999
 
@@ -251,7 +251,7 @@ CHANGES: dict[str, tuple[str, Any]] = {  # what a later scenario may change, as 
 
 
 def aeo_plan(changes: list[str]):
-    from sim.scenario import set_field
+    from sim.model.load import set_field
 
     data: dict[str, Any] = {
         "name": "t",
@@ -315,7 +315,7 @@ def test_what_two_ports_share_is_worked_out_once_per_pair(monkeypatch) -> None:
     """``draw_port`` keeps what a pair of ports draws alike (plans do not change during a
     run); each pair gets its own (a port drawn from two references, two ports from one),
     and the same pair is compared once, whatever the replication."""
-    from sim import inputs as module
+    from sim.engine import inputs as module
 
     compared = []
     compare = module._compare_ports

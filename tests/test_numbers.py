@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from sim.numbers import Estimate, Kind, detectable, kind_of, show
+from sim.interpret.numbers import Kind, detectable, kind_of, show
+from sim.replicate.stats import Estimate
 
 
 def around(mean: float, half: float) -> Estimate:

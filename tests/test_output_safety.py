@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 
 import sim
-import sim.cli
-from sim import sizing
-from sim.output import OutputError, all_or_nothing, write_frame, write_json
-from sim.plan import compile_plan
+import sim.cli.commands
+from sim.plan.compile import compile_plan
+from sim.replicate import sizing
+from sim.results.atomic import OutputError, all_or_nothing, write_frame, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "one-office.yaml"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.processes import Task, WorkerLost, WorkerPool, note_activity
+from sim.replicate.processes import Task, WorkerLost, WorkerPool, note_activity
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,8 +131,8 @@ def test_leaving_normally_lets_workers_exit() -> None:
 ORPHAN = textwrap.dedent(
     """
     import sys, time
-    import sim.processes as processes
-    from sim.processes import Task, WorkerPool
+    import sim.replicate.processes as processes
+    from sim.replicate.processes import Task, WorkerPool
     processes.USE_PDEATHSIG = {pdeathsig}
 
     def spin(seconds):
@@ -171,10 +171,10 @@ def test_workers_die_with_a_killed_parent(pdeathsig: bool) -> None:
 FAULTS_OF_A_REPEATED_REPLICATION = """
 import resource
 import sim
-from sim.indicators import Layout
-from sim.plan import compile_plan
-from sim.processes import Task, WorkerPool
-from sim.runner import indicator_vector
+from sim.indicators.layout import Layout
+from sim.plan.compile import compile_plan
+from sim.replicate.processes import Task, WorkerPool
+from sim.replicate.runner import indicator_vector
 
 plan = compile_plan(sim.load_scenario("scenarios/reference-office.yaml", []))
 layout = Layout.of(plan)

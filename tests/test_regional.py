@@ -19,8 +19,8 @@ import pytest
 from scipy import stats
 
 import sim
-from sim.describe import offered_loads
-from sim.plan import compile_plan
+from sim.plan.compile import compile_plan
+from sim.plan.expect import offered_loads
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "lac-regional.yaml"
 SIGNATORIES = ("ARG", "BOL", "BRA", "CHL", "COL", "CRI", "DOM", "GTM", "PER", "PRY", "URY")

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import yaml
 
-import sim.cli
+import sim.cli.commands
 from sim.errors import InputError
-from sim.report import INDICATOR_LABELS, write_report
+from sim.report.policy import INDICATOR_LABELS, write_report
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
 FAST = ["--workers", "1", "-n", "3", "--set", "horizon_days=3", "--quiet"]

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sim
-from sim.indicators import ALL, HEADLINE
+from sim.indicators.layout import HEADLINE
+from sim.model.vocabulary import ALL
 
 ONE_OFFICE = Path(__file__).parent.parent / "scenarios" / "one-office.yaml"
 
@@ -51,7 +52,7 @@ def test_precision_run_equals_a_fixed_run_of_the_same_length() -> None:
 
 
 CACHE_PROBE = """
-from sim import engine_numba
+from sim.engine import compiled as engine_numba
 engine_numba.warm_up()
 print(sum(d.stats.cache_misses.get(sig, 0) for d in (engine_numba.simulate_port,
           engine_numba.before_queues) for sig in d.signatures))
@@ -77,7 +78,7 @@ def test_guided_chunks_cover_the_replications_in_shrinking_chunks(
 ) -> None:
     """Every replication once, in order; chunks never grow, never pass ``largest``; and
     the last 4 x workers chunks (what the workers finish with) hold one replication each."""
-    from sim.runner import guided_chunks
+    from sim.replicate.runner import guided_chunks
 
     chunks = list(guided_chunks(first, first + count, workers, largest))
     assert [r for start, stop in chunks for r in range(start, stop)] == list(

@@ -13,11 +13,11 @@ import pytest
 from scipy.special import stdtrit
 
 import sim
-import sim.cli
-from sim import sizing
+import sim.cli.commands
+from sim.engine.inputs import draw_port
 from sim.errors import InputError
-from sim.inputs import draw_port
-from sim.plan import compile_plan
+from sim.plan.compile import compile_plan
+from sim.replicate import sizing
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "one-office.yaml"
@@ -66,11 +66,12 @@ MEASURE = textwrap.dedent(
     """
     import sys
     import sim
-    from sim import engine_numba, sizing
-    from sim.indicators import Layout
-    from sim.plan import compile_plan
-    from sim.runner import indicator_vectors
-    from sim.variants import arrangement_variants
+    from sim.engine import compiled as engine_numba
+    from sim.replicate import sizing
+    from sim.indicators.layout import Layout
+    from sim.plan.compile import compile_plan
+    from sim.replicate.runner import indicator_vectors
+    from sim.model.variants import arrangement_variants
 
     def status(field):
         for line in open("/proc/self/status"):

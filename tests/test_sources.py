@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.sources import (
+from sim.model.sources import (
     SOURCES_MD,
     Section,
     citation_problems,

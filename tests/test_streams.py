@@ -21,7 +21,7 @@ from numba import njit
 from scipy import special, stats
 
 from sim import streams
-from sim.distributions import (
+from sim.model.distributions import (
     Deterministic,
     Empirical,
     Exponential,
@@ -30,7 +30,7 @@ from sim.distributions import (
     Triangular,
     Uniform,
 )
-from sim.plan import encode
+from sim.plan.compile import encode
 
 KAT = [  # (counter words, key words, expected output): Random123's kat_vectors, philox4x32_10
     ((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),

@@ -15,8 +15,8 @@ import pytest
 import yaml
 from helpers import area_row, assert_printed
 
-import sim.cli
-import sim.jit
+import sim.cli.commands
+import sim.replicate.jit
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "one-office.yaml"
@@ -172,7 +172,7 @@ def test_precision_outcome_is_one_stderr_line_even_when_quiet(
 def test_a_cold_cache_announces_the_compilation(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(sim.jit, "cache_is_cold", lambda: True)
+    monkeypatch.setattr(sim.replicate.jit, "cache_is_cold", lambda: True)
     status, _, err = mrasim(capsys, "run", SCENARIO, "-n", "2", *FAST)
     assert status == 0 and "compiling (first run only" in err
     status, _, err = mrasim(capsys, "run", SCENARIO, "-n", "2", *FAST, "-q")
@@ -199,11 +199,11 @@ def test_cache_is_cold_until_a_function_is_compiled(
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     module = importlib.import_module("freshly_jitted")
-    monkeypatch.setattr(sim.jit, "_compiled_modules", lambda: (module,))
+    monkeypatch.setattr(sim.replicate.jit, "_compiled_modules", lambda: (module,))
     try:
-        assert sim.jit.cache_is_cold()
+        assert sim.replicate.jit.cache_is_cold()
         assert module.twice(2) == 4  # compiles and writes the cache
-        assert not sim.jit.cache_is_cold()
+        assert not sim.replicate.jit.cache_is_cold()
     finally:
         sys.modules.pop("freshly_jitted", None)
 
@@ -218,10 +218,10 @@ def test_compiling_everything_compiles_every_checked_function() -> None:
     code = textwrap.dedent(
         """
         import inspect
-        import sim.jit
+        import sim.replicate.jit
 
-        sim.jit.compile_everything()
-        found = list(sim.jit.dispatchers())
+        sim.replicate.jit.compile_everything()
+        found = list(sim.replicate.jit.dispatchers())
         ran = [d for d in found if d.signatures]
         # a function called only from compiled code is compiled (and cached) with its
         # caller, and so are the functions it calls, however deep
@@ -244,7 +244,7 @@ def test_compiling_everything_compiles_every_checked_function() -> None:
 def test_the_progress_bar_is_labelled(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
     args = SimpleNamespace(quiet=False, json=False, replications=5)
-    progress = sim.cli._progress(args, "one-office: replications")
+    progress = sim.cli.commands._progress(args, "one-office: replications")
     advance = progress.__enter__()
     try:
         assert progress.bar is not None and progress.bar.desc == "one-office: replications"
@@ -319,7 +319,7 @@ def test_run_json_file_has_the_same_provenance(
 def test_the_placeholder_utilisation_is_said_to_be_one(capsys: pytest.CaptureFixture[str]) -> None:
     """The bundled regional scenario marks its utilisation as a placeholder; the footer says so
     (checked on the scenario's assumptions, without running its 50 ports)."""
-    from sim.assumptions import assumptions_of
+    from sim.interpret.assumptions import assumptions_of
 
     regional = sim.load_scenario("lac-regional")
     (utilisation, *_) = assumptions_of(["run"], [regional])

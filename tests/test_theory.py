@@ -46,8 +46,9 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from sim.runner import simulate_ports
-from sim.scenario import Scenario, scenario_from_dict
+from sim.model.load import scenario_from_dict
+from sim.model.schema import Scenario
+from sim.replicate.runner import simulate_ports
 
 CONFIDENCE = 0.999
 """Per-interval confidence; see the module docstring for why 99.9%."""

@@ -44,10 +44,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..runner import run
-from ..scenario import CHANNELS, GROUPS, Port, Scenario
-from .observed import Records
-from .parallel import pool_map
+from sim.calibrate.observed import Records
+from sim.calibrate.parallel import pool_map
+from sim.model.schema import Port, Scenario
+from sim.model.vocabulary import CHANNELS, GROUPS
+from sim.replicate.runner import run
 
 GOOD_D, FAIR_D = 0.10, 0.20
 POOR_BEYOND_CHANCE = 1.5

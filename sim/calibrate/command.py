@@ -20,18 +20,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import sizing
-from ..errors import InputError
-from ..output import write_frame
-from ..plan import compile_plan
-from ..runner import DEFAULT_ENGINE, default_workers
-from ..scenario import load_scenario
-from . import writeback
-from .check import DISPLAY_COLUMNS, display_rows
-from .from_records import CHECK_PERIODS, RecordsCalibration, calibrate_records
-from .provenance import command_for, fitted_fields, number_text
-from .targets import REPLICATIONS as TARGET_REPLICATIONS
-from .targets import TargetsCalibration, calibrate_targets
+from sim.calibrate import writeback
+from sim.calibrate.check import DISPLAY_COLUMNS, display_rows
+from sim.calibrate.from_records import CHECK_PERIODS, RecordsCalibration, calibrate_records
+from sim.calibrate.provenance import command_for, fitted_fields, number_text
+from sim.calibrate.targets import REPLICATIONS as TARGET_REPLICATIONS
+from sim.calibrate.targets import TargetsCalibration, calibrate_targets
+from sim.errors import InputError
+from sim.model.load import load_scenario
+from sim.plan.compile import compile_plan
+from sim.replicate import sizing
+from sim.replicate.runner import DEFAULT_ENGINE, default_workers
+from sim.results.atomic import write_frame
 
 PROFILE_FIELDS = ("weekly_profile", "hourly_profile")
 
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         write_frame(result.records.quality, quality)
         written.append(str(quality))
     if args.report is not None:
-        from .report import write_report
+        from sim.calibrate.report import write_report
 
         written.append(str(write_report(result, args.report)))
     if isinstance(result, TargetsCalibration):

@@ -19,12 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..plan import Calendars, PortPlan
-from ..scenario import CHANNELS, GROUPS, Port, Scenario
-from . import estimate as est
-from . import simulate as sim_fit
-from .lodgement import fit_lodgement
-from .port import (
+from sim.calibrate import estimate as est
+from sim.calibrate import simulate as sim_fit
+from sim.calibrate.lodgement import fit_lodgement
+from sim.calibrate.port import (
     MIN_ROWS,
     Context,
     Estimate,
@@ -34,7 +32,10 @@ from .port import (
     fit_times,
     port_records,
 )
-from .structure import group_keys, port_structure
+from sim.calibrate.structure import group_keys, port_structure
+from sim.model.schema import Port, Scenario
+from sim.model.vocabulary import CHANNELS, GROUPS
+from sim.plan.compile import Calendars, PortPlan
 
 WEEK_DAYS = 7
 

@@ -18,16 +18,17 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from ..errors import InputError
-from ..plan import compile_plan
-from ..runner import default_workers
-from ..scenario import Calibration, Scenario, load_scenario, scenario_from_dict
-from . import provenance, writeback
-from .check import Check, check
-from .fit import fit_port
-from .observed import Records, read_records
-from .port import Estimate, PortFit, Settings, redraw
-from .simulate import REFITS
+from sim.calibrate import provenance, writeback
+from sim.calibrate.check import Check, check
+from sim.calibrate.fit import fit_port
+from sim.calibrate.observed import Records, read_records
+from sim.calibrate.port import Estimate, PortFit, Settings, redraw
+from sim.calibrate.simulate import REFITS
+from sim.errors import InputError
+from sim.model.load import load_scenario, scenario_from_dict
+from sim.model.schema import Calibration, Scenario
+from sim.plan.compile import compile_plan
+from sim.replicate.runner import default_workers
 
 CONFIDENCE = 0.95
 CHECK_PERIODS = 20

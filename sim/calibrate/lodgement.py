@@ -25,10 +25,10 @@ import math
 import numpy as np
 from scipy import optimize, special, stats
 
-from ..calendars import first_interval, interval_close, interval_open
-from ..plan import Calendars
-from . import estimate as est
-from .port import MIN_ROWS, Context, Estimate, fit_times, time_estimate
+from sim.calibrate import estimate as est
+from sim.calibrate.port import MIN_ROWS, Context, Estimate, fit_times, time_estimate
+from sim.model.calendars import first_interval, interval_close, interval_open
+from sim.plan.compile import Calendars
 
 EDGE_H = 1e-6
 """A lodgement within this of an opening (about 4 ms) is taken to be at the opening."""

@@ -24,9 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from ..iso3166 import ALPHA3, OTHER
-from ..scenario import CHANNELS, GROUPS, Port, Scenario
+from sim.errors import InputError
+from sim.model.iso3166 import ALPHA3, OTHER
+from sim.model.schema import Port, Scenario
+from sim.model.vocabulary import CHANNELS, GROUPS
 
 REQUIRED = ("country", "port", "group", "channel", "arrival", "release")
 MILESTONES = ("arrival", "unloaded", "lodgement", "release")

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import engine_numba
-from ..processes import Task, WorkerPool
+from sim.engine import compiled as engine_numba
+from sim.replicate.processes import Task, WorkerPool
 
 _shared: Any = None
 

@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..plan import Calendars, PortPlan
-from ..scenario import CHANNELS, GROUPS, Port, Scenario
-from . import estimate as est
-from .simulate import REFITS, StationFit
-from .structure import Cell, PortStructure
+from sim.calibrate import estimate as est
+from sim.calibrate.simulate import REFITS, StationFit
+from sim.calibrate.structure import Cell, PortStructure
+from sim.model.schema import Port, Scenario
+from sim.model.vocabulary import CHANNELS, GROUPS
+from sim.plan.compile import Calendars, PortPlan
 
 MIN_ROWS = 30
 """Observations a cell needs to be fitted; with fewer it keeps the template's value."""

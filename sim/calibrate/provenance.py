@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from ..scenario import Calibration, FittedField
-from .port import Estimate
+from sim.calibrate.port import Estimate
+from sim.model.schema import Calibration, FittedField
 
 DIGITS = 4
 

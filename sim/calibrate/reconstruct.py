@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .. import engine_numba
+from sim.engine import compiled as engine_numba
 
 INFEASIBLE = -1
 

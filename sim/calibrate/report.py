@@ -11,25 +11,25 @@ and PNG embedding are those of ``mrasim report`` (:mod:`sim.report`).
 from __future__ import annotations
 
 import base64
-import html
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from .. import __version__
-from ..calendars import WEEK
-from ..output import write_atomic, write_frame
-from ..plan import compile_plan
-from ..report import PAGE, STYLE, _panels, _png
-from ..scenario import CHANNELS, GROUPS
-from .check import ALL, DISPLAY_COLUMNS, GOOD_D, Check, display_rows, select
-from .from_records import RecordsCalibration
-from .provenance import fitted_fields, number_text
-from .targets import TargetsCalibration
+from sim import __version__
+from sim.calibrate.check import ALL, DISPLAY_COLUMNS, GOOD_D, Check, display_rows, select
+from sim.calibrate.from_records import RecordsCalibration
+from sim.calibrate.provenance import fitted_fields, number_text
+from sim.calibrate.targets import TargetsCalibration
+from sim.model.calendars import WEEK
+from sim.model.vocabulary import CHANNELS, GROUPS
+from sim.plan.compile import compile_plan
+from sim.report.figures import panels, png
+from sim.report.html import PAGE, STYLE, esc
+from sim.results.atomic import write_atomic, write_frame
+from sim.results.files import REPORT_FILE
 
-REPORT_FILE = "report.html"
 OBSERVED, SIMULATED = "#0072B2", "#D55E00"  # Okabe-Ito, as the policy report
 GRADE_COLOURS = {"good": "#e3f2e1", "fair": "#fff4d6", "poor": "#fbe0dc"}
 VERDICT_COLOURS = {
@@ -61,32 +61,30 @@ def write_report(result: RecordsCalibration | TargetsCalibration, folder: Path) 
     for name, encoded in figures.items():
         data = base64.b64decode(encoded)
         write_atomic(folder / f"{name}.png", lambda tmp, data=data: tmp.write_bytes(data))
-    page = PAGE.format(title=_esc(title), style=STYLE + EXTRA_STYLE, script="", body=body)
+    page = PAGE.format(title=esc(title), style=STYLE + EXTRA_STYLE, script="", body=body)
     path = folder / REPORT_FILE
     write_atomic(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return path
 
 
-def _esc(text: object) -> str:
-    return html.escape(str(text))
 
 
 def _img(encoded: str, caption: str) -> str:
     return (
-        f'<figure><img src="data:image/png;base64,{encoded}" alt="{_esc(caption)}">'
-        f"<figcaption>{_esc(caption)}</figcaption></figure>"
+        f'<figure><img src="data:image/png;base64,{encoded}" alt="{esc(caption)}">'
+        f"<figcaption>{esc(caption)}</figcaption></figure>"
     )
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     """Rows of ready ``<td>`` cells under a header."""
-    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = "".join(f"<tr>{''.join(row)}</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _td(value: object, css: str = "") -> str:
-    return f'<td class="{css}">{_esc(value)}</td>' if css else f"<td>{_esc(value)}</td>"
+    return f'<td class="{css}">{esc(value)}</td>' if css else f"<td>{esc(value)}</td>"
 
 
 def _fmt(value: object) -> str:
@@ -104,7 +102,7 @@ def _records_page(result: RecordsCalibration) -> tuple[str, str, dict[str, str]]
     ports = ", ".join(f.key for f in result.ports)
     title = f"Calibration of {ports} to {Path(result.records.source).name}"
     sections = [
-        f"<h1>{_esc(title)}</h1>",
+        f"<h1>{esc(title)}</h1>",
         _verdict(judged, result),
         '<div class="glance">',
         _img(
@@ -193,8 +191,8 @@ def _verdict(judged: Check, result: RecordsCalibration) -> str:
         "above one and a half times chance)."
     )
     return (
-        f'<div class="verdict" style="background:{colour}">{_esc(judged.verdict.upper())}'
-        f"<small>{_esc(detail)}</small></div><p class='note'>{_esc(rule)}</p>"
+        f'<div class="verdict" style="background:{colour}">{esc(judged.verdict.upper())}'
+        f"<small>{esc(detail)}</small></div><p class='note'>{esc(rule)}</p>"
     )
 
 
@@ -232,7 +230,7 @@ def _summary_list(result: RecordsCalibration) -> str:
     ]
     if stations:
         items.append(("stations without start times", "; ".join(stations)))
-    rows = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in items)
+    rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
     return f"<dl>{rows}</dl>"
 
 
@@ -247,8 +245,8 @@ def _check_section(check: Check) -> str:
     ]
     header = DISPLAY_COLUMNS
     title = (
-        f"<h3>{_esc(check.label.capitalize())} (days {check.days[0]:g}–{check.days[1]:g}): "
-        f"{_esc(check.verdict)}</h3>"
+        f"<h3>{esc(check.label.capitalize())} (days {check.days[0]:g}–{check.days[1]:g}): "
+        f"{esc(check.verdict)}</h3>"
     )
     return title + _table(header, rows)
 
@@ -312,7 +310,7 @@ def _stage_figure(check: Check, stage: str) -> str | None:
         bottom.set_ylabel("model, quantile (h)", fontsize=7)
         for ax in (top, bottom):
             ax.tick_params(labelsize=7)
-    return _png(figure)
+    return png(figure)
 
 
 def _glance_figure(check: Check) -> str:
@@ -330,14 +328,14 @@ def _glance_figure(check: Check) -> str:
     ax.set_ylabel("share released", fontsize=8)
     ax.legend(fontsize=7)
     ax.tick_params(labelsize=7)
-    return _png(figure)
+    return png(figure)
 
 
 def _arrivals_figure(result: RecordsCalibration) -> str:
     plan = compile_plan(result.fitted)
     fitted = {(p.country, p.name): p for p in plan.ports}
     keys = result.fit_part.ports()
-    figure, axes = _panels(len(keys), 1, (10, 2.6))
+    figure, axes = panels(len(keys), 1, (10, 2.6))
     first, last = result.fit_part.days
     hours = np.arange(int(first * 24), int(last * 24))
     exposure = np.bincount((hours % WEEK).astype(int), minlength=int(WEEK))
@@ -369,7 +367,7 @@ def _arrivals_figure(result: RecordsCalibration) -> str:
         ax.set_title(f"{code}/{name}", fontsize=9)
         ax.set_ylabel("arrivals per hour", fontsize=8)
         ax.legend(fontsize=7)
-    return _png(figure)
+    return png(figure)
 
 
 def _fitted_table(result: RecordsCalibration) -> str:
@@ -419,7 +417,7 @@ def _forest_figure(result: RecordsCalibration) -> str | None:
     ax.axvline(1.0, color="#999", linewidth=0.8)
     ax.set_yticks(y, [x[0] for x in lines], fontsize=7)
     ax.set_xlabel("fitted / template", fontsize=8)
-    return _png(figure)
+    return png(figure)
 
 
 def _leaf(value: object, rest: str) -> object:
@@ -447,8 +445,8 @@ def _provenance(block: dict, notes: Sequence[str]) -> str:
         if block.get(k) is not None
     ]
     items.append(("written by", f"mrasim {__version__}"))
-    rows = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in items)
-    listed = "".join(f"<li>{_esc(n)}</li>" for n in notes)
+    rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
+    listed = "".join(f"<li>{esc(n)}</li>" for n in notes)
     return f"<dl class='meta'>{rows}</dl><ul>{listed}</ul>"
 
 
@@ -461,7 +459,7 @@ def _targets_page(result: TargetsCalibration) -> tuple[str, str, dict[str, str]]
     ok = bool(table.within.all())
     colour = VERDICT_COLOURS["trust the fit" if ok else "do not trust the fit"]
     title = f"Calibration of {result.template_path.name} to {result.targets.name}"
-    figure, axes = _panels(1, 1, (9, 0.4 * len(table) + 1.2))
+    figure, axes = panels(1, 1, (9, 0.4 * len(table) + 1.2))
     ax = axes[0]
     y = np.arange(len(table))[::-1]
     ratio = table.simulated / table.published
@@ -477,7 +475,7 @@ def _targets_page(result: TargetsCalibration) -> tuple[str, str, dict[str, str]]
     ax.axvline(1.0, color="#999", linewidth=0.8)
     ax.set_yticks(y, table.target, fontsize=8)
     ax.legend(fontsize=8)
-    encoded = _png(figure)
+    encoded = png(figure)
     rows = [
         [
             _td(r.target, "label"),
@@ -501,10 +499,10 @@ def _targets_page(result: TargetsCalibration) -> tuple[str, str, dict[str, str]]
     ]
     body = "\n".join(
         [
-            f"<h1>{_esc(title)}</h1>",
+            f"<h1>{esc(title)}</h1>",
             f'<div class="verdict" style="background:{colour}">{within} of {len(table)} '
             f"targets within tolerance<small>{result.evaluations} simulations on common random "
-            f"numbers; {_esc(result.solver)}</small></div>",
+            f"numbers; {esc(result.solver)}</small></div>",
             _img(
                 encoded,
                 "Simulated over published value for each target, with the tolerance "

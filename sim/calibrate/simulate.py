@@ -46,10 +46,10 @@ import numpy as np
 from numba import njit
 from scipy import optimize, special, stats
 
-from .. import engine_numba
-from ..plan import ALWAYS_OPEN, Calendars, PortPlan
-from . import reconstruct
-from .parallel import pool_map
+from sim.calibrate import reconstruct
+from sim.calibrate.parallel import pool_map
+from sim.engine import compiled as engine_numba
+from sim.plan.compile import ALWAYS_OPEN, Calendars, PortPlan
 
 LEVELS = np.concatenate((np.arange(0.05, 0.951, 0.05), [0.975, 0.99]))
 """Quantiles of the stage duration matched between records and simulation."""
@@ -471,7 +471,7 @@ def _most_in_system(join: np.ndarray, ends: np.ndarray, blocks: list[np.ndarray]
 def fit_by_reconstruction(replay: Replay, seed: int, confidence: float) -> StationFit | None:
     """Servers as the fewest that reproduce the recorded ends; services as ends minus the
     reconstructed starts, fitted by AIC; intervals by a parametric bootstrap of both steps."""
-    from .estimate import closed_form_fit, fit_time
+    from sim.calibrate.estimate import closed_form_fit, fit_time
 
     visits = replay.visits
     found = _reconstruct(replay, visits.end, None)

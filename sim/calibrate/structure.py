@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..scenario import CHANNELS, GROUPS, GroupShares, Port, TimeByChannel, TimeByGroup
+from sim.model.schema import GroupShares, Port, TimeByChannel, TimeByGroup
+from sim.model.vocabulary import CHANNELS, GROUPS
 
 ALL_CHANNELS = tuple(range(len(CHANNELS)))
 ALL_GROUPS = tuple(range(len(GROUPS)))

@@ -43,14 +43,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy import optimize
 
-from ..errors import InputError
-from ..indicators import ALL, SUMMARY_GROUPS, area_metrics
-from ..runner import default_workers, run
-from ..scenario import Calibration, Scenario, load_scenario, scenario_from_dict
-from ..sources import SOURCES_MD, find_citations, read_sections, source_problems
-from . import provenance, writeback
-from .observed import sha256_of
-from .port import Estimate
+from sim.calibrate import provenance, writeback
+from sim.calibrate.observed import sha256_of
+from sim.calibrate.port import Estimate
+from sim.errors import InputError
+from sim.indicators.layout import area_metrics
+from sim.model.load import load_scenario, scenario_from_dict
+from sim.model.schema import Calibration, Scenario
+from sim.model.sources import SOURCES_MD, find_citations, read_sections, source_problems
+from sim.model.vocabulary import ALL, SUMMARY_GROUPS
+from sim.replicate.runner import default_workers, run
 
 CONFIDENCE = 0.95
 REPLICATIONS = 10

@@ -24,9 +24,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from ..errors import InputError
-from ..output import write_atomic
-from ..scenario import Calibration
+from sim.errors import InputError
+from sim.model.schema import Calibration
+from sim.results.atomic import write_atomic
 
 FITTED = "fitted (calibration)"
 BLOCK_COMMENT = (

@@ -15,8 +15,8 @@ The flow, one module per step::
 
 from __future__ import annotations
 
-from .run import ExperimentResult, ExperimentStopped, Progress, run_experiment
-from .spec import Experiment, load_experiment
+from sim.experiment.run import ExperimentResult, ExperimentStopped, Progress, run_experiment
+from sim.experiment.spec import Experiment, load_experiment
 
 __all__ = [
     "Experiment",

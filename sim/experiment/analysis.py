@@ -31,11 +31,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..stats import CONFIDENCE, Accumulator
-from .design import Point, unit_problem
-from .keys import KEY_COLUMNS, STAT_COLUMNS, Key, is_whole_scenario, metric_of, outcome_name
-from .spec import Experiment
-from .tasks import Task, TaskOutput
+from sim.experiment.design import Point, unit_problem
+from sim.experiment.keys import (
+    KEY_COLUMNS,
+    STAT_COLUMNS,
+    Key,
+    is_whole_scenario,
+    metric_of,
+    outcome_name,
+)
+from sim.experiment.spec import Experiment
+from sim.experiment.tasks import Task, TaskOutput
+from sim.replicate.stats import CONFIDENCE, Accumulator
 
 POINT = "point"
 MAX_LEVELS = 10

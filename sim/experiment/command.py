@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..indicators import ALL
-from ..tables import text_table
-from .keys import KEY_COLUMNS, group_of, is_whole_scenario, shown_metrics
-from .run import ExperimentResult, ExperimentStopped, Progress, run_experiment
-from .spec import short_names
+from sim.experiment.keys import KEY_COLUMNS, group_of, is_whole_scenario, shown_metrics
+from sim.experiment.run import ExperimentResult, ExperimentStopped, Progress, run_experiment
+from sim.experiment.spec import short_names
+from sim.interpret.tables import text_table
+from sim.model.vocabulary import ALL
 
 SHOWN_POINTS = 20
 SHOWN_INDICATORS = 5

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .spec import Experiment, Factor
+from sim.experiment.spec import Experiment, Factor
 
 Point = dict[str, Any]
 """The value of each factor at one design point, by factor path."""

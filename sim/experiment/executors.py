@@ -17,10 +17,11 @@ import signal
 from collections import deque
 from typing import Any, Protocol
 
-from .. import engine_numba, processes
-from ..errors import InputError
-from ..processes import WorkerPool
-from .tasks import PointJob, Task, TaskOutput, run_task
+from sim.engine import compiled as engine_numba
+from sim.errors import InputError
+from sim.experiment.tasks import PointJob, Task, TaskOutput, run_task
+from sim.replicate import processes
+from sim.replicate.processes import WorkerPool
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 CLOSE_TIMEOUT_S = 20

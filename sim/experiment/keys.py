@@ -11,8 +11,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..indicators import ALL, HEADLINE
-from ..runner import SUMMARY_COLUMNS
+from sim.indicators.layout import HEADLINE
+from sim.model.vocabulary import ALL
+from sim.replicate.result import SUMMARY_COLUMNS
 
 KEY_COLUMNS: tuple[str, ...] = tuple(SUMMARY_COLUMNS[:-4])
 """What a row is: its levels and its metric."""

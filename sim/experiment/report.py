@@ -20,27 +20,16 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..errors import InputError
-from ..indicators import ALL, ELIGIBLE
-from ..numbers import Kind, kind_of, show
-from ..output import write_atomic
-from ..report import (
-    GROUP_COLOURS,
-    GROUP_LABELS,
-    INDICATOR_LABELS,
-    PAGE,
-    REPORT_FILE,
-    STYLE,
-    Stat,
-    _esc,
-    _panels,
-    _png,
-    _scenario_colours,
-    _table,
-)
-from .keys import KEY_COLUMNS, is_whole_scenario, shown_metrics
-from .spec import short_names
-from .store import read_manifest
+from sim.errors import InputError
+from sim.experiment.keys import KEY_COLUMNS, is_whole_scenario, shown_metrics
+from sim.experiment.spec import short_names
+from sim.experiment.store import read_manifest
+from sim.interpret.numbers import Kind, kind_of, show
+from sim.model.vocabulary import ALL, ELIGIBLE
+from sim.report.figures import GROUP_COLOURS, panels, png, scenario_colours
+from sim.report.html import GROUP_LABELS, INDICATOR_LABELS, PAGE, STYLE, esc, html_table
+from sim.results.atomic import write_atomic
+from sim.results.files import REPORT_FILE, Stat
 
 SHOWN_METRICS = 6
 TABLE_POINTS = 50
@@ -156,7 +145,7 @@ def render(experiment: Experiment) -> str:
         _about(experiment),
     ]
     return PAGE.format(
-        title=_esc(f"experiment {experiment.manifest['name']}"),
+        title=esc(f"experiment {experiment.manifest['name']}"),
         style=STYLE,
         script="",
         body="\n".join(s for s in sections if s),
@@ -174,12 +163,12 @@ def _title(experiment: Experiment) -> str:
         "sobol": "a Sobol'–Saltelli sample",
     }[experiment.design]
     return (
-        f"<h1>Experiment {_esc(manifest['name'])}</h1>"
-        f'<p class="sub">{_esc(manifest.get("description", ""))}</p>'
+        f"<h1>Experiment {esc(manifest['name'])}</h1>"
+        f'<p class="sub">{esc(manifest.get("description", ""))}</p>'
         f"<p>{len(counts)} design points ({what} over {len(experiment.paths)} "
         f"factor{'s' if len(experiment.paths) > 1 else ''}: "
-        f"{_esc(', '.join(experiment.paths))}) × {replications} replications of the scenario "
-        f"<b>{_esc(Path(manifest['scenario_file']).name)}</b>. Every number is a mean over "
+        f"{esc(', '.join(experiment.paths))}) × {replications} replications of the scenario "
+        f"<b>{esc(Path(manifest['scenario_file']).name)}</b>. Every number is a mean over "
         "replications with its 95% Student-t interval; the figures and tables show the whole "
         "scenario (all countries, ports and shipments); <code>results.csv</code> has every level "
         "and group.</p>"
@@ -197,13 +186,13 @@ def _findings(experiment: Experiment) -> str:
                 continue
             kind = kind_of(metric)
             low, high = rows.loc[rows["mean"].idxmin()], rows.loc[rows["mean"].idxmax()]
-            text = f"<b>{_esc(_label(metric))}</b>, {_esc(GROUP_LABELS[group])}: from "
+            text = f"<b>{esc(_label(metric))}</b>, {esc(GROUP_LABELS[group])}: from "
             if experiment.design == "grid":
                 text += (
                     f"{_value(_stat(low), kind)} at "
-                    f"{_esc(experiment.point_label(int(low.point)))} to "
+                    f"{esc(experiment.point_label(int(low.point)))} to "
                     f"{_value(_stat(high), kind)} at "
-                    f"{_esc(experiment.point_label(int(high.point)))}."
+                    f"{esc(experiment.point_label(int(high.point)))}."
                 )
             else:  # many points: the range, and the table below says where
                 text += (
@@ -234,7 +223,7 @@ def _top_driver(experiment: Experiment, metric: str, group: str) -> str:
         return ""
     top = indices.loc[indices["st"].idxmax()]
     return (
-        f" Its variance is driven most by <b>{_esc(experiment.names[top.factor])}</b> (total "
+        f" Its variance is driven most by <b>{esc(experiment.names[top.factor])}</b> (total "
         f"Sobol' index {top.st:.2f}, {top.st_ci_low:.2f} to {top.st_ci_high:.2f}; first-order "
         f"{top.s1:.2f})."
     )
@@ -242,7 +231,7 @@ def _top_driver(experiment: Experiment, metric: str, group: str) -> str:
 
 def _value(stat: Stat, kind: Kind) -> str:
     """A mean with its unit and, in brackets, its 95% interval (rounded to the interval)."""
-    return _esc(show(stat, kind, units=True).with_range())
+    return esc(show(stat, kind, units=True).with_range())
 
 
 def _main_effect_changes(experiment: Experiment, metric: str, group: str) -> str:
@@ -259,8 +248,8 @@ def _main_effect_changes(experiment: Experiment, metric: str, group: str) -> str
         change = Stat(last["change"], last["change_ci_low"], last["change_ci_high"])
         shown = show(change, kind, signed=True, change=True, units=True).with_range()
         parts.append(
-            f"{_esc(experiment.names[path])} {_shown(first.level)} → {_shown(last.level)}: "
-            f"{_esc(shown)}"
+            f"{esc(experiment.names[path])} {_shown(first.level)} → {_shown(last.level)}: "
+            f"{esc(shown)}"
         )
     if not parts:
         return ""
@@ -322,8 +311,8 @@ def _figures(experiment: Experiment) -> str:
             )
         )
     items = [
-        f'<figure><img src="data:image/png;base64,{_png(figure)}" alt="{_esc(caption)}">'
-        f"<figcaption>({chr(97 + i)}) {_esc(caption)}</figcaption></figure>"
+        f'<figure><img src="data:image/png;base64,{png(figure)}" alt="{esc(caption)}">'
+        f"<figcaption>({chr(97 + i)}) {esc(caption)}</figcaption></figure>"
         for i, (figure, caption) in enumerate(figures)
     ]
     return "<h2>Figures</h2>" + "\n".join(items) if items else ""
@@ -349,7 +338,7 @@ def _response_figure(experiment: Experiment, x: str, line: str | None) -> Figure
     """A panel per indicator: one line per level of the other factor, or (one factor) one
     line per shown group."""
     metrics = experiment.metrics
-    figure, axes = _panels(len(metrics), 2, (5.0, 3.2), sharex=True)
+    figure, axes = panels(len(metrics), 2, (5.0, 3.2), sharex=True)
     points = experiment.manifest["design"]["points"]
     if line is None:
         series = [
@@ -357,7 +346,7 @@ def _response_figure(experiment: Experiment, x: str, line: str | None) -> Figure
         ]
     else:
         levels = experiment.factors[experiment.paths.index(line)]["levels"]
-        colours = _scenario_colours(len(levels) + 1)[1:]
+        colours = scenario_colours(len(levels) + 1)[1:]
         series = [
             (ALL, level, colour, f"{experiment.names[line]} {_shown(level)}")
             for level, colour in zip(levels, colours, strict=True)
@@ -441,7 +430,7 @@ def _main_effects_figure(experiment: Experiment) -> Figure:
 def _sobol_figure(experiment: Experiment) -> Figure:
     assert experiment.sensitivity is not None
     metrics = [m for m in experiment.metrics if not experiment.indices_of(m).empty]
-    figure, axes = _panels(len(metrics), 2, (5.0, 3.0), sharey=True)
+    figure, axes = panels(len(metrics), 2, (5.0, 3.0), sharey=True)
     x = np.arange(len(experiment.paths))
     for ax, metric in zip(axes, metrics, strict=True):
         rows = experiment.indices_of(metric).set_index("factor").loc[experiment.paths]
@@ -495,8 +484,8 @@ def _point_table(experiment: Experiment) -> str:
                 cells.append("<td>–</td>")
                 continue
             shown = show(stat, kind_of(metric), units=True)
-            note = f'<span class="ci">{_esc(shown.range())}</span>' if shown.low else ""
-            cells.append(f"<td>{_esc(shown.plain())}{note}</td>")
+            note = f'<span class="ci">{esc(shown.range())}</span>' if shown.low else ""
+            cells.append(f"<td>{esc(shown.plain())}{note}</td>")
         rows.append([str(p), *(_shown(point[path]) for path in experiment.paths), *cells])
     more = (
         f'<p class="note">The first {TABLE_POINTS} of {len(points)} points; all are in '
@@ -504,7 +493,7 @@ def _point_table(experiment: Experiment) -> str:
         if len(points) > TABLE_POINTS
         else ""
     )
-    table = _table(header, rows, 1 + len(experiment.paths))
+    table = html_table(header, rows, 1 + len(experiment.paths))
     scrolled = f'<div style="overflow-x: auto">{table}</div>'  # many factors and indicators
     return "<h2>Results by design point</h2>" + scrolled + more
 
@@ -530,7 +519,7 @@ def _sensitivity_table(experiment: Experiment) -> str:
         "replications: the noise left in it is variance no factor explains, so first-order "
         "indices are slightly low and their sum below 1.</p>"
     )
-    table = _table(["indicator", "factor", "first-order", "total"], rows, 2)
+    table = html_table(["indicator", "factor", "first-order", "total"], rows, 2)
     return "<h2>Sobol' sensitivity indices</h2>" + table + note
 
 
@@ -567,7 +556,7 @@ def _about(experiment: Experiment) -> str:
         ("engine", manifest.get("engine", "")),
         ("versions", versions),
     )
-    rows = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in items if v not in ("", None))
+    rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items if v not in ("", None))
     return f'<footer><h2>About this experiment</h2><dl class="meta">{rows}</dl></footer>'
 
 

@@ -16,18 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import sizing
-from ..output import OutputError, write_frame
-from ..plan import compile_plan
-from ..processes import Interrupted, stop_on_signals, uninterruptible
-from ..runner import DEFAULT_ENGINE, default_workers
-from ..scenario import Scenario
-from .analysis import Tables, analyse
-from .design import Point, design_points
-from .executors import Executor, WorkerLost, make_executor
-from .spec import Experiment, load_experiment, point_scenarios
-from .store import KIND, ResultStore, StoreError, now, versions
-from .tasks import PointJob, Task, TaskPlanner, point_jobs
+from sim.experiment.analysis import Tables, analyse
+from sim.experiment.design import Point, design_points
+from sim.experiment.executors import Executor, WorkerLost, make_executor
+from sim.experiment.spec import Experiment, load_experiment, point_scenarios
+from sim.experiment.store import KIND, ResultStore, StoreError, now, versions
+from sim.experiment.tasks import PointJob, Task, TaskPlanner, point_jobs
+from sim.model.schema import Scenario
+from sim.plan.compile import compile_plan
+from sim.replicate import sizing
+from sim.replicate.processes import Interrupted, stop_on_signals, uninterruptible
+from sim.replicate.runner import DEFAULT_ENGINE, default_workers
+from sim.results.atomic import OutputError, write_frame
 
 DEFAULT_OUT = Path("out")
 """Results go to ``out/<experiment name>`` unless ``--out`` says otherwise."""

@@ -26,11 +26,12 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import InputError
-from ..indicators import Layout
-from ..plan import compile_plan
-from ..scenario import Scenario, read_yaml_mapping, scenario_from_dict
-from .keys import metric_of
+from sim.errors import InputError
+from sim.experiment.keys import metric_of
+from sim.indicators.layout import Layout
+from sim.model.load import read_yaml_mapping, scenario_from_dict
+from sim.model.schema import Scenario
+from sim.plan.compile import compile_plan
 
 DESIGNS = ("grid", "lhs", "sobol")
 TASK_SHIPMENTS = 1_500_000

@@ -23,11 +23,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import __version__
-from ..errors import InputError
-from ..output import OutputError, write_atomic, write_json
-from .keys import KEY_COLUMNS
-from .tasks import Task, TaskOutput
+from sim import __version__
+from sim.errors import InputError
+from sim.experiment.keys import KEY_COLUMNS
+from sim.experiment.tasks import Task, TaskOutput
+from sim.results.atomic import OutputError, write_atomic, write_json
 
 MANIFEST = "manifest.json"
 KIND = "experiment"

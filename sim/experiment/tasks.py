@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..indicators import HEADLINE, Layout
-from ..plan import Plan, compile_plan
-from ..runner import DEFAULT_ENGINE, _replications_needed, indicator_vector
-from ..scenario import Scenario
-from ..stats import Accumulator
-from .keys import Key, is_headline_total, metric_of
-from .spec import Experiment
+from sim.experiment.keys import Key, is_headline_total, metric_of
+from sim.experiment.spec import Experiment
+from sim.indicators.layout import HEADLINE, Layout
+from sim.model.schema import Scenario
+from sim.plan.compile import Plan, compile_plan
+from sim.replicate.runner import DEFAULT_ENGINE, _replications_needed, indicator_vector
+from sim.replicate.stats import Accumulator
 
 
 @dataclass(frozen=True, order=True)

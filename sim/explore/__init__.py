@@ -17,8 +17,8 @@ import threading
 import webbrowser
 from pathlib import Path
 
-from ..errors import InputError
-from ..scenario import load_scenario
+from sim.errors import InputError
+from sim.model.load import load_scenario
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050
@@ -39,8 +39,8 @@ def serve(
     """
     import uvicorn
 
-    from ..jit import cache_is_cold, compile_everything
-    from .server import create_app
+    from sim.explore.server import create_app
+    from sim.replicate.jit import cache_is_cold, compile_everything
 
     base = load_scenario(scenario)
     _check_free(host, port)

@@ -14,13 +14,15 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from ..answer import answer_from
-from ..assumptions import to_json
-from ..indicators import ALL
-from ..iso3166 import country_name
-from ..report import answer_section, assumptions_section, figures_section, results_of
-from .session import Snapshot
-from .settings import Setting
+from sim.explore.session import Snapshot
+from sim.explore.settings import Setting
+from sim.interpret.answer import answer_from
+from sim.interpret.assumptions import to_json
+from sim.model.iso3166 import country_name
+from sim.model.vocabulary import ALL
+from sim.report.figures import figures_section
+from sim.report.policy import answer_section, assumptions_section
+from sim.results.files import results_of
 
 
 def numbers_html(snapshot: Snapshot) -> str:

@@ -33,12 +33,9 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from ..iso3166 import country_name
-from ..report import STYLE as REPORT_STYLE
-from ..scenario import Scenario
-from . import render
-from .session import IDLE_S, Session, Sessions, Snapshot
-from .settings import (
+from sim.explore import render
+from sim.explore.session import IDLE_S, Session, Sessions, Snapshot
+from sim.explore.settings import (
     GRANT_LABELS,
     GRANTS,
     InvalidControl,
@@ -49,6 +46,9 @@ from .settings import (
     servers_of,
     station_types,
 )
+from sim.model.iso3166 import country_name
+from sim.model.schema import Scenario
+from sim.report.html import STYLE as REPORT_STYLE
 
 STATIC = Path(__file__).parent / "static"
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")

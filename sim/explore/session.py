@@ -26,9 +26,9 @@ from typing import Literal
 
 import pandas as pd
 
-from ..errors import InputError
-from ..runner import ComparisonSteps
-from .settings import Setting
+from sim.errors import InputError
+from sim.explore.settings import Setting
+from sim.replicate.runner import ComparisonSteps
 
 State = Literal["running", "done", "error", "stopped"]
 IDLE_S = 60.0

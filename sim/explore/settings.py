@@ -32,21 +32,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..answer import Setting as AnswerSetting
-from ..answer import Settings as AnswerSettings
-from ..assumptions import Assumption, assumptions_of
-from ..errors import InputError
-from ..scenario import (
-    BUNDLED,
-    MODES,
-    Port,
-    Scenario,
-    TimeByChannel,
-    TimeByGroup,
-    expanded_yaml,
-    scenario_from_dict,
-)
-from ..variants import WITH, WITHOUT, with_arrangement
+from sim.errors import InputError
+from sim.interpret.answer import Setting as AnswerSetting
+from sim.interpret.answer import Settings as AnswerSettings
+from sim.interpret.assumptions import Assumption, assumptions_of
+from sim.model.load import BUNDLED, expanded_yaml, scenario_from_dict
+from sim.model.schema import Port, Scenario, TimeByChannel, TimeByGroup
+from sim.model.variants import WITH, WITHOUT, with_arrangement
+from sim.model.vocabulary import MODES
 
 Grant = Literal["channels", "priority", "lodgement"]
 GRANTS: tuple[Grant, ...] = ("channels", "priority", "lodgement")

@@ -1,0 +1,343 @@
+"""What each ``mrasim`` subcommand does with its parsed options."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.errors import InputError
+from sim.interpret.describe import scenario_warnings
+from sim.interpret.tables import terminal_width
+from sim.interpret.terminal import View
+from sim.interpret.text import comparison_text, run_text
+from sim.model.load import BUNDLED, expanded_yaml, load_scenario
+from sim.model.schema import Scenario
+from sim.model.variants import arrangement_variants, utilisation_variants
+from sim.model.vocabulary import SUMMARY_GROUPS
+from sim.plan.compile import compile_plan
+from sim.replicate import sizing
+from sim.replicate.runner import compare, run
+from sim.results.atomic import (
+    RESULT_FILES,
+    ParquetStream,
+    records_of,
+    replace_on_success,
+)
+from sim.results.files import comparison_record, run_record, save_comparison, save_run
+
+# --- commands -----------------------------------------------------------------
+
+DEFAULT_SCENARIO = BUNDLED / "lac-regional.yaml"
+"""What ``run``, ``compare`` and ``explore`` read when no scenario is named."""
+
+
+def report_command(args: argparse.Namespace) -> int:
+    from sim.report.policy import write_report
+
+    written = write_report(args.folder, args.output)
+    if not args.quiet:
+        print(f"report written to {written}")
+    return 0
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    from sim.interpret.describe import describe_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    if args.expand:
+        print(expanded_yaml(scenario), end="")
+        return 0
+    print(f"{args.scenario}: valid")
+    print(describe_scenario(scenario))
+    size = sizing.estimate([compile_plan(scenario)])
+    room, where = sizing.available_memory()
+    print(f"size: {size.describe()} (numba engine); {sizing.human_bytes(room)} available ({where})")
+    return 0
+
+
+def explore_command(args: argparse.Namespace) -> int:
+    from sim.explore import serve
+
+    serve(args.scenario, args.host, args.port, not args.no_browser, args.workers, args.quiet)
+    return 0
+
+
+def run_command(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    if args.records and args.out is None:
+        raise InputError("--records", "", "records are written to a directory: add --out DIR")
+    _check_filters(args, [scenario])
+    _prepare_out(args.out, args.force)
+    _preflight(args, [scenario], [scenario], str(args.scenario))
+    started = time.perf_counter()
+    label = f"{scenario.name}: replications"
+    with _records_stream(args, scenario) as stream, _progress(args, label) as advance:
+        result = run(
+            scenario,
+            replications=args.replications,
+            engine=args.engine,
+            seed=args.seed,
+            workers=args.workers,
+            keep_records=args.records,
+            precision=args.precision,
+            max_replications=args.max_replications,
+            progress=advance,
+            isolate=True,
+            records_sink=stream.write if stream is not None else None,
+        )
+    elapsed = time.perf_counter() - started
+    _warn_without_interval(args, result.replications)
+    if args.out is not None:
+        save_run(result, args.out, args.command_line)
+    if args.json:
+        summary = _filtered(result.summary(), args)
+        print(json.dumps(run_record(result, args.command_line) | {"summary": records_of(summary)}))
+        _precision_line(args, result.stop_reason)
+        return 0
+    if args.full:
+        with pd.option_context("display.max_rows", None, "display.width", 200):
+            print(_filtered(result.summary(), args).to_string(index=False))
+    else:
+        print(run_text(result, _view(args)))
+    _footer(args, result.stop_reason, result.seed, result.workers, elapsed)
+    return 0
+
+
+def compare_command(args: argparse.Namespace) -> int:
+    paths = args.scenarios or [DEFAULT_SCENARIO]
+    if len(paths) > 2:
+        raise InputError("mrasim compare", "", "give one scenario (with vs without) or two (A B)")
+    loaded = [load_scenario(path, args.overrides) for path in paths]
+    if len(loaded) == 1:
+        scenarios, labels = arrangement_variants(loaded[0], args.utilisation)
+    else:
+        names = [s.name for s in loaded]
+        if names[0] == names[1]:
+            names = [path.stem for path in paths]
+        if names[0] == names[1]:
+            names = ["A", "B"]
+        scenarios, labels = utilisation_variants(
+            loaded[0], loaded[1], args.utilisation, (names[0], names[1])
+        )
+    _check_filters(args, scenarios)
+    _prepare_out(args.out, args.force)
+    _preflight(args, scenarios, loaded, " ".join(str(path) for path in paths))
+    started = time.perf_counter()
+    with _progress(args, f"{' vs '.join(labels)}: replications") as advance:
+        result = compare(
+            scenarios,
+            labels,
+            replications=args.replications,
+            engine=args.engine,
+            seed=args.seed,
+            workers=args.workers,
+            precision=args.precision,
+            max_replications=args.max_replications,
+            progress=advance,
+            isolate=True,
+        )
+    elapsed = time.perf_counter() - started
+    _warn_without_interval(args, result.replications)
+    if args.out is not None:
+        save_comparison(result, args.out, args.command_line)
+    if args.json:
+        table = _filtered(result.table(), args)
+        record = comparison_record(result, args.command_line)
+        print(json.dumps(record | {"summary": records_of(table)}))
+        _precision_line(args, result.stop_reason)
+        return 0
+    print(comparison_text(result, _view(args)))
+    _footer(args, result.stop_reason, result.results[0].seed, result.workers, elapsed)
+    return 0
+
+
+def _check_filters(args: argparse.Namespace, scenarios: Sequence[Scenario]) -> None:
+    """--country, --group and --metric name what the results will hold, checked before running."""
+    from sim.indicators.layout import metric_names
+
+    countries = [code for scenario in scenarios for code, _, _ in scenario.ports]
+    metrics = [m for scenario in scenarios for m in metric_names(scenario)]
+    for flag, given, known in (
+        ("--country", args.country, countries),
+        ("--group", args.group, list(SUMMARY_GROUPS)),
+        ("--metric", args.metric, metrics),
+    ):
+        known = list(dict.fromkeys(known))
+        for name in given or []:
+            if name not in known:
+                raise InputError(flag, name, f"not in the results; choose from {', '.join(known)}")
+
+
+def _view(args: argparse.Namespace) -> View:
+    """The terminal's width and the rows the filters select."""
+    return View(terminal_width(), args.country, args.group, args.metric)
+
+
+def _filtered(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    """The rows --country, --group and --metric select (the region's rows stay with --group)."""
+    keep = pd.Series(True, index=table.index)
+    if args.country is not None:
+        keep &= table["country"].isin(args.country)
+    if args.group is not None:
+        keep &= table["group"].isin(args.group) | table["group"].isna()
+    if args.metric is not None:
+        keep &= table["metric"].isin(args.metric)
+    return table[keep]
+
+
+def _warn_without_interval(args: argparse.Namespace, replications: int) -> None:
+    """One replication gives means without intervals: say so, unless asked to be quiet."""
+    if replications < 2 and not args.quiet:
+        print(
+            "mrasim: warning: 1 replication gives no confidence interval; use -n 2 or more "
+            "(10 by default)",
+            file=sys.stderr,
+        )
+
+
+def _precision_line(args: argparse.Namespace, stop_reason: str) -> None:
+    """With --precision, how it ended, on stderr: even when quiet, whatever else is silenced."""
+    if args.precision is not None:
+        print(f"mrasim: {stop_reason}", file=sys.stderr)
+
+
+def _footer(
+    args: argparse.Namespace, stop_reason: str, seed: int, workers: int, elapsed: float
+) -> None:
+    """How the numbers were made: the line a reader needs to reproduce them."""
+    if args.quiet:
+        _precision_line(args, stop_reason)
+        return
+    written = f"; written to {args.out}" if args.out else ""
+    print(
+        f"\n{stop_reason}; engine {args.engine}, seed {seed}, {workers} workers, "
+        f"{elapsed:.1f} s{written}"
+    )
+
+
+def _prepare_out(out: Path | None, force: bool) -> None:
+    """Check (and create) the --out directory before any work, not after an hour of it.
+
+    A folder holding another run's results is refused unless ``--force``:
+    writing over them would silently lose that run, and writing beside them
+    would mix two runs (say, new summaries next to old records) in one folder.
+    With ``--force`` the earlier files go when the new ones arrive.
+    """
+    if out is None:
+        return
+    if out.exists() and not out.is_dir():
+        raise InputError("--out", str(out), "exists and is not a directory; give a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=out).close()  # can we write there?
+    except OSError as exc:
+        raise InputError(
+            "--out", str(out), f"cannot write there ({exc.strerror or exc}); choose another folder"
+        ) from None
+    earlier = [out / name for name in RESULT_FILES if (out / name).exists()]
+    if earlier and not force:
+        found = ", ".join(path.name for path in earlier)
+        raise InputError(
+            "--out",
+            str(out),
+            f"holds the results of another run ({found}); choose a new folder, "
+            "or add --force to replace them",
+        )
+    replace_on_success(earlier)
+
+
+def _preflight(
+    args: argparse.Namespace, scenarios: list[Scenario], loaded: list[Scenario], source: str
+) -> None:
+    """Before any work: refuse a run too big for the machine, then warn (unless --quiet).
+
+    The runner checks the size again (every command goes through it); checking
+    here first names the file and keeps the refusal to one line.
+    """
+    plans = [compile_plan(scenario) for scenario in scenarios]
+    records = getattr(args, "records", False)
+    sizing.workers_for(plans, args.engine, records, args.workers, args.replications, source)
+    if args.quiet:
+        return
+    for scenario in loaded:
+        for warning in scenario_warnings(compile_plan(scenario)):
+            print(f"mrasim: {warning}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _records_stream(args: argparse.Namespace, scenario: Scenario) -> Iterator[ParquetStream | None]:
+    """records.parquet, written replication by replication; its size said and checked first."""
+    if not args.records:
+        yield None
+        return
+    per_replication = sizing.estimate([compile_plan(scenario)], args.engine, True).records_bytes
+    total = per_replication * args.replications
+    sizing.check_disk(args.out, total, f"records of {args.replications} replications")
+    if not args.quiet and not args.json:
+        more = " (more if --precision adds replications)" if args.precision else ""
+        print(
+            f"mrasim: records.parquet will take about {sizing.human_bytes(total)}{more}, "
+            "written replication by replication",
+            file=sys.stderr,
+        )
+    with ParquetStream(args.out / "records.parquet") as stream:
+        yield stream
+
+
+class _progress:
+    """A labelled progress bar on stderr for runs that last, only when stderr is a terminal;
+    and, before a first run, a line saying the compiled code is being built."""
+
+    def __init__(self, args: argparse.Namespace, label: str) -> None:
+        self.enabled = not args.quiet and not args.json and sys.stderr.isatty()
+        self.quiet = args.quiet
+        self.total = args.replications
+        self.label = label
+        self.bar: Any = None
+
+    def __enter__(self) -> Any:
+        from sim.replicate.jit import cache_is_cold, compile_everything
+
+        if cache_is_cold():
+            if not self.quiet:
+                print("mrasim: compiling (first run only; about a minute)", file=sys.stderr)
+            compile_everything()
+        if not self.enabled:
+            return None
+        from tqdm import tqdm
+
+        self.bar = tqdm(
+            total=self.total, desc=self.label, unit="rep", delay=2.0, file=sys.stderr, leave=False
+        )
+
+        def advance(n: int) -> None:
+            if self.bar.n + n > self.bar.total:
+                self.bar.total = self.bar.n + n
+            self.bar.update(n)
+
+        return advance
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def experiment_command(args: argparse.Namespace) -> int:
+    from sim.experiment.command import experiment_command
+
+    return experiment_command(args)
+
+
+def calibrate_command(args: argparse.Namespace) -> int:
+    from sim.calibrate.command import run as calibrate
+
+    return calibrate(args)

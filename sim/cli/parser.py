@@ -1,0 +1,403 @@
+"""The ``mrasim`` command's options: one parser, a subcommand each, every bad option one
+line and exit status 2 (:class:`~sim.errors.InputError`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, NoReturn
+
+from sim import __version__
+from sim.cli.commands import (
+    DEFAULT_SCENARIO,
+    calibrate_command,
+    compare_command,
+    experiment_command,
+    explore_command,
+    report_command,
+    run_command,
+    validate_command,
+)
+from sim.errors import InputError
+from sim.model.vocabulary import SUMMARY_GROUPS
+from sim.replicate.runner import DEFAULT_ENGINE, ENGINES
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but bad options are one line and exit status 2, like every bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        # "mrasim: run: ..." for a subcommand's options, "mrasim: ..." for the command's own
+        raise InputError(self.prog.removeprefix("mrasim").strip(), "", message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="mrasim",
+        description="Customs clearance under a regional AEO mutual "
+        "recognition arrangement: a discrete-event simulator.",
+    )
+    parser.add_argument("--version", action="version", version=f"mrasim {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run_parser = commands.add_parser(
+        "run",
+        help="run replications of a scenario and summarise them",
+        description="Run replications of a scenario (default: the "
+        "bundled regional scenario) and print its indicators with "
+        "95% confidence intervals.",
+    )
+    run_parser.add_argument(
+        "scenario",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_SCENARIO,
+        help="scenario YAML file, or a bundled scenario's name (default: lac-regional)",
+    )
+    _add_run_options(run_parser, "summary.csv, summary.parquet")
+    run_parser.add_argument(
+        "--records",
+        action="store_true",
+        help="with --out, also write every shipment's record (records.parquet)",
+    )
+    run_parser.add_argument(
+        "--full",
+        action="store_true",
+        help="print every row of the summary (long format), not the digest",
+    )
+    run_parser.set_defaults(handler=run_command)
+
+    compare_parser = commands.add_parser(
+        "compare",
+        help="compare scenarios on common random numbers",
+        description="Compare two scenarios (A B), or one scenario with the arrangement in force "
+        "against not in force, on common random numbers: each indicator in every scenario and "
+        "the paired differences from the first, with 95% intervals; then the answer (one "
+        "sentence per question, one row per country) and what it assumes.",
+    )
+    compare_parser.add_argument(
+        "scenarios",
+        nargs="*",
+        type=Path,
+        metavar="SCENARIO",
+        help="one scenario (with vs without the arrangement) or two (A B): files or bundled "
+        "scenarios' names; default: lac-regional",
+    )
+    compare_parser.add_argument(
+        "--utilisation",
+        type=_fractions,
+        default=None,
+        metavar="U,U,...",
+        help="sweep the arrangement's utilisation, e.g. 0.25,0.5,0.75,1 (0 is the baseline)",
+    )
+    _add_run_options(compare_parser, "comparison.csv, comparison.parquet")
+    compare_parser.set_defaults(handler=compare_command)
+
+    report = commands.add_parser(
+        "report",
+        help="write an HTML report of a run or comparison folder",
+        description="Write a self-contained HTML report from the --out "
+        "folder of `mrasim run` or `mrasim compare`.",
+    )
+    report.add_argument("folder", type=Path, help="the --out folder of run or compare")
+    report.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="HTML file to write (default: FOLDER/report.html)",
+    )
+    report.add_argument("-q", "--quiet", action="store_true", help="do not print the file written")
+    report.set_defaults(handler=report_command)
+
+    _add_calibrate(commands)
+    _add_experiment_parser(commands)
+
+    validate = commands.add_parser(
+        "validate",
+        help="check a scenario and say what it contains",
+        description="Check a scenario file and print what it contains: ports, trader groups, "
+        "servers and each station's offered load. With --expand, print instead the whole "
+        "scenario as the simulator reads it, every port with its port_defaults merged in.",
+    )
+    validate.add_argument(
+        "scenario", type=Path, help="scenario YAML file, or a bundled scenario's name"
+    )
+    validate.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario field, e.g. --set arrangement.utilisation=0.8",
+    )
+    validate.add_argument(
+        "--expand",
+        action="store_true",
+        help="print the fully expanded scenario (YAML), port defaults merged into each port",
+    )
+    validate.set_defaults(handler=validate_command)
+
+    explore = commands.add_parser(
+        "explore",
+        help="the comparison, live, in the browser",
+        description="Serve a local page where the arrangement's controls (utilisation, what "
+        "recognition grants, staffing, the countries shown, replications) are moved and the "
+        "answer settles as replications accumulate; Ctrl-C stops it.",
+    )
+    explore.add_argument(
+        "scenario",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_SCENARIO,
+        help="scenario YAML file, or a bundled scenario's name (default: lac-regional)",
+    )
+    explore.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
+    explore.add_argument("--port", type=_port, default=8050, help="port (default 8050)")
+    explore.add_argument(
+        "--no-browser", action="store_true", help="do not open the page in a browser"
+    )
+    explore.add_argument(
+        "-w",
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="worker processes per run (default: all cores)",
+    )
+    explore.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    explore.set_defaults(handler=explore_command)
+    return parser
+
+
+def _add_experiment_parser(commands: Any) -> None:
+    experiment = commands.add_parser(
+        "experiment",
+        help="run a designed experiment (grid, Latin hypercube, Sobol'), resumable",
+        description="Run or resume an experiment file (experiments/*.yaml): every design point "
+        "times its replications, on common random numbers, in a local process pool or on a "
+        "Dask cluster. Finished tasks are stored in --out as they finish; running the same "
+        "command again computes only what is missing. Writes results.csv/.parquet, "
+        "experiments.csv and outcomes.csv (EMA Workbench), main_effects.csv and, for Sobol' "
+        "designs, sensitivity.csv; `mrasim report DIR` draws them.",
+    )
+    experiment.add_argument("file", type=Path, help="experiment YAML file")
+    experiment.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="local: a process pool on this machine (default); dask: a Dask cluster at "
+        "--address, else $DASK_SCHEDULER_ADDRESS, else a LocalCluster of -w processes",
+    )
+    experiment.add_argument(
+        "--address", default=None, metavar="tcp://HOST:PORT", help="Dask scheduler address"
+    )
+    experiment.add_argument(
+        "-w",
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="worker processes, local or LocalCluster (default: all cores); "
+        "never changes the numbers",
+    )
+    experiment.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="results folder (default: out/NAME, NAME from the file)",
+    )
+    experiment.add_argument(
+        "--fresh",
+        action="store_true",
+        help="discard the folder's stored tasks and start over (needed after the file changed)",
+    )
+    experiment.add_argument("-q", "--quiet", action="store_true", help="no progress bar or table")
+    experiment.set_defaults(handler=experiment_command)
+
+
+def _add_calibrate(commands: Any) -> None:
+    """``mrasim calibrate``: see :mod:`sim.calibrate.command`."""
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="fit a scenario to clearance records or to published tables",
+        description="Fit a template scenario to a record file (one row per declaration, the "
+        "columns `mrasim run --records` writes), or its --fit fields to published --targets; "
+        "write the fitted scenario, with a calibration: block saying how, and a fit report.",
+    )
+    calibrate.add_argument(
+        "records", nargs="?", type=Path, default=None, help="record file, CSV or Parquet"
+    )
+    calibrate.add_argument(
+        "--scenario", type=Path, required=True, metavar="TEMPLATE", help="template scenario"
+    )
+    calibrate.add_argument(
+        "--out", type=Path, required=True, metavar="FITTED", help="fitted scenario to write"
+    )
+    calibrate.add_argument(
+        "--targets", type=Path, default=None, help="published targets (YAML) instead of records"
+    )
+    calibrate.add_argument(
+        "--fit",
+        action="append",
+        default=[],
+        metavar="PATH=[LOW,HIGH]",
+        help="with --targets: a template field to fit, and its range (repeat for each)",
+    )
+    calibrate.add_argument("--report", type=Path, default=None, metavar="DIR", help="fit report")
+    calibrate.add_argument(
+        "--holdout",
+        type=_fraction,
+        default=None,
+        help="fit on the first 1 - H of the period, check the fit on the rest (e.g. 0.3)",
+    )
+    calibrate.add_argument(
+        "-n",
+        "--replications",
+        type=_positive_int,
+        default=None,
+        help="simulated periods of the fit check (default 20), or replications of each "
+        "simulation of a --targets fit (default 10)",
+    )
+    calibrate.add_argument(
+        "--seed", type=_non_negative_int, default=None, help="seed (default: the template's)"
+    )
+    calibrate.add_argument(
+        "-w", "--workers", type=_positive_int, default=None, help="worker processes"
+    )
+    calibrate.add_argument("-q", "--quiet", action="store_true", help="no notes or footer")
+    calibrate.set_defaults(handler=calibrate_command)
+
+
+def _add_run_options(parser: argparse.ArgumentParser, tables: str) -> None:
+    parser.add_argument(
+        "-n",
+        "--replications",
+        type=_positive_int,
+        default=10,
+        help="number of replications (default 10)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_non_negative_int,
+        default=None,
+        help="master seed (default: the scenario's seed)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=sorted(ENGINES),
+        default=DEFAULT_ENGINE,
+        help=f"simulation engine (default {DEFAULT_ENGINE}); both give identical numbers",
+    )
+    parser.add_argument(
+        "-w",
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="worker processes (default: all cores)",
+    )
+    parser.add_argument(
+        "--precision",
+        type=_fraction,
+        default=None,
+        help="add replications until every headline indicator's 95%% half-width "
+        "is within this fraction of its mean (e.g. 0.01)",
+    )
+    parser.add_argument(
+        "--max-replications",
+        type=_positive_int,
+        default=1000,
+        help="cap for --precision (default 1000)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario field, e.g. --set arrangement.utilisation=0.8",
+    )
+    parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help=f"directory for {tables} and run.json (every row, whatever the filters)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="with --out, replace the results of an earlier run found in the directory",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or chatter")
+    for flag, metavar, what in (
+        ("--country", "ISO3,...", "countries (codes)"),
+        ("--group", "GROUP,...", f"trader groups ({', '.join(SUMMARY_GROUPS)})"),
+        ("--metric", "METRIC,...", "indicators, e.g. clearance_h_mean,green_share"),
+    ):
+        parser.add_argument(
+            flag, type=_names, default=None, metavar=metavar, help=f"show only these {what}"
+        )
+
+
+def _positive_int(text: str) -> int:
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port lies in 1-65535, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+
+
+def _fractions(text: str) -> list[float]:
+    values = []
+    for part in text.split(","):
+        try:
+            value = float(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{part}' is not a number") from None
+        if not 0 <= value <= 1:
+            raise argparse.ArgumentTypeError(f"utilisation must lie in [0, 1], got {value:g}")
+        values.append(value)
+    return values
+
+
+def _names(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("give at least one name")
+    return names
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie between 0 and 1, got {value:g}")
+    return value
+
+

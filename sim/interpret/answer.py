@@ -1,0 +1,629 @@
+"""The answer first: one sentence per question asked and one row per country, from the numbers.
+
+Everything here is a function of a comparison's long table (what
+:meth:`sim.runner.ComparisonResult.table` returns and ``comparison.parquet``
+holds) and of a few settings of the scenarios compared (:class:`Settings`), so
+the terminal, the HTML report and a live page print the same answer from the
+same code. Nothing here prints or writes HTML.
+
+Which numbers carry the answer, and why:
+
+* **Fixed-membership groups.** ``eligible`` (the exporter is an AEO of another
+  member, claimed or not: "partner-AEO shipments") and ``not_eligible`` ("other
+  shipments") have the same members with and without the arrangement, so their
+  paired differences are effects. ``standard`` and ``recognised_aeo`` change
+  membership (a claiming shipment moves from one to the other) and carry none.
+* **Within-country and relative changes.** Countries' clearance clocks may start
+  at different events (the cargo's arrival, its presence registered with
+  customs); an hour saved on a 206 h clock is not one saved on a 13 h clock. The
+  sentence therefore compares relative changes across countries and labels a
+  region that pools different clocks.
+* **Honest rounding** (:mod:`sim.numbers`): precision from each interval, money
+  to three significant figures, hours below one in minutes.
+
+A utilisation sweep asks one question (how does the effect grow with use?), so
+it gets one sentence that gives the effect at the lowest and the highest level;
+the per-country table has a row per country and level. One sentence per level
+would repeat the same words with other numbers and hide the shape.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from scipy.special import stdtrit
+
+from sim.indicators.layout import cost_metric
+from sim.interpret.numbers import Kind, Shown, percent, show
+from sim.model.iso3166 import country_name
+from sim.model.vocabulary import ALL, ELIGIBLE, NOT_ELIGIBLE
+from sim.replicate.result import ComparisonResult
+from sim.replicate.stats import CONFIDENCE, MISSING, Estimate
+
+CLEARANCE = "clearance_h_mean"
+GREEN = "green_share"
+COST_PREFIX = "delay_cost_usd_"
+PARTNER = "partner-AEO shipments"
+"""The eligible group in words: shipments whose exporter is an AEO of another member."""
+OTHERS = "other shipments"
+FIGURES = 2
+"""Significant figures of a number in a sentence (at most; fewer when its interval says so)."""
+
+
+# --- what the answer needs besides the table ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What one compared scenario sets: the arrangement and the counted period."""
+
+    in_force: bool
+    utilisation: float
+    horizon_days: float
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings of every scenario of a comparison (by label) and each country's clock.
+
+    ``clocks[country]`` says what a country's clearance clock measures (the
+    scenario's ``clock:``), None where the scenario does not say.
+    """
+
+    scenarios: Mapping[str, Setting]
+    clocks: Mapping[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, labels: Sequence[str], definitions: Sequence[Mapping[str, Any]]) -> Settings:
+        """From scenario definitions as ``run.json`` keeps them (``model_dump(mode="json")``)."""
+        scenarios = {}
+        clocks: dict[str, str | None] = {}
+        for label, definition in zip(labels, definitions, strict=True):
+            arrangement = definition.get("arrangement", {})
+            scenarios[label] = Setting(
+                bool(arrangement.get("in_force", True)),
+                float(arrangement.get("utilisation", 0.0)),
+                float(definition["horizon_days"]),
+            )
+            for code, country in definition.get("countries", {}).items():
+                if country.get("ports"):
+                    clocks.setdefault(code, country.get("clock"))
+        return cls(scenarios, clocks)
+
+    def claim_probability(self, label: str) -> float:
+        """The share of eligible shipments that claim: the utilisation while in force."""
+        setting = self.scenarios[label]
+        return setting.utilisation if setting.in_force else 0.0
+
+    def clocks_differ(self, countries: Iterable[str]) -> bool:
+        """Whether pooling these countries may mix clocks: unless all declare the same one."""
+        declared = {self.clocks.get(c) for c in countries}
+        return len(declared) > 1 or None in declared
+
+    def clocks_verb(self, countries: Iterable[str]) -> str:
+        """``differ`` when every country states its clock, else ``may differ``."""
+        return "may differ" if None in {self.clocks.get(c) for c in countries} else "differ"
+
+
+# --- reading the table -----------------------------------------------------------------
+
+
+class Table:
+    """The area rows of a comparison table (no stations), by scenario, level and metric."""
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        areas = table[table["station"].isna() & (table["port"] == ALL)]
+        # columns as lists first: iterating pandas' Arrow-backed strings one by one
+        # took 0.5 s for a regional comparison
+        key_columns = ("kind", "scenario", "country", "mode", "group", "metric")
+        keys = zip(*(areas[c].tolist() for c in key_columns), strict=True)
+        values = zip(
+            *(areas[c].to_numpy(float).tolist() for c in ("mean", "ci_low", "ci_high")),
+            areas["replications"].tolist(),
+            strict=True,
+        )
+        # (mean, low, high, replications): an Estimate is made when a cell is read, as
+        # only a few hundred of the thousands of rows are
+        self._cells: dict[tuple[Any, ...], tuple[float, float, float, int]] = dict(
+            zip(keys, values, strict=True)
+        )
+        self.labels = list(dict.fromkeys(table.loc[table["kind"] == "value", "scenario"].tolist()))
+        self.baseline = self.labels[0]
+        self.compared = self.labels[1:]
+        totals = areas.loc[areas["mode"] == ALL, "country"].tolist()
+        self.countries = [c for c in dict.fromkeys(totals) if c != ALL]
+        self.rates = sorted(
+            round(float(m.removeprefix(COST_PREFIX).removesuffix("pct")) / 100, 12)
+            for m in areas["metric"].unique()
+            if m.startswith(COST_PREFIX)
+        )
+
+    def get(self, kind: str, label: str, area: str, group: str, metric: str) -> Estimate:
+        """A country total (``area`` a country) or the region's (``area`` = ``all``)."""
+        cell = self._cells.get((kind, label, area, ALL, group, metric))
+        return MISSING if cell is None else Estimate(*cell[:3])
+
+    def count(self, kind: str, label: str, area: str, group: str, metric: str) -> int:
+        cell = self._cells.get((kind, label, area, ALL, group, metric))
+        return 0 if cell is None else int(cell[3])
+
+    def change(self, label: str, area: str, group: str, metric: str) -> Estimate:
+        return self.get("difference", label, area, group, metric)
+
+    def relative(self, label: str, area: str, group: str, metric: str) -> Estimate:
+        """The paired relative change in percent of the baseline (:func:`relative_change`)."""
+        keys = [
+            ("value", self.baseline),
+            ("value", label),
+            ("difference", label),
+        ]
+        estimates = [self.get(kind, s, area, group, metric) for kind, s in keys]
+        counts = {self.count(kind, s, area, group, metric) for kind, s in keys}
+        replications = counts.pop() if len(counts) == 1 else 0
+        return relative_change(*estimates, replications)
+
+
+def relative_change(
+    baseline: Estimate, compared: Estimate, difference: Estimate, replications: int
+) -> Estimate:
+    """The paired change as a percentage of the baseline mean, with its 95% interval.
+
+    The estimate is the ratio of means ``R = mean(D) / mean(B)`` (D the paired
+    difference, B the baseline, per replication), not the mean of per-replication
+    ratios, which is biased when B varies. Its interval is the delta method's
+    for a ratio estimator: ``Var(R) ~ Var(mean(D) - R mean(B)) / mean(B)^2``
+    ``= [Var(D) - 2 R Cov(D, B) + R^2 Var(B)] / (n mean(B)^2)``, so it accounts for
+    the uncertainty of both the difference and the baseline, and for their
+    correlation. The covariance is recovered from the table alone: per
+    replication the compared value is ``X = B + D``, so
+    ``Cov(D, B) = (Var(X) - Var(D) - Var(B)) / 2``; and each variance of a mean
+    is ``(half-width / t)^2`` with the same Student-t quantile, because all three
+    rest on the same ``replications`` (otherwise there is no interval).
+    """
+    if not (math.isfinite(baseline.mean) and baseline.mean != 0):
+        return MISSING
+    ratio = difference.mean / baseline.mean
+    if replications < 2 or not all(e.has_interval for e in (baseline, compared, difference)):
+        return Estimate(100 * ratio)
+    t = float(stdtrit(replications - 1, 0.5 + CONFIDENCE / 2))
+    var_b, var_x, var_d = ((e.half_width / t) ** 2 for e in (baseline, compared, difference))
+    covariance = (var_x - var_d - var_b) / 2
+    variance = max(var_d - 2 * ratio * covariance + ratio**2 * var_b, 0.0) / baseline.mean**2
+    half = t * math.sqrt(variance)
+    return Estimate(100 * ratio, 100 * (ratio - half), 100 * (ratio + half))
+
+
+# --- the answer ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountryRow:
+    """One row of the answer's table: a country (or the region) under one compared scenario."""
+
+    area: str  # a country code, or ``all`` for the region
+    label: str  # the compared scenario
+    claim_probability: float  # its utilisation setting (0 when not in force)
+    clearance: Estimate  # change in eligible shipments' mean clearance time, hours
+    relative: Estimate  # the same, percent of the baseline
+    green: Estimate  # change in eligible shipments' green share (a fraction)
+    saving: Estimate  # annual cost of delay saved, all shipments, USD (MISSING: no value)
+    others: Estimate  # change in other shipments' mean clearance time, hours
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a comparison says, in words and in one table."""
+
+    sentences: list[str]
+    rows: list[CountryRow]
+    rate: float | None  # the cost-of-delay rate per day of the savings (the central one)
+    pooled_clocks_differ: bool  # the region row pools countries whose clocks (may) differ
+    without_value: list[str]  # countries whose ports declare no value: no cost of delay
+    sweep: bool
+    baseline: str
+    clocks_verb: str = "differ"  # "may differ" when some country does not state its clock
+
+    @property
+    def pooled_note(self) -> str:
+        """What the region's asterisk says."""
+        return f"the region pools countries whose clearance clocks {self.clocks_verb}"
+
+    @property
+    def has_savings(self) -> bool:
+        return any(math.isfinite(row.saving.mean) for row in self.rows)
+
+
+def answer_from(
+    table: pd.DataFrame, settings: Settings, countries: Sequence[str] | None = None
+) -> Answer:
+    """The comparison's answer; ``countries`` restricts it to some countries."""
+    cells = Table(table)
+    if not cells.compared:
+        raise ValueError("an answer needs a comparison: the table has one scenario")
+    chosen = [c for c in cells.countries if countries is None or c in countries]
+    if not chosen:
+        raise ValueError("none of the countries asked for is in the comparison")
+    several = len(chosen) > 1
+    if several and len(chosen) < len(cells.countries):
+        areas = chosen  # the region row pools every country, not the ones asked for
+    else:
+        areas = [*chosen, ALL] if several else chosen
+    rate = cells.rates[len(cells.rates) // 2] if cells.rates else None
+    rows = [_row(cells, settings, label, area, rate) for label in cells.compared for area in areas]
+    without_value = [
+        c
+        for c in chosen
+        if rate is None
+        or not math.isfinite(cells.change(cells.compared[0], c, ALL, cost_metric(rate)).mean)
+    ]
+    sweep = _is_sweep(settings, cells)
+    pooled_differ = several and ALL in areas and settings.clocks_differ(chosen)
+    verb = settings.clocks_verb(chosen)
+    context = _Context(cells, settings, chosen, rows, rate, pooled_differ, without_value, verb)
+    if sweep:
+        sentences = [_sweep_sentence(context)]
+    else:
+        sentences = [_sentence(context, label) for label in cells.compared]
+    return Answer(sentences, rows, rate, pooled_differ, without_value, sweep, cells.baseline, verb)
+
+
+def answer_json(found: Answer) -> dict[str, Any]:
+    """The answer as JSON (``--json``, ``run.json``): its sentences and its rows, each
+    change as ``[mean, low, high]`` of its 95% interval (``null`` where there is none)."""
+
+    def numbers(estimate: Estimate) -> list[float | None]:
+        return [v if math.isfinite(v) else None for v in estimate]
+
+    rows = [
+        {
+            "country": row.area,
+            "scenario": row.label,
+            "utilisation": row.claim_probability,
+            "eligible_clearance_change_h": numbers(row.clearance),
+            "eligible_clearance_change_pct": numbers(row.relative),
+            "eligible_green_share_change": numbers(row.green),
+            "cost_of_delay_saved_usd_per_year": numbers(row.saving),
+            "not_eligible_clearance_change_h": numbers(row.others),
+        }
+        for row in found.rows
+    ]
+    return {
+        "sentences": found.sentences,
+        "rows": rows,
+        "cost_rate_per_day": found.rate,
+        "region_pools_different_clocks": found.pooled_clocks_differ,
+        "countries_without_declared_value": found.without_value,
+    }
+
+
+def _row(cells: Table, settings: Settings, label: str, area: str, rate: float | None) -> CountryRow:
+    return CountryRow(
+        area,
+        label,
+        settings.claim_probability(label),
+        cells.change(label, area, ELIGIBLE, CLEARANCE),
+        cells.relative(label, area, ELIGIBLE, CLEARANCE),
+        cells.change(label, area, ELIGIBLE, GREEN),
+        _saving(cells, settings, label, area, rate) if rate is not None else MISSING,
+        cells.change(label, area, NOT_ELIGIBLE, CLEARANCE),
+    )
+
+
+def annual_saving(change: Estimate, shipments: float, horizon_days: float) -> Estimate:
+    """Cost of delay saved in a year: minus the change in cost per shipment, times shipments
+    a year (counted shipments over the horizon, times 365). The interval is the per-shipment
+    interval scaled alike: on common random numbers both scenarios count the same shipments."""
+    return change.scaled(-365 * shipments / horizon_days)
+
+
+def _saving(cells: Table, settings: Settings, label: str, area: str, rate: float) -> Estimate:
+    """The annual saving of all the area's shipments."""
+    change = cells.change(label, area, ALL, cost_metric(rate))
+    shipments = cells.get("value", label, area, ALL, "shipments").mean
+    return annual_saving(change, shipments, settings.scenarios[label].horizon_days)
+
+
+def _is_sweep(settings: Settings, cells: Table) -> bool:
+    """Several compared scenarios that differ from each other only by their utilisation."""
+    if len(cells.compared) < 2:
+        return False
+    levels = [settings.scenarios[label] for label in cells.compared]
+    utilisations = [s.utilisation for s in levels]
+    return all(s.in_force for s in levels) and len(set(utilisations)) == len(utilisations)
+
+
+# --- words -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Context:
+    cells: Table
+    settings: Settings
+    countries: list[str]
+    rows: list[CountryRow]
+    rate: float | None
+    pooled_differ: bool
+    without_value: list[str]
+    clocks_verb: str
+
+    def rows_of(self, label: str) -> dict[str, CountryRow]:
+        return {row.area: row for row in self.rows if row.label == label}
+
+    @property
+    def scope(self) -> str:
+        """The area a single-area sentence speaks of."""
+        return ALL if len(self.countries) > 1 else self.countries[0]
+
+
+def _question(settings: Settings, label: str, baseline: str) -> str:
+    mine, theirs = settings.scenarios[label], settings.scenarios[baseline]
+    claiming = f"{percent(mine.utilisation)} of eligible shipments claiming recognition"
+    if mine.in_force and not theirs.in_force:
+        return f"With the arrangement in force and {claiming}"
+    if mine.in_force and theirs.in_force and mine.utilisation != theirs.utilisation:
+        return f"With {claiming} instead of {percent(theirs.utilisation)}"
+    return f"In {label} against {baseline}"
+
+
+def _sentence(context: _Context, label: str) -> str:
+    rows = context.rows_of(label)
+    question = _question(context.settings, label, context.cells.baseline)
+    others = _others_words([rows[c].others for c in context.countries if c in rows])
+    cost = _cost_words(context, rows)
+    green = _green_words([rows[c].green for c in context.countries], rows.get(ALL))
+    region = rows.get(ALL)
+    if len(context.countries) == 1:
+        row = rows[context.countries[0]]
+        effect = f"{PARTNER} in {country_name(row.area)} "
+        effect += f"{_clearance_words(row.clearance, row.relative)} and {green}"
+    elif region is not None:
+        effect = f"{PARTNER} {_pooled_words(region, context)} and {green}; "
+        effect += f"within countries, {_within_countries(context, rows, 'they ')}"
+    else:
+        effect = f"{_within_countries(context, rows, PARTNER + ' ')} and {green}"
+    return f"{question}, {effect}; {others}{cost}.{_no_interval(rows)}"
+
+
+def _pooled_words(region: CountryRow, context: _Context) -> str:
+    """The region's change: relative only when it pools clocks that (may) differ."""
+    pooled = f"pooled over countries whose clocks {context.clocks_verb}"
+    if not context.pooled_differ:
+        return _clearance_words(region.clearance, region.relative) + " across the region"
+    if region.relative.has_interval and not region.relative.excludes_zero():
+        shown = show(region.relative, Kind.PERCENT, signed=True, figures=FIGURES)
+        return (
+            f"show no detectable change in clearance time across the region ({shown.range()}%, "
+            f"{pooled})"
+        )
+    size = show(_magnitude(region.relative), Kind.PERCENT, figures=FIGURES).plain()
+    direction = "sooner" if region.relative.mean < 0 else "later"
+    return f"clear {size} {direction} across the region ({pooled})"
+
+
+def _clearance_words(hours: Estimate, relative: Estimate) -> str:
+    """``clear 1.4 h (2.4%) sooner``, or no detectable change with its interval."""
+    if hours.has_interval and not hours.excludes_zero():
+        interval = show(hours, Kind.HOURS, signed=True, units=True, figures=FIGURES)
+        return f"show no detectable change in clearance time ({interval.range()} {interval.unit})"
+    size = show(_magnitude(hours), Kind.HOURS, units=True, figures=FIGURES).plain()
+    share = show(_magnitude(relative), Kind.PERCENT, figures=FIGURES).plain()
+    direction = "sooner" if hours.mean < 0 else "later"
+    return f"clear {size} ({share}) {direction}"
+
+
+def _magnitude(estimate: Estimate) -> Estimate:
+    return estimate.scaled(-1) if estimate.mean < 0 else estimate
+
+
+def _green_words(changes: Sequence[Estimate], region: CountryRow | None) -> str:
+    """One country's (or the pooled region's) change in green share, else the range."""
+    if len(changes) == 1 or region is not None:
+        change = changes[0] if region is None else region.green
+        shown = show(_magnitude(change), Kind.SHARE, change=True, figures=FIGURES)
+        if (change.has_interval and not change.excludes_zero()) or shown.is_zero:
+            return "no detectable change in their green-channel share"
+        more = "more" if change.mean > 0 else "less"
+        return f"get {shown.mean} points {more} green channel"
+    ranked = sorted(changes, key=lambda c: c.mean)
+    sizes = [
+        show(c, Kind.SHARE, change=True, signed=True, figures=FIGURES).plain()
+        for c in (ranked[0], ranked[-1])
+    ]
+    return f"see their green-channel share change by {sizes[0]} to {sizes[1]} by country"
+
+
+def _within_countries(context: _Context, rows: Mapping[str, CountryRow], subject: str) -> str:
+    """Within-country changes, compared as percentages of each country's own clearance time."""
+    countries = context.countries
+    sooner, later, flat = [], [], []
+    for code in countries:
+        row = rows[code]
+        if row.clearance.has_interval and not row.clearance.excludes_zero():
+            flat.append(code)
+        else:
+            (sooner if row.clearance.mean < 0 else later).append(code)
+    parts = []
+    if sooner:
+        parts.append(
+            f"{subject}clear sooner in {len(sooner)} of {len(countries)} countries"
+            f"{_span(rows, sooner, 'of their clearance time')}"
+        )
+    if later:
+        lead = "" if parts else f"{subject}clear "
+        parts.append(f"{lead}later in {_names(later)}{_span(rows, later, '')}")
+    if flat:
+        lead = "with " if parts else f"{subject}show "
+        parts.append(f"{lead}no detectable change in {_names(flat)}")
+    return ", ".join(parts)
+
+
+def _span(rows: Mapping[str, CountryRow], codes: Sequence[str], what: str) -> str:
+    """``, by 0.9% (Argentina) to 5.2% (Brazil) of ...`` over some countries' relative change."""
+    ranked = sorted(codes, key=lambda c: abs(rows[c].relative.mean))
+    if not ranked or not math.isfinite(rows[ranked[0]].relative.mean):
+        return ""
+    low, high = ranked[0], ranked[-1]
+
+    def size(code: str) -> str:
+        return show(_magnitude(rows[code].relative), Kind.PERCENT, figures=FIGURES).plain()
+
+    tail = f" {what}" if what else ""
+    if low == high:
+        return f", by {size(low)} ({country_name(low)}){tail}"
+    if size(low) == size(high):
+        return f", by {size(low)} in each{tail}"
+    return f", by {size(low)} ({country_name(low)}) to {size(high)} ({country_name(high)}){tail}"
+
+
+def _names(codes: Sequence[str]) -> str:
+    names = [country_name(c) for c in codes]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _others_words(changes: Sequence[Estimate]) -> str:
+    """Other shipments: unaffected within a bound, or the largest change, sooner or later."""
+    changes = [c for c in changes if math.isfinite(c.mean)]
+    if not changes:
+        return f"{OTHERS}: no estimate"
+    detected = [c for c in changes if c.excludes_zero() or not c.has_interval]
+    if not detected:
+        bound = max(max(abs(c.low), abs(c.high)) for c in changes)
+        return f"{OTHERS} are unaffected (changes within ±{hours_bound(bound)})"
+    largest = max(abs(c.mean) for c in detected)
+    if all(c.mean < 0 for c in detected):
+        return f"{OTHERS} clear up to {hours_bound(largest)} sooner too"
+    if all(c.mean > 0 for c in detected):
+        return f"{OTHERS} clear up to {hours_bound(largest)} later"
+    return f"{OTHERS} change by at most ±{hours_bound(largest)}"
+
+
+def hours_bound(hours: float) -> str:
+    """A bound in hours, rounded *up* to two significant figures (minutes below an hour),
+    so that "within" stays true."""
+    value, unit = (hours * 60, "min") if hours < 1 else (hours, "h")
+    if value <= 0:
+        return f"0 {unit}"
+    step = 10 ** (math.floor(math.log10(value)) - 1)
+    if unit == "min":
+        step = max(step, 0.1)
+    bounded = math.ceil(value / step - 1e-9) * step
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    return f"{bounded:.{decimals}f} {unit}"
+
+
+def _cost_words(context: _Context, rows: Mapping[str, CountryRow]) -> str:
+    if context.rate is None or len(context.without_value) == len(context.countries):
+        return "; no declared value: cost of delay not computed"
+    row = rows.get(context.scope)
+    missing = (
+        f" (no declared value for {_names(context.without_value)}: not computed there)"
+        if context.without_value
+        else ""
+    )
+    if row is None or not math.isfinite(row.saving.mean):
+        return f"; cost of delay computed by country only{missing}"
+    saving = row.saving
+    shown = show(_magnitude(saving), Kind.MONEY, figures=FIGURES)
+    at = f"at {100 * context.rate:g}% of the goods' value per day"
+    if saving.has_interval and not saving.excludes_zero():
+        return f"; the cost of delay does not change detectably ({at}){missing}"
+    verb = "save" if saving.mean > 0 else "pay"
+    more = "" if saving.mean > 0 else " more"
+    interval = f"{money_range(shown)}, " if shown.low else ""
+    return (
+        f"; importers {verb} {shown.plain()} a year{more} in cost of delay "
+        f"({interval}{at}){missing}"
+    )
+
+
+def money_range(shown: Shown) -> str:
+    """``USD 8.15 M to 8.97 M``."""
+    suffix = shown.unit.removeprefix("USD").strip()
+    suffix = f" {suffix}" if suffix else ""
+    return f"USD {shown.low}{suffix} to {shown.high}{suffix}"
+
+
+def _no_interval(rows: Mapping[str, CountryRow]) -> str:
+    if any(not row.clearance.has_interval for row in rows.values()):
+        return " (One replication: no interval; run at least two.)"
+    return ""
+
+
+def _sweep_sentence(context: _Context) -> str:
+    """One sentence for a utilisation sweep: the effect at its lowest and highest level."""
+    settings, cells = context.settings, context.cells
+    levels = sorted(cells.compared, key=lambda label: settings.scenarios[label].utilisation)
+    first, last = levels[0], levels[-1]
+    area = context.scope
+    ends = [context.rows_of(label)[area] for label in (first, last)]
+    low_u, high_u = (percent(settings.scenarios[label].utilisation) for label in (first, last))
+    question = f"As utilisation rises from {low_u} to {high_u} of eligible shipments"
+    where = "" if area == ALL else f" in {country_name(area)}"
+    use_hours = area != ALL or not context.pooled_differ
+    effect = f"{PARTNER}{where} " + _sweep_clearance(ends, use_hours)
+    if area == ALL and context.pooled_differ:
+        effect += f" (pooled over the region, whose countries' clocks {context.clocks_verb})"
+    green = _sweep_green(ends)
+    others = _others_words(
+        [context.rows_of(label)[c].others for label in levels for c in context.countries]
+    )
+    cost = _sweep_cost(context, ends)
+    return f"{question}, {effect} and {green}; {others}{cost}."
+
+
+def _sweep_clearance(ends: Sequence[CountryRow], use_hours: bool) -> str:
+    changes = [row.clearance for row in ends]
+    same_sign = len({c.mean < 0 for c in changes}) == 1
+    if same_sign and all(c.excludes_zero() or not c.has_interval for c in changes):
+        direction = "sooner" if changes[0].mean < 0 else "later"
+        if use_hours:
+            sizes = [
+                f"{show(_magnitude(r.clearance), Kind.HOURS, units=True, figures=FIGURES).plain()} "
+                f"({show(_magnitude(r.relative), Kind.PERCENT, figures=FIGURES).plain()})"
+                for r in ends
+            ]
+        else:
+            sizes = [
+                show(_magnitude(r.relative), Kind.PERCENT, figures=FIGURES).plain() for r in ends
+            ]
+        return f"clear {sizes[0]} to {sizes[1]} {direction}"
+    sizes = [
+        show(r.relative, Kind.PERCENT, signed=True, figures=FIGURES).with_range() for r in ends
+    ]
+    return f"change their clearance time by {sizes[0]} to {sizes[1]}"
+
+
+def _sweep_green(ends: Sequence[CountryRow]) -> str:
+    changes = [row.green for row in ends]
+    if all(c.mean > 0 and (c.excludes_zero() or not c.has_interval) for c in changes):
+        sizes = [show(c, Kind.SHARE, change=True, figures=FIGURES).mean for c in changes]
+        return f"get {sizes[0]} to {sizes[1]} points more green channel"
+    sizes = [
+        show(c, Kind.SHARE, change=True, signed=True, figures=FIGURES).plain() for c in changes
+    ]
+    return f"see their green-channel share change by {sizes[0]} to {sizes[1]}"
+
+
+def _sweep_cost(context: _Context, ends: Sequence[CountryRow]) -> str:
+    if context.rate is None or len(context.without_value) == len(context.countries):
+        return "; no declared value: cost of delay not computed"
+    savings = [row.saving for row in ends]
+    if not all(math.isfinite(s.mean) for s in savings):
+        return "; cost of delay computed by country only"
+    shown = [show(s, Kind.MONEY, signed=False, figures=FIGURES).plain() for s in savings]
+    return (
+        f"; the annual cost of delay saved grows from {shown[0]} to {shown[1]} "
+        f"(at {100 * context.rate:g}% of the goods' value per day)"
+    )
+
+
+def settings_of(result: ComparisonResult) -> Settings:
+    """The answer's view of the scenarios compared."""
+    return Settings.of(
+        result.labels,
+        [r.scenario.model_dump(mode="json", by_alias=True) for r in result.results],
+    )

@@ -1,0 +1,90 @@
+"""What a scenario contains, and whether its stations can keep up (``mrasim validate``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.schema import Scenario
+from sim.model.vocabulary import GROUPS
+from sim.plan.compile import Plan, compile_plan
+from sim.plan.expect import expected_arrivals, group_probabilities, pool_loads
+from sim.replicate.sizing import count
+
+
+def describe_scenario(scenario: Scenario) -> str:
+    """A readable account of a scenario."""
+    plan = compile_plan(scenario)
+    arrangement = scenario.arrangement
+    lines = [
+        f"scenario {scenario.name}: {scenario.description}".rstrip(": "),
+        f"  horizon {scenario.horizon_days:g} days after {scenario.warmup_days:g} days of warm-up; "
+        f"seed {scenario.seed}",
+        f"  arrangement {'in force' if arrangement.in_force else 'not in force'}, "
+        f"{len(arrangement.members)} members, utilisation {arrangement.utilisation:g}",
+        f"  calendars: {', '.join(scenario.calendars) or 'none (always open)'}",
+    ]
+    for port in plan.ports:
+        per_day = port.hourly_rate.mean() * 24 * (port.batch_size.mean if port.batch_size else 1)
+        shares = group_probabilities(port)
+        value = "none" if port.value_usd is None else f"USD {port.value_usd:,.0f}"
+        lines.append(
+            f"  {port.country}/{port.name} ({port.mode}): {per_day:,.0f} shipments/day; groups "
+            + ", ".join(f"{g} {p:.1%}" for g, p in zip(GROUPS, shares, strict=True))
+        )
+        lines.append(
+            f"    declared value per shipment: {value}"
+            + ("" if port.value_usd is not None else " (no cost of delay computed)")
+        )
+        for station, (load, reserved_load) in pool_loads(plan, port).items():
+            s = port.stations.index(station)
+            servers = int(port.pool_servers[2 * s])
+            reserved = int(port.pool_servers[2 * s + 1])
+            extra = f" + {reserved} reserved (load {reserved_load:.2f})" if reserved else ""
+            lines.append(
+                f"    station {station}: {servers} servers (offered load {load:.2f}){extra}"
+            )
+    return "\n".join(lines + scenario_warnings(plan))
+
+
+def scenario_warnings(plan: Plan) -> list[str]:
+    """What is legal but probably not meant: printed by validate, run and compare.
+
+    * a station no route visits serves nobody;
+    * a port expecting less than one counted shipment gives replications with
+      none, whose indicators are then missing;
+    * an offered load of 1 or more: the queue grows while shipments arrive, and
+      the run goes on until it has drained (no counted shipment is censored).
+      The backlog left at the end of arrivals is about (load - 1) x the work the
+      station can do over the arrival period, so draining it takes about
+      (load - 1) x that period. Memory does not grow with it (it is set by the
+      number of shipments), so this is a warning, not a refusal.
+    """
+    warnings = []
+    days = plan.window[1] / 24
+    for port in plan.ports:
+        routed = set(port.route_station[port.route_station >= 0].tolist())
+        for s, station in enumerate(port.stations):
+            if s not in routed:
+                warnings.append(
+                    f"warning: {port.key} station {station} is on no route, so no shipment "
+                    "visits it; add it to a channel's route or remove it"
+                )
+        counted = expected_arrivals(port, *plan.window)
+        if counted < 1:
+            warnings.append(
+                f"warning: {port.key} expects {counted:.2g} counted shipments per replication: "
+                "replications without any have no indicators for it; raise arrivals.per_day "
+                "or horizon_days"
+            )
+        for station, (load, _) in pool_loads(plan, port).items():
+            if load >= 1:
+                drain = f"{count((load - 1) * days)} days" if np.isfinite(load) else "forever"
+                load_text = f"{load:.2f}" if load < 1e3 else f"{load:.3g}"
+                warnings.append(
+                    f"warning: {port.key} station {station} has offered load {load_text} (>= 1): "
+                    f"its queue grows while shipments arrive and takes about {drain} to drain "
+                    "after the last arrival, so clearance times measure that backlog; "
+                    "add servers or open hours"
+                )
+    return warnings

@@ -1,0 +1,201 @@
+"""Numbers as people read them: rounded to what their interval supports, with their unit.
+
+One module for the terminal and the report alike, so the two never print the same
+estimate two ways. The rules:
+
+* **Precision follows the interval.** A mean is printed to the decimal place of the
+  second significant figure of its 95% half-width: ``28.17 ±0.10``, ``1,560 ±25``,
+  ``-1.4 ±0.12`` is never printed as ``-1.3912 ±0.1187``. Without an interval (one
+  replication) each kind of number has a default precision.
+* **Money** has at most three significant figures, and millions and billions are
+  written ``USD 8.56 M``: a saving is never more precise than its inputs.
+* **Hours below one** are written in minutes where a unit is shown (``36 min``).
+* **Shares** are percentages and their changes percentage points (``+9.6 pp``);
+  relative changes are percentages of the baseline (``-2.4%``).
+* A rounded zero carries no sign, and :func:`detectable` is what may be set in bold:
+  an interval that excludes zero *and* a rounded mean that is not zero.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import NamedTuple
+
+from sim.replicate.stats import Estimate
+
+
+class Kind(Enum):
+    """What a number measures, which decides its scale, unit and default precision."""
+
+    HOURS = "hours"
+    SHARE = "share"  # a fraction, printed in percent (changes in percentage points)
+    PERCENT = "percent"  # already in percent: relative changes
+    MONEY = "money"  # USD
+    COUNT = "count"
+    NUMBER = "number"
+
+
+DEFAULT_DECIMALS = {
+    Kind.HOURS: 2,
+    Kind.SHARE: 1,
+    Kind.PERCENT: 1,
+    Kind.MONEY: 2,  # then at most three significant figures
+    Kind.COUNT: 0,
+    Kind.NUMBER: 3,
+}
+"""Decimals (after scaling to percent) when there is no interval to go by."""
+EXTRA_DECIMALS = 2
+"""At most this many decimals beyond the default, however narrow the interval."""
+MONEY_FIGURES = 3
+HALF_WIDTH_FIGURES = 2
+
+
+def kind_of(metric: str) -> Kind:
+    """The kind of an indicator, from its name."""
+    if metric.endswith(("_share", "_rate", "utilisation")):
+        return Kind.SHARE
+    if metric.startswith("delay_cost"):
+        return Kind.MONEY
+    if metric == "shipments":
+        return Kind.COUNT
+    if metric.endswith("_h") or "_h_" in metric:
+        return Kind.HOURS
+    return Kind.NUMBER
+
+
+class Shown(NamedTuple):
+    """An estimate as text: its mean, bounds and half-width rounded alike, and a unit."""
+
+    mean: str
+    low: str
+    high: str
+    half: str
+    unit: str  # "", "h", "min", "%", "pp", "USD", "M", ...
+
+    def with_half(self) -> str:
+        """``-1.4 h ±0.12`` (the interval as a half-width), or the mean alone."""
+        unit = self._unit_after()
+        return f"{self.prefix}{self.mean}{unit}" + (f" ±{self.half}" if self.half else "")
+
+    def with_range(self) -> str:
+        """``-1.4 h (-1.5 to -1.3)`` (the interval as bounds), or the mean alone."""
+        text = f"{self.prefix}{self.mean}{self._unit_after()}"
+        return text + (f" ({self.range()})" if self.low else "")
+
+    def range(self) -> str:
+        """``-1.5 to -1.3``; empty without an interval."""
+        return f"{self.low} to {self.high}" if self.low else ""
+
+    def plain(self) -> str:
+        """The mean with its unit."""
+        return f"{self.prefix}{self.mean}{self._unit_after()}"
+
+    @property
+    def prefix(self) -> str:
+        return "USD " if self.unit.startswith("USD") else ""
+
+    def _unit_after(self) -> str:
+        unit = self.unit.removeprefix("USD").strip()
+        if not unit:
+            return ""
+        return unit if unit == "%" else f" {unit}"
+
+    @property
+    def is_zero(self) -> bool:
+        """Whether the rounded mean is zero (nothing to emphasise)."""
+        digits = self.mean.lstrip("+-").replace(",", "").replace(".", "")
+        return set(digits) <= {"0"}
+
+
+def decimals_for(
+    estimate: Estimate, kind: Kind, scale: float = 1.0, figures: int | None = None
+) -> int:
+    """Decimal places (may be negative: tens, hundreds) supported by the interval.
+
+    Two significant figures of the half-width; the kind's default without an
+    interval (or with a zero one); never more than the default plus two; and, for
+    money or when ``figures`` is given, no more significant figures than that.
+    """
+    default = DEFAULT_DECIMALS[kind]
+    half = abs(estimate.half_width) * scale
+    if not estimate.has_interval or half == 0 or not math.isfinite(half):
+        decimals = default
+    else:
+        decimals = HALF_WIDTH_FIGURES - 1 - math.floor(math.log10(half))
+        decimals = min(decimals, default + EXTRA_DECIMALS)
+    if kind is Kind.MONEY:
+        figures = min(figures or MONEY_FIGURES, MONEY_FIGURES)
+    if figures is not None and math.isfinite(estimate.mean) and estimate.mean != 0:
+        magnitude = math.floor(math.log10(abs(estimate.mean) * scale))
+        decimals = min(decimals, figures - 1 - magnitude)
+    return decimals
+
+
+def rounded(value: float, decimals: int, signed: bool = False) -> str:
+    """``value`` to ``decimals`` places (negative: to tens, hundreds...), with thousands
+    separators; a rounded zero has no sign."""
+    if not math.isfinite(value):
+        return "-"
+    value = round(value, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+    text = f"{value:,.{max(decimals, 0)}f}"
+    if signed and value > 0:
+        text = "+" + text
+    return text
+
+
+def show(
+    estimate: Estimate,
+    kind: Kind,
+    *,
+    signed: bool = False,
+    change: bool = False,
+    units: bool = False,
+    figures: int | None = None,
+) -> Shown:
+    """An estimate as text.
+
+    ``change``: a difference (shares in percentage points); ``signed``: a ``+`` on
+    positive numbers; ``units``: hours below one in minutes and a unit on hours;
+    ``figures``: at most this many significant figures (prose reads 2.4%, not 2.407%).
+    """
+    factor, unit = 1.0, ""
+    if kind is Kind.SHARE:
+        factor, unit = 100.0, "pp" if change else "%"
+    elif kind is Kind.PERCENT:
+        unit = "%"
+    elif kind is Kind.MONEY:
+        unit = "USD"
+        for threshold, suffix in ((1e9, "B"), (1e6, "M")):
+            if _finite(abs(estimate.mean)) >= threshold:
+                factor, unit = 1 / threshold, f"USD {suffix}"
+                break
+    elif kind is Kind.HOURS and units:
+        biggest = max(abs(estimate.mean), abs(estimate.low), abs(estimate.high), key=_finite)
+        factor, unit = (60.0, "min") if _finite(biggest) < 1 else (1.0, "h")
+    scaled = estimate.scaled(factor)
+    decimals = decimals_for(scaled, kind, figures=figures)
+    if unit == "min":
+        decimals = min(decimals, 1)
+    half = rounded(scaled.half_width, decimals) if scaled.has_interval else ""
+    return Shown(
+        rounded(scaled.mean, decimals, signed),
+        rounded(scaled.low, decimals, signed) if scaled.has_interval else "",
+        rounded(scaled.high, decimals, signed) if scaled.has_interval else "",
+        half,
+        unit,
+    )
+
+
+def _finite(value: float) -> float:
+    return value if math.isfinite(value) else -1.0
+
+
+def detectable(estimate: Estimate, shown: Shown) -> bool:
+    """Worth emphasis: the 95% interval excludes zero and the rounded mean is not zero."""
+    return estimate.excludes_zero() and not shown.is_zero
+
+
+def percent(fraction: float, decimals: int = 0) -> str:
+    """A setting such as a utilisation of 0.4, as ``40%``."""
+    return f"{100 * fraction:.{decimals}f}%" if math.isfinite(fraction) else "-"

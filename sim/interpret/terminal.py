@@ -1,0 +1,298 @@
+"""What ``mrasim run`` and ``mrasim compare`` print: tables that fit, and the answer last.
+
+A terminal shows the end of what was printed, so ``compare`` prints the long
+per-country tables first and ends with the answer (one sentence per question,
+one row per country), what it assumes, and how it was made. Every table fits
+the terminal's width (at most 100 columns): wider tables wrap into blocks of
+columns. Numbers are rounded by :mod:`sim.numbers`, as in the report.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sim.indicators.layout import HEADLINE, cost_metric
+from sim.interpret.answer import Answer, CountryRow
+from sim.interpret.assumptions import Assumption
+from sim.interpret.numbers import Kind, Shown, kind_of, percent, show
+from sim.interpret.tables import fit_table
+from sim.model.iso3166 import country_name
+from sim.model.vocabulary import ALL, FIXED_MEMBERSHIP, SUMMARY_GROUPS
+from sim.replicate.stats import Estimate
+
+MEMBERSHIP_NOTE = (
+    "standard and recognised_aeo change membership with the arrangement (a claiming shipment "
+    "moves from one to the other): read changes on all, eligible and not_eligible."
+)
+UNIT_SPACE = re.compile(r"(\d) (h|min|pp|M|B|points)\b")
+STATION_COLUMNS = (
+    "wait_h_mean",
+    "service_h_mean",
+    "general_utilisation",
+    "reserved_utilisation",
+    "overtime_h",
+)
+
+
+@dataclass(frozen=True)
+class View:
+    """What a terminal table shows: its width and the rows ``--country``, ``--group`` and
+    ``--metric`` select (None: all)."""
+
+    width: int = 100
+    countries: Sequence[str] | None = None
+    groups: Sequence[str] | None = None
+    metrics: Sequence[str] | None = None
+    pooled_clocks_differ: bool = False  # label the region's rows (``region*``)
+    pooled_note: str = ""  # and say why
+
+
+def indicator_name(metric: str) -> str:
+    """A metric's name in a terminal table: ``clearance h mean``, ``cost USD/shipment``."""
+    if metric.startswith("delay_cost_usd_"):
+        return "cost USD/shipment"
+    return metric.replace("_", " ")
+
+
+def area_name(code: str, pooled_clocks_differ: bool = False) -> str:
+    if code != ALL:
+        return code
+    return "region*" if pooled_clocks_differ else "region"
+
+
+def _cell(estimate: Estimate, metric: str, change: bool = False, half: bool = True) -> str:
+    """``28.17 ±0.10``, ``87.3% ±0.1``, ``+9.6 pp ±0.3``: the estimate and its half-width
+    (without it, if asked, but rounded to it all the same)."""
+    if not math.isfinite(estimate.mean):
+        return "-"
+    shown = show(estimate, kind_of(metric), signed=change, change=change)
+    text = f"{shown.mean}{_suffix(shown)}"
+    return f"{text} ±{shown.half}" if shown.half and half else text
+
+
+def _suffix(shown: Shown) -> str:
+    return {"%": "%", "pp": " pp"}.get(shown.unit, "")
+
+
+def _relative_cell(estimate: Estimate) -> str:
+    if not math.isfinite(estimate.mean):
+        return "-"
+    shown = show(estimate, Kind.PERCENT, signed=True)
+    return f"{shown.mean}%" + (f" ±{shown.half}" if shown.half else "")
+
+
+# --- compare ----------------------------------------------------------------------------
+
+
+def comparison_digest(table: pd.DataFrame, view: View) -> str:
+    """Per country (then the region) and group: each indicator in every scenario, the paired
+    changes from the first and the relative changes (not for shares: a change in a share is
+    read in percentage points), with 95% half-widths."""
+    from sim.interpret.answer import Table
+
+    cells = Table(table)
+    width, countries, groups, metrics = view.width, view.countries, view.groups, view.metrics
+    if metrics is None:
+        central = cells.rates[len(cells.rates) // 2] if cells.rates else None
+        metrics = [*HEADLINE, *([cost_metric(central)] if central is not None else [])]
+    areas = [c for c in cells.countries if countries is None or c in countries]
+    if len(cells.countries) > 1 and countries is None:
+        areas.append(ALL)
+    baseline = cells.baseline
+    header = [
+        "country",
+        "group",
+        "indicator",
+        *cells.labels,
+        *(f"{label} - {baseline}" for label in cells.compared),
+        *(f"{label} %" for label in cells.compared),
+    ]
+    rows = []
+    for area in areas:
+        for group in groups or SUMMARY_GROUPS:
+            for metric in metrics:
+                values = [cells.get("value", s, area, group, metric) for s in cells.labels]
+                changes = [cells.change(s, area, group, metric) for s in cells.compared]
+                if not any(math.isfinite(e.mean) for e in (*values, *changes)):
+                    continue
+                relative = [
+                    _relative_cell(cells.relative(s, area, group, metric))
+                    if kind_of(metric) is not Kind.SHARE
+                    else ""
+                    for s in cells.compared
+                ]
+                rows.append(
+                    [
+                        area_name(area, view.pooled_clocks_differ),
+                        group,
+                        indicator_name(metric),
+                        *(_cell(v, metric, half=False) for v in values),
+                        *(_cell(c, metric, change=True) for c in changes),
+                        *relative,
+                    ]
+                )
+    notes = []
+    if view.pooled_clocks_differ and ALL in areas:
+        notes.append(view.pooled_note)
+    if not set(groups or SUMMARY_GROUPS) <= set(FIXED_MEMBERSHIP):
+        notes.append(MEMBERSHIP_NOTE)
+    if any(metric.startswith("delay_cost") for metric in metrics) and cells.rates:
+        central = cells.rates[len(cells.rates) // 2]
+        notes.append(f"cost USD/shipment: the cost of delay at {100 * central:g}%/day of value.")
+    return "\n".join([fit_table(header, rows, 3, width), *(_wrap(note, width) for note in notes)])
+
+
+def comparison_title(labels: Sequence[str], replications: int, width: int) -> str:
+    return _wrap(
+        f"{' vs '.join(labels)}: {replications} replications on common random numbers. Means "
+        "(rounded to their 95% intervals), then the paired differences from the first and the "
+        "relative changes, with 95% half-widths; clearance in hours.",
+        width,
+    )
+
+
+def answer_text(answer: Answer, width: int) -> str:
+    """The answer: its sentences, then the table of countries, then its notes."""
+    rule = "=" * min(width, 100)
+    parts = [rule, "The answer", ""]
+    parts += [_wrap(sentence, width) + "\n" for sentence in answer.sentences]
+    parts.append(answer_table_text(answer, width))
+    notes = []
+    if answer.pooled_clocks_differ:
+        notes.append(f"region*: {answer.pooled_note}; compare within a country.")
+    if answer.without_value and answer.rate is not None:
+        notes.append(
+            f"no declared value for {', '.join(answer.without_value)}: cost of delay not "
+            "computed there."
+        )
+    elif answer.rate is None or not answer.has_savings:
+        notes.append("no declared value: cost of delay not computed.")
+    parts += [_wrap(note, width) for note in notes]
+    return "\n".join(parts)
+
+
+def answer_table_text(answer: Answer, width: int) -> str:
+    header = ["country"]
+    if answer.sweep:
+        header.append("utilisation")
+    header += ["clearance change", "relative", "green change"]
+    if answer.has_savings:
+        header.append("saved a year")
+    rows = []
+    for row in _ordered(answer):
+        cells = [_country_label(row, answer)]
+        if answer.sweep:
+            cells.append(percent(row.claim_probability))
+        cells += [
+            _hours_cell(row.clearance),
+            _relative_cell(row.relative),
+            _cell(row.green, "green_share", change=True),
+        ]
+        if answer.has_savings:
+            cells.append(money_cell(row.saving))
+        rows.append(cells)
+    labels = 2 if answer.sweep else 1
+    caption = (
+        f"Eligible (partner-AEO) shipments, change from {answer.baseline}; cost of delay saved by "
+        f"all shipments at {100 * (answer.rate or 0):g}% of value per day; 95% half-widths:"
+        if answer.has_savings
+        else f"Eligible (partner-AEO) shipments, change from {answer.baseline}; 95% half-widths:"
+    )
+    return _wrap(caption, width) + "\n" + fit_table(header, rows, labels, width)
+
+
+def _ordered(answer: Answer) -> list[CountryRow]:
+    """By country, then level (a sweep's rows of one country together)."""
+    areas = list(dict.fromkeys(row.area for row in answer.rows))
+    return sorted(answer.rows, key=lambda row: (areas.index(row.area), row.claim_probability))
+
+
+def _country_label(row: CountryRow, answer: Answer) -> str:
+    if row.area == ALL:
+        return "region*" if answer.pooled_clocks_differ else "region"
+    return country_name(row.area)
+
+
+def _hours_cell(estimate: Estimate) -> str:
+    if not math.isfinite(estimate.mean):
+        return "-"
+    shown = show(estimate, Kind.HOURS, signed=True, units=True)
+    return f"{shown.mean} {shown.unit}" + (f" ±{shown.half}" if shown.half else "")
+
+
+def money_cell(estimate: Estimate) -> str:
+    """``USD 8.56 M ±0.41 M``; ``-`` where no value was declared."""
+    if not math.isfinite(estimate.mean):
+        return "-"
+    shown = show(estimate, Kind.MONEY)
+    suffix = shown.unit.removeprefix("USD").strip()
+    suffix = f" {suffix}" if suffix else ""
+    return f"USD {shown.mean}{suffix}" + (f" ±{shown.half}{suffix}" if shown.half else "")
+
+
+def assumptions_text(items: Sequence[Assumption], width: int) -> str:
+    """The short footer: what the result assumes, one bullet each."""
+    lines = ["What this result assumes:"]
+    for item in items:
+        lines.append(textwrap.fill(item.text, width, initial_indent="- ", subsequent_indent="  "))
+    return "\n".join(lines)
+
+
+def _wrap(text: str, width: int) -> str:
+    """Wrapped to ``width``, never between a number and its unit (``USD 8.6 M``, ``2.4 h``)."""
+    glued = UNIT_SPACE.sub("\\1\xa0\\2", text.replace("USD ", "USD\xa0"))
+    return textwrap.fill(glued, width, break_on_hyphens=False).replace("\xa0", " ")
+
+
+# --- run -------------------------------------------------------------------------------
+
+
+def run_digest(summary: pd.DataFrame, title: str, view: View) -> str:
+    """The summary as people read it: headline indicators by area and group, then stations."""
+    width, countries, groups, metrics = view.width, view.countries, view.groups, view.metrics
+    frame = summary
+    if countries is not None:
+        frame = frame[frame["country"].isin([*countries])]
+    several_ports = (
+        summary.loc[summary.port != ALL, "port"].nunique() > 1 or summary.country.nunique() > 2
+    )
+    if several_ports:  # countries and the region by group; each mode of each, group all
+        areas = frame[(frame.port == ALL) & ((frame["mode"] == ALL) | (frame.group == ALL))]
+        index = ["country", "mode", "group"]
+    else:
+        areas = frame[frame.port != ALL]
+        index = ["country", "mode", "port", "group"]
+    if groups is not None:
+        areas = areas[areas.group.isin([*groups])]
+    shown = [*HEADLINE, "shipments"] if metrics is None else [*metrics]
+    parts = [_wrap(title, width), "", _pivot(areas[areas.station.isna()], index, shown, width)]
+    stations = frame[frame.station.notna() & (frame.group.isna() | (frame.group == ALL))]
+    station_metrics = [m for m in STATION_COLUMNS if metrics is None or m in metrics]
+    few_ports = frame.loc[frame.port != ALL, "port"].nunique() <= 5
+    if not stations.empty and station_metrics and few_ports:
+        index = ["country", "mode", "port", "station"]
+        parts += ["", _pivot(stations, index, station_metrics, width)]
+    if several_ports:
+        parts += ["", "per-port rows: --full, --json or --out"]
+    return "\n".join(parts)
+
+
+def _pivot(frame: pd.DataFrame, index: list[str], metrics: Sequence[str], width: int) -> str:
+    """Rows by ``index``, a column per metric, cells with their half-widths."""
+    present = [m for m in metrics if m in set(frame.metric)]
+    if not present:
+        return "(no rows)"
+    cells: dict[tuple[str, ...], dict[str, str]] = {}
+    for record in frame[frame.metric.isin(present)].itertuples(index=False):
+        key = tuple(str(getattr(record, column)) for column in index)
+        estimate = Estimate(record.mean, record.ci_low, record.ci_high)
+        cells.setdefault(key, {})[record.metric] = _cell(estimate, record.metric)
+    header = [*index, *(indicator_name(m) for m in present)]
+    rows = [[*key, *(values.get(m, "-") for m in present)] for key, values in cells.items()]
+    return fit_table(header, rows, len(index), width)

@@ -1,0 +1,356 @@
+"""A scenario compiled to flat arrays: what the input sampler and both engines read.
+
+The plan is built once per run. Everything the engines need about a port's
+queueing network (stations, server pools, calendars, routes, priorities) becomes
+small integer and float arrays, so the numba engine gets no Python objects and
+the SimPy engine reads exactly the same numbers.
+
+Server pools: station ``s`` has pool ``2*s`` (its general servers) and pool
+``2*s + 1`` (its reserved servers, possibly none).
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim import streams
+from sim.model.calendars import WEEK, weekly_intervals
+from sim.model.distributions import (
+    Deterministic,
+    Empirical,
+    Exponential,
+    Gamma,
+    Lognormal,
+    Triangular,
+    Uniform,
+    _Distribution,
+)
+from sim.model.schema import Delay, Port, Scenario, per_channel, per_group
+from sim.model.vocabulary import CHANNELS, GROUPS
+
+ALWAYS_OPEN = -1
+"""Calendar index meaning *no calendar*: always open, never overtime."""
+
+GroupDists = tuple[_Distribution, _Distribution, _Distribution]
+StageDists = tuple[GroupDists | None, GroupDists | None, GroupDists | None]
+"""A stage's time per channel (green, yellow, red), each per trader group; None: no time."""
+
+
+@dataclass(frozen=True)
+class Calendars:
+    """Every calendar of a scenario, concatenated: calendar c is rows offsets[c]:offsets[c+1]."""
+
+    names: tuple[str, ...]
+    starts: np.ndarray
+    ends: np.ndarray
+    offsets: np.ndarray
+
+    def index(self, name: str | None) -> int:
+        """The calendar's index; ALWAYS_OPEN for none or for one open all week."""
+        if name is None:
+            return ALWAYS_OPEN
+        c = self.names.index(name)
+        return ALWAYS_OPEN if self.offsets[c] == self.offsets[c + 1] else c
+
+    def span(self, index: int) -> tuple[int, int]:
+        """(first row, number of weekly intervals) of one calendar; (0, 0) for ALWAYS_OPEN."""
+        if index == ALWAYS_OPEN:
+            return 0, 0
+        lo, hi = int(self.offsets[index]), int(self.offsets[index + 1])
+        return lo, hi - lo
+
+    def bounds(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """(starts, ends) of one calendar; empty arrays for ALWAYS_OPEN."""
+        if index == ALWAYS_OPEN:
+            return self.starts[:0], self.ends[:0]
+        lo, hi = self.offsets[index], self.offsets[index + 1]
+        return self.starts[lo:hi], self.ends[lo:hi]
+
+
+Bank = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""A port's distinct distributions, encoded for compiled sampling (``sim.streams.variate``):
+(kinds, params (d, 3), table_lo, table_hi, table_x, table_p)."""
+
+
+def encode(dists: list[_Distribution]) -> Bank:
+    """Encode distributions as the compiled sampler reads them.
+
+    Parameters: exponential (mean); lognormal (mu, sigma) of the underlying
+    normal; gamma (shape, scale); deterministic (value); uniform (low, high);
+    triangular (low, mode, high). Empirical values and quantile tables go to the
+    tables, each distribution's rows ``table_lo:table_hi``.
+    """
+    kinds = np.zeros(len(dists), dtype=np.int64)
+    params = np.zeros((len(dists), 3))
+    table_lo = np.zeros(len(dists), dtype=np.int64)
+    table_hi = np.zeros(len(dists), dtype=np.int64)
+    xs: list[float] = []
+    ps: list[float] = []
+    for d, dist in enumerate(dists):
+        kind, values, table = _encoding(dist)
+        kinds[d] = kind
+        params[d, : len(values)] = values
+        table_lo[d] = len(xs)
+        for x, p in table:
+            xs.append(x)
+            ps.append(p)
+        table_hi[d] = len(xs)
+    return kinds, params, table_lo, table_hi, np.array(xs, dtype=float), np.array(ps, dtype=float)
+
+
+def _encoding(dist: _Distribution) -> tuple[int, tuple[float, ...], list[tuple[float, float]]]:
+    if isinstance(dist, Exponential):
+        return streams.EXPONENTIAL, (dist.mean,), []
+    if isinstance(dist, Lognormal):
+        sigma2 = math.log1p(dist.cv**2)
+        return streams.LOGNORMAL, (math.log(dist.mean) - sigma2 / 2, math.sqrt(sigma2)), []
+    if isinstance(dist, Gamma):
+        return streams.GAMMA, (1.0 / dist.cv**2, dist.mean * dist.cv**2), []
+    if isinstance(dist, Deterministic):
+        return streams.DETERMINISTIC, (dist.value,), []
+    if isinstance(dist, Uniform):
+        return streams.UNIFORM, (dist.low, dist.high), []
+    if isinstance(dist, Triangular):
+        return streams.TRIANGULAR, (dist.low, dist.mode, dist.high), []
+    if isinstance(dist, Empirical) and dist.values is not None:
+        return streams.VALUES, (), [(float(x), math.nan) for x in dist.values]
+    if isinstance(dist, Empirical) and dist.quantiles is not None:
+        return streams.QUANTILES, (), [(float(x), float(p)) for p, x in dist.quantiles.items()]
+    raise TypeError(f"no encoding for {type(dist).__name__}")
+
+
+@dataclass(frozen=True)
+class PortPlan:
+    """One port: its sampling parameters and its queueing network as arrays."""
+
+    country: str
+    name: str
+    mode: str
+    stream_key: int  # crc32 of "country/port": random streams follow the port, not its position
+    stations: tuple[str, ...]
+    # arrivals
+    hourly_rate: np.ndarray  # (168,) arrival epochs (shipments or vessels) per hour of the week
+    batch_size: _Distribution | None
+    # shipment attributes
+    origins: tuple[str, ...]
+    origin_cumulative: np.ndarray  # (n_origins,) cumulative shares
+    eligible_share: np.ndarray  # (n_origins,) P(exporter is an AEO of another member)
+    national_aeo_share: float
+    claim_probability: float  # utilisation if the arrangement is in force, else 0
+    recognised_first: bool  # precedence when both AEO conditions hold
+    channel_cumulative: np.ndarray  # (3 groups, 2): P(green), P(green or yellow)
+    pre_arrival_share: np.ndarray  # (3 groups,)
+    lodgement_delay: StageDists | None  # after arrival
+    lodgement_lead: StageDists | None  # before arrival, for advance declarations
+    unloading: StageDists | None
+    release: StageDists | None
+    service: tuple[GroupDists, ...]  # per station
+    value_usd: float | None  # declared value per shipment; None: no cost of delay
+    # the same distributions encoded for the compiled sampler: indices into ``bank``, -1 none
+    bank: Bank
+    stage_dist: (
+        np.ndarray
+    )  # (3 stages: lodgement, unloading, release; 9 cells: 3 * channel + group)
+    service_dist: np.ndarray  # (n_stations, 3 groups)
+    batch_dist: int
+    station_keys: np.ndarray  # (n_stations,) crc32 of each station's name: its service stream
+    # calendars of the delays, per channel (ALWAYS_OPEN where a channel has no such delay)
+    lodgement_calendar: np.ndarray  # (3 channels,)
+    unloading_calendar: np.ndarray  # (3 channels,)
+    release_calendar: np.ndarray  # (3 channels,)
+    # queueing network
+    route_length: np.ndarray  # (3 channels,)
+    route_station: np.ndarray  # (3 channels, max route length)
+    pool_servers: np.ndarray  # (2 * n_stations,)
+    pool_calendar: np.ndarray  # (2 * n_stations,)
+    pool_serves: np.ndarray  # (2 * n_stations, 3 groups) bool
+    priority: np.ndarray  # (n_stations, 3 groups) lower is served first
+
+    @property
+    def key(self) -> str:
+        return f"{self.country}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A compiled scenario."""
+
+    scenario: Scenario
+    calendars: Calendars
+    ports: tuple[PortPlan, ...]
+    window: tuple[float, float]  # counted arrivals [start, end) in hours
+
+
+def compile_plan(scenario: Scenario) -> Plan:
+    """Flatten a validated scenario into arrays."""
+    calendars = _compile_calendars(scenario)
+    ports = tuple(
+        _compile_port(scenario, calendars, country, name, port)
+        for country, name, port in scenario.ports
+    )
+    return Plan(scenario, calendars, ports, scenario.arrival_window_h)
+
+
+def _compile_calendars(scenario: Scenario) -> Calendars:
+    names, blocks = [], []
+    for name, calendar in scenario.calendars.items():
+        names.append(name)
+        blocks.append(weekly_intervals(calendar.day_names, calendar.hour_ranges))
+    offsets = np.cumsum([0] + [len(b) for b in blocks]).astype(np.int64)
+    stacked = np.concatenate(blocks) if blocks else np.empty((0, 2))
+    starts = np.ascontiguousarray(stacked[:, 0], dtype=np.float64)
+    ends = np.ascontiguousarray(stacked[:, 1], dtype=np.float64)
+    return Calendars(tuple(names), starts, ends, offsets)
+
+
+def _hourly_rate(port: Port) -> np.ndarray:
+    """Arrival epochs per hour of the week, averaging ``per_day / 24`` (per batch if batched)."""
+    arrivals = port.arrivals
+    weekly = np.asarray(arrivals.weekly_profile or [1.0] * 7, dtype=float)
+    hourly = np.asarray(arrivals.hourly_profile or [1.0] * 24, dtype=float)
+    shape = np.outer(weekly / weekly.mean(), hourly / hourly.mean()).ravel()
+    per_epoch = arrivals.batch_size.mean if arrivals.batch_size is not None else 1.0
+    rate = arrivals.per_day / 24.0 / per_epoch * shape
+    assert rate.shape == (int(WEEK),)
+    return rate
+
+
+def _compile_port(
+    scenario: Scenario, calendars: Calendars, country: str, name: str, port: Port
+) -> PortPlan:
+    arrangement = scenario.arrangement
+    members = set(arrangement.members)
+    origins = tuple(port.origins)
+
+    def exporter_share(origin: str) -> float:
+        if origin not in members or origin == country:
+            return 0.0
+        exporter = scenario.countries.get(origin)
+        return exporter.aeo_exporter_share if exporter is not None else 0.0
+
+    channels = port.channels.resolved()
+    channel_cumulative = np.array([[c.green, c.green + c.yellow] for c in channels])
+    stations = tuple(port.stations)
+    routes = [[stations.index(s) for s in route] for route in port.routes.by_channel()]
+    width = max(1, *(len(r) for r in routes))
+    route_station = np.full((len(CHANNELS), width), -1, dtype=np.int64)
+    for c, route in enumerate(routes):
+        route_station[c, : len(route)] = route
+
+    n_pools = 2 * len(stations)
+    pool_servers = np.zeros(n_pools, dtype=np.int64)
+    pool_calendar = np.full(n_pools, ALWAYS_OPEN, dtype=np.int64)
+    pool_serves = np.zeros((n_pools, len(GROUPS)), dtype=np.bool_)
+    priority = np.zeros((len(stations), len(GROUPS)), dtype=np.int64)
+    for s, station in enumerate(port.stations.values()):
+        pool_servers[2 * s] = station.servers
+        pool_calendar[2 * s] = calendars.index(station.calendar)
+        pool_serves[2 * s, :] = True
+        if station.reserved is not None:
+            pool_servers[2 * s + 1] = station.reserved.servers
+            pool_calendar[2 * s + 1] = calendars.index(station.reserved.calendar)
+            for group in station.reserved.groups:
+                pool_serves[2 * s + 1, GROUPS.index(group)] = True
+        if station.priority is not None:
+            priority[s, :] = station.priority.resolved()
+
+    lodgement = port.lodgement
+    lodgement_delay, lag_calendar = _stage(
+        calendars, lodgement and lodgement.delay_h, lodgement and lodgement.calendar
+    )
+    lodgement_lead, lead_calendar = _stage(
+        calendars,
+        lodgement and (lodgement.lead_h or lodgement.delay_h),
+        lodgement and lodgement.calendar,
+    )
+    lodgement_calendar = np.maximum(lag_calendar, lead_calendar)  # either time: the calendar
+    unloading, unloading_calendar = _stage(calendars, *_delay(port.delays.unloading_h))
+    release, release_calendar = _stage(calendars, *_delay(port.delays.release_h))
+    service = tuple(per_group(st.service_h) for st in port.stations.values())
+    distinct: list[_Distribution] = []
+
+    def index(dist: _Distribution | None) -> int:
+        if dist is None:
+            return -1
+        if dist not in distinct:
+            distinct.append(dist)
+        return distinct.index(dist)
+
+    def cells(stage: StageDists | None) -> list[int]:
+        """The distribution of each (channel, group) cell, cell = 3 * channel + group."""
+        by_channel = stage or (None, None, None)
+        return [
+            index(None if dists is None else dists[g]) for dists in by_channel for g in range(3)
+        ]
+
+    stage_dist = np.array(
+        [cells(lodgement_delay), cells(unloading), cells(release), cells(lodgement_lead)],
+        dtype=np.int64,
+    )
+    service_dist = np.array(
+        [[index(groups[g]) for g in range(3)] for groups in service], dtype=np.int64
+    ).reshape(len(service), 3)
+    batch_dist = index(port.arrivals.batch_size)
+    return PortPlan(
+        country=country,
+        name=name,
+        mode=port.mode,
+        stream_key=zlib.crc32(f"{country}/{name}".encode()),
+        stations=stations,
+        hourly_rate=_hourly_rate(port),
+        batch_size=port.arrivals.batch_size,
+        origins=origins,
+        origin_cumulative=np.cumsum([port.origins[o] for o in origins]),
+        eligible_share=np.array([exporter_share(o) for o in origins]),
+        national_aeo_share=port.national_aeo_share,
+        claim_probability=arrangement.utilisation if arrangement.in_force else 0.0,
+        recognised_first=arrangement.precedence == "recognised_aeo",
+        channel_cumulative=channel_cumulative,
+        pre_arrival_share=np.array(
+            lodgement.pre_arrival_share.resolved() if lodgement else (0.0,) * 3
+        ),
+        lodgement_delay=lodgement_delay,
+        lodgement_lead=lodgement_lead,
+        unloading=unloading,
+        release=release,
+        service=service,
+        value_usd=port.value_usd,
+        bank=encode(distinct),
+        stage_dist=stage_dist,
+        service_dist=service_dist,
+        batch_dist=batch_dist,
+        station_keys=np.array([zlib.crc32(st.encode()) for st in stations], dtype=np.int64),
+        lodgement_calendar=lodgement_calendar,
+        unloading_calendar=unloading_calendar,
+        release_calendar=release_calendar,
+        route_length=np.array([len(r) for r in routes], dtype=np.int64),
+        route_station=route_station,
+        pool_servers=pool_servers,
+        pool_calendar=pool_calendar,
+        pool_serves=pool_serves,
+        priority=priority,
+    )
+
+
+def _delay(delay: Delay | None) -> tuple[Any, str | None]:
+    return (None, None) if delay is None else (delay.time, delay.calendar)
+
+
+def _stage(
+    calendars: Calendars, time: Any, calendar: str | None
+) -> tuple[StageDists | None, np.ndarray]:
+    """A stage's distributions per channel and group, and its calendar per channel.
+
+    A channel without the stage gets no calendar either: it neither waits nor
+    waits for the calendar to open.
+    """
+    if time is None:
+        return None, np.full(len(CHANNELS), ALWAYS_OPEN, dtype=np.int64)
+    dists = per_channel(time)
+    index = calendars.index(calendar)
+    return dists, np.array([ALWAYS_OPEN if d is None else index for d in dists], dtype=np.int64)

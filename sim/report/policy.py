@@ -1,0 +1,527 @@
+"""The policy report: one self-contained HTML page from a ``mrasim compare`` or ``run`` folder.
+
+The page is written for a trade ministry official rather than for the analyst
+who ran the simulation. It opens with the answer (one sentence per question and
+a row per country, :mod:`sim.answer`) and what that answer assumes
+(:mod:`sim.assumptions`); then the figures; then the long tables, behind a table
+of contents. Plain words and units, every number rounded to the 95% interval
+that says how far to trust it (:mod:`sim.numbers`, as in the terminal), and
+figures embedded as PNG so that the single file can be mailed or archived
+without its folder.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from sim import __version__
+from sim.indicators.layout import HEADLINE
+from sim.interpret.answer import (
+    Answer,
+    CountryRow,
+    Settings,
+    annual_saving,
+    answer_from,
+)
+from sim.interpret.assumptions import Assumption, from_json
+from sim.interpret.numbers import Kind, kind_of, percent
+from sim.model.iso3166 import country_name
+from sim.model.vocabulary import ALL, ELIGIBLE, GROUPS, NOT_ELIGIBLE
+from sim.report.figures import figures_section
+from sim.report.html import (
+    GROUP_LABELS,
+    INDICATOR_LABELS,
+    PAGE,
+    SCRIPT,
+    STYLE,
+    area_title,
+    change_td,
+    details,
+    esc,
+    html_table,
+    money_td,
+    value_td,
+)
+from sim.results.atomic import write_atomic
+from sim.results.files import REPORT_FILE, Results, Stat, Where, read_results
+from sim.results.provenance import provenance_lines
+
+STATION_MEASURES = (
+    ("wait_h_mean", ALL, "wait, all shipments (h)"),
+    ("wait_h_mean", ELIGIBLE, "wait, eligible shipments (h)"),
+    ("general_utilisation", None, "utilisation, general servers"),
+    ("reserved_utilisation", None, "utilisation, reserved servers"),
+    ("overtime_h", None, "overtime (server-hours)"),
+)
+"""(metric, group, label) of the rows shown for each station."""
+
+COST_SOURCE = (
+    "Hummels, D. L. and G. Schaur (2013), “Time as a Trade Barrier”, "
+    "<i>American Economic Review</i> 103(7): 2935–59"
+)
+
+
+# --- reading --------------------------------------------------------------------
+
+
+# --- writing --------------------------------------------------------------------
+
+
+def write_report(folder: Path, output: Path | None = None) -> Path:
+    """Write the HTML report of a results folder (default ``folder / "report.html"``)."""
+    folder = Path(folder)
+    if (folder / "manifest.json").is_file():  # a `mrasim experiment` folder
+        from sim.experiment.report import write_report as write_experiment_report
+
+        return write_experiment_report(folder, output)
+    results = read_results(folder)
+    output = folder / REPORT_FILE if output is None else Path(output)
+    page = render(results)
+    write_atomic(output, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    return output
+
+
+def render(results: Results) -> str:
+    """The whole page, sections in the order an official reads them."""
+    found = _answer_of(results)
+    sections = [
+        _title(results),
+        answer_section(found),
+        _assumptions_box(results),
+        _contents(results),
+        figures_section(results),
+        _how_to_read(results),
+        _indicators(results),
+        _waits(results),
+        _costs(results),
+        _footer(results),
+    ]
+    return PAGE.format(
+        title=esc(_scenario_name(results)),
+        style=STYLE,
+        script=f"<script>{SCRIPT}</script>\n",
+        body="\n".join(s for s in sections if s),
+    )
+
+
+def _answer_of(results: Results) -> Answer | None:
+    if not results.compared:
+        return None
+    return answer_from(results.table, Settings.of(results.labels, results.definitions))
+
+
+# --- sections -------------------------------------------------------------------
+
+
+def _title(results: Results) -> str:
+    description = results.definitions[0].get("description", "") if results.definitions else ""
+    if results.compared:
+        what = (
+            f"Scenarios compared: <b>{esc(results.labels[0])}</b> (the baseline) against "
+            + ", ".join(f"<b>{esc(s)}</b>" for s in results.compared)
+            + "."
+        )
+    else:
+        what = "One scenario, without a comparison."
+    return (
+        f"<h1>Customs clearance under the regional AEO mutual recognition arrangement"
+        f'</h1><p class="sub">Scenario <b>{esc(_scenario_name(results))}</b>: '
+        f"{esc(description)}</p><p>{what} Countries: "
+        f"{esc(', '.join(country_name(c) for c in results.countries))}.</p>"
+    )
+
+
+def answer_section(found: Answer | None) -> str:
+    """The answer first: one sentence per question, then one row per country (the report's
+    section, and a live page's)."""
+    if found is None:
+        return ""
+    sentences = "".join(f'<p class="sentence">{esc(s)}</p>' for s in found.sentences)
+    header = ["country"]
+    if found.sweep:
+        header.append("utilisation")
+    header += [
+        "change in clearance time",
+        "relative change",
+        "change in green share",
+    ]
+    if found.has_savings:
+        rate = 100 * (found.rate or 0)
+        header.append(f"cost of delay saved a year (all shipments, {rate:g}%/day)")
+    rows = [_answer_row(row, found) for row in _answer_rows(found)]
+    notes = [
+        f"Eligible (partner-AEO) shipments: the exporter is an AEO of another member, whether "
+        f"the declaration claims recognition or not. Changes are from {found.baseline}; the range "
+        "below each number is its 95% interval; bold: an interval that excludes zero."
+    ]
+    if found.pooled_clocks_differ:
+        notes.append(
+            f"* {found.pooled_note.capitalize()} (see what this result assumes): read its "
+            "relative change, and compare hours within a country."
+        )
+    if found.without_value and found.rate is not None:
+        names = ", ".join(country_name(c) for c in found.without_value)
+        notes.append(f"No declared value for {names}: cost of delay not computed there.")
+    elif not found.has_savings:
+        notes.append("No declared value: cost of delay not computed.")
+    note = "".join(f'<p class="note">{esc(n)}</p>' for n in notes)
+    return (
+        f'<section id="answer" class="answer"><h2>The answer</h2>{sentences}'
+        f"<h3>Eligible (partner-AEO) shipments, by country</h3>"
+        f"{html_table(header, rows, 2 if found.sweep else 1, 'answer-table')}{note}</section>"
+    )
+
+
+def _answer_rows(found: Answer) -> list[CountryRow]:
+    areas = list(dict.fromkeys(row.area for row in found.rows))
+    return sorted(found.rows, key=lambda row: (areas.index(row.area), row.claim_probability))
+
+
+def _answer_row(row: CountryRow, found: Answer) -> list[str]:
+    name = (
+        country_name(row.area)
+        if row.area != ALL
+        else "Region" + ("*" if found.pooled_clocks_differ else "")
+    )
+    cells = [name]
+    if found.sweep:
+        cells.append(percent(row.claim_probability))
+    cells += [
+        change_td(row.clearance, Kind.HOURS, units=True),
+        change_td(row.relative, Kind.PERCENT),
+        change_td(row.green, Kind.SHARE),
+    ]
+    if found.has_savings:
+        cells.append(money_td(row.saving))
+    return cells
+
+
+def _assumptions_box(results: Results) -> str:
+    return assumptions_section(from_json(results.meta.get("assumptions")))
+
+
+def assumptions_section(items: Sequence[Assumption]) -> str:
+    """What the result assumes, as a box (the report's, and a live page's)."""
+    if not items:
+        body = (
+            "<p>This folder was written by an mrasim that did not record its assumptions; "
+            "see the scenario files named under “About this run”.</p>"
+        )
+    else:
+        entries = []
+        for item in items:
+            details = "".join(f"<li>{esc(d)}</li>" for d in item.details)
+            entries.append(
+                f'<li data-topic="{esc(item.topic)}">{esc(item.text)}'
+                + (f"<ul>{details}</ul>" if details else "")
+                + "</li>"
+            )
+        body = f"<ul>{''.join(entries)}</ul>"
+    return (
+        f'<section id="assumptions" class="assumes"><h2>What this result assumes</h2>{body}'
+        "</section>"
+    )
+
+
+def _contents(results: Results) -> str:
+    countries = "".join(
+        f'<li><a href="#{_country_id(area)}">{esc(area_title(area))}</a></li>'
+        for area in results.areas
+    )
+    items = [
+        ("figures", "Figures"),
+        ("how-to-read", "How to read this report"),
+        ("indicators", "1. The arrangement's common indicators, by country"),
+        ("waits", "2. Waits and station utilisation, by port"),
+    ]
+    if results.compared and results.rates:
+        items.append(("costs", "3. The cost of delay"))
+    items.append(("about", "About this run"))
+    links = "".join(
+        f'<li><a href="#{anchor}">{esc(text)}</a>'
+        + (f"<ul>{countries}</ul>" if anchor == "indicators" else "")
+        + "</li>"
+        for anchor, text in items
+    )
+    return f'<nav id="contents"><h2>Contents</h2><ul>{links}</ul></nav>'
+
+
+def _country_id(area: str) -> str:
+    return "region" if area == ALL else f"country-{area}"
+
+
+def _how_to_read(results: Results) -> str:
+    replications = results.meta.get("replications", "?")
+    paired = (
+        " A column headed “B − A” is the paired difference between scenarios B and A: every "
+        "replication of every scenario uses the same random numbers (common random numbers: the "
+        "same shipments arrive at the same times and draw the same checks unless the scenario "
+        "changes them), so a difference measures the effect of what the scenarios change and not "
+        "of luck, and its interval is much narrower than those of the two values. A column "
+        "headed “B vs A (%)” is the same change as a percentage of A (a change in a share is read "
+        "in percentage points instead). A change in <b>bold</b> has a 95% interval that excludes "
+        "zero. Hover over a value for its interval."
+        if results.compared
+        else " Each value has its 95% interval in grey below it."
+    )
+    return f"""<h2 id="how-to-read">How to read this report</h2>
+<p>The numbers come from a discrete-event simulation of import clearance at each modelled port.
+Every number is a <b>mean over {esc(replications)} independent replications</b> of the simulated
+period, with a <b>95% confidence interval</b> (“a to b”): the range that, with 95% confidence,
+holds the mean the model would give with unlimited replications. Numbers are rounded to what
+their interval supports.{paired}
+<b>Clearance time</b> is the number of hours from the arrival of the goods to their release by
+customs. Shares are percentages of shipments; changes in shares are in percentage points (pp).
+Compare scenarios within a country: clearance levels of different countries may measure
+different stretches of the process (see what this result assumes).</p>
+<dl>
+<dt>standard</dt><dd>importer not an AEO, and no claim of recognition.</dd>
+<dt>national AEO (national_aeo)</dt><dd>the importer is an Authorized Economic Operator of the
+importing country.</dd>
+<dt>recognised AEO (recognised_aeo)</dt><dd>the exporter is an AEO of another member and the
+declaration claims the mutual recognition arrangement.</dd>
+<dt>eligible</dt><dd>the exporter is an AEO of another member, whether the declaration claims
+recognition or not: the shipments the arrangement can help (“partner-AEO shipments”).</dd>
+<dt>not eligible</dt><dd>every other shipment.</dd>
+<dt>membership</dt><dd>all, eligible and not eligible have the same members with and without the
+arrangement: read effects on them. Standard and recognised AEO change membership (a claiming
+shipment moves from one to the other), so their changes mix the effect with who is counted.</dd>
+<dt>utilisation rate</dt><dd>claimed / eligible: the share of eligible shipments that claim
+recognition.</dd>
+<dt>green / yellow / red share</dt><dd>customs selectivity: released without check / after a
+documentary check / after a documentary and a physical check.</dd>
+</dl>"""
+
+
+def _indicators(results: Results) -> str:
+    """The arrangement's common indicators: all and eligible shipments up front, trader groups
+    folded, per country and then for the region."""
+    parts = ['<h2 id="indicators">1. The arrangement\'s common indicators, by country</h2>']
+    for area in results.areas:
+        main = _measure_table(results, ["group", "indicator"], _headline(area, (ALL, ELIGIBLE)))
+        groups = _measure_table(
+            results, ["group", "indicator"], _headline(area, (*GROUPS, NOT_ELIGIBLE))
+        )
+        modes = _measure_table(
+            results,
+            ["mode", "group", "indicator"],
+            (
+                Line((mode, *line.labels), line.where._replace(mode=mode), line.metric)
+                for mode in results.modes.get(area, [])
+                for line in _headline(area, (ALL, ELIGIBLE))
+            ),
+        )
+        name = area_title(area, _pools_different_clocks(results))
+        parts += [
+            f'<h3 id="{_country_id(area)}">{esc(name)}</h3>',
+            main,
+            details("by mode of transport", modes, is_open=False),
+            details("by trader group", groups, is_open=not results.compared),
+        ]
+    return "\n".join(parts)
+
+
+def _pools_different_clocks(results: Results) -> bool:
+    if len(results.countries) < 2 or not results.definitions:
+        return False
+    return Settings.of(results.labels, results.definitions).clocks_differ(results.countries)
+
+
+def _headline(area: str, groups: Iterable[str]) -> Iterator[Line]:
+    for group in groups:
+        for metric in (*HEADLINE, "shipments"):
+            yield Line(
+                (GROUP_LABELS[group], INDICATOR_LABELS[metric]), Where(area, group=group), metric
+            )
+
+
+def _waits(results: Results) -> str:
+    parts = [
+        '<h2 id="waits">2. Waits and station utilisation, by port</h2><p>Wait: hours from '
+        "joining a station's queue to the start of service (shipments that pass the station). "
+        "Utilisation: busy share of the scheduled server-hours of each pool, general and "
+        "reserved (a busy general pool is not hidden by a quiet reserved line). Overtime: "
+        "server-hours worked past closing time.</p>"
+    ]
+    for country in results.countries:
+        pairs = results.stations.get(country, [])
+        lines = [
+            Line((port, station, label), Where(country, mode, port, group, station), metric)
+            for mode, port, station in pairs
+            for metric, group, label in STATION_MEASURES
+        ]
+        table = _measure_table(results, ["port", "station", "measure"], lines)
+        ports = len({port for _, port, _ in pairs})
+        parts.append(
+            details(
+                f"{area_title(country)}: {ports} port(s)",
+                table,
+                is_open=len(results.countries) == 1,
+            )
+        )
+    return "\n".join(parts)
+
+
+def _costs(results: Results) -> str:
+    """The cost of delay per shipment and the annual saving, at each rate; the declared value
+    behind it in each country."""
+    if not results.compared or not results.rates:
+        return ""
+    baseline = results.labels[0]
+    header = [
+        "group",
+        "rate per day",
+        "scenario",
+        f"{baseline} (USD per shipment)",
+        "scenario (USD per shipment)",
+        "change (USD per shipment)",
+        "annual saving (USD)",
+    ]
+    parts = [
+        f"""<h2 id="costs">3. The cost of delay</h2>
+<p>Each hour a shipment waits costs its owner. Following {COST_SOURCE}, a day of delay is priced
+as an ad-valorem tariff of a share of the goods' declared value per day (0.6% to 2.1% in their
+estimates; parts and components are the most time-sensitive). Cost per shipment = days from
+arrival to release × declared value × rate. <b>Annual saving</b> = − change in cost per shipment ×
+shipments per day (counted shipments ÷ the horizon in days) × 365, at each rate. Caution: Hummels
+and Schaur estimated the cost of time in <i>transit</i>; it is transferred here to
+<i>border dwell time</i>. The saving on eligible shipments is part of the saving on all
+shipments, which also counts any effect on the others.</p>""",
+        _declared_values(results),
+    ]
+    for area in results.areas:
+        rows = []
+        for group in (ALL, ELIGIBLE):
+            where = Where(area, group=group)
+            for metric, rate in results.rates:
+                for label in results.compared:
+                    if math.isfinite(results.get("difference", label, where, metric).mean):
+                        rows.append(_cost_row(results, where, metric, rate, label))
+        body = (
+            html_table(header, rows, 3)
+            if rows
+            else "<p>No declared value here: cost of delay not computed.</p>"
+        )
+        parts.append(
+            details(area_title(area), body, is_open=area == ALL or len(results.areas) == 1)
+        )
+    return "\n".join(parts)
+
+
+def _declared_values(results: Results) -> str:
+    """The value per shipment used in each country (by mode), or none."""
+    definition = results.definitions[-1] if results.definitions else {}
+    rows = []
+    for code, country in (definition.get("countries") or {}).items():
+        ports = (country or {}).get("ports") or {}
+        if not ports:
+            continue
+        by_value: dict[str, list[str]] = {}
+        for port in ports.values():
+            value = port.get("value_usd")
+            key = (
+                "none: cost of delay not computed" if value is None else f"USD {float(value):,.0f}"
+            )
+            by_value.setdefault(key, []).append(str(port.get("mode", "")))
+        for value, modes in by_value.items():
+            rows.append([country_name(code), ", ".join(dict.fromkeys(modes)), f"<td>{value}</td>"])
+    return "<h3>Declared value per shipment</h3>" + html_table(
+        ["country", "modes", "value used (value_usd)"], rows, 2
+    )
+
+
+def _cost_row(results: Results, where: Where, metric: str, rate: float, label: str) -> list[str]:
+    return [
+        GROUP_LABELS[str(where.group)],
+        f"{100 * rate:g}%",
+        label,
+        value_td(results.get("value", results.labels[0], where, metric), metric, False),
+        value_td(results.get("value", label, where, metric), metric, False),
+        change_td(results.get("difference", label, where, metric), Kind.MONEY),
+        money_td(_annual_saving(results, label, where, metric)),
+    ]
+
+
+def _annual_saving(results: Results, label: str, where: Where, metric: str) -> Stat:
+    change = results.get("difference", label, where, metric)
+    shipments = results.get("value", label, where, "shipments").mean
+    return annual_saving(change, shipments, results.horizon_days(label))
+
+
+def _footer(results: Results) -> str:
+    meta = results.meta
+    horizons = {
+        f"{d['horizon_days']:g} days after {d['warmup_days']:g} days of warm-up"
+        for d in results.definitions
+    }
+    items = [
+        ("results folder", str(results.folder)),
+        ("scenarios", ", ".join(results.labels)),
+        ("simulated period", "; ".join(sorted(horizons))),
+    ]
+    record = meta.get("provenance")
+    if isinstance(record, dict):
+        items += provenance_lines(record)
+    else:
+        items += [
+            ("scenario files", ", ".join(meta.get("files", []))),
+            ("engine", meta.get("engine", "")),
+            ("replications", meta.get("replications", "")),
+            ("seed", meta.get("seed", "")),
+            ("stopping rule", meta.get("stop_reason", "")),
+        ]
+    items.append(("report written by", f"mrasim {__version__}"))
+    rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items if v != "")
+    return f'<footer id="about"><h2>About this run</h2><dl class="meta">{rows}</dl></footer>'
+
+
+def _scenario_name(results: Results) -> str:
+    return " vs ".join(dict.fromkeys(str(d.get("name", "")) for d in results.definitions))
+
+
+class Line(NamedTuple):
+    """One row of a measure table: its labels, its level and its metric."""
+
+    labels: tuple[str, ...]
+    where: Where
+    metric: str
+
+
+def _measure_table(results: Results, header: Sequence[str], lines: Iterable[Line]) -> str:
+    """Rows of measures; columns: each scenario's value, then each paired difference.
+
+    Rows undefined in every scenario (e.g. recognised AEOs without the
+    arrangement) are left out.
+    """
+    baseline = results.labels[0]
+    head = [
+        *header,
+        *results.labels,
+        *(f"{label} − {baseline}" for label in results.compared),
+        *(f"{label} vs {baseline} (%)" for label in results.compared),
+    ]
+    rows = []
+    for line in lines:
+        kind = kind_of(line.metric)
+        values = [results.get("value", s, line.where, line.metric) for s in results.labels]
+        changes = [results.get("difference", s, line.where, line.metric) for s in results.compared]
+        if not any(math.isfinite(s.mean) for s in (*values, *changes)):
+            continue
+        relative = [
+            change_td(results.relative(s, line.where, line.metric), Kind.PERCENT)
+            if kind is not Kind.SHARE
+            else '<td class="na" title="a change in a share is read in percentage points">–</td>'
+            for s in results.compared
+        ]
+        rows.append(
+            [
+                *line.labels,
+                *(value_td(v, line.metric, not results.compared) for v in values),
+                *(change_td(c, kind) for c in changes),
+                *relative,
+            ]
+        )
+    return html_table(head, rows, len(header))
