@@ -16,28 +16,36 @@ The Python API (what the CLI does, for notebooks)::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from pathlib import Path
 
+from sim._version import __version__
 from sim.errors import InputError
 from sim.model.load import bundled_scenarios, load_scenario
 from sim.model.schema import Scenario
 from sim.model.variants import arrangement_variants
-from sim.replicate.result import ComparisonResult, RunResult
-from sim.replicate.runner import compare, run
+from sim.replicate.result import ComparisonResult, Results, RunResult
+from sim.replicate.runner import RunOptions, compare, run
+from sim.results.files import read_results
 
 
 def write_report(folder: str | Path, output: str | Path | None = None) -> Path:
-    """Write the HTML report of a results folder (``result.save`` or ``--out``); its path."""
-    from sim.report.policy import write_report as write
+    """Write the HTML report of a results folder (``result.save``, ``--out`` of ``run``,
+    ``compare`` or ``experiment``); its path. Loads matplotlib only when called."""
+    from sim.experiment.store import MANIFEST
 
-    return write(Path(folder), None if output is None else Path(output))
+    folder = Path(folder)
+    if (folder / MANIFEST).is_file():  # a `mrasim experiment` folder
+        from sim.experiment.report import write_report as write
+    else:
+        from sim.report.policy import write_report as write
+    return write(folder, None if output is None else Path(output))
 
 
 __all__ = [
     "ComparisonResult",
     "InputError",
+    "Results",
+    "RunOptions",
     "RunResult",
     "Scenario",
     "__version__",
@@ -45,6 +53,7 @@ __all__ = [
     "bundled_scenarios",
     "compare",
     "load_scenario",
+    "read_results",
     "run",
     "write_report",
 ]

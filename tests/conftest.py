@@ -10,4 +10,4 @@ import sim.replicate.jit
 @pytest.fixture(scope="session", autouse=True)
 def compiled() -> None:
     if sim.replicate.jit.cache_is_cold():
-        sim.replicate.jit.compile_everything()
+        sim.replicate.jit.warm_up()

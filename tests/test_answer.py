@@ -12,8 +12,7 @@ from helpers import area_row
 from scipy.special import stdtrit
 
 import sim
-from sim.interpret.answer import Settings, answer_from, relative_change
-from sim.interpret.text import settings_of
+from sim.interpret.answer import Settings, answer_of, relative_change
 from sim.replicate.stats import Accumulator, Estimate
 
 ONE_OFFICE = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
@@ -122,7 +121,7 @@ def test_no_interval_when_the_rows_rest_on_different_replications() -> None:
 
 def test_rows_are_the_tables_numbers(one: tuple) -> None:
     result, table = one
-    found = answer_from(table, settings_of(result))
+    found = answer_of(result.to_results())
     (row,) = found.rows
     change = area_row(
         table, kind="difference", country="PER", group="eligible", metric="clearance_h_mean"
@@ -148,7 +147,7 @@ def test_rows_are_the_tables_numbers(one: tuple) -> None:
 
 def test_one_sentence_per_question_with_the_rounded_numbers(one: tuple) -> None:
     result, table = one
-    (sentence,) = answer_from(table, settings_of(result)).sentences
+    (sentence,) = answer_of(result.to_results()).sentences
     assert sentence.startswith(
         "With the arrangement in force and 40% of eligible shipments claiming recognition, "
         "partner-AEO shipments in Peru clear "
@@ -169,7 +168,7 @@ def test_no_declared_value_means_no_cost_and_says_so() -> None:
     scenario = office(**{"countries.PER.ports.callao.value_usd": None})
     result, table = compared(scenario)
     assert not table["metric"].str.startswith("delay_cost").any()
-    found = answer_from(table, settings_of(result))
+    found = answer_of(result.to_results())
     assert not found.has_savings
     assert found.without_value == ["PER"]
     assert found.sentences[0].endswith("no declared value: cost of delay not computed.")
@@ -183,8 +182,8 @@ def test_no_declared_value_means_no_cost_and_says_so() -> None:
 def test_a_region_pooling_different_clocks_is_labelled_and_read_within_countries(
     chile_clock: str | None, verb: str
 ) -> None:
-    result, table = compared(two_countries(chile_clock))  # Peru states its clock
-    found = answer_from(table, settings_of(result))
+    result, _ = compared(two_countries(chile_clock))  # Peru states its clock
+    found = answer_of(result.to_results())
     assert found.pooled_clocks_differ
     assert found.pooled_note == f"the region pools countries whose clearance clocks {verb}"
     assert [row.area for row in found.rows] == ["PER", "CHL", "all"]
@@ -197,8 +196,8 @@ def test_a_region_pooling_different_clocks_is_labelled_and_read_within_countries
 
 def test_a_region_whose_countries_share_a_clock_reads_in_hours() -> None:
     clock = "arrival of the goods to customs release"
-    result, table = compared(two_countries(chile_clock=clock))
-    found = answer_from(table, settings_of(result))
+    result, _ = compared(two_countries(chile_clock=clock))
+    found = answer_of(result.to_results())
     assert not found.pooled_clocks_differ
     assert re.search(
         r"clear [0-9.]+ (h|min) \([0-9.]+%\) (sooner|later) across the region", found.sentences[0]
@@ -206,9 +205,9 @@ def test_a_region_whose_countries_share_a_clock_reads_in_hours() -> None:
 
 
 def test_a_sweep_is_one_question_with_a_row_per_country_and_level() -> None:
-    result, table = compared(office(), utilisations=[0, 0.5, 1])
+    result, _ = compared(office(), utilisations=[0, 0.5, 1])
     assert result.labels == ["without", "u=0.5", "u=1"]  # 0 is the baseline
-    found = answer_from(table, settings_of(result))
+    found = answer_of(result.to_results())
     assert found.sweep and len(found.sentences) == 1
     assert found.sentences[0].startswith(
         "As utilisation rises from 50% to 100% of eligible shipments"
@@ -217,14 +216,14 @@ def test_a_sweep_is_one_question_with_a_row_per_country_and_level() -> None:
 
 
 def test_countries_restrict_the_answer(one: tuple) -> None:
-    result, table = compared(two_countries(chile_clock=None))
-    found = answer_from(table, settings_of(result), countries=["CHL"])
+    result, _ = compared(two_countries(chile_clock=None))
+    found = answer_of(result.to_results(), countries=["CHL"])
     assert [row.area for row in found.rows] == ["CHL"]
     assert "in Chile" in found.sentences[0]
 
 
-def test_settings_come_from_scenario_definitions() -> None:
-    definitions = [{"horizon_days": 7, "arrangement": {"in_force": False, "utilisation": 0.4}}]
-    settings = Settings.of(["without"], definitions)
+def test_settings_come_from_the_scenarios() -> None:
+    scenario = sim.load_scenario("one-office", ["horizon_days=7", "arrangement.in_force=false"])
+    settings = Settings.of(["without"], [scenario])
     assert settings.claim_probability("without") == 0.0
     assert settings.scenarios["without"].horizon_days == 7

@@ -126,14 +126,14 @@ def test_no_module_and_function_share_a_name() -> None:
 def test_a_report_from_a_table_in_memory() -> None:
     """A live page can draw the report's answer and figures from a comparison table and its
     scenario definitions, without writing a folder."""
+    from sim.replicate.result import Results
     from sim.report.policy import render
-    from sim.results.files import comparison_record, results_of
+    from sim.results.files import comparison_record
 
     scenario = sim.load_scenario("one-office", ["horizon_days=3"])
     scenarios, labels = sim.arrangement_variants(scenario)
     comparison = sim.compare(scenarios, labels, replications=3, workers=1)
-    definitions = [s.model_dump(mode="json", by_alias=True) for s in scenarios]
-    page = render(results_of(comparison.table(), comparison_record(comparison), definitions))
+    page = render(comparison.to_results(comparison_record(comparison)))
     assert 'id="answer"' in page and page.count('<img src="data:image/png;base64,') == 2
-    with pytest.raises(ValueError, match="one scenario definition per scenario"):
-        results_of(comparison.table(), {}, definitions[:1])
+    with pytest.raises(ValueError, match="one scenario per label"):
+        Results(tuple(labels), tuple(scenarios[:1]), comparison.table())

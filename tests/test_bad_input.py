@@ -675,7 +675,7 @@ def test_out_is_an_existing_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 class _SimulationStarted(Exception):
-    """Raised by a stand-in for ``sim.cli.commands.run``: the bad option was not caught before running."""
+    """Raised by a stand-in for ``sim.cli.commands.run``: a bad option got past the checks."""
 
 
 def _refuse_to_run(*args: object, **kwargs: object) -> None:

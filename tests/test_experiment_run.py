@@ -74,7 +74,9 @@ def test_each_point_is_a_run_of_its_scenario_bit_for_bit(reference: Path) -> Non
     results = pd.read_parquet(reference / "out" / "results.parquet")
     kept = experiment()["indicators"]
     for index, utilisation, servers in [(0, 0.0, 8), (3, 0.5, 12), (4, 1.0, 8)]:
-        summary = sim.run(point_scenario(utilisation, servers), 6, seed=11, workers=1).summary()
+        summary = sim.run(
+            point_scenario(utilisation, servers), replications=6, seed=11, workers=1
+        ).summary()
         expected = summary[summary.metric.isin(kept)].reset_index(drop=True)
         mine = results[results.point == index].reset_index(drop=True)
         assert len(mine) == len(expected) > 0
@@ -257,7 +259,9 @@ def test_precision_rule_adds_tasks_until_each_point_is_precise(tmp_path: Path) -
     for point, n in counts.items():
         if not result.stop_reasons[point].startswith("precision reached"):
             continue
-        summary = sim.run(point_scenario(*levels[point]), int(n), seed=11, workers=1).summary()
+        summary = sim.run(
+            point_scenario(*levels[point]), replications=int(n), seed=11, workers=1
+        ).summary()
         rows = summary[summary.metric.isin(HEADLINE) & (summary.group == ALL)]
         rows = rows[rows["mean"].abs() > 0]
         relative = (rows.ci_high - rows.ci_low) / 2 / rows["mean"].abs()
@@ -415,7 +419,7 @@ def test_report_of_a_grid(reference: Path, tmp_path: Path) -> None:
 def test_report_of_a_one_factor_sweep_and_of_a_sobol_design(tmp_path: Path) -> None:
     sweep = experiment(factors={"arrangement.utilisation": [0.0, 0.5, 1.0]}, replications=3)
     run_experiment(write(tmp_path / "sweep.yaml", sweep), workers=1, out=tmp_path / "sweep")
-    page = (sim.report.policy.write_report(tmp_path / "sweep")).read_text()
+    page = (sim.write_report(tmp_path / "sweep")).read_text()
     assert page.count('<img src="data:image/png;base64,') == 1  # the sweep's lines and bands
     assert "clearance time, mean (h)</b>, eligible" in page  # the arrangement acts on these
     sobol = experiment(
@@ -431,7 +435,7 @@ def test_report_of_a_one_factor_sweep_and_of_a_sobol_design(tmp_path: Path) -> N
     assert {"factor", "s1", "s1_ci_low", "s1_ci_high", "st", "st_ci_low", "st_ci_high"} <= set(
         sensitivity.columns
     )
-    page = sim.report.policy.write_report(tmp_path / "s").read_text()
+    page = sim.write_report(tmp_path / "s").read_text()
     assert page.count('<img src="data:image/png;base64,') == 2  # main effects, Sobol' bars
     assert "Sobol&#x27; sensitivity indices" in page or "Sobol' sensitivity indices" in page
 

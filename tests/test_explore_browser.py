@@ -8,7 +8,6 @@ per-country table). A bad value gets a one-line message beside the controls.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import shutil
@@ -28,8 +27,9 @@ from helpers import (
 
 import sim.cli.commands
 from sim.explore.server import create_app
-from sim.interpret.answer import Settings, answer_from
+from sim.interpret.answer import answer_of
 from sim.model.load import load_scenario
+from sim.results.files import read_results
 
 VIEWPORT = {"width": 1400, "height": 1000}
 SETTLE_MS = 90_000
@@ -94,11 +94,7 @@ def test_moving_utilisation_gives_the_numbers_of_the_command_the_page_shows(
     out = tmp_path / "out"
     assert sim.cli.main([*command[1:], "-q", "--out", str(out)]) == 0
     table = pd.read_csv(out / "comparison.csv")
-    meta = json.loads((out / "run.json").read_text())
-    found = answer_from(
-        pd.read_parquet(out / "comparison.parquet"),
-        Settings.of(meta["scenarios"], meta["scenario_definitions"]),
-    )
+    found = answer_of(read_results(out))
     sentence = page.locator("p.sentence").first.inner_text()  # type: ignore[attr-defined]
     assert sentence == found.sentences[0]
     assert "60% of eligible shipments" in sentence

@@ -53,7 +53,8 @@ def test_precision_run_equals_a_fixed_run_of_the_same_length() -> None:
 
 CACHE_PROBE = """
 from sim.engine import compiled as engine_numba
-engine_numba.warm_up()
+from sim.replicate import jit
+jit.warm_up()
 print(sum(d.stats.cache_misses.get(sig, 0) for d in (engine_numba.simulate_port,
           engine_numba.before_queues) for sig in d.signatures))
 """

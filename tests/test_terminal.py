@@ -209,7 +209,7 @@ def test_cache_is_cold_until_a_function_is_compiled(
 
 
 def test_compiling_everything_compiles_every_checked_function() -> None:
-    """In a new process (loading from the cache, so fast): after ``compile_everything`` every
+    """In a new process (loading from the cache, so fast): after ``warm_up`` every
     function ``cache_is_cold`` checks has been compiled or loaded, so a first run of a small
     scenario leaves no function out of the cache and the notice does not come back."""
     import subprocess
@@ -220,7 +220,7 @@ def test_compiling_everything_compiles_every_checked_function() -> None:
         import inspect
         import sim.replicate.jit
 
-        sim.replicate.jit.compile_everything()
+        sim.replicate.jit.warm_up()
         found = list(sim.replicate.jit.dispatchers())
         ran = [d for d in found if d.signatures]
         # a function called only from compiled code is compiled (and cached) with its

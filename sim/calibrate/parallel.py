@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sim.engine import compiled as engine_numba
+from sim.replicate import jit
 from sim.replicate.processes import Task, WorkerPool
 
 _shared: Any = None
@@ -26,7 +26,7 @@ def pool_map(
     helps (``function`` at module level, ``jobs`` small and picklable)."""
     if workers <= 1 or len(jobs) <= 1:
         return [function(shared, job) for job in jobs]
-    engine_numba.warm_up()
+    jit.warm_up()
     name = function.__name__.strip("_").replace("_", " ")
     tasks = [
         Task(f"{name} {i + 1} of {len(jobs)}", _call, (function, job)) for i, job in enumerate(jobs)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim import __version__
+from sim._version import __version__
 from sim.calibrate.check import ALL, DISPLAY_COLUMNS, GOOD_D, Check, display_rows, select
 from sim.calibrate.from_records import RecordsCalibration
 from sim.calibrate.provenance import fitted_fields, number_text
@@ -65,8 +65,6 @@ def write_report(result: RecordsCalibration | TargetsCalibration, folder: Path) 
     path = folder / REPORT_FILE
     write_atomic(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return path
-
-
 
 
 def _img(encoded: str, caption: str) -> str:

@@ -88,9 +88,10 @@ class Station:
     @classmethod
     def of(cls, plan: PortPlan, calendars: Calendars, name: str) -> Station:
         s = plan.stations.index(name)
-        pools = slice(2 * s, 2 * s + 2)
+        general, reserved = plan.pools(s)
+        pools = slice(general, reserved + 1)
         return cls(
-            int(plan.pool_servers[2 * s + 1]),
+            int(plan.pool_servers[reserved]),
             plan.pool_calendar[pools].copy(),
             plan.pool_serves[pools].copy(),
             plan.priority[s : s + 1].copy(),

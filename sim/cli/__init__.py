@@ -59,8 +59,6 @@ def _interrupted(stop: Interrupted) -> str:
     return f"interrupted{after}; nothing written"
 
 
-
-
 def entry() -> None:
     """The console script: :func:`main`, and after an interrupt an exit without teardown.
 
@@ -75,4 +73,3 @@ def entry() -> None:
             sys.stderr.flush()
         os._exit(status)
     raise SystemExit(status)
-

@@ -1,5 +1,4 @@
-"""``python -m sim.cli``: the ``mrasim`` command.
-"""
+"""``python -m sim.cli``: the ``mrasim`` command."""
 
 from __future__ import annotations
 

@@ -27,12 +27,11 @@ from sim.plan.compile import compile_plan
 from sim.replicate import sizing
 from sim.replicate.runner import compare, run
 from sim.results.atomic import (
-    RESULT_FILES,
     ParquetStream,
     records_of,
     replace_on_success,
 )
-from sim.results.files import comparison_record, run_record, save_comparison, save_run
+from sim.results.files import RESULT_FILES, comparison_record, run_record, save_comparison, save_run
 
 # --- commands -----------------------------------------------------------------
 
@@ -41,7 +40,7 @@ DEFAULT_SCENARIO = BUNDLED / "lac-regional.yaml"
 
 
 def report_command(args: argparse.Namespace) -> int:
-    from sim.report.policy import write_report
+    from sim import write_report
 
     written = write_report(args.folder, args.output)
     if not args.quiet:
@@ -107,7 +106,7 @@ def run_command(args: argparse.Namespace) -> int:
         with pd.option_context("display.max_rows", None, "display.width", 200):
             print(_filtered(result.summary(), args).to_string(index=False))
     else:
-        print(run_text(result, _view(args)))
+        print(run_text(result.to_results(), _view(args)))
     _footer(args, result.stop_reason, result.seed, result.workers, elapsed)
     return 0
 
@@ -155,7 +154,7 @@ def compare_command(args: argparse.Namespace) -> int:
         print(json.dumps(record | {"summary": records_of(table)}))
         _precision_line(args, result.stop_reason)
         return 0
-    print(comparison_text(result, _view(args)))
+    print(comparison_text(result.to_results(), _view(args)))
     _footer(args, result.stop_reason, result.results[0].seed, result.workers, elapsed)
     return 0
 
@@ -305,12 +304,12 @@ class _progress:
         self.bar: Any = None
 
     def __enter__(self) -> Any:
-        from sim.replicate.jit import cache_is_cold, compile_everything
+        from sim.replicate.jit import cache_is_cold, warm_up
 
         if cache_is_cold():
             if not self.quiet:
                 print("mrasim: compiling (first run only; about a minute)", file=sys.stderr)
-            compile_everything()
+            warm_up()
         if not self.enabled:
             return None
         from tqdm import tqdm

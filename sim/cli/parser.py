@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 from typing import Any, NoReturn
 
-from sim import __version__
+from sim._version import __version__
 from sim.cli.commands import (
     DEFAULT_SCENARIO,
     calibrate_command,
@@ -399,5 +399,3 @@ def _fraction(text: str) -> float:
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"must lie between 0 and 1, got {value:g}")
     return value
-
-

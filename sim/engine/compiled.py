@@ -34,7 +34,20 @@ from numba import njit
 from sim.engine.inputs import PortInputs
 from sim.engine.outcome import PortOutcome
 from sim.model import calendars as cal
-from sim.plan.compile import Calendars, PortPlan
+from sim.plan.compile import (
+    GENERAL,
+    RESERVED,
+    Calendars,
+    PortPlan,
+    kind_of_pool,
+    pool_index,
+    station_of_pool,
+)
+
+# the plan's pool numbering, inlined where the event loop reads it
+_pool_index = njit(inline="always")(pool_index)
+_station_of_pool = njit(inline="always")(station_of_pool)
+_kind_of_pool = njit(inline="always")(kind_of_pool)
 
 inline = njit(cache=True, inline="always")
 """For helpers called in the hot loop. Numba inlines them into the caller's IR:
@@ -291,12 +304,12 @@ def simulate_port(
             n_pending = _pop(due, event, n_pending)
             if what >= 0:  # a completion: the server is free, the shipment moves on
                 busy[pool_of[what]] -= 1
-                dirty[pool_of[what] // 2] = True
+                dirty[_station_of_pool(pool_of[what])] = True
                 step_of[what] += 1
                 free[n_free] = what
                 n_free += 1
             else:  # a calendar opening
-                dirty[(-what - 1) // 2] = True
+                dirty[_station_of_pool(-what - 1)] = True
         next_due = due[0] if n_pending > 0 else inf
         for j in range(n_free):  # each joins its next station, or is released
             i = free[j]
@@ -323,7 +336,7 @@ def simulate_port(
             if not dirty[s]:
                 continue
             dirty[s] = False
-            for p in (2 * s + 1, 2 * s):  # reserved pool first, then general
+            for p in (_pool_index(s, RESERVED), _pool_index(s, GENERAL)):  # reserved first
                 close = -inf  # end of the current shift; -inf until the calendar is checked
                 while busy[p] < pool_servers[p]:
                     # the waiting shipment next in line: (priority, join time, index)
@@ -371,7 +384,7 @@ def simulate_port(
                     busy[p] += 1
                     pool_of[i] = p
                     j = by_time[i]  # its column: its position in ``queued``
-                    pool_used[s, j] = p - 2 * s  # GENERAL (0) or RESERVED (1)
+                    pool_used[s, j] = _kind_of_pool(p)
                     finish = t + ranked_service[step_of[i], i]
                     start[s, j] = t
                     end[s, j] = finish
@@ -455,39 +468,3 @@ def run_port(plan: PortPlan, calendars: Calendars, inputs: PortInputs) -> PortOu
         out.release,
     )
     return out
-
-
-def warm_up() -> None:
-    """Compile (or load from the on-disk cache) by simulating a tiny port once.
-
-    Called before forking workers, so that they inherit compiled code instead of
-    each compiling it again.
-    """
-    from sim.engine.inputs import draw_port
-    from sim.indicators.layout import Layout
-    from sim.indicators.sums import compute
-    from sim.model.load import scenario_from_dict
-    from sim.plan.compile import compile_plan
-
-    office = {"days": ["mon"], "hours": ["08:00-17:00"]}
-    station = {"servers": 1, "calendar": "office", "service_h": {"dist": "exponential", "mean": 1}}
-    port = {
-        "mode": "road",
-        "arrivals": {"per_day": 24, "batch_size": {"dist": "deterministic", "value": 2}},
-        "origins": {"OTHER": 1.0},
-        "channels": {"standard": {"green": 0.5, "yellow": 0.5, "red": 0.0}},
-        "routes": {"yellow": ["check"]},
-        "stations": {"check": station},
-        "delays": {"unloading_h": {"dist": "deterministic", "value": 1, "calendar": "office"}},
-    }
-    scenario = {
-        "name": "warm-up",
-        "horizon_days": 1,
-        "calendars": {"office": office},
-        "countries": {"PER": {"ports": {"gate": port}}},
-    }
-    plan = compile_plan(scenario_from_dict(scenario))
-    port_plan = plan.ports[0]
-    inputs = draw_port(plan.window[1], port_plan, 0, 0)
-    outcome = run_port(port_plan, plan.calendars, inputs)
-    compute(plan, Layout.of(plan), [(inputs, outcome)])  # the indicators' kernels too

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-GENERAL, RESERVED = 0, 1
 """Values of ``PortOutcome.pool``: which of a station's two server pools served a job."""
 
 

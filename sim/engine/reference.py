@@ -37,9 +37,9 @@ import simpy
 from simpy.events import NORMAL, Event
 
 from sim.engine.inputs import PortInputs
-from sim.engine.outcome import GENERAL, RESERVED, PortOutcome, queued_shipments
+from sim.engine.outcome import PortOutcome, queued_shipments
 from sim.model.calendars import advance, next_open, opening_at, shift_end
-from sim.plan.compile import Calendars, PortPlan
+from sim.plan.compile import Calendars, PortPlan, kind_of_pool
 
 END_OF_INSTANT = NORMAL + 1
 """Event priority of the dispatcher: after every ordinary event at the same time."""
@@ -132,7 +132,7 @@ class PortModel:
         def pool(p: int) -> Pool:
             lo, m = self.calendars.span(int(self.plan.pool_calendar[p]))
             return Pool(
-                kind=RESERVED if p % 2 else GENERAL,
+                kind=kind_of_pool(p),
                 servers=int(self.plan.pool_servers[p]),
                 serves=tuple(bool(x) for x in self.plan.pool_serves[p]),
                 starts=self.calendars.starts,
@@ -142,7 +142,8 @@ class PortModel:
             )
 
         priority = tuple(int(x) for x in self.plan.priority[s])
-        return Station(s, priority, (pool(2 * s + 1), pool(2 * s)))
+        general, reserved = self.plan.pools(s)
+        return Station(s, priority, (pool(reserved), pool(general)))
 
     # --- processes ---
 

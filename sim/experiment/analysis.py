@@ -33,7 +33,7 @@ import pandas as pd
 
 from sim.experiment.design import Point, unit_problem
 from sim.experiment.keys import (
-    KEY_COLUMNS,
+    ROW_KEYS,
     STAT_COLUMNS,
     Key,
     is_whole_scenario,
@@ -122,7 +122,7 @@ class _Columns:
             self.extra.setdefault(name, []).extend([value] * len(rows))
 
     def frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame(self.keys, columns=list(KEY_COLUMNS), dtype=object)
+        frame = pd.DataFrame(self.keys, columns=list(ROW_KEYS), dtype=object)
         for name, parts in zip(self.names, self.stats, strict=True):
             frame[name] = np.concatenate(parts) if parts else []
         for name, values in self.extra.items():
@@ -137,7 +137,7 @@ def _with_point_columns(
     paths = [f.path for f in experiment.factors]
     values = pd.DataFrame(points, columns=paths)
     values.insert(0, POINT, range(len(points)))
-    return values.merge(frame, on=POINT, how="right")[[POINT, *paths, *KEY_COLUMNS, *STAT_COLUMNS]]
+    return values.merge(frame, on=POINT, how="right")[[POINT, *paths, *ROW_KEYS, *STAT_COLUMNS]]
 
 
 # --- main effects -----------------------------------------------------------------------
@@ -217,7 +217,7 @@ def _main_effects(levels: list[Levels], whole: list[dict[Key, np.ndarray]]) -> p
             "level_low",
             "level_high",
             "points",
-            *KEY_COLUMNS,
+            *ROW_KEYS,
             *STAT_COLUMNS,
             *CHANGE_COLUMNS,
         ]
@@ -262,7 +262,7 @@ def _sensitivity(experiment: Experiment, means: list[dict[Key, float]]) -> pd.Da
             st, st_hw = indices["ST"][i], indices["ST_conf"][i]
             records.append((*row, factor, s1, s1 - s1_hw, s1 + s1_hw, st, st - st_hw, st + st_hw))
     columns = ["factor", "s1", "s1_ci_low", "s1_ci_high", "st", "st_ci_low", "st_ci_high"]
-    table = pd.DataFrame(records, columns=[*KEY_COLUMNS, *columns])
+    table = pd.DataFrame(records, columns=[*ROW_KEYS, *columns])
     table["points"] = len(means)
     return table
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiment.keys import KEY_COLUMNS, group_of, is_whole_scenario, shown_metrics
+from sim.experiment.keys import ROW_KEYS, group_of, is_whole_scenario, shown_metrics
 from sim.experiment.run import ExperimentResult, ExperimentStopped, Progress, run_experiment
 from sim.experiment.spec import short_names
 from sim.interpret.tables import text_table
@@ -128,7 +128,7 @@ def digest(result: ExperimentResult) -> str:
 
 def _overall(frame: pd.DataFrame) -> list[bool]:
     """Rows of the whole scenario and all shipments."""
-    keys = frame[list(KEY_COLUMNS)].itertuples(index=False, name=None)
+    keys = frame[list(ROW_KEYS)].itertuples(index=False, name=None)
     return [is_whole_scenario(key) and group_of(key) == ALL for key in keys]
 
 

@@ -17,10 +17,9 @@ import signal
 from collections import deque
 from typing import Any, Protocol
 
-from sim.engine import compiled as engine_numba
 from sim.errors import InputError
 from sim.experiment.tasks import PointJob, Task, TaskOutput, run_task
-from sim.replicate import processes
+from sim.replicate import jit, processes
 from sim.replicate.processes import WorkerPool
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
@@ -101,7 +100,7 @@ class PoolExecutor:
         self._running: dict[str, Task] = {}  # by label: one task per point and replications
 
     def __enter__(self) -> PoolExecutor:
-        engine_numba.warm_up()  # compile or load once, before forking
+        jit.warm_up()  # compile or load once, before forking
         self._pool = WorkerPool(self.workers).__enter__()
         return self
 
@@ -199,7 +198,7 @@ class DaskExecutor:
                 self.description = f"dask, a LocalCluster of {self.workers} worker processes"
             else:
                 self._client = self._connect(Client)
-            self._client.run(engine_numba.warm_up)  # load compiled code on every worker, once
+            self._client.run(jit.warm_up)  # load compiled code on every worker, once
             self.capacity = max(4, 2 * sum(self._client.nthreads().values()))
             self._completed = as_completed(loop=self._client.loop)  # not the default client's
         except BaseException:

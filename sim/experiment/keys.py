@@ -1,7 +1,7 @@
 """Rows of an indicator vector, read by column name rather than by position.
 
 The long table's key columns (``country, port, group, station, metric`` today) come
-from :data:`sim.runner.SUMMARY_COLUMNS`, so a new level (a ``mode`` column, say)
+from :data:`sim.indicators.layout.ROW_KEYS`, so a new level (a ``mode`` column, say)
 flows through experiments without a change here.
 """
 
@@ -11,16 +11,14 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from sim.indicators.layout import HEADLINE
+from sim.indicators.layout import HEADLINE, ROW_KEYS
 from sim.model.vocabulary import ALL
 from sim.replicate.result import SUMMARY_COLUMNS
 
-KEY_COLUMNS: tuple[str, ...] = tuple(SUMMARY_COLUMNS[:-4])
-"""What a row is: its levels and its metric."""
 STAT_COLUMNS: tuple[str, ...] = tuple(SUMMARY_COLUMNS[-4:])
 """What is known about it: mean, ci_low, ci_high, replications."""
-_METRIC = KEY_COLUMNS.index("metric")
-_GROUP = KEY_COLUMNS.index("group")
+_METRIC = ROW_KEYS.index("metric")
+_GROUP = ROW_KEYS.index("group")
 
 Key = tuple[Any, ...]
 

@@ -21,15 +21,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.errors import InputError
-from sim.experiment.keys import KEY_COLUMNS, is_whole_scenario, shown_metrics
+from sim.experiment.keys import ROW_KEYS, is_whole_scenario, shown_metrics
 from sim.experiment.spec import short_names
 from sim.experiment.store import read_manifest
 from sim.interpret.numbers import Kind, kind_of, show
 from sim.model.vocabulary import ALL, ELIGIBLE
+from sim.replicate.stats import Estimate
 from sim.report.figures import GROUP_COLOURS, panels, png, scenario_colours
 from sim.report.html import GROUP_LABELS, INDICATOR_LABELS, PAGE, STYLE, esc, html_table
 from sim.results.atomic import write_atomic
-from sim.results.files import REPORT_FILE, Stat
+from sim.results.files import REPORT_FILE
 
 SHOWN_METRICS = 6
 TABLE_POINTS = 50
@@ -100,14 +101,14 @@ def _read(folder: Path, name: str, required: bool = True) -> pd.DataFrame | None
             raise InputError(str(folder), "", f"holds no {name}: run the experiment to its end")
         return None
     frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-    keys = frame[list(KEY_COLUMNS)].astype(object)
-    frame[list(KEY_COLUMNS)] = keys.where(keys.notna(), None)
+    keys = frame[list(ROW_KEYS)].astype(object)
+    frame[list(ROW_KEYS)] = keys.where(keys.notna(), None)
     return frame
 
 
 def _overall(frame: pd.DataFrame) -> np.ndarray:
     """Rows of the whole scenario (any group): what the page shows."""
-    keys = frame[list(KEY_COLUMNS)].itertuples(index=False, name=None)
+    keys = frame[list(ROW_KEYS)].itertuples(index=False, name=None)
     return np.array([is_whole_scenario(key) for key in keys], dtype=bool)
 
 
@@ -119,8 +120,8 @@ def _label(metric: str) -> str:
     return INDICATOR_LABELS.get(metric, metric.replace("_", " "))
 
 
-def _stat(row: Any) -> Stat:
-    return Stat(float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]))
+def _stat(row: Any) -> Estimate:
+    return Estimate(float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]))
 
 
 # --- the page ---------------------------------------------------------------------------
@@ -229,7 +230,7 @@ def _top_driver(experiment: Experiment, metric: str, group: str) -> str:
     )
 
 
-def _value(stat: Stat, kind: Kind) -> str:
+def _value(stat: Estimate, kind: Kind) -> str:
     """A mean with its unit and, in brackets, its 95% interval (rounded to the interval)."""
     return esc(show(stat, kind, units=True).with_range())
 
@@ -245,7 +246,7 @@ def _main_effect_changes(experiment: Experiment, metric: str, group: str) -> str
         if len(rows) < 2:
             continue
         first, last = rows.iloc[0], rows.iloc[-1]
-        change = Stat(last["change"], last["change_ci_low"], last["change_ci_high"])
+        change = Estimate(last["change"], last["change_ci_low"], last["change_ci_high"])
         shown = show(change, kind, signed=True, change=True, units=True).with_range()
         parts.append(
             f"{esc(experiment.names[path])} {_shown(first.level)} → {_shown(last.level)}: "

@@ -23,9 +23,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim import __version__
+from sim._version import __version__
 from sim.errors import InputError
-from sim.experiment.keys import KEY_COLUMNS
+from sim.experiment.keys import ROW_KEYS
 from sim.experiment.tasks import Task, TaskOutput
 from sim.results.atomic import OutputError, write_atomic, write_json
 
@@ -117,7 +117,7 @@ class ResultStore:
     def write(self, task: Task, output: TaskOutput) -> None:
         """Store a finished task (temporary name, then rename)."""
         columns: dict[str, Any] = {
-            name: [row[i] for row in output.rows] for i, name in enumerate(KEY_COLUMNS)
+            name: [row[i] for row in output.rows] for i, name in enumerate(ROW_KEYS)
         }
         for column, replication in enumerate(range(task.first, task.last)):
             columns[f"r{replication}"] = pa.array(output.values[:, column], pa.float64())
@@ -139,9 +139,9 @@ class ResultStore:
         path = self.tasks_dir / f"{task.id}.parquet"
         table = pq.ParquetFile(path).read()  # lighter than read_table's dataset discovery
         names = [f"r{r}" for r in range(task.first, task.last)]
-        if table.column_names != [*KEY_COLUMNS, *names]:
+        if table.column_names != [*ROW_KEYS, *names]:
             raise StoreError(f"{path} does not hold replications {task.first}-{task.last - 1}")
-        keys = zip(*(table.column(name).to_pylist() for name in KEY_COLUMNS), strict=True)
+        keys = zip(*(table.column(name).to_pylist() for name in ROW_KEYS), strict=True)
         values = np.column_stack([table.column(name).to_numpy() for name in names])
         return TaskOutput(list(keys), values)
 

@@ -40,14 +40,14 @@ def serve(
     import uvicorn
 
     from sim.explore.server import create_app
-    from sim.replicate.jit import cache_is_cold, compile_everything
+    from sim.replicate.jit import cache_is_cold, warm_up
 
     base = load_scenario(scenario)
     _check_free(host, port)
     if cache_is_cold():
         if not quiet:
             print("mrasim: compiling (first run only; about a minute)", flush=True)
-        compile_everything()
+        warm_up()
     app = create_app(base, workers)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)

@@ -19,10 +19,9 @@ from sim.explore.settings import Setting
 from sim.interpret.answer import answer_from
 from sim.interpret.assumptions import to_json
 from sim.model.iso3166 import country_name
-from sim.model.vocabulary import ALL
+from sim.replicate.result import Results
 from sim.report.figures import figures_section
 from sim.report.policy import answer_section, assumptions_section
-from sim.results.files import results_of
 
 
 def numbers_html(snapshot: Snapshot) -> str:
@@ -39,11 +38,8 @@ def figures_html(snapshot: Snapshot) -> str:
     setting, table = snapshot.setting, snapshot.table
     if table is None:
         return ""
-    areas = table[table["station"].isna() & (table["port"] == ALL)]  # all the figures read
-    if setting.countries is not None:
-        areas = areas[areas["country"].isin([*setting.countries, ALL])]
-    results = results_of(areas.reset_index(drop=True), _meta(setting), _definitions(setting))
-    return figures_section(results)
+    results = Results(tuple(setting.labels), tuple(setting.scenarios), table, _meta(setting))
+    return figures_section(results.restricted(setting.countries or results.countries))
 
 
 def progress_text(snapshot: Snapshot) -> str:
@@ -79,7 +75,3 @@ def _scope(setting: Setting) -> str:
 
 def _meta(setting: Setting) -> dict[str, Any]:
     return {"assumptions": to_json(setting.assumptions)}
-
-
-def _definitions(setting: Setting) -> list[dict[str, Any]]:
-    return [s.model_dump(mode="json", by_alias=True) for s in setting.scenarios]

@@ -33,7 +33,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.errors import InputError
-from sim.interpret.answer import Setting as AnswerSetting
 from sim.interpret.answer import Settings as AnswerSettings
 from sim.interpret.assumptions import Assumption, assumptions_of
 from sim.model.load import BUNDLED, expanded_yaml, scenario_from_dict
@@ -180,12 +179,7 @@ class Setting:
 
     def answer_settings(self) -> AnswerSettings:
         """The answer's view of the scenarios compared (:class:`sim.answer.Settings`)."""
-        scenarios = {
-            label: AnswerSetting(s.arrangement.in_force, s.arrangement.utilisation, s.horizon_days)
-            for label, s in zip(self.labels, self.scenarios, strict=True)
-        }
-        clocks = {code: c.clock for code, c in self.scenarios[-1].countries.items() if c.ports}
-        return AnswerSettings(scenarios, clocks)
+        return AnswerSettings.of(self.labels, self.scenarios)
 
     def command(self) -> list[str]:
         """``mrasim compare`` with every override, the seed and the replications: the same

@@ -27,7 +27,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.engine.outcome import GENERAL, RESERVED
 from sim.model.calendars import open_hours
 from sim.model.schema import Scenario
 from sim.model.vocabulary import (
@@ -35,7 +34,7 @@ from sim.model.vocabulary import (
     CHANNELS,
     SUMMARY_GROUPS,
 )
-from sim.plan.compile import Plan, PortPlan
+from sim.plan.compile import GENERAL, RESERVED, Plan, PortPlan, pool_index
 
 """Groups whose members do not depend on the arrangement: read differences on these."""
 
@@ -89,7 +88,8 @@ class Row(NamedTuple):
     metric: str
 
 
-KEY_COLUMNS = list(Row._fields)
+ROW_KEYS: tuple[str, ...] = Row._fields
+"""What names a row of an indicator vector: its levels and its metric."""
 
 
 def cost_metric(rate: float) -> str:
@@ -210,7 +210,7 @@ class Layout:
                 for group in SUMMARY_GROUPS:
                     rows.extend(Row(*at, group, station, m) for m in STATION_GROUP_METRICS)
                 rows.append(Row(*at, None, station, "general_utilisation"))
-                if port.pool_servers[2 * s + 1] > 0:
+                if port.pool_servers[pool_index(s, RESERVED)] > 0:
                     rows.append(Row(*at, None, station, "reserved_utilisation"))
                 rows.append(Row(*at, None, station, "overtime_h"))
         rows.sort(key=_row_order)
@@ -325,8 +325,8 @@ def _capacity(plan: Plan, port: PortPlan) -> np.ndarray:
     t0, t1 = plan.window
     capacity = np.zeros((len(port.stations), 2))
     for s in range(len(port.stations)):
-        for kind, p in ((GENERAL, 2 * s), (RESERVED, 2 * s + 1)):
+        for kind in (GENERAL, RESERVED):
+            p = pool_index(s, kind)
             starts, ends = plan.calendars.bounds(int(port.pool_calendar[p]))
             capacity[s, kind] = port.pool_servers[p] * open_hours(starts, ends, t0, t1)
     return capacity
-

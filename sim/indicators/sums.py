@@ -402,4 +402,3 @@ def _port_sums_kernel(
                 busy[s, pool[s, j]] += hi_t - lo_t
             if t0 <= start[s, j] < t1:
                 overtime[s] += overtime_h[s, j]
-

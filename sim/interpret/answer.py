@@ -35,14 +35,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from scipy.special import stdtrit
 
 from sim.indicators.layout import cost_metric
 from sim.interpret.numbers import Kind, Shown, percent, show
 from sim.model.iso3166 import country_name
+from sim.model.schema import Arrangement, Scenario
 from sim.model.vocabulary import ALL, ELIGIBLE, NOT_ELIGIBLE
-from sim.replicate.result import ComparisonResult
-from sim.replicate.stats import CONFIDENCE, MISSING, Estimate
+from sim.replicate.result import Results
+from sim.replicate.stats import MISSING, Estimate, relative_change
 
 CLEARANCE = "clearance_h_mean"
 GREEN = "green_share"
@@ -61,9 +61,16 @@ FIGURES = 2
 class Setting:
     """What one compared scenario sets: the arrangement and the counted period."""
 
-    in_force: bool
-    utilisation: float
+    arrangement: Arrangement
     horizon_days: float
+
+    @property
+    def in_force(self) -> bool:
+        return self.arrangement.in_force
+
+    @property
+    def utilisation(self) -> float:
+        return self.arrangement.utilisation
 
 
 @dataclass(frozen=True)
@@ -78,26 +85,20 @@ class Settings:
     clocks: Mapping[str, str | None] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, labels: Sequence[str], definitions: Sequence[Mapping[str, Any]]) -> Settings:
-        """From scenario definitions as ``run.json`` keeps them (``model_dump(mode="json")``)."""
-        scenarios = {}
+    def of(cls, labels: Sequence[str], scenarios: Sequence[Scenario]) -> Settings:
+        """The settings of the scenarios compared, by label (the baseline first)."""
+        settings = {}
         clocks: dict[str, str | None] = {}
-        for label, definition in zip(labels, definitions, strict=True):
-            arrangement = definition.get("arrangement", {})
-            scenarios[label] = Setting(
-                bool(arrangement.get("in_force", True)),
-                float(arrangement.get("utilisation", 0.0)),
-                float(definition["horizon_days"]),
-            )
-            for code, country in definition.get("countries", {}).items():
-                if country.get("ports"):
-                    clocks.setdefault(code, country.get("clock"))
-        return cls(scenarios, clocks)
+        for label, scenario in zip(labels, scenarios, strict=True):
+            settings[label] = Setting(scenario.arrangement, float(scenario.horizon_days))
+            for code, country in scenario.countries.items():
+                if country.ports:
+                    clocks.setdefault(code, country.clock)
+        return cls(settings, clocks)
 
     def claim_probability(self, label: str) -> float:
-        """The share of eligible shipments that claim: the utilisation while in force."""
-        setting = self.scenarios[label]
-        return setting.utilisation if setting.in_force else 0.0
+        """The share of eligible shipments that claim (:attr:`Arrangement.claim_probability`)."""
+        return self.scenarios[label].arrangement.claim_probability
 
     def clocks_differ(self, countries: Iterable[str]) -> bool:
         """Whether pooling these countries may mix clocks: unless all declare the same one."""
@@ -165,36 +166,6 @@ class Table:
         counts = {self.count(kind, s, area, group, metric) for kind, s in keys}
         replications = counts.pop() if len(counts) == 1 else 0
         return relative_change(*estimates, replications)
-
-
-def relative_change(
-    baseline: Estimate, compared: Estimate, difference: Estimate, replications: int
-) -> Estimate:
-    """The paired change as a percentage of the baseline mean, with its 95% interval.
-
-    The estimate is the ratio of means ``R = mean(D) / mean(B)`` (D the paired
-    difference, B the baseline, per replication), not the mean of per-replication
-    ratios, which is biased when B varies. Its interval is the delta method's
-    for a ratio estimator: ``Var(R) ~ Var(mean(D) - R mean(B)) / mean(B)^2``
-    ``= [Var(D) - 2 R Cov(D, B) + R^2 Var(B)] / (n mean(B)^2)``, so it accounts for
-    the uncertainty of both the difference and the baseline, and for their
-    correlation. The covariance is recovered from the table alone: per
-    replication the compared value is ``X = B + D``, so
-    ``Cov(D, B) = (Var(X) - Var(D) - Var(B)) / 2``; and each variance of a mean
-    is ``(half-width / t)^2`` with the same Student-t quantile, because all three
-    rest on the same ``replications`` (otherwise there is no interval).
-    """
-    if not (math.isfinite(baseline.mean) and baseline.mean != 0):
-        return MISSING
-    ratio = difference.mean / baseline.mean
-    if replications < 2 or not all(e.has_interval for e in (baseline, compared, difference)):
-        return Estimate(100 * ratio)
-    t = float(stdtrit(replications - 1, 0.5 + CONFIDENCE / 2))
-    var_b, var_x, var_d = ((e.half_width / t) ** 2 for e in (baseline, compared, difference))
-    covariance = (var_x - var_d - var_b) / 2
-    variance = max(var_d - 2 * ratio * covariance + ratio**2 * var_b, 0.0) / baseline.mean**2
-    half = t * math.sqrt(variance)
-    return Estimate(100 * ratio, 100 * (ratio - half), 100 * (ratio + half))
 
 
 # --- the answer ------------------------------------------------------------------------
@@ -269,6 +240,11 @@ def answer_from(
     else:
         sentences = [_sentence(context, label) for label in cells.compared]
     return Answer(sentences, rows, rate, pooled_differ, without_value, sweep, cells.baseline, verb)
+
+
+def answer_of(results: Results, countries: Sequence[str] | None = None) -> Answer:
+    """The answer of a result record (:class:`~sim.replicate.result.Results`)."""
+    return answer_from(results.table, Settings.of(results.labels, results.scenarios), countries)
 
 
 def answer_json(found: Answer) -> dict[str, Any]:
@@ -618,12 +594,4 @@ def _sweep_cost(context: _Context, ends: Sequence[CountryRow]) -> str:
     return (
         f"; the annual cost of delay saved grows from {shown[0]} to {shown[1]} "
         f"(at {100 * context.rate:g}% of the goods' value per day)"
-    )
-
-
-def settings_of(result: ComparisonResult) -> Settings:
-    """The answer's view of the scenarios compared."""
-    return Settings.of(
-        result.labels,
-        [r.scenario.model_dump(mode="json", by_alias=True) for r in result.results],
     )

@@ -1,5 +1,4 @@
-"""What a scenario contains, and whether its stations can keep up (``mrasim validate``).
-"""
+"""What a scenario contains, and whether its stations can keep up (``mrasim validate``)."""
 
 from __future__ import annotations
 
@@ -38,8 +37,7 @@ def describe_scenario(scenario: Scenario) -> str:
         )
         for station, (load, reserved_load) in pool_loads(plan, port).items():
             s = port.stations.index(station)
-            servers = int(port.pool_servers[2 * s])
-            reserved = int(port.pool_servers[2 * s + 1])
+            servers, reserved = (int(port.pool_servers[p]) for p in port.pools(s))
             extra = f" + {reserved} reserved (load {reserved_load:.2f})" if reserved else ""
             lines.append(
                 f"    station {station}: {servers} servers (offered load {load:.2f}){extra}"

@@ -183,6 +183,7 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
         raise InputError(source, exc.field, f"{exc.problem} (inherited from {origin})") from None
     return scenario
 
+
 def with_overrides(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
     """A new, validated scenario with fields changed (:meth:`Scenario.with_overrides`)."""
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -194,7 +195,6 @@ def with_overrides(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
     changed = scenario_from_dict(data, source)
     changed._origin = scenario.origin._replace(overrides=(*scenario.origin.overrides, *texts))
     return changed
-
 
 
 def apply_override(data: dict[str, Any], override: str) -> str:
@@ -346,5 +346,3 @@ def _did_you_mean(name: Any, options: list[str]) -> str:
     if close:
         return f"; did you mean '{close[0]}'?"
     return f"; allowed: {', '.join(options)}" if options else ""
-
-

@@ -51,8 +51,6 @@ Multiplier = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 PROBABILITY_TOLERANCE = 1e-9
 
 
-
-
 class Strict(BaseModel):
     """Base: unknown fields are errors, models are immutable."""
 
@@ -393,6 +391,12 @@ class Arrangement(Strict):
     utilisation: Share = 0.0
     precedence: Literal["national_aeo", "recognised_aeo"] = "national_aeo"
 
+    @property
+    def claim_probability(self) -> float:
+        """The share of eligible shipments that claim recognition: the utilisation while the
+        arrangement is in force, else none (the one place this rule is written)."""
+        return self.utilisation if self.in_force else 0.0
+
 
 class CostOfDelay(Strict):
     """Ad-valorem cost of a day of delay (Hummels & Schaur 2013: 0.6-2.1% per day)."""
@@ -516,8 +520,6 @@ class Scenario(Strict):
     def arrival_window_h(self) -> tuple[float, float]:
         """Counted arrivals: after warm-up and before the end of the horizon."""
         return 24.0 * self.warmup_days, 24.0 * (self.warmup_days + self.horizon_days)
-
-
 
 
 def _check_references(scenario: Scenario, source: str) -> None:

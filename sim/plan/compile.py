@@ -5,8 +5,9 @@ queueing network (stations, server pools, calendars, routes, priorities) becomes
 small integer and float arrays, so the numba engine gets no Python objects and
 the SimPy engine reads exactly the same numbers.
 
-Server pools: station ``s`` has pool ``2*s`` (its general servers) and pool
-``2*s + 1`` (its reserved servers, possibly none).
+Server pools: station ``s`` has two, its general servers and its reserved servers
+(possibly none), numbered by :func:`pool_index` and read back by :func:`station_of_pool`
+and :func:`kind_of_pool`; nothing else writes the numbering out.
 """
 
 from __future__ import annotations
@@ -124,6 +125,27 @@ def _encoding(dist: _Distribution) -> tuple[int, tuple[float, ...], list[tuple[f
     raise TypeError(f"no encoding for {type(dist).__name__}")
 
 
+GENERAL, RESERVED = 0, 1
+"""The kinds of server pool of a station: its general servers, and those it reserves for
+some trader groups."""
+
+
+def pool_index(station: int, kind: int) -> int:
+    """The number of a station's pool of a kind (:data:`GENERAL` or :data:`RESERVED`) in a
+    port's pool arrays: the two pools of a station sit side by side."""
+    return 2 * station + kind
+
+
+def station_of_pool(pool: int) -> int:
+    """The station a pool belongs to (the inverse of :func:`pool_index`)."""
+    return pool // 2
+
+
+def kind_of_pool(pool: int) -> int:
+    """Whether a pool is its station's general or reserved one."""
+    return pool - 2 * (pool // 2)
+
+
 @dataclass(frozen=True)
 class PortPlan:
     """One port: its sampling parameters and its queueing network as arrays."""
@@ -174,6 +196,10 @@ class PortPlan:
     @property
     def key(self) -> str:
         return f"{self.country}/{self.name}"
+
+    def pools(self, station: int) -> tuple[int, int]:
+        """The (general, reserved) pool numbers of a station."""
+        return pool_index(station, GENERAL), pool_index(station, RESERVED)
 
 
 @dataclass(frozen=True)
@@ -242,20 +268,21 @@ def _compile_port(
     for c, route in enumerate(routes):
         route_station[c, : len(route)] = route
 
-    n_pools = 2 * len(stations)
+    n_pools = pool_index(len(stations), GENERAL)
     pool_servers = np.zeros(n_pools, dtype=np.int64)
     pool_calendar = np.full(n_pools, ALWAYS_OPEN, dtype=np.int64)
     pool_serves = np.zeros((n_pools, len(GROUPS)), dtype=np.bool_)
     priority = np.zeros((len(stations), len(GROUPS)), dtype=np.int64)
     for s, station in enumerate(port.stations.values()):
-        pool_servers[2 * s] = station.servers
-        pool_calendar[2 * s] = calendars.index(station.calendar)
-        pool_serves[2 * s, :] = True
+        general, reserved = pool_index(s, GENERAL), pool_index(s, RESERVED)
+        pool_servers[general] = station.servers
+        pool_calendar[general] = calendars.index(station.calendar)
+        pool_serves[general, :] = True
         if station.reserved is not None:
-            pool_servers[2 * s + 1] = station.reserved.servers
-            pool_calendar[2 * s + 1] = calendars.index(station.reserved.calendar)
+            pool_servers[reserved] = station.reserved.servers
+            pool_calendar[reserved] = calendars.index(station.reserved.calendar)
             for group in station.reserved.groups:
-                pool_serves[2 * s + 1, GROUPS.index(group)] = True
+                pool_serves[reserved, GROUPS.index(group)] = True
         if station.priority is not None:
             priority[s, :] = station.priority.resolved()
 
@@ -308,7 +335,7 @@ def _compile_port(
         origin_cumulative=np.cumsum([port.origins[o] for o in origins]),
         eligible_share=np.array([exporter_share(o) for o in origins]),
         national_aeo_share=port.national_aeo_share,
-        claim_probability=arrangement.utilisation if arrangement.in_force else 0.0,
+        claim_probability=arrangement.claim_probability,
         recognised_first=arrangement.precedence == "recognised_aeo",
         channel_cumulative=channel_cumulative,
         pre_arrival_share=np.array(

@@ -49,8 +49,9 @@ def pool_loads(plan: Plan, port: PortPlan) -> dict[str, tuple[float, float]]:
         work = np.zeros(len(GROUPS))  # server-hours per hour, by group
         for g in range(len(GROUPS)):
             work[g] = shipments_per_hour * groups[g] * visits[s, g] * port.service[s][g].mean
-        general, reserved = (_capacity(plan, port, p) for p in (2 * s, 2 * s + 1))
-        taken = min(float(work[port.pool_serves[2 * s + 1]].sum()), reserved)
+        general_pool, reserved_pool = port.pools(s)
+        general, reserved = (_capacity(plan, port, p) for p in (general_pool, reserved_pool))
+        taken = min(float(work[port.pool_serves[reserved_pool]].sum()), reserved)
         loads[station] = (
             (work.sum() - taken) / general if general > 0 else np.inf,
             taken / reserved if reserved > 0 else 0.0,
@@ -74,7 +75,6 @@ def _capacity(plan: Plan, port: PortPlan, pool: int) -> float:
     return port.pool_servers[pool] * open_hours(starts, ends, 0.0, WEEK) / WEEK
 
 
-
 def expected_arrivals(port: PortPlan, start: float, end: float) -> float:
     """Expected shipments arriving in [start, end): the weekly-hourly rate integrated, x batch."""
     cumulative = np.concatenate(([0.0], np.cumsum(port.hourly_rate)))
@@ -89,8 +89,6 @@ def expected_arrivals(port: PortPlan, start: float, end: float) -> float:
     return (integral(end) - integral(start)) * max(per_epoch, 1.0)
 
 
-
-
 def queued_share(port: PortPlan) -> float:
     """At most the share of a port's shipments that meet a queue: that of the group most
     often sent to a channel with checks (the groups' mix is a weighted mean of theirs)."""
@@ -100,5 +98,3 @@ def queued_share(port: PortPlan) -> float:
         if port.route_length[channel] > 0:
             share += p
     return float(min(1.0, share.max(initial=0.0)))
-
-

@@ -63,15 +63,30 @@ TINY = [
 that has compiled code of its own (vessel batches)."""
 
 
-def compile_everything() -> None:
-    """Compile (or load) every compiled function: a one-day run of a small scenario calls all
-    but the large-sample normal draw, which is called directly. (A test checks that nothing
-    is left out, so a new compiled function needs its feature in ``TINY``.)"""
+def warm_up() -> None:
+    """Compile (or load from numba's on-disk cache) every compiled function, by simulating
+    one day of a small scenario once and drawing a large normal sample.
+
+    The CLI calls it before a first run, so that the cache is complete whatever the
+    scenario (a small one never calls some functions); the runner and the executors
+    call it before forking workers, so that they inherit compiled code instead of
+    each compiling it again. A test checks that nothing is left out, so a new
+    compiled function needs its feature in :data:`TINY`.
+    """
     import numpy as np
 
+    from sim.engine.compiled import run_port
+    from sim.engine.inputs import draw_port
+    from sim.indicators.layout import Layout
+    from sim.indicators.sums import compute
     from sim.model.distributions import _compiled_standard_normal
     from sim.model.load import load_scenario
-    from sim.replicate.runner import run
+    from sim.plan.compile import compile_plan
 
-    run(load_scenario("one-office", TINY), replications=1, workers=1)
+    plan = compile_plan(load_scenario("one-office", TINY))
+    ports = []
+    for port in plan.ports:
+        inputs = draw_port(plan.window[1], port, 0, 0)
+        ports.append((inputs, run_port(port, plan.calendars, inputs)))
+    compute(plan, Layout.of(plan), ports)
     _compiled_standard_normal(np.random.Generator(np.random.SFC64(0)), 1)

@@ -9,18 +9,28 @@ on the pages and tables built on it.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pandas as pd
 
-from sim.indicators.layout import KEY_COLUMNS, Layout
+from sim.indicators.layout import ROW_KEYS, Layout
 from sim.model.schema import Scenario
+from sim.model.vocabulary import ALL
 from sim.replicate.processes import default_workers as default_workers
-from sim.replicate.stats import CONFIDENCE, Accumulator
+from sim.replicate.stats import CONFIDENCE, MISSING, Accumulator, Estimate, relative_change
 
-SUMMARY_COLUMNS = [*KEY_COLUMNS, "mean", "ci_low", "ci_high", "replications"]
+SUMMARY_COLUMNS = [*ROW_KEYS, "mean", "ci_low", "ci_high", "replications"]
 """The long table: country, mode, port, group, station, metric, then the statistics."""
+TABLE_COLUMNS = ["kind", "scenario", "versus", *SUMMARY_COLUMNS]
+"""The result table: ``kind`` (value | difference), ``scenario``, ``versus`` (the baseline
+of a difference), then the summary columns."""
+CELL_KEYS = ["kind", "scenario", *ROW_KEYS]
+"""What names one number of the result table."""
 
 
 # --- the user's view ----------------------------------------------------------
@@ -31,7 +41,7 @@ def summary_frame(
 ) -> pd.DataFrame:
     """The long summary table of one accumulator."""
     mean, low, high = accumulator.result(confidence)
-    frame = pd.DataFrame(layout.rows, columns=KEY_COLUMNS)
+    frame = pd.DataFrame(layout.rows, columns=ROW_KEYS)
     frame["mean"], frame["ci_low"], frame["ci_high"] = mean, low, high
     frame["replications"] = accumulator.count
     return frame
@@ -59,6 +69,11 @@ class RunResult:
         replications."""
         return summary_frame(self.layout, self.accumulator, confidence)
 
+    def to_results(self, meta: Mapping[str, Any] | None = None) -> Results:
+        """The result record (the scenario's name labels its values)."""
+        table = self.summary().assign(kind="value", scenario=self.scenario.name, versus=None)
+        return Results((self.scenario.name,), (self.scenario,), table[TABLE_COLUMNS], meta or {})
+
     def records(self) -> pd.DataFrame:
         """Per-shipment records of every replication (only if the run kept them)."""
         if not self.record_frames:
@@ -76,7 +91,7 @@ class RunResult:
         from sim.interpret.terminal import View
         from sim.interpret.text import run_text
 
-        return run_text(self, View(width))
+        return run_text(self.to_results(), View(width))
 
 
 @dataclass
@@ -112,7 +127,12 @@ class ComparisonResult:
             frame = summary_frame(self.layout, difference, confidence)
             frames.append(frame.assign(kind="difference", scenario=label, versus=self.labels[0]))
         table = pd.concat(frames, ignore_index=True)
-        return table[["kind", "scenario", "versus", *SUMMARY_COLUMNS]]
+        return table[TABLE_COLUMNS]
+
+    def to_results(self, meta: Mapping[str, Any] | None = None) -> Results:
+        """The result record: the scenarios compared and the long table."""
+        scenarios = tuple(r.scenario for r in self.results)
+        return Results(tuple(self.labels), scenarios, self.table(), meta or {})
 
     def save(self, folder: str | Path) -> Path:
         """Write the files of ``mrasim compare --out folder`` (``sim.write_report`` reads them)."""
@@ -125,5 +145,129 @@ class ComparisonResult:
         from sim.interpret.terminal import View
         from sim.interpret.text import comparison_text
 
-        return comparison_text(self, View(width))
+        return comparison_text(self.to_results(), View(width))
 
+
+# --- the result record ------------------------------------------------------------
+
+
+class Where(NamedTuple):
+    """A row's level: country (or ``all``), mode (or ``all``), port (or ``all``), group, station."""
+
+    country: str
+    mode: str = ALL
+    port: str = ALL
+    group: str | None = ALL
+    station: str | None = None
+
+
+@dataclass(frozen=True)
+class Results:
+    """The result record: a run or a comparison as every output reads it.
+
+    The terminal's tables, the answer, the HTML report, the workbook and the live
+    page all read this one shape, whether it comes from a run just made
+    (:meth:`ComparisonResult.results`) or from a results folder
+    (:func:`sim.results.files.read_results`): the scenarios (baseline first), the
+    long table of their values and paired differences (:data:`TABLE_COLUMNS`), and
+    what ``run.json`` says of how it was made (``meta``: provenance, assumptions).
+    """
+
+    labels: tuple[str, ...]  # the baseline first
+    scenarios: tuple[Scenario, ...]  # one per label
+    table: pd.DataFrame
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    folder: Path | None = None
+
+    def __post_init__(self) -> None:
+        if not self.labels or len(self.labels) != len(self.scenarios):
+            raise ValueError("a result needs one scenario per label")
+
+    @property
+    def compared(self) -> tuple[str, ...]:
+        """Scenarios with paired differences from the baseline (none for a plain run)."""
+        return self.labels[1:]
+
+    @property
+    def replications(self) -> int:
+        return int(self.table["replications"].max()) if len(self.table) else 0
+
+    def scenario(self, label: str) -> Scenario:
+        return self.scenarios[self.labels.index(label)]
+
+    @cached_property
+    def countries(self) -> list[str]:
+        """The countries with ports, in the table's order."""
+        totals = self.table.loc[(self.table["port"] == ALL) & (self.table["mode"] == ALL)]
+        return [c for c in dict.fromkeys(totals["country"].tolist()) if c != ALL]
+
+    @property
+    def areas(self) -> list[str]:
+        """Countries, then the region when there is more than one country."""
+        return self.countries + ([ALL] if len(self.countries) > 1 else [])
+
+    @cached_property
+    def _cells(self) -> dict[tuple[str | None, ...], tuple[Estimate, int]]:
+        """Every row by its key, with its replications; missing levels (group, station) are
+        None."""
+        keys = self.table[CELL_KEYS].astype(object)
+        rows = keys.where(keys.notna(), None).itertuples(index=False, name=None)
+        stats = self.table[["mean", "ci_low", "ci_high"]].astype(float)
+        counts = self.table["replications"].astype(int).tolist()
+        estimates = (Estimate(*s) for s in stats.itertuples(index=False, name=None))
+        return dict(zip(rows, zip(estimates, counts, strict=True), strict=True))
+
+    def get(self, kind: str, label: str, where: Where, metric: str) -> Estimate:
+        return self._cells.get((kind, label, *where, metric), (MISSING, 0))[0]
+
+    def count(self, kind: str, label: str, where: Where, metric: str) -> int:
+        return self._cells.get((kind, label, *where, metric), (MISSING, 0))[1]
+
+    def relative(self, label: str, where: Where, metric: str) -> Estimate:
+        """The paired change in percent of the baseline (see :func:`relative_change`)."""
+        keys = [("value", self.labels[0]), ("value", label), ("difference", label)]
+        counts = {self.count(kind, s, where, metric) for kind, s in keys}
+        replications = counts.pop() if len(counts) == 1 else 0
+        stats = (self.get(kind, s, where, metric) for kind, s in keys)
+        return relative_change(*stats, replications)
+
+    @cached_property
+    def stations(self) -> dict[str, list[tuple[str, str, str]]]:
+        """Each country's (mode, port, station) triples, in the order of the table."""
+        columns = ["country", "mode", "port", "station"]
+        rows = self.table.loc[self.table["station"].notna(), columns].drop_duplicates()
+        stations: dict[str, list[tuple[str, str, str]]] = {}
+        for country, mode, port, station in rows.itertuples(index=False, name=None):
+            stations.setdefault(country, []).append((mode, port, station))
+        return stations
+
+    @cached_property
+    def modes(self) -> dict[str, list[str]]:
+        """The modes with their own rows in each area (a country, or ``all`` for the region)."""
+        table = self.table
+        rows = table.loc[(table["port"] == ALL) & (table["mode"] != ALL), ["country", "mode"]]
+        modes: dict[str, list[str]] = {}
+        for country, mode in rows.drop_duplicates().itertuples(index=False, name=None):
+            modes.setdefault(country, []).append(mode)
+        return modes
+
+    @cached_property
+    def rates(self) -> list[tuple[str, float]]:
+        """Cost-of-delay metrics and their rates per day, read back from the metric names."""
+        found = (re.fullmatch(r"delay_cost_usd_(.+)pct", m) for m in self.table["metric"].unique())
+        rates = ((m.group(0), float(m.group(1)) / 100) for m in found if m)
+        return sorted(rates, key=lambda r: r[1])
+
+    def horizon_days(self, label: str) -> float:
+        return float(self.scenario(label).horizon_days)
+
+    def utilisation(self, label: str) -> float:
+        """The share of eligible shipments that claim recognition in a scenario."""
+        return self.scenario(label).arrangement.claim_probability
+
+    def restricted(self, countries: Sequence[str]) -> Results:
+        """The same record with the area rows of these countries and the region only."""
+        table = self.table
+        rows = table["station"].isna() & (table["port"] == ALL)
+        rows &= table["country"].isin([*countries, ALL])
+        return Results(self.labels, self.scenarios, table[rows].reset_index(drop=True), self.meta)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ from sim.indicators.sums import PortCells, combine, compute, port_cells
 from sim.model.schema import Scenario
 from sim.model.vocabulary import ALL
 from sim.plan.compile import Plan, compile_plan
-from sim.replicate import sizing
+from sim.replicate import jit, sizing
 from sim.replicate.processes import Interrupted, Task, WorkerPool, note_activity
 from sim.replicate.processes import default_workers as default_workers
 from sim.replicate.result import ComparisonResult, RunResult
@@ -214,7 +214,7 @@ class Replicator:
     def __enter__(self) -> Replicator:
         if self.workers > 1 or self.isolate:
             if self.work.engine == "numba":
-                engine_numba.warm_up()  # compile or load once, before forking
+                jit.warm_up()  # compile or load once, before forking
             self._pool = WorkerPool(self.workers, _start_worker, (self.work,)).__enter__()
         return self
 
@@ -296,41 +296,51 @@ def _replications_label(first: int, last: int) -> str:
     return f"replication {first}" if last == first + 1 else f"replications {first}-{last - 1}"
 
 
-def run(
-    scenario: Scenario,
-    replications: int = 10,
-    engine: str = DEFAULT_ENGINE,
-    seed: int | None = None,
-    workers: int | None = None,
-    keep_records: bool = False,
-    precision: float | None = None,
-    max_replications: int = 1000,
-    progress: Callable[[int], None] | None = None,
-    isolate: bool = False,
-    records_sink: Callable[[pd.DataFrame], None] | None = None,
-) -> RunResult:
+@dataclass(frozen=True)
+class RunOptions:
+    """How replications are run: what :func:`run` and :func:`compare` share.
+
+    Each field is also a keyword of both functions (``run(s, replications=20)``), and
+    an ``mrasim run`` or ``compare`` option.
+    """
+
+    replications: int = 10
+    """Replications to run (the first batch, with ``precision``)."""
+    engine: str = DEFAULT_ENGINE
+    """``numba`` (compiled) or ``simpy`` (the readable reference): the same numbers."""
+    seed: int | None = None
+    """The seed of every random stream; None: the scenario's own."""
+    workers: int | None = None
+    """Worker processes; None: every core, lowered to what fits in memory."""
+    keep_records: bool = False
+    """Keep every shipment's record (``result.records()``)."""
+    precision: float | None = None
+    """Add replications until every headline indicator's 95% half-width is within this
+    fraction of its mean (or ``max_replications``)."""
+    max_replications: int = 1000
+    progress: Callable[[int], None] | None = None
+    """Called with the number of replications just finished."""
+    isolate: bool = False
+    """Run in worker processes even for one worker (see :class:`Replicator`)."""
+    records_sink: Callable[[pd.DataFrame], None] | None = None
+    """Where each replication's records go as they arrive, instead of being kept."""
+
+    def but(self, **changes: Any) -> RunOptions:
+        """These options with some changed (an unknown name raises ``TypeError``)."""
+        return replace(self, **changes) if changes else self
+
+
+def run(scenario: Scenario, options: RunOptions | None = None, **changes: Any) -> RunResult:
     """Run replications of a scenario and reduce them to statistics.
 
-    With ``precision``, replications are added (after the first ``replications``)
-    until every headline indicator of group ``all`` has a 95% half-width within
-    that fraction of its mean, or ``max_replications`` is reached. With
-    ``records_sink``, each replication's records go to it as they arrive (in
-    replication order) instead of being kept.
+    ``options`` (or its fields as keywords: ``run(s, replications=20, seed=1)``) say
+    how (:class:`RunOptions`). With ``precision``, replications are added (after the
+    first ``replications``) until every headline indicator of group ``all`` has a
+    95% half-width within that fraction of its mean, or ``max_replications`` is
+    reached. With ``records_sink``, each replication's records go to it as they
+    arrive (in replication order) instead of being kept.
     """
-    comparison = compare(
-        [scenario],
-        ["run"],
-        replications,
-        engine,
-        seed,
-        workers,
-        keep_records,
-        precision,
-        max_replications,
-        progress,
-        isolate,
-        records_sink,
-    )
+    comparison = compare([scenario], ["run"], options, **changes)
     result = comparison.results[0]
     result.stop_reason = comparison.stop_reason
     result.workers = comparison.workers
@@ -340,16 +350,8 @@ def run(
 def compare(
     scenarios: list[Scenario],
     labels: list[str],
-    replications: int = 10,
-    engine: str = DEFAULT_ENGINE,
-    seed: int | None = None,
-    workers: int | None = None,
-    keep_records: bool = False,
-    precision: float | None = None,
-    max_replications: int = 1000,
-    progress: Callable[[int], None] | None = None,
-    isolate: bool = False,
-    records_sink: Callable[[pd.DataFrame], None] | None = None,
+    options: RunOptions | None = None,
+    **changes: Any,
 ) -> ComparisonResult:
     """Run scenarios on common random numbers; differences are against the first one.
 
@@ -363,29 +365,40 @@ def compare(
     :class:`Replicator`). An interrupt (:class:`~sim.processes.Interrupted`)
     leaves with ``done`` and ``total`` replications filled in.
     """
-    accumulating = _Accumulating.of(scenarios, labels, engine, seed, keep_records, records_sink)
+    options = (RunOptions() if options is None else options).but(**changes)
+    replications, precision = options.replications, options.precision
+    accumulating = _Accumulating.of(
+        scenarios,
+        labels,
+        options.engine,
+        options.seed,
+        options.keep_records,
+        options.records_sink,
+    )
     comparison, work = accumulating.comparison, accumulating.work
     results = comparison.results
     headline = [
         np.array([r.metric in HEADLINE and r.group == ALL for r in result.layout.rows])
         for result in results
     ]
-    kept = replications if keep_records and records_sink is None else 1
+    kept = replications if options.keep_records and options.records_sink is None else 1
     comparison.workers = sizing.workers_for(
-        work.plans, engine, work.keep_records, workers, replications, scenarios[0].name, kept
+        work.plans,
+        options.engine,
+        work.keep_records,
+        options.workers,
+        replications,
+        scenarios[0].name,
+        kept,
     )
-
-    def add(replication: Replication) -> None:
-        accumulating.add(replication)
-        if progress is not None:
-            progress(1)
-
     done, target = 0, replications
     try:
-        with Replicator(work, comparison.workers, isolate) as replicator:
+        with Replicator(work, comparison.workers, options.isolate) as replicator:
             while True:
                 for replication in replicator.run(done, target):
-                    add(replication)
+                    accumulating.add(replication)
+                    if options.progress is not None:
+                        options.progress(1)
                     done = replication.index + 1
                 if precision is None:
                     comparison.stop_reason = f"{done} replications as asked"
@@ -394,22 +407,24 @@ def compare(
                     _replications_needed(r.accumulator, h, precision)
                     for r, h in zip(results, headline, strict=True)
                 )
-                if needed <= done:
-                    comparison.stop_reason = (
-                        f"precision {precision:g} reached after {done} replications"
-                    )
+                if needed <= done or done >= options.max_replications:
+                    comparison.stop_reason = _stopped(done, needed, options)
                     break
-                if done >= max_replications:
-                    comparison.stop_reason = (
-                        f"stopped at the cap of {max_replications} replications "
-                        f"before reaching precision {precision:g}"
-                    )
-                    break
-                target = min(max_replications, max(needed, done + 1))
+                target = min(options.max_replications, max(needed, done + 1))
     except Interrupted as stop:
         stop.done, stop.total = done, target
         raise
     return comparison
+
+
+def _stopped(done: int, needed: int, options: RunOptions) -> str:
+    """Why a run with a precision target stopped where it did."""
+    if needed <= done:
+        return f"precision {options.precision:g} reached after {done} replications"
+    return (
+        f"stopped at the cap of {options.max_replications} replications "
+        f"before reaching precision {options.precision:g}"
+    )
 
 
 class _Accumulating:
@@ -550,4 +565,3 @@ def simulate_ports(
     """One replication's raw inputs and outcomes (for tests and exploration)."""
     plan = compile_plan(scenario)
     return plan, simulate(plan, engine, scenario.seed if seed is None else seed, replication)
-

@@ -71,3 +71,33 @@ class Estimate(NamedTuple):
 
 
 MISSING = Estimate(math.nan)
+
+
+def relative_change(
+    baseline: Estimate, compared: Estimate, difference: Estimate, replications: int
+) -> Estimate:
+    """The paired change as a percentage of the baseline mean, with its 95% interval.
+
+    The estimate is the ratio of means ``R = mean(D) / mean(B)`` (D the paired
+    difference, B the baseline, per replication), not the mean of per-replication
+    ratios, which is biased when B varies. Its interval is the delta method's
+    for a ratio estimator: ``Var(R) ~ Var(mean(D) - R mean(B)) / mean(B)^2``
+    ``= [Var(D) - 2 R Cov(D, B) + R^2 Var(B)] / (n mean(B)^2)``, so it accounts for
+    the uncertainty of both the difference and the baseline, and for their
+    correlation. The covariance is recovered from the table alone: per
+    replication the compared value is ``X = B + D``, so
+    ``Cov(D, B) = (Var(X) - Var(D) - Var(B)) / 2``; and each variance of a mean
+    is ``(half-width / t)^2`` with the same Student-t quantile, because all three
+    rest on the same ``replications`` (otherwise there is no interval).
+    """
+    if not (math.isfinite(baseline.mean) and baseline.mean != 0):
+        return MISSING
+    ratio = difference.mean / baseline.mean
+    if replications < 2 or not all(e.has_interval for e in (baseline, compared, difference)):
+        return Estimate(100 * ratio)
+    t = float(stdtrit(replications - 1, 0.5 + CONFIDENCE / 2))
+    var_b, var_x, var_d = ((e.half_width / t) ** 2 for e in (baseline, compared, difference))
+    covariance = (var_x - var_d - var_b) / 2
+    variance = max(var_d - 2 * ratio * covariance + ratio**2 * var_b, 0.0) / baseline.mean**2
+    half = t * math.sqrt(variance)
+    return Estimate(100 * ratio, 100 * (ratio - half), 100 * (ratio + half))

@@ -18,8 +18,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from sim.model.vocabulary import ALL, ELIGIBLE, SUMMARY_GROUPS
+from sim.replicate.result import Results, Where
+from sim.replicate.stats import Estimate
 from sim.report.html import GROUP_LABELS, esc
-from sim.results.files import Results, Stat, Where
 
 # --- figures --------------------------------------------------------------------
 
@@ -94,7 +95,7 @@ def panels(
     return figure, list(axes[:count])
 
 
-def error_bars(stats: Sequence[Stat]) -> np.ndarray:
+def error_bars(stats: Sequence[Estimate]) -> np.ndarray:
     """Error-bar lengths below and above each mean (NaN where there is no interval)."""
     return np.array([[s.mean - s.low for s in stats], [s.high - s.mean for s in stats]])
 

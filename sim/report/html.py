@@ -18,12 +18,12 @@ from sim.interpret.answer import (
 from sim.interpret.numbers import Kind, detectable, kind_of, show
 from sim.model.iso3166 import country_name
 from sim.model.vocabulary import ALL, ELIGIBLE, NOT_ELIGIBLE
-from sim.results.files import Stat
+from sim.replicate.stats import Estimate
 
 # --- numbers --------------------------------------------------------------------
 
 
-def value_td(stat: Stat, metric: str, inline: bool) -> str:
+def value_td(stat: Estimate, metric: str, inline: bool) -> str:
     """A value cell; its interval is shown below it, or on hover beside paired differences."""
     if not math.isfinite(stat.mean):
         return "<td>–</td>"
@@ -36,7 +36,7 @@ def value_td(stat: Stat, metric: str, inline: bool) -> str:
     return f"<td{title}>{text}</td>"
 
 
-def change_td(stat: Stat, kind: Kind, units: bool = False) -> str:
+def change_td(stat: Estimate, kind: Kind, units: bool = False) -> str:
     """A paired difference with its interval; bold only when its interval excludes zero and it
     does not round to zero."""
     if not math.isfinite(stat.mean):
@@ -46,7 +46,7 @@ def change_td(stat: Stat, kind: Kind, units: bool = False) -> str:
     return f"{tag}{esc(with_unit(shown.mean, shown.unit))}{ci_span(unit_range(shown))}</td>"
 
 
-def money_td(stat: Stat) -> str:
+def money_td(stat: Estimate) -> str:
     if not math.isfinite(stat.mean):
         return "<td>–</td>"
     shown = show(stat, Kind.MONEY)

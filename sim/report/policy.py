@@ -17,19 +17,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from sim import __version__
+from sim._version import __version__
 from sim.indicators.layout import HEADLINE
 from sim.interpret.answer import (
     Answer,
     CountryRow,
     Settings,
     annual_saving,
-    answer_from,
+    answer_of,
 )
 from sim.interpret.assumptions import Assumption, from_json
 from sim.interpret.numbers import Kind, kind_of, percent
 from sim.model.iso3166 import country_name
 from sim.model.vocabulary import ALL, ELIGIBLE, GROUPS, NOT_ELIGIBLE
+from sim.replicate.result import Results, Where
+from sim.replicate.stats import Estimate
 from sim.report.figures import figures_section
 from sim.report.html import (
     GROUP_LABELS,
@@ -46,7 +48,7 @@ from sim.report.html import (
     value_td,
 )
 from sim.results.atomic import write_atomic
-from sim.results.files import REPORT_FILE, Results, Stat, Where, read_results
+from sim.results.files import REPORT_FILE, read_results
 from sim.results.provenance import provenance_lines
 
 STATION_MEASURES = (
@@ -73,10 +75,6 @@ COST_SOURCE = (
 def write_report(folder: Path, output: Path | None = None) -> Path:
     """Write the HTML report of a results folder (default ``folder / "report.html"``)."""
     folder = Path(folder)
-    if (folder / "manifest.json").is_file():  # a `mrasim experiment` folder
-        from sim.experiment.report import write_report as write_experiment_report
-
-        return write_experiment_report(folder, output)
     results = read_results(folder)
     output = folder / REPORT_FILE if output is None else Path(output)
     page = render(results)
@@ -110,14 +108,14 @@ def render(results: Results) -> str:
 def _answer_of(results: Results) -> Answer | None:
     if not results.compared:
         return None
-    return answer_from(results.table, Settings.of(results.labels, results.definitions))
+    return answer_of(results)
 
 
 # --- sections -------------------------------------------------------------------
 
 
 def _title(results: Results) -> str:
-    description = results.definitions[0].get("description", "") if results.definitions else ""
+    description = results.scenarios[0].description
     if results.compared:
         what = (
             f"Scenarios compared: <b>{esc(results.labels[0])}</b> (the baseline) against "
@@ -325,9 +323,9 @@ def _indicators(results: Results) -> str:
 
 
 def _pools_different_clocks(results: Results) -> bool:
-    if len(results.countries) < 2 or not results.definitions:
+    if len(results.countries) < 2:
         return False
-    return Settings.of(results.labels, results.definitions).clocks_differ(results.countries)
+    return Settings.of(results.labels, results.scenarios).clocks_differ(results.countries)
 
 
 def _headline(area: str, groups: Iterable[str]) -> Iterator[Line]:
@@ -413,19 +411,17 @@ shipments, which also counts any effect on the others.</p>""",
 
 def _declared_values(results: Results) -> str:
     """The value per shipment used in each country (by mode), or none."""
-    definition = results.definitions[-1] if results.definitions else {}
     rows = []
-    for code, country in (definition.get("countries") or {}).items():
-        ports = (country or {}).get("ports") or {}
-        if not ports:
+    for code, country in results.scenarios[-1].countries.items():
+        if not country.ports:
             continue
         by_value: dict[str, list[str]] = {}
-        for port in ports.values():
-            value = port.get("value_usd")
+        for port in country.ports.values():
+            value = port.value_usd
             key = (
                 "none: cost of delay not computed" if value is None else f"USD {float(value):,.0f}"
             )
-            by_value.setdefault(key, []).append(str(port.get("mode", "")))
+            by_value.setdefault(key, []).append(str(port.mode))
         for value, modes in by_value.items():
             rows.append([country_name(code), ", ".join(dict.fromkeys(modes)), f"<td>{value}</td>"])
     return "<h3>Declared value per shipment</h3>" + html_table(
@@ -445,7 +441,7 @@ def _cost_row(results: Results, where: Where, metric: str, rate: float, label: s
     ]
 
 
-def _annual_saving(results: Results, label: str, where: Where, metric: str) -> Stat:
+def _annual_saving(results: Results, label: str, where: Where, metric: str) -> Estimate:
     change = results.get("difference", label, where, metric)
     shipments = results.get("value", label, where, "shipments").mean
     return annual_saving(change, shipments, results.horizon_days(label))
@@ -454,8 +450,8 @@ def _annual_saving(results: Results, label: str, where: Where, metric: str) -> S
 def _footer(results: Results) -> str:
     meta = results.meta
     horizons = {
-        f"{d['horizon_days']:g} days after {d['warmup_days']:g} days of warm-up"
-        for d in results.definitions
+        f"{s.horizon_days:g} days after {s.warmup_days:g} days of warm-up"
+        for s in results.scenarios
     }
     items = [
         ("results folder", str(results.folder)),
@@ -479,7 +475,7 @@ def _footer(results: Results) -> str:
 
 
 def _scenario_name(results: Results) -> str:
-    return " vs ".join(dict.fromkeys(str(d.get("name", "")) for d in results.definitions))
+    return " vs ".join(dict.fromkeys(s.name for s in results.scenarios))
 
 
 class Line(NamedTuple):

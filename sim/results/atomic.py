@@ -22,17 +22,6 @@ import pandas as pd
 
 from sim.replicate.processes import uninterruptible
 
-RESULT_FILES = (
-    "run.json",
-    "summary.csv",
-    "summary.parquet",
-    "comparison.csv",
-    "comparison.parquet",
-    "records.parquet",
-    "report.html",
-)
-"""Files a run or comparison folder may hold: another run's, if found where a new one goes."""
-
 
 class OutputError(Exception):
     """A result file could not be written (full disk, file size limit, permissions)."""

@@ -14,7 +14,7 @@ import shlex
 from collections.abc import Sequence
 from typing import Any
 
-from sim import __version__
+from sim._version import __version__
 from sim.model.schema import Scenario
 
 
