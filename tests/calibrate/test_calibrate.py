@@ -31,7 +31,7 @@ from sim.model.load import scenario_from_dict
 from sim.model.schema import Calibration, FittedField
 from sim.plan.compile import compile_plan
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NO_SECTION = "\u00a7" + "99.9"  # a section docs/sources.md does not have (spelt so that
 # tests/test_sources.py, which checks every citation written in the repository, passes)
 

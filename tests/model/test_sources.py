@@ -23,7 +23,7 @@ from sim.model.sources import (
     source_problems,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEXT_SUFFIXES = {".md", ".yaml", ".yml", ".py", ".toml", ".txt", ".csv", ".json", ".cfg"}
 SKIPPED_DIRS = {"__pycache__", "build", "dist", "out", "node_modules"}  # and hidden ones
 THIS_FILE = Path(__file__).resolve()  # its examples of broken citations are broken on purpose

@@ -749,7 +749,7 @@ def test_apply_override_raises_input_error() -> None:
 
 def test_an_override_of_an_aliased_section_changes_only_the_place_named(tmp_path: Path) -> None:
     """A YAML alias shares one mapping between two ports; --set on one leaves the other."""
-    one_office = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
+    one_office = Path(__file__).resolve().parents[2] / "scenarios" / "one-office.yaml"
     data = yaml.safe_load(one_office.read_text())
     port = data["countries"]["PER"]["ports"]["callao"]
     data["countries"]["CHL"]["ports"] = {"valparaiso": port}  # the same object: dumped as an alias

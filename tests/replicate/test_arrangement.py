@@ -14,7 +14,7 @@ from sim.model.variants import arrangement_variants, with_arrangement
 from sim.plan.compile import compile_plan
 from sim.replicate.runner import compare
 
-ONE_OFFICE = Path(__file__).parent.parent / "scenarios" / "one-office.yaml"
+ONE_OFFICE = Path(__file__).resolve().parents[2] / "scenarios" / "one-office.yaml"
 
 
 def office(*overrides: str) -> sim.Scenario:

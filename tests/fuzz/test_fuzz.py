@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 import sim.cli.commands
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ONE_OFFICE = ROOT / "scenarios" / "one-office.yaml"
 EXAMPLES = int(os.environ.get("MRASIM_FUZZ_EXAMPLES", "25"))
 CAMPAIGN_SEED = os.environ.get("MRASIM_FUZZ_SEED")

@@ -134,7 +134,7 @@ def test_unknown_mode_in_mode_defaults_is_named() -> None:
 def test_validate_expand_prints_a_scenario_that_loads_back_the_same(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bundled = Path(__file__).resolve().parents[1] / "scenarios" / "lac-regional.yaml"
+    bundled = Path(__file__).resolve().parents[2] / "scenarios" / "lac-regional.yaml"
     assert sim.cli.main(["validate", str(bundled), "--expand"]) == 0
     text = capsys.readouterr().out
     data = yaml.safe_load(text)  # keys, not text: the calibration: block quotes --fit paths

@@ -18,7 +18,7 @@ from helpers import area_row, assert_printed
 import sim.cli.commands
 import sim.replicate.jit
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "one-office.yaml"
 FAST = ["-w", "1", "--set", "horizon_days=4"]
 

@@ -25,7 +25,7 @@ from sim.engine.outcome import PortOutcome
 from sim.model.load import load_scenario, scenario_from_dict
 from sim.plan.compile import compile_plan
 
-SCENARIOS = sorted(Path(__file__).parent.parent.joinpath("scenarios").glob("*.yaml"))
+SCENARIOS = sorted(Path(__file__).resolve().parents[2].joinpath("scenarios").glob("*.yaml"))
 FIELDS = ("unloaded", "lodged", "release", "queued", "start", "end", "overtime", "pool")
 
 

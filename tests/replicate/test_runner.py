@@ -14,7 +14,7 @@ import sim
 from sim.indicators.layout import HEADLINE
 from sim.model.vocabulary import ALL
 
-ONE_OFFICE = Path(__file__).parent.parent / "scenarios" / "one-office.yaml"
+ONE_OFFICE = Path(__file__).resolve().parents[2] / "scenarios" / "one-office.yaml"
 
 
 def short() -> sim.Scenario:

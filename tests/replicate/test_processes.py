@@ -20,7 +20,7 @@ import pytest
 
 from sim.replicate.processes import Task, WorkerLost, WorkerPool, note_activity
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def echo(value: int, pause: float = 0.0) -> int:

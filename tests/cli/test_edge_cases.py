@@ -22,7 +22,7 @@ from sim.model.load import scenario_from_dict
 from sim.plan.compile import compile_plan
 from sim.replicate.runner import simulate_ports
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ONE_OFFICE = ROOT / "scenarios" / "one-office.yaml"
 PORT = "countries.PER.ports.callao"
 

@@ -15,7 +15,7 @@ import sim
 from sim.interpret.answer import Settings, answer_of, relative_change
 from sim.replicate.stats import Accumulator, Estimate
 
-ONE_OFFICE = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
+ONE_OFFICE = Path(__file__).resolve().parents[2] / "scenarios" / "one-office.yaml"
 SHORT = {"horizon_days": 5, "warmup_days": 1}
 
 

@@ -20,7 +20,7 @@ import yaml
 import sim
 import sim.cli.commands
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "lac-regional.yaml"
 TARGETS = "calibration/brazil-published.yaml"
 

@@ -22,7 +22,7 @@ import sim
 from sim.plan.compile import compile_plan
 from sim.plan.expect import offered_loads
 
-SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "lac-regional.yaml"
+SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "lac-regional.yaml"
 SIGNATORIES = ("ARG", "BOL", "BRA", "CHL", "COL", "CRI", "DOM", "GTM", "PER", "PRY", "URY")
 
 # Brazil's published figures ([F] docs/sources.md §2.1), in hours.

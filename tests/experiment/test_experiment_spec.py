@@ -13,7 +13,7 @@ import sim.cli.commands
 from sim.experiment.design import design_points
 from sim.experiment.spec import load_experiment, point_scenarios
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "experiments").glob("*.yaml"))
 
 

@@ -19,7 +19,7 @@ import sim.cli.commands
 from sim.model.vocabulary import CHANNELS, GROUPS
 from sim.results.atomic import write_atomic
 
-SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
+SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "one-office.yaml"
 FAST = ["--workers", "1", "--set", "horizon_days=5"]
 """One process and a five-day horizon (after the scenario's two days of warm-up)."""
 WINDOW_H = (2 * 24.0, (2 + 5) * 24.0)
@@ -353,7 +353,7 @@ def test_help_names_the_files_out_writes(
 
 def test_a_misspelt_field_is_named_as_the_readme_says(tmp_path: Path) -> None:
     """The README quotes this message; a file with ``sevrers:`` gets exactly it."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     quoted = next(line for line in readme.splitlines() if "sevrers" in line and "mrasim:" in line)
     path = tmp_path / "scenarios" / "x.yaml"
     path.parent.mkdir()
@@ -370,7 +370,7 @@ def test_a_misspelt_field_is_named_as_the_readme_says(tmp_path: Path) -> None:
 
 
 def test_readme_shows_a_users_install_beside_the_test_install() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     commands = re.findall(r"^(?:.*&& )?(pip install [^&\n#]*?)\s*(?:&&.*|#.*)?$", readme, re.M)
     assert 'pip install -e ".[test]"' in commands
     assert "pip install -e ." in commands

@@ -9,7 +9,7 @@ import pandas as pd
 import sim
 from sim.replicate.runner import run
 
-ONE_OFFICE = Path(__file__).parent.parent / "scenarios" / "one-office.yaml"
+ONE_OFFICE = Path(__file__).resolve().parents[2] / "scenarios" / "one-office.yaml"
 
 
 def short() -> sim.Scenario:

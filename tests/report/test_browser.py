@@ -29,7 +29,7 @@ from helpers import (
 import sim.cli.commands
 from sim.report.policy import write_report
 
-SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "one-office.yaml"
+SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "one-office.yaml"
 VIEWPORT = {"width": 1400, "height": 900}
 
 sync_api = playwright_or_skip()

@@ -22,7 +22,7 @@ from sim.plan.compile import compile_plan
 from sim.replicate import sizing
 from sim.results.atomic import OutputError, all_or_nothing, write_frame, write_json
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "one-office.yaml"
 FAST = ["-n", "2", "--workers", "1", "--set", "horizon_days=3"]
 RUN = [sys.executable, "-m", "sim.cli", "run", str(SCENARIO), *FAST]
