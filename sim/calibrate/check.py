@@ -107,16 +107,16 @@ def display_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
     return [
         (
             f"{r.country}/{r.port}",
-            r.stage,
-            r.channel,
-            r.group,
+            str(r.stage),
+            str(r.channel),
+            str(r.group),
             f"{r.observed:,}",
             f"{r.mean_observed_h:.3g}",
             f"{r.mean_simulated_h:.3g}",
             f"{r.ks:.3f}",
             f"{r.ks_chance:.3f}",
             f"{r.wasserstein_h:.3g}",
-            r.grade,
+            str(r.grade),
         )
         for r in table.itertuples()
     ]
@@ -177,6 +177,7 @@ def compare(observed: pd.DataFrame, simulated: pd.DataFrame, periods: int) -> pd
     out = []
     simulated_by = dict(tuple(simulated.groupby(["country", "port", "stage"], sort=False)))
     for key, obs in observed.groupby(["country", "port", "stage"], sort=False):
+        country, port, stage = key
         sim = simulated_by.get(key)
         if sim is None:
             continue
@@ -190,7 +191,7 @@ def compare(observed: pd.DataFrame, simulated: pd.DataFrame, periods: int) -> pd
                 if len(a) < MIN_COMPARED or len(b) < MIN_COMPARED:
                     continue
                 null = _null_distances(b, replication[mask], periods)
-                out.append(_distances(*key, channel, group, a, b, null))
+                out.append(_distances(country, port, stage, channel, group, a, b, null))
     return _grade(pd.DataFrame(out))
 
 
@@ -307,7 +308,8 @@ def check(
     for column in hidden:  # measure the simulation as the records are measured
         if column not in part.present and column in simulated_rows:
             simulated_rows[column] = np.nan
-    observed, simulated = [], []
+    observed: list[pd.DataFrame] = []
+    simulated: list[pd.DataFrame] = []
     for code, name in part.ports():
         port = fitted.countries[code].ports[name]
         mine = simulated_rows[(simulated_rows.country == code) & (simulated_rows.port == name)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -235,7 +236,7 @@ def _check_table(table: pd.DataFrame) -> str:
     return _columns(DISPLAY_COLUMNS, display_rows(table))
 
 
-def _columns(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def _columns(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)]
     lines = ["  ".join(f"{h:<{w}}" for h, w in zip(header, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
@@ -254,7 +255,7 @@ def targets_text(result: TargetsCalibration) -> str:
     ]
     rows = [
         (
-            r.target,
+            str(r.target),
             f"{r.published:.4g}",
             f"{r.simulated:.4g} [{r.ci_low:.4g}, {r.ci_high:.4g}]",
             f"{r.relative_error:+.1%}",
@@ -272,7 +273,7 @@ def targets_text(result: TargetsCalibration) -> str:
         "",
         "Fitted fields (interval: the range over which the targets it moves stay within tolerance)",
     ]
-    rows = [
+    fitted = [
         (
             e.path,
             _number(e.template),
@@ -281,5 +282,5 @@ def targets_text(result: TargetsCalibration) -> str:
         )
         for e in result.estimates
     ]
-    lines.append(_indent(_columns(("field", "template", "fitted", "interval"), rows)))
+    lines.append(_indent(_columns(("field", "template", "fitted", "interval"), fitted)))
     return "\n".join(lines)

@@ -163,9 +163,11 @@ def calibrate_records(
 
 def _check_statistics(result: Check) -> dict[str, float]:
     """KS and Wasserstein distances of the headline comparisons."""
-    out = {}
-    for row in result.headline.itertuples():
-        where = f"{result.label}: {row.country}/{row.port} {row.stage} ({row.channel}, {row.group})"
-        out[f"{where} ks"] = row.ks
-        out[f"{where} wasserstein_h"] = row.wasserstein_h
+    out: dict[str, float] = {}
+    columns = ["country", "port", "stage", "channel", "group", "ks", "wasserstein_h"]
+    rows = result.headline[columns].itertuples(index=False, name=None)
+    for country, port, stage, channel, group, ks, wasserstein_h in rows:
+        where = f"{result.label}: {country}/{port} {stage} ({channel}, {group})"
+        out[f"{where} ks"] = ks
+        out[f"{where} wasserstein_h"] = wasserstein_h
     return out

@@ -174,7 +174,8 @@ def read_records(path: Path, scenario: Scenario) -> Records:
         known = frame.origin.isin(ALPHA3) | (frame.origin == OTHER) | frame.origin.isna()
         exclude(~known, UNKNOWN_ORIGIN)
     ports = {(code, name): port for code, name, port in scenario.ports}
-    exclude([key not in ports for key in zip(frame.country, frame.port, strict=True)], UNKNOWN_PORT)
+    unknown = [key not in ports for key in zip(frame.country, frame.port, strict=True)]
+    exclude(np.array(unknown, dtype=bool), UNKNOWN_PORT)
     exclude(_duplicates(raw, frame), DUPLICATE)
     exclude(frame.release < frame.arrival, RELEASE_FIRST)
     for key, port in ports.items():
@@ -266,7 +267,7 @@ def _parse_times(
         )
     bad = np.zeros(len(raw), dtype=bool)
     if "timestamps" not in kinds.values():
-        out = {}
+        out: dict[str, pd.Series] = {}
         for column in columns:
             values = pd.to_numeric(raw[column], errors="coerce")
             bad |= (values.isna() & _given(raw[column])).to_numpy()
@@ -280,15 +281,15 @@ def _parse_times(
         bad |= (values.isna() & _given(raw[column])).to_numpy()
         out[column] = values
     arrival = out.get("arrival")
-    first = arrival.min() if arrival is not None else pd.NaT
+    first = pd.Timestamp(arrival.min()) if arrival is not None else pd.NaT
     if pd.isna(first):
         return {c: pd.Series(np.nan, index=raw.index) for c in columns}, bad, "timestamps"
     origin = first.normalize() - pd.Timedelta(days=first.weekday())
-    hours = {c: (v - origin) / pd.Timedelta(hours=1) for c, v in out.items()}
+    in_hours = {c: (v - origin) / pd.Timedelta(hours=1) for c, v in out.items()}
     zone = "naive timestamps read as local time"
     if offset_min is not None:
         zone = f"timestamps read in local time UTC{_offset_text(offset_min)} (their usual offset)"
-    return hours, bad, f"{zone}; hour 0 = Monday {origin:%Y-%m-%d} 00:00"
+    return in_hours, bad, f"{zone}; hour 0 = Monday {origin:%Y-%m-%d} 00:00"
 
 
 def _given(values: pd.Series) -> pd.Series:

@@ -15,7 +15,7 @@ import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, SupportsFloat
 
 import numpy as np
 
@@ -88,6 +88,8 @@ def number_text(value: object, missing: str = "-") -> str:
         return value
     if isinstance(value, int | np.integer):
         return f"{value:,}"
+    if not isinstance(value, SupportsFloat):
+        raise TypeError(f"not a number: {value!r}")
     return f"{float(value):.4g}"
 
 

@@ -59,12 +59,15 @@ def write_report(result: RecordsCalibration | TargetsCalibration, folder: Path) 
         if result.holdout is not None:
             write_frame(result.holdout.table, folder / "holdout-check.csv")
     for name, encoded in figures.items():
-        data = base64.b64decode(encoded)
-        write_atomic(folder / f"{name}.png", lambda tmp, data=data: tmp.write_bytes(data))
+        _write_bytes(base64.b64decode(encoded), folder / f"{name}.png")
     page = PAGE.format(title=esc(title), style=STYLE + EXTRA_STYLE, script="", body=body)
     path = folder / REPORT_FILE
     write_atomic(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return path
+
+
+def _write_bytes(data: bytes, path: Path) -> None:
+    write_atomic(path, lambda tmp: tmp.write_bytes(data))
 
 
 def _img(encoded: str, caption: str) -> str:

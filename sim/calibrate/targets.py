@@ -35,7 +35,7 @@ import copy
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -166,7 +166,7 @@ def read_targets(path: Path, scenario: Scenario) -> TargetFile:
 
 
 def _check_target(target: Target, scenario: Scenario, source: str, at: str, metrics) -> None:
-    def fail(name: str, problem: str) -> None:
+    def fail(name: str, problem: str) -> NoReturn:
         raise InputError(source, f"{at}.{name}", problem)
 
     country = scenario.countries.get(target.country)
@@ -278,7 +278,7 @@ class Model:
         possible = self.port_sparsity()
         unmoved = [
             p.path
-            for p, moves in zip(self.parameters, possible.any(axis=0), strict=True)
+            for p, moves in zip(self.parameters, np.asarray(possible.any(axis=0)), strict=True)
             if not moves
         ]
         if unmoved:
@@ -389,6 +389,7 @@ def _restricted(scenario: Scenario, ports: set[tuple[str, str]]) -> Scenario:
 
 
 def _summary_row(summary: pd.DataFrame, scenario: Scenario, target: Target) -> pd.Series:
+    mode: str
     if target.port is not None:
         mode, port = scenario.countries[target.country].ports[target.port].mode, target.port
     else:
@@ -433,11 +434,11 @@ def calibrate_targets(
     workers = default_workers() if workers is None else workers
     model = Model(data, str(template_path), parameters, targets, replications, seed, workers)
     sparsity = model.sparsity()
-    first = model._last_jacobian
+    first_jacobian = model._last_jacobian
 
     def jacobian(u: np.ndarray) -> np.ndarray:
         middle = np.all(u == 0.5)
-        return first if middle else model.jacobian(u, sparsity)
+        return first_jacobian if middle else model.jacobian(u, sparsity)
 
     def close_enough(intermediate_result: optimize.OptimizeResult) -> None:
         if np.max(np.abs(intermediate_result.fun)) <= CLOSE_ENOUGH:
@@ -486,10 +487,11 @@ def calibrate_targets(
         for first in parameter.paths:
             for path in (first, *_siblings(raw, first)):
                 writeback.set_value(document, path, _raw_value(raw, path))
-    statistics = {}
-    for target, row in zip(targets.targets, table.itertuples(), strict=True):
-        statistics[f"{target.label}: simulated"] = row.simulated
-        statistics[f"{target.label}: relative error"] = row.relative_error
+    statistics: dict[str, float] = {}
+    errors = table[["simulated", "relative_error"]].itertuples(index=False, name=None)
+    for target, (simulated, relative_error) in zip(targets.targets, errors, strict=True):
+        statistics[f"{target.label}: simulated"] = simulated
+        statistics[f"{target.label}: relative error"] = relative_error
     notes = [
         f"{model.evaluations} simulations of {replications} replications (seed {seed}); "
         f"solver: {solver}",
@@ -539,15 +541,16 @@ def _siblings(raw: dict[str, Any], path: str) -> list[str]:
 
 def _table(targets: TargetFile, simulated: pd.DataFrame) -> pd.DataFrame:
     rows = []
-    for target, sim in zip(targets.targets, simulated.itertuples(), strict=True):
-        error = (sim.simulated - target.value) / target.value
+    estimates = simulated[["simulated", "ci_low", "ci_high"]].itertuples(index=False, name=None)
+    for target, (mean, ci_low, ci_high) in zip(targets.targets, estimates, strict=True):
+        error = (mean - target.value) / target.value
         rows.append(
             {
                 "target": target.label,
                 "published": target.value,
-                "simulated": sim.simulated,
-                "ci_low": sim.ci_low,
-                "ci_high": sim.ci_high,
+                "simulated": mean,
+                "ci_low": ci_low,
+                "ci_high": ci_high,
                 "relative_error": error,
                 "tolerance": target.tolerance,
                 "within": abs(error) <= target.tolerance,

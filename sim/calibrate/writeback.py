@@ -87,15 +87,15 @@ def set_plain(data: dict[str, Any], path: str, value: Any) -> None:
 def _node(value: Any) -> Any:
     """Plain data as ruamel nodes: leaf mappings and lists in flow style, as people write them."""
     if isinstance(value, Mapping):
-        node = CommentedMap((k, _node(v)) for k, v in value.items())
+        mapping = CommentedMap((k, _node(v)) for k, v in value.items())
         if all(not isinstance(v, Mapping | list) for v in value.values()):
-            node.fa.set_flow_style()
-        return node
+            mapping.fa.set_flow_style()
+        return mapping
     if isinstance(value, list | tuple):
-        node = CommentedSeq(_node(v) for v in value)
+        sequence = CommentedSeq(_node(v) for v in value)
         if all(not isinstance(v, Mapping | list | tuple) for v in value):
-            node.fa.set_flow_style()
-        return node
+            sequence.fa.set_flow_style()
+        return sequence
     return value
 
 

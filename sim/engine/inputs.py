@@ -116,7 +116,10 @@ def draw_port(
     """
     k0, k1 = port_key(seed, replication, port)
     shared = _shared_draws(plan_window_end, port, seed, replication, like)  # None: all drawn
-    arrival = _arrivals(port, plan_window_end, k0, k1) if shared is None else like.inputs.arrival
+    if shared is None or like is None:  # (a sharing comes only with a reference)
+        arrival = _arrivals(port, plan_window_end, k0, k1)
+    else:
+        arrival = like.inputs.arrival
     n = len(arrival)
     inputs = PortInputs(
         arrival=arrival,
@@ -131,7 +134,7 @@ def draw_port(
         service=np.full((len(port.stations), n), np.nan),
     )
     reference: tuple[np.ndarray, ...] | None = None  # None: the kernel without the copying
-    if shared is not None and shared.alike is not None:
+    if shared is not None and shared.alike is not None and like is not None:
         drawn, plan = like.inputs, like.port  # (other stations: draw every time afresh)
         reference = (
             *(shared.classes, shared.reference_classes),
@@ -240,7 +243,7 @@ def _cells_drawn_alike(
         alike[both] = classes[here[both]] == reference_classes[there[both]]
         return alike
 
-    stages = same(port.stage_dist, reference.stage_dist).all(axis=0)  # (9 cells,)
+    stages = np.asarray(same(port.stage_dist, reference.stage_dist).all(axis=0))  # (9 cells,)
     services = same(port.service_dist, reference.service_dist)  # (stations, 3 groups)
     early = port.pre_arrival_share == reference.pre_arrival_share  # (3 groups,)
     alike = np.zeros(9, dtype=np.bool_)
@@ -447,7 +450,7 @@ def _draw_shipments(
         blocks(counters, k0, k1, r, words)
         j = 0
         while j < r:
-            k = np.int64(counters[0, j])
+            shipment = np.int64(counters[0, j])
             d = request_dist[j]
             slot = request_slot[j]
             kind = kinds[d]
@@ -461,20 +464,38 @@ def _draw_shipments(
                 if kind == GAMMA:  # its second block is the next one
                     j += 1
                     v0, v1 = np.uint64(words[0, j]), np.uint64(words[1, j])
-                purpose, station = np.int64(counters[2, j]), np.int64(counters[3, j])
+                block_purpose, block_station = np.int64(counters[2, j]), np.int64(counters[3, j])
                 p0, p1, p2 = params[d, 0], params[d, 1], params[d, 2]
                 time = variate_from(
-                    kind, p0, p1, p2, w0, w1, w2, w3, v0, v1, k0, k1, k, purpose, station
+                    kind,
+                    p0,
+                    p1,
+                    p2,
+                    w0,
+                    w1,
+                    w2,
+                    w3,
+                    v0,
+                    v1,
+                    k0,
+                    k1,
+                    shipment,
+                    block_purpose,
+                    block_station,
                 )
             j += 1
             if slot == 0:
-                lodgement[k] = arrival[k] - time if early[k - first] else arrival[k] + time
+                lodgement[shipment] = (
+                    arrival[shipment] - time
+                    if early[shipment - first]
+                    else arrival[shipment] + time
+                )
             elif slot == 1:
-                unloading[k] = time
+                unloading[shipment] = time
             elif slot == 2:
-                release_delay[k] = time
+                release_delay[shipment] = time
             else:
-                service[slot - 3, k] = time
+                service[slot - 3, shipment] = time
 
 
 def _arrivals(port: PortPlan, end: float, k0: np.uint64, k1: np.uint64) -> np.ndarray:

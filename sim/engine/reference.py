@@ -31,17 +31,18 @@ from __future__ import annotations
 import heapq
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, Event
+from simpy.events import NORMAL, Event, EventPriority
 
 from sim.engine.inputs import PortInputs
 from sim.engine.outcome import PortOutcome, queued_shipments
 from sim.model.calendars import advance, next_open, opening_at, shift_end
 from sim.plan.compile import Calendars, PortPlan, kind_of_pool
 
-END_OF_INSTANT = NORMAL + 1
+END_OF_INSTANT = EventPriority(NORMAL + 1)
 """Event priority of the dispatcher: after every ordinary event at the same time."""
 
 
@@ -53,7 +54,7 @@ class Timeline(simpy.Environment):
     at exactly that opening.
     """
 
-    def at(self, time: float, priority: int = NORMAL) -> Event:
+    def at(self, time: float, priority: EventPriority = NORMAL) -> Event:
         event = Event(self)
         event._ok, event._value = True, None
         heapq.heappush(self._queue, (time, priority, next(self._eid), event))
@@ -131,19 +132,20 @@ class PortModel:
     def _station(self, s: int) -> Station:
         def pool(p: int) -> Pool:
             lo, m = self.calendars.span(int(self.plan.pool_calendar[p]))
+            standard, national, recognised = (bool(x) for x in self.plan.pool_serves[p])
             return Pool(
                 kind=kind_of_pool(p),
                 servers=int(self.plan.pool_servers[p]),
-                serves=tuple(bool(x) for x in self.plan.pool_serves[p]),
+                serves=(standard, national, recognised),  # GROUPS order
                 starts=self.calendars.starts,
                 ends=self.calendars.ends,
                 lo=lo,
                 m=m,
             )
 
-        priority = tuple(int(x) for x in self.plan.priority[s])
+        standard, national, recognised = (int(x) for x in self.plan.priority[s])
         general, reserved = self.plan.pools(s)
-        return Station(s, priority, (pool(reserved), pool(general)))
+        return Station(s, (standard, national, recognised), (pool(reserved), pool(general)))
 
     # --- processes ---
 
@@ -153,7 +155,7 @@ class PortModel:
             yield self.env.at(float(arrival))
             self.env.process(self.shipment(k))
 
-    def shipment(self, k: int) -> Generator[Event, None, None]:
+    def shipment(self, k: int) -> Generator[Event, Any, None]:  # SimPy sends each event's value
         """Arrival -> unloading -> lodgement -> the channel's stations -> release.
 
         Each delay's calendar is the one of the shipment's channel (none where the
@@ -173,7 +175,7 @@ class PortModel:
             grant = Event(env)
             station.join(k, group, env.now, grant)
             self.request_dispatch()
-            pool = yield grant  # the dispatcher chose this shipment for a server of `pool`
+            pool: Pool = yield grant  # the dispatcher chose this shipment for a server of `pool`
             start = env.now
             end = start + inputs.service[station.index, k]
             j = self.column[k]

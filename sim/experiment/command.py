@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -88,16 +88,13 @@ def digest(result: ExperimentResult) -> str:
     metrics = shown_metrics(overall["metric"].tolist(), experiment.indicators, SHOWN_INDICATORS)
     names = short_names([f.path for f in experiment.factors])
     header = ["point", *names.values(), *(m.replace("_", " ") for m in metrics)]
-    rows = []
+    rows: list[list[str]] = []
     for point, frame in overall.groupby("point", sort=True):
         if len(rows) == SHOWN_POINTS:
             break
-        values = result.points[int(point)]
-        cells = {
-            m: _cell(*frame[frame.metric == m].iloc[0][["mean", "ci_low", "ci_high"]], m)
-            for m in metrics
-            if (frame.metric == m).any()
-        }
+        # pandas-stubs types a group's key as any scalar; those of the "point" column are ints
+        values = result.points[int(cast(int, point))]
+        cells = {m: _first_cell(frame, m) for m in metrics if (frame.metric == m).any()}
         rows.append(
             [
                 str(point),
@@ -142,6 +139,12 @@ def _value(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def _first_cell(frame: pd.DataFrame, metric: str) -> str:
+    """The cell of the first row of ``metric`` in ``frame``."""
+    mean, low, high = frame[frame.metric == metric].iloc[0][["mean", "ci_low", "ci_high"]]
+    return _cell(mean, low, high, metric)
+
+
 def _cell(mean: float, low: float, high: float, metric: str) -> str:
     if not math.isfinite(mean):
         return "-"
@@ -162,9 +165,11 @@ def _sobol_lines(sensitivity: pd.DataFrame, metrics: list[str], names: dict[str,
         rows = overall[overall.metric == metric].sort_values("st", ascending=False)
         if rows.empty:
             continue
+        ranked = rows[["factor", "st", "st_ci_low", "st_ci_high"]].itertuples(
+            index=False, name=None
+        )
         shown = ", ".join(
-            f"{names[r.factor]} {r.st:.2f} [{r.st_ci_low:.2f}, {r.st_ci_high:.2f}]"
-            for r in rows.itertuples()
+            f"{names[factor]} {st:.2f} [{low:.2f}, {high:.2f}]" for factor, st, low, high in ranked
         )
         lines.append(f"  {metric.replace('_', ' ')}: {shown}")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ base64, so the page is one self-contained file, like the report of a run.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +57,9 @@ class Experiment:
         self.metrics = shown_metrics(
             self.results["metric"].tolist(), manifest.get("indicators"), SHOWN_METRICS
         )
-        effects = _read(folder, "main_effects.csv", required=False)
+        effects = _read_if_present(folder, "main_effects.csv")
         self.effects = effects[_overall(effects)] if effects is not None else None
-        sensitivity = _read(folder, "sensitivity.csv", required=False)
+        sensitivity = _read_if_present(folder, "sensitivity.csv")
         self.sensitivity = sensitivity[_overall(sensitivity)] if sensitivity is not None else None
 
     @property
@@ -94,11 +94,16 @@ class Experiment:
         return indices[(indices["metric"] == metric) & (indices["group"] == group)]
 
 
-def _read(folder: Path, name: str, required: bool = True) -> pd.DataFrame | None:
+def _read(folder: Path, name: str) -> pd.DataFrame:
+    frame = _read_if_present(folder, name)
+    if frame is None:
+        raise InputError(str(folder), "", f"holds no {name}: run the experiment to its end")
+    return frame
+
+
+def _read_if_present(folder: Path, name: str) -> pd.DataFrame | None:
     path = folder / name
     if not path.is_file():
-        if required:
-            raise InputError(str(folder), "", f"holds no {name}: run the experiment to its end")
         return None
     frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
     keys = frame[list(ROW_KEYS)].astype(object)
@@ -186,7 +191,7 @@ def _findings(experiment: Experiment) -> str:
             if rows.empty:
                 continue
             kind = kind_of(metric)
-            low, high = rows.loc[rows["mean"].idxmin()], rows.loc[rows["mean"].idxmax()]
+            low, high = rows.iloc[rows["mean"].argmin()], rows.iloc[rows["mean"].argmax()]
             text = f"<b>{esc(_label(metric))}</b>, {esc(GROUP_LABELS[group])}: from "
             if experiment.design == "grid":
                 text += (
@@ -222,7 +227,7 @@ def _top_driver(experiment: Experiment, metric: str, group: str) -> str:
     indices = experiment.indices_of(metric, group)
     if indices.empty:
         return ""
-    top = indices.loc[indices["st"].idxmax()]
+    top = indices.iloc[indices["st"].argmax()]
     return (
         f" Its variance is driven most by <b>{esc(experiment.names[top.factor])}</b> (total "
         f"Sobol' index {top.st:.2f}, {top.st_ci_low:.2f} to {top.st_ci_high:.2f}; first-order "
@@ -263,7 +268,7 @@ def _capped_points(experiment: Experiment) -> str:
     if "precision" not in rule:
         return ""
     counts = experiment.results.groupby("point")["replications"].max()
-    capped = [int(p) for p, n in counts.items() if n >= rule["max"]]
+    capped = [int(p) for p in counts[counts >= rule["max"]].index]
     if not capped:
         return (
             f"Every point met the precision rule (relative 95% half-width ≤ "
@@ -378,7 +383,7 @@ def _response_figure(experiment: Experiment, x: str, line: str | None) -> Figure
     return figure
 
 
-def _legend(figure: Figure, axes: Sequence[Any]) -> None:
+def _legend(figure: Figure, axes: Iterable[Any]) -> None:
     """One legend above the panels, of every series any panel drew."""
     entries: dict[str, Any] = {}
     for ax in axes:
@@ -494,24 +499,28 @@ def _point_table(experiment: Experiment) -> str:
         if len(points) > TABLE_POINTS
         else ""
     )
-    table = html_table(header, rows, 1 + len(experiment.paths))
-    scrolled = f'<div style="overflow-x: auto">{table}</div>'  # many factors and indicators
+    html = html_table(header, rows, 1 + len(experiment.paths))
+    scrolled = f'<div style="overflow-x: auto">{html}</div>'  # many factors and indicators
     return "<h2>Results by design point</h2>" + scrolled + more
 
 
 def _sensitivity_table(experiment: Experiment) -> str:
     if experiment.sensitivity is None or experiment.sensitivity.empty:
         return ""
+    columns = ["factor", "s1", "s1_ci_low", "s1_ci_high", "st", "st_ci_low", "st_ci_high"]
     rows = []
     for metric in experiment.metrics:
         indices = experiment.indices_of(metric)
-        for r in indices.sort_values("st", ascending=False).itertuples():
+        ranked = indices.sort_values("st", ascending=False)[columns]
+        for factor, s1, s1_low, s1_high, st, st_low, st_high in ranked.itertuples(
+            index=False, name=None
+        ):
             rows.append(
                 [
                     _label(metric),
-                    experiment.names[r.factor],
-                    _index_td(r.s1, r.s1_ci_low, r.s1_ci_high),
-                    _index_td(r.st, r.st_ci_low, r.st_ci_high),
+                    experiment.names[factor],
+                    _index_td(s1, s1_low, s1_high),
+                    _index_td(st, st_low, st_high),
                 ]
             )
     note = (

@@ -157,10 +157,12 @@ def load_experiment(path: str | Path) -> Experiment:
     base, base_scenario = _apply_settings(spec, scenario_data, source, str(scenario_path))
     factors = tuple(_factor(spec, base_scenario, p, v, source) for p, v in spec.factors.items())
     _check_overlaps(spec, source)
-    rule = _precision_rule(spec.replications, source)
-    precision = None if rule is None else rule.precision
-    maximum = spec.replications if rule is None else rule.max
-    first = spec.replications if rule is None else min(rule.min, rule.max)
+    precision: float | None
+    if isinstance(spec.replications, int):  # a fixed count
+        precision, first, maximum = None, spec.replications, spec.replications
+    else:
+        rule = _precision_rule(spec.replications, source)
+        precision, first, maximum = rule.precision, min(rule.min, rule.max), rule.max
     hashes = {
         "experiment_sha256": hashlib.sha256(text.encode()).hexdigest(),
         "scenario_sha256": hashlib.sha256(scenario_text.encode()).hexdigest(),
@@ -193,9 +195,7 @@ def _loc(error: Any, prefix: tuple[str, ...] = ()) -> str:
     return ".".join(["set" if p == "set_" else str(p) for p in (*prefix, *error["loc"])])
 
 
-def _precision_rule(value: int | dict[str, Any], source: str) -> PrecisionRule | None:
-    if isinstance(value, int):
-        return None
+def _precision_rule(value: dict[str, Any], source: str) -> PrecisionRule:
     try:
         return PrecisionRule.model_validate(value)
     except ValidationError as exc:
@@ -208,7 +208,7 @@ def _problem(error: Any) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
-        model = ExperimentFile
+        model: type[_Strict] = ExperimentFile
         if len(error["loc"]) > 1:
             model = DesignSpec if error["loc"][0] == "design" else PrecisionRule
         names = [info.alias or name for name, info in model.model_fields.items()]
@@ -230,8 +230,9 @@ def _check_design(spec: ExperimentFile, source: str) -> None:
         raise InputError(source, "design.points", "a grid's points are its levels; remove points")
     if design.type != "grid" and design.points is None:
         raise InputError(source, "design.points", f"a {design.type} design needs points: N")
-    if design.type == "sobol" and design.points & (design.points - 1):
-        lower = 1 << (design.points.bit_length() - 1)
+    points = design.points
+    if design.type == "sobol" and points is not None and points & (points - 1):
+        lower = 1 << (points.bit_length() - 1)
         raise InputError(
             source,
             "design.points",

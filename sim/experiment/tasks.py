@@ -164,7 +164,8 @@ class TaskPlanner:
 
     def finished(self, task: Task, output: TaskOutput | None) -> list[Task]:
         """Record a finished task; return the tasks it makes necessary (a point's next round)."""
-        if not self.adaptive:
+        precision = self.experiment.precision
+        if precision is None:  # not adaptive: the counts are fixed
             return []
         assert output is not None
         p = task.point
@@ -175,7 +176,7 @@ class TaskPlanner:
         judged = self._absorb(p)
         done = self.tasks[p][-1].last
         # rows never defined (e.g. a utilisation rate without eligible shipments) cannot be judged
-        needed = _replications_needed(judged, judged.count > 0, self.experiment.precision)
+        needed = _replications_needed(judged, judged.count > 0, precision)
         maximum = self.experiment.max_replications
         if needed <= done:
             self.stop_reasons[p] = f"precision reached after {done} replications"

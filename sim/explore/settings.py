@@ -342,7 +342,7 @@ def _grant_values(port: Port, grant: Grant, like: str) -> Iterator[tuple[str, An
             if reserved is not None and (like in reserved.groups) != (
                 RECOGNISED in reserved.groups
             ):
-                groups = [g for g in reserved.groups if g != RECOGNISED]
+                groups: list[str] = [g for g in reserved.groups if g != RECOGNISED]
                 groups += [RECOGNISED] if like in reserved.groups else []
                 value = {**_dump(reserved), "groups": groups} if groups else None
                 yield f"stations.{name}.reserved", value

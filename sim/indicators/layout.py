@@ -67,7 +67,7 @@ GROUP_CELLS = np.array(
     dtype=np.float64,
 )
 """Which cells make up each summary group (rows in SUMMARY_GROUPS order)."""
-CELLS_OF = [tuple(np.flatnonzero(row)) for row in GROUP_CELLS]
+CELLS_OF: list[tuple[int, ...]] = [tuple(np.flatnonzero(row).tolist()) for row in GROUP_CELLS]
 
 # sums kept per cell, in this order
 CLEARANCE, CUSTOMS_TIME, UNLOADING, LODGEMENT_WAIT, CHECKS, RELEASE = range(6)
@@ -206,18 +206,18 @@ class Layout:
                 rows.extend(Row(area.country, area.mode, area.port, group, None, m) for m in here)
         for port in plan.ports:
             for s, station in enumerate(port.stations):
-                at = (port.country, port.mode, port.name)
+                where = (port.country, port.mode, port.name)
                 for group in SUMMARY_GROUPS:
-                    rows.extend(Row(*at, group, station, m) for m in STATION_GROUP_METRICS)
-                rows.append(Row(*at, None, station, "general_utilisation"))
+                    rows.extend(Row(*where, group, station, m) for m in STATION_GROUP_METRICS)
+                rows.append(Row(*where, None, station, "general_utilisation"))
                 if port.pool_servers[pool_index(s, RESERVED)] > 0:
-                    rows.append(Row(*at, None, station, "reserved_utilisation"))
-                rows.append(Row(*at, None, station, "overtime_h"))
+                    rows.append(Row(*where, None, station, "reserved_utilisation"))
+                rows.append(Row(*where, None, station, "overtime_h"))
         rows.sort(key=_row_order)
-        index = {row: i for i, row in enumerate(rows)}
+        index: dict[tuple[object, ...], int] = {row: i for i, row in enumerate(rows)}
 
         def at(*key: object) -> int:
-            return index.get(key, -1)  # type: ignore[arg-type]
+            return index.get(key, -1)
 
         area_rows = np.array(
             [

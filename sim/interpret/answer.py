@@ -162,10 +162,12 @@ class Table:
             ("value", label),
             ("difference", label),
         ]
-        estimates = [self.get(kind, s, area, group, metric) for kind, s in keys]
+        baseline, compared, difference = [
+            self.get(kind, s, area, group, metric) for kind, s in keys
+        ]
         counts = {self.count(kind, s, area, group, metric) for kind, s in keys}
         replications = counts.pop() if len(counts) == 1 else 0
-        return relative_change(*estimates, replications)
+        return relative_change(baseline, compared, difference, replications)
 
 
 # --- the answer ------------------------------------------------------------------------
@@ -415,7 +417,9 @@ def _green_words(changes: Sequence[Estimate], region: CountryRow | None) -> str:
 def _within_countries(context: _Context, rows: Mapping[str, CountryRow], subject: str) -> str:
     """Within-country changes, compared as percentages of each country's own clearance time."""
     countries = context.countries
-    sooner, later, flat = [], [], []
+    sooner: list[str] = []
+    later: list[str] = []
+    flat: list[str] = []
     for code in countries:
         row = rows[code]
         if row.clearance.has_interval and not row.clearance.excludes_zero():

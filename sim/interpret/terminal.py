@@ -289,10 +289,10 @@ def _pivot(frame: pd.DataFrame, index: list[str], metrics: Sequence[str], width:
     if not present:
         return "(no rows)"
     cells: dict[tuple[str, ...], dict[str, str]] = {}
-    for record in frame[frame.metric.isin(present)].itertuples(index=False):
-        key = tuple(str(getattr(record, column)) for column in index)
-        estimate = Estimate(record.mean, record.ci_low, record.ci_high)
-        cells.setdefault(key, {})[record.metric] = _cell(estimate, record.metric)
+    chosen = frame.loc[frame.metric.isin(present), [*index, "metric", "mean", "ci_low", "ci_high"]]
+    for *where, metric, mean, ci_low, ci_high in chosen.itertuples(index=False, name=None):
+        key = tuple(str(value) for value in where)
+        cells.setdefault(key, {})[metric] = _cell(Estimate(mean, ci_low, ci_high), metric)
     header = [*index, *(indicator_name(m) for m in present)]
     rows = [[*key, *(values.get(m, "-") for m in present)] for key, values in cells.items()]
     return fit_table(header, rows, len(index), width)

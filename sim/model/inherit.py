@@ -72,7 +72,8 @@ def layers(data: dict[str, Any], code: str, port: str) -> list[Layer]:
     """The defaults a port inherits, most general first (only those that exist)."""
     country = data["countries"][code]
     own = country.get("ports", {}).get(port)
-    candidates: list[Layer] = [
+    # a candidate may be missing or not a mapping; only dicts survive the filter below
+    candidates: list[tuple[str, object]] = [
         (DEFAULTS, data.get(DEFAULTS)),
         (f"countries.{code}.{DEFAULTS}", country.get(DEFAULTS)),
     ]

@@ -141,7 +141,7 @@ SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 scenario loads in 0.020 s, against 0.127 s in pure Python (with the same marks in errors)."""
 
 
-class _UniqueKeyLoader(SafeLoader):  # type: ignore[misc,valid-type]
+class _UniqueKeyLoader(SafeLoader):
     """A safe YAML loader that refuses a key given twice in one mapping.
 
     Plain YAML keeps the last value silently: a second ``callao:`` would replace

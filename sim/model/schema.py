@@ -139,18 +139,22 @@ StageTime = Annotated[
 """A stage time: one distribution, per trader group, or per channel (each of those one
 distribution or per trader group)."""
 
-ChannelGroupTimes = tuple[tuple[Any, Any, Any] | None, ...]
+ChannelGroupTimes = tuple[
+    tuple[Any, Any, Any] | None, tuple[Any, Any, Any] | None, tuple[Any, Any, Any] | None
+]
 """Per channel (CHANNELS order): the three groups' distributions, or None for no time."""
 
 
 def per_channel(spec: Any) -> ChannelGroupTimes:
     """Each channel's per-group distributions for a StageTime (None: the channel has none)."""
     if isinstance(spec, TimeByChannel):
-        return tuple(
+        green, yellow, red = (
             None if time is None else per_group(time)
             for time in (spec.green, spec.yellow, spec.red)
         )
-    return (per_group(spec),) * len(CHANNELS)
+        return green, yellow, red
+    every = per_group(spec)
+    return every, every, every
 
 
 class Calendar(Strict):
@@ -552,12 +556,12 @@ def _check_port(port: Port, at: str, scenario: Scenario, known: str, fail: Any) 
         if origin != OTHER and origin not in ALPHA3:
             fail(f"{at}.origins.{origin}", f"'{origin}' is not an ISO 3166 alpha-3 code or OTHER")
     for channel, route in zip(CHANNELS, port.routes.by_channel(), strict=True):
-        for i, station in enumerate(route):
-            if station not in port.stations:
+        for i, stop in enumerate(route):
+            if stop not in port.stations:
                 defined = ", ".join(port.stations) or "none defined"
                 fail(
                     f"{at}.routes.{channel}[{i}]",
-                    f"station '{station}' is not defined; defined: {defined}",
+                    f"station '{stop}' is not defined; defined: {defined}",
                 )
         if len(set(route)) != len(route):
             fail(f"{at}.routes.{channel}", "a route visits each station at most once")

@@ -88,7 +88,7 @@ def read_sections(path: Path = SOURCES_MD) -> dict[str, Section]:
 
 def find_citations(text: str) -> list[Citation]:
     """Every ``§`` reference in ``text``, in order; a range yields both of its ends."""
-    citations = []
+    citations: list[Citation] = []
     for line_number, line in enumerate(text.splitlines(), start=1):
         for match in _CITATION.finditer(line):
             document, first, last = match.groups()

@@ -287,14 +287,13 @@ def _compile_port(
             priority[s, :] = station.priority.resolved()
 
     lodgement = port.lodgement
-    lodgement_delay, lag_calendar = _stage(
-        calendars, lodgement and lodgement.delay_h, lodgement and lodgement.calendar
-    )
-    lodgement_lead, lead_calendar = _stage(
-        calendars,
-        lodgement and (lodgement.lead_h or lodgement.delay_h),
-        lodgement and lodgement.calendar,
-    )
+    if lodgement is None:
+        lag, lead, lodgement_calendar_name = None, None, None
+    else:
+        lag, lead = lodgement.delay_h, lodgement.lead_h or lodgement.delay_h
+        lodgement_calendar_name = lodgement.calendar
+    lodgement_delay, lag_calendar = _stage(calendars, lag, lodgement_calendar_name)
+    lodgement_lead, lead_calendar = _stage(calendars, lead, lodgement_calendar_name)
     lodgement_calendar = np.maximum(lag_calendar, lead_calendar)  # either time: the calendar
     unloading, unloading_calendar = _stage(calendars, *_delay(port.delays.unloading_h))
     release, release_calendar = _stage(calendars, *_delay(port.delays.release_h))

@@ -272,6 +272,8 @@ def _serve(
         if message is None:
             return
         task_id, fn, args = message
+        # (task id, succeeded, result or exception, worker traceback or None)
+        reply: tuple[Any, bool, Any, str | None]
         try:
             reply = (task_id, True, fn(*args), None)
         except Exception as exc:

@@ -228,8 +228,8 @@ class Results:
         keys = [("value", self.labels[0]), ("value", label), ("difference", label)]
         counts = {self.count(kind, s, where, metric) for kind, s in keys}
         replications = counts.pop() if len(counts) == 1 else 0
-        stats = (self.get(kind, s, where, metric) for kind, s in keys)
-        return relative_change(*stats, replications)
+        baseline, compared, difference = (self.get(kind, s, where, metric) for kind, s in keys)
+        return relative_change(baseline, compared, difference, replications)
 
     @cached_property
     def stations(self) -> dict[str, list[tuple[str, str, str]]]:

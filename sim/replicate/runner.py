@@ -243,6 +243,7 @@ class Replicator:
             return
         if self.work.keep_records:
             chunk = 1  # records are large: one replication in flight per task
+        chunks: Iterator[tuple[int, int]]
         if chunk:
             chunks = ((start, min(start + chunk, last)) for start in range(first, last, chunk))
         else:

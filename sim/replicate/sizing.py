@@ -71,6 +71,7 @@ import resource
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeGuard
 
 import numpy as np
 
@@ -181,7 +182,7 @@ def _no_shipments(port: PortPlan) -> PortInputs:
     return draw_port(1e-9, simple, 0, 0)
 
 
-def _is_array(value: object) -> bool:
+def _is_array(value: object) -> TypeGuard[np.ndarray]:
     return isinstance(value, np.ndarray) and value.ndim >= 1
 
 

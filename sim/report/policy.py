@@ -422,8 +422,8 @@ def _declared_values(results: Results) -> str:
                 "none: cost of delay not computed" if value is None else f"USD {float(value):,.0f}"
             )
             by_value.setdefault(key, []).append(str(port.mode))
-        for value, modes in by_value.items():
-            rows.append([country_name(code), ", ".join(dict.fromkeys(modes)), f"<td>{value}</td>"])
+        for shown, modes in by_value.items():
+            rows.append([country_name(code), ", ".join(dict.fromkeys(modes)), f"<td>{shown}</td>"])
     return "<h3>Declared value per shipment</h3>" + html_table(
         ["country", "modes", "value used (value_usd)"], rows, 2
     )

@@ -14,7 +14,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,7 @@ def replace_on_success(paths: Sequence[Path]) -> None:
         batch.stale.extend(paths)
 
 
-def write_atomic(path: Path, write: Callable[[Path], None], at_once: bool = False) -> None:
+def write_atomic(path: Path, write: Callable[[Path], object], at_once: bool = False) -> None:
     """Call ``write`` on a temporary file next to ``path``, then rename it into place.
 
     A crash or an error leaves either the old file or no file, never half of one.
@@ -188,7 +188,7 @@ class ParquetStream:
         self._tmp.unlink(missing_ok=True)
 
 
-def records_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def records_of(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
     """Rows as JSON-ready dicts: NaN and missing levels become null."""
     rows = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
     for row in rows:
