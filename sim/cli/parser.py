@@ -229,10 +229,19 @@ def _add_calibrate(commands: Any) -> None:
         "write the fitted scenario, with a calibration: block saying how, and a fit report.",
     )
     calibrate.add_argument(
-        "records", nargs="?", type=Path, default=None, help="record file, CSV or Parquet"
+        "records",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="record file: CSV, TSV, XLSX (or XLS, ODS) or Parquet",
     )
+    _add_mapping(calibrate)
     calibrate.add_argument(
-        "--scenario", type=Path, required=True, metavar="TEMPLATE", help="template scenario"
+        "--scenario",
+        type=Path,
+        required=True,
+        metavar="TEMPLATE",
+        help="template scenario: a file, or a bundled scenario's name",
     )
     calibrate.add_argument(
         "--out", type=Path, required=True, metavar="FITTED", help="fitted scenario to write"
@@ -270,6 +279,17 @@ def _add_calibrate(commands: Any) -> None:
     )
     calibrate.add_argument("-q", "--quiet", action="store_true", help="no notes or footer")
     calibrate.set_defaults(handler=calibrate_command)
+
+
+def _add_mapping(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--mapping",
+        type=Path,
+        default=None,
+        metavar="FILE.yaml",
+        help="how the record file's columns and values become mrasim's (drafted by "
+        "`mrasim records inspect FILE`)",
+    )
 
 
 def _add_run_options(parser: argparse.ArgumentParser, tables: str) -> None:
