@@ -270,6 +270,9 @@ def load_mapping(path: Path | str | None) -> Mapping:
 
 
 def mapping_from_dict(data: dict[str, Any], source: str = "<mapping>") -> Mapping:
+    todo = _todo(_as_text_keys(data), "")
+    if todo is not None:
+        raise InputError(source, todo, "still TODO (the draft could not decide it); replace it")
     try:
         mapping = Mapping.model_validate(_as_text_keys(data))
     except ValidationError as exc:
@@ -280,6 +283,21 @@ def mapping_from_dict(data: dict[str, Any], source: str = "<mapping>") -> Mappin
             problem = f"unknown key; the keys are {', '.join(_top_keys(error['loc']))}"
         raise InputError(source, where, problem) from None
     return mapping.model_copy(update={"source": source})
+
+
+def _todo(data: Any, path: str) -> str | None:
+    """The path of the first value left ``TODO`` in a draft, if any."""
+    if isinstance(data, dict):
+        items = list(data.items())
+    elif isinstance(data, list):
+        items = [(str(i + 1), v) for i, v in enumerate(data)]
+    else:
+        return path if data == "TODO" else None
+    for key, value in items:
+        found = _todo(value, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def _top_keys(loc: tuple[Any, ...]) -> list[str]:

@@ -69,8 +69,8 @@ def read_times(columns: dict[str, pd.Series], mapping: Mapping, source: str) -> 
             "(or set numeric_times: excel_days in the mapping)",
         )
     if set(kinds.values()) <= {"hours", "empty"}:
-        numbers = {c: _numbers(v) for c, v in columns.items()}
-        return _finish(numbers, given, n, "hours from Monday 00:00 local time, as given", None)
+        as_hours = {c: numbers(v) for c, v in columns.items()}
+        return _finish(as_hours, given, n, "hours from Monday 00:00 local time, as given", None)
     local, words = _local(columns, kinds, mapping, source)
     arrival = local.get("arrival")
     if arrival is None or np.isnat(arrival).all():
@@ -128,18 +128,18 @@ def _kind(values: pd.Series, mapping: Mapping) -> str:
     """'hours', 'excel_days', 'timestamps' or 'empty': what most given cells of a column are."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return "timestamps"
-    numbers = _numbers(values)
+    as_numbers = numbers(values)
     given = int(_given(values).sum())
     if given == 0:
         return "empty"
-    finite = numbers[np.isfinite(numbers)]
+    finite = as_numbers[np.isfinite(as_numbers)]
     if values.dtype == object:
         dated = values.map(
             lambda v: isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "isoformat")
         ).sum()
         if dated * 2 > given:
             return "timestamps"
-    if np.isfinite(numbers).sum() * 2 <= given and (~np.isnan(numbers)).sum() * 2 <= given:
+    if np.isfinite(as_numbers).sum() * 2 <= given and (~np.isnan(as_numbers)).sum() * 2 <= given:
         return "timestamps"
     if mapping.numeric_times is not None:
         return mapping.numeric_times
@@ -148,7 +148,7 @@ def _kind(values: pd.Series, mapping: Mapping) -> str:
     return "excel_days" if looks_excel else "hours"
 
 
-def _numbers(values: pd.Series) -> np.ndarray:
+def numbers(values: pd.Series) -> np.ndarray:
     """Cells as numbers (NaN where not a number; a decimal comma read as a point)."""
     if pd.api.types.is_bool_dtype(values):
         return np.full(len(values), np.nan)
@@ -240,7 +240,7 @@ def _column(
     if kind == "empty":
         return np.full(len(values), np.datetime64("NaT"), dtype="datetime64[us]")
     if kind == "excel_days":
-        return _excel(_numbers(values))
+        return _excel(numbers(values))
     if pd.api.types.is_datetime64_any_dtype(values):
         return _aware_to_local(values, zone, usual)
     if values.dtype == object:  # a workbook's column: dates, numbers (serial days) and text
@@ -266,10 +266,10 @@ def _mixed(
     if is_date.any():
         stamps = pd.to_datetime(values[is_date].map(_plain_datetime), errors="coerce")
         out[is_date] = _as_us(stamps)
-    numbers = _numbers(values)
-    serial = ~is_date & np.isfinite(numbers)
+    as_numbers = numbers(values)
+    serial = ~is_date & np.isfinite(as_numbers)
     if serial.any():
-        out[serial] = _excel(numbers[serial])
+        out[serial] = _excel(as_numbers[serial])
     text = ~is_date & ~serial & values.notna().to_numpy()
     if text.any():
         out[text] = _text(values[text].astype("string"), order, zone, usual, mapping)
