@@ -69,10 +69,11 @@ def inspect_command(args: argparse.Namespace) -> int:
     write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     print(inspection_text(inspection))
     print()
-    todos = [line.split("#")[0].strip() for line in text.splitlines() if f'"{TODO}"' in line]
+    todos = [line.strip() for line in text.splitlines() if f'"{TODO}"' in line]
     if todos:
         print(f"Draft mapping written to {out}; replace its {len(todos)} TODO(s):")
-        print("\n".join(f"  {line}" for line in todos))
+        for line in todos:
+            print(textwrap.fill(line, 100, initial_indent="  ", subsequent_indent="      "))
     else:
         print(f"Draft mapping written to {out}: check it, then use it (--mapping {out}).")
     complete = mapping if mapping.columns else draft_mapping(inspection)
@@ -86,7 +87,8 @@ def inspect_command(args: argparse.Namespace) -> int:
             lines = what_it_supports(args.file, complete, scenario)
         except InputError as exc:
             lines = [f"not readable yet: {exc.field + ': ' if exc.field else ''}{exc.problem}"]
-        print("\n".join(f"  - {line}" for line in lines))
+        for line in lines:
+            print(textwrap.fill(line, 100, initial_indent="  - ", subsequent_indent="    "))
     if not args.quiet:
         template = args.scenario or "TEMPLATE.yaml"
         print(

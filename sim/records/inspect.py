@@ -190,7 +190,9 @@ def _candidates(column: Column, stations: dict[str, tuple[str, ...]]) -> list[tu
     timed = column.kind in ("date", "number")
     out = []
     for target, names in COLUMN_NAMES.items():
-        if (target in MILESTONES) != timed and column.kind != "empty":
+        if target in MILESTONES and not timed and column.kind != "empty":
+            continue
+        if target not in MILESTONES and column.kind == "date":
             continue
         if target in CATEGORIES and column.kind == "date":
             continue
@@ -211,7 +213,9 @@ def _score(name: str, names: tuple[str, ...]) -> float:
             return 1.0
         if set(candidate.split()) <= words and len(candidate) > 2:
             best = max(best, 0.85 + 0.1 * len(candidate) / max(len(name), 1))
-        best = max(best, difflib.SequenceMatcher(None, name, candidate).ratio())
+        # a near spelling counts for less than the words themselves: "importador oea" is not
+        # "exportador oea", though only two letters differ
+        best = max(best, 0.9 * difflib.SequenceMatcher(None, name, candidate).ratio())
     return best
 
 
@@ -298,6 +302,13 @@ def _derive(
             comments["derive.group"] = (
                 "national AEO first: where both hold, the model counts the importer's status"
             )
+            for i, rule in enumerate(rules):
+                if rule["then"] != TODO:
+                    continue
+                comments[f"derive.group.rules.{i + 1}"] = (
+                    "TODO: recognised_aeo if the flag says the declaration claimed the "
+                    "arrangement for a partner's AEO (else standard)"
+                )
     return derive
 
 
@@ -305,11 +316,13 @@ def _group_rules(columns: list[Column]) -> list[dict[str, object]]:
     rules: list[dict[str, object]] = []
     for flags, group in ((AEO_FLAGS, "national_aeo"), (MRA_FLAGS, "recognised_aeo")):
         for column in columns:
-            free = column.kind == "flag" and not column.proposed
+            free = column.kind == "flag" and column.proposed in ("", "claimed", "eligible")
             if free and _score(fold(column.name), flags) >= MATCH:
                 yes = [v for v, _ in column.top if fold(v) in YES]
-                rules.append({"when": {column.name: yes or ["S"]}, "then": group})
-                column.proposed = f"(group: {group})"
+                then = group if group == "national_aeo" else TODO  # what a claim flag means varies
+                rules.append({"when": {column.name: yes or ["S"]}, "then": then})
+                label = f"(group: {group})"
+                column.proposed = f"{column.proposed} {label}".strip()
                 break
     return rules
 
@@ -360,7 +373,9 @@ def _block(data: dict, depth: int, path: str, comments: dict[str, str]) -> list[
             out += _block(value, depth + 1, where, comments)
         elif isinstance(value, list):
             out.append(f"{pad}{_q(key)}:{note}")
-            out += [f"{pad}  - {_inline(item)}" for item in value]
+            for i, item in enumerate(value):
+                said = comments.get(f"{where}.{i + 1}")
+                out.append(f"{pad}  - {_inline(item)}" + (f"  # {said}" if said else ""))
         else:
             out.append(f"{pad}{_q(key)}: {_q(value)}{note}")
     return out
@@ -449,8 +464,6 @@ def _unmeasured(records) -> list[str]:
 
 
 def inspection_text(inspection: Inspection, width: int = 100) -> str:
-    from sim.interpret.tables import fit_table
-
     lines = [
         f"{inspection.source}: {inspection.rows:,} rows, {len(inspection.columns)} columns "
         f"({inspection.how})",
@@ -458,16 +471,18 @@ def inspection_text(inspection: Inspection, width: int = 100) -> str:
     ]
     rows = [
         (
-            c.name[:28],
+            c.name[:26],
             c.kind,
             f"{c.filled:.0%}",
-            _examples(c, 34),
+            _examples(c, 30),
             c.proposed or "-",
         )
         for c in inspection.columns
     ]
     header = ("column", "kind", "filled", "examples (count)", "proposed")
-    lines.append(fit_table(header, rows, 1, width))
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(lines)
 
 

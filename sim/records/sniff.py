@@ -42,20 +42,25 @@ def sample(path: Path, opener=open) -> bytes:
 
 def encoding(data: bytes) -> str:
     """The text encoding of ``data``: UTF-8 (``utf-8-sig`` with a byte-order mark) when it
-    decodes as such, else what charset-normalizer finds, else Windows-1252 (which decodes
-    anything a Latin-locale spreadsheet saves)."""
+    decodes as such, else Windows-1252 when it decodes as such (charset-normalizer may find
+    a Central European code page equally likely for Spanish text: the bytes of á, é, ñ are
+    the same, those of ¿ and ¡ are not), else what charset-normalizer finds (UTF-16, say)."""
     if data.startswith(codecs_bom()):
         return "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
     try:
         data.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as exc:
         if exc.start >= len(data) - 4:  # a sample cut inside a character
             return "utf-8"
-    best = from_bytes(data[: 1 << 16]).best()
-    found = best.encoding if best is not None else "cp1252"
-    # a Latin-script sample read as a non-Latin code page is a mis-guess: cp1252 covers these
-    return found if found.startswith(("cp125", "latin", "iso8859", "utf")) else "cp1252"
+    try:  # what a Spanish- or Portuguese-locale spreadsheet saves, whatever else it resembles
+        data.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        best = from_bytes(data[: 1 << 16]).best()
+        return best.encoding if best is not None else "latin-1"
 
 
 def codecs_bom() -> bytes:
