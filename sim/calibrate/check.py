@@ -210,7 +210,25 @@ def compare(observed: pd.DataFrame, simulated: pd.DataFrame, periods: int) -> pd
                     continue
                 null = _null_distances(b, replication[mask], periods)
                 out.append(_distances(country, port, stage, channel, group, a, b, null))
+    if not out:  # records too few for any comparison: an empty check, not a crash
+        return pd.DataFrame(columns=[*COMPARED, "ks_chance", "grade"])
     return _grade(pd.DataFrame(out))
+
+
+COMPARED = (
+    "country",
+    "port",
+    "stage",
+    "channel",
+    "group",
+    "observed",
+    "simulated",
+    "mean_observed_h",
+    "mean_simulated_h",
+    "ks",
+    "wasserstein_h",
+)
+"""The columns of a comparison (before its chance distance and grade)."""
 
 
 def select(frame: pd.DataFrame, channel: str, group: str) -> np.ndarray:

@@ -67,15 +67,19 @@ def inspect_command(args: argparse.Namespace) -> int:
     command = shlex.join(["mrasim", "records", "inspect", *args.command_line[3:]])
     text = draft_text(inspection, command)
     write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    print(inspection_text(inspection))
+    print(
+        inspection_text(inspection).replace(" columns (", " columns\n  (", 1)
+        if len(inspection_text(inspection).splitlines()[0]) > 100
+        else inspection_text(inspection)
+    )
     print()
     todos = [line.strip() for line in text.splitlines() if f'"{TODO}"' in line]
     if todos:
-        print(f"Draft mapping written to {out}; replace its {len(todos)} TODO(s):")
+        _say(f"Draft mapping written to {out}; replace its {len(todos)} TODO(s):")
         for line in todos:
             print(textwrap.fill(line, 100, initial_indent="  ", subsequent_indent="      "))
     else:
-        print(f"Draft mapping written to {out}: check it, then use it (--mapping {out}).")
+        _say(f"Draft mapping written to {out}: check it, then use it (--mapping {out}).")
     complete = mapping if mapping.columns else draft_mapping(inspection)
     if complete is not None:
         print(
@@ -91,11 +95,21 @@ def inspect_command(args: argparse.Namespace) -> int:
             print(textwrap.fill(line, 100, initial_indent="  - ", subsequent_indent="    "))
     if not args.quiet:
         template = args.scenario or "TEMPLATE.yaml"
-        print(
-            f"\nnext: mrasim calibrate {args.file} --mapping {out} --scenario {template} "
+        print()
+        _say(
+            f"next: mrasim calibrate {args.file} --mapping {out} --scenario {template} "
             "--out fitted.yaml"
         )
     return 0
+
+
+def _say(text: str) -> None:
+    """A sentence within 100 columns (long paths break onto the next line, indented)."""
+    print(
+        textwrap.fill(
+            text, 100, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False
+        )
+    )
 
 
 def _scenario(args: argparse.Namespace) -> Scenario | None:

@@ -321,7 +321,7 @@ def _group_rules(columns: list[Column]) -> list[dict[str, object]]:
                 yes = [v for v, _ in column.top if fold(v) in YES]
                 then = group if group == "national_aeo" else TODO  # what a claim flag means varies
                 rules.append({"when": {column.name: yes or ["S"]}, "then": then})
-                label = f"(group: {group})"
+                label = "+ group rule" if column.proposed else "group rule"
                 column.proposed = f"{column.proposed} {label}".strip()
                 break
     return rules
@@ -471,10 +471,10 @@ def inspection_text(inspection: Inspection, width: int = 100) -> str:
     ]
     rows = [
         (
-            c.name[:26],
+            c.name[:24],
             c.kind,
             f"{c.filled:.0%}",
-            _examples(c, 30),
+            _examples(c, 26),
             c.proposed or "-",
         )
         for c in inspection.columns

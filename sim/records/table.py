@@ -59,8 +59,8 @@ def read_table(path: Path, mapping: Mapping) -> Table:
         raise InputError(
             source,
             "",
-            f"not {exc.encoding} text (byte {exc.object[exc.start : exc.start + 1]!r}); add "
-            "'encoding: cp1252' (or the file's encoding) to the mapping",
+            f"not {exc.encoding} text at byte {exc.start:,} of a line: the file is cut short, or "
+            "in another encoding (say which with 'encoding:' in the mapping, e.g. cp1252)",
         ) from None
     except MemoryError:
         raise

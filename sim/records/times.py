@@ -40,6 +40,8 @@ _HAS_OFFSET = re.compile(_CLOCK + r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 _SLASHED = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\b")
 _TIMES = ("%H:%M:%S", "%H:%M", "%H:%M:%S.%f", "%I:%M:%S %p", "%I:%M %p", "")
 ONE_HOUR = np.timedelta64(3600_000_000, "us")
+OFFSET_SAMPLE = 200_000
+"""Cells of each column whose UTC offsets are counted to find the usual one."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,8 @@ def _local(
 ) -> tuple[dict[str, np.ndarray], str]:
     """Naive local datetimes (microseconds) per column, and how they were read."""
     zone = mapping.timezone
-    offsets = pd.concat([_offsets(v) for c, v in columns.items() if kinds[c] == "timestamps"])
+    found = [_offsets(v) for c, v in columns.items() if kinds[c] == "timestamps"]
+    offsets = pd.concat(found) if found else pd.Series(dtype=np.int64)
     usual = int(offsets.value_counts().index[0]) if len(offsets) else None
     order = _order(columns, kinds, mapping, source)
     out = {}
@@ -385,7 +388,7 @@ def _offsets(values: pd.Series) -> pd.Series:
         if getattr(values.dt, "tz", None) is None:
             return pd.Series(dtype=np.int64)
         return values.dropna().map(lambda t: int(t.utcoffset().total_seconds() // 60))
-    text = values.dropna()
+    text = values.dropna().head(OFFSET_SAMPLE)
     text = text[text.map(lambda v: isinstance(v, str))].astype("string").str.strip()
     found = text.str.extract(_OFFSET, expand=False).dropna()
     return found.map(_offset_minutes).astype(np.int64)

@@ -84,7 +84,10 @@ def code_blocks(text: str, page: str = "page.md") -> list[Block]:
             if closing.startswith(fence) and set(closing) == {fence[0]}:
                 break
             end += 1
-        body = [line[len(indent) :] if line.startswith(indent) else line.lstrip() for line in lines[i + 1 : end]]
+        body = [
+            line[len(indent) :] if line.startswith(indent) else line.lstrip()
+            for line in lines[i + 1 : end]
+        ]
         before = lines[i - 1] if i > 0 else ""
         not_run, write = _NOT_RUN.match(before), _WRITE.match(before)
         found.append(
@@ -118,7 +121,9 @@ def dangling_marks(text: str) -> list[int]:
 def logical_lines(code: str) -> list[str]:
     """Shell lines with backslash continuations joined, comments and blank lines dropped."""
     joined = re.sub(r"\\\n", " ", code)
-    return [line for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        line for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def commands(line: str) -> list[list[str]]:
@@ -178,9 +183,11 @@ def checked_lines(output: list[str]) -> list[str]:
 
 BLOCKS = {path.relative_to(ROOT).as_posix(): page_blocks(path) for path in PAGES}
 RUNNABLE = PYTHON | SHELL | CONSOLE
-PAGES_WITH_CODE = [page for page, blocks in BLOCKS.items() if any(
-    b.language in RUNNABLE and b.not_run is None for b in blocks
-)]
+PAGES_WITH_CODE = [
+    page
+    for page, blocks in BLOCKS.items()
+    if any(b.language in RUNNABLE and b.not_run is None for b in blocks)
+]
 
 
 def _environment() -> dict[str, str]:
