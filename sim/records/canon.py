@@ -116,19 +116,26 @@ def _derive(
     for i, case in enumerate(rule.rules or []):
         match = ~decided
         for name, accepted in case.when.items():
-            cells = _text(column(name, f"{key}.rules.{i + 1}.when.{name}")).map(
-                lambda v: fold(v) if isinstance(v, str) else "", na_action=None
-            )
-            match &= cells.isin({fold(a) for a in accepted}).to_numpy()
+            cells = _text(column(name, f"{key}.rules.{i + 1}.when.{name}"))
+            match &= _folded_in(cells, {fold(a) for a in accepted})
         out[match] = case.then
         decided |= match
     return out
 
 
+def _folded_in(cells: pd.Series, accepted: set[str]) -> np.ndarray:
+    """Which cells, folded, are among ``accepted`` (each distinct cell folded once)."""
+    codes, uniques = pd.factorize(cells)
+    hit = np.array([fold(u) in accepted for u in uniques] + [False], dtype=bool)
+    return hit[codes]
+
+
 def _text(values: pd.Series) -> pd.Series:
     """Cells as text (a workbook's whole numbers without '.0'), missing kept missing."""
-    if values.dtype == object:
-        values = values.map(_cell_text)
+    if values.dtype == object:  # each distinct cell turned to text once
+        codes, uniques = pd.factorize(values)
+        texts = np.array([*(_cell_text(u) for u in uniques), None], dtype=object)
+        values = pd.Series(texts[codes], index=values.index, dtype=object)
     return values.astype("string").str.strip()
 
 
