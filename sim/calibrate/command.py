@@ -88,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         elapsed = time.perf_counter() - started
         workers = args.workers or default_workers()
-        print(f"\nwritten: {', '.join(written)}; {workers} workers, {elapsed:.1f} s")
+        footer = f"written: {', '.join(written)}; {workers} workers, {elapsed:.1f} s"
+        print("\n" + "\n".join(_wrap(footer, "", "    ")))
     return 0
 
 
@@ -196,8 +197,14 @@ def records_text(result: RecordsCalibration, quiet: bool = False) -> str:
 
 
 def _wrap(text: str, first: str = "  - ", rest: str = "    ") -> list[str]:
+    """Lines of at most 100 columns (a word longer than that, a path, stays whole)."""
     return textwrap.wrap(
-        text, WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+        text,
+        WIDTH,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_on_hyphens=False,
+        break_long_words=False,
     ) or [first.rstrip()]
 
 
