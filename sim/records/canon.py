@@ -12,7 +12,7 @@ values left over and their counts.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,7 @@ def to_records(table: Table, mapping: Mapping) -> pd.DataFrame:
             raise InputError(
                 mapping.source or "--mapping",
                 f"columns.{source}",
-                f"no such column in {table.source}{_suggest(source, list(raw.columns))}",
+                f"no such column in {table.source}{_suggest(source, table.names)}",
             )
         frame[target] = raw[found]
         renamed.add(found)
@@ -58,6 +58,16 @@ def to_records(table: Table, mapping: Mapping) -> pd.DataFrame:
         if column in CATEGORIES or column == "port":
             frame[column] = _values(frame[column], column, mapping, table.source)
     return frame
+
+
+def used_by(mapping: Mapping) -> Callable[[str], bool]:
+    """Whether the mapping reads a column of the file (by name, folded), or mrasim would
+    read it as it is: what is worth reading of a wide export."""
+    names = {fold(n) for n in mapping.columns}
+    for rule in mapping.derive.values():
+        names |= {fold(n) for n in rule.join or ()}
+        names |= {fold(n) for case in rule.rules or () for n in case.when}
+    return lambda name: fold(name) in names or is_record_column(name) or name in names
 
 
 def _columns_of(raw: pd.DataFrame) -> dict[str, str]:
@@ -99,7 +109,7 @@ def _derive(
             raise InputError(
                 mapping.source or "--mapping",
                 at,
-                f"no column {name!r} in {table.source}{_suggest(name, list(raw.columns))}",
+                f"no column {name!r} in {table.source}{_suggest(name, table.names)}",
             )
         return raw[found]
 

@@ -22,7 +22,7 @@ from sim.errors import InputError
 from sim.model.iso3166 import ALPHA3, OTHER
 from sim.model.schema import Port, Scenario
 from sim.model.vocabulary import CHANNELS, GROUPS, MODES
-from sim.records.canon import to_records
+from sim.records.canon import to_records, used_by
 from sim.records.columns import FLAGS, MILESTONES, REQUIRED, stations_of
 from sim.records.mapping import EMPTY, Mapping
 from sim.records.table import Table, describe_how, read_table
@@ -149,7 +149,7 @@ def read_records(
     (against the template's ports and routes, when a scenario is given)."""
     path = Path(path)
     mapping = mapping or EMPTY
-    table = read_table(path, mapping)
+    table = read_table(path, mapping, used_by(mapping))
     frame = to_records(table, mapping)
     _require(frame, table, mapping)
     stations = _stations(frame, scenario)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,9 +37,16 @@ class Table:
     frame: pd.DataFrame
     how: dict[str, str] = field(default_factory=dict)  # encoding, sep, sheet, header_row
     blank_rows: int = 0
+    header: list[str] = field(default_factory=list)  # every column name, read or not
+
+    @property
+    def names(self) -> list[str]:
+        return self.header or [str(c) for c in self.frame.columns]
 
 
-def read_table(path: Path, mapping: Mapping) -> Table:
+def read_table(path: Path, mapping: Mapping, wanted: Callable[[str], bool] | None = None) -> Table:
+    """The file's cells; with ``wanted``, only the columns it accepts (by their names as the
+    header writes them): an export of 80 columns is read as the 12 its mapping uses."""
     source = str(path)
     name = path.name.lower()
     if not name.endswith(SUFFIXES):
@@ -52,7 +60,7 @@ def read_table(path: Path, mapping: Mapping) -> Table:
         elif name.endswith(SHEET_SUFFIXES):
             table = _workbook(path, mapping)
         else:
-            table = _text(path, mapping)
+            table = _text(path, mapping, wanted)
     except InputError:
         raise
     except UnicodeDecodeError as exc:
@@ -74,7 +82,7 @@ def _opener(path: Path):
     return gzip.open if path.name.lower().endswith(".gz") else open
 
 
-def _text(path: Path, mapping: Mapping) -> Table:
+def _text(path: Path, mapping: Mapping, wanted: Callable[[str], bool] | None = None) -> Table:
     data = sniff.sample(path, _opener(path))
     encoding = mapping.encoding or sniff.encoding(data)
     lines = data.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()[:200]
@@ -83,6 +91,7 @@ def _text(path: Path, mapping: Mapping) -> Table:
         header = mapping.header_row - 1
     else:
         header = sniff.header_line(list(csv.reader(lines[: sniff.HEADER_SEARCH], delimiter=sep)))
+    header_names: list[str] = []
     frame = pd.read_csv(
         path,
         sep=sep,
@@ -95,9 +104,17 @@ def _text(path: Path, mapping: Mapping) -> Table:
         compression="gzip" if path.name.lower().endswith(".gz") else None,
         engine="c",
         on_bad_lines="error",
+        usecols=None if wanted is None else lambda name: _seen(name, header_names, wanted),
     )
     how = {"encoding": encoding, "sep": sep, "header_row": str(header + 1)}
-    return Table(str(path), frame, how)
+    return Table(str(path), frame, how, header=list(dict.fromkeys(header_names)))
+
+
+def _seen(name: object, names: list[str], wanted: Callable[[str], bool]) -> bool:
+    """usecols' test, noting every name of the header on the way."""
+    clean = _clean(name)
+    names.append(clean)
+    return wanted(clean)
 
 
 def _workbook(path: Path, mapping: Mapping) -> Table:
@@ -151,14 +168,18 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
+def _clean(name: object) -> str:
+    return str(name).strip().lstrip("\ufeff").strip()
+
+
 def _tidy(table: Table) -> Table:
     """Column names stripped (of spaces and a byte-order mark), rows with no cell dropped."""
     frame = table.frame
-    frame.columns = [str(c).strip().lstrip("\ufeff").strip() for c in frame.columns]
+    frame.columns = [_clean(c) for c in frame.columns]
     empty = frame.isna().all(axis=1) if len(frame.columns) else pd.Series(dtype=bool)
     if empty.any():
         frame = frame[~empty].reset_index(drop=True)
-    return Table(table.source, frame, table.how, int(empty.sum()))
+    return Table(table.source, frame, table.how, int(empty.sum()), table.header)
 
 
 def describe_how(table: Table) -> str:
