@@ -43,13 +43,13 @@ PROFILE_FIELDS = ("weekly_profile", "hourly_profile")
 def run(args: argparse.Namespace) -> int:
     """The ``calibrate`` subcommand (arguments as :func:`sim.cli` defines them)."""
     _check_arguments(args)
-    args.scenario = resolve_scenario(args.scenario)  # a bundled name, as every command takes
     mapping = load_mapping(args.mapping)
     if args.replications is None:
         args.replications = TARGET_REPLICATIONS if args.targets else CHECK_PERIODS
+    command = canonical_command(args)  # the template as typed: a bundled name stays a name
+    args.scenario = resolve_scenario(args.scenario)  # read like every command reads it
     args.workers = _fitting_workers(args)
     started = time.perf_counter()
-    command = canonical_command(args)
     if args.targets is not None:
         result: RecordsCalibration | TargetsCalibration = calibrate_targets(
             args.targets,
