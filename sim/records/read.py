@@ -21,7 +21,7 @@ import pandas as pd
 from sim.errors import InputError
 from sim.model.iso3166 import ALPHA3, OTHER
 from sim.model.schema import Port, Scenario
-from sim.model.vocabulary import CHANNELS, GROUPS, MODES
+from sim.model.vocabulary import CHANNELS, GROUPS
 from sim.records.canon import to_records, used_by
 from sim.records.columns import FLAGS, MILESTONES, REQUIRED, stations_of
 from sim.records.mapping import EMPTY, Mapping
@@ -162,7 +162,8 @@ def read_records(
     usable = data[reason.isna()].reset_index(drop=True)
     quality = _quality(reason, len(data))
     if usable.empty:
-        raise InputError(table.source, "", _no_usable_row(data, reason, len(data)))
+        problem = _no_usable_row(data, reason, len(data))
+        raise InputError(table.source, "", problem + _unparseable_example(frame, data, reason))
     arrival = usable.arrival
     days = (float(np.floor(arrival.min() / 24)), float(np.floor(arrival.max() / 24) + 1))
     return Records(
@@ -406,5 +407,18 @@ def _no_usable_row(data: pd.DataFrame, reason: pd.Series, read: int) -> str:
     return f"no usable row: {read:,} rows read, {'; '.join(parts)}{hint}"
 
 
-def known_modes() -> tuple[str, ...]:
-    return MODES
+def _unparseable_example(frame: pd.DataFrame, data: pd.DataFrame, reason: pd.Series) -> str:
+    """The first time that could not be read, with its column, and the forms that can."""
+    bad = (reason == UNPARSEABLE).to_numpy()
+    for column in MILESTONES + tuple(c for c in data.columns if c.endswith(("_start", "_end"))):
+        if column not in frame.columns:
+            continue
+        cells = bad & _given(frame[column]) & data[column].isna().to_numpy()
+        if cells.any():
+            example = frame[column].to_numpy()[cells][0]
+            return (
+                f"; e.g. {column} {str(example)!r}: times are read as ISO 8601, day- or "
+                "month-first dates, Excel serial days or hours; give date_format in the "
+                "mapping for any other form"
+            )
+    return ""

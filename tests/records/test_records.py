@@ -265,3 +265,20 @@ def test_trs_tables_of_a_run_match_its_records(tmp_path, capsys):
         assert part.share.is_monotonic_increasing
     hourly = pd.read_csv(out / "trs_hourly.csv")
     assert hourly.arrivals.sum() == len(records)
+
+
+def test_mrasims_own_columns_with_another_separator_need_no_mapping(tmp_path):
+    frame = pd.DataFrame({**BASE, "arrival": ["1.5"] * 4, "release": ["3.25"] * 4})
+    path = tmp_path / "semicolons.csv"
+    frame.to_csv(path, sep=";", index=False)
+    read = read_records(path)
+    assert read.rows_used == 4 and read.frame.release.iloc[0] == 3.25
+
+
+def test_an_unreadable_date_form_is_named_with_an_example(tmp_path):
+    frame = pd.DataFrame({**BASE, "arrival": ["12.März.2024"] * 4, "release": ["13.März.2024"] * 4})
+    with pytest.raises(InputError) as caught:
+        _read(tmp_path, frame)
+    problem = caught.value.problem
+    assert "4 unparseable time" in problem and "arrival '12.März.2024'" in problem
+    assert "date_format" in problem
