@@ -78,6 +78,8 @@ def run_command(args: argparse.Namespace) -> int:
     _check_filters(args, [scenario])
     _prepare_out(args.out, args.force)
     _preflight(args, [scenario], [scenario], str(args.scenario))
+    if args.trs:
+        _check_trs_memory(args, scenario)
     started = time.perf_counter()
     label = f"{scenario.name}: replications"
     trs = Collector() if args.trs else None
@@ -114,6 +116,28 @@ def run_command(args: argparse.Namespace) -> int:
         print("\nTime Release Study tables of the simulated shipments\n\n" + trs_text_)
     _footer(args, result.stop_reason, result.seed, result.workers, elapsed)
     return 0
+
+
+def _check_trs_memory(args: argparse.Namespace, scenario: Scenario) -> None:
+    """run --trs keeps every counted shipment's times until the end: refused before running
+    when they would take more than half the memory available."""
+    from sim.records.trs import collected_bytes
+
+    plan = compile_plan(scenario)
+    size = sizing.estimate([plan])
+    stations = max((len(port.stations) for port in plan.ports), default=0)
+    most = args.max_replications if args.precision else args.replications
+    need = collected_bytes(size.counted * most, stations)
+    room, where = sizing.available_memory()
+    if need > room / 2:
+        raise InputError(
+            "--trs",
+            "",
+            f"the tables of {most} replications need about {sizing.human_bytes(need)}, over "
+            f"half of the {sizing.human_bytes(room)} available ({where}); give fewer "
+            "replications (-n), or write --records with --out and run mrasim trs on "
+            "records.parquet",
+        )
 
 
 def _sinks(stream: ParquetStream | None, trs: Collector | None) -> Any:

@@ -132,6 +132,8 @@ def trs_command(args: argparse.Namespace) -> int:
     if args.out is not None:
         write_tables(tables, args.out)
     head = f"{records.source}: {records.rows_used:,} declarations over {records.span_days:.1f} days"
+    if records.replications > 1:
+        head += f" ({records.replications} replications)"
     if scenario is not None:
         head += f"; simulated: {scenario.name}, {args.replications} periods as long"
     print(head + "\n")

@@ -221,6 +221,13 @@ KEPT = (
 )
 
 
+def collected_bytes(rows: float, stations: int) -> float:
+    """Memory the tables of ``rows`` simulated shipments need at their peak: the kept columns
+    (five labels, four milestones, two times a station, 8 bytes each), twice over while the
+    replications are joined."""
+    return 2.0 * rows * 8 * (5 + 4 + 2 * stations)
+
+
 def simulated_stations(frame: pd.DataFrame) -> tuple[list[str], set[str]]:
     """The stations a run's records name, and every time column they hold."""
     from sim.records.columns import stations_of, time_columns
