@@ -136,7 +136,7 @@ def trs_command(args: argparse.Namespace) -> int:
         head += f" ({records.replications} replications)"
     if scenario is not None:
         head += f"; simulated: {scenario.name}, {args.replications} periods as long"
-    print(head + "\n")
+    print(textwrap.fill(head, 100, subsequent_indent="    ", break_long_words=False) + "\n")
     print(trs_text(tables))
     if not args.quiet:
         excluded = sum(records.excluded.values())
@@ -144,8 +144,12 @@ def trs_command(args: argparse.Namespace) -> int:
         lines.append(f"times: {records.clock}")
         if args.out is not None:
             lines.append(f"written: {', '.join(str(args.out / f) for f in FILES)}")
-        print("\n" + "\n".join(textwrap.fill(x, 100, subsequent_indent="  ") for x in lines))
+        print("\n" + "\n".join(_fill(x) for x in lines))
     return 0
+
+
+def _fill(text: str) -> str:
+    return textwrap.fill(text, 100, subsequent_indent="  ", break_long_words=False)
 
 
 def write_tables(tables: TrsTables, out: Path) -> None:

@@ -282,3 +282,26 @@ def test_an_unreadable_date_form_is_named_with_an_example(tmp_path):
     problem = caught.value.problem
     assert "4 unparseable time" in problem and "arrival '12.März.2024'" in problem
     assert "date_format" in problem
+
+
+def test_trs_puts_a_scenarios_simulation_beside_the_records(tmp_path, capsys):
+    """The generating scenario beside its own records: a row each, totals close."""
+    status, text, err = cli(
+        [
+            "trs",
+            CALIBRATION / "sample-records.csv",
+            "--scenario",
+            CALIBRATION / "sample-port.yaml",
+            "-n",
+            "2",
+            "--out",
+            tmp_path,
+        ],
+        capsys,
+    )
+    assert status == 0, err
+    assert max(len(line) for line in text.splitlines()) <= 100
+    stages = pd.read_csv(tmp_path / "trs_stages.csv")
+    total = stages[(stages.breakdown == "all") & (stages.stage == "arrival to release")]
+    means = dict(zip(total.source, total.mean_h, strict=True))
+    assert means["simulated"] == pytest.approx(means["observed"], rel=0.1)
