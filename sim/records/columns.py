@@ -14,10 +14,8 @@ REQUIRED = ("country", "port", "group", "channel", "arrival", "release")
 """What every record needs: where, who, which channel, and the two ends of clearance."""
 MILESTONES = ("arrival", "unloaded", "lodgement", "release")
 """Time columns common to every port; stations add ``<station>_start`` and ``<station>_end``."""
-TEXT = ("declaration_id", "country", "port", "mode", "origin", "group", "channel")
 FLAGS = ("eligible", "claimed", "pre_arrival")
 """Yes/no columns; ``pre_arrival`` is read from lodgement before arrival when not given."""
-NUMBERS = ("replication", "shipment")
 STATION_ENDS = ("_start", "_end")
 OPTIONAL = ("declaration_id", "shipment", "replication", "mode", "origin", *FLAGS, "unloaded")
 KNOWN = (*REQUIRED, *(c for c in (*OPTIONAL, "lodgement") if c not in REQUIRED))

@@ -40,7 +40,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import InputError
-from sim.records.columns import CATEGORIES, FLAGS, NUMBERS, is_record_column
+from sim.records.columns import CATEGORIES, FLAGS, KNOWN, is_record_column
 
 DERIVABLE_NOTE = "a constant (value:), columns joined (join:) or rules (rules:, default:)"
 
@@ -211,13 +211,7 @@ def _choices(column: str, allowed: tuple[str, ...] | frozenset[str]) -> str:
 
 
 def _not_a_column(target: str) -> str:
-    from sim.records.columns import KNOWN
-
-    return (
-        f"not a record column; use one of {', '.join(KNOWN)} or <station>_start, <station>_end"
-        if target not in NUMBERS
-        else "not a record column"
-    )
+    return f"not a record column; use one of {', '.join(KNOWN)} or <station>_start, <station>_end"
 
 
 # --- loading ----------------------------------------------------------------------------

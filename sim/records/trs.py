@@ -26,7 +26,6 @@ import pandas as pd
 
 TOTAL = "arrival to release"
 CUSTOMS = "customs (ready to release)"
-BREAKDOWNS = ("all", "mode", "channel", "group", "pre_arrival", "port")
 WITHIN_H = (1.0, 6.0, 24.0, 48.0, 168.0)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 STAT_COLUMNS = ("n", "mean_h", "median_h", "p90_h", "min_h", "max_h")
