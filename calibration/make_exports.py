@@ -162,6 +162,25 @@ def write_workbook(frame: pd.DataFrame, path: Path) -> None:
     fixed = dt.datetime(2024, 4, 15)
     book.properties.created = book.properties.modified = fixed
     book.save(path)
+    _fix_zip_times(path, fixed)
+
+
+def _fix_zip_times(path: Path, when: dt.datetime) -> None:
+    """An .xlsx is a zip whose entries carry the time they were written, and openpyxl stamps
+    the save time as the workbook's 'modified': set both to one date, so the same data gives
+    the same bytes."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    iso = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    modified = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+    entries = [(n, modified.sub(rb"\g<1>" + iso + rb"\g<2>", d)) for n, d in entries]
+    stamp = when.timetuple()[:6]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in entries:
+            target.writestr(zipfile.ZipInfo(name, date_time=stamp), data, zipfile.ZIP_DEFLATED)
 
 
 def main() -> None:
