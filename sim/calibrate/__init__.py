@@ -10,7 +10,7 @@ The CLI's one entry point is :func:`sim.calibrate.command.run`. From Python::
     result = calibrate_targets("targets.yaml", "template.yaml", ["a.b.c=[1,5]"])
     result.table                                      # each target: published, simulated
 
-Data flows one way: records are read and checked (``observed``), each port is
+Data flows one way: records are read and checked (:mod:`sim.records`), each port is
 fitted (``fit``, with ``estimate``, ``lodgement``, ``reconstruct``, ``simulate``,
 over the template's ``structure``), the fitted model is checked against the records
 (``check``), and the result is written (``provenance``, ``writeback``, ``report``).

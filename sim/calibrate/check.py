@@ -39,15 +39,16 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.calibrate.observed import Records
 from sim.calibrate.parallel import pool_map
 from sim.model.schema import Port, Scenario
 from sim.model.vocabulary import CHANNELS, GROUPS
+from sim.records.read import Records
 from sim.replicate.runner import run
 
 GOOD_D, FAIR_D = 0.10, 0.20
@@ -98,8 +99,16 @@ DISPLAY_COLUMNS = (
     "KS D",
     "D by chance",
     "Wasserstein h",
+    "mean error",
     "grade",
 )
+CHANCE_NOTE = (
+    "D by chance: the largest D a correct model shows between its own simulated periods of "
+    "this length, so a D within it is sampling noise, not a misfit. good: D <= 0.10 or within "
+    "chance; fair: D <= 0.20 or within 1.5 x chance; poor otherwise. error (mean error): the "
+    "model's mean minus the records', over the records'."
+)
+"""What the fit check's columns mean, printed under its tables (terminal and report)."""
 
 
 def display_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
@@ -116,10 +125,19 @@ def display_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
             f"{r.ks:.3f}",
             f"{r.ks_chance:.3f}",
             f"{r.wasserstein_h:.3g}",
+            relative_error(r.mean_simulated_h, r.mean_observed_h),
             str(r.grade),
         )
         for r in table.itertuples()
     ]
+
+
+def relative_error(model: Any, records: Any) -> str:
+    """The model's mean relative to the records' (``+12%``), or ``-`` where it means nothing."""
+    model, records = float(model), float(records)
+    if not np.isfinite(model) or not np.isfinite(records) or records <= 0:
+        return "-"
+    return f"{(model - records) / records:+.0%}"
 
 
 def is_headline(table: pd.DataFrame) -> pd.Series:
@@ -192,7 +210,25 @@ def compare(observed: pd.DataFrame, simulated: pd.DataFrame, periods: int) -> pd
                     continue
                 null = _null_distances(b, replication[mask], periods)
                 out.append(_distances(country, port, stage, channel, group, a, b, null))
+    if not out:  # records too few for any comparison: an empty check, not a crash
+        return pd.DataFrame(columns=[*COMPARED, "ks_chance", "grade"])
     return _grade(pd.DataFrame(out))
+
+
+COMPARED = (
+    "country",
+    "port",
+    "stage",
+    "channel",
+    "group",
+    "observed",
+    "simulated",
+    "mean_observed_h",
+    "mean_simulated_h",
+    "ks",
+    "wasserstein_h",
+)
+"""The columns of a comparison (before its chance distance and grade)."""
 
 
 def select(frame: pd.DataFrame, channel: str, group: str) -> np.ndarray:

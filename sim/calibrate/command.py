@@ -14,6 +14,7 @@ beside it FITTED.data-quality.csv (records); with --report, an HTML page and PNG
 from __future__ import annotations
 
 import argparse
+import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,14 +23,16 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate import writeback
-from sim.calibrate.check import DISPLAY_COLUMNS, display_rows
+from sim.calibrate.check import CHANCE_NOTE, DISPLAY_COLUMNS, display_rows
 from sim.calibrate.from_records import CHECK_PERIODS, RecordsCalibration, calibrate_records
 from sim.calibrate.provenance import command_for, fitted_fields, number_text
 from sim.calibrate.targets import REPLICATIONS as TARGET_REPLICATIONS
 from sim.calibrate.targets import TargetsCalibration, calibrate_targets
 from sim.errors import InputError
-from sim.model.load import load_scenario
+from sim.interpret.tables import fit_table
+from sim.model.load import load_scenario, resolve_scenario
 from sim.plan.compile import compile_plan
+from sim.records.mapping import load_mapping
 from sim.replicate import sizing
 from sim.replicate.runner import DEFAULT_ENGINE, default_workers
 from sim.results.atomic import write_frame
@@ -40,11 +43,13 @@ PROFILE_FIELDS = ("weekly_profile", "hourly_profile")
 def run(args: argparse.Namespace) -> int:
     """The ``calibrate`` subcommand (arguments as :func:`sim.cli` defines them)."""
     _check_arguments(args)
+    mapping = load_mapping(args.mapping)
     if args.replications is None:
         args.replications = TARGET_REPLICATIONS if args.targets else CHECK_PERIODS
+    command = canonical_command(args)  # the template as typed: a bundled name stays a name
+    args.scenario = resolve_scenario(args.scenario)  # read like every command reads it
     args.workers = _fitting_workers(args)
     started = time.perf_counter()
-    command = canonical_command(args)
     if args.targets is not None:
         result: RecordsCalibration | TargetsCalibration = calibrate_targets(
             args.targets,
@@ -64,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             workers=args.workers,
             command=command,
+            mapping=mapping,
         )
     writeback.write_text(result.text, args.out)
     written = [str(args.out)]
@@ -82,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         elapsed = time.perf_counter() - started
         workers = args.workers or default_workers()
-        print(f"\nwritten: {', '.join(written)}; {workers} workers, {elapsed:.1f} s")
+        footer = f"written: {', '.join(written)}; {workers} workers, {elapsed:.1f} s"
+        print("\n" + "\n".join(_wrap(footer, "", "    ")))
     return 0
 
 
@@ -93,6 +100,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
         )
     if args.targets is not None and args.holdout is not None:
         raise InputError("--holdout", "", "a holdout needs a record file, not --targets")
+    if args.targets is not None and args.mapping is not None:
+        raise InputError("--mapping", str(args.mapping), "a mapping goes with a record file")
     if args.targets is None and args.fit:
         raise InputError("--fit", args.fit[0], "--fit goes with --targets; records fit every field")
     if args.out.suffix not in (".yaml", ".yml"):
@@ -128,6 +137,7 @@ def canonical_command(args: argparse.Namespace) -> str:
         holdout=args.holdout,
         replications=args.replications,
         seed=args.seed,
+        mapping=args.mapping,
     )
 
 
@@ -145,15 +155,22 @@ def _interval(interval: tuple | None) -> str:
     return f"[{_number(low)}, {'no upper bound' if high is None else _number(high)}]"
 
 
+WIDTH = 100
+"""Every line calibrate prints fits 100 columns, as run's do."""
+
+
 def records_text(result: RecordsCalibration, quiet: bool = False) -> str:
     part = result.fit_part
     verdict_check = result.holdout or result.in_sample
     ports = ", ".join(f.key for f in result.ports)
     excluded = sum(result.records.excluded.values())
-    lines = [
+    headline = (
         f"{ports}: fitted to {part.rows_used:,} records over {part.days[1] - part.days[0]:g} "
         f"days ({excluded:,} excluded); {verdict_check.verdict.upper()} "
-        f"(judged on the {verdict_check.label}: see 'Fit check')",
+        f"(judged on the {verdict_check.label}: see 'Fit check')"
+    )
+    lines = [
+        *_wrap(headline, ""),
         "",
         "Data quality: rows excluded, by reason (first reason a row fails)",
         _indent(_quality_table(result.records.quality)),
@@ -166,13 +183,29 @@ def records_text(result: RecordsCalibration, quiet: bool = False) -> str:
             continue
         lines += [
             "",
-            f"Fit check, {check.label} (days {check.days[0]:g}-{check.days[1]:g}): records "
-            f"against {check.replications} simulated periods; Kolmogorov-Smirnov distance D",
+            *_wrap(
+                f"Fit check, {check.label} (days {check.days[0]:g}-{check.days[1]:g}): records "
+                f"vs {check.replications} simulated periods; D: Kolmogorov-Smirnov distance",
+                "",
+            ),
             _indent(_check_table(check.headline)),
         ]
+    lines += ["", *_wrap(CHANCE_NOTE, "  ", "  ")]
     if not quiet and result.calibration.notes:
-        lines += ["", "Notes:", *(f"  - {note}" for note in result.calibration.notes)]
+        lines += ["", "Notes:", *(x for note in result.calibration.notes for x in _wrap(note))]
     return "\n".join(lines)
+
+
+def _wrap(text: str, first: str = "  - ", rest: str = "    ") -> list[str]:
+    """Lines of at most 100 columns (a word longer than that, a path, stays whole)."""
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_on_hyphens=False,
+        break_long_words=False,
+    ) or [first.rstrip()]
 
 
 def _indent(text: str) -> str:
@@ -188,30 +221,38 @@ def _quality_table(quality: pd.DataFrame) -> str:
 
 
 def _fields_table(result: RecordsCalibration) -> str:
-    rows = []
+    """Fitted values under a line per port (the port is not repeated on every row)."""
+    rows: list[tuple[str, ...]] = []
+    port = ""
     for estimate in result.estimates:
-        if estimate.path.endswith(PROFILE_FIELDS):
-            values = np.asarray(estimate.value, dtype=float)
-            rows.append(
-                (
-                    _short(estimate.path),
-                    "-" if estimate.template is None else "given",
-                    f"{len(values)} values, {values.min():.3g} to {values.max():.3g}",
-                    "each with its interval in the file",
-                )
-            )
-            continue
-        for field in fitted_fields([estimate]):
-            template = _template_leaf(estimate, field.path)
-            rows.append(
-                (
-                    _short(field.path),
-                    _number(template),
-                    _number(field.value),
-                    _interval(field.interval),
-                )
-            )
-    return _columns(("field", "template", "fitted", "interval"), rows)
+        for row in _field_rows(estimate):
+            where, _, field = row[0].partition(" ") if row[0].count(" ") else ("", "", row[0])
+            if where and where != port:
+                rows.append((where, "", "", ""))
+                port = where
+            rows.append(("  " + field if where else field, *row[1:]))
+    header = ("field", "template", "fitted", "interval")
+    text = _columns(header, rows)
+    if max(len(line) for line in text.splitlines()) > WIDTH - 2:
+        return fit_table(header, rows, 1, WIDTH - 2)
+    return text
+
+
+def _field_rows(estimate) -> list[tuple[str, str, str, str]]:
+    if estimate.path.endswith(PROFILE_FIELDS):
+        values = np.asarray(estimate.value, dtype=float)
+        template = "-" if estimate.template is None else "given"
+        shown = f"{values.min():.3g}-{values.max():.3g} ({len(values)})"
+        return [(_short(estimate.path), template, shown, "in the file")]
+    return [
+        (
+            _short(field.path),
+            _number(_template_leaf(estimate, field.path)),
+            _number(field.value),
+            _interval(field.interval),
+        )
+        for field in fitted_fields([estimate])
+    ]
 
 
 def _short(path: str) -> str:
@@ -232,8 +273,47 @@ def _template_leaf(estimate, path: str) -> object:
     return value
 
 
+TERMINAL_CHECK = (
+    "stage",
+    "channel",
+    "group",
+    "records",
+    "rec. h",
+    "model h",
+    "error",
+    "D",
+    "chance",
+    "grade",
+)
+"""The fit check as printed: the report's columns less the port (a line of its own) and the
+Wasserstein distance (in the report and the fitted file's statistics)."""
+
+
 def _check_table(table: pd.DataFrame) -> str:
-    return _columns(DISPLAY_COLUMNS, display_rows(table))
+    shown = dict(zip(DISPLAY_COLUMNS, range(len(DISPLAY_COLUMNS)), strict=True))
+    pick = [
+        shown[c]
+        for c in (
+            "stage",
+            "channel",
+            "group",
+            "records",
+            "mean h (records)",
+            "mean h (model)",
+            "mean error",
+            "KS D",
+            "D by chance",
+            "grade",
+        )
+    ]
+    rows: list[tuple[str, ...]] = []
+    port = ""
+    for row in display_rows(table):
+        if row[0] != port:
+            rows.append((f"{row[0]}:", *[""] * (len(pick) - 1)))
+            port = row[0]
+        rows.append(tuple(row[i] for i in pick))
+    return fit_table(TERMINAL_CHECK, rows, 3, WIDTH - 2)
 
 
 def _columns(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
@@ -248,8 +328,11 @@ def targets_text(result: TargetsCalibration) -> str:
     table = result.table
     within = int(table.within.sum())
     lines = [
-        f"{result.targets.name}: {within} of {len(table)} targets within tolerance after "
-        f"{result.evaluations} simulations ({result.solver})",
+        *_wrap(
+            f"{result.targets.name}: {within} of {len(table)} targets within tolerance after "
+            f"{result.evaluations} simulations ({result.solver})",
+            "",
+        ),
         "",
         "Targets: published, simulated (95% interval over replications), relative error",
     ]
@@ -264,14 +347,15 @@ def targets_text(result: TargetsCalibration) -> str:
         )
         for r in table.itertuples()
     ]
-    lines.append(
-        _indent(
-            _columns(("target", "published", "simulated", "error", "tolerance", "within"), rows)
-        )
-    )
+    header = ("target", "published", "simulated", "error", "tolerance", "within")
+    lines.append(_indent(fit_table(header, rows, 1, WIDTH - 2)))
     lines += [
         "",
-        "Fitted fields (interval: the range over which the targets it moves stay within tolerance)",
+        *_wrap(
+            "Fitted fields (interval: the range over which the targets it moves stay within "
+            "tolerance)",
+            "",
+        ),
     ]
     fitted = [
         (
@@ -282,5 +366,16 @@ def targets_text(result: TargetsCalibration) -> str:
         )
         for e in result.estimates
     ]
-    lines.append(_indent(_columns(("field", "template", "fitted", "interval"), fitted)))
+    text = _columns(("field", "template", "fitted", "interval"), fitted)
+    if max(len(line) for line in text.splitlines()) > WIDTH - 2:
+        text = "\n".join(_field_block(*row) for row in fitted)
+    lines.append(_indent(text))
     return "\n".join(lines)
+
+
+def _field_block(path: str, template: str, fitted: str, interval: str) -> str:
+    """A fitted field whose path (or paths, joined by commas) is too long for a table row."""
+    paths = path.split(",")
+    named = [p + ("," if i < len(paths) - 1 else "") for i, p in enumerate(paths)]
+    wrapped = [x for p in named for x in textwrap.wrap(p, WIDTH - 2, break_on_hyphens=False)]
+    return "\n".join([*wrapped, f"    template {template}, fitted {fitted}, interval {interval}"])

@@ -257,6 +257,17 @@ def _station(ctx: Context, name: str) -> None:
     _simulated_station(ctx, name, visit, join)
 
 
+def _too_short(ctx: Context, name: str, counted: int, warmup: float) -> None:
+    """A station whose visits nearly all fall in the replay's warm-up keeps its template
+    values; the note says how many more days of records would fit it."""
+    first, last = ctx.obs.days
+    ctx.result.notes.append(
+        f"{ctx.result.key}: station {name} kept: {counted} visits after the first {warmup:g} "
+        f"days (the queue's warm-up: the template's warmup_days, at least 1), under "
+        f"{MIN_ROWS}; the records cover {last - first:g} days: give more, or lower warmup_days"
+    )
+
+
 def _joins(port: Port, name: str, obs: Observed) -> tuple[np.ndarray, ...]:
     """Which rows visit the station, when each joined its queue (NaN: not recorded), and
     which joins can be drawn from the template's delays (the route's first station)."""
@@ -360,6 +371,9 @@ def _simulated_station(ctx: Context, name: str, visit: np.ndarray, join: np.ndar
         reference[visit] >= warm,
         draw_join,
     )
+    if visits.counted.sum() < MIN_ROWS:
+        _too_short(ctx, name, int(visits.counted.sum()), warm / 24 - obs.days[0])
+        return
     replay = sim_fit.Replay.of(sim_fit.Station.of(plan, calendars, name), visits, family)
     mean = getattr(current, "mean", 1.0)
     cv = getattr(current, "cv", 1.0) if family != "exponential" else 1.0

@@ -1,8 +1,8 @@
 """Calibration from a record file: every port of the records fitted, checked and written.
 
-The steps, in order: read and check the records against the template
-(:mod:`.observed`); with a holdout, keep the last part of the period aside; fit each
-port of the records (:mod:`.fit`); put the fitted values into the template and
+The steps, in order: read and check the records against the template (:mod:`sim.records`,
+through the mapping if one is given); with a holdout, keep the last part of the period
+aside; fit each port of the records (:mod:`.fit`); put the fitted values into the template and
 validate it; simulate the fitted ports and compare them with the records of the
 fit period and of the holdout (:mod:`.check`); record where it all came from
 (:mod:`.provenance`). Ports of the template that the records do not mention are
@@ -21,13 +21,14 @@ import yaml
 from sim.calibrate import provenance, writeback
 from sim.calibrate.check import Check, check
 from sim.calibrate.fit import fit_port
-from sim.calibrate.observed import Records, read_records
 from sim.calibrate.port import Estimate, PortFit, Settings, redraw
 from sim.calibrate.simulate import REFITS
 from sim.errors import InputError
 from sim.model.load import load_scenario, scenario_from_dict
 from sim.model.schema import Calibration, Scenario
 from sim.plan.compile import compile_plan
+from sim.records.mapping import Mapping
+from sim.records.read import Records, read_records, sha256_of
 from sim.replicate.runner import default_workers
 
 CONFIDENCE = 0.95
@@ -69,12 +70,13 @@ def calibrate_records(
     confidence: float = CONFIDENCE,
     refits: int = REFITS,
     command: str | None = None,
+    mapping: Mapping | None = None,
 ) -> RecordsCalibration:
     """Fit the template's ports to a record file (see the module docstring)."""
     template = load_scenario(template_path)
     seed = template.seed if seed is None else seed
     workers = default_workers() if workers is None else workers
-    records = read_records(Path(records_path), template)
+    records = read_records(Path(records_path), template, mapping)
     fit_part, holdout_part = records.split(holdout) if holdout else (records, None)
     plan = compile_plan(template)
     settings = Settings(confidence, seed, workers, refits)
@@ -112,6 +114,8 @@ def calibrate_records(
     if held is not None:
         statistics.update(_check_statistics(held))
     notes = [*records.notes, *(note for fitted_port in fits for note in fitted_port.notes)]
+    if mapping is not None and mapping.source:
+        notes.append(f"mapping: {mapping.source} (sha256 {sha256_of(Path(mapping.source))})")
     notes.append(f"times: {records.clock}")
     notes.append(f"verdict: {(held or in_sample).verdict} ({(held or in_sample).label})")
     if holdout_part is not None:
@@ -131,6 +135,7 @@ def calibrate_records(
             holdout=holdout,
             replications=replications,
             seed=seed,
+            mapping=mapping.source if mapping is not None and mapping.source else None,
         ),
         confidence,
         estimates,

@@ -140,11 +140,14 @@ def command_for(
     holdout: float | None = None,
     replications: int = 10,
     seed: int | None = None,
+    mapping: object = None,
 ) -> str:
     """The ``mrasim calibrate`` command that reproduces a calibration, quoted for a shell
     (the worker count is left out: it changes no number)."""
     parts = ["mrasim", "calibrate"]
     parts += [str(records)] if records is not None else ["--targets", str(targets)]
+    if mapping is not None:
+        parts += ["--mapping", str(mapping)]
     parts += ["--scenario", str(template)]
     for text in fits:
         parts += ["--fit", text]

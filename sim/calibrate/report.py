@@ -18,7 +18,15 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim._version import __version__
-from sim.calibrate.check import ALL, DISPLAY_COLUMNS, GOOD_D, Check, display_rows, select
+from sim.calibrate.check import (
+    ALL,
+    CHANCE_NOTE,
+    DISPLAY_COLUMNS,
+    GOOD_D,
+    Check,
+    display_rows,
+    select,
+)
 from sim.calibrate.from_records import RecordsCalibration
 from sim.calibrate.provenance import fitted_fields, number_text
 from sim.calibrate.targets import TargetsCalibration
@@ -249,7 +257,7 @@ def _check_section(check: Check) -> str:
         f"<h3>{esc(check.label.capitalize())} (days {check.days[0]:g}–{check.days[1]:g}): "
         f"{esc(check.verdict)}</h3>"
     )
-    return title + _table(header, rows)
+    return title + _table(header, rows) + f"<p class='note'>{esc(CHANCE_NOTE)}</p>"
 
 
 def _by_cell(check: Check, stage: str) -> list[tuple[str, str, np.ndarray, np.ndarray]]:

@@ -44,7 +44,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy import optimize
 
 from sim.calibrate import provenance, writeback
-from sim.calibrate.observed import sha256_of
 from sim.calibrate.port import Estimate
 from sim.errors import InputError
 from sim.indicators.layout import area_metrics
@@ -52,6 +51,7 @@ from sim.model.load import load_scenario, scenario_from_dict
 from sim.model.schema import Calibration, Scenario
 from sim.model.sources import SOURCES_MD, find_citations, read_sections, source_problems
 from sim.model.vocabulary import ALL, SUMMARY_GROUPS
+from sim.records.read import sha256_of
 from sim.replicate.runner import default_workers, run
 
 CONFIDENCE = 0.95

@@ -24,6 +24,7 @@ from sim.model.schema import Scenario
 from sim.model.variants import arrangement_variants, utilisation_variants
 from sim.model.vocabulary import SUMMARY_GROUPS
 from sim.plan.compile import compile_plan
+from sim.records.trs import Collector
 from sim.replicate import sizing
 from sim.replicate.runner import compare, run
 from sim.results.atomic import (
@@ -77,8 +78,11 @@ def run_command(args: argparse.Namespace) -> int:
     _check_filters(args, [scenario])
     _prepare_out(args.out, args.force)
     _preflight(args, [scenario], [scenario], str(args.scenario))
+    if args.trs:
+        _check_trs_memory(args, scenario)
     started = time.perf_counter()
     label = f"{scenario.name}: replications"
+    trs = Collector() if args.trs else None
     with _records_stream(args, scenario) as stream, _progress(args, label) as advance:
         result = run(
             scenario,
@@ -91,12 +95,13 @@ def run_command(args: argparse.Namespace) -> int:
             max_replications=args.max_replications,
             progress=advance,
             isolate=True,
-            records_sink=stream.write if stream is not None else None,
+            records_sink=_sinks(stream, trs),
         )
     elapsed = time.perf_counter() - started
     _warn_without_interval(args, result.replications)
     if args.out is not None:
         save_run(result, args.out, args.command_line)
+    trs_text_ = _run_trs(trs, args.out)
     if args.json:
         summary = _filtered(result.summary(), args)
         print(json.dumps(run_record(result, args.command_line) | {"summary": records_of(summary)}))
@@ -107,8 +112,63 @@ def run_command(args: argparse.Namespace) -> int:
             print(_filtered(result.summary(), args).to_string(index=False))
     else:
         print(run_text(result.to_results(), _view(args)))
+    if trs_text_:
+        print("\nTime Release Study tables of the simulated shipments\n\n" + trs_text_)
     _footer(args, result.stop_reason, result.seed, result.workers, elapsed)
     return 0
+
+
+def _check_trs_memory(args: argparse.Namespace, scenario: Scenario) -> None:
+    """run --trs keeps every counted shipment's times until the end: refused before running
+    when they would take more than half the memory available."""
+    from sim.records.trs import collected_bytes
+
+    plan = compile_plan(scenario)
+    size = sizing.estimate([plan])
+    stations = max((len(port.stations) for port in plan.ports), default=0)
+    most = args.max_replications if args.precision else args.replications
+    need = collected_bytes(size.counted * most, stations)
+    room, where = sizing.available_memory()
+    if need > room / 2:
+        raise InputError(
+            "--trs",
+            "",
+            f"the tables of {most} replications need about {sizing.human_bytes(need)}, over "
+            f"half of the {sizing.human_bytes(room)} available ({where}); give fewer "
+            "replications (-n), or write --records with --out and run mrasim trs on "
+            "records.parquet",
+        )
+
+
+def _sinks(stream: ParquetStream | None, trs: Collector | None) -> Any:
+    """Where each replication's records go: the records file, the TRS tables, or both."""
+    sinks = [sink for sink in (stream.write if stream else None, trs) if sink is not None]
+    if not sinks:
+        return None
+    if len(sinks) == 1:
+        return sinks[0]
+
+    def both(frame: pd.DataFrame) -> None:
+        for sink in sinks:
+            sink(frame)
+
+    return both
+
+
+def _run_trs(trs: Collector | None, out: Path | None) -> str:
+    """run --trs: the tables of the run's records (written beside the summary with --out)."""
+    if trs is None:
+        return ""
+    from sim.records.command import write_tables
+    from sim.records.trs import simulated_stations, trs_tables
+    from sim.records.trs_text import trs_text
+
+    frame = trs.frame()
+    stations, present = simulated_stations(frame)
+    tables = trs_tables(frame, stations, present, "simulated")
+    if out is not None:
+        write_tables(tables, out)
+    return trs_text(tables, terminal_width())
 
 
 def compare_command(args: argparse.Namespace) -> int:
@@ -340,3 +400,15 @@ def calibrate_command(args: argparse.Namespace) -> int:
     from sim.calibrate.command import run as calibrate
 
     return calibrate(args)
+
+
+def records_inspect_command(args: argparse.Namespace) -> int:
+    from sim.records.command import inspect_command
+
+    return inspect_command(args)
+
+
+def trs_command(args: argparse.Namespace) -> int:
+    from sim.records.command import trs_command as trs
+
+    return trs(args)

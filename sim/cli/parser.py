@@ -15,8 +15,10 @@ from sim.cli.commands import (
     compare_command,
     experiment_command,
     explore_command,
+    records_inspect_command,
     report_command,
     run_command,
+    trs_command,
     validate_command,
 )
 from sim.errors import InputError
@@ -60,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--records",
         action="store_true",
         help="with --out, also write every shipment's record (records.parquet)",
+    )
+    run_parser.add_argument(
+        "--trs",
+        action="store_true",
+        help="print the Time Release Study tables of the run's shipments (with --out, also "
+        "write them as trs_*.csv)",
     )
     run_parser.add_argument(
         "--full",
@@ -112,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(handler=report_command)
 
     _add_calibrate(commands)
+    _add_records(commands)
     _add_experiment_parser(commands)
 
     validate = commands.add_parser(
@@ -229,10 +238,19 @@ def _add_calibrate(commands: Any) -> None:
         "write the fitted scenario, with a calibration: block saying how, and a fit report.",
     )
     calibrate.add_argument(
-        "records", nargs="?", type=Path, default=None, help="record file, CSV or Parquet"
+        "records",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="record file: CSV, TSV, XLSX (or XLS, ODS) or Parquet",
     )
+    _add_mapping(calibrate)
     calibrate.add_argument(
-        "--scenario", type=Path, required=True, metavar="TEMPLATE", help="template scenario"
+        "--scenario",
+        type=Path,
+        required=True,
+        metavar="TEMPLATE",
+        help="template scenario: a file, or a bundled scenario's name",
     )
     calibrate.add_argument(
         "--out", type=Path, required=True, metavar="FITTED", help="fitted scenario to write"
@@ -270,6 +288,98 @@ def _add_calibrate(commands: Any) -> None:
     )
     calibrate.add_argument("-q", "--quiet", action="store_true", help="no notes or footer")
     calibrate.set_defaults(handler=calibrate_command)
+
+
+def _add_records(commands: Any) -> None:
+    """``mrasim records inspect`` and ``mrasim trs``: see :mod:`sim.records.command`."""
+    records = commands.add_parser(
+        "records",
+        help="look at a record file: its columns, and a draft mapping",
+        description="Work with an administration's record files (any CSV, TSV, XLSX or "
+        "Parquet export).",
+    )
+    actions = records.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    inspect = actions.add_parser(
+        "inspect",
+        help="profile a record file and draft its mapping",
+        description="Read FILE (separator, encoding and header sniffed), show each column "
+        "with its kind, fill rate and commonest values, propose a mapping to mrasim's record "
+        "columns (names and values in Spanish, Portuguese and English) and write it as a draft "
+        "mapping file to edit; then say what the records support (stages measured, ports "
+        "with too few rows).",
+    )
+    inspect.add_argument("file", type=Path, help="record file: CSV, TSV, XLSX or Parquet")
+    _add_mapping(
+        inspect, "reading options (encoding, sep, sheet, header_row) or a mapping to check"
+    )
+    inspect.add_argument(
+        "--scenario",
+        type=Path,
+        default=None,
+        metavar="TEMPLATE",
+        help="the template the records will fit: its country, port and station names",
+    )
+    inspect.add_argument(
+        "--draft",
+        type=Path,
+        default=None,
+        metavar="OUT.yaml",
+        help="where to write the draft mapping (default: FILE.mapping.yaml beside the file)",
+    )
+    inspect.add_argument("--force", action="store_true", help="replace an existing draft")
+    inspect.add_argument("-q", "--quiet", action="store_true", help="no closing hint")
+    inspect.set_defaults(handler=records_inspect_command)
+
+    trs = commands.add_parser(
+        "trs",
+        help="the tables of a Time Release Study, from a record file",
+        description="Print (and with --out write) the WCO Time Release Study tables of a "
+        "record file: mean, median, 90th percentile and range of each stage and of the "
+        "total, by mode, channel, trader group, pre-arrival lodgement and port, the shares "
+        "released within 1 h to 7 days, and the hourly and daily patterns. With --scenario, "
+        "the scenario is simulated over as many days at the same ports and its tables are "
+        "shown beside the records'.",
+    )
+    trs.add_argument("file", type=Path, help="record file: CSV, TSV, XLSX or Parquet")
+    _add_mapping(trs)
+    trs.add_argument(
+        "--scenario",
+        type=Path,
+        default=None,
+        help="a scenario (file or bundled name) to simulate beside the records",
+    )
+    trs.add_argument(
+        "-n",
+        "--replications",
+        type=_positive_int,
+        default=5,
+        help="simulated periods pooled with --scenario (default 5)",
+    )
+    trs.add_argument(
+        "--seed", type=_non_negative_int, default=None, help="seed (default: the scenario's)"
+    )
+    trs.add_argument("-w", "--workers", type=_positive_int, default=None, help="worker processes")
+    trs.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="write trs_stages.csv, trs_within.csv, trs_hourly.csv and trs_daily.csv there",
+    )
+    trs.add_argument("-q", "--quiet", action="store_true", help="no footer")
+    trs.set_defaults(handler=trs_command)
+
+
+def _add_mapping(parser: argparse.ArgumentParser, what: str = "") -> None:
+    parser.add_argument(
+        "--mapping",
+        type=Path,
+        default=None,
+        metavar="FILE.yaml",
+        help=what
+        or "how the record file's columns and values become mrasim's (drafted by "
+        "`mrasim records inspect FILE`)",
+    )
 
 
 def _add_run_options(parser: argparse.ArgumentParser, tables: str) -> None:

@@ -23,13 +23,14 @@ from calibration_cases import PORT, coverage, records, rough, truth, write_scena
 
 import sim
 import sim.cli.commands
-from sim.calibrate import estimate, observed, reconstruct
+from sim.calibrate import estimate, reconstruct
 from sim.calibrate.from_records import calibrate_records
 from sim.calibrate.simulate import Station
 from sim.errors import InputError
 from sim.model.load import scenario_from_dict
 from sim.model.schema import Calibration, FittedField
 from sim.plan.compile import compile_plan
+from sim.records import read as observed
 
 ROOT = Path(__file__).resolve().parents[2]
 NO_SECTION = "\u00a7" + "99.9"  # a section docs/sources.md does not have (spelt so that
