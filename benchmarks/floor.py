@@ -40,7 +40,8 @@ from bench import BASELINE, REGIONAL, ROOT, baseline_tree, interleaved, per_ship
 import sim
 from sim import streams
 from sim.engine.inputs import draw_port
-from sim.plan.compile import Plan, compile_plan
+from sim.plan.arrays import Plan
+from sim.plan.compile import compile_plan
 
 SAMPLERS = {
     streams.LOGNORMAL: "lognormal",
