@@ -40,8 +40,7 @@ from bench import BASELINE, REGIONAL, ROOT, baseline_tree, interleaved, per_ship
 import sim
 from sim import streams
 from sim.engine.inputs import draw_port
-from sim.plan.arrays import Plan
-from sim.plan.compile import compile_plan
+from sim.plan.compile import Plan, compile_plan
 
 SAMPLERS = {
     streams.LOGNORMAL: "lognormal",
