@@ -150,7 +150,7 @@ def assert_answer_table(page: object, table: pd.DataFrame, horizon_days: float) 
             table, kind="value", scenario="with", country=code, group="all", metric="shipments"
         )
         saving = -cost["mean"] * shipments["mean"] / horizon_days * 365
-        money = re.fullmatch(r"USD ([0-9.,]+)( M)?", cells[4])
+        money = re.fullmatch(r"USD (-?[0-9.,]+)( M)?", cells[4])
         assert money is not None, cells[4]
         assert_printed(money.group(1), saving, 1e-6 if money.group(2) else 1.0)
 

@@ -1,4 +1,5 @@
-"""The notebook API: ``import sim`` does what the CLI does, and the README's example runs."""
+"""The notebook API: ``import sim`` does what the CLI does (the docs' examples run in
+tests/docs)."""
 
 from __future__ import annotations
 
@@ -7,46 +8,17 @@ import importlib
 import inspect
 import json
 import pkgutil
-import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 import sim
 import sim.cli.commands
 from sim.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
 ONE_OFFICE = ROOT / "scenarios" / "one-office.yaml"
-
-
-def readme_block(section: str, language: str) -> str:
-    """The first ``language`` code block after a README heading."""
-    start = README.index(f"## {section}")
-    match = re.search(rf"```{language}\n(.*?)```", README[start:], re.DOTALL)
-    assert match is not None, f"no {language} block under {section}"
-    return match.group(1)
-
-
-def test_readme_api_section_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The block as printed, with one setting made small: two workers at most."""
-    code = readme_block("Python API", "python")
-    monkeypatch.chdir(tmp_path)
-    namespace: dict[str, object] = {}
-    exec(compile(code.replace("seed=1)", "seed=1, workers=1)"), "README", "exec"), namespace)
-    comparison = namespace["comparison"]
-    assert isinstance(comparison, sim.ComparisonResult)
-    assert comparison.labels == ["without", "u=0.25", "u=0.5", "u=1"]
-    assert (tmp_path / "results" / "report.html").is_file()
-    assert not namespace["result"].records().empty  # type: ignore[attr-defined]
-
-
-def test_readme_example_yaml_is_one_office() -> None:
-    example = yaml.safe_load(readme_block("Scenarios", "yaml"))
-    assert example == yaml.safe_load(ONE_OFFICE.read_text(encoding="utf-8"))
 
 
 def test_bundled_scenarios_load_by_name() -> None:

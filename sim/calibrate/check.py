@@ -373,7 +373,8 @@ def _period(scenario: Scenario, keys: set[tuple[str, str]], days: float) -> Scen
         )
         for code, country in scenario.countries.items()
     }
-    warmup = max(scenario.warmup_days, WARMUP_DAYS)
+    given = scenario.warmup_days  # None: each port's own, derived from the plan
+    warmup = None if given is None else max(given, WARMUP_DAYS)
     return scenario.model_copy(
         update={"countries": countries, "horizon_days": days, "warmup_days": warmup}
     )

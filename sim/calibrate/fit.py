@@ -35,7 +35,7 @@ from sim.calibrate.port import (
 from sim.calibrate.structure import group_keys, port_structure
 from sim.model.schema import Port, Scenario
 from sim.model.vocabulary import CHANNELS, GROUPS
-from sim.plan.compile import Calendars, PortPlan
+from sim.plan.arrays import Calendars, PortPlan
 
 WEEK_DAYS = 7
 
@@ -354,7 +354,7 @@ def _simulated_station(ctx: Context, name: str, visit: np.ndarray, join: np.ndar
     reference = np.where(
         np.isnan(join), frame[["arrival", "unloaded", "lodgement"]].max(axis=1), join
     )
-    warm = 24 * (obs.days[0] + max(1.0, scenario.warmup_days))
+    warm = 24 * (obs.days[0] + max(1.0, scenario.warmup_days or 0.0))
     draw_join = None
     if np.isnan(join[visit]).any():
         draw_join = _ready_sampler(plan, calendars, obs, visit)
@@ -434,12 +434,15 @@ def _ready_sampler(plan: PortPlan, calendars: Calendars, obs: Observed, visit: n
                 out[mine] = dist.sample(rng, int(mine.sum()))
         return out
 
-    def opening(calendar: np.ndarray, times: np.ndarray) -> np.ndarray:
+    def opening(calendar: np.ndarray, times: np.ndarray, ahead: Any = None) -> np.ndarray:
+        """Times moved into the calendar's hours: later, or for advance lodgements earlier."""
         out = times.copy()
+        ahead = np.zeros(len(times), dtype=bool) if ahead is None else ahead
         for c in range(3):
             starts, ends = calendars.bounds(int(calendar[c]))
-            mine = obs.channel == c
-            out[mine] = sim_fit.next_open_all(starts, ends, times[mine])
+            later, earlier = (obs.channel == c) & ~ahead, (obs.channel == c) & ahead
+            out[later] = sim_fit.next_open_all(starts, ends, times[later])
+            out[earlier] = sim_fit.last_open_all(starts, ends, times[earlier])
         return out
 
     def draw(rng: np.random.Generator) -> np.ndarray:
@@ -452,7 +455,7 @@ def _ready_sampler(plan: PortPlan, calendars: Calendars, obs: Observed, visit: n
             delay = stage_times(plan.lodgement_delay, rng)
             pre = rng.random(len(arrival)) < plan.pre_arrival_share[obs.group]
             drawn = opening(
-                plan.lodgement_calendar, np.where(pre, arrival - delay, arrival + delay)
+                plan.lodgement_calendar, np.where(pre, arrival - delay, arrival + delay), pre
             )
             lodged = np.where(np.isnan(lodged), drawn, lodged)
         return np.maximum(unloaded, lodged)[visit]

@@ -4,14 +4,17 @@ The model draws a lag d and lodges at ``arrival - d`` (pre-arrival, with the gro
 share p) or ``arrival + d``. Without a broker's calendar the records show the lag
 itself: p is a binomial proportion and d is fitted as any time (:mod:`.estimate`).
 
-With a calendar the declaration waits for it to open, so a lodgement recorded at
-an opening after closed hours says only that the drawn time fell in those closed
-hours: it is *interval-censored*, and may even hide which side of arrival it was
-drawn on. Then the shares and the lags are fitted together by maximum likelihood,
-exact rows contributing their density and censored ones the probability of their
-interval under the mixture::
+With a calendar the broker lodges in office hours: a late declaration drawn in
+closed hours waits for the next opening, and an advance one is lodged at the last
+close before its time (so it stays ahead of arrival: which side of arrival a
+declaration was drawn on is always seen). A lodgement recorded at an opening after
+closed hours, or at a close before them, says only that the drawn time fell in those
+closed hours: its lag is *interval-censored*. Then the shares and the lags are fitted
+together by maximum likelihood, exact rows contributing their density and censored
+ones the probability of their interval::
 
-    p * P(arrival - d in (closed, opening]) + (1 - p) * P(arrival + d in (closed, opening])
+    p * P(d in [arrival - next opening, arrival - close))         lodged at a close
+    (1 - p) * P(d in (closed since - arrival, opening - arrival])  lodged at an opening
 
 for each family (exponential, lognormal, gamma: the smallest AIC is kept), with
 Wald intervals from the observed information on the logit and log scales
@@ -28,7 +31,7 @@ from scipy import optimize, special, stats
 from sim.calibrate import estimate as est
 from sim.calibrate.port import MIN_ROWS, Context, Estimate, fit_times, time_estimate
 from sim.model.calendars import first_interval, interval_close, interval_open
-from sim.plan.compile import Calendars
+from sim.plan.arrays import Calendars
 
 EDGE_H = 1e-6
 """A lodgement within this of an opening (about 4 ms) is taken to be at the opening."""
@@ -44,9 +47,9 @@ def fit_lodgement(ctx: Context) -> None:
     for cell in structure.lodgement:
         delayed |= cell.covers(obs.channel, obs.group)
     known = np.isfinite(offset) & delayed
-    closed_from = _censoring(ctx.calendars, structure.lodgement_calendar, lodged)
-    if np.any(known & np.isfinite(closed_from)):
-        _fit_censored(ctx, offset, closed_from - arrival, known)
+    lag_low, lag_high = _censoring(ctx.calendars, structure.lodgement_calendar, lodged, arrival)
+    if np.any(known & np.isfinite(lag_low)):
+        _fit_censored(ctx, offset, lag_low, lag_high, known)
         return
     for cell in structure.pre_arrival:
         mine = known & np.isin(obs.group, cell.groups)
@@ -70,28 +73,43 @@ def fit_lodgement(ctx: Context) -> None:
     fit_times(ctx, structure.lodgement, lag, "lodgement")
 
 
-def _censoring(calendars: Calendars, name: str | None, lodged: np.ndarray) -> np.ndarray:
-    """For a lodgement at an opening after closed hours, when the closed hours began; else NaN."""
-    out = np.full(len(lodged), np.nan)
+def _censoring(
+    calendars: Calendars, name: str | None, lodged: np.ndarray, arrival: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (low, high) bounds of each censored row's lag; NaN for an exact row.
+
+    Late, at an opening after closed hours: the lag was drawn in those hours. Early, at
+    a close before closed hours: the advance lodgement was drawn in them.
+    """
+    low, high = np.full(len(lodged), np.nan), np.full(len(lodged), np.nan)
     if name is None:
-        return out
+        return low, high
     starts, ends = calendars.bounds(calendars.index(name))
     m = len(starts)
     if m == 0:
-        return out
-    for i, t in enumerate(lodged):
-        if not math.isfinite(t):
+        return low, high
+    for i, (t, a) in enumerate(zip(lodged, arrival, strict=True)):
+        if not (math.isfinite(t) and math.isfinite(a)):
             continue
-        j = first_interval(starts, ends, 0, m, t - EDGE_H)
-        opening = interval_open(starts, 0, m, j)
-        closed_since = interval_close(ends, 0, m, j - 1)
-        if abs(t - opening) <= EDGE_H and closed_since < opening:
-            out[i] = closed_since
-    return out
+        j = first_interval(starts, ends, 0, m, t - EDGE_H)  # the interval t opens or closes
+        opening, close = interval_open(starts, 0, m, j), interval_close(ends, 0, m, j)
+        if t >= a and abs(t - opening) <= EDGE_H:
+            closed_since = interval_close(ends, 0, m, j - 1)
+            if closed_since < opening:
+                low[i], high[i] = max(closed_since - a, 0.0), t - a
+        elif t < a and abs(t - close) <= EDGE_H:
+            reopens = interval_open(starts, 0, m, j + 1)
+            if reopens > close:
+                low[i], high[i] = max(a - reopens, 0.0), a - t
+    return low, high
 
 
 def _fit_censored(
-    ctx: Context, offset: np.ndarray, closed_offset: np.ndarray, known: np.ndarray
+    ctx: Context,
+    offset: np.ndarray,
+    lag_low: np.ndarray,
+    lag_high: np.ndarray,
+    known: np.ndarray,
 ) -> None:
     """Shares and lags by maximum likelihood over exact and interval-censored rows."""
     result, at, obs, s, structure = ctx.result, ctx.at, ctx.obs, ctx.settings, ctx.structure
@@ -106,7 +124,8 @@ def _fit_censored(
     rows = known & (share_of >= 0) & (delay_of >= 0)
     data = _Data(
         offset[rows],
-        closed_offset[rows],
+        lag_low[rows],
+        lag_high[rows],
         share_of[rows],
         delay_of[rows],
         len(share_cells),
@@ -166,21 +185,22 @@ def _fit_censored(
                 estimate.template,
             )
         )
-    censored = int(np.isfinite(data.closed).sum())
+    censored = int((~data.exact).sum())
     result.notes.append(
         f"{result.key}: {censored} of {len(data.offset)} lodgements fell at the calendar's "
-        "opening (censored) and were fitted as such"
+        "opening or close (censored) and were fitted as such"
     )
 
 
 class _Data:
     """The rows of the censored mixture and its negative log-likelihood."""
 
-    def __init__(self, offset, closed, share, delay, n_shares, n_delays) -> None:
-        self.offset, self.closed, self.share, self.delay = offset, closed, share, delay
+    def __init__(self, offset, lag_low, lag_high, share, delay, n_shares, n_delays) -> None:
+        self.offset, self.share, self.delay = offset, share, delay
+        self.lag_low, self.lag_high = lag_low, lag_high
         self.n_shares, self.n_delays = n_shares, n_delays
-        self.exact = ~np.isfinite(closed)
-        self.pre = self.exact & (offset < 0)
+        self.exact = ~np.isfinite(lag_low)
+        self.pre = offset < 0  # which side is always seen: advance lodgements stay ahead
         self.lag = np.maximum(np.abs(offset), est.SMALLEST_H)
 
     def slots(self, family: str, cell: int) -> list[int]:
@@ -208,14 +228,14 @@ class _Data:
             rows = e & (self.delay == c)
             log_f[rows] = est.log_density(family, mean[rows][0], cv[rows][0], self.lag[rows])
         side = np.where(self.pre, np.log(p), np.log1p(-p))
-        total = np.sum(side[e] + log_f[e])
+        total = np.sum(side) + np.sum(log_f[e])
         c = ~e
         if c.any():
-            low, high, pc = self.closed[c], self.offset[c], p[c]
             m, v = mean[c], cv[c]
-            before = est.cdf(family, m, v, -low) - est.cdf(family, m, v, -high)
-            after = est.cdf(family, m, v, high) - est.cdf(family, m, v, low)
-            total += np.sum(np.log(np.maximum(pc * before + (1 - pc) * after, 1e-300)))
+            inside = est.cdf(family, m, v, self.lag_high[c]) - est.cdf(
+                family, m, v, self.lag_low[c]
+            )
+            total += np.sum(np.log(np.maximum(inside, 1e-300)))
         return -float(total)
 
     def start(self, family: str) -> np.ndarray:

@@ -20,7 +20,7 @@ from sim.calibrate.simulate import REFITS, StationFit
 from sim.calibrate.structure import Cell, PortStructure
 from sim.model.schema import Port, Scenario
 from sim.model.vocabulary import CHANNELS, GROUPS
-from sim.plan.compile import Calendars, PortPlan
+from sim.plan.arrays import Calendars, PortPlan
 
 MIN_ROWS = 30
 """Observations a cell needs to be fitted; with fewer it keeps the template's value."""

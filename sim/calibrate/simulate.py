@@ -49,7 +49,7 @@ from scipy import optimize, special, stats
 from sim.calibrate import reconstruct
 from sim.calibrate.parallel import pool_map
 from sim.engine import compiled as engine_numba
-from sim.plan.compile import ALWAYS_OPEN, Calendars, PortPlan
+from sim.plan.arrays import ALWAYS_OPEN, Calendars, PortPlan
 
 LEVELS = np.concatenate((np.arange(0.05, 0.951, 0.05), [0.975, 0.99]))
 """Quantiles of the stage duration matched between records and simulation."""
@@ -72,6 +72,17 @@ def next_open_all(starts, ends, times):
     m = starts.shape[0]
     for i in range(times.shape[0]):
         out[i] = engine_numba.next_open(starts, ends, 0, m, times[i])
+    return out
+
+
+@njit(cache=True)
+def last_open_all(starts, ends, times):
+    """The calendar's last open moment at or before each time (the time itself if open):
+    where an advance lodgement lands (:func:`sim.model.calendars.last_open`)."""
+    out = np.empty(times.shape[0])
+    m = starts.shape[0]
+    for i in range(times.shape[0]):
+        out[i] = engine_numba.last_open(starts, ends, 0, m, times[i])
     return out
 
 

@@ -26,7 +26,9 @@ from sim.model.vocabulary import SUMMARY_GROUPS
 from sim.plan.compile import compile_plan
 from sim.records.trs import Collector
 from sim.replicate import sizing
+from sim.replicate.result import Results
 from sim.replicate.runner import compare, run
+from sim.replicate.warmup import short_warmups
 from sim.results.atomic import (
     ParquetStream,
     records_of,
@@ -99,6 +101,7 @@ def run_command(args: argparse.Namespace) -> int:
         )
     elapsed = time.perf_counter() - started
     _warn_without_interval(args, result.replications)
+    _warn_short_warmups(args, result.to_results())
     if args.out is not None:
         save_run(result, args.out, args.command_line)
     trs_text_ = _run_trs(trs, args.out)
@@ -206,6 +209,7 @@ def compare_command(args: argparse.Namespace) -> int:
         )
     elapsed = time.perf_counter() - started
     _warn_without_interval(args, result.replications)
+    _warn_short_warmups(args, result.to_results())
     if args.out is not None:
         save_comparison(result, args.out, args.command_line)
     if args.json:
@@ -251,6 +255,14 @@ def _filtered(table: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
     if args.metric is not None:
         keep &= table["metric"].isin(args.metric)
     return table[keep]
+
+
+def _warn_short_warmups(args: argparse.Namespace, results: Results) -> None:
+    """What the run's own output says of a warm-up too short (MSER on weekly customs time)."""
+    if args.quiet:
+        return
+    for warning in short_warmups(results):
+        print(f"mrasim: {warning}", file=sys.stderr)
 
 
 def _warn_without_interval(args: argparse.Namespace, replications: int) -> None:

@@ -34,7 +34,7 @@ from numba import njit
 from sim.engine.inputs import PortInputs
 from sim.engine.outcome import PortOutcome
 from sim.model import calendars as cal
-from sim.plan.compile import (
+from sim.plan.arrays import (
     GENERAL,
     RESERVED,
     Calendars,
@@ -78,12 +78,14 @@ SHARED = (
     "week_and_interval",
     "first_interval",
     "next_open",
+    "last_open",
     "shift_end",
 )
 _compiled = _compile_calendar_arithmetic()
 opening_at = _compiled["opening_at"]
 advance = _compiled["advance"]
 next_open = _compiled["next_open"]
+last_open = _compiled["last_open"]
 shift_end = _compiled["shift_end"]
 
 
@@ -174,7 +176,10 @@ def before_queues(
         lo, m = _span(cal_offsets, unloading_calendar[c])
         unloaded[k] = next_open(cal_starts, cal_ends, lo, m, arrival[k]) + unloading[k]
         lo, m = _span(cal_offsets, lodgement_calendar[c])
-        lodged[k] = next_open(cal_starts, cal_ends, lo, m, lodgement[k])
+        if lodgement[k] < arrival[k]:  # lodged ahead: in the office hours before, not after
+            lodged[k] = last_open(cal_starts, cal_ends, lo, m, lodgement[k])
+        else:
+            lodged[k] = next_open(cal_starts, cal_ends, lo, m, lodgement[k])
         ready[k] = unloaded[k] if unloaded[k] >= lodged[k] else lodged[k]
         if route_length[c] == 0:
             lo, m = _span(cal_offsets, release_calendar[c])

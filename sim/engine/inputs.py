@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.plan.compile import Bank, PortPlan
+from sim.plan.arrays import Bank, PortPlan
 from sim.streams import (
     GAMMA,
     GAMMA_FIRST,

@@ -39,8 +39,8 @@ from simpy.events import NORMAL, Event, EventPriority
 
 from sim.engine.inputs import PortInputs
 from sim.engine.outcome import PortOutcome, queued_shipments
-from sim.model.calendars import advance, next_open, opening_at, shift_end
-from sim.plan.compile import Calendars, PortPlan, kind_of_pool
+from sim.model.calendars import advance, last_open, next_open, opening_at, shift_end
+from sim.plan.arrays import Calendars, PortPlan, kind_of_pool
 
 END_OF_INSTANT = EventPriority(NORMAL + 1)
 """Event priority of the dispatcher: after every ordinary event at the same time."""
@@ -165,8 +165,12 @@ class PortModel:
         channel, group = inputs.channel[k], int(inputs.group[k])
         unloaded = self._next_open(plan.unloading_calendar[channel], env.now) + inputs.unloading[k]
         out.unloaded[k] = unloaded
-        # the lag has run (inputs.lodgement); the broker then waits for office hours
-        lodged = self._next_open(plan.lodgement_calendar[channel], inputs.lodgement[k])
+        # the lag has run (inputs.lodgement); the broker lodges in office hours: after the
+        # lag, or, for a declaration lodged ahead, before it (so it stays ahead of arrival)
+        if inputs.lodgement[k] < inputs.arrival[k]:
+            lodged = self._last_open(plan.lodgement_calendar[channel], inputs.lodgement[k])
+        else:
+            lodged = self._next_open(plan.lodgement_calendar[channel], inputs.lodgement[k])
         out.lodged[k] = lodged
         yield env.at(max(unloaded, lodged))  # goods and declaration both ready
 
@@ -196,6 +200,10 @@ class PortModel:
     def _next_open(self, calendar: int, t: float) -> float:
         lo, m = self.calendars.span(int(calendar))
         return next_open(self.calendars.starts, self.calendars.ends, lo, m, t)
+
+    def _last_open(self, calendar: int, t: float) -> float:
+        lo, m = self.calendars.span(int(calendar))
+        return last_open(self.calendars.starts, self.calendars.ends, lo, m, t)
 
     # --- the dispatcher ---
 

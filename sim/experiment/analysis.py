@@ -195,7 +195,7 @@ def _main_effects(levels: list[Levels], whole: list[dict[Key, np.ndarray]]) -> p
                 for level in range(len(factor.value))
             ]  # each (rows, reps)
         for level, means in enumerate(per_level):
-            value, change = Accumulator(len(rows)), Accumulator(len(rows))
+            value, change = Accumulator(len(rows)), Accumulator(len(rows), paired=True)
             for r in range(replications):
                 value.add(means[:, r])
                 change.add(means[:, r] - per_level[0][:, r])

@@ -24,6 +24,7 @@ from sim.experiment.store import KIND, ResultStore, StoreError, now, versions
 from sim.experiment.tasks import PointJob, Task, TaskPlanner, point_jobs
 from sim.model.schema import Scenario
 from sim.plan.compile import compile_plan
+from sim.plan.expect import simulated_shipments
 from sim.replicate import sizing
 from sim.replicate.processes import Interrupted, stop_on_signals, uninterruptible
 from sim.replicate.runner import DEFAULT_ENGINE, default_workers
@@ -270,8 +271,4 @@ def _fitting_workers(scenarios: list[Scenario], workers: int | None, source: str
 
 
 def _expected_shipments(scenario: Scenario) -> float:
-    days = scenario.horizon_days + scenario.warmup_days
-    return days * sum(
-        port.arrivals.per_day * (port.arrivals.batch_size.mean if port.arrivals.batch_size else 1)
-        for _, _, port in scenario.ports
-    )
+    return simulated_shipments(compile_plan(scenario).ports)

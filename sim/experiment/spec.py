@@ -32,6 +32,7 @@ from sim.indicators.layout import Layout
 from sim.model.load import read_yaml_mapping, scenario_from_dict
 from sim.model.schema import Scenario
 from sim.plan.compile import compile_plan
+from sim.plan.expect import simulated_shipments
 
 DESIGNS = ("grid", "lhs", "sobol")
 TASK_SHIPMENTS = 1_500_000
@@ -435,8 +436,7 @@ def _task_size(scenario: Scenario, replications: int, adaptive: bool) -> int:
     A function of the files alone (never of the number of workers), so a resumed run
     finds the same task ids whatever ``-w`` it is given.
     """
-    days = scenario.warmup_days + scenario.horizon_days
-    shipments = sum(port.arrivals.per_day * days for _, _, port in scenario.ports)
+    shipments = simulated_shipments(compile_plan(scenario).ports)
     cap = max(1, int(TASK_SHIPMENTS // max(shipments, 1.0)))
     if adaptive:
         return min(cap, replications)

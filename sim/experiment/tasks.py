@@ -24,7 +24,8 @@ from sim.experiment.keys import Key, is_headline_total, metric_of
 from sim.experiment.spec import Experiment
 from sim.indicators.layout import HEADLINE, Layout
 from sim.model.schema import Scenario
-from sim.plan.compile import Plan, compile_plan
+from sim.plan.arrays import Plan
+from sim.plan.compile import compile_plan
 from sim.replicate.runner import DEFAULT_ENGINE, _replications_needed, indicator_vector
 from sim.replicate.stats import Accumulator
 

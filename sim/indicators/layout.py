@@ -21,20 +21,21 @@ change of who is counted. ``station`` is ``None`` where it does not apply, and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 
-from sim.model.calendars import open_hours
+from sim.model.calendars import WEEK, open_hours
 from sim.model.schema import Scenario
 from sim.model.vocabulary import (
     ALL,
     CHANNELS,
     SUMMARY_GROUPS,
 )
-from sim.plan.compile import GENERAL, RESERVED, Plan, PortPlan, pool_index
+from sim.plan.arrays import GENERAL, RESERVED, Plan, PortPlan, pool_index
 
 """Groups whose members do not depend on the arrangement: read differences on these."""
 
@@ -111,19 +112,38 @@ def area_metrics(rates: Sequence[float]) -> list[str]:
     ]
 
 
+WEEK_METRIC = "customs_h_mean_week"
+"""The customs time of a port's shipments by week of arrival, warm-up included (metric
+``customs_h_mean_week00``, ``..._week01``, ...): the series the warm-up is checked on."""
+
+
+def week_metric(week: int) -> str:
+    return f"{WEEK_METRIC}{week:02d}"
+
+
+def weeks_simulated(port: PortPlan) -> int:
+    """Weeks of arrivals up to the end of a port's window, the warm-up included."""
+    return math.ceil(port.window[1] / WEEK)
+
+
 STATION_GROUP_METRICS = ("wait_h_mean", "service_h_mean", "shipments")
 POOL_METRICS = ("general_utilisation", "reserved_utilisation")
 
 
 def metric_names(scenario: Scenario) -> list[str]:
-    """Every metric a scenario's results can hold, areas' first, then stations'."""
+    """Every metric a scenario's results can hold, areas' first, then stations', then the
+    customs time by week of arrival."""
+    from sim.plan.compile import compile_plan  # (the weeks follow each port's warm-up)
+
     rates = scenario.cost_of_delay.rates_per_day
+    weeks = max((weeks_simulated(port) for port in compile_plan(scenario).ports), default=0)
     return [
         "utilisation_rate",
         *area_metrics(rates),
         *STATION_GROUP_METRICS,
         *POOL_METRICS,
         "overtime_h",
+        *(week_metric(w) for w in range(weeks)),
     ]
 
 
@@ -188,6 +208,7 @@ class Layout:
     pool_rows: np.ndarray = field(default_factory=lambda: _no_stations(3))
     capacity_h: np.ndarray = field(default_factory=lambda: _no_stations(2, dtype=float))
     unions: Unions | None = None  # the cell unions whose quantiles the areas report
+    week_rows: tuple[np.ndarray, ...] = ()  # each port's rows of customs time by arrival week
 
     @classmethod
     def of(cls, plan: Plan) -> Layout:
@@ -213,6 +234,11 @@ class Layout:
                 if port.pool_servers[pool_index(s, RESERVED)] > 0:
                     rows.append(Row(*where, None, station, "reserved_utilisation"))
                 rows.append(Row(*where, None, station, "overtime_h"))
+        for port in plan.ports:
+            where = (port.country, port.mode, port.name)
+            rows.extend(
+                Row(*where, ALL, None, week_metric(w)) for w in range(weeks_simulated(port))
+            )
         rows.sort(key=_row_order)
         index: dict[tuple[object, ...], int] = {row: i for i, row in enumerate(rows)}
 
@@ -258,6 +284,16 @@ class Layout:
                 ).reshape(len(port.stations), 3)
             )
             capacity.append(_capacity(plan, port))
+        week_rows = tuple(
+            np.array(
+                [
+                    at(port.country, port.mode, port.name, ALL, None, week_metric(w))
+                    for w in range(weeks_simulated(port))
+                ],
+                dtype=np.intp,
+            )
+            for port in plan.ports
+        )
         return cls(
             tuple(rows),
             index,
@@ -268,6 +304,7 @@ class Layout:
             np.concatenate(pool_rows) if pool_rows else _no_stations(3),
             np.concatenate(capacity) if capacity else _no_stations(2, dtype=float),
             Unions.of(areas),
+            week_rows,
         )
 
     def __len__(self) -> int:
@@ -322,7 +359,7 @@ def _areas(plan: Plan) -> list[Area]:
 
 def _capacity(plan: Plan, port: PortPlan) -> np.ndarray:
     """Scheduled server-hours of each station's (general, reserved) pool in the counted window."""
-    t0, t1 = plan.window
+    t0, t1 = port.window
     capacity = np.zeros((len(port.stations), 2))
     for s in range(len(port.stations)):
         for kind in (GENERAL, RESERVED):

@@ -5,9 +5,10 @@ Times are hours from the scenario start (Monday 00:00). Columns:
 ``replication, country, port, mode, shipment, origin, group, eligible, claimed,
 channel, arrival, unloaded, lodgement, <station>_start, <station>_end,
 <station>_overtime_h, release, clearance_h, customs_h``. ``lodgement`` is when the
-declaration was lodged (after the broker's calendar, if any); ``customs_h`` is
-release minus the later of arrival and lodgement. A station a shipment did not
-visit has NaN times; ports without a station have no column for it.
+declaration was lodged (in the broker's office hours, if a calendar says so);
+``customs_h`` is release minus the later of ``unloaded`` and ``lodgement``: from when
+customs can act. A station a shipment did not visit has NaN times; ports without a
+station have no column for it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pandas as pd
 from sim.engine.inputs import PortInputs
 from sim.engine.outcome import PortOutcome
 from sim.model.vocabulary import CHANNELS, GROUPS
-from sim.plan.compile import Plan
+from sim.plan.arrays import Plan
 
 
 def port_records(
@@ -28,7 +29,7 @@ def port_records(
 ) -> pd.DataFrame:
     """Records of the counted shipments of port p."""
     port = plan.ports[p]
-    lo, hi = np.searchsorted(inputs.arrival, plan.window)
+    lo, hi = np.searchsorted(inputs.arrival, port.window)
     window = slice(lo, hi)
     n = hi - lo
     columns: dict[str, object] = {
@@ -53,8 +54,8 @@ def port_records(
         columns[f"{station}_overtime_h"] = overtime[s, window]
     columns["release"] = outcome.release[window]
     columns["clearance_h"] = outcome.release[window] - inputs.arrival[window]
-    declared = np.maximum(inputs.arrival[window], outcome.lodged[window])
-    columns["customs_h"] = outcome.release[window] - declared
+    ready = np.maximum(outcome.unloaded[window], outcome.lodged[window])  # customs can act
+    columns["customs_h"] = outcome.release[window] - ready
     return pd.DataFrame(columns)
 
 

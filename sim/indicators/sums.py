@@ -22,9 +22,12 @@ change of who is counted. ``station`` is ``None`` where it does not apply, and
 ``lodgement wait`` from then until the declaration is lodged, when it is lodged
 later; ``checks`` from ready (unloaded and lodged) to the end of the last check,
 waits and services of every station of the route (zero in the green channel);
-``release`` the formalities after it. **Customs time** is release minus the later
-of arrival and lodgement: the stretch customs controls, so that a country whose
-importers lodge late is not read as one whose customs are slow.
+``release`` the formalities after it. **Customs time** runs from when customs can
+act, the later of the goods being available (after unloading or presentation: the
+milestone the country's clock names) and the declaration being lodged, to release:
+checks plus release formalities, the stretch customs controls. A trader who lodges
+early is not charged the port's unloading, and one who lodges late is not read as a
+slow customs.
 
 How it is computed. Every shipment falls in one of six *cells*: its trader
 group times whether it is eligible. A compiled pass over each port sums the
@@ -60,10 +63,12 @@ from sim.indicators.layout import (
     QUANTILES,
     STAGE_SUMS,
     Layout,
+    weeks_simulated,
 )
 from sim.indicators.order_stats import _quantiles
+from sim.model.calendars import WEEK
 from sim.model.vocabulary import CHANNELS, ELIGIBLE, SUMMARY_GROUPS
-from sim.plan.compile import Plan, PortPlan
+from sim.plan.arrays import Plan, PortPlan
 
 # --- one replication --------------------------------------------------------------
 
@@ -93,6 +98,7 @@ class PortCells:
     clearance: np.ndarray
     customs: np.ndarray
     bounds: np.ndarray
+    weekly_customs: np.ndarray  # mean customs time by week of arrival, warm-up included
 
 
 def compute(
@@ -105,7 +111,7 @@ def compute(
 
 def port_cells(plan: Plan, p: int, inputs: PortInputs, outcome: PortOutcome) -> PortCells:
     """One compiled pass over port p's shipments, then a sort of each cell's times."""
-    lo, hi = np.searchsorted(inputs.arrival, plan.window)
+    lo, hi = np.searchsorted(inputs.arrival, plan.ports[p].window)
     clearance = np.empty(hi - lo)
     customs = np.empty(hi - lo)
     sums, bounds = _port_sums(
@@ -114,7 +120,22 @@ def port_cells(plan: Plan, p: int, inputs: PortInputs, outcome: PortOutcome) -> 
     for a, b in itertools.pairwise(bounds):
         clearance[a:b].sort()
         customs[a:b].sort()
-    return PortCells(sums, clearance, customs, bounds)
+    return PortCells(
+        sums, clearance, customs, bounds, _weekly_customs(plan.ports[p], inputs, outcome)
+    )
+
+
+def _weekly_customs(port: PortPlan, inputs: PortInputs, outcome: PortOutcome) -> np.ndarray:
+    """Mean customs time of the shipments arriving in each week up to the window's end, the
+    warm-up included (NaN for a week without one): how the port fills from empty."""
+    end = int(np.searchsorted(inputs.arrival, port.window[1]))
+    weeks = weeks_simulated(port)
+    week = np.minimum((inputs.arrival[:end] // WEEK).astype(np.int64), weeks - 1)
+    ready = np.maximum(outcome.unloaded[:end], outcome.lodged[:end])
+    total = np.bincount(week, weights=outcome.release[:end] - ready, minlength=weeks)
+    count = np.bincount(week, minlength=weeks)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / count
 
 
 def combine(plan: Plan, layout: Layout, cells: Sequence[PortCells]) -> np.ndarray:
@@ -131,6 +152,8 @@ def combine(plan: Plan, layout: Layout, cells: Sequence[PortCells]) -> np.ndarra
     clearance = np.concatenate([c.clearance for c in cells]) if cells else np.empty(0)
     customs = np.concatenate([c.customs for c in cells]) if cells else np.empty(0)
     _put_areas(vector, layout, plan, sums, clearance, customs, segments)
+    for rows, port in zip(layout.week_rows, cells, strict=True):
+        vector[rows] = port.weekly_customs
     return vector
 
 
@@ -267,8 +290,8 @@ def _port_sums(
     _port_sums_kernel(
         lo,
         hi,
-        plan.window[0],
-        plan.window[1],
+        port.window[0],
+        port.window[1],
         inputs.arrival,
         inputs.group,
         inputs.eligible,
@@ -366,20 +389,19 @@ def _port_sums_kernel(
         c = channel[k]
         channels[cell, c] += 1
         claimed_count[cell] += claimed[k]
-        ready = unloaded[k] if unloaded[k] >= lodged[k] else lodged[k]
-        declared = arrival[k] if arrival[k] >= lodged[k] else lodged[k]
+        ready = unloaded[k] if unloaded[k] >= lodged[k] else lodged[k]  # customs can act
         # read whether queued or not (a branch here was mispredicted), used only if queued
         checked = end[last_station[c], min(j, last_column)] if m > 0 else ready
         j += route_length[c] > 0
         joined = checked if route_length[c] > 0 else ready  # the end of its checks
         sums[cell, 0] += release[k] - arrival[k]  # CLEARANCE
-        sums[cell, 1] += release[k] - declared  # CUSTOMS_TIME
+        sums[cell, 1] += release[k] - ready  # CUSTOMS_TIME: checks and release
         sums[cell, 2] += unloaded[k] - arrival[k]  # UNLOADING
         sums[cell, 3] += ready - unloaded[k]  # LODGEMENT_WAIT
         sums[cell, 4] += joined - ready  # CHECKS
         sums[cell, 5] += release[k] - joined  # RELEASE
         clearance[fill[cell]] = release[k] - arrival[k]
-        customs[fill[cell]] = release[k] - declared
+        customs[fill[cell]] = release[k] - ready
         fill[cell] += 1
     for j in range(m):  # the queued shipments; column j of the station arrays
         k = queued[j]

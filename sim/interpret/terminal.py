@@ -26,6 +26,10 @@ from sim.model.iso3166 import country_name
 from sim.model.vocabulary import ALL, FIXED_MEMBERSHIP, SUMMARY_GROUPS
 from sim.replicate.stats import Estimate
 
+UNRESOLVED_NOTE = (
+    "a change shown without ± is not resolved by these replications: it is the same in every "
+    "one, or zero in most of them, and no interval would cover it; run more replications."
+)
 MEMBERSHIP_NOTE = (
     "standard and recognised_aeo change membership with the arrangement (a claiming shipment "
     "moves from one to the other): read changes on all, eligible and not_eligible."
@@ -114,6 +118,7 @@ def comparison_digest(table: pd.DataFrame, view: View) -> str:
         *(f"{label} %" for label in cells.compared),
     ]
     rows = []
+    unresolved = False
     for area in areas:
         for group in groups or SUMMARY_GROUPS:
             for metric in metrics:
@@ -121,6 +126,7 @@ def comparison_digest(table: pd.DataFrame, view: View) -> str:
                 changes = [cells.change(s, area, group, metric) for s in cells.compared]
                 if not any(math.isfinite(e.mean) for e in (*values, *changes)):
                     continue
+                unresolved |= any(math.isfinite(c.mean) and not c.has_interval for c in changes)
                 relative = [
                     _relative_cell(cells.relative(s, area, group, metric))
                     if kind_of(metric) is not Kind.SHARE
@@ -145,6 +151,8 @@ def comparison_digest(table: pd.DataFrame, view: View) -> str:
     if any(metric.startswith("delay_cost") for metric in metrics) and cells.rates:
         central = cells.rates[len(cells.rates) // 2]
         notes.append(f"cost USD/shipment: the cost of delay at {100 * central:g}%/day of value.")
+    if unresolved:
+        notes.append(UNRESOLVED_NOTE)
     return "\n".join([fit_table(header, rows, 3, width), *(_wrap(note, width) for note in notes)])
 
 

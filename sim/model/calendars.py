@@ -197,6 +197,25 @@ def next_open(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, t: float) -
     return t if opening <= t else opening
 
 
+def last_open(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, t: float) -> float:
+    """t if the calendar is open at t, else the close of its last interval before t.
+
+    A broker who lodges an advance declaration ``lead`` hours before arrival, in office
+    hours, lodges it at the last open moment at or before then: moving it to the next
+    opening instead could push it past the arrival it was meant to precede. Works for
+    times before the scenario's start too (weeks before week 0).
+    """
+    if m == 0:
+        return t
+    week, i = math.floor(t / WEEK) + 1, m - 1  # from the week after t's, step back
+    while opening_at(starts, lo, week, i) > t:
+        i -= 1
+        if i < 0:
+            week, i = week - 1, m - 1
+    close = closing_at(ends, lo, week, i)
+    return t if close > t else close
+
+
 def shift_end(starts: np.ndarray, ends: np.ndarray, lo: int, m: int, week: int, i: int) -> float:
     """End of the shift containing interval i of a week: intervals that touch are one shift."""
     close = closing_at(ends, lo, week, i)

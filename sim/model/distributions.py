@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 import numpy as np
 from numba import njit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from scipy import special
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -75,6 +76,10 @@ class _Distribution(BaseModel):
     def variance(self) -> float:
         raise NotImplementedError
 
+    def quantile(self, q: float) -> float:
+        """The time below which a share q of draws falls (q in [0, 1))."""
+        raise NotImplementedError
+
 
 class Exponential(_Distribution):
     """Memoryless time with the given mean."""
@@ -94,6 +99,9 @@ class Exponential(_Distribution):
     @property
     def variance(self) -> float:
         return self.mean_**2
+
+    def quantile(self, q: float) -> float:
+        return -self.mean_ * math.log1p(-q)
 
 
 class Lognormal(_Distribution):
@@ -118,6 +126,11 @@ class Lognormal(_Distribution):
     def variance(self) -> float:
         return (self.cv * self.mean_) ** 2
 
+    def quantile(self, q: float) -> float:
+        sigma2 = math.log1p(self.cv**2)
+        z = float(special.ndtri(q))
+        return math.exp(math.log(self.mean_) - sigma2 / 2 + math.sqrt(sigma2) * z)
+
 
 class Gamma(_Distribution):
     """Gamma time with mean and cv (shape 1/cv^2)."""
@@ -139,6 +152,10 @@ class Gamma(_Distribution):
     def variance(self) -> float:
         return (self.cv * self.mean_) ** 2
 
+    def quantile(self, q: float) -> float:
+        shape = 1.0 / self.cv**2
+        return float(special.gammaincinv(shape, q)) * self.mean_ * self.cv**2
+
 
 class Deterministic(_Distribution):
     """A fixed time; draws nothing from its stream."""
@@ -156,6 +173,9 @@ class Deterministic(_Distribution):
     @property
     def variance(self) -> float:
         return 0.0
+
+    def quantile(self, q: float) -> float:
+        return self.value
 
 
 class Uniform(_Distribution):
@@ -185,6 +205,9 @@ class Uniform(_Distribution):
     def variance(self) -> float:
         return (self.high - self.low) ** 2 / 12
 
+    def quantile(self, q: float) -> float:
+        return self.low + q * (self.high - self.low)
+
 
 class Triangular(_Distribution):
     """Triangular on [low, high] with the given mode."""
@@ -211,6 +234,13 @@ class Triangular(_Distribution):
     def variance(self) -> float:
         a, c, b = self.low, self.mode, self.high
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+
+    def quantile(self, q: float) -> float:
+        a, c, b = self.low, self.mode, self.high
+        split = (c - a) / (b - a)
+        if q <= split:
+            return a + math.sqrt(q * (b - a) * (c - a))
+        return b - math.sqrt((1 - q) * (b - a) * (b - c))
 
 
 class Empirical(_Distribution):
@@ -262,6 +292,12 @@ class Empirical(_Distribution):
         a, b, w = times[:-1], times[1:], np.diff(probs)
         second = float(np.sum(w * (a * a + a * b + b * b) / 3))
         return second - self.mean**2
+
+    def quantile(self, q: float) -> float:
+        if self.values is not None:
+            return float(np.quantile(self.values, q))
+        probs, times = zip(*self.quantiles.items(), strict=True)  # type: ignore[union-attr]
+        return float(np.interp(q, probs, times))
 
 
 Distribution = Annotated[

@@ -479,7 +479,7 @@ class Scenario(Strict):
     name: str
     description: str = ""
     horizon_days: PositiveFloat
-    warmup_days: NonNegativeFloat = 0.0
+    warmup_days: NonNegativeFloat | None = None  # None: what the plan needs (sim.plan.expect)
     seed: int = Field(default=1, ge=0, strict=True)
     calendars: dict[str, Calendar] = {}
     arrangement: Arrangement = Arrangement()
@@ -520,11 +520,6 @@ class Scenario(Strict):
             for name, port in country.ports.items():
                 yield code, name, port
 
-    @property
-    def arrival_window_h(self) -> tuple[float, float]:
-        """Counted arrivals: after warm-up and before the end of the horizon."""
-        return 24.0 * self.warmup_days, 24.0 * (self.warmup_days + self.horizon_days)
-
 
 def _check_references(scenario: Scenario, source: str) -> None:
     """Cross-field rules: names that must exist, codes that must be ISO 3166 alpha-3."""
@@ -538,7 +533,7 @@ def _check_references(scenario: Scenario, source: str) -> None:
             fail(f"arrangement.members[{i}]", f"'{code}' is not an ISO 3166 alpha-3 code")
     if not any(True for _ in scenario.ports):
         fail("countries", "no country has a port; give at least one under countries.<ISO3>.ports")
-    if scenario.warmup_days + scenario.horizon_days > 3650:
+    if (scenario.warmup_days or 0.0) + scenario.horizon_days > 3650:
         fail("horizon_days", "warm-up plus horizon exceed ten years; shorten the run")
     for code, country in scenario.countries.items():
         if code not in ALPHA3:

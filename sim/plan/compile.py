@@ -1,20 +1,16 @@
-"""A scenario compiled to flat arrays: what the input sampler and both engines read.
+"""A scenario compiled to flat arrays (:mod:`sim.plan.arrays`): built once per run.
 
-The plan is built once per run. Everything the engines need about a port's
-queueing network (stations, server pools, calendars, routes, priorities) becomes
-small integer and float arrays, so the numba engine gets no Python objects and
-the SimPy engine reads exactly the same numbers.
-
-Server pools: station ``s`` has two, its general servers and its reserved servers
-(possibly none), numbered by :func:`pool_index` and read back by :func:`station_of_pool`
-and :func:`kind_of_pool`; nothing else writes the numbering out.
+Each port's counted window starts after the scenario's warm-up, or, when the scenario
+gives none, after the warm-up the port's own lags and loads need
+(:func:`sim.plan.expect.warmup_needed_days`); its arrivals then go on for a drain
+period after the window (:func:`sim.plan.expect.drain_h`).
 """
 
 from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -33,49 +29,18 @@ from sim.model.distributions import (
 )
 from sim.model.schema import Delay, Port, Scenario, per_channel, per_group
 from sim.model.vocabulary import CHANNELS, GROUPS
-
-ALWAYS_OPEN = -1
-"""Calendar index meaning *no calendar*: always open, never overtime."""
-
-GroupDists = tuple[_Distribution, _Distribution, _Distribution]
-StageDists = tuple[GroupDists | None, GroupDists | None, GroupDists | None]
-"""A stage's time per channel (green, yellow, red), each per trader group; None: no time."""
-
-
-@dataclass(frozen=True)
-class Calendars:
-    """Every calendar of a scenario, concatenated: calendar c is rows offsets[c]:offsets[c+1]."""
-
-    names: tuple[str, ...]
-    starts: np.ndarray
-    ends: np.ndarray
-    offsets: np.ndarray
-
-    def index(self, name: str | None) -> int:
-        """The calendar's index; ALWAYS_OPEN for none or for one open all week."""
-        if name is None:
-            return ALWAYS_OPEN
-        c = self.names.index(name)
-        return ALWAYS_OPEN if self.offsets[c] == self.offsets[c + 1] else c
-
-    def span(self, index: int) -> tuple[int, int]:
-        """(first row, number of weekly intervals) of one calendar; (0, 0) for ALWAYS_OPEN."""
-        if index == ALWAYS_OPEN:
-            return 0, 0
-        lo, hi = int(self.offsets[index]), int(self.offsets[index + 1])
-        return lo, hi - lo
-
-    def bounds(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        """(starts, ends) of one calendar; empty arrays for ALWAYS_OPEN."""
-        if index == ALWAYS_OPEN:
-            return self.starts[:0], self.ends[:0]
-        lo, hi = self.offsets[index], self.offsets[index + 1]
-        return self.starts[lo:hi], self.ends[lo:hi]
-
-
-Bank = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-"""A port's distinct distributions, encoded for compiled sampling (``sim.streams.variate``):
-(kinds, params (d, 3), table_lo, table_hi, table_x, table_p)."""
+from sim.plan.arrays import (
+    ALWAYS_OPEN,
+    GENERAL,
+    RESERVED,
+    Bank,
+    Calendars,
+    Plan,
+    PortPlan,
+    StageDists,
+    pool_index,
+)
+from sim.plan.expect import drain_h, warmup_needed_days
 
 
 def encode(dists: list[_Distribution]) -> Bank:
@@ -125,93 +90,6 @@ def _encoding(dist: _Distribution) -> tuple[int, tuple[float, ...], list[tuple[f
     raise TypeError(f"no encoding for {type(dist).__name__}")
 
 
-GENERAL, RESERVED = 0, 1
-"""The kinds of server pool of a station: its general servers, and those it reserves for
-some trader groups."""
-
-
-def pool_index(station: int, kind: int) -> int:
-    """The number of a station's pool of a kind (:data:`GENERAL` or :data:`RESERVED`) in a
-    port's pool arrays: the two pools of a station sit side by side."""
-    return 2 * station + kind
-
-
-def station_of_pool(pool: int) -> int:
-    """The station a pool belongs to (the inverse of :func:`pool_index`)."""
-    return pool // 2
-
-
-def kind_of_pool(pool: int) -> int:
-    """Whether a pool is its station's general or reserved one."""
-    return pool - 2 * (pool // 2)
-
-
-@dataclass(frozen=True)
-class PortPlan:
-    """One port: its sampling parameters and its queueing network as arrays."""
-
-    country: str
-    name: str
-    mode: str
-    stream_key: int  # crc32 of "country/port": random streams follow the port, not its position
-    stations: tuple[str, ...]
-    # arrivals
-    hourly_rate: np.ndarray  # (168,) arrival epochs (shipments or vessels) per hour of the week
-    batch_size: _Distribution | None
-    # shipment attributes
-    origins: tuple[str, ...]
-    origin_cumulative: np.ndarray  # (n_origins,) cumulative shares
-    eligible_share: np.ndarray  # (n_origins,) P(exporter is an AEO of another member)
-    national_aeo_share: float
-    claim_probability: float  # utilisation if the arrangement is in force, else 0
-    recognised_first: bool  # precedence when both AEO conditions hold
-    channel_cumulative: np.ndarray  # (3 groups, 2): P(green), P(green or yellow)
-    pre_arrival_share: np.ndarray  # (3 groups,)
-    lodgement_delay: StageDists | None  # after arrival
-    lodgement_lead: StageDists | None  # before arrival, for advance declarations
-    unloading: StageDists | None
-    release: StageDists | None
-    service: tuple[GroupDists, ...]  # per station
-    value_usd: float | None  # declared value per shipment; None: no cost of delay
-    # the same distributions encoded for the compiled sampler: indices into ``bank``, -1 none
-    bank: Bank
-    stage_dist: (
-        np.ndarray
-    )  # (3 stages: lodgement, unloading, release; 9 cells: 3 * channel + group)
-    service_dist: np.ndarray  # (n_stations, 3 groups)
-    batch_dist: int
-    station_keys: np.ndarray  # (n_stations,) crc32 of each station's name: its service stream
-    # calendars of the delays, per channel (ALWAYS_OPEN where a channel has no such delay)
-    lodgement_calendar: np.ndarray  # (3 channels,)
-    unloading_calendar: np.ndarray  # (3 channels,)
-    release_calendar: np.ndarray  # (3 channels,)
-    # queueing network
-    route_length: np.ndarray  # (3 channels,)
-    route_station: np.ndarray  # (3 channels, max route length)
-    pool_servers: np.ndarray  # (2 * n_stations,)
-    pool_calendar: np.ndarray  # (2 * n_stations,)
-    pool_serves: np.ndarray  # (2 * n_stations, 3 groups) bool
-    priority: np.ndarray  # (n_stations, 3 groups) lower is served first
-
-    @property
-    def key(self) -> str:
-        return f"{self.country}/{self.name}"
-
-    def pools(self, station: int) -> tuple[int, int]:
-        """The (general, reserved) pool numbers of a station."""
-        return pool_index(station, GENERAL), pool_index(station, RESERVED)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A compiled scenario."""
-
-    scenario: Scenario
-    calendars: Calendars
-    ports: tuple[PortPlan, ...]
-    window: tuple[float, float]  # counted arrivals [start, end) in hours
-
-
 def compile_plan(scenario: Scenario) -> Plan:
     """Flatten a validated scenario into arrays."""
     calendars = _compile_calendars(scenario)
@@ -219,7 +97,18 @@ def compile_plan(scenario: Scenario) -> Plan:
         _compile_port(scenario, calendars, country, name, port)
         for country, name, port in scenario.ports
     )
-    return Plan(scenario, calendars, ports, scenario.arrival_window_h)
+    return Plan(scenario, calendars, tuple(_counted(scenario, calendars, p) for p in ports))
+
+
+def _counted(scenario: Scenario, calendars: Calendars, port: PortPlan) -> PortPlan:
+    """The port with its counted window: after the scenario's warm-up, or, when it gives
+    none, the warm-up this port's lags and loads need (ports do not interact, so each
+    fills in its own time, and a port's numbers do not depend on the others')."""
+    warmup = scenario.warmup_days
+    if warmup is None:
+        warmup = warmup_needed_days(calendars, port)
+    counted = replace(port, window=(24.0 * warmup, 24.0 * (warmup + scenario.horizon_days)))
+    return replace(counted, drain_h=drain_h(calendars, counted))
 
 
 def _compile_calendars(scenario: Scenario) -> Calendars:

@@ -86,7 +86,7 @@ def warm_up() -> None:
     plan = compile_plan(load_scenario("one-office", TINY))
     ports = []
     for port in plan.ports:
-        inputs = draw_port(plan.window[1], port, 0, 0)
+        inputs = draw_port(port.window[1], port, 0, 0)
         ports.append((inputs, run_port(port, plan.calendars, inputs)))
     compute(plan, Layout.of(plan), ports)
     _compiled_standard_normal(np.random.Generator(np.random.SFC64(0)), 1)

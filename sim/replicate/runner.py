@@ -20,14 +20,17 @@ import pandas as pd
 
 from sim.engine import compiled as engine_numba
 from sim.engine import reference as engine_simpy
-from sim.engine.inputs import PortInputs, Reference, draw_port
+from sim.engine.drain import Drained, run_drained
+from sim.engine.inputs import PortInputs, Reference
 from sim.engine.outcome import PortOutcome
 from sim.indicators.layout import HEADLINE, Layout
 from sim.indicators.records import replication_records
 from sim.indicators.sums import PortCells, combine, compute, port_cells
 from sim.model.schema import Scenario
 from sim.model.vocabulary import ALL
-from sim.plan.compile import Plan, compile_plan
+from sim.plan.arrays import Plan
+from sim.plan.compile import compile_plan
+from sim.plan.expect import simulated_until_h
 from sim.replicate import jit, sizing
 from sim.replicate.processes import Interrupted, Task, WorkerPool, note_activity
 from sim.replicate.processes import default_workers as default_workers
@@ -47,10 +50,9 @@ def port_results(
     run_port = ENGINES[engine]
     for p in range(len(plan.ports)) if ports is None else ports:
         port = plan.ports[p]
-        inputs = draw_port(plan.window[1], port, seed, replication)
-        outcome = run_port(port, plan.calendars, inputs)
-        yield p, inputs, outcome
-        del inputs, outcome  # before the next port is drawn
+        drained = run_drained(port, plan.calendars, run_port, seed, replication)
+        yield p, drained.inputs, drained.outcome
+        del drained  # before the next port is drawn
 
 
 def simulate(
@@ -104,15 +106,17 @@ def reduced_plans(plans: Sequence[Plan], engine: str, seed: int, r: int) -> list
     first, later = plans[0], plans[1:]
     cells: list[dict[int, PortCells]] = [{} for _ in plans]
 
-    def reduce(i: int, q: int, like: Reference | None) -> PortInputs:
+    def reduce(i: int, q: int, like: Reference | None) -> Drained:
         plan = plans[i]
-        inputs = draw_port(plan.window[1], plan.ports[q], seed, r, like)
-        cells[i][q] = port_cells(plan, q, inputs, run_port(plan.ports[q], plan.calendars, inputs))
-        return inputs
+        drained = run_drained(plan.ports[q], plan.calendars, run_port, seed, r, like)
+        cells[i][q] = port_cells(plan, q, drained.inputs, drained.outcome)
+        return drained
 
     same_port = [{port.stream_key: q for q, port in enumerate(plan.ports)} for plan in later]
     for p, port in enumerate(first.ports):
-        like = Reference(port, reduce(0, p, None), first.window[1], seed, r)
+        drained = reduce(0, p, None)
+        like = Reference(port, drained.inputs, drained.end, seed, r)
+        del drained
         for i, ports in enumerate(same_port, start=1):
             if port.stream_key in ports:
                 reduce(i, ports[port.stream_key], like)
@@ -186,7 +190,7 @@ def _run_ports(plan_index: int, r: int, ports: tuple[int, ...]) -> list[PortCell
 def port_shares(plan: Plan, parts: int) -> list[tuple[int, ...]]:
     """Ports split into at most ``parts`` groups of about equal expected shipments (the
     longest-processing-time rule), each group in plan order."""
-    load = [sizing.expected_arrivals(port, 0.0, plan.window[1]) for port in plan.ports]
+    load = [sizing.expected_arrivals(port, 0.0, simulated_until_h(port)) for port in plan.ports]
     groups: list[list[int]] = [[] for _ in range(min(parts, len(load)))]
     totals = [0.0] * len(groups)
     for p in sorted(range(len(load)), key=lambda p: -load[p]):
@@ -471,7 +475,7 @@ class _Accumulating:
             RunResult(s, engine, seed, lay, Accumulator(len(lay)))
             for s, lay in zip(scenarios, layouts, strict=True)
         ]
-        differences = [Accumulator(len(union)) for _ in scenarios[1:]]
+        differences = [Accumulator(len(union), paired=True) for _ in scenarios[1:]]
         comparison = ComparisonResult(labels, results, union, differences)
         work = Work(plans, layouts, engine, seed, keep_records or records_sink is not None)
         return cls(comparison, work, records_sink)

@@ -79,8 +79,8 @@ from sim.engine.inputs import PortInputs, draw_port
 from sim.engine.outcome import PortOutcome
 from sim.errors import InputError
 from sim.indicators.records import port_records
-from sim.plan.compile import Plan, PortPlan
-from sim.plan.expect import expected_arrivals, queued_share
+from sim.plan.arrays import Plan, PortPlan
+from sim.plan.expect import expected_arrivals, queued_share, simulated_until_h
 from sim.replicate.processes import default_workers
 
 ENGINE_BYTES_PER_SHIPMENT = 2 * 8
@@ -200,7 +200,7 @@ def estimate(plans: Sequence[Plan], engine: str = "numba", keep_records: bool = 
     if not keep_records and len(plans) > 1:
         first = plans[0]
         inputs = max(
-            expected_arrivals(port, 0.0, first.window[1]) * input_bytes(port)
+            expected_arrivals(port, 0.0, simulated_until_h(port)) * input_bytes(port)
             for port in first.ports
         )
         together = inputs + sum(CELL_BYTES * part.counted for part in parts)
@@ -215,9 +215,8 @@ def estimate(plans: Sequence[Plan], engine: str = "numba", keep_records: bool = 
 
 def _plan_size(plan: Plan, engine: str, keep_records: bool) -> Size:
     """One plan; ``parent_bytes`` here is one copy of its record frames."""
-    t0, t1 = plan.window
-    n = [expected_arrivals(port, 0.0, t1) for port in plan.ports]
-    c = [expected_arrivals(port, t0, t1) for port in plan.ports]
+    n = [expected_arrivals(port, 0.0, simulated_until_h(port)) for port in plan.ports]
+    c = [expected_arrivals(port, *port.window) for port in plan.ports]
     arrays = [k * array_bytes(port) for k, port in zip(n, plan.ports, strict=True)]
     temporaries = [
         k * max(_engine_bytes(port, engine), DRAW_BYTES_PER_SHIPMENT) + _server_bytes(port, engine)

@@ -17,27 +17,48 @@ CONFIDENCE = 0.95
 
 
 class Accumulator:
-    """Running mean and variance per indicator (Welford), ignoring undefined values (NaN)."""
+    """Running mean and variance per indicator (Welford), ignoring undefined values (NaN).
 
-    def __init__(self, size: int) -> None:
+    A ``paired`` accumulator holds paired differences between scenarios on common random
+    numbers. Many of those are zero in most replications (a group the arrangement
+    touches only now and then: the same shipments, the same times), and a t-interval
+    of such values claims far more than they support (measured: 3% to 65% coverage
+    for a nominal 95%). So a paired difference gets an interval only where most of its
+    replications differ (:meth:`resolved`); elsewhere its interval is NaN, shown as
+    "not resolved with n replications", never as a width of zero.
+    """
+
+    def __init__(self, size: int, paired: bool = False) -> None:
+        self.paired = paired
         self.count = np.zeros(size, dtype=np.int64)
+        self.nonzero = np.zeros(size, dtype=np.int64)
         self.mean = np.zeros(size)
         self.m2 = np.zeros(size)
 
     def add(self, values: np.ndarray) -> None:
         defined = ~np.isnan(values)
         self.count[defined] += 1
+        self.nonzero[defined & (values != 0)] += 1
         delta = np.where(defined, values - self.mean, 0.0)
         self.mean += np.where(defined, delta / np.maximum(self.count, 1), 0.0)
         self.m2 += np.where(defined, delta * (values - self.mean), 0.0)
 
+    def resolved(self) -> np.ndarray:
+        """Where an interval is given: two values or more, and for paired differences, not
+        all equal and non-zero in at least half of the replications."""
+        n = self.count
+        if not self.paired:
+            return n > 1
+        return (n > 1) & (self.m2 > 0) & (2 * self.nonzero >= n)
+
     def half_width(self, confidence: float = CONFIDENCE) -> np.ndarray:
-        """Half-width of the Student-t interval of each mean; NaN with fewer than 2 values."""
+        """Half-width of the Student-t interval of each mean; NaN where none is given
+        (:meth:`resolved`)."""
         n = self.count
         with np.errstate(invalid="ignore", divide="ignore"):
             variance = np.where(n > 1, self.m2 / np.maximum(n - 1, 1), np.nan)
             t = stdtrit(np.maximum(n - 1, 1), 0.5 + confidence / 2)
-            return np.where(n > 1, t * np.sqrt(variance / n), np.nan)
+            return np.where(self.resolved(), t * np.sqrt(variance / n), np.nan)
 
     def result(self, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(mean, ci_low, ci_high); mean NaN where no replication defined the indicator."""
@@ -101,3 +122,18 @@ def relative_change(
     variance = max(var_d - 2 * ratio * covariance + ratio**2 * var_b, 0.0) / baseline.mean**2
     half = t * math.sqrt(variance)
     return Estimate(100 * ratio, 100 * (ratio - half), 100 * (ratio + half))
+
+
+def mser_truncation(series: np.ndarray) -> int:
+    """MSER's truncation point of a series of batch means: the number of leading batches
+    whose removal minimises the squared standard error of the mean of the rest
+    (White 1997), searched over the first half. NaN batches (no shipment) are left out."""
+    values = series[np.isfinite(series)]
+    n = len(values)
+    best, best_d = math.inf, 0
+    for d in range(max(n // 2, 1)):
+        rest = values[d:]
+        statistic = float(((rest - rest.mean()) ** 2).sum()) / len(rest) ** 2
+        if statistic < best:
+            best, best_d = statistic, d
+    return best_d

@@ -27,9 +27,11 @@ from sim.interpret.answer import (
     answer_of,
 )
 from sim.interpret.assumptions import Assumption, from_json
+from sim.interpret.describe import warmup_words
 from sim.interpret.numbers import Kind, kind_of, percent
 from sim.model.iso3166 import country_name
 from sim.model.vocabulary import ALL, ELIGIBLE, GROUPS, NOT_ELIGIBLE
+from sim.plan.compile import compile_plan
 from sim.replicate.result import Results, Where
 from sim.replicate.stats import Estimate
 from sim.report.figures import figures_section
@@ -251,6 +253,19 @@ def _country_id(area: str) -> str:
     return "region" if area == ALL else f"country-{area}"
 
 
+def _clocks(results: Results) -> str:
+    """What each country's clearance clock measures, where the scenario says."""
+    stated = {
+        code: country.clock
+        for code, country in results.scenarios[-1].countries.items()
+        if country.ports and country.clock and code in results.countries
+    }
+    if not stated:
+        return ""
+    words = "; ".join(f"{country_name(code)}: {clock}" for code, clock in stated.items())
+    return f"Each country's clearance clock runs between its own milestones ({esc(words)}). "
+
+
 def _how_to_read(results: Results) -> str:
     replications = results.meta.get("replications", "?")
     paired = (
@@ -261,7 +276,9 @@ def _how_to_read(results: Results) -> str:
         "of luck, and its interval is much narrower than those of the two values. A column "
         "headed “B vs A (%)” is the same change as a percentage of A (a change in a share is read "
         "in percentage points instead). A change in <b>bold</b> has a 95% interval that excludes "
-        "zero. Hover over a value for its interval."
+        "zero; a change shown without an interval is not resolved by these replications (the "
+        "same in every one, or zero in most of them: no interval would cover it). Hover over a "
+        "value for its interval."
         if results.compared
         else " Each value has its 95% interval in grey below it."
     )
@@ -272,7 +289,13 @@ period, with a <b>95% confidence interval</b> (“a to b”): the range that, wi
 holds the mean the model would give with unlimited replications. Numbers are rounded to what
 their interval supports.{paired}
 <b>Clearance time</b> is the number of hours from the arrival of the goods to their release by
-customs. Shares are percentages of shipments; changes in shares are in percentage points (pp).
+customs. <b>Customs time</b> is the part customs controls: from when customs can act, the later
+of the goods being available (the end of the unloading stage: unloaded at a sea or air port,
+presented at a land border) and the declaration being lodged, to release; it is the checks and
+the release formalities, and a trader who lodges before arrival is not charged the unloading.
+The stages (unloading, waiting for lodgement, checks, release) add up to the clearance time.
+{_clocks(results)}Shares are percentages of shipments; changes in shares are in percentage
+points (pp).
 Compare scenarios within a country: clearance levels of different countries may measure
 different stretches of the process (see what this result assumes).</p>
 <dl>
@@ -450,8 +473,7 @@ def _annual_saving(results: Results, label: str, where: Where, metric: str) -> E
 def _footer(results: Results) -> str:
     meta = results.meta
     horizons = {
-        f"{s.horizon_days:g} days after {s.warmup_days:g} days of warm-up"
-        for s in results.scenarios
+        f"{s.horizon_days:g} days after {warmup_words(compile_plan(s))}" for s in results.scenarios
     }
     items = [
         ("results folder", str(results.folder)),

@@ -32,6 +32,7 @@ from sim.replicate.result import (
     Results,
     RunResult,
 )
+from sim.replicate.warmup import warmup_checks
 from sim.results.atomic import write_frame, write_json
 from sim.results.provenance import provenance_of
 
@@ -73,6 +74,7 @@ def run_record(result: RunResult, command: Sequence[str] | None = None) -> dict[
             command=command,
         ),
         "assumptions": to_json(assumptions_of(["run"], [result.scenario])),
+        "warmup": [check.as_json() for check in warmup_checks(result.to_results())],
     }
 
 
@@ -101,6 +103,7 @@ def comparison_record(
         ),
         "assumptions": to_json(assumptions_of(result.labels, scenarios)),
         "answer": answer_json(answer_of(result.to_results())),
+        "warmup": [check.as_json() for check in warmup_checks(result.to_results())],
     }
 
 

@@ -62,7 +62,7 @@ def inputs(port: dict[str, Any], seed: int = 3):
         {"name": "t", "horizon_days": 10, "countries": {"PER": {"ports": {"p": port}}}}
     )
     plan = compile_plan(scenario)
-    return draw_port(plan.window[1], plan.ports[0], seed, 0)
+    return draw_port(plan.ports[0].window[1], plan.ports[0], seed, 0)
 
 
 def test_advance_declarations_take_the_lead_and_late_ones_the_lag() -> None:
@@ -151,7 +151,7 @@ def test_batched_draws_equal_the_scalar_sampler(first: int) -> None:
     )
     plan = compile_plan(scenario)
     p = plan.ports[0]
-    drawn = draw_port(plan.window[1], p, 5, 2)
+    drawn = draw_port(p.window[1], p, 5, 2)
     k0, k1 = port_key(5, 2, p)
 
     def scalar(d: int, k: int, purpose: int, station: int = 0) -> float:
@@ -288,7 +288,7 @@ def test_a_port_drawn_from_a_reference_equals_it_drawn_afresh(
     every array as drawing them afresh would, bit for bit (NaN where nothing is drawn),
     and a reference drawn with another seed or replication lends nothing."""
     first, later = aeo_plan([]), aeo_plan(changes)
-    end = first.window[1]
+    end = first.ports[0].window[1]
     there = (seed + (other == "seed"), 1 + (other == "replication"))
     reference = Reference(first.ports[0], draw_port(end, first.ports[0], *there), end, *there)
     copied = draw_port(end, later.ports[0], seed, 1, like=reference)
@@ -302,7 +302,7 @@ def test_a_reference_saves_the_draws_the_scenarios_share() -> None:
     """With and without the arrangement, only the claimants' draws can differ: most are
     copied (the copies are counted as the draws whose arrays the two share, bit for bit)."""
     first, later = aeo_plan([]), aeo_plan(["not in force"])
-    end = first.window[1]
+    end = first.ports[0].window[1]
     a = draw_port(end, first.ports[0], 5, 1)
     b = draw_port(end, later.ports[0], 5, 1, like=Reference(first.ports[0], a, end, 5, 1))
     assert b.arrival is a.arrival  # shared, not drawn
@@ -327,7 +327,7 @@ def test_what_two_ports_share_is_worked_out_once_per_pair(monkeypatch) -> None:
     monkeypatch.setattr(module, "_compare_ports", counting)
     first, same, other = aeo_plan([]), aeo_plan([]), aeo_plan(["route"])
     pairs = [(same, first), (same, other), (other, first)]
-    end = first.window[1]
+    end = first.ports[0].window[1]
     for r in (1, 2):
         for plan, there in pairs:
             drawn = draw_port(end, there.ports[0], 5, r)

@@ -42,7 +42,7 @@ def run_both(scenario: Any, seed: int, replication: int = 0) -> int:
     plan = compile_plan(scenario)
     compared = 0
     for port in plan.ports:
-        inputs = draw_port(plan.window[1], port, seed, replication)
+        inputs = draw_port(port.window[1], port, seed, replication)
         reference = engine_simpy.run_port(port, plan.calendars, inputs)
         compiled = engine_numba.run_port(port, plan.calendars, inputs)
         assert_identical(reference, compiled)
@@ -204,7 +204,7 @@ def test_engines_agree_when_most_starts_coincide() -> None:
         },
     }
     plan = compile_plan(scenario_from_dict(scenario))
-    inputs = draw_port(plan.window[1], plan.ports[0], 3, 0)
+    inputs = draw_port(plan.ports[0].window[1], plan.ports[0], 3, 0)
     out = engine_numba.run_port(plan.ports[0], plan.calendars, inputs)
     starts = out.start[0]
     assert len(starts) - len(np.unique(starts)) >= len(starts) // 2  # the case really is tied

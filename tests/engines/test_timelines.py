@@ -25,7 +25,8 @@ from sim.engine import reference as engine_simpy
 from sim.engine.inputs import PortInputs
 from sim.engine.outcome import PortOutcome
 from sim.model.load import scenario_from_dict
-from sim.plan.compile import GENERAL, RESERVED, Calendars, PortPlan, compile_plan
+from sim.plan.arrays import GENERAL, RESERVED, Calendars, PortPlan
+from sim.plan.compile import compile_plan
 
 STD, AEO, REC = 0, 1, 2  # trader groups: standard, national_aeo, recognised_aeo
 GREEN, YELLOW, RED = 0, 1, 2

@@ -102,7 +102,7 @@ def _stage_frame(scenario: sim.Scenario, records: pd.DataFrame) -> pd.DataFrame:
     last = ends.max(axis=1).fillna(ready)  # the last check's end, or ready for green
     return records.assign(
         clearance=records.release - records.arrival,
-        customs=records.release - np.maximum(records.arrival, records.lodgement),
+        customs=records.release - ready,
         unloading=records.unloaded - records.arrival,
         lodgement_wait=ready - records.unloaded,
         checks=last - ready,
@@ -260,13 +260,46 @@ def test_stages_add_up_to_clearance_time_at_every_level(simulated) -> None:
     )
 
 
-def test_customs_time_starts_at_the_later_of_arrival_and_lodgement(simulated) -> None:
-    _, _, records = simulated
-    late = records[records.lodgement > records.arrival]
-    early = records[records.lodgement <= records.arrival]
+def test_customs_time_starts_when_customs_can_act(simulated) -> None:
+    """Customs time runs from the later of goods available and lodgement: the checks and the
+    release formalities; the stages add up to the clearance time."""
+    scenario, _, records = simulated
+    frame = _stage_frame(scenario, records)
+    late = frame[frame.lodgement > frame.unloaded]
+    early = frame[frame.lodgement < frame.arrival]
     assert len(late) and len(early), "the case needs both late and pre-arrival lodgements"
-    assert (records.customs_h <= records.clearance_h).all()
-    np.testing.assert_array_equal(early.customs_h, early.clearance_h)
+    np.testing.assert_allclose(frame.customs_h, frame.checks + frame.release_stage, atol=1e-9)
+    stages = frame.unloading + frame.lodgement_wait + frame.checks + frame.release_stage
+    np.testing.assert_allclose(stages, frame.clearance_h, atol=1e-9)
+
+
+def test_a_trader_who_lodges_early_is_not_charged_the_unloading() -> None:
+    """Every declaration green, 12 h of unloading, 1 h of release formalities: a national AEO
+    lodged 24 h ahead and a standard trader lodging 36 h late both spend 1.00 h in customs
+    (the old definition, from the later of arrival and lodgement, charged the AEO 13 h and
+    the late trader 1 h); their clearance times are 13 h and 37 h."""
+    fixed = {"dist": "deterministic", "value": 12.0}
+    port = {
+        "mode": "sea",
+        "arrivals": {"per_day": 48},
+        "origins": {"OTHER": 1.0},
+        "national_aeo_share": 0.5,
+        "lodgement": {
+            "pre_arrival_share": {"standard": 0.0, "national_aeo": 1.0},
+            "lead_h": {"dist": "deterministic", "value": 24.0},
+            "delay_h": {"dist": "deterministic", "value": 36.0},
+        },
+        "channels": {"standard": {"green": 1, "yellow": 0, "red": 0}},
+        "delays": {"unloading_h": fixed, "release_h": {"dist": "deterministic", "value": 1.0}},
+    }
+    data = {"name": "green", "horizon_days": 2, "warmup_days": 0}
+    data["countries"] = {"PER": {"ports": {"callao": port}}}
+    result = sim.run(scenario_from_dict(data), replications=1, workers=1, keep_records=True)
+    records = result.records()
+    np.testing.assert_allclose(records.customs_h, 1.0, rtol=0, atol=1e-9)  # (times ~ 100 h)
+    aeo = (records.group == "national_aeo").to_numpy()
+    np.testing.assert_allclose(records.clearance_h[aeo], 13.0, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(records.clearance_h[~aeo], 37.0, rtol=0, atol=1e-9)
 
 
 def test_pools_split_the_station_work(simulated) -> None:

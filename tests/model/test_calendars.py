@@ -74,6 +74,31 @@ def test_next_open_is_t_when_open_else_the_next_opening(case) -> None:
         assert engine_numba.next_open(starts, ends, 0, m, t) == want, t
 
 
+def last_opening_at_or_before(starts: np.ndarray, m: int, t: float) -> int:
+    """The definition: the last interval, counted from far back, that opens by t."""
+    j = (int(t // cal.WEEK) - 2) * m
+    while cal.interval_open(starts, 0, m, j + 1) <= t:
+        j += 1
+    return j
+
+
+@settings(deadline=None)  # the first example compiles the kernel
+@given(calendar_and_times(), st.floats(-3 * cal.WEEK, 0.0))
+def test_last_open_is_t_when_open_else_the_last_close_before(case, shift: float) -> None:
+    """Where an advance lodgement lands: never after t (so never after the arrival it
+    precedes), at t when open, else the close of the last interval before; for times
+    before the scenario's start too (``shift``)."""
+    intervals, times = case
+    starts, ends, m = intervals[:, 0].copy(), intervals[:, 1].copy(), len(intervals)
+    for t in (*times, *(time + shift for time in times)):
+        j = last_opening_at_or_before(starts, m, t)
+        close = cal.interval_close(ends, 0, m, j)
+        want = t if close > t else close
+        assert cal.last_open(starts, ends, 0, m, t) == want, t
+        assert engine_numba.last_open(starts, ends, 0, m, t) == want, t
+        assert want <= t
+
+
 def test_a_long_week_is_searched_too() -> None:
     """More than 32 intervals a week: the week's interval is found by binary search."""
     hours = [(float(h), h + 0.5) for h in range(24)]  # 24 half-hours a day: 168 a week

@@ -42,7 +42,7 @@ def test_raising_utilisation_never_makes_a_shipment_stricter(seed: int) -> None:
     previous_channel, previous_recognised = None, -1
     for u in np.linspace(0, 1, 6):
         plan = compile_plan(with_arrangement(office(), in_force=True, utilisation=float(u)))
-        inputs = draw_port(plan.window[1], plan.ports[0], seed, 0)
+        inputs = draw_port(plan.ports[0].window[1], plan.ports[0], seed, 0)
         recognised = int((inputs.group == RECOGNISED_AEO).sum())
         assert recognised >= previous_recognised
         if previous_channel is not None:

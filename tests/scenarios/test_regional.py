@@ -214,7 +214,7 @@ def test_every_station_offered_load_is_below_one(scenario):
     loads = {
         f"{port.key}/{station}": load
         for port in plan.ports
-        for station, load in offered_loads(plan, port).items()
+        for station, load in offered_loads(plan.calendars, port).items()
     }
     assert loads, "no station at all"
     overloaded = {key: round(load, 3) for key, load in loads.items() if not load < 1}

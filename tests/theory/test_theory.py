@@ -179,7 +179,7 @@ def replication_means(scenario: Scenario, replications: int) -> dict[str, np.nda
         plan, [(inputs, outcome)] = simulate_ports(
             scenario, engine="numba", seed=SEED, replication=r
         )
-        lo, hi = np.searchsorted(inputs.arrival, plan.window)
+        lo, hi = np.searchsorted(inputs.arrival, plan.ports[0].window)
         joined = np.maximum(outcome.unloaded, inputs.lodgement)[lo:hi]
         wait = outcome.by_shipment("start")[0, lo:hi] - joined
         assert not np.isnan(wait).any(), "every shipment must visit the station"
