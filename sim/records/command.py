@@ -175,7 +175,10 @@ def simulate_like(
     }
     update: dict[str, object] = {
         "horizon_days": max(1.0, records.days[1] - records.days[0]),
-        "warmup_days": max(scenario.warmup_days, WARMUP_DAYS),
+        # None: each port's own warm-up, derived from the plan
+        "warmup_days": None
+        if scenario.warmup_days is None
+        else max(scenario.warmup_days, WARMUP_DAYS),
     }
     if keys & known:
         update["countries"] = countries

@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim.errors import InputError
 from sim.model.schema import Scenario
+from sim.plan.compile import compile_plan
 from sim.records.canon import fold
 from sim.records.columns import CATEGORIES, MILESTONES, NO, YES
 from sim.records.mapping import Mapping, mapping_from_dict
@@ -430,7 +431,7 @@ def support(path: Path, mapping: Mapping, scenario: Scenario | None) -> list[str
         verdict = "" if len(rows) >= MIN_ROWS else f": too few to fit (under {MIN_ROWS})"
         lines.append(f"port {country}/{port}: {len(rows):,} rows over {span:.1f} days{verdict}")
     if scenario is not None:
-        warm = max(1.0, scenario.warmup_days)
+        warm = max(1.0, *compile_plan(scenario).warmup_days().values())
         if records.span_days < warm + 3:
             lines.append(
                 f"the template's queues warm up for {warm:g} days: stations without start times "
