@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim.calibrate import estimate as est
 from sim.calibrate import simulate as sim_fit
+from sim.calibrate.control import fit_control
 from sim.calibrate.lodgement import fit_lodgement
 from sim.calibrate.port import (
     MIN_ROWS,
@@ -62,6 +63,7 @@ def fit_port(
     _release(ctx)
     for name in ctx.port.stations:
         _station(ctx, name)
+    fit_control(ctx)  # prevalence and detection, where the records carry outcomes
     return result
 
 

@@ -29,6 +29,7 @@ import numpy as np
 from numba import njit
 
 from sim.plan.arrays import Bank, PortPlan
+from sim.plan.control import CAPACITY, NATIONAL_KIND, PARTNER_KIND, STANDARD_KIND
 from sim.streams import (
     GAMMA,
     GAMMA_FIRST,
@@ -40,6 +41,8 @@ from sim.streams import (
     empirical,
     exponential_from,
     first_block,
+    normal_quantile,
+    philox,
     uniform32,
     uniform53,
     variate,
@@ -48,6 +51,8 @@ from sim.streams import (
 
 # purposes: the third word of every counter
 ARRIVALS, BATCHES, ATTRIBUTES, SELECTIVITY, LODGEMENT, UNLOADING, RELEASE, SERVICE = range(1, 9)
+# the control side's, each its own (sim.plan.control): adding them moved no other draw
+INFRACTION, DETECTION, STAKE = range(9, 12)
 
 STANDARD, NATIONAL_AEO, RECOGNISED_AEO = range(3)
 GREEN, YELLOW, RED = range(3)
@@ -67,6 +72,10 @@ class PortInputs:
     unloading: np.ndarray  # unloading delay, hours
     release_delay: np.ndarray  # delay after the checks, hours
     service: np.ndarray  # (n_stations, n) service time at each station visited, NaN elsewhere
+    # the control side (None without one, sim.plan.control)
+    infringing: np.ndarray | None = None  # the declaration carries an infraction
+    detected: np.ndarray | None = None  # a check found it
+    stake: np.ndarray | None = None  # USD at stake if it passes (0 where none is drawn)
 
     @property
     def n(self) -> int:
@@ -132,6 +141,7 @@ def draw_port(
         unloading=np.empty(n),
         release_delay=np.empty(n),
         service=np.full((len(port.stations), n), np.nan),
+        **_control_arrays(port, n),
     )
     reference: tuple[np.ndarray, ...] | None = None  # None: the kernel without the copying
     if shared is not None and shared.alike is not None and like is not None:
@@ -169,8 +179,114 @@ def draw_port(
         inputs.release_delay,
         inputs.service,
         reference,
+        _control_arguments(port, inputs),
     )
+    if port.control is not None:
+        _draw_findings(port, inputs, k0, k1)
     return inputs
+
+
+def _control_arrays(port: PortPlan, n: int) -> dict[str, np.ndarray]:
+    """The control side's arrays of a port's inputs (none without a control side)."""
+    if port.control is None:
+        return {}
+    return {
+        "infringing": np.zeros(n, dtype=np.bool_),
+        "detected": np.zeros(n, dtype=np.bool_),
+        "stake": np.zeros(n),
+    }
+
+
+def _control_arguments(port: PortPlan, inputs: PortInputs) -> tuple | None:
+    """What the shipments' kernel needs of the control side (None: compiled without it)."""
+    control = port.control
+    if control is None:
+        return None
+    return (
+        control.prevalence,
+        control.cutoffs,
+        control.targeting == CAPACITY,
+        control.delta,
+        control.budget,
+        control.standard_mix,
+        control.standard_cumulative,
+        inputs.infringing,
+    )
+
+
+def _draw_findings(port: PortPlan, inputs: PortInputs, k0: np.uint64, k1: np.uint64) -> None:
+    """Which infringing declarations a check finds, and what each one puts at stake."""
+    control = port.control
+    assert control is not None and inputs.infringing is not None
+    assert inputs.detected is not None and inputs.stake is not None
+    fixed = control.stake_share * port.value_usd if port.value_usd is not None else np.nan
+    _findings_kernel(
+        k0,
+        k1,
+        inputs.infringing,
+        inputs.channel,
+        port.route_length,
+        port.route_station,
+        port.station_keys,
+        control.detection,
+        control.stake_dist,
+        fixed,
+        *port.bank,
+        inputs.detected,
+        inputs.stake,
+    )
+
+
+@njit(cache=True)
+def _findings_kernel(
+    k0,
+    k1,
+    infringing,
+    channel,
+    route_length,
+    route_station,
+    station_keys,
+    detection,
+    stake_dist,
+    stake_fixed,
+    kinds,
+    params,
+    table_lo,
+    table_hi,
+    table_x,
+    table_p,
+    detected,
+    stake,
+):
+    """For each infringing shipment: its stake (a share of value, or a draw under its own
+    purpose), and whether a check of its channel finds the infraction, each station of the
+    route trying once with its own uniform (purpose DETECTION, the station's key). The
+    green channel checks nothing. Compliant shipments draw nothing."""
+    for k in range(infringing.shape[0]):
+        if not infringing[k]:
+            continue
+        if stake_dist >= 0:
+            stake[k] = variate(
+                kinds, params, table_lo, table_hi, table_x, table_p, stake_dist, k0, k1, k, STAKE, 0
+            )
+        elif stake_fixed == stake_fixed:  # not NaN
+            stake[k] = stake_fixed
+        c = channel[k]
+        if c == GREEN:
+            continue
+        for step in range(route_length[c]):
+            s = route_station[c, step]
+            if detection[s] > 0.0:
+                w0, _, _, _ = philox(
+                    np.uint64(k) & LOW32,
+                    np.uint64(0),
+                    np.uint64(DETECTION),
+                    np.uint64(station_keys[s]) & LOW32,
+                    k0,
+                    k1,
+                )
+                if uniform32(w0) < detection[s]:
+                    detected[k] = True
 
 
 @dataclass(frozen=True)
@@ -318,6 +434,7 @@ def _draw_shipments(
     release_delay,
     service,
     reference,
+    control,
 ):
     """Each shipment's attributes, then the times it uses, a chunk of shipments at a time.
 
@@ -332,7 +449,22 @@ def _draw_shipments(
     reference's is copied from it: the same counter through the same transform gives
     the same bits. Without one (None), numba compiles the kernel without that code:
     the check alone made every draw 5% slower (measured).
+
+    With a ``control`` side (:func:`_control_arguments`; None compiles without it), each
+    shipment also draws whether it infringes (purpose INFRACTION, against the prevalence of
+    who trades), and its channel compares the selectivity uniform with its group's cutoffs
+    for an infringing or a compliant declaration (a risk score; :mod:`sim.plan.control`),
+    or, under capacity targeting, a standard declaration spends the day's budget.
     """
+    if control is not None:
+        (prevalence, cutoffs, capacity, delta, budget, standard_mix) = control[:6]
+        (standard_cumulative, infringing) = control[6:]
+        infraction_counters = np.zeros((4, CHUNK), dtype=np.uint32)
+        infraction_counters[2] = INFRACTION
+        infraction_words = np.empty((4, CHUNK), dtype=np.uint32)
+        day = -1
+        left_red = 0.0
+        left_yellow = 0.0
     if reference is not None:
         (classes, reference_classes, reference_group, reference_channel) = reference[:4]
         (reference_lodgement, reference_unloading, reference_release) = reference[4:7]
@@ -358,6 +490,10 @@ def _draw_shipments(
             attribute_counters[0, i] = selectivity_counters[0, i] = np.uint64(first + i) & LOW32
         blocks(attribute_counters, k0, k1, m, attribute_words)
         blocks(selectivity_counters, k0, k1, m, selectivity_words)
+        if control is not None:
+            for i in range(m):
+                infraction_counters[0, i] = attribute_counters[0, i]
+            blocks(infraction_counters, k0, k1, m, infraction_words)
         r = 0
         for i in range(m):
             k = first + i
@@ -377,11 +513,37 @@ def _draw_shipments(
             else:
                 g = STANDARD
             u = uniform32(selectivity_words[0, i])
-            c = (
-                GREEN
-                if u < channel_cumulative[g, 0]
-                else (YELLOW if u < channel_cumulative[g, 1] else RED)
-            )
+            if control is None:
+                c = (
+                    GREEN
+                    if u < channel_cumulative[g, 0]
+                    else (YELLOW if u < channel_cumulative[g, 1] else RED)
+                )
+            else:
+                who = NATIONAL_KIND if national else (PARTNER_KIND if partner else STANDARD_KIND)
+                bad = uniform32(infraction_words[0, i]) < prevalence[who]
+                infringing[k] = bad
+                if capacity and g == STANDARD:
+                    today = int(arrival[k] // 24.0)
+                    if today != day:  # a new day: a new budget
+                        day = today
+                        left_red = budget[1]
+                        left_yellow = budget[0] - budget[1]
+                    c, left_yellow, left_red = _spend(
+                        u,
+                        bad,
+                        arrival[k],
+                        24.0 * (today + 1),
+                        delta,
+                        prevalence,
+                        standard_mix,
+                        standard_cumulative,
+                        left_yellow,
+                        left_red,
+                    )
+                else:
+                    cut = cutoffs[g, 1 if bad else 0]
+                    c = GREEN if u < cut[0] else (YELLOW if u < cut[1] else RED)
             origin[k] = o
             group[k] = g
             eligible[k] = partner
@@ -496,6 +658,47 @@ def _draw_shipments(
                 release_delay[shipment] = time
             else:
                 service[slot - 3, shipment] = time
+
+
+@njit(cache=True)
+def _upper_tail(x):
+    """P(Z > x) for a standard normal Z."""
+    return 0.5 * math.erfc(x * 0.7071067811865476)
+
+
+@njit(cache=True)
+def _expected_by(t, cumulative):
+    """Expected shipments arriving in [0, t): ``cumulative`` by hour of the week (169)."""
+    hours = cumulative.shape[0] - 1
+    weeks = math.floor(t / hours)
+    rest = t - weeks * hours
+    h = min(int(rest), hours - 1)
+    return (
+        weeks * cumulative[hours] + cumulative[h] + (rest - h) * (cumulative[h + 1] - cumulative[h])
+    )
+
+
+@njit(cache=True)
+def _spend(u, bad, t, day_end, delta, prevalence, mix, cumulative, left_yellow, left_red):
+    """Capacity targeting: the channel of a standard declaration arriving at ``t`` with the
+    day's budget left, and the budget after it (:mod:`sim.plan.control`).
+
+    Checked when its score's upper-tail probability among standard declarations, times
+    the standard declarations still expected today (itself included), is at most the
+    checks left: red first, then yellow.
+    """
+    score = normal_quantile(u) + (delta if bad else 0.0)
+    upper = 0.0
+    for who in range(3):
+        p = prevalence[who]
+        upper += mix[who] * ((1.0 - p) * _upper_tail(score) + p * _upper_tail(score - delta))
+    expected = 1.0 + _expected_by(day_end, cumulative) - _expected_by(t, cumulative)
+    demand = upper * expected
+    if left_red > 0.0 and demand <= left_red:
+        return RED, left_yellow, left_red - 1.0
+    if left_yellow > 0.0 and demand <= left_red + left_yellow:
+        return YELLOW, left_yellow - 1.0, left_red
+    return GREEN, left_yellow, left_red
 
 
 def _arrivals(port: PortPlan, end: float, k0: np.uint64, k1: np.uint64) -> np.ndarray:

@@ -20,6 +20,7 @@ from sim.interpret.answer import answer_from
 from sim.interpret.assumptions import to_json
 from sim.model.iso3166 import country_name
 from sim.replicate.result import Results
+from sim.report.control import tradeoff_html
 from sim.report.figures import figures_section
 from sim.report.policy import answer_section, assumptions_section
 
@@ -39,7 +40,8 @@ def figures_html(snapshot: Snapshot) -> str:
     if table is None:
         return ""
     results = Results(tuple(setting.labels), tuple(setting.scenarios), table, _meta(setting))
-    return figures_section(results.restricted(setting.countries or results.countries))
+    shown = results.restricted(setting.countries or results.countries)
+    return figures_section(shown) + tradeoff_html(shown)  # (d): with a control side only
 
 
 def progress_text(snapshot: Snapshot) -> str:

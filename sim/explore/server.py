@@ -40,6 +40,7 @@ from sim.explore.settings import (
     GRANTS,
     InvalidControl,
     build,
+    control_state,
     controls_from,
     grant_state,
     modes_of,
@@ -165,6 +166,7 @@ def describe(base: Scenario) -> dict[str, Any]:
         "grants": [
             {"name": g, "label": GRANT_LABELS[g], "scenario": grant_state(base, g)} for g in GRANTS
         ],
+        "control": control_state(base),
     }
 
 

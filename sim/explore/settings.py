@@ -71,6 +71,16 @@ class Grants(_Strict):
     lodgement: bool | None = None
 
 
+class ControlKnobs(_Strict):
+    """The control side at every port that has one (:mod:`sim.model.control`); None keeps
+    the scenario's value. A score's AUC above 0.5 turns random selection into a score."""
+
+    freed_checks: Literal["release", "retarget"] | None = None
+    auc: float | None = Field(default=None, ge=0.5, le=0.99, allow_inf_nan=False)
+    standard_prevalence: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    partner_prevalence: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+
+
 Multiplier = float
 PortAt = tuple[str, str, Port]
 """(country, port name, port), as :attr:`Scenario.ports` gives them."""
@@ -90,6 +100,8 @@ class Controls(_Strict):
     grants: Grants = Grants()
     staffing: dict[str, dict[str, Multiplier]] = {}
     """A multiplier of each station type's servers, by country: ``{"PER": {"physical": 1.5}}``."""
+    control: ControlKnobs = ControlKnobs()
+    """The control side's settings, at the ports that have one."""
     countries: list[str] | None = None
     """The countries shown (None: all)."""
     mode: str | None = None
@@ -315,7 +327,51 @@ def scenario_overrides(
         if on is not None:
             overrides |= grant_overrides(ports, grant, on)
     overrides |= staffing_overrides(ports, controls.staffing)
+    overrides |= control_overrides(ports, controls.control)
     return overrides
+
+
+def control_overrides(ports: Iterable[PortAt], knobs: ControlKnobs) -> dict[str, Any]:
+    """The control side's values the page sets, at every port with a control side where they
+    differ from the scenario's (an AUC above 0.5 where selection is random: a score)."""
+    overrides: dict[str, Any] = {}
+    for code, name, port in ports:
+        control = port.control
+        if control is None:
+            continue
+        at = f"countries.{code}.ports.{name}.control"
+        if knobs.freed_checks is not None and knobs.freed_checks != control.freed_checks:
+            overrides[f"{at}.freed_checks"] = knobs.freed_checks
+        if knobs.auc is not None and knobs.auc != control.auc:
+            overrides[f"{at}.auc"] = knobs.auc
+            if control.targeting == "random" and knobs.auc > 0.5:
+                overrides[f"{at}.targeting"] = "score"
+        standard, _, partner = control.prevalence.resolved()
+        if knobs.standard_prevalence is not None and knobs.standard_prevalence != standard:
+            overrides[f"{at}.prevalence.standard"] = knobs.standard_prevalence
+        if knobs.partner_prevalence is not None and knobs.partner_prevalence != partner:
+            overrides[f"{at}.prevalence.partner_aeo"] = knobs.partner_prevalence
+    return overrides
+
+
+def control_state(base: Scenario) -> dict[str, Any] | None:
+    """The scenario's control side as the page shows it: the values shared by every port that
+    has one (None where ports differ), or None when no port has one."""
+    controls = [port.control for _, _, port in base.ports if port.control is not None]
+    if not controls:
+        return None
+
+    def common(values: list[Any]) -> Any:
+        return values[0] if len(set(values)) == 1 else None
+
+    prevalence = [c.prevalence.resolved() for c in controls]
+    return {
+        "ports": len(controls),
+        "freed_checks": common([c.freed_checks for c in controls]),
+        "auc": common([c.auc for c in controls]),
+        "standard_prevalence": common([p[0] for p in prevalence]),
+        "partner_prevalence": common([p[2] for p in prevalence]),
+    }
 
 
 def grant_overrides(ports: Iterable[PortAt], grant: Grant, on: bool) -> dict[str, Any]:

@@ -98,8 +98,29 @@ def cost_metric(rate: float) -> str:
     return f"delay_cost_usd_{100 * rate:g}pct"
 
 
-def area_metrics(rates: Sequence[float]) -> list[str]:
-    """Metrics of every area and group, in the order :func:`compute` fills them."""
+CONTROL = (
+    "checks",
+    "infractions",
+    "detections",
+    "hit_rate",
+    "detection_rate",
+    "missed",
+    "revenue_at_risk_usd",
+    "detections_per_officer_h",
+)
+"""The control side (:mod:`sim.model.control`), of areas whose every port has one: checks
+made (yellow or red), infractions carried, infractions found, hit rate (found / checks),
+detection rate (found / carried), missed (carried - found), revenue at risk (the stake of
+those missed, USD; where every port has a stake) and detections per officer-hour of checks."""
+REVENUE_AT_RISK = "revenue_at_risk_usd"
+CHECKS_N, INFRACTIONS_N, DETECTIONS_N, STAKE_MISSED, OFFICER_H = range(5)
+N_CONTROL_SUMS = 5
+"""Control sums kept per cell, in this order."""
+
+
+def area_metrics(rates: Sequence[float], control: bool = False) -> list[str]:
+    """Metrics of every area and group, in the order :func:`compute` fills them (the
+    control side's last, for a plan with one)."""
     return [
         *(f"{c}_share" for c in CHANNELS),
         "clearance_h_mean",
@@ -109,7 +130,13 @@ def area_metrics(rates: Sequence[float]) -> list[str]:
         *STAGES,
         "shipments",
         *(cost_metric(r) for r in rates),
+        *(CONTROL if control else ()),
     ]
+
+
+def has_control(plan: Plan) -> bool:
+    """Whether any port of a plan has a control side (its areas then report it)."""
+    return any(port.control is not None for port in plan.ports)
 
 
 WEEK_METRIC = "customs_h_mean_week"
@@ -137,9 +164,10 @@ def metric_names(scenario: Scenario) -> list[str]:
 
     rates = scenario.cost_of_delay.rates_per_day
     weeks = max((weeks_simulated(port) for port in compile_plan(scenario).ports), default=0)
+    control = any(port.control is not None for _, _, port in scenario.ports)
     return [
         "utilisation_rate",
-        *area_metrics(rates),
+        *area_metrics(rates, control),
         *STATION_GROUP_METRICS,
         *POOL_METRICS,
         "overtime_h",
@@ -213,7 +241,7 @@ class Layout:
     @classmethod
     def of(cls, plan: Plan) -> Layout:
         rates = plan.scenario.cost_of_delay.rates_per_day
-        metrics = area_metrics(rates)
+        metrics = area_metrics(rates, has_control(plan))
         areas = _areas(plan)
         costs = {cost_metric(r) for r in rates}
         valued = {i for i, port in enumerate(plan.ports) if port.value_usd is not None}
@@ -223,6 +251,7 @@ class Layout:
             # the cost of delay only where every port of the area declares its value
             priced = valued.issuperset(area.ports)
             here = metrics if priced else [m for m in metrics if m not in costs]
+            here = [m for m in here if m not in CONTROL or _controlled(plan, area, m)]
             for group in SUMMARY_GROUPS:
                 rows.extend(Row(area.country, area.mode, area.port, group, None, m) for m in here)
         for port in plan.ports:
@@ -317,6 +346,15 @@ class Layout:
         return cls(tuple(rows), {row: i for i, row in enumerate(rows)})
 
 
+def _controlled(plan: Plan, area: Area, metric: str) -> bool:
+    """Whether an area reports a control metric: every port has a control side (and, for
+    the revenue at risk, a stake)."""
+    controls = [plan.ports[p].control for p in area.ports]
+    if metric == REVENUE_AT_RISK:
+        return all(c is not None and c.has_stake for c in controls)
+    return all(c is not None for c in controls)
+
+
 def _no_stations(*shape: int, dtype: type = np.intp) -> np.ndarray:
     return np.empty((0, *shape), dtype=dtype)
 
@@ -326,6 +364,7 @@ _METRIC_ORDER = (
     *CUSTOMS,
     *STAGES,
     "shipments",
+    *CONTROL,
     "wait_h_mean",
     "service_h_mean",
     *POOL_METRICS,

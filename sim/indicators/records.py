@@ -56,6 +56,10 @@ def port_records(
     columns["clearance_h"] = outcome.release[window] - inputs.arrival[window]
     ready = np.maximum(outcome.unloaded[window], outcome.lodged[window])  # customs can act
     columns["customs_h"] = outcome.release[window] - ready
+    if inputs.infringing is not None and inputs.detected is not None:
+        columns["infraction"] = inputs.infringing[window]
+        columns["finding"] = inputs.detected[window]
+        columns["stake_usd"] = inputs.stake[window] if inputs.stake is not None else 0.0
     return pd.DataFrame(columns)
 
 

@@ -45,7 +45,7 @@ server utilisation and overtime count the work done inside that window.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,15 +54,22 @@ from numba import njit
 from sim.engine.inputs import PortInputs
 from sim.engine.outcome import PortOutcome
 from sim.indicators.layout import (
+    CHECKS_N,
     CLEARANCE,
     CUSTOMS_TIME,
+    DETECTIONS_N,
     GROUP_CELLS,
+    INFRACTIONS_N,
     N_CELLS,
+    N_CONTROL_SUMS,
     N_SUMS,
+    OFFICER_H,
     PROBABILITIES,
     QUANTILES,
     STAGE_SUMS,
+    STAKE_MISSED,
     Layout,
+    has_control,
     weeks_simulated,
 )
 from sim.indicators.order_stats import _quantiles
@@ -86,6 +93,7 @@ class PortSums:
     service: np.ndarray  # (stations, 6) hours
     busy: np.ndarray  # (stations, 2) server-hours per pool, inside the window
     overtime: np.ndarray  # (stations,)
+    control: np.ndarray | None = None  # (6, N_CONTROL_SUMS) the control side's, if any
 
 
 @dataclass
@@ -117,6 +125,7 @@ def port_cells(plan: Plan, p: int, inputs: PortInputs, outcome: PortOutcome) -> 
     sums, bounds = _port_sums(
         plan, plan.ports[p], inputs, outcome, int(lo), int(hi), clearance, customs
     )
+    sums.control = _control_sums(plan.ports[p], inputs, int(lo), int(hi))
     for a, b in itertools.pairwise(bounds):
         clearance[a:b].sort()
         customs[a:b].sort()
@@ -226,11 +235,92 @@ def _put_areas(
             *(sums[..., stage] / n for stage in STAGE_SUMS),
             count,
             *(value_days * rate / n for rate in rates),
+            *(_control_values(plan, ports, by_area_group)),
         ]
         eligible = count[:, SUMMARY_GROUPS.index(ELIGIBLE)]
         utilisation = np.where(eligible > 0, claimed / np.where(eligible > 0, eligible, 1), np.nan)
     _scatter(vector, layout.area_rows, np.stack(values, axis=-1))
     _scatter(vector, layout.utilisation_rows, utilisation)
+
+
+def _control_values(
+    plan: Plan, ports: Sequence[PortSums], by_area_group: Callable[[np.ndarray], np.ndarray]
+) -> list[np.ndarray]:
+    """The control metrics of every area and group (in :data:`CONTROL`'s order), if the plan
+    has a control side; a port without one adds nothing (its areas have no such rows)."""
+    if not has_control(plan):
+        return []
+    empty = np.zeros((N_CELLS, N_CONTROL_SUMS))
+    sums = by_area_group(np.array([empty if s.control is None else s.control for s in ports]))
+    checks, infractions, detections = (
+        sums[..., i] for i in (CHECKS_N, INFRACTIONS_N, DETECTIONS_N)
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return [
+            checks,
+            infractions,
+            detections,
+            detections / checks,
+            detections / infractions,
+            infractions - detections,
+            sums[..., STAKE_MISSED],
+            detections / sums[..., OFFICER_H],
+        ]
+
+
+def _control_sums(port: PortPlan, inputs: PortInputs, lo: int, hi: int) -> np.ndarray | None:
+    """A port's control sums by cell (None without a control side)."""
+    if inputs.infringing is None or inputs.detected is None or inputs.stake is None:
+        return None
+    out = np.zeros((N_CELLS, N_CONTROL_SUMS))
+    _control_kernel(
+        lo,
+        hi,
+        inputs.group,
+        inputs.eligible,
+        inputs.channel,
+        inputs.infringing,
+        inputs.detected,
+        inputs.stake,
+        inputs.service,
+        port.route_length,
+        port.route_station,
+        out,
+    )
+    return out
+
+
+@njit(cache=True)
+def _control_kernel(
+    lo,
+    hi,
+    group,
+    eligible,
+    channel,
+    infringing,
+    detected,
+    stake,
+    service,
+    route_length,
+    route_station,
+    out,
+):
+    """Sum the counted shipments' control side by cell, in index order: checks (a yellow or
+    red channel), infractions, detections, the stake of infractions missed, and the
+    officer-hours of the checks (the service times of the route's stations)."""
+    for k in range(lo, hi):
+        cell = 2 * group[k] + eligible[k]
+        c = channel[k]
+        if c > 0:
+            out[cell, 0] += 1.0
+            for step in range(route_length[c]):
+                out[cell, 4] += service[route_station[c, step], k]
+        if infringing[k]:
+            out[cell, 1] += 1.0
+            if detected[k]:
+                out[cell, 2] += 1.0
+            else:
+                out[cell, 3] += stake[k]
 
 
 def _area_quantiles(

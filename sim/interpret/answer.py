@@ -37,6 +37,7 @@ from typing import Any
 import pandas as pd
 
 from sim.indicators.layout import cost_metric
+from sim.interpret.control import ControlRow, control_json, control_rows, control_sentence
 from sim.interpret.numbers import Kind, Shown, percent, show
 from sim.model.iso3166 import country_name
 from sim.model.schema import Arrangement, Scenario
@@ -199,6 +200,7 @@ class Answer:
     sweep: bool
     baseline: str
     clocks_verb: str = "differ"  # "may differ" when some country does not state its clock
+    control: list[ControlRow] = field(default_factory=list)  # the control side, if any
 
     @property
     def pooled_note(self) -> str:
@@ -241,7 +243,40 @@ def answer_from(
         sentences = [_sweep_sentence(context)]
     else:
         sentences = [_sentence(context, label) for label in cells.compared]
-    return Answer(sentences, rows, rate, pooled_differ, without_value, sweep, cells.baseline, verb)
+    control = control_rows(cells, _horizons(settings), areas)
+    highest = max(cells.compared, key=lambda label: settings.scenarios[label].utilisation)
+    sentences = _with_control(sentences, control, cells.compared, context.scope, sweep, highest)
+    return Answer(
+        sentences, rows, rate, pooled_differ, without_value, sweep, cells.baseline, verb, control
+    )
+
+
+def _horizons(settings: Settings) -> dict[str, float]:
+    return {label: s.horizon_days for label, s in settings.scenarios.items()}
+
+
+def _with_control(
+    sentences: list[str],
+    control: list[ControlRow],
+    labels: list[str],
+    scope: str,
+    sweep: bool,
+    highest: str,
+) -> list[str]:
+    """Each scenario's sentence followed by its control side (:mod:`sim.interpret.control`),
+    in the same paragraph; a sweep's one sentence by its highest level's."""
+    chosen = {(row.label, row.area): row for row in control}
+    if not chosen:
+        return sentences
+    if sweep:
+        row = chosen.get((highest, scope))
+        suffix = f" {control_sentence(row, f'Control at {highest}')}" if row else ""
+        return [sentences[0] + suffix]
+    return [
+        sentence
+        + (f" {control_sentence(chosen[label, scope])}" if (label, scope) in chosen else "")
+        for sentence, label in zip(sentences, labels, strict=True)
+    ]
 
 
 def answer_of(results: Results, countries: Sequence[str] | None = None) -> Answer:
@@ -275,6 +310,7 @@ def answer_json(found: Answer) -> dict[str, Any]:
         "cost_rate_per_day": found.rate,
         "region_pools_different_clocks": found.pooled_clocks_differ,
         "countries_without_declared_value": found.without_value,
+        **({"control": control_json(found.control)} if found.control else {}),
     }
 
 

@@ -45,6 +45,7 @@ def assumptions_of(labels: Sequence[str], scenarios: Sequence[Scenario]) -> list
     if in_force:
         items.append(_recognition(in_force[0][1]))
     items += [_values(scenarios[-1]), _clocks(scenarios[-1]), _cost(scenarios[-1])]
+    items += control_assumptions(scenarios[-1])
     overrides = list(dict.fromkeys(o for s in scenarios for o in s.origin.overrides))
     items.append(
         Assumption(
@@ -55,6 +56,53 @@ def assumptions_of(labels: Sequence[str], scenarios: Sequence[Scenario]) -> list
         )
     )
     return items
+
+
+def control_assumptions(scenario: Scenario) -> list[Assumption]:
+    """The control side's settings (:mod:`sim.model.control`), none without one: every value
+    of it is an assumption, as nothing published gives them for the region."""
+    ports = [(f"{code}/{name}", port.control) for code, name, port in scenario.ports]
+    settings: dict[str, list[str]] = {}
+    for where, control in ports:
+        if control is not None:
+            settings.setdefault(_control_words(control), []).append(where)
+    if not settings:
+        return []
+    controlled = sum(len(places) for places in settings.values())
+    scope = f"at {controlled} of {len(ports)} ports"
+    if len(settings) == 1:
+        text = f"The control side {scope}: {next(iter(settings))}."
+        details: list[str] = []
+    else:
+        text = f"The control side {scope} differs by port (details below)."
+        details = [f"{', '.join(places)}: {words}" for words, places in settings.items()]
+    return [Assumption("control", text + " Assumptions: nothing published gives them.", details)]
+
+
+def _control_words(control: Any) -> str:
+    standard, national, partner = control.prevalence.resolved()
+    words = (
+        f"infractions in {percent(standard, 1)} of standard declarations, {percent(national, 1)}"
+        f" of national AEOs', {percent(partner, 1)} of partner AEOs'"
+    )
+    if control.detection:
+        found = ", ".join(f"{name} {percent(p)}" for name, p in control.detection.items())
+        words += f"; a check finds one with probability {found}"
+    if control.stake_share is not None:
+        words += f"; {percent(control.stake_share)} of the declared value at stake"
+    elif control.stake is not None:
+        words += f"; USD {control.stake.mean:,.0f} at stake on average"
+    if control.targeting == "random":
+        words += "; checks chosen at random (the channel probabilities)"
+    else:
+        words += f"; a risk score of AUC {control.auc:.2f} chooses them"
+        if control.targeting == "capacity" and control.checks_per_day is not None:
+            days = control.checks_per_day
+            words += f", {days.yellow:g} yellow and {days.red:g} red a day"
+    freed = (
+        "re-targeted to standard declarations" if control.freed_checks == "retarget" else "not made"
+    )
+    return words + f"; checks freed by recognition {freed}"
 
 
 def to_json(items: Sequence[Assumption]) -> list[dict[str, Any]]:

@@ -51,8 +51,18 @@ MONEY_FIGURES = 3
 HALF_WIDTH_FIGURES = 2
 
 
+CONTROL_COUNTS = frozenset({"checks", "infractions", "detections", "missed"})
+"""The control side's counts (:data:`sim.indicators.layout.CONTROL`)."""
+
+
 def kind_of(metric: str) -> Kind:
     """The kind of an indicator, from its name."""
+    if metric in CONTROL_COUNTS:
+        return Kind.COUNT
+    if metric.endswith("_usd"):  # revenue_at_risk_usd
+        return Kind.MONEY
+    if metric.endswith("_per_officer_h"):  # a rate per hour, not a time
+        return Kind.NUMBER
     if metric.endswith(("_share", "_rate", "utilisation")):
         return Kind.SHARE
     if metric.startswith("delay_cost"):

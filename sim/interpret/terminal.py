@@ -35,6 +35,8 @@ MEMBERSHIP_NOTE = (
     "moves from one to the other): read changes on all, eligible and not_eligible."
 )
 UNIT_SPACE = re.compile(r"(\d) (h|min|pp|M|B|points)\b")
+CONTROL_SHOWN = ("checks", "detections", "hit_rate", "detection_rate", "revenue_at_risk_usd")
+"""The control indicators a table shows unless ``--metric`` says otherwise (where present)."""
 STATION_COLUMNS = (
     "wait_h_mean",
     "service_h_mean",
@@ -61,6 +63,8 @@ def indicator_name(metric: str) -> str:
     """A metric's name in a terminal table: ``clearance h mean``, ``cost USD/shipment``."""
     if metric.startswith("delay_cost_usd_"):
         return "cost USD/shipment"
+    if metric.endswith("_usd"):
+        return metric.removesuffix("_usd").replace("_", " ") + " USD"
     return metric.replace("_", " ")
 
 
@@ -81,6 +85,8 @@ def _cell(estimate: Estimate, metric: str, change: bool = False, half: bool = Tr
 
 
 def _suffix(shown: Shown) -> str:
+    if shown.unit in ("USD M", "USD B"):  # revenue at risk: millions and billions
+        return shown.unit.removeprefix("USD")
     return {"%": "%", "pp": " pp"}.get(shown.unit, "")
 
 
@@ -105,6 +111,7 @@ def comparison_digest(table: pd.DataFrame, view: View) -> str:
     if metrics is None:
         central = cells.rates[len(cells.rates) // 2] if cells.rates else None
         metrics = [*HEADLINE, *([cost_metric(central)] if central is not None else [])]
+        metrics += CONTROL_SHOWN  # rows only where the table has them
     areas = [c for c in cells.countries if countries is None or c in countries]
     if len(cells.countries) > 1 and countries is None:
         areas.append(ALL)
@@ -278,7 +285,7 @@ def run_digest(summary: pd.DataFrame, title: str, view: View) -> str:
         index = ["country", "mode", "port", "group"]
     if groups is not None:
         areas = areas[areas.group.isin([*groups])]
-    shown = [*HEADLINE, "shipments"] if metrics is None else [*metrics]
+    shown = [*HEADLINE, "shipments", *CONTROL_SHOWN] if metrics is None else [*metrics]
     parts = [_wrap(title, width), "", _pivot(areas[areas.station.isna()], index, shown, width)]
     stations = frame[frame.station.notna() & (frame.group.isna() | (frame.group == ALL))]
     station_metrics = [m for m in STATION_COLUMNS if metrics is None or m in metrics]

@@ -37,6 +37,7 @@ from pydantic import (
 
 from sim.errors import InputError
 from sim.model.calendars import DAYS, parse_hours
+from sim.model.control import Control, control_problems
 from sim.model.distributions import Distribution, NonNegativeFloat, PositiveFloat
 from sim.model.iso3166 import ALPHA3, OTHER, REGIONAL_MRA_2022
 from sim.model.vocabulary import CHANNELS, GROUPS
@@ -364,6 +365,9 @@ class Port(Strict):
     value_usd: Annotated[float, Field(gt=0, le=1e12, allow_inf_nan=False)] | None = None
     """Declared value per shipment, for the cost of delay. No default: a port without one
     gets no cost-of-delay indicators, rather than a cost that rests on an invented value."""
+    control: Control | None = None
+    """The control side (:mod:`sim.model.control`): infractions, detection, targeting. None:
+    no control indicators, and every clearance number as without it."""
 
     @field_validator("origins")
     @classmethod
@@ -578,3 +582,8 @@ def _check_port(port: Port, at: str, scenario: Scenario, known: str, fail: Any) 
         )
     if port.arrivals.batch_size is not None and not math.isfinite(port.arrivals.batch_size.mean):
         fail(f"{at}.arrivals.batch_size", "the batch size needs a finite mean")
+    if port.control is not None:
+        for field, problem in control_problems(
+            port.control, port.stations, port.value_usd is not None
+        ):
+            fail(f"{at}.control.{field}", problem)

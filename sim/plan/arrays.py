@@ -20,6 +20,7 @@ from sim.model.distributions import (
     _Distribution,
 )
 from sim.model.schema import Scenario
+from sim.plan.control import ControlPlan
 
 ALWAYS_OPEN = -1
 """Calendar index meaning *no calendar*: always open, never overtime."""
@@ -139,6 +140,8 @@ class PortPlan:
     window: tuple[float, float] = (0.0, 0.0)
     # uncounted arrivals go on this long after the window (sim.engine.drain)
     drain_h: float = 0.0
+    # the control side (sim.plan.control); None: no infraction drawn, no control indicator
+    control: ControlPlan | None = None
 
     @property
     def key(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -27,7 +28,7 @@ from sim.model.distributions import (
     Uniform,
     _Distribution,
 )
-from sim.model.schema import Delay, Port, Scenario, per_channel, per_group
+from sim.model.schema import Arrangement, Delay, Port, Scenario, per_channel, per_group
 from sim.model.vocabulary import CHANNELS, GROUPS
 from sim.plan.arrays import (
     ALWAYS_OPEN,
@@ -40,6 +41,7 @@ from sim.plan.arrays import (
     StageDists,
     pool_index,
 )
+from sim.plan.control import ControlPlan, compile_control
 from sim.plan.expect import drain_h, warmup_needed_days
 
 
@@ -211,6 +213,9 @@ def _compile_port(
         [[index(groups[g]) for g in range(3)] for groups in service], dtype=np.int64
     ).reshape(len(service), 3)
     batch_dist = index(port.arrivals.batch_size)
+    control, channel_expected = _control(
+        port, arrangement, exporter_share, channel_cumulative, index
+    )
     return PortPlan(
         country=country,
         name=name,
@@ -225,7 +230,7 @@ def _compile_port(
         national_aeo_share=port.national_aeo_share,
         claim_probability=arrangement.claim_probability,
         recognised_first=arrangement.precedence == "recognised_aeo",
-        channel_cumulative=channel_cumulative,
+        channel_cumulative=channel_expected,
         pre_arrival_share=np.array(
             lodgement.pre_arrival_share.resolved() if lodgement else (0.0,) * 3
         ),
@@ -249,6 +254,36 @@ def _compile_port(
         pool_calendar=pool_calendar,
         pool_serves=pool_serves,
         priority=priority,
+        control=control,
+    )
+
+
+def _control(
+    port: Port,
+    arrangement: Arrangement,
+    exporter_share: Callable[[str], float],
+    channel_cumulative: np.ndarray,
+    index: Callable[[_Distribution | None], int],
+) -> tuple[ControlPlan | None, np.ndarray]:
+    """The port's control side, and its groups' expected channel cumulatives (the
+    scenario's, unless its targeting moves the standard group's)."""
+    control = port.control
+    if control is None:
+        return None, channel_cumulative
+    eligible = sum(share * exporter_share(o) for o, share in port.origins.items())
+    batch = port.arrivals.batch_size
+    per_epoch = batch.mean if batch is not None else 1.0
+    stake = control.stake if control.stake_share is None else None
+    return compile_control(
+        control,
+        tuple(port.stations),
+        eligible,
+        port.national_aeo_share,
+        arrangement.claim_probability,
+        arrangement.precedence == "recognised_aeo",
+        channel_cumulative,
+        _hourly_rate(port) * per_epoch,
+        index(stake),  # type: ignore[arg-type]
     )
 
 

@@ -14,8 +14,10 @@ REQUIRED = ("country", "port", "group", "channel", "arrival", "release")
 """What every record needs: where, who, which channel, and the two ends of clearance."""
 MILESTONES = ("arrival", "unloaded", "lodgement", "release")
 """Time columns common to every port; stations add ``<station>_start`` and ``<station>_end``."""
-FLAGS = ("eligible", "claimed", "pre_arrival")
-"""Yes/no columns; ``pre_arrival`` is read from lodgement before arrival when not given."""
+FLAGS = ("eligible", "claimed", "pre_arrival", "infraction", "finding")
+"""Yes/no columns; ``pre_arrival`` is read from lodgement before arrival when not given;
+``infraction`` (the declaration carried one) and ``finding`` (a check found one) are the
+control side's outcomes (:mod:`sim.calibrate.control`)."""
 STATION_ENDS = ("_start", "_end")
 OPTIONAL = ("declaration_id", "shipment", "replication", "mode", "origin", *FLAGS, "unloaded")
 KNOWN = (*REQUIRED, *(c for c in (*OPTIONAL, "lodgement") if c not in REQUIRED))
@@ -30,6 +32,8 @@ CATEGORIES: dict[str, tuple[str, ...] | frozenset[str]] = {
     "eligible": ("true", "false"),
     "claimed": ("true", "false"),
     "pre_arrival": ("true", "false"),
+    "infraction": ("true", "false"),
+    "finding": ("true", "false"),
 }
 """The values a column may hold after its value map; ``port`` is free (the template's)."""
 

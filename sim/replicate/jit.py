@@ -58,9 +58,13 @@ TINY = [
     "horizon_days=1",
     "warmup_days=0",
     "countries.PER.ports.callao.arrivals.batch_size={dist: deterministic, value: 2}",
+    "countries.PER.ports.callao.control={prevalence: {standard: 0.05}, detection: "
+    "{documentary: 0.5}, stake: {dist: exponential, mean: 100}, targeting: capacity, "
+    "auc: 0.7, checks_per_day: {yellow: 10, red: 5}}",
 ]
 """Overrides that make the bundled one-office scenario a one-day run with every feature
-that has compiled code of its own (vessel batches)."""
+that has compiled code of its own (vessel batches, the control side with a drawn stake
+and capacity targeting)."""
 
 
 def warm_up() -> None:

@@ -34,6 +34,7 @@ from sim.model.vocabulary import ALL, ELIGIBLE, GROUPS, NOT_ELIGIBLE
 from sim.plan.compile import compile_plan
 from sim.replicate.result import Results, Where
 from sim.replicate.stats import Estimate
+from sim.report.control import INTRODUCTION, control_rows, has_control, tradeoff_html
 from sim.report.figures import figures_section
 from sim.report.html import (
     GROUP_LABELS,
@@ -97,6 +98,7 @@ def render(results: Results) -> str:
         _indicators(results),
         _waits(results),
         _costs(results),
+        _control(results),
         _footer(results),
     ]
     return PAGE.format(
@@ -239,6 +241,8 @@ def _contents(results: Results) -> str:
     ]
     if results.compared and results.rates:
         items.append(("costs", "3. The cost of delay"))
+    if has_control(results):
+        items.append(("control", "4. The control side: checks, findings, revenue at risk"))
     items.append(("about", "About this run"))
     links = "".join(
         f'<li><a href="#{anchor}">{esc(text)}</a>'
@@ -426,6 +430,20 @@ shipments, which also counts any effect on the others.</p>""",
             if rows
             else "<p>No declared value here: cost of delay not computed.</p>"
         )
+        parts.append(
+            details(area_title(area), body, is_open=area == ALL or len(results.areas) == 1)
+        )
+    return "\n".join(parts)
+
+
+def _control(results: Results) -> str:
+    """The control side (:mod:`sim.report.control`): nothing without one."""
+    if not has_control(results):
+        return ""
+    parts = [INTRODUCTION, tradeoff_html(results)]
+    for area in results.areas:
+        lines = [Line(labels, where, metric) for labels, where, metric in control_rows(area)]
+        body = _measure_table(results, ["group", "indicator"], lines)
         parts.append(
             details(area_title(area), body, is_open=area == ALL or len(results.areas) == 1)
         )

@@ -119,6 +119,29 @@ def stations(draw: st.DrawFn, calendar_names: list[str]) -> dict[str, Any]:
 
 
 @st.composite
+def controls(draw: st.DrawFn, station_names: list[str]) -> dict[str, Any]:
+    """A control side: risk targeting moves channels, so the queues the engines see."""
+    targeting = draw(st.sampled_from(["random", "score", "capacity"]))
+    control: dict[str, Any] = {
+        "prevalence": {
+            "standard": draw(st.sampled_from([0.0, 0.05, 0.3])),
+            "partner_aeo": draw(st.sampled_from([0.0, 0.01])),
+        },
+        "detection": {name: draw(st.sampled_from([0.0, 0.5, 1.0])) for name in station_names},
+        "targeting": targeting,
+        "freed_checks": draw(st.sampled_from(["release", "retarget"])),
+    }
+    if targeting != "random":
+        control["auc"] = draw(st.sampled_from([0.5, 0.7, 0.95]))
+    if targeting == "capacity":
+        control["checks_per_day"] = {
+            "yellow": draw(st.integers(0, 20)),
+            "red": draw(st.integers(0, 10)),
+        }
+    return control
+
+
+@st.composite
 def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     calendar_names = ["c0", "c1"]
     cals = {name: draw(calendars()) for name in calendar_names}
@@ -148,6 +171,8 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     }
     if draw(st.booleans()):
         port["arrivals"]["batch_size"] = {"dist": "deterministic", "value": draw(st.integers(2, 6))}
+    if draw(st.booleans()):
+        port["control"] = draw(controls(names))
     if draw(st.booleans()):
         port["lodgement"] = {
             "pre_arrival_share": {"standard": 0.3, "national_aeo": 0.9},

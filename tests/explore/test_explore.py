@@ -22,12 +22,13 @@ import sim
 import sim.cli.commands
 import sim.model.variants
 from sim.explore import session as session_module
-from sim.explore.server import create_app
+from sim.explore.server import create_app, describe
 from sim.explore.session import Session, Sessions
 from sim.explore.settings import (
     GRANTS,
     InvalidControl,
     build,
+    control_overrides,
     controls_from,
     grant_state,
     staffing_overrides,
@@ -116,6 +117,43 @@ def test_staffing_multiplies_servers_to_a_whole_number_at_least_one(base: sim.Sc
     assert overrides[f"{at}.documentary.servers"] == 14  # 13.5, rounded half up
     assert overrides[f"{at}.physical.servers"] == 1  # never none
     assert "countries.CHL.ports.valparaiso.stations.documentary.servers" not in overrides
+
+
+CONTROL = {
+    "prevalence": {"standard": 0.05, "partner_aeo": 0.02},
+    "detection": {"documentary": 0.3, "physical": 0.7},
+}
+
+
+def test_the_control_knobs_set_every_port_with_a_control_side(base: sim.Scenario) -> None:
+    """The page's control settings become overrides at the ports with a control side (a
+    score where selection was random), none where a value is the scenario's, and the command
+    loads the very scenario the page runs; the page learns the scenario's values."""
+    controlled = base.with_overrides(
+        {f"countries.{c}.ports.{p}.control": CONTROL for c, p, _ in base.ports if p != "tacna"}
+    )
+    assert describe(controlled)["control"] == {
+        "ports": 2,
+        "freed_checks": "release",
+        "auc": 0.5,
+        "standard_prevalence": 0.05,
+        "partner_prevalence": 0.02,
+    }
+    assert describe(base)["control"] is None
+    knobs = {"freed_checks": "retarget", "auc": 0.8, "standard_prevalence": 0.05}
+    overrides = control_overrides(controlled.ports, controls_from({"control": knobs}).control)
+    assert overrides == {
+        f"countries.{c}.ports.{p}.control.{field}": value
+        for c, p in (("PER", "callao"), ("CHL", "valparaiso"))
+        for field, value in (("freed_checks", "retarget"), ("auc", 0.8), ("targeting", "score"))
+    }
+    changed = controlled.with_overrides(overrides)
+    assert all(
+        port.control is None or (port.control.auc, port.control.targeting) == (0.8, "score")
+        for _, _, port in changed.ports
+    )
+    with pytest.raises(InvalidControl, match=r"control\.auc"):
+        controls_from({"control": {"auc": 0.3}})
 
 
 @pytest.mark.parametrize(

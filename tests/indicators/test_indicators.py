@@ -10,6 +10,7 @@ shows up as a mismatch.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.indicators.layout import STAGES, area_metrics
+from sim.indicators.layout import CONTROL, STAGES, area_metrics
 from sim.indicators.order_stats import _kth_smallest, _quantiles, _weighted_quantile
 from sim.model.load import scenario_from_dict
 from sim.model.vocabulary import ALL, CHANNELS, ELIGIBLE, GROUPS, NOT_ELIGIBLE
@@ -314,6 +315,80 @@ def test_pools_split_the_station_work(simulated) -> None:
         assert (port, "exam", "reserved_utilisation") not in pools.index  # no reserved servers
     # a handful of AEO checks a week per port: some port's reserved officer worked
     assert sum(pools[(port, "doc", "reserved_utilisation")] for port in ports) > 0
+
+
+# --- the control side --------------------------------------------------------------
+
+
+def _controlled_scenario() -> sim.Scenario:
+    """SCENARIO with a control side at every port (arica's stake a distribution, tacna's
+    none), a score re-targeting the checks recognition frees."""
+    data = copy.deepcopy(SCENARIO)
+    for code, name, stake in (
+        ("PER", "callao", {"share_of_value": 0.3}),
+        ("PER", "lima_air", {"share_of_value": 0.2}),
+        ("PER", "tacna", None),
+        ("CHL", "arica", {"dist": "lognormal", "mean": 4000, "cv": 1.0}),
+    ):
+        control: dict[str, Any] = {
+            "prevalence": {"standard": 0.15, "national_aeo": 0.02, "partner_aeo": 0.04},
+            "detection": {"doc": 0.4, "exam": 0.8},
+            "targeting": "score",
+            "auc": 0.8,
+            "freed_checks": "retarget",
+        }
+        if stake is not None:
+            control["stake"] = stake
+        data["countries"][code]["ports"][name]["control"] = control
+    return scenario_from_dict(data)
+
+
+def _expected_control(part: pd.DataFrame, metric: str) -> float:
+    checked = part[part.channel != "green"]
+    found, carried = float(part.finding.sum()), float(part.infraction.sum())
+    service = sum(
+        (checked[f"{s}_end"] - checked[f"{s}_start"]).fillna(0.0) for s in ("doc", "exam")
+    )
+    values = {
+        "checks": float(len(checked)),
+        "infractions": carried,
+        "detections": found,
+        "hit_rate": found / len(checked) if len(checked) else np.nan,
+        "detection_rate": found / carried if carried else np.nan,
+        "missed": carried - found,
+        "revenue_at_risk_usd": float(part.stake_usd[part.infraction & ~part.finding].sum()),
+        "detections_per_officer_h": found / float(np.sum(service)) if len(checked) else np.nan,
+    }
+    return values[metric]
+
+
+def test_every_control_metric_equals_pandas_on_the_records() -> None:
+    """Checks, infractions, detections, hit and detection rates, missed, revenue at risk and
+    detections per officer-hour at every level and group, against the records; revenue at
+    risk only where every port of the area has a stake."""
+    scenario = _controlled_scenario()
+    result = sim.run(scenario, replications=1, seed=5, workers=1, keep_records=True)
+    summary, records = result.summary(), result.records()
+    assert records.infraction.any() and records.finding.any()
+    assert not (records.finding & ~records.infraction).any()
+    assert not (records.finding & (records.channel == "green")).any()
+    keyed = summary[summary.station.isna()].set_index(
+        ["country", "mode", "port", "group", "metric"]
+    )["mean"]
+    checked = 0
+    for area, part in _areas(records).items():
+        staked = "tacna" not in set(part.port)
+        for group in (ALL, *GROUPS, ELIGIBLE, NOT_ELIGIBLE):
+            members = _members(part, group)
+            for metric in CONTROL:
+                key = (*area, group, metric)
+                if metric == "revenue_at_risk_usd" and not staked:
+                    assert key not in keyed.index
+                    continue
+                want = _expected_control(members, metric)
+                assert np.isclose(keyed[key], want, rtol=1e-10, equal_nan=True), (key, want)
+                checked += 1
+    assert checked > 500
 
 
 # --- exact quantiles from sorted pieces -------------------------------------------

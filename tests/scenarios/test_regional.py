@@ -6,7 +6,8 @@
     TRS green share 87.25%;
 (c) it reproduces a Lima broker's release times per channel for anticipated
     declarations at Callao and Lima airport (docs/sources.md §2.2);
-(d) no station is overloaded.
+(d) no station is overloaded;
+(e) its control side (note K), zeroed, changes no clearance number.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import pytest
 from scipy import stats
 
 import sim
+from sim.indicators.layout import CONTROL
+from sim.interpret.answer import answer_of
 from sim.plan.compile import compile_plan
 from sim.plan.expect import offered_loads
 
@@ -219,3 +222,41 @@ def test_every_station_offered_load_is_below_one(scenario):
     assert loads, "no station at all"
     overloaded = {key: round(load, 3) for key, load in loads.items() if not load < 1}
     assert not overloaded, f"offered load >= 1: {overloaded}"
+
+
+# --- (e) the control side -----------------------------------------------------------
+
+
+def test_the_control_side_zeroed_leaves_every_clearance_number_as_without_it() -> None:
+    """lac-regional's control block (note K) with every prevalence zero gives, on a short
+    comparison of every port, the very numbers of the scenario with the block removed
+    (nothing to find, nothing to target: sim.plan.control), and no more than the control
+    indicators besides."""
+    short = ["horizon_days=2", "warmup_days=1"]
+    zero = "port_defaults.control.prevalence={standard: 0, national_aeo: 0, partner_aeo: 0}"
+    tables = []
+    for change in (zero, "port_defaults.control=null"):
+        scenario = sim.load_scenario(SCENARIO, overrides=[*short, change])
+        scenarios, labels = sim.arrangement_variants(scenario)
+        tables.append(sim.compare(scenarios, labels, replications=2, seed=9).table())
+    zeroed, removed = tables
+    keys = ["kind", "scenario", "country", "mode", "port", "group", "station", "metric"]
+    zeroed, removed = zeroed.set_index(keys), removed.set_index(keys)
+    extra = set(zeroed.index.difference(removed.index).get_level_values("metric"))
+    assert extra == set(CONTROL)
+    columns = ["mean", "ci_low", "ci_high", "replications"]
+    same = zeroed.loc[removed.index, columns]
+    assert same.to_numpy().tobytes() == removed[columns].to_numpy().tobytes()
+
+
+def test_the_bundled_answer_speaks_of_control_too(scenario) -> None:
+    """The control side is on at every port, and the answer's first paragraph gives both
+    sides: the time partner AEOs save, then the checks, findings and revenue at risk."""
+    assert all(port.control is not None for _, _, port in scenario.ports)
+    short = scenario.with_overrides({"horizon_days": 2, "warmup_days": 1})
+    result = sim.compare(*sim.arrangement_variants(short), replications=2, seed=9)
+    (paragraph,) = answer_of(result.to_results()).sentences
+    time, control = paragraph.split(" Control: ")
+    assert "partner-AEO shipments" in time and "sooner" in time
+    assert "checks a year on partner-AEO shipments" in control
+    assert "infractions" in control and "revenue at risk" in control

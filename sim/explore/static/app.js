@@ -53,6 +53,8 @@ function buildControls() {
     grants.append(label);
   }
 
+  buildControlSide(scenario.control);
+
   const countries = $("countries");
   countries.append(checkbox("country-all", "All countries", true));
   for (const c of scenario.countries) {
@@ -94,6 +96,45 @@ function buildControls() {
   $("yaml").href = `/api/scenario.yaml?session=${SESSION}`;
 }
 
+// The control side's settings, shown only when the scenario has one. Each input starts at
+// the scenario's value (where every port shares one) and only a moved input is sent.
+function buildControlSide(control) {
+  if (!control) return;
+  $("control").hidden = false;
+  const set = (id, value, scale) => {
+    const input = $(id);
+    if (value !== null) input.value = String(scale ? Math.round(value * scale * 10) / 10 : value);
+    input.dataset.initial = input.value;
+  };
+  set("freed", control.freed_checks, 0);
+  set("auc", control.auc, 100);
+  set("prevalence", control.standard_prevalence, 100);
+  set("partner", control.partner_prevalence, 100);
+  showControlSide();
+}
+
+function showControlSide() {
+  $("auc-out").textContent = (Number($("auc").value) / 100).toFixed(2);
+  $("prevalence-out").textContent = `${$("prevalence").value}%`;
+  $("partner-out").textContent = `${$("partner").value}%`;
+}
+
+// What the control side's inputs change: the moved ones (the server checks the values).
+function controlSide() {
+  if ($("control").hidden) return {};
+  const moved = {};
+  const pick = (id, key, scale) => {
+    const input = $(id);
+    if (input.value === input.dataset.initial) return;
+    moved[key] = scale ? Number(input.value) / scale : input.value;
+  };
+  pick("freed", "freed_checks", 0);
+  pick("auc", "auc", 100);
+  pick("prevalence", "standard_prevalence", 100);
+  pick("partner", "partner_prevalence", 100);
+  return moved;
+}
+
 function checkbox(id, text, checked) {
   const label = document.createElement("label");
   label.className = "inline";
@@ -111,6 +152,7 @@ function onChange(event) {
     $("country-all").checked = all;
   }
   showUtilisation();
+  showControlSide();
   clearTimeout(pending);
   pending = setTimeout(submit, DEBOUNCE_MS);
 }
@@ -155,6 +197,7 @@ function controls() {
     sweep: sweeping ? levels : null,
     grants,
     staffing,
+    control: controlSide(),
     countries: $("country-all").checked ? null : chosen,
     mode: $("mode").value || null,
     replications: typed($("replications").value),
