@@ -34,6 +34,9 @@ from sim.calibrate.port import MIN_ROWS, Context, Estimate, PortFit
 MIN_INFRINGING = 30
 """Infringing declarations a channel needs for its detection to be fitted."""
 BOOTSTRAP = 200
+TAIL_DRAWS = 10
+"""Bootstrap draws beyond each end of a percentile interval, at least: a 99.8% interval
+from 200 draws would be the extremes, so the draws grow with the confidence."""
 KIND_PATHS = ("standard", "national_aeo", "partner_aeo")
 
 
@@ -158,16 +161,17 @@ def _detection(ctx: Context, infraction: np.ndarray, finding: np.ndarray) -> Non
     rows = [np.flatnonzero(bad & (channel == c)) for c in channels]
     values = solve([finding[r].sum() for r in rows], [len(r) for r in rows])
     rng = np.random.default_rng(s.seed)
+    alpha = 1 - s.confidence
+    n_draws = max(BOOTSTRAP, int(np.ceil(2 * TAIL_DRAWS / alpha)))
     draws = np.array(
         [
             solve(
                 [finding[rng.choice(r, len(r))].sum() for r in rows],
                 [len(r) for r in rows],
             )
-            for _ in range(BOOTSTRAP)
+            for _ in range(n_draws)
         ]
     )
-    alpha = 1 - s.confidence
     lows, highs = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
     assert ctx.port.control is not None
     for i, station in enumerate(stations):

@@ -4,11 +4,11 @@ Records are generated from a known port (tests/calibration_cases.py) with a cont
 prevalence by who trades, a documentary check finding 40% of infractions and a physical
 examination 80%, selection at random. A template that knows none of it is calibrated to
 them. With the ``infraction`` column, every prevalence and both detections are fitted,
-each 95% interval covering the truth; with ``finding`` alone (what customs records), the
-prevalences are fitted given the template's detection. Three prevalences and two
-detections make five intervals at 95%: all cover the truth with probability at least 77%
-if the method is right (Bonferroni); the seed is fixed, so the test passes or fails for
-good.
+each interval covering the truth; with ``finding`` alone (what customs records), the
+prevalences are fitted given the template's detection. Each test asks for its intervals
+at the confidence that makes all of them cover the truth with probability at least 99%
+if the method is right (Bonferroni: five intervals at 99.8%, three at 99.67%); the seed is
+fixed, so the test passes or fails for good.
 """
 
 from __future__ import annotations
@@ -43,7 +43,11 @@ def _fields(result) -> dict[str, tuple[float, tuple[float, float]]]:
     }
 
 
-def _calibrated(tmp_path: Path, template_control: dict, drop: str | None):
+JOINT = 0.99
+"""The probability that every interval of a test covers its truth, at least."""
+
+
+def _calibrated(tmp_path: Path, template_control: dict, drop: str | None, intervals: int):
     case = _case()
     frame = records(case, seed=4, replications=2)
     assert {"infraction", "finding"} <= set(frame.columns)
@@ -54,12 +58,15 @@ def _calibrated(tmp_path: Path, template_control: dict, drop: str | None):
     template = rough(case)
     template["countries"]["PER"]["ports"]["callao"]["control"] = copy.deepcopy(template_control)
     template_path = write_scenario(template, tmp_path / "template.yaml")
-    return calibrate_records(path, template_path, replications=2, workers=1, seed=4)
+    confidence = 1 - (1 - JOINT) / intervals  # Bonferroni
+    return calibrate_records(
+        path, template_path, replications=2, workers=1, seed=4, confidence=confidence
+    )
 
 
 @pytest.mark.slow
 def test_infractions_recorded_give_prevalence_and_detection(tmp_path: Path) -> None:
-    fields = _calibrated(tmp_path, GUESS, drop=None)
+    fields = _calibrated(tmp_path, GUESS, drop=None, intervals=5)
     truths = {
         **{f"prevalence.{k}": v for k, v in CONTROL["prevalence"].items()},
         **{f"detection.{k}": v for k, v in CONTROL["detection"].items()},
@@ -75,7 +82,7 @@ def test_infractions_recorded_give_prevalence_and_detection(tmp_path: Path) -> N
 def test_findings_alone_give_prevalence_given_the_detection(tmp_path: Path) -> None:
     """What customs records (findings) under random selection, with the right detection."""
     template = {"prevalence": {"standard": 0.05}, "detection": CONTROL["detection"]}
-    fields = _fields(_calibrated(tmp_path, template, drop="infraction"))
+    fields = _fields(_calibrated(tmp_path, template, drop="infraction", intervals=3))
     assert set(fields) == {f"prevalence.{k}" for k in CONTROL["prevalence"]}
     for kind, true in CONTROL["prevalence"].items():
         value, (low, high) = fields[f"prevalence.{kind}"]
