@@ -188,3 +188,46 @@ def watched_page(browser: object, url: str, viewport: dict[str, int]) -> Iterato
     page.errors = errors
     yield page
     page.close()
+
+
+class Finished:
+    """How a process ended: status, output, wall time and peak resident memory."""
+
+    def __init__(self, status: int, out: str, err: str, seconds: float, peak_bytes: int) -> None:
+        self.status, self.out, self.err = status, out, err
+        self.seconds, self.peak_bytes = seconds, peak_bytes
+
+
+def run_measured(command: list[str], timeout: float, **popen: object) -> Finished:
+    """Run a command to its end, or kill it (and fail) after ``timeout`` seconds; its own peak
+    memory read from the kernel's accounting of that one child (``wait4``)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        process = subprocess.Popen(command, stdout=out, stderr=err, **popen)  # type: ignore[call-overload]
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - started > timeout:
+                process.kill()
+                _, status, usage = os.wait4(process.pid, 0)
+                process.returncode = -9
+                out.seek(0), err.seek(0)
+                pytest.fail(
+                    f"{command[2:5]} still running after {timeout} s, at "
+                    f"{usage.ru_maxrss / 1024:.0f} MB: {err.read().decode()[-500:]}"
+                )
+            time.sleep(0.02)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.monotonic() - started
+        out.seek(0), err.seek(0)
+        return Finished(
+            process.returncode,
+            out.read().decode(),
+            err.read().decode(),
+            seconds,
+            usage.ru_maxrss * 1024,
+        )
