@@ -67,11 +67,7 @@ class FolderClaim:
         (self.folder / LOCK_FILE).unlink(missing_ok=True)
         self._lock.release(force=True)
         if not kept:
-            for folder in reversed(self.created):
-                try:
-                    folder.rmdir()
-                except OSError:  # not empty: something else is in it
-                    break
+            _remove_empty(self.created)
 
 
 _held: dict[str, FolderClaim] = {}
@@ -96,18 +92,20 @@ def claim_folder(
         raise InputError(flag, str(folder), "exists and is not a directory; give a directory")
     created: list[Path] = []
     lock = FileLock(folder / LOCK_FILE, on_acquired=_write_pid)
+    claim = FolderClaim(folder, lock, created)
     try:
         _lock(lock, folder, flag, wait, created)
         _remove_leftovers(folder)
-    except OSError as exc:
-        _remove_empty(created)
-        raise InputError(
-            flag, str(folder), f"cannot write there ({exc.strerror or exc}); choose another folder"
-        ) from None
-    except BaseException:
-        _remove_empty(created)
+    except BaseException as exc:
+        if lock.is_locked:
+            claim.release(kept=False)
+        else:  # another's lock may be in it: it stays, and so does its folder
+            _remove_empty(created)
+        if isinstance(exc, OSError):
+            problem = f"cannot write there ({exc.strerror or exc}); choose another folder"
+            raise InputError(flag, str(folder), problem) from None
         raise
-    claim = _held[_key(folder)] = FolderClaim(folder, lock, created)
+    _held[_key(folder)] = claim
     batch = _batch.get()
     if batch is not None:
         batch.claims.append(claim)
@@ -171,9 +169,9 @@ def _make_folders(folder: Path) -> list[Path]:
 
 
 def _remove_empty(created: list[Path]) -> None:
+    """Remove the folders made for a claim that failed, deepest first, while empty."""
     for folder in reversed(created):
         try:
-            (folder / LOCK_FILE).unlink(missing_ok=True)
             folder.rmdir()
         except OSError:
             break
