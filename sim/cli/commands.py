@@ -46,6 +46,8 @@ DEFAULT_SCENARIO = BUNDLED / "lac-regional.yaml"
 def report_command(args: argparse.Namespace) -> int:
     from sim import write_report
 
+    if args.folder.is_dir():  # not while another command writes there (it waits for nothing)
+        claim_folder(args.folder, "folder")
     written = write_report(args.folder, args.output)
     if not args.quiet:
         print(f"report written to {written}")

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from helpers import ONE_OFFICE
 
-from sim.explore.guard import MAX_BODY_BYTES
+from sim.explore.guard import MAX_BODY_BYTES, allowed_hosts
 from sim.explore.session import MAX_SESSIONS
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signals")
@@ -220,3 +220,11 @@ def test_no_request_evicts_an_open_tab(port: int) -> None:
     assert refused >= 3  # the room left by this module's other tabs, then refusals
     status, state = send(port, "GET", "/api/state?session=tab-the-user")
     assert status == 200 and state["run"] == 1
+
+
+def test_the_names_it_answers_follow_where_it_listens() -> None:
+    assert allowed_hosts("127.0.0.1") == {"localhost", "127.0.0.1", "[::1]"}
+    assert allowed_hosts("::1") == {"localhost", "127.0.0.1", "[::1]"}
+    assert "10.1.2.3" in allowed_hosts("10.1.2.3")
+    everywhere = allowed_hosts("0.0.0.0")
+    assert socket.gethostname().lower() in everywhere and "0.0.0.0" not in everywhere
