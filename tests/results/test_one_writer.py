@@ -5,13 +5,16 @@ interrupted leaves no folder it made."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -61,42 +64,60 @@ def holding(folder: Path, process: subprocess.Popen[str]) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def paused(process: subprocess.Popen[str]) -> Iterator[None]:
+    """The process stopped (SIGSTOP) while it holds its folder, for as long as the block
+    runs: whatever another process does meanwhile finds the folder taken."""
+    os.kill(process.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+
+
+def first_line(process: subprocess.Popen[str], seconds: float = 60.0) -> str:
+    """The first line the process writes on stderr (it goes on running)."""
+    assert process.stderr is not None
+    ready, _, _ = select.select([process.stderr], [], [], seconds)
+    assert ready, "no line"
+    return process.stderr.readline()
+
+
 @pytest.mark.slow
 def test_a_second_run_into_a_folder_being_written_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    first = start(["compare", str(ONE_OFFICE), "-n", "12", "-w", "1", "--out", str(out), *BUSY])
+    first = start(["compare", str(ONE_OFFICE), "-n", "4", "-w", "1", "--out", str(out), *BUSY])
     wait_for(lambda: holding(out, first))
-    second = start(["compare", str(ONE_OFFICE), "-n", "2", "-w", "1", "--out", str(out)])
-    _, err = second.communicate(timeout=60)
+    with paused(first):
+        second = start(["compare", str(ONE_OFFICE), "-n", "2", "-w", "1", "--out", str(out)])
+        _, err = second.communicate(timeout=60)
     assert second.returncode == 2
     assert err == (
         f"mrasim: --out: {out}: another mrasim (PID {first.pid}) is writing into it; wait for "
         "it to finish, or choose another folder\n"
     )
     assert first.wait(timeout=120) == 0, first.communicate()
-    assert json.loads((out / "run.json").read_text())["replications"] == 12  # the first's
+    assert json.loads((out / "run.json").read_text())["replications"] == 4  # the first's
     assert not (out / LOCK_FILE).exists()
 
 
 @pytest.mark.slow
 def test_a_second_experiment_waits_and_computes_no_task_twice(tmp_path: Path) -> None:
-    busy = {BUSY[i + 1].split("=")[0]: int(BUSY[i + 1].split("=")[1]) for i in (0, 2, 4)}
-    work = {"horizon_days": 10, "warmup_days": 1, **busy}  # 240 replications: about 6 s
-    factors = {"arrangement.utilisation": [0.0, 0.5, 1.0]}
-    path = write(tmp_path / "e.yaml", experiment(replications=80, set=work, factors=factors))
+    path = write(tmp_path / "e.yaml", experiment())  # 6 points x 6 replications, 18 tasks
     out = tmp_path / "out"
     first = start(["experiment", str(path), "--out", str(out), "-w", "1"])
     wait_for(lambda: holding(out, first))
-    second = start(["experiment", str(path), "--out", str(out), "-w", "1"])
-    out2, err2 = second.communicate(timeout=180)
-    out1, _ = first.communicate(timeout=60)
+    with paused(first):
+        second = start(["experiment", str(path), "--out", str(out), "-w", "1"])
+        waiting = first_line(second)
+    assert waiting.startswith(f"mrasim: waiting for another mrasim (PID {first.pid}), which is ")
+    out1, _ = first.communicate(timeout=120)
+    out2, _ = second.communicate(timeout=120)
     assert first.returncode == second.returncode == 0
-    assert err2.startswith(f"mrasim: waiting for another mrasim (PID {first.pid}), which is ")
-    tasks = 3 * 80 // 2
-    assert f"{tasks} tasks: {tasks} computed, 0 found stored" in out1
-    assert f"{tasks} tasks: 0 computed, {tasks} found stored" in out2
+    assert "18 tasks: 18 computed, 0 found stored" in out1
+    assert "18 tasks: 0 computed, 18 found stored" in out2
     log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
-    assert [entry["computed"] for entry in log] == [tasks, 0]
+    assert [entry["computed"] for entry in log] == [18, 0]
 
 
 @pytest.mark.slow
