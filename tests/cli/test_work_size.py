@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import ONE_OFFICE, run_measured
 
+import sim.cli
 from sim.replicate import sizing
 
 MRASIM = [sys.executable, "-m", "sim.cli"]
@@ -35,19 +36,30 @@ def test_a_trillion_replications_are_refused_at_once(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.slow
-def test_a_precision_rule_is_sized_at_its_cap(tmp_path: Path) -> None:
+def refused_here(args: list[str], out: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """The same, in this process (the sizing is the same code; a process costs 2-3 s)."""
+    assert sim.cli.main([*args, "--out", str(out), "-w", "2"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1, captured.err
+    assert not out.exists()
+    return captured.err.strip()
+
+
+def test_a_precision_rule_is_sized_at_its_cap(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cap = str(10**12)
     args = ["compare", str(ONE_OFFICE), "--precision", "0.001", "--max-replications", cap]
-    line = refused(args, tmp_path / "out")
+    line = refused_here(args, tmp_path / "out", capsys)
     assert ": --max-replications: 1,000,000,000,000 replications is more than" in line
 
 
-@pytest.mark.slow
-def test_work_that_cannot_end_within_a_year_is_refused(tmp_path: Path) -> None:
+def test_work_that_cannot_end_within_a_year_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """10^9 replications of nine years of one office: years on 2 workers."""
     args = ["run", str(ONE_OFFICE), "-n", str(10**9), "--set", "horizon_days=3285"]
-    line = refused(args, tmp_path / "out")
+    line = refused_here(args, tmp_path / "out", capsys)
     assert ": --replications: 1,000,000,000 replications of " in line
     assert " shipments would take at least " in line and " years on 2 workers; " in line
 

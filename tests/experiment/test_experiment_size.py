@@ -13,6 +13,7 @@ import pytest
 from experiment_files import DOCUMENTARY, experiment, write
 from helpers import run_measured
 
+import sim.cli
 from sim.experiment.spec import load_experiment
 from sim.experiment.tasks import TaskPlanner
 from sim.replicate.sizing import MAX_REPLICATIONS
@@ -25,7 +26,7 @@ PEAK_BYTES = 600 * 2**20
 
 
 def refused(tmp_path: Path, **fields: Any) -> str:
-    """The one line of a refused experiment; no folder made for it."""
+    """The one line of a refused experiment, a real process quick and small; no folder."""
     path = write(tmp_path / "big.yaml", experiment(**fields))
     out = tmp_path / "out"
     done = run_measured([*MRASIM, "experiment", str(path), "--out", str(out)], SECONDS)
@@ -34,6 +35,17 @@ def refused(tmp_path: Path, **fields: Any) -> str:
     assert done.peak_bytes < PEAK_BYTES, done.peak_bytes
     assert not out.exists()
     return done.err.strip()
+
+
+def refused_here(tmp_path: Path, capsys: pytest.CaptureFixture[str], **fields: Any) -> str:
+    """The same, in this process (the sizing is the same code; a process costs 2-3 s)."""
+    path = write(tmp_path / "big.yaml", experiment(**fields))
+    out = tmp_path / "out"
+    assert sim.cli.main(["experiment", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert not out.exists()
+    return err.strip()
 
 
 @pytest.mark.slow
@@ -46,14 +58,14 @@ def test_a_trillion_replications_are_refused_at_once(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("design", "points"), [("lhs", 10**12), ("sobol", 2**40)])
 def test_a_design_of_a_trillion_points_is_refused_at_once(
-    tmp_path: Path, design: str, points: int
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], design: str, points: int
 ) -> None:
     ranges = {"arrangement.utilisation": [0.0, 1.0]}
-    line = refused(
+    line = refused_here(
         tmp_path,
+        capsys,
         design={"type": design, "points": points},
         factors=ranges,
         replications=2,
@@ -71,12 +83,13 @@ def test_a_grid_of_100000_levels_is_judged_at_once(tmp_path: Path) -> None:
     assert line.endswith("factors.arrangement.utilisation: level 0.5 is given twice")
 
 
-@pytest.mark.slow
-def test_a_grid_whose_tables_cannot_fit_is_refused_at_once(tmp_path: Path) -> None:
+def test_a_grid_whose_tables_cannot_fit_is_refused_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """10^8 points: the tables alone would take terabytes."""
     levels = [i / 10_000 for i in range(10_000)]
     factors = {"arrangement.utilisation": levels, DOCUMENTARY: list(range(1, 10_001))}
-    line = refused(tmp_path, factors=factors, replications=1)
+    line = refused_here(tmp_path, capsys, factors=factors, replications=1)
     assert "big.yaml: factors: 100,000,000 points x 1 replications x " in line
     assert line.endswith("; ask for fewer points, replications or indicators")
 
