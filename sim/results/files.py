@@ -33,7 +33,7 @@ from sim.replicate.result import (
     RunResult,
 )
 from sim.replicate.warmup import warmup_checks
-from sim.results.atomic import write_frame, write_json
+from sim.results.atomic import write_frame, write_json, writing_into
 from sim.results.provenance import provenance_of
 
 RUN_JSON = "run.json"
@@ -111,12 +111,14 @@ def save_run(result: RunResult, folder: Path, command: Sequence[str] | None = No
     """Write a run's summary (CSV, Parquet), its records if kept, and ``run.json``."""
     folder = Path(folder)
     summary = result.summary()
-    if result.record_frames:
-        write_frame(result.records(), folder / RECORDS_FILE)
-    for name in (SUMMARY_CSV, SUMMARY_PARQUET):
-        write_frame(summary, folder / name)
     definition = result.scenario.model_dump(mode="json", by_alias=True)
-    write_json(run_record(result, command) | {"scenario_definition": definition}, folder / RUN_JSON)
+    with writing_into(folder):  # one writer at a time (the command's own claim, on --out)
+        if result.record_frames:
+            write_frame(result.records(), folder / RECORDS_FILE)
+        for name in (SUMMARY_CSV, SUMMARY_PARQUET):
+            write_frame(summary, folder / name)
+        record = run_record(result, command) | {"scenario_definition": definition}
+        write_json(record, folder / RUN_JSON)
     return folder
 
 
@@ -126,13 +128,14 @@ def save_comparison(
     """Write a comparison's long table (CSV, Parquet) and ``run.json``."""
     folder = Path(folder)
     table = result.table()
-    for name in (COMPARISON_CSV, COMPARISON_PARQUET):
-        write_frame(table, folder / name)
     definitions = [r.scenario.model_dump(mode="json", by_alias=True) for r in result.results]
-    write_json(
-        comparison_record(result, command) | {"scenario_definitions": definitions},
-        folder / RUN_JSON,
-    )
+    with writing_into(folder):  # one writer at a time (the command's own claim, on --out)
+        for name in (COMPARISON_CSV, COMPARISON_PARQUET):
+            write_frame(table, folder / name)
+        write_json(
+            comparison_record(result, command) | {"scenario_definitions": definitions},
+            folder / RUN_JSON,
+        )
     return folder
 
 
