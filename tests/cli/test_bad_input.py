@@ -449,6 +449,37 @@ CASES: dict[str, tuple[dict[str, Any], str, str]] = {
         f"{PORT}.delays.release_h.calendar",
         "(inherited from port_defaults.delays.release_h.calendar)",
     ),
+    # the control side (sim.model.control)
+    "control-unknown-station": (
+        {f"{PORT}.control": {"prevalence": {"standard": 0.05}, "detection": {"scanner": 0.5}}},
+        f"{PORT}.control.detection.scanner",
+        "not defined",
+    ),
+    "control-prevalence-over-one": (
+        {f"{PORT}.control": {"prevalence": {"standard": 1.5}}},
+        f"{PORT}.control.prevalence.standard",
+        "less than or equal to 1",
+    ),
+    "control-auc-below-half": (
+        {f"{PORT}.control": {"prevalence": {"standard": 0.05}, "targeting": "score", "auc": 0.3}},
+        f"{PORT}.control.auc",
+        "greater than or equal to 0.5",
+    ),
+    "control-capacity-without-checks": (
+        {f"{PORT}.control": {"prevalence": {"standard": 0.05}, "targeting": "capacity"}},
+        f"{PORT}.control",
+        "checks_per_day",
+    ),
+    "control-freed-checks": (
+        {f"{PORT}.control": {"prevalence": {"standard": 0.05}, "freed_checks": "sell"}},
+        f"{PORT}.control.freed_checks",
+        "'retarget'",
+    ),
+    "control-share-without-value": (
+        {f"{PORT}.control": {"prevalence": {"standard": 0.05}, "stake": {"share_of_value": 0.1}}},
+        f"{PORT}.control.stake.share_of_value",
+        "value_usd",
+    ),
 }
 
 
