@@ -16,6 +16,7 @@ The Python API (what the CLI does, for notebooks)::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from sim._version import __version__
@@ -28,17 +29,33 @@ from sim.replicate.runner import RunOptions, compare, run
 from sim.results.files import read_results
 
 
-def write_report(folder: str | Path, output: str | Path | None = None) -> Path:
+def write_report(
+    folder: str | Path,
+    output: str | Path | None = None,
+    country: str | Sequence[str] | None = None,
+) -> Path:
     """Write the HTML report of a results folder (``result.save``, ``--out`` of ``run``,
-    ``compare`` or ``experiment``); its path. Loads matplotlib only when called."""
+    ``compare`` or ``experiment``); its path. Loads matplotlib only when called.
+
+    ``country`` (a code or name, or several: ``"PER"``, ``["Peru", "Chile"]``) makes a
+    national brief of a ``run`` or ``compare`` folder: the page speaks only of those
+    countries, and is written to ``report-PER.html`` unless ``output`` says otherwise.
+    """
     from sim.experiment.store import MANIFEST
 
     folder = Path(folder)
     if (folder / MANIFEST).is_file():  # a `mrasim experiment` folder
+        if country is not None:
+            raise InputError(
+                "--country", "", "an experiment's report shows the whole scenario; remove it"
+            )
         from sim.experiment.report import write_report as write
-    else:
-        from sim.report.policy import write_report as write
-    return write(folder, None if output is None else Path(output))
+
+        return write(folder, None if output is None else Path(output))
+    from sim.report.policy import write_report as policy_report
+
+    countries = [country] if isinstance(country, str) else country
+    return policy_report(folder, None if output is None else Path(output), countries)
 
 
 __all__ = [

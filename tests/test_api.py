@@ -72,8 +72,10 @@ def test_digest_is_what_the_terminal_shows() -> None:
     result = sim.run(scenario, replications=2, workers=1)
     text = result.digest()
     assert text.startswith("one-office: 2 replications")
-    assert "What this result assumes:" in text
-    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "Peru" in text and "--full" in text
+    full = result.digest(full=True)
+    assert "What this result assumes:" in full and "documentary" in full
+    assert max(len(line) for line in [*text.splitlines(), *full.splitlines()]) <= 100
 
 
 def test_no_module_and_function_share_a_name() -> None:

@@ -23,6 +23,8 @@ from sim.results.atomic import OutputError, all_or_nothing
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     typed = list(sys.argv[1:] if argv is None else argv)
+    if not typed:  # the question first: `mrasim` alone answers it
+        typed = ["compare"]
     with stop_on_signals():
         try:
             args = parser.parse_args(typed)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from sim.indicators.layout import ROW_KEYS, Layout
+from sim.model.iso3166 import country_codes
 from sim.model.schema import Scenario
 from sim.model.vocabulary import ALL
 from sim.replicate.processes import default_workers as default_workers
@@ -64,6 +65,11 @@ class RunResult:
     def replications(self) -> int:
         return int(self.accumulator.count.max(initial=0))
 
+    def table(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
+        """The long table as the files hold it (``summary.csv``): country, mode, port, group,
+        station, metric, mean, ci_low, ci_high, replications; ``all`` for an aggregate."""
+        return summary_frame(self.layout, self.accumulator, confidence)
+
     def summary(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
         """The long table: country, port, group, station, metric, mean, ci_low, ci_high,
         replications."""
@@ -71,7 +77,7 @@ class RunResult:
 
     def to_results(self, meta: Mapping[str, Any] | None = None) -> Results:
         """The result record (the scenario's name labels its values)."""
-        table = self.summary().assign(kind="value", scenario=self.scenario.name, versus=None)
+        table = self.table().assign(kind="value", scenario=self.scenario.name, versus=None)
         return Results((self.scenario.name,), (self.scenario,), table[TABLE_COLUMNS], meta or {})
 
     def records(self) -> pd.DataFrame:
@@ -86,12 +92,14 @@ class RunResult:
 
         return save_run(self, Path(folder))
 
-    def digest(self, width: int = 100) -> str:
-        """What ``mrasim run`` prints: the summary by area and group, and its assumptions."""
+    def digest(self, width: int = 100, full: bool = False) -> str:
+        """What ``mrasim run`` prints: each country and the region, headline indicators; with
+        ``full``, what ``--full`` prints (by area, mode, group and station, and what the
+        result assumes)."""
         from sim.interpret.terminal import View
         from sim.interpret.text import run_text
 
-        return run_text(self.to_results(), View(width))
+        return run_text(self.to_results(), View(width), full=full)
 
 
 @dataclass
@@ -178,6 +186,9 @@ class Results:
     table: pd.DataFrame
     meta: Mapping[str, Any] = field(default_factory=dict)
     folder: Path | None = None
+    chosen: tuple[str, ...] | None = None
+    """The countries the outputs speak of (a national brief: ``--country``); None for all.
+    The table keeps every row; :attr:`countries` and :attr:`areas` follow the choice."""
 
     def __post_init__(self) -> None:
         if not self.labels or len(self.labels) != len(self.scenarios):
@@ -196,15 +207,39 @@ class Results:
         return self.scenarios[self.labels.index(label)]
 
     @cached_property
-    def countries(self) -> list[str]:
-        """The countries with ports, in the table's order."""
+    def all_countries(self) -> list[str]:
+        """The countries with ports, in the table's order, whatever was chosen."""
         totals = self.table.loc[(self.table["port"] == ALL) & (self.table["mode"] == ALL)]
         return [c for c in dict.fromkeys(totals["country"].tolist()) if c != ALL]
 
     @property
+    def countries(self) -> list[str]:
+        """The countries the outputs speak of (the chosen ones), in the table's order."""
+        if self.chosen is None:
+            return self.all_countries
+        return [c for c in self.all_countries if c in self.chosen]
+
+    @property
+    def whole(self) -> bool:
+        """Whether the outputs speak of every country (then the region is theirs too)."""
+        return len(self.countries) == len(self.all_countries)
+
+    @property
     def areas(self) -> list[str]:
-        """Countries, then the region when there is more than one country."""
-        return self.countries + ([ALL] if len(self.countries) > 1 else [])
+        """Countries, then the region when there is more than one country and all of them are
+        chosen (the region's rows pool every country, not only the chosen ones)."""
+        several = len(self.countries) > 1 and self.whole
+        return self.countries + ([ALL] if several else [])
+
+    def for_countries(self, countries: Sequence[str] | None) -> Results:
+        """The same record speaking only of these countries (ISO codes or names, any case:
+        ``PER``, ``Peru``, ``perú``); all of them when None or when every country is named."""
+        if countries is None:
+            return replace(self, chosen=None)
+        codes = country_codes(
+            [countries] if isinstance(countries, str) else countries, self.all_countries, "country"
+        )
+        return replace(self, chosen=None if len(codes) == len(self.all_countries) else tuple(codes))
 
     @cached_property
     def _cells(self) -> dict[tuple[str | None, ...], tuple[Estimate, int]]:

@@ -57,10 +57,16 @@ RESULT_FILES = (
 # --- writing ----------------------------------------------------------------------
 
 
-def run_record(result: RunResult, command: Sequence[str] | None = None) -> dict[str, Any]:
-    """What a run was and assumes (``--json`` adds the summary, ``run.json`` the scenario)."""
+def run_record(
+    result: RunResult,
+    command: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """What a run was and assumes (``--json`` adds the summary, ``run.json`` the scenario);
+    ``countries`` (ISO codes, ``--country``): the countries its outputs speak of."""
     return {
         "scenario": result.scenario.name,
+        "countries": None if countries is None else list(countries),
         "engine": result.engine,
         "replications": result.replications,
         "seed": result.seed,
@@ -73,21 +79,26 @@ def run_record(result: RunResult, command: Sequence[str] | None = None) -> dict[
             stop_reason=result.stop_reason,
             command=command,
         ),
-        "assumptions": to_json(assumptions_of(["run"], [result.scenario])),
+        "assumptions": to_json(assumptions_of(["run"], [result.scenario], countries)),
         "warmup": [check.as_json() for check in warmup_checks(result.to_results())],
     }
 
 
 def comparison_record(
-    result: ComparisonResult, command: Sequence[str] | None = None
+    result: ComparisonResult,
+    command: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """What a comparison was and assumes (``--json`` adds the table, ``run.json`` the
-    scenario definitions)."""
+    scenario definitions); ``countries`` (ISO codes, ``--country``): the countries its answer,
+    its assumptions and its report speak of."""
     scenarios = [r.scenario for r in result.results]
     first = result.results[0]
+    results = result.to_results()
     return {
         "kind": "comparison",
         "scenarios": list(result.labels),
+        "countries": None if countries is None else list(countries),
         "files": list(dict.fromkeys(str(s.origin.path or s.name) for s in scenarios)),
         "engine": first.engine,
         "replications": result.replications,
@@ -101,36 +112,47 @@ def comparison_record(
             stop_reason=result.stop_reason,
             command=command,
         ),
-        "assumptions": to_json(assumptions_of(result.labels, scenarios)),
-        "answer": answer_json(answer_of(result.to_results())),
-        "warmup": [check.as_json() for check in warmup_checks(result.to_results())],
+        "assumptions": to_json(assumptions_of(result.labels, scenarios, countries)),
+        "answer": answer_json(answer_of(results, countries)),
+        "warmup": [check.as_json() for check in warmup_checks(results)],
     }
 
 
-def save_run(result: RunResult, folder: Path, command: Sequence[str] | None = None) -> Path:
-    """Write a run's summary (CSV, Parquet), its records if kept, and ``run.json``."""
+def save_run(
+    result: RunResult,
+    folder: Path,
+    command: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
+) -> Path:
+    """Write a run's summary (CSV, Parquet: every row), its records if kept, and ``run.json``
+    (with the countries its outputs speak of: ``countries``, ISO codes)."""
     folder = Path(folder)
-    summary = result.summary()
+    summary = result.table()
     if result.record_frames:
         write_frame(result.records(), folder / RECORDS_FILE)
     for name in (SUMMARY_CSV, SUMMARY_PARQUET):
         write_frame(summary, folder / name)
     definition = result.scenario.model_dump(mode="json", by_alias=True)
-    write_json(run_record(result, command) | {"scenario_definition": definition}, folder / RUN_JSON)
+    record = run_record(result, command, countries) | {"scenario_definition": definition}
+    write_json(record, folder / RUN_JSON)
     return folder
 
 
 def save_comparison(
-    result: ComparisonResult, folder: Path, command: Sequence[str] | None = None
+    result: ComparisonResult,
+    folder: Path,
+    command: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
 ) -> Path:
-    """Write a comparison's long table (CSV, Parquet) and ``run.json``."""
+    """Write a comparison's long table (CSV, Parquet: every row) and ``run.json`` (with the
+    countries its answer speaks of: ``countries``, ISO codes)."""
     folder = Path(folder)
     table = result.table()
     for name in (COMPARISON_CSV, COMPARISON_PARQUET):
         write_frame(table, folder / name)
     definitions = [r.scenario.model_dump(mode="json", by_alias=True) for r in result.results]
     write_json(
-        comparison_record(result, command) | {"scenario_definitions": definitions},
+        comparison_record(result, command, countries) | {"scenario_definitions": definitions},
         folder / RUN_JSON,
     )
     return folder
@@ -161,6 +183,10 @@ def read_results(folder: Path) -> Results:
     results = Results(labels, scenarios, table[TABLE_COLUMNS], meta, folder)
     if not results.countries:
         raise _bad(folder, "its table holds no country totals")
+    chosen = meta.get("countries")  # the countries `--country` chose (none: all)
+    if isinstance(chosen, list) and chosen:
+        known = [c for c in chosen if c in results.all_countries]
+        return results.for_countries(known or None)
     return results
 
 
