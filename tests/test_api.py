@@ -56,7 +56,7 @@ def test_save_writes_what_out_writes(tmp_path: Path, capsys: pytest.CaptureFixtu
     scenarios, labels = sim.arrangement_variants(scenario)
     sim.compare(scenarios, labels, replications=3, workers=1).save(tmp_path / "api")
     cli, api = (sorted(p.name for p in (tmp_path / d).iterdir()) for d in ("cli", "api"))
-    assert cli == api == ["comparison.csv", "comparison.parquet", "run.json"]
+    assert cli == api == ["answer.xlsx", "comparison.csv", "comparison.parquet", "run.json"]
     pd.testing.assert_frame_equal(
         pd.read_parquet(tmp_path / "cli" / "comparison.parquet"),
         pd.read_parquet(tmp_path / "api" / "comparison.parquet"),

@@ -35,7 +35,14 @@ from sim.results.atomic import (
     records_of,
     replace_on_success,
 )
-from sim.results.files import RESULT_FILES, comparison_record, run_record, save_comparison, save_run
+from sim.results.files import (
+    RESULT_FILES,
+    comparison_record,
+    run_record,
+    save_comparison,
+    save_run,
+    workbook_of,
+)
 
 # --- commands -----------------------------------------------------------------
 
@@ -48,12 +55,15 @@ def report_command(args: argparse.Namespace) -> int:
 
     try:
         written = write_report(args.folder, args.output, args.country)
+        book = workbook_of(args.folder, args.country) if args.xlsx else None
     except InputError as exc:
         if exc.source != "country":
             raise
         raise InputError("--country", exc.field, exc.problem) from None  # the API's name: a flag
     if not args.quiet:
         print(f"report written to {written}")
+        if book is not None:
+            print(f"workbook written to {book}")
     return 0
 
 

@@ -133,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
         "any case), written to FOLDER/report-PER.html; default: the countries the run chose "
         "with --country, else all",
     )
+    report.add_argument(
+        "--xlsx",
+        action="store_true",
+        help="also write the workbook: FOLDER/answer.xlsx (answer-PER.xlsx with --country)",
+    )
     report.add_argument("-q", "--quiet", action="store_true", help="do not print the file written")
     report.set_defaults(handler=report_command)
 
@@ -452,7 +457,8 @@ def _add_run_options(parser: argparse.ArgumentParser, tables: str) -> None:
         "--out",
         type=Path,
         default=None,
-        help=f"directory for {tables} and run.json (every row, whatever the filters)",
+        help=f"directory for {tables} and run.json (every row, whatever the filters), and "
+        "answer.xlsx (the answer and the tables by level, of --country's countries)",
     )
     parser.add_argument(
         "--force",

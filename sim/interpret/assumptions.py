@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from sim.interpret.numbers import percent
-from sim.model.iso3166 import country_name
+from sim.model.iso3166 import by_name, country_name
 from sim.model.load import BUNDLED, SafeLoader
 from sim.model.schema import Port, Scenario, per_channel
 from sim.model.vocabulary import GROUPS
@@ -274,7 +274,9 @@ def _values(scenario: Scenario, scope: _Scope) -> Assumption:
         "rests on them: the cost of delay is hours × value × rate)"
     )
     ports = scope.ports
-    missing = list(dict.fromkeys(country_name(c) for c, p in ports if p.value_usd is None))
+    missing = sorted(
+        dict.fromkeys(country_name(c) for c, p in ports if p.value_usd is None), key=str.casefold
+    )
     if len(missing) == len({c for c, _ in ports}):
         return Assumption(
             "declared values", "No port declares a value per shipment: cost of delay not computed."
@@ -288,7 +290,7 @@ def _values(scenario: Scenario, scope: _Scope) -> Assumption:
     details = [
         f"{name}: "
         + "; ".join(f"{v} ({', '.join(dict.fromkeys(modes))})" for v, modes in values.items())
-        for name, values in by_country.items()
+        for name, values in sorted(by_country.items(), key=lambda item: item[0].casefold())
     ]
     if all(len(values) == 1 and None not in values for values in by_mode.values()):
         modes = ", ".join(f"USD {values.pop():,.0f} ({mode})" for mode, values in by_mode.items())
@@ -310,7 +312,10 @@ def _clocks(scenario: Scenario, scope: _Scope) -> Assumption:
     details = (
         []
         if clocks == {None}
-        else [f"{country_name(code)}: {c.clock or 'not stated'}" for code, c in countries]
+        else [
+            f"{country_name(code)}: {c.clock or 'not stated'}"
+            for code, c in sorted(countries, key=lambda item: by_name(item[0]))
+        ]
     )
     if len(countries) == 1:
         code, country = countries[0]

@@ -51,7 +51,7 @@ from sim.report.html import (
     value_td,
 )
 from sim.results.atomic import write_atomic
-from sim.results.files import REPORT_FILE, read_results
+from sim.results.files import REPORT_FILE, read_results, scoped_name
 from sim.results.provenance import provenance_lines
 
 STATION_MEASURES = (
@@ -88,23 +88,11 @@ def write_report(
     results = read_results(folder)
     if countries is not None:
         results = results.for_countries(countries)
-    output = (
-        Path(output)
-        if output is not None
-        else folder / scoped_name(REPORT_FILE, countries, results)
-    )
+    if output is None:
+        output = folder / (REPORT_FILE if countries is None else scoped_name(REPORT_FILE, results))
     page = render(results)
     write_atomic(output, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return output
-
-
-def scoped_name(name: str, countries: Sequence[str] | None, results: Results) -> str:
-    """``report.html``, or ``report-PER.html`` (``report-CHL-PER.html``) when countries are
-    asked for: a regional folder keeps its own page beside each national brief."""
-    if countries is None or results.whole:
-        return name
-    stem, dot, suffix = name.rpartition(".")
-    return f"{stem}-{'-'.join(sorted(results.countries))}{dot}{suffix}"
 
 
 def render(results: Results) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from sim.replicate.result import (
 from sim.replicate.warmup import warmup_checks
 from sim.results.atomic import write_frame, write_json
 from sim.results.provenance import provenance_of
+from sim.results.workbook import write_workbook
 
 RUN_JSON = "run.json"
 """What a run was, assumes and how it was made; the scenario definitions."""
@@ -42,6 +44,8 @@ SUMMARY_CSV, SUMMARY_PARQUET = "summary.csv", "summary.parquet"
 COMPARISON_CSV, COMPARISON_PARQUET = "comparison.csv", "comparison.parquet"
 RECORDS_FILE = "records.parquet"
 REPORT_FILE = "report.html"
+WORKBOOK = "answer.xlsx"
+"""The spreadsheet of the answer and the tables by level (:mod:`sim.results.workbook`)."""
 RESULT_FILES = (
     RUN_JSON,
     SUMMARY_CSV,
@@ -50,6 +54,7 @@ RESULT_FILES = (
     COMPARISON_PARQUET,
     RECORDS_FILE,
     REPORT_FILE,
+    WORKBOOK,
 )
 """Files a run or comparison folder may hold: another run's, if found where a new one goes."""
 
@@ -135,6 +140,8 @@ def save_run(
     definition = result.scenario.model_dump(mode="json", by_alias=True)
     record = run_record(result, command, countries) | {"scenario_definition": definition}
     write_json(record, folder / RUN_JSON)
+    results = replace(result.to_results(record), folder=folder).for_countries(countries)
+    write_workbook(results, folder / WORKBOOK)
     return folder
 
 
@@ -151,18 +158,41 @@ def save_comparison(
     for name in (COMPARISON_CSV, COMPARISON_PARQUET):
         write_frame(table, folder / name)
     definitions = [r.scenario.model_dump(mode="json", by_alias=True) for r in result.results]
-    write_json(
-        comparison_record(result, command, countries) | {"scenario_definitions": definitions},
-        folder / RUN_JSON,
+    record = comparison_record(result, command, countries)
+    write_json(record | {"scenario_definitions": definitions}, folder / RUN_JSON)
+    results = Results(
+        tuple(result.labels), tuple(r.scenario for r in result.results), table, record
     )
+    write_workbook(replace(results, folder=folder).for_countries(countries), folder / WORKBOOK)
     return folder
+
+
+def scoped_name(name: str, results: Results) -> str:
+    """``report.html``, or ``report-PER.html`` (``report-CHL-PER.html``) for a page or workbook
+    of some countries: a regional folder keeps its own beside each national brief."""
+    if results.whole:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}-{'-'.join(sorted(results.countries))}{dot}{suffix}"
+
+
+def workbook_of(folder: Path, countries: Sequence[str] | None = None) -> Path:
+    """Write the workbook of a results folder (``mrasim report DIR --xlsx``): ``answer.xlsx``
+    of the countries the run chose, or ``answer-PER.xlsx`` of ``countries`` (codes or
+    names) when given."""
+    results = read_results(Path(folder))
+    if countries is not None:
+        results = results.for_countries(countries)
+    name = WORKBOOK if countries is None else scoped_name(WORKBOOK, results)
+    return write_workbook(results, Path(folder) / name)
 
 
 # --- reading ----------------------------------------------------------------------
 
 
-def read_results(folder: Path) -> Results:
+def read_results(folder: str | Path) -> Results:
     """The result record of the ``--out`` folder of ``mrasim compare`` or ``mrasim run``."""
+    folder = Path(folder)
     if not folder.is_dir():
         raise _bad(folder, "no such folder")
     meta = _read_meta(folder)
