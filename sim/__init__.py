@@ -6,11 +6,12 @@ The Python API (what the CLI does, for notebooks)::
     scenario = sim.load_scenario("one-office")            # a bundled scenario, or a path
     scenario = scenario.with_overrides({"arrangement.utilisation": 0.8})
     result = sim.run(scenario, replications=20, seed=1)
-    result.summary()                                      # long table with 95% intervals
+    result.summary(country="Peru", level="country")       # indicators with 95% intervals
     scenarios, labels = sim.arrangement_variants(scenario)
     comparison = sim.compare(scenarios, labels, replications=20)
+    comparison.answer()                                   # the answer's table, a DataFrame
     print(comparison.digest())                            # the answer, as the terminal shows it
-    comparison.save("results")                            # the files of --out
+    comparison.save("results")                            # the files of --out (answer.xlsx too)
     sim.write_report("results")                           # the HTML report
 """
 

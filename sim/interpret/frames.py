@@ -17,11 +17,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.interpret.answer import Answer, by_label
+from sim.interpret.answer import CLEARANCE, GREEN, Answer, answer_of, by_label
 from sim.interpret.numbers import Kind, column_unit, kind_of, show
 from sim.interpret.terminal import RUN_BRIEF, estimate_cell, hours_cell, money_cell, relative_cell
 from sim.model.iso3166 import by_name, country_name
-from sim.model.vocabulary import ALL
+from sim.model.vocabulary import ALL, ELIGIBLE
+from sim.replicate.result import Results, Where
 from sim.replicate.stats import Estimate
 
 ANSWER_COLUMNS = {
@@ -93,7 +94,8 @@ def answer_html(found: Answer) -> str:
 
 def headline_html(summary: pd.DataFrame, countries: Sequence[str] | None = None) -> str:
     """A run's table at a glance, as HTML: each country (by name) and the region, all
-    shipments, the columns ``mrasim run`` prints."""
+    shipments, the columns ``mrasim run`` prints (``summary``: the files' long shape)."""
+    summary = summary[summary["kind"] == "value"] if "kind" in summary.columns else summary
     areas = summary[(summary["port"] == ALL) & (summary["mode"] == ALL) & summary["station"].isna()]
     areas = areas[areas["group"] == ALL]
     codes = [c for c in dict.fromkeys(areas["country"].tolist()) if c != ALL]
@@ -145,3 +147,61 @@ def headline_words(estimate: Estimate, metric: str, change: bool = False) -> str
     shown = show(estimate, kind, signed=change, change=change)
     unit = {"%": "%", "pp": " pp"}.get(shown.unit, "")
     return f"{shown.mean}{unit}" + (f" ±{shown.half}" if shown.half else "")
+
+
+# --- what a notebook shows of a result -----------------------------------------------------
+
+
+def result_repr(results: Results, kind: str) -> str:
+    """One line: the scenario, the replications and a few headline numbers (a comparison's
+    change for partner-AEO shipments; a run's clearance time and green share), of the only
+    country or of the region."""
+    name = " vs ".join(dict.fromkeys(s.name for s in results.scenarios))
+    countries = results.countries
+    area = countries[0] if len(countries) == 1 else ALL
+    where = f"in {country_name(area)}" if area != ALL else "across the region"
+    head = f"<{kind} {name}: "
+    if results.compared:
+        label = results.compared[-1]
+        at = Where(area, group=ELIGIBLE)
+        clearance = results.get("difference", label, at, CLEARANCE)
+        relative = results.relative(label, at, CLEARANCE)
+        green = results.get("difference", label, at, GREEN)
+        levels = " vs ".join(results.labels)
+        return (
+            f"{head}{levels}, {results.replications} replications; partner-AEO shipments {where}"
+            f"{'' if len(results.compared) == 1 else f' ({label})'}: clearance "
+            f"{headline_words(clearance, CLEARANCE, change=True)} "
+            f"({relative_cell(relative)}), green share {headline_words(green, GREEN, True)}>"
+        )
+    label = results.labels[0]
+    at = Where(area)
+    clearance = results.get("value", label, at, CLEARANCE)
+    green = results.get("value", label, at, GREEN)
+    return (
+        f"{head}{results.replications} replications; all shipments {where}: clearance "
+        f"{headline_words(clearance, CLEARANCE)}, green share {headline_words(green, GREEN)}>"
+    )
+
+
+def result_html(results: Results) -> str:
+    """A notebook's view of a result: its name and replications, then the headline table (the
+    answer of a comparison, each country and the region of a run)."""
+    name = " vs ".join(dict.fromkeys(s.name for s in results.scenarios))
+    what = " vs ".join(results.labels) + ", " if results.compared else ""
+    title = (
+        f"<p><b>{html.escape(name)}</b>: {html.escape(what)}{results.replications} "
+        "replications; 95% intervals</p>"
+    )
+    if results.compared:
+        return title + answer_html(answer_of(results, results.chosen))
+    return title + headline_html(results.table, results.chosen)
+
+
+def answer_table(results: Results, country: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """The answer of a comparison as a DataFrame (:func:`answer_frame`), of every country (and
+    the region), of the countries the result chose, or of ``country`` (codes or names)."""
+    if not results.compared:
+        raise ValueError("a run has no answer: compare scenarios (sim.compare) to get one")
+    scoped = results.for_countries(country) if country is not None else results
+    return answer_frame(answer_of(scoped, scoped.chosen))

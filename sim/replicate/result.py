@@ -24,6 +24,7 @@ from sim.model.schema import Scenario
 from sim.model.vocabulary import ALL
 from sim.replicate.processes import default_workers as default_workers
 from sim.replicate.stats import CONFIDENCE, MISSING, Accumulator, Estimate, relative_change
+from sim.replicate.views import Choice, dated, select, with_levels
 
 SUMMARY_COLUMNS = [*ROW_KEYS, "mean", "ci_low", "ci_high", "replications"]
 """The long table: country, mode, port, group, station, metric, then the statistics."""
@@ -48,9 +49,14 @@ def summary_frame(
     return frame
 
 
-@dataclass
+@dataclass(repr=False)
 class RunResult:
-    """Statistics of a run (and its records, when kept)."""
+    """Statistics of a run (and its records, when kept).
+
+    In a notebook it shows its name, replications and headline numbers (``repr``, and a
+    table as HTML); :meth:`summary` filters the indicators, :meth:`records` gives the
+    shipments with dates when given a start.
+    """
 
     scenario: Scenario
     engine: str
@@ -70,27 +76,69 @@ class RunResult:
         station, metric, mean, ci_low, ci_high, replications; ``all`` for an aggregate."""
         return summary_frame(self.layout, self.accumulator, confidence)
 
-    def summary(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
-        """The long table: country, port, group, station, metric, mean, ci_low, ci_high,
-        replications."""
-        return summary_frame(self.layout, self.accumulator, confidence)
+    def summary(
+        self,
+        country: Choice = None,
+        mode: Choice = None,
+        group: Choice = None,
+        metric: Choice = None,
+        level: Choice = None,
+        confidence: float = CONFIDENCE,
+    ) -> pd.DataFrame:
+        """The indicators as a DataFrame: ``level`` (port, country-mode, country, region-mode,
+        region), country, mode, port, group, station, metric, mean, ci_low, ci_high,
+        replications; an aggregated key is NaN (:mod:`sim.replicate.views`).
+
+        Each filter takes a value or a list: ``country`` by ISO code or name in any case
+        (``"PER"``, ``"Peru"``), ``mode`` (``"sea"``), ``group`` (``"eligible"``), ``metric``
+        (``"clearance_h_mean"``), ``level`` (``"country"``).
+        """
+        table = self.table(confidence)
+        chosen = select(table, country=country, mode=mode, group=group, metric=metric, level=level)
+        return with_levels(chosen).reset_index(drop=True)
 
     def to_results(self, meta: Mapping[str, Any] | None = None) -> Results:
         """The result record (the scenario's name labels its values)."""
         table = self.table().assign(kind="value", scenario=self.scenario.name, versus=None)
         return Results((self.scenario.name,), (self.scenario,), table[TABLE_COLUMNS], meta or {})
 
-    def records(self) -> pd.DataFrame:
-        """Per-shipment records of every replication (only if the run kept them)."""
+    def records(self, start: Any = None) -> pd.DataFrame:
+        """Per-shipment records of every replication (only if the run kept them).
+
+        Times are hours from the scenario's start, a Monday at 00:00; given ``start`` (a
+        Monday: ``"2026-01-05"``), the instants (arrival, unloaded, lodgement, each
+        station's start and end, release) are dates and times instead. Durations
+        (``clearance_h``, ``customs_h``, overtime) stay hours.
+        """
         if not self.record_frames:
             raise ValueError("this run kept no records; run with keep_records=True (--records)")
-        return pd.concat(self.record_frames, ignore_index=True)
+        frame = pd.concat(self.record_frames, ignore_index=True)
+        return frame if start is None else dated(frame, start)
 
-    def save(self, folder: str | Path) -> Path:
-        """Write the files of ``mrasim run --out folder`` (``sim.write_report`` reads them)."""
+    def save(self, folder: str | Path, country: Choice = None) -> Path:
+        """Write the files of ``mrasim run --out folder`` (``sim.write_report`` reads them);
+        ``country`` (codes or names) as ``--country``: the countries its workbook holds."""
         from sim.results.files import save_run
 
-        return save_run(self, Path(folder))
+        return save_run(self, Path(folder), None, self._codes(country))
+
+    def _codes(self, country: Choice) -> list[str] | None:
+        if country is None:
+            return None
+        countries = list(dict.fromkeys(code for code, _, _ in self.scenario.ports))
+        return country_codes(
+            [country] if isinstance(country, str) else country, countries, "country"
+        )
+
+    def __repr__(self) -> str:
+        from sim.interpret.frames import result_repr
+
+        return result_repr(self.to_results(), "RunResult")
+
+    def _repr_html_(self) -> str:
+        from sim.interpret.frames import result_html
+
+        return result_html(self.to_results())
 
     def digest(self, width: int = 100, full: bool = False) -> str:
         """What ``mrasim run`` prints: each country and the region, headline indicators; with
@@ -102,12 +150,14 @@ class RunResult:
         return run_text(self.to_results(), View(width), full=full)
 
 
-@dataclass
+@dataclass(repr=False)
 class ComparisonResult:
     """Several scenarios run on common random numbers, and their paired differences.
 
     ``results[i]`` is scenario i on its own; ``differences[i - 1]`` accumulates,
-    replication by replication, scenario i minus scenario 0 (the baseline).
+    replication by replication, scenario i minus scenario 0 (the baseline). In a notebook
+    it shows its name, replications and the answer; :meth:`answer` gives the answer's table
+    as a DataFrame and :meth:`summary` every indicator, filtered.
     """
 
     labels: list[str]
@@ -142,11 +192,46 @@ class ComparisonResult:
         scenarios = tuple(r.scenario for r in self.results)
         return Results(tuple(self.labels), scenarios, self.table(), meta or {})
 
-    def save(self, folder: str | Path) -> Path:
-        """Write the files of ``mrasim compare --out folder`` (``sim.write_report`` reads them)."""
+    def summary(
+        self,
+        country: Choice = None,
+        mode: Choice = None,
+        group: Choice = None,
+        metric: Choice = None,
+        level: Choice = None,
+        confidence: float = CONFIDENCE,
+    ) -> pd.DataFrame:
+        """Every value and paired difference as a DataFrame: ``kind`` (value | difference),
+        ``scenario``, ``versus``, then the columns and filters of :meth:`RunResult.summary`."""
+        table = self.table(confidence)
+        chosen = select(table, country=country, mode=mode, group=group, metric=metric, level=level)
+        return with_levels(chosen).reset_index(drop=True)
+
+    def answer(self, country: Choice = None) -> pd.DataFrame:
+        """The answer's table as a DataFrame: a row per country (by name) and the region (the
+        ``level`` column says which; the region's ``country`` is NaN), each change with the
+        ``_low`` and ``_high`` ends of its 95% interval, the cost-of-delay rate and the days
+        a year's saving is annualised from; ``country`` (codes or names) keeps those."""
+        from sim.interpret.frames import answer_table
+
+        return answer_table(self.to_results(), country)
+
+    def save(self, folder: str | Path, country: Choice = None) -> Path:
+        """Write the files of ``mrasim compare --out folder`` (``sim.write_report`` reads them);
+        ``country`` (codes or names) as ``--country``: the countries its answer speaks of."""
         from sim.results.files import save_comparison
 
-        return save_comparison(self, Path(folder))
+        return save_comparison(self, Path(folder), None, self.results[0]._codes(country))
+
+    def __repr__(self) -> str:
+        from sim.interpret.frames import result_repr
+
+        return result_repr(self.to_results(), "ComparisonResult")
+
+    def _repr_html_(self) -> str:
+        from sim.interpret.frames import result_html
+
+        return result_html(self.to_results())
 
     def digest(self, width: int = 100) -> str:
         """What ``mrasim compare`` prints: the tables, then the answer and its assumptions."""
@@ -169,7 +254,7 @@ class Where(NamedTuple):
     station: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Results:
     """The result record: a run or a comparison as every output reads it.
 
@@ -299,6 +384,38 @@ class Results:
     def utilisation(self, label: str) -> float:
         """The share of eligible shipments that claim recognition in a scenario."""
         return self.scenario(label).arrangement.claim_probability
+
+    def summary(
+        self,
+        country: Choice = None,
+        mode: Choice = None,
+        group: Choice = None,
+        metric: Choice = None,
+        level: Choice = None,
+    ) -> pd.DataFrame:
+        """The table as a DataFrame with a ``level`` column and NaN for aggregated keys, filtered
+        as :meth:`RunResult.summary` (``kind``, ``scenario``, ``versus`` first)."""
+        chosen = select(
+            self.table, country=country, mode=mode, group=group, metric=metric, level=level
+        )
+        return with_levels(chosen).reset_index(drop=True)
+
+    def answer(self, country: Choice = None) -> pd.DataFrame:
+        """The answer's table as a DataFrame (:meth:`ComparisonResult.answer`): of ``country``,
+        else of the countries chosen (``--country``), else of all."""
+        from sim.interpret.frames import answer_table
+
+        return answer_table(self, country)
+
+    def __repr__(self) -> str:
+        from sim.interpret.frames import result_repr
+
+        return result_repr(self, "Results")
+
+    def _repr_html_(self) -> str:
+        from sim.interpret.frames import result_html
+
+        return result_html(self)
 
     def restricted(self, countries: Sequence[str]) -> Results:
         """The same record with the area rows of these countries and the region only."""
