@@ -242,6 +242,21 @@ def _add_experiment_parser(commands: Any) -> None:
         help="results folder (default: out/NAME, NAME from the file)",
     )
     experiment.add_argument(
+        "-n",
+        "--replications",
+        type=_positive_int,
+        default=None,
+        help="a trial run: this many replications per point instead of the file's (results in "
+        "out/NAME-nN unless --out)",
+    )
+    experiment.add_argument(
+        "--points",
+        type=_positive_int,
+        default=None,
+        help="a trial run: this many points of an lhs design (base samples of a sobol one, a "
+        "power of 2) instead of the file's",
+    )
+    experiment.add_argument(
         "--fresh",
         action="store_true",
         help="discard the folder's stored tasks and start over (needed after the file changed)",

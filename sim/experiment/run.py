@@ -75,8 +75,14 @@ def run_experiment(
     out: str | Path | None = None,
     fresh: bool = False,
     progress: Callable[[Progress], None] | None = None,
+    replications: int | None = None,
+    points: int | None = None,
 ) -> ExperimentResult:
     """Run (or resume) an experiment file and write its tables to ``out``.
+
+    ``replications`` and ``points`` override the file's for a trial run (``-n``,
+    ``--points``); its results go to ``out/NAME-n5`` (``-points16``...) unless ``out``
+    says otherwise, beside the file's own.
 
     Raises :class:`sim.errors.InputError` for bad input (before anything runs),
     :class:`sim.processes.Interrupted` on SIGINT or SIGTERM (with ``kept`` saying
@@ -84,16 +90,18 @@ def run_experiment(
     is full: the tasks finished by then are kept, and the same call resumes.
     """
     started = time.perf_counter()
-    experiment = load_experiment(path)
-    points = design_points(experiment)
-    scenarios = point_scenarios(experiment, points)
+    experiment = load_experiment(path, replications, points)
+    design = design_points(experiment)
+    scenarios = point_scenarios(experiment, design)
     jobs = point_jobs(experiment, scenarios)
     if executor == "local":  # a cluster's workers have their own memory
         workers = _fitting_workers(scenarios, workers, str(path))
     pool = make_executor(executor, workers or default_workers(), address)
-    folder = Path(out) if out is not None else DEFAULT_OUT / experiment.name
-    store = ResultStore.open(folder, manifest(experiment, points), fresh)
-    planner = TaskPlanner(experiment, len(points))
+    folder = (
+        Path(out) if out is not None else DEFAULT_OUT / (experiment.name + experiment.trial_suffix)
+    )
+    store = ResultStore.open(folder, manifest(experiment, design), fresh)
+    planner = TaskPlanner(experiment, len(design))
     log = _Log(store, executor)
     queue = deque(planner.initial())
     with stop_on_signals(), _keeping_finished_tasks(store, planner, log):
@@ -104,13 +112,13 @@ def run_experiment(
                 with uninterruptible():  # a Ctrl-C now must not cut the clean-up short
                     pool.abort()
                 raise
-        tables = analyse(experiment, points, planner.tasks, store.read)
+        tables = analyse(experiment, design, planner.tasks, store.read)
         _write_tables(folder, tables)
     log.finish("complete")
     return ExperimentResult(
         experiment,
         folder,
-        points,
+        design,
         tables,
         planner.stop_reasons,
         planner.planned,
@@ -250,6 +258,7 @@ def manifest(experiment: Experiment, points: list[Point]) -> dict[str, Any]:
             "points": [{"point": i, **point} for i, point in enumerate(points)],
         },
         "set": experiment.settings,
+        "overrides": experiment.overrides,
         "seed": experiment.seed,
         "replications": replications,
         "replications_per_task": experiment.replications_per_task,

@@ -34,7 +34,7 @@ MEMBERSHIP_NOTE = (
     "standard and recognised_aeo change membership with the arrangement (a claiming shipment "
     "moves from one to the other): read changes on all, eligible and not_eligible."
 )
-UNIT_SPACE = re.compile(r"(\d) (h|min|pp|M|B|points)\b")
+UNIT_SPACE = re.compile(r"(\d) (h|min|s|pp|M|B|points)\b")
 STATION_COLUMNS = (
     "wait_h_mean",
     "service_h_mean",
@@ -154,11 +154,11 @@ def comparison_digest(table: pd.DataFrame, view: View) -> str:
         notes.append(f"cost USD/shipment: the cost of delay at {100 * central:g}%/day of value.")
     if unresolved:
         notes.append(UNRESOLVED_NOTE)
-    return "\n".join([fit_table(header, rows, 3, width), *(_wrap(note, width) for note in notes)])
+    return "\n".join([fit_table(header, rows, 3, width), *(wrap(note, width) for note in notes)])
 
 
 def comparison_title(labels: Sequence[str], replications: int, width: int) -> str:
-    return _wrap(
+    return wrap(
         f"{' vs '.join(labels)}: {replications} replications on common random numbers. Means "
         "(rounded to their 95% intervals), then the paired differences from the first and the "
         "relative changes, with 95% half-widths; clearance in hours.",
@@ -170,7 +170,7 @@ def answer_text(answer: Answer, width: int) -> str:
     """The answer: its sentences, then the table of countries, then its notes."""
     rule = "=" * min(width, 100)
     parts = [rule, "The answer", ""]
-    parts += [_wrap(sentence, width) + "\n" for sentence in answer.sentences]
+    parts += [wrap(sentence, width) + "\n" for sentence in answer.sentences]
     parts.append(answer_table_text(answer, width))
     notes = []
     if answer.pooled_clocks_differ:
@@ -182,7 +182,7 @@ def answer_text(answer: Answer, width: int) -> str:
         )
     elif answer.rate is None or not answer.has_savings:
         notes.append("no declared value: cost of delay not computed.")
-    parts += [_wrap(note, width) for note in notes]
+    parts += [wrap(note, width) for note in notes]
     return "\n".join(parts)
 
 
@@ -217,7 +217,7 @@ def answer_table_text(answer: Answer, width: int) -> str:
         if answer.has_savings
         else f"Eligible (partner-AEO) shipments, change from {answer.baseline}; 95% half-widths:"
     )
-    return _wrap(caption, width) + "\n" + fit_table(header, rows, labels, width)
+    return wrap(caption, width) + "\n" + fit_table(header, rows, labels, width)
 
 
 def _country_label(row: CountryRow, answer: Answer) -> str:
@@ -253,7 +253,7 @@ def assumptions_text(items: Sequence[Assumption], width: int) -> str:
     return "\n".join(lines)
 
 
-def _wrap(text: str, width: int) -> str:
+def wrap(text: str, width: int) -> str:
     """Wrapped to ``width``, never between a number and its unit (``USD 8.6 M``, ``2.4 h``)."""
     glued = UNIT_SPACE.sub("\\1\xa0\\2", text.replace("USD ", "USD\xa0"))
     return textwrap.fill(glued, width, break_on_hyphens=False).replace("\xa0", " ")
@@ -311,10 +311,10 @@ def run_brief(summary: pd.DataFrame, title: str, view: View) -> str:
                 ]
             )
     labels = 2 if view.groups else 1
-    parts = [_wrap(title, view.width), "", fit_table(header, rows, labels, view.width)]
+    parts = [wrap(title, view.width), "", fit_table(header, rows, labels, view.width)]
     if view.pooled_clocks_differ and ALL in shown:
-        parts.append(_wrap(view.pooled_note, view.width))
-    parts += ["", _wrap(FULL_HINT, view.width)]
+        parts.append(wrap(view.pooled_note, view.width))
+    parts += ["", wrap(FULL_HINT, view.width)]
     return "\n".join(parts)
 
 
@@ -336,7 +336,7 @@ def run_digest(summary: pd.DataFrame, title: str, view: View) -> str:
     if groups is not None:
         areas = areas[areas.group.isin([*groups])]
     shown = [*HEADLINE, "shipments"] if metrics is None else [*metrics]
-    parts = [_wrap(title, width), "", _pivot(areas[areas.station.isna()], index, shown, width)]
+    parts = [wrap(title, width), "", _pivot(areas[areas.station.isna()], index, shown, width)]
     stations = frame[frame.station.notna() & (frame.group.isna() | (frame.group == ALL))]
     station_metrics = [m for m in STATION_COLUMNS if metrics is None or m in metrics]
     few_ports = frame.loc[frame.port != ALL, "port"].nunique() <= 5
