@@ -110,7 +110,7 @@ class _Scope:
         if countries is None or set(codes) <= set(countries):
             return cls(every, "", True)
         chosen = [c for c in codes if c in countries]
-        names = [country_name(c) for c in chosen]
+        names = sorted((country_name(c) for c in chosen), key=str.casefold)
         joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         return cls([(c, p) for c, p in every if c in chosen], f" in {joined}", False)
 

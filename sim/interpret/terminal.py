@@ -151,7 +151,10 @@ def comparison_digest(table: pd.DataFrame, view: View) -> str:
         notes.append(MEMBERSHIP_NOTE)
     if any(metric.startswith("delay_cost") for metric in metrics) and cells.rates:
         central = cells.rates[len(cells.rates) // 2]
-        notes.append(f"cost USD/shipment: the cost of delay at {100 * central:g}%/day of value.")
+        notes.append(
+            f"cost USD/shipment: the cost of delay at an assumed {100 * central:g}%/day of the "
+            "declared value, itself assumed."
+        )
     if unresolved:
         notes.append(UNRESOLVED_NOTE)
     return "\n".join([fit_table(header, rows, 3, width), *(wrap(note, width) for note in notes)])
@@ -344,7 +347,7 @@ def run_digest(summary: pd.DataFrame, title: str, view: View) -> str:
         index = ["country", "mode", "port", "station"]
         parts += ["", _pivot(stations, index, station_metrics, width)]
     if several_ports:
-        parts += ["", "per-port rows: --full, --json or --out"]
+        parts += ["", "per-port rows: --long, --json or --out"]
     return "\n".join(parts)
 
 

@@ -58,7 +58,8 @@ def run_text(results: Results, view: View | None = None, full: bool = False) -> 
             "half-widths (clearance in hours from arrival to release)"
         )
         digest = run_digest(results.table[SUMMARY_COLUMNS], title, view)
-        footer = assumptions_text(assumptions_of(["run"], [scenario]), view.width)
+        items = assumptions_of(["run"], [scenario], view.countries)
+        footer = assumptions_text(items, view.width)
         return f"{digest}\n\n{footer}"
     title = (
         f"{scenario.name}: {results.replications} replications of {scenario.horizon_days:g} "

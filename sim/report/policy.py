@@ -151,10 +151,11 @@ def _title(results: Results) -> str:
 def _brief_title(results: Results, names: Sequence[str], description: str) -> str:
     """A national brief's title: the country first, and where its numbers come from."""
     joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    what = "the answer, tables" if results.compared else "the tables"
     scope = (
-        f"A national brief: the answer, tables, figures and assumptions below speak only of "
-        f"{joined}, from a run of {len(results.all_countries)} countries (each port's numbers "
-        "are its own: ports do not share queues)."
+        f"A national brief: {what}, figures and assumptions below speak only of {joined}, "
+        f"from a run of {len(results.all_countries)} countries (each port's numbers are its "
+        "own: ports do not share queues)."
     )
     if results.compared:
         what = (
