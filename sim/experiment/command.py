@@ -39,6 +39,7 @@ def experiment_command(args: argparse.Namespace) -> int:
                 progress=bar.update,
                 replications=args.replications,
                 points=args.points,
+                notice=None if args.quiet else _say,
             )
     except ExperimentStopped as stop:
         print(f"mrasim: {stop}", file=sys.stderr)
@@ -46,6 +47,10 @@ def experiment_command(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(digest(result))
     return 0
+
+
+def _say(line: str) -> None:
+    print(f"mrasim: {line}", file=sys.stderr, flush=True)
 
 
 class _ProgressBar:

@@ -34,7 +34,7 @@ from sim.replicate.result import (
     RunResult,
 )
 from sim.replicate.warmup import warmup_checks
-from sim.results.atomic import write_frame, write_json
+from sim.results.atomic import write_frame, write_json, writing_into
 from sim.results.provenance import provenance_of
 from sim.results.workbook import write_workbook
 
@@ -133,15 +133,16 @@ def save_run(
     (with the countries its outputs speak of: ``countries``, ISO codes)."""
     folder = Path(folder)
     summary = result.table()
-    if result.record_frames:
-        write_frame(result.records(), folder / RECORDS_FILE)
-    for name in (SUMMARY_CSV, SUMMARY_PARQUET):
-        write_frame(summary, folder / name)
     definition = result.scenario.model_dump(mode="json", by_alias=True)
-    record = run_record(result, command, countries) | {"scenario_definition": definition}
-    write_json(record, folder / RUN_JSON)
-    results = replace(result.to_results(record), folder=folder).for_countries(countries)
-    write_workbook(results, folder / WORKBOOK)
+    with writing_into(folder):  # one writer at a time (the command's own claim, on --out)
+        if result.record_frames:
+            write_frame(result.records(), folder / RECORDS_FILE)
+        for name in (SUMMARY_CSV, SUMMARY_PARQUET):
+            write_frame(summary, folder / name)
+        record = run_record(result, command, countries) | {"scenario_definition": definition}
+        write_json(record, folder / RUN_JSON)
+        results = replace(result.to_results(record), folder=folder).for_countries(countries)
+        write_workbook(results, folder / WORKBOOK)
     return folder
 
 
@@ -155,15 +156,16 @@ def save_comparison(
     countries its answer speaks of: ``countries``, ISO codes)."""
     folder = Path(folder)
     table = result.table()
-    for name in (COMPARISON_CSV, COMPARISON_PARQUET):
-        write_frame(table, folder / name)
     definitions = [r.scenario.model_dump(mode="json", by_alias=True) for r in result.results]
     record = comparison_record(result, command, countries)
-    write_json(record | {"scenario_definitions": definitions}, folder / RUN_JSON)
     results = Results(
         tuple(result.labels), tuple(r.scenario for r in result.results), table, record
     )
-    write_workbook(replace(results, folder=folder).for_countries(countries), folder / WORKBOOK)
+    with writing_into(folder):  # one writer at a time (the command's own claim, on --out)
+        for name in (COMPARISON_CSV, COMPARISON_PARQUET):
+            write_frame(table, folder / name)
+        write_json(record | {"scenario_definitions": definitions}, folder / RUN_JSON)
+        write_workbook(replace(results, folder=folder).for_countries(countries), folder / WORKBOOK)
     return folder
 
 
