@@ -1,12 +1,13 @@
 """What ``mrasim run`` and ``mrasim compare`` print, whole: the tables, then the answer
-and what it assumes (:mod:`sim.interpret.terminal` draws the pieces).
+and what it assumes (:mod:`sim.interpret.terminal` draws the pieces); ``run``'s short
+default, and its ``--full`` digest.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from sim.interpret.answer import answer_of
+from sim.interpret.answer import Settings, answer_of
 from sim.interpret.assumptions import assumptions_of
 from sim.interpret.tables import terminal_width
 from sim.interpret.terminal import (
@@ -15,6 +16,7 @@ from sim.interpret.terminal import (
     assumptions_text,
     comparison_digest,
     comparison_title,
+    run_brief,
     run_digest,
 )
 from sim.replicate.result import SUMMARY_COLUMNS, Results
@@ -37,19 +39,39 @@ def comparison_text(results: Results, view: View | None = None) -> str:
             "",
             answer_text(found, view.width),
             "",
-            assumptions_text(assumptions_of(results.labels, results.scenarios), view.width),
+            assumptions_text(
+                assumptions_of(results.labels, results.scenarios, view.countries), view.width
+            ),
         ]
     )
 
 
-def run_text(results: Results, view: View | None = None) -> str:
-    """What ``mrasim run`` prints: the summary by area and group, then what it assumes."""
+def run_text(results: Results, view: View | None = None, full: bool = False) -> str:
+    """What ``mrasim run`` prints: each country and the region, headline indicators (read at a
+    glance); with ``full``, the summary by area, mode and group, the stations, then what the
+    result assumes."""
     view = View(terminal_width()) if view is None else view
     (scenario,) = results.scenarios
+    if full:
+        title = (
+            f"{scenario.name}: {results.replications} replications, means with 95% "
+            "half-widths (clearance in hours from arrival to release)"
+        )
+        digest = run_digest(results.table[SUMMARY_COLUMNS], title, view)
+        items = assumptions_of(["run"], [scenario], view.countries)
+        footer = assumptions_text(items, view.width)
+        return f"{digest}\n\n{footer}"
     title = (
-        f"{scenario.name}: {results.replications} replications, means with 95% "
-        "half-widths (clearance in hours from arrival to release)"
+        f"{scenario.name}: {results.replications} replications of {scenario.horizon_days:g} "
+        "days; means of all shipments with 95% half-widths (clearance in hours from arrival to "
+        "release)"
     )
-    digest = run_digest(results.table[SUMMARY_COLUMNS], title, view)
-    footer = assumptions_text(assumptions_of(["run"], [scenario]), view.width)
-    return f"{digest}\n\n{footer}"
+    settings = Settings.of(list(results.labels), [scenario])
+    countries = results.countries
+    view = replace(
+        view,
+        pooled_clocks_differ=len(countries) > 1 and settings.clocks_differ(countries),
+        pooled_note="region*: the region pools countries whose clearance clocks "
+        f"{settings.clocks_verb(countries)}; compare within a country.",
+    )
+    return run_brief(results.table[SUMMARY_COLUMNS], title, view)

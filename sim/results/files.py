@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from sim.replicate.result import (
 from sim.replicate.warmup import warmup_checks
 from sim.results.atomic import write_frame, write_json, writing_into
 from sim.results.provenance import provenance_of
+from sim.results.workbook import write_workbook
 
 RUN_JSON = "run.json"
 """What a run was, assumes and how it was made; the scenario definitions."""
@@ -42,6 +44,8 @@ SUMMARY_CSV, SUMMARY_PARQUET = "summary.csv", "summary.parquet"
 COMPARISON_CSV, COMPARISON_PARQUET = "comparison.csv", "comparison.parquet"
 RECORDS_FILE = "records.parquet"
 REPORT_FILE = "report.html"
+WORKBOOK = "answer.xlsx"
+"""The spreadsheet of the answer and the tables by level (:mod:`sim.results.workbook`)."""
 RESULT_FILES = (
     RUN_JSON,
     SUMMARY_CSV,
@@ -50,6 +54,7 @@ RESULT_FILES = (
     COMPARISON_PARQUET,
     RECORDS_FILE,
     REPORT_FILE,
+    WORKBOOK,
 )
 """Files a run or comparison folder may hold: another run's, if found where a new one goes."""
 
@@ -57,10 +62,16 @@ RESULT_FILES = (
 # --- writing ----------------------------------------------------------------------
 
 
-def run_record(result: RunResult, command: Sequence[str] | None = None) -> dict[str, Any]:
-    """What a run was and assumes (``--json`` adds the summary, ``run.json`` the scenario)."""
+def run_record(
+    result: RunResult,
+    command: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """What a run was and assumes (``--json`` adds the summary, ``run.json`` the scenario);
+    ``countries`` (ISO codes, ``--country``): the countries its outputs speak of."""
     return {
         "scenario": result.scenario.name,
+        "countries": None if countries is None else list(countries),
         "engine": result.engine,
         "replications": result.replications,
         "seed": result.seed,
@@ -73,21 +84,26 @@ def run_record(result: RunResult, command: Sequence[str] | None = None) -> dict[
             stop_reason=result.stop_reason,
             command=command,
         ),
-        "assumptions": to_json(assumptions_of(["run"], [result.scenario])),
+        "assumptions": to_json(assumptions_of(["run"], [result.scenario], countries)),
         "warmup": [check.as_json() for check in warmup_checks(result.to_results())],
     }
 
 
 def comparison_record(
-    result: ComparisonResult, command: Sequence[str] | None = None
+    result: ComparisonResult,
+    command: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """What a comparison was and assumes (``--json`` adds the table, ``run.json`` the
-    scenario definitions)."""
+    scenario definitions); ``countries`` (ISO codes, ``--country``): the countries its answer,
+    its assumptions and its report speak of."""
     scenarios = [r.scenario for r in result.results]
     first = result.results[0]
+    results = result.to_results()
     return {
         "kind": "comparison",
         "scenarios": list(result.labels),
+        "countries": None if countries is None else list(countries),
         "files": list(dict.fromkeys(str(s.origin.path or s.name) for s in scenarios)),
         "engine": first.engine,
         "replications": result.replications,
@@ -101,49 +117,84 @@ def comparison_record(
             stop_reason=result.stop_reason,
             command=command,
         ),
-        "assumptions": to_json(assumptions_of(result.labels, scenarios)),
-        "answer": answer_json(answer_of(result.to_results())),
-        "warmup": [check.as_json() for check in warmup_checks(result.to_results())],
+        "assumptions": to_json(assumptions_of(result.labels, scenarios, countries)),
+        "answer": answer_json(answer_of(results, countries)),
+        "warmup": [check.as_json() for check in warmup_checks(results)],
     }
 
 
-def save_run(result: RunResult, folder: Path, command: Sequence[str] | None = None) -> Path:
-    """Write a run's summary (CSV, Parquet), its records if kept, and ``run.json``."""
+def save_run(
+    result: RunResult,
+    folder: Path,
+    command: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
+) -> Path:
+    """Write a run's summary (CSV, Parquet: every row), its records if kept, and ``run.json``
+    (with the countries its outputs speak of: ``countries``, ISO codes)."""
     folder = Path(folder)
-    summary = result.summary()
+    summary = result.table()
     definition = result.scenario.model_dump(mode="json", by_alias=True)
     with writing_into(folder):  # one writer at a time (the command's own claim, on --out)
         if result.record_frames:
             write_frame(result.records(), folder / RECORDS_FILE)
         for name in (SUMMARY_CSV, SUMMARY_PARQUET):
             write_frame(summary, folder / name)
-        record = run_record(result, command) | {"scenario_definition": definition}
+        record = run_record(result, command, countries) | {"scenario_definition": definition}
         write_json(record, folder / RUN_JSON)
+        results = replace(result.to_results(record), folder=folder).for_countries(countries)
+        write_workbook(results, folder / WORKBOOK)
     return folder
 
 
 def save_comparison(
-    result: ComparisonResult, folder: Path, command: Sequence[str] | None = None
+    result: ComparisonResult,
+    folder: Path,
+    command: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
 ) -> Path:
-    """Write a comparison's long table (CSV, Parquet) and ``run.json``."""
+    """Write a comparison's long table (CSV, Parquet: every row) and ``run.json`` (with the
+    countries its answer speaks of: ``countries``, ISO codes)."""
     folder = Path(folder)
     table = result.table()
     definitions = [r.scenario.model_dump(mode="json", by_alias=True) for r in result.results]
+    record = comparison_record(result, command, countries)
+    results = Results(
+        tuple(result.labels), tuple(r.scenario for r in result.results), table, record
+    )
     with writing_into(folder):  # one writer at a time (the command's own claim, on --out)
         for name in (COMPARISON_CSV, COMPARISON_PARQUET):
             write_frame(table, folder / name)
-        write_json(
-            comparison_record(result, command) | {"scenario_definitions": definitions},
-            folder / RUN_JSON,
-        )
+        write_json(record | {"scenario_definitions": definitions}, folder / RUN_JSON)
+        write_workbook(replace(results, folder=folder).for_countries(countries), folder / WORKBOOK)
     return folder
+
+
+def scoped_name(name: str, results: Results) -> str:
+    """``report.html``, or ``report-PER.html`` (``report-CHL-PER.html``) for a page or workbook
+    of some countries: a regional folder keeps its own beside each national brief."""
+    if results.whole:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}-{'-'.join(sorted(results.countries))}{dot}{suffix}"
+
+
+def workbook_of(folder: Path, countries: Sequence[str] | None = None) -> Path:
+    """Write the workbook of a results folder (``mrasim report DIR --xlsx``): ``answer.xlsx``
+    of the countries the run chose, or ``answer-PER.xlsx`` of ``countries`` (codes or
+    names) when given."""
+    results = read_results(Path(folder))
+    if countries is not None:
+        results = results.for_countries(countries)
+    name = WORKBOOK if countries is None else scoped_name(WORKBOOK, results)
+    return write_workbook(results, Path(folder) / name)
 
 
 # --- reading ----------------------------------------------------------------------
 
 
-def read_results(folder: Path) -> Results:
+def read_results(folder: str | Path) -> Results:
     """The result record of the ``--out`` folder of ``mrasim compare`` or ``mrasim run``."""
+    folder = Path(folder)
     if not folder.is_dir():
         raise _bad(folder, "no such folder")
     meta = _read_meta(folder)
@@ -164,6 +215,10 @@ def read_results(folder: Path) -> Results:
     results = Results(labels, scenarios, table[TABLE_COLUMNS], meta, folder)
     if not results.countries:
         raise _bad(folder, "its table holds no country totals")
+    chosen = meta.get("countries")  # the countries `--country` chose (none: all)
+    if isinstance(chosen, list) and chosen:
+        known = [c for c in chosen if c in results.all_countries]
+        return results.for_countries(known or None)
     return results
 
 

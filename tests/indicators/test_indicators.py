@@ -91,7 +91,7 @@ SCENARIO = {
 def simulated() -> tuple[sim.Scenario, pd.DataFrame, pd.DataFrame]:
     scenario = scenario_from_dict(SCENARIO)
     result = sim.run(scenario, replications=1, seed=5, workers=1, keep_records=True)
-    return scenario, result.summary(), result.records()
+    return scenario, result.table(), result.records()
 
 
 def _stage_frame(scenario: sim.Scenario, records: pd.DataFrame) -> pd.DataFrame:
@@ -368,7 +368,7 @@ def test_every_control_metric_equals_pandas_on_the_records() -> None:
     risk only where every port of the area has a stake."""
     scenario = _controlled_scenario()
     result = sim.run(scenario, replications=1, seed=5, workers=1, keep_records=True)
-    summary, records = result.summary(), result.records()
+    summary, records = result.table(), result.records()
     assert records.infraction.any() and records.finding.any()
     assert not (records.finding & ~records.infraction).any()
     assert not (records.finding & (records.channel == "green")).any()
