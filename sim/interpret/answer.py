@@ -251,7 +251,8 @@ def answer_from(
         sentences = [_sentence(context, label) for label in cells.compared]
     control = control_rows(cells, _horizons(settings), areas)
     highest = max(cells.compared, key=lambda label: settings.scenarios[label].utilisation)
-    sentences = _with_control(sentences, control, cells.compared, context.scope, sweep, highest)
+    lead = f"Control (annualised from {_days(context)} days)"
+    sentences = _with_control(sentences, control, context, sweep, highest, lead)
     days = settings.scenarios[cells.compared[0]].horizon_days
     return Answer(
         sentences,
@@ -274,23 +275,25 @@ def _horizons(settings: Settings) -> dict[str, float]:
 def _with_control(
     sentences: list[str],
     control: list[ControlRow],
-    labels: list[str],
-    scope: str,
+    context: _Context,
     sweep: bool,
     highest: str,
+    lead: str,
 ) -> list[str]:
     """Each scenario's sentence followed by its control side (:mod:`sim.interpret.control`),
     in the same paragraph; a sweep's one sentence by its highest level's."""
     chosen = {(row.label, row.area): row for row in control}
+    scope = context.scope
     if not chosen:
         return sentences
     if sweep:
         row = chosen.get((highest, scope))
-        suffix = f" {control_sentence(row, f'Control at {highest}')}" if row else ""
+        suffix = f" {control_sentence(row, f'{lead}, at {highest}')}" if row else ""
         return [sentences[0] + suffix]
+    labels = context.cells.compared
     return [
         sentence
-        + (f" {control_sentence(chosen[label, scope])}" if (label, scope) in chosen else "")
+        + (f" {control_sentence(chosen[label, scope], lead)}" if (label, scope) in chosen else "")
         for sentence, label in zip(sentences, labels, strict=True)
     ]
 

@@ -18,12 +18,13 @@ import numpy as np
 import pandas as pd
 
 from sim.interpret.answer import CLEARANCE, GREEN, Answer, answer_of, by_label
+from sim.interpret.control import ControlRow
 from sim.interpret.numbers import Kind, column_unit, kind_of, show
 from sim.interpret.terminal import RUN_BRIEF, estimate_cell, hours_cell, money_cell, relative_cell
 from sim.model.iso3166 import by_name, country_name
 from sim.model.vocabulary import ALL, ELIGIBLE
 from sim.replicate.result import Results, Where
-from sim.replicate.stats import Estimate
+from sim.replicate.stats import MISSING, Estimate
 
 ANSWER_COLUMNS = {
     "clearance_change_h": "change in clearance time (h), eligible shipments",
@@ -33,14 +34,24 @@ ANSWER_COLUMNS = {
     "others_clearance_change_h": "change in clearance time (h), other shipments",
 }
 """The estimates of the answer table (each with ``_low`` and ``_high``) and their headings."""
+CONTROL_COLUMNS = {
+    "partner_checks_change_per_year": "change in checks a year, eligible shipments",
+    "other_checks_change_per_year": "change in checks a year, other shipments",
+    "detections_change_pct": "relative change in infractions found (%), all shipments",
+    "revenue_at_risk_change_usd_per_year": "change in revenue at risk a year (USD), all shipments",
+}
+"""The control side's estimates of the answer table, when the results carry it
+(:mod:`sim.interpret.control`; NaN where an area has no stake)."""
 
 
 def answer_frame(found: Answer) -> pd.DataFrame:
     """The answer's table as numbers: a row per country (by name) and the region, with the
     level (``country`` or ``region``), the compared scenario and its utilisation, each change
     with its 95% interval, the cost-of-delay rate and the days a year's saving is annualised
-    from. The region's ``country`` is NaN."""
+    from; with the control side, its changes too (:data:`CONTROL_COLUMNS`). The region's
+    ``country`` is NaN."""
     rows = []
+    control = {(row.label, row.area): row for row in found.control}
     for row in by_label(found.rows):
         region = row.area == ALL
         record: dict[str, object] = {
@@ -59,10 +70,25 @@ def answer_frame(found: Answer) -> pd.DataFrame:
         )
         for name, estimate in zip(ANSWER_COLUMNS, estimates, strict=True):
             record[name], record[f"{name}_low"], record[f"{name}_high"] = estimate
+        if control:
+            record |= _control_record(control.get((row.label, row.area)))
         record["cost_rate_per_day"] = np.nan if found.rate is None else found.rate
         record["annualised_from_days"] = np.nan if found.days is None else found.days
         rows.append(record)
     return pd.DataFrame(rows)
+
+
+def _control_record(row: ControlRow | None) -> dict[str, object]:
+    """The control side's columns of one answer row (NaN where the area has none)."""
+    estimates = (
+        (row.partner_checks, row.other_checks, row.detections_relative, row.revenue)
+        if row is not None
+        else (MISSING,) * len(CONTROL_COLUMNS)
+    )
+    record: dict[str, object] = {}
+    for name, estimate in zip(CONTROL_COLUMNS, estimates, strict=True):
+        record[name], record[f"{name}_low"], record[f"{name}_high"] = estimate
+    return record
 
 
 def answer_html(found: Answer) -> str:

@@ -39,7 +39,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sim.indicators.layout import HEADLINE, WEEK_METRIC
 from sim.interpret.answer import Answer, answer_of
 from sim.interpret.assumptions import Assumption, for_countries, from_json
-from sim.interpret.frames import ANSWER_COLUMNS, answer_frame
+from sim.interpret.frames import ANSWER_COLUMNS, CONTROL_COLUMNS, answer_frame
 from sim.interpret.labels import GROUP_LABELS, indicator_label
 from sim.interpret.numbers import Kind, kind_of
 from sim.model.iso3166 import by_name, country_name
@@ -94,7 +94,7 @@ def _answer_sheet(book: Workbook, found: Answer) -> None:
     sheet = book.create_sheet("answer")
     frame = answer_frame(found)
     columns = ["name", "country", "level", "scenario", "utilisation"]
-    for name in ANSWER_COLUMNS:
+    for name in (*ANSWER_COLUMNS, *(CONTROL_COLUMNS if found.control else ())):
         columns += [name, f"{name}_low", f"{name}_high"]
     columns += ["cost_rate_per_day", "annualised_from_days"]
     _widths(sheet, [22, 9, 9, 12, 14] + [16] * (len(columns) - 5))
@@ -125,7 +125,7 @@ def _answer_sheet(book: Workbook, found: Answer) -> None:
 def _answer_heading(column: str) -> str:
     if column in ANSWER_HEADINGS:
         return ANSWER_HEADINGS[column]
-    for name, heading in ANSWER_COLUMNS.items():
+    for name, heading in (ANSWER_COLUMNS | CONTROL_COLUMNS).items():
         if column == name:
             return heading
         if column.startswith(name + "_"):
@@ -140,9 +140,9 @@ def _answer_cell(sheet: WriteOnlyWorksheet, column: str, value: Any) -> Any:
         Kind.HOURS
         if "_h" in column
         else Kind.MONEY
-        if column.startswith("saved")
+        if column.startswith(("saved", "revenue"))
         else Kind.PERCENT
-        if column.startswith(("clearance_change_pct", "green"))
+        if column.startswith(("clearance_change_pct", "green", "detections_change_pct"))
         else None
     )
     if kind is None:

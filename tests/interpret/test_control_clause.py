@@ -3,7 +3,13 @@ directions in words, and no claim that an interval does not support."""
 
 from __future__ import annotations
 
+import numpy as np
+
+import sim
+from sim.interpret.answer import answer_of
 from sim.interpret.control import ControlRow, control_sentence
+from sim.interpret.frames import CONTROL_COLUMNS, answer_frame
+from sim.model.load import scenario_from_dict
 from sim.replicate.stats import MISSING, Estimate
 
 
@@ -52,3 +58,56 @@ def test_changes_whose_interval_covers_zero_are_not_claimed() -> None:
     assert "no detectably different number of checks" in sentence
     assert "finds as many infractions as without it" in sentence
     assert "revenue" not in sentence
+
+
+# --- the answer's table: the control side's columns ------------------------------------
+
+
+def test_the_answer_table_carries_the_control_changes() -> None:
+    """A comparison with a control side gives its answer table (what ``answer()`` returns and
+    the workbook's answer sheet holds) the control rows' changes, unrounded, each with its
+    interval; one without a control side has no such column."""
+    port = {
+        "mode": "sea",
+        "arrivals": {"per_day": 300},
+        "origins": {"CHL": 0.6, "OTHER": 0.4},
+        "value_usd": 50000,
+        "channels": {
+            "standard": {"green": 0.6, "yellow": 0.4, "red": 0.0},
+            "national_aeo": {"green": 0.95, "yellow": 0.05, "red": 0.0},
+        },
+        "routes": {"yellow": ["doc"]},
+        "stations": {"doc": {"servers": 40, "service_h": {"dist": "exponential", "mean": 0.5}}},
+        "control": {
+            "prevalence": {"standard": 0.06, "partner_aeo": 0.01},
+            "detection": {"doc": 0.7},
+            "stake": {"share_of_value": 0.1},
+        },
+    }
+    data = {
+        "name": "control",
+        "horizon_days": 4,
+        "warmup_days": 1,
+        "arrangement": {"members": ["CHL", "PER"], "utilisation": 0.8},
+        "countries": {"PER": {"ports": {"p": port}}, "CHL": {"aeo_exporter_share": 0.5}},
+    }
+    tables = []
+    for control in (True, False):
+        scenario = scenario_from_dict(data)
+        if not control:
+            scenario = scenario.with_overrides({"countries.PER.ports.p.control": None})
+        result = sim.compare(*sim.arrangement_variants(scenario), replications=3, seed=2)
+        found = answer_of(result.to_results())
+        tables.append((found, answer_frame(found)))
+    (found, frame), (_, plain) = tables
+    (row,) = [r for r in found.control if r.area == "PER"]
+    record = frame.set_index("country").loc["PER"]
+    for name, estimate in zip(
+        CONTROL_COLUMNS,
+        (row.partner_checks, row.other_checks, row.detections_relative, row.revenue),
+        strict=True,
+    ):
+        got = [record[name], record[f"{name}_low"], record[f"{name}_high"]]
+        assert np.array_equal(got, list(estimate), equal_nan=True), name
+    assert record["partner_checks_change_per_year"] < 0  # released: fewer checks on them
+    assert not set(CONTROL_COLUMNS) & set(plain.columns)

@@ -256,7 +256,7 @@ def test_the_bundled_answer_speaks_of_control_too(scenario) -> None:
     short = scenario.with_overrides({"horizon_days": 2, "warmup_days": 1})
     result = sim.compare(*sim.arrangement_variants(short), replications=2, seed=9)
     (paragraph,) = answer_of(result.to_results()).sentences
-    time, control = paragraph.split(" Control: ")
+    time, control = paragraph.split(" Control (annualised from 2 days): ")
     assert "partner-AEO shipments" in time and "sooner" in time
     assert "checks a year on partner-AEO shipments" in control
     assert "infractions" in control and "revenue at risk" in control
