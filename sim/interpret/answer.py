@@ -288,8 +288,12 @@ def _with_control(
         return sentences
     if sweep:
         row = chosen.get((highest, scope))
-        suffix = f" {control_sentence(row, f'{lead}, at {highest}')}" if row else ""
-        return [sentences[0] + suffix]
+        if row is None:
+            return sentences
+        level = context.settings.scenarios[highest].utilisation
+        return [
+            f"{sentences[0]} {control_sentence(row, f'{lead}, at {100 * level:g}% utilisation')}"
+        ]
     labels = context.cells.compared
     return [
         sentence
