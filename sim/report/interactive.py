@@ -385,3 +385,47 @@ def _number(value: float) -> float | None:
 
 def _palette(n: int) -> str:
     return PALETTE[n % len(PALETTE)]
+
+
+# --- in a notebook -------------------------------------------------------------------------
+
+
+class Plots:
+    """``result.plot.change()``, ``.green()``, ``.stages()``, ``.spread()``, ``.sweep()``:
+    the report's figures as Plotly figures, which a notebook draws interactive (and which
+    ``.write_html(path)`` saves), of the countries chosen (``country=``, else all)."""
+
+    def __init__(self, results: Results) -> None:
+        self._results = results
+
+    def __repr__(self) -> str:
+        return "figures: .change() .green() .stages() .spread() .sweep()"
+
+    def change(self, country: str | Sequence[str] | None = None) -> go.Figure:
+        """(a) The change in mean clearance time, percent of the baseline, per country."""
+        return self._figure("change", country)
+
+    def green(self, country: str | Sequence[str] | None = None) -> go.Figure:
+        """(b) The change in green share, percentage points, per country."""
+        return self._figure("green", country)
+
+    def stages(self, country: str | Sequence[str] | None = None) -> go.Figure:
+        """(c) Where the time goes: the stages of clearance, with and without."""
+        return self._figure("stages", country)
+
+    def spread(self, country: str | Sequence[str] | None = None) -> go.Figure:
+        """(d) The median, mean and 90th percentile of clearance time."""
+        return self._figure("spread", country)
+
+    def sweep(self, country: str | Sequence[str] | None = None) -> go.Figure:
+        """(e) The change as utilisation grows (a comparison of three or more scenarios)."""
+        return self._figure("sweep", country)
+
+    def _figure(self, anchor: str, country: str | Sequence[str] | None) -> go.Figure:
+        results = self._results.for_countries(country) if country is not None else self._results
+        charts = {chart.anchor: chart for chart in charts_of(results)}
+        if anchor not in charts:
+            raise ValueError(f"no {anchor} figure for this result: it has {', '.join(charts)}")
+        chart = charts[anchor]
+        chart.figure.update_layout(title={"text": chart.caption.split(":")[0], "x": 0})
+        return chart.figure

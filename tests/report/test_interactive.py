@@ -135,3 +135,14 @@ def test_a_run_shows_where_the_time_goes_and_the_spread(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert sim.cli.main(["run", str(ONE_OFFICE), *FAST, "--out", str(out)]) == 0
     assert [chart.anchor for chart in charts_of(read_results(out))] == ["stages", "spread"]
+
+
+def test_a_notebook_gets_the_same_figures_by_name(compared: Results) -> None:
+    """``result.plot.<figure>()`` is the report's chart; one the result lacks is refused."""
+    stages = compared.plot.stages()
+    assert stages.to_dict()["data"] == next(
+        c.figure.to_dict()["data"] for c in charts_of(compared) if c.anchor == "stages"
+    )
+    assert list(compared.plot.change(country="perú").to_dict()["data"][0]["y"]) == ["Peru"]
+    with pytest.raises(ValueError, match="no sweep figure"):
+        compared.plot.sweep()
