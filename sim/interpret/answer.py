@@ -296,10 +296,27 @@ def _with_control(
         ]
     labels = context.cells.compared
     return [
-        sentence
-        + (f" {control_sentence(chosen[label, scope], lead)}" if (label, scope) in chosen else "")
+        " ".join([sentence, *_control_words(chosen, label, context, lead)])
         for sentence, label in zip(sentences, labels, strict=True)
     ]
+
+
+BY_COUNTRY_AT_MOST = 3
+"""Countries chosen without their region whose control sides are each said in a sentence;
+more are read in the tables."""
+
+
+def _control_words(
+    chosen: Mapping[tuple[str, str], ControlRow], label: str, context: _Context, lead: str
+) -> list[str]:
+    """One scenario's control sentences: of its scope, else of each country chosen (a few
+    countries have no region of their own to pool them in)."""
+    if (label, context.scope) in chosen:
+        return [control_sentence(chosen[label, context.scope], lead)]
+    rows = [chosen[label, c] for c in context.countries if (label, c) in chosen]
+    if len(rows) > BY_COUNTRY_AT_MOST:
+        return [f"{lead}: by country only, in the tables."]
+    return [control_sentence(row, f"{lead}, {country_name(row.area)}") for row in rows]
 
 
 def answer_of(results: Results, countries: Sequence[str] | None = None) -> Answer:

@@ -111,3 +111,52 @@ def test_the_answer_table_carries_the_control_changes() -> None:
         assert np.array_equal(got, list(estimate), equal_nan=True), name
     assert record["partner_checks_change_per_year"] < 0  # released: fewer checks on them
     assert not set(CONTROL_COLUMNS) & set(plain.columns)
+
+
+def test_a_few_countries_without_their_region_get_a_control_sentence_each() -> None:
+    """Two countries chosen from a comparison of three have no region of their own: each
+    gets its control sentence, named; the whole comparison speaks of its region once."""
+    port = {
+        "mode": "sea",
+        "arrivals": {"per_day": 200},
+        "value_usd": 50000,
+        "channels": {
+            "standard": {"green": 0.6, "yellow": 0.4, "red": 0.0},
+            "national_aeo": {"green": 0.95, "yellow": 0.05, "red": 0.0},
+        },
+        "routes": {"yellow": ["doc"]},
+        "stations": {"doc": {"servers": 40, "service_h": {"dist": "exponential", "mean": 0.5}}},
+        "control": {
+            "prevalence": {"standard": 0.06, "partner_aeo": 0.01},
+            "detection": {"doc": 0.7},
+        },
+    }
+    members = ("ARG", "CHL", "PER")
+    data = {
+        "name": "three",
+        "horizon_days": 3,
+        "warmup_days": 1,
+        "arrangement": {"members": list(members), "utilisation": 0.8},
+        "countries": {
+            code: {
+                "aeo_exporter_share": 0.5,
+                "ports": {
+                    "p": {
+                        **port,
+                        "origins": {o: 0.3 for o in members if o != code} | {"OTHER": 0.4},
+                    }
+                },
+            }
+            for code in members
+        },
+    }
+    result = sim.compare(
+        *sim.arrangement_variants(scenario_from_dict(data)), replications=3, seed=4
+    )
+    results = result.to_results()
+    (two,) = answer_of(results, ["CHL", "PER"]).sentences
+    assert two.count("Control (annualised from 3 days), ") == 2
+    assert "Control (annualised from 3 days), Chile: customs makes" in two
+    assert "Control (annualised from 3 days), Peru: customs makes" in two
+    (region,) = answer_of(results).sentences
+    assert region.count("Control (annualised from 3 days): customs makes") == 1
