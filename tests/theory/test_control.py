@@ -14,10 +14,14 @@ totals over replications are binomial counts with known success probabilities:
   checks is ``p Q(t - delta) d / s`` and the detection rate among infractions
   ``Q(t - delta) d``. The closed forms are computed here, independently of the plan's.
 
-Confidence level. Each check is a two-sided binomial interval at 99.99%; the module
-makes 12 such checks, so a correct simulator fails any with probability at most 0.12%
-(Bonferroni). The seeds are fixed: a run passes or fails for good. Each interval is also
-narrow (relative half-widths of a few per cent): a simulator off by more fails.
+Confidence level. Each check of coverage is a two-sided interval at 99.99% (binomial for
+counts, Student t for paired changes over replications); the module makes 13 such checks
+(3 + 2 for random selection, 3 for each of two AUCs, 1 each for retargeting and
+releasing), so a correct simulator fails any with probability at most 0.13% (Bonferroni).
+The seeds are fixed: a run passes or fails for good. Each binomial interval is also narrow
+(relative half-widths of a few per cent, asserted): a simulator off by more fails. The
+capacity test's floor on the budget spent (97% a day on average) is a loose property of
+the spending rule, not a statistical bound (it spends 99.9% on these seeds).
 """
 
 from __future__ import annotations
