@@ -11,17 +11,17 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sim.experiment.analysis import Tables, analyse
 from sim.experiment.design import Point, design_points
 from sim.experiment.executors import Executor, WorkerLost, make_executor
 from sim.experiment.spec import Experiment, load_experiment, point_scenarios
 from sim.experiment.store import KIND, ResultStore, StoreError, now, versions
-from sim.experiment.tasks import PointJob, Task, TaskPlanner, point_jobs
+from sim.experiment.tasks import Job, Task, TaskOutput, TaskPlanner, point_jobs
 from sim.model.schema import Scenario
 from sim.plan.compile import compile_plan
 from sim.plan.expect import simulated_shipments
@@ -94,12 +94,12 @@ def run_experiment(
     folder = Path(out) if out is not None else DEFAULT_OUT / experiment.name
     store = ResultStore.open(folder, manifest(experiment, points), fresh)
     planner = TaskPlanner(experiment, len(points))
-    log = _Log(store, executor)
+    log = Log(store, executor)
     queue = deque(planner.initial())
-    with stop_on_signals(), _keeping_finished_tasks(store, planner, log):
+    with stop_on_signals(), keeping_finished_tasks(store, planner, log):
         with pool:
             try:
-                _drive(queue, planner, store, pool, jobs, log, progress)
+                drive(queue, planner, store, pool, jobs, log, progress)
             except BaseException:
                 with uninterruptible():  # a Ctrl-C now must not cut the clean-up short
                     pool.abort()
@@ -121,8 +121,20 @@ def run_experiment(
     )
 
 
+class Planner(Protocol):
+    """Decides the tasks (:class:`~sim.experiment.tasks.TaskPlanner` for an experiment): the
+    first ones, and what each finished task makes necessary."""
+
+    planned: int
+    planned_replications: int
+
+    @property
+    def adaptive(self) -> bool: ...
+    def finished(self, task: Task, output: TaskOutput | None) -> list[Task]: ...
+
+
 @dataclass
-class _Log:
+class Log:
     """What this invocation did, for ``log.jsonl``: tasks computed and found stored."""
 
     store: ResultStore
@@ -139,7 +151,7 @@ class _Log:
 
 
 @contextlib.contextmanager
-def _keeping_finished_tasks(store: ResultStore, planner: TaskPlanner, log: _Log) -> Iterator[None]:
+def keeping_finished_tasks(store: ResultStore, planner: Planner, log: Log) -> Iterator[None]:
     """Say what a stop (signal, lost worker, full disk) keeps, in the log and in one line.
 
     An interrupt goes on as it is, with ``kept`` filled in: the command line reports
@@ -160,13 +172,13 @@ def _keeping_finished_tasks(store: ResultStore, planner: TaskPlanner, log: _Log)
         raise ExperimentStopped(f"{exc}: {kept}", 1) from None
 
 
-def _drive(
+def drive(
     queue: deque[Task],
-    planner: TaskPlanner,
+    planner: Planner,
     store: ResultStore,
     pool: Executor,
-    jobs: list[PointJob],
-    log: _Log,
+    jobs: Sequence[Job],
+    log: Log,
     progress: Callable[[Progress], None] | None,
 ) -> None:
     """Run every queued task the store lacks; feed each finished one back to the planner.

@@ -4,10 +4,12 @@ and what it assumes (:mod:`sim.interpret.terminal` draws the pieces).
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import replace
 
 from sim.interpret.answer import answer_of
 from sim.interpret.assumptions import assumptions_of
+from sim.interpret.plausible import noise_note, plausible_text
 from sim.interpret.tables import terminal_width
 from sim.interpret.terminal import (
     View,
@@ -36,10 +38,17 @@ def comparison_text(results: Results, view: View | None = None) -> str:
             comparison_digest(results.table, view),
             "",
             answer_text(found, view.width),
+            *_ranges(results, view),
             "",
             assumptions_text(assumptions_of(results.labels, results.scenarios), view.width),
         ]
     )
+
+
+def _ranges(results: Results, view: View) -> list[str]:
+    """The table of plausible ranges and drivers, for a result over uncertain inputs."""
+    text = plausible_text(results, view.width, view.countries)
+    return ["", text] if text else []
 
 
 def run_text(results: Results, view: View | None = None) -> str:
@@ -51,5 +60,7 @@ def run_text(results: Results, view: View | None = None) -> str:
         "half-widths (clearance in hours from arrival to release)"
     )
     digest = run_digest(results.table[SUMMARY_COLUMNS], title, view)
+    note = textwrap.fill(noise_note(results, "run"), view.width, break_on_hyphens=False)
+    ranges = "".join(f"\n\n{text}" for text in _ranges(results, view)[1:])
     footer = assumptions_text(assumptions_of(["run"], [scenario]), view.width)
-    return f"{digest}\n\n{footer}"
+    return f"{digest}\n{note}{ranges}\n\n{footer}"

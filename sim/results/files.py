@@ -42,6 +42,8 @@ SUMMARY_CSV, SUMMARY_PARQUET = "summary.csv", "summary.parquet"
 COMPARISON_CSV, COMPARISON_PARQUET = "comparison.csv", "comparison.parquet"
 RECORDS_FILE = "records.parquet"
 REPORT_FILE = "report.html"
+UNCERTAINTY_CSV, DRIVERS_CSV, DRAWS_CSV = "uncertainty.csv", "drivers.csv", "draws.csv"
+"""Over the uncertain inputs (``--uncertainty N``): ranges, drivers, and each draw."""
 RESULT_FILES = (
     RUN_JSON,
     SUMMARY_CSV,
@@ -50,6 +52,9 @@ RESULT_FILES = (
     COMPARISON_PARQUET,
     RECORDS_FILE,
     REPORT_FILE,
+    UNCERTAINTY_CSV,
+    DRIVERS_CSV,
+    DRAWS_CSV,
 )
 """Files a run or comparison folder may hold: another run's, if found where a new one goes."""
 
@@ -107,8 +112,14 @@ def comparison_record(
     }
 
 
-def save_run(result: RunResult, folder: Path, command: Sequence[str] | None = None) -> Path:
-    """Write a run's summary (CSV, Parquet), its records if kept, and ``run.json``."""
+def save_run(
+    result: RunResult,
+    folder: Path,
+    command: Sequence[str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write a run's summary (CSV, Parquet), its records if kept, and ``run.json`` (with
+    ``extra`` entries, if given)."""
     folder = Path(folder)
     summary = result.summary()
     if result.record_frames:
@@ -116,23 +127,44 @@ def save_run(result: RunResult, folder: Path, command: Sequence[str] | None = No
     for name in (SUMMARY_CSV, SUMMARY_PARQUET):
         write_frame(summary, folder / name)
     definition = result.scenario.model_dump(mode="json", by_alias=True)
-    write_json(run_record(result, command) | {"scenario_definition": definition}, folder / RUN_JSON)
+    record = run_record(result, command) | {"scenario_definition": definition} | (extra or {})
+    write_json(record, folder / RUN_JSON)
     return folder
 
 
 def save_comparison(
-    result: ComparisonResult, folder: Path, command: Sequence[str] | None = None
+    result: ComparisonResult,
+    folder: Path,
+    command: Sequence[str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Write a comparison's long table (CSV, Parquet) and ``run.json``."""
+    """Write a comparison's long table (CSV, Parquet) and ``run.json`` (with ``extra``
+    entries, if given)."""
     folder = Path(folder)
     table = result.table()
     for name in (COMPARISON_CSV, COMPARISON_PARQUET):
         write_frame(table, folder / name)
     definitions = [r.scenario.model_dump(mode="json", by_alias=True) for r in result.results]
     write_json(
-        comparison_record(result, command) | {"scenario_definitions": definitions},
+        comparison_record(result, command) | {"scenario_definitions": definitions} | (extra or {}),
         folder / RUN_JSON,
     )
+    return folder
+
+
+def save_uncertain(result: Any, folder: Path, command: Sequence[str] | None = None) -> Path:
+    """Write a study's files (:class:`sim.uncertainty.result.UncertaintyResult`): those of
+    its nominal comparison (or run), ``uncertainty.csv``, ``drivers.csv`` and ``draws.csv``,
+    and what ``run.json`` says of the study."""
+    folder = Path(folder)
+    extra = {"uncertainty": result.meta()}
+    if result.is_run:
+        save_run(result.run, folder, command, extra)
+    else:
+        save_comparison(result.nominal, folder, command, extra)
+    write_frame(result.table, folder / UNCERTAINTY_CSV)
+    write_frame(result.drivers, folder / DRIVERS_CSV)
+    write_frame(result.draws, folder / DRAWS_CSV)
     return folder
 
 
@@ -158,10 +190,30 @@ def read_results(folder: Path) -> Results:
         scenario_from_dict(definition, f"{folder / RUN_JSON} (scenario {label})")
         for label, definition in zip(labels, definitions, strict=True)
     )
-    results = Results(labels, scenarios, table[TABLE_COLUMNS], meta, folder)
+    results = Results(labels, scenarios, table[TABLE_COLUMNS], meta, folder, *_uncertain(folder))
     if not results.countries:
         raise _bad(folder, "its table holds no country totals")
     return results
+
+
+def _uncertain(folder: Path) -> tuple[pd.DataFrame | None, ...]:
+    """The tables over the uncertain inputs, where a study wrote them (levels left empty
+    read back as None, as in the result table)."""
+    frames: list[pd.DataFrame | None] = []
+    for name in (UNCERTAINTY_CSV, DRIVERS_CSV, DRAWS_CSV):
+        path = folder / name
+        if not path.is_file():
+            frames.append(None)
+            continue
+        try:
+            frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        except (OSError, ValueError) as exc:
+            raise _bad(folder, f"{name} cannot be read ({exc})") from None
+        for column in ("versus", "group", "station"):
+            if column in frame:
+                frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+        frames.append(frame)
+    return tuple(frames)
 
 
 def _bad(folder: Path, problem: str) -> InputError:

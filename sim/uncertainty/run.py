@@ -1,0 +1,207 @@
+"""Running a study: its points as tasks, on an experiment's executors and store, resumable.
+
+The nominal point and every draw are split into tasks of a few replications (as an
+experiment's points are), run on a local process pool or a Dask cluster
+(:mod:`sim.experiment.executors`) and stored one file per finished task
+(:class:`sim.experiment.store.ResultStore`) in a folder named by the study's digest, so
+the same command run again computes only what is missing. The tables are then made from
+the store alone, in point and replication order: the same numbers with any number of
+workers, either executor, and however often the study was stopped and resumed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.errors import InputError
+from sim.experiment.executors import make_executor
+from sim.experiment.run import Log, Progress, drive, keeping_finished_tasks
+from sim.experiment.store import ResultStore, now, versions
+from sim.experiment.tasks import Task, TaskOutput, task_id
+from sim.plan.compile import compile_plan
+from sim.replicate import sizing
+from sim.replicate.processes import stop_on_signals, uninterruptible
+from sim.replicate.runner import default_workers
+from sim.uncertainty.jobs import DrawJob
+from sim.uncertainty.result import UncertaintyResult, collect
+from sim.uncertainty.study import (
+    Study,
+    draw_first,
+    replications_per_task,
+    shipments_per_replication,
+)
+
+DEFAULT_STORE = Path("out") / "draws"
+"""Where a study's tasks are kept when no folder is given: ``out/draws/<digest>``."""
+SHIPMENTS_PER_CORE_S = 1.5e6
+"""Simulated shipments a core gets through in a second, end to end (the regional scenario's
+paired replications measured about 1.5 M/s on this project's 2-core machine): the time a
+study will take, said before it starts."""
+MAX_DAYS = 7.0
+"""A study that would keep this machine busy longer than a week is refused as a mistake."""
+
+
+@dataclass
+class FixedPlanner:
+    """A study's tasks, all known from the start (no precision rule)."""
+
+    tasks: list[list[Task]]
+    planned: int = 0
+    planned_replications: int = 0
+
+    def __post_init__(self) -> None:
+        self.planned = sum(len(point) for point in self.tasks)
+        self.planned_replications = sum(t.replications for point in self.tasks for t in point)
+
+    @property
+    def adaptive(self) -> bool:
+        return False
+
+    def finished(self, task: Task, output: TaskOutput | None) -> list[Task]:
+        return []
+
+    def initial(self) -> list[Task]:
+        return [task for point in self.tasks for task in point]
+
+
+def plan_tasks(study: Study, per_task: int) -> list[list[Task]]:
+    """Point 0 (nominal): replications 0 .. n - 1; point d + 1: draw d's own replications."""
+    spans = [(0, study.nominal_replications)]
+    spans += [(draw_first(d), draw_first(d) + study.replications) for d in range(study.points)]
+    return [
+        [
+            Task(
+                point,
+                a,
+                min(a + per_task, stop),
+                task_id(study.digest, point, a, min(a + per_task, stop)),
+            )
+            for a in range(start, stop, per_task)
+        ]
+        for point, (start, stop) in enumerate(spans)
+    ]
+
+
+def jobs_of(study: Study) -> list[DrawJob]:
+    """One job per point, its scenarios validated here, before anything runs."""
+    scenarios, labels = study.nominal()
+    jobs = [
+        DrawJob(
+            f"{study.digest}/0", tuple(scenarios), tuple(labels), study.seed, study.engine, True
+        )
+    ]
+    for d in range(study.points):
+        drawn, labels = study.scenarios(d)
+        jobs.append(
+            DrawJob(
+                f"{study.digest}/{d + 1}", tuple(drawn), tuple(labels), study.seed, study.engine
+            )
+        )
+    return jobs
+
+
+def store_folder(study: Study, base: Path | None) -> Path:
+    """The study's store: ``<base>/<digest>`` (``out/draws/<digest>`` by default)."""
+    return (DEFAULT_STORE if base is None else Path(base)) / study.digest
+
+
+def run_study(
+    study: Study,
+    *,
+    executor: str = "local",
+    address: str | None = None,
+    workers: int | None = None,
+    store: Path | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    flag: str = "--uncertainty",
+) -> UncertaintyResult:
+    """Run (or resume) a study and analyse it (see the module docstring).
+
+    Raises :class:`~sim.errors.InputError` before anything runs (an invalid draw, a study
+    too large for the memory or the time of this machine), and, as an experiment does,
+    :class:`~sim.replicate.processes.Interrupted` or
+    :class:`~sim.experiment.run.ExperimentStopped` with the finished tasks kept.
+    """
+    started = time.perf_counter()
+    jobs = jobs_of(study)
+    nominal, _ = study.nominal()
+    shipments = shipments_per_replication(nominal)
+    tasks = plan_tasks(study, replications_per_task(shipments))
+    if executor == "local":
+        workers = sizing.workers_for(
+            [compile_plan(s) for s in nominal], study.engine, False, workers, 2**31, flag
+        )
+        check_size(study, shipments, jobs, workers, flag)
+    else:
+        check_size(study, shipments, jobs, None, flag)
+    pool = make_executor(executor, workers or default_workers(), address)
+    folder = store_folder(study, store)
+    manifest = study.manifest() | {"versions": versions(), "created": now()}
+    kept = ResultStore.open(folder, manifest, False)
+    planner = FixedPlanner(tasks)
+    log = Log(kept, executor)
+    queue = deque(planner.initial())
+    with stop_on_signals(), keeping_finished_tasks(kept, planner, log):
+        with pool:
+            try:
+                drive(queue, planner, kept, pool, jobs, log, progress)
+            except BaseException:
+                with uninterruptible():
+                    pool.abort()
+                raise
+        result = collect(study, tasks, kept.read)
+    log.finish("complete")
+    result.tasks, result.computed, result.reused = planner.planned, log.computed, log.reused
+    result.executor, result.folder = pool.description, folder
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def check_size(
+    study: Study, shipments: float, jobs: list[DrawJob], workers: int | None, flag: str
+) -> None:
+    """Refuse, in one line, a study whose stored values would not fit in half the memory
+    free, or that would keep this machine busy for more than :data:`MAX_DAYS`."""
+    rows = sum(_kept_rows(job) for job in jobs[1:2]) or 1
+    values = study.points * study.replications * rows + study.nominal_replications * rows * 4
+    need = 8.0 * values * 3  # the values, their statistics and the tables made of them
+    room, where = sizing.available_memory()
+    if need > room / 2:
+        fit = max(2, int(study.points * (room / 2) / need))
+        raise InputError(
+            flag,
+            str(study.draws),
+            f"{study.points:,} draws x {study.replications} replications keep about "
+            f"{sizing.human_bytes(need)} of numbers, over half the {sizing.human_bytes(room)} "
+            f"available ({where}); give at most about {fit:,} draws, or fewer replications (-n)",
+        )
+    if workers is None:
+        return
+    replications = study.points * study.replications + study.nominal_replications
+    seconds = shipments * replications / (SHIPMENTS_PER_CORE_S * workers)
+    if seconds > MAX_DAYS * 86400:
+        raise InputError(
+            flag,
+            str(study.draws),
+            f"{replications:,} replications of {shipments:,.0f} shipments would take about "
+            f"{seconds / 86400:,.0f} days on {workers} cores; give fewer draws or replications "
+            "(-n), or run it on a cluster (--executor dask)",
+        )
+
+
+def _kept_rows(job: DrawJob) -> int:
+    from sim.uncertainty.jobs import _compiled
+
+    _, _, rows = _compiled(job)
+    return int(sum(len(r) for r in rows))
+
+
+def draws_done(tasks: list[list[Task]], stored: set[str]) -> int:
+    """Draws whose every task is stored (for a progress line)."""
+    return int(np.sum([all(t.id in stored for t in point) for point in tasks[1:]]))
