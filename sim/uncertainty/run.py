@@ -17,25 +17,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from sim.errors import InputError
 from sim.experiment.executors import make_executor
 from sim.experiment.run import Log, Progress, drive, keeping_finished_tasks
 from sim.experiment.store import ResultStore, now, versions
 from sim.experiment.tasks import Task, TaskOutput, task_id
+from sim.indicators.layout import Layout
+from sim.plan.arrays import Plan
 from sim.plan.compile import compile_plan
+from sim.plan.expect import simulated_shipments
 from sim.replicate import sizing
 from sim.replicate.processes import stop_on_signals, uninterruptible
 from sim.replicate.runner import default_workers
-from sim.uncertainty.jobs import DrawJob
+from sim.uncertainty.jobs import DrawJob, kept
 from sim.uncertainty.result import UncertaintyResult, collect
-from sim.uncertainty.study import (
-    Study,
-    draw_first,
-    replications_per_task,
-    shipments_per_replication,
-)
+from sim.uncertainty.study import Study, draw_first, replications_per_task
 
 DEFAULT_STORE = Path("out") / "draws"
 """Where a study's tasks are kept when no folder is given: ``out/draws/<digest>``."""
@@ -129,17 +125,14 @@ def run_study(
     :class:`~sim.experiment.run.ExperimentStopped` with the finished tasks kept.
     """
     started = time.perf_counter()
-    jobs = jobs_of(study)
     nominal, _ = study.nominal()
-    shipments = shipments_per_replication(nominal)
-    tasks = plan_tasks(study, replications_per_task(shipments))
+    plans = [compile_plan(s) for s in nominal]
+    shipments = sum(simulated_shipments(plan.ports) for plan in plans)
     if executor == "local":
-        workers = sizing.workers_for(
-            [compile_plan(s) for s in nominal], study.engine, False, workers, 2**31, flag
-        )
-        check_size(study, shipments, jobs, workers, flag)
-    else:
-        check_size(study, shipments, jobs, None, flag)
+        workers = sizing.workers_for(plans, study.engine, False, workers, 2**31, flag)
+    check_size(study, shipments, kept_rows(plans), workers if executor == "local" else None, flag)
+    jobs = jobs_of(study)  # every draw's scenarios, validated
+    tasks = plan_tasks(study, replications_per_task(shipments))
     pool = make_executor(executor, workers or default_workers(), address)
     folder = store_folder(study, store)
     manifest = study.manifest() | {"versions": versions(), "created": now()}
@@ -163,12 +156,16 @@ def run_study(
     return result
 
 
-def check_size(
-    study: Study, shipments: float, jobs: list[DrawJob], workers: int | None, flag: str
-) -> None:
+def kept_rows(plans: list[Plan]) -> int:
+    """Rows a draw keeps, over all its scenarios."""
+    return sum(sum(map(kept, Layout.of(plan).rows)) for plan in plans)
+
+
+def check_size(study: Study, shipments: float, rows: int, workers: int | None, flag: str) -> None:
     """Refuse, in one line, a study whose stored values would not fit in half the memory
-    free, or that would keep this machine busy for more than :data:`MAX_DAYS`."""
-    rows = sum(_kept_rows(job) for job in jobs[1:2]) or 1
+    free, or that would keep this machine busy for more than :data:`MAX_DAYS`; before any
+    draw is made."""
+    rows = max(rows, 1)
     values = study.points * study.replications * rows + study.nominal_replications * rows * 4
     need = 8.0 * values * 3  # the values, their statistics and the tables made of them
     room, where = sizing.available_memory()
@@ -193,15 +190,3 @@ def check_size(
             f"{seconds / 86400:,.0f} days on {workers} cores; give fewer draws or replications "
             "(-n), or run it on a cluster (--executor dask)",
         )
-
-
-def _kept_rows(job: DrawJob) -> int:
-    from sim.uncertainty.jobs import _compiled
-
-    _, _, rows = _compiled(job)
-    return int(sum(len(r) for r in rows))
-
-
-def draws_done(tasks: list[list[Task]], stored: set[str]) -> int:
-    """Draws whose every task is stored (for a progress line)."""
-    return int(np.sum([all(t.id in stored for t in point) for point in tasks[1:]]))

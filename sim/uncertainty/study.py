@@ -31,8 +31,6 @@ from sim.model.load import drawn_scenario
 from sim.model.schema import Scenario
 from sim.model.uncertain import Uncertain, drawn_data, uncertain_inputs
 from sim.model.variants import arrangement_variants, utilisation_variants
-from sim.plan.compile import compile_plan
-from sim.plan.expect import simulated_shipments
 from sim.replicate.runner import DEFAULT_ENGINE
 
 DESIGNS = ("lhs", "sobol")
@@ -289,11 +287,6 @@ def _layers(base: Scenario) -> Any:
             if isinstance(c, dict)
         },
     }
-
-
-def shipments_per_replication(scenarios: Sequence[Scenario]) -> float:
-    """Shipments one replication of all the scenarios simulates (sizing tasks and time)."""
-    return sum(simulated_shipments(compile_plan(s).ports) for s in scenarios)
 
 
 def replications_per_task(shipments: float) -> int:
