@@ -30,30 +30,48 @@ def test_rbd_fast_is_salibs_estimator_on_many_outputs_at_once():
 
 
 def test_noise_is_taken_out_of_the_range_and_counted_in_the_share():
-    """y_d = mu(x_d) + noise: the range is mu's (within sampling), the share Var(mu)/Var(y)."""
-    draws, replications, sigma = 400, 4, 1.0
+    """y_d = mu(x_d) + noise, mu normal (where shrinking by sqrt(share) is exact in law): the
+    range is mu's 5th and 95th percentiles, the share Var(mu) / Var(y).
+
+    Tolerances at 99.9% (two-sided normal), from the estimators' large-sample standard
+    deviations for independent draws (a Latin hypercube of a monotone mu spreads them no
+    more): a sample quantile's ``sqrt(p (1 - p) / D) / f(q)``; the share's, by the delta
+    method, ``(N / V) sqrt(2 / (R - 1) / D + 2 / (D - 1))`` (the mean of D noise variances
+    from R replications each, and the variance of D normal values)."""
+    draws, replications, sigma, scale = 400, 4, 1.0, 2.0
     unit = latin_hypercube(1, draws, 3)
-    mu = 10 * unit[:, 0]  # uniform on [0, 10]: 5th and 95th percentiles 0.5 and 9.5
+    mu = 5 + scale * stats.norm.ppf(unit[:, 0])
     rng = np.random.default_rng(4)
     values = mu[:, None, None] + sigma * rng.normal(size=(draws, 1, replications))
     spread = analysis.spread(analysis.value_stats(values))
-    noise = sigma**2 / replications
-    assert spread.input_share[0] == pytest.approx(100 / 12 / (100 / 12 + noise), abs=0.01)
-    assert spread.low[0] == pytest.approx(0.5, abs=0.25)
-    assert spread.high[0] == pytest.approx(9.5, abs=0.25)
-    noisy = np.quantile(values.mean(axis=2)[:, 0], [0.05, 0.95])
-    assert spread.low[0] > noisy[0] and spread.high[0] < noisy[1]  # narrower than raw draws
+    z = stats.norm.ppf(1 - 0.001 / 2)
+    noise, total = sigma**2 / replications, scale**2 + sigma**2 / replications
+    share_sd = noise / total * np.sqrt(2 / (replications - 1) / draws + 2 / (draws - 1))
+    assert spread.input_share[0] == pytest.approx(scale**2 / total, abs=z * share_sd)
+    q = stats.norm.ppf(0.95)
+    quantile_sd = np.sqrt(0.05 * 0.95 / draws) / (stats.norm.pdf(q) / scale)
+    assert spread.low[0] == pytest.approx(5 - scale * q, abs=z * quantile_sd)
+    assert spread.high[0] == pytest.approx(5 + scale * q, abs=z * quantile_sd)
 
 
 def test_relative_change_noise_is_the_delta_methods():
     """A constant ratio with noisy baseline: each draw's ratio of means, and a noise variance
-    that matches the spread of the ratio over many repetitions of the draw."""
+    that matches the spread of the ratio over many repetitions of the draw.
+
+    Tolerances at 99.9% (two-sided normal): the mean of D ratios within ``z sd / sqrt(D)``;
+    the two variance estimates (D noise variances of R - 1 degrees of freedom each, and the
+    variance of D ratios) within ``z sqrt(2 / (D (R - 1)) + 2 / (D - 1))`` of each other,
+    relatively."""
+    draws, replications = 3000, 8
     rng = np.random.default_rng(6)
-    baseline = 20 + rng.normal(size=(3000, 1, 8))
-    compared = 0.9 * baseline + 0.3 * rng.normal(size=(3000, 1, 8))
+    baseline = 20 + rng.normal(size=(draws, 1, replications))
+    compared = 0.9 * baseline + 0.3 * rng.normal(size=(draws, 1, replications))
     found = analysis.relative_stats(compared, baseline)
-    assert np.mean(found.mean) == pytest.approx(-10, abs=0.05)
-    assert np.mean(found.noise) == pytest.approx(np.var(found.mean), rel=0.1)
+    z = stats.norm.ppf(1 - 0.001 / 2)
+    spread = np.std(found.mean)
+    assert np.mean(found.mean) == pytest.approx(-10, abs=z * spread / np.sqrt(draws))
+    relative = z * np.sqrt(2 / (draws * (replications - 1)) + 2 / (draws - 1))
+    assert np.mean(found.noise) == pytest.approx(np.var(found.mean), rel=relative)
 
 
 def test_first_order_intervals_cover_at_about_their_rate():
