@@ -34,6 +34,7 @@ import multiprocessing
 import resource
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -41,14 +42,18 @@ from typing import Any
 
 import yaml
 
-from sim.engine import compiled as engine_numba
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's package, whatever is installed
+
+from versions import parts, warm_up_function
+
 from sim.experiment import Progress, run_experiment, tasks
 from sim.experiment.design import design_points
 from sim.experiment.executors import local_cluster
 from sim.experiment.spec import load_experiment, point_scenarios
 from sim.experiment.tasks import CompiledPoint, PointJob, compiled, replicate
 
-ROOT = Path(__file__).resolve().parent.parent
+WARM_UP = warm_up_function(parts("sim", ("jit", "engine")))  # wherever this version keeps it
 REFERENCE = ROOT / "scenarios" / "reference-office.yaml"
 OFFICE = "countries.PER.ports.office"
 
@@ -158,7 +163,7 @@ def dask_measured(path: Path, out: Path, phases: Phases) -> Measure:
     started = time.perf_counter()
     cluster = local_cluster(2)  # as `--executor dask` makes it
     with Client(cluster) as client:
-        client.run(engine_numba.warm_up)
+        client.run(WARM_UP)
         print(f"  (LocalCluster of 2 workers ready in {time.perf_counter() - started:.1f} s)")
 
         def workers_cpu() -> float:
@@ -204,7 +209,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    engine_numba.warm_up()
+    WARM_UP()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path = experiment_file(folder, args.quick)

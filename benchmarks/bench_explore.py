@@ -36,6 +36,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's package, whatever is installed
+
 import sim
 from sim.explore.settings import build, controls_from
 from sim.indicators.layout import Layout
@@ -43,7 +46,6 @@ from sim.indicators.sums import compute
 from sim.plan.compile import compile_plan
 from sim.replicate.runner import simulate
 
-ROOT = Path(__file__).resolve().parent.parent
 REGIONAL = ROOT / "scenarios" / "lac-regional.yaml"
 TARGETS = {"one country": 2.0, "region": 10.0, "50 replications": 60.0}
 
@@ -55,7 +57,8 @@ class Server:
             self.port = probe.getsockname()[1]
         command = [sys.executable, "-m", "sim.cli", "explore", str(scenario), "--no-browser"]
         self.process = subprocess.Popen(
-            [*command, "-q", "--port", str(self.port), "-w", str(workers)]
+            [*command, "-q", "--port", str(self.port), "-w", str(workers)],
+            env=os.environ | {"PYTHONPATH": str(ROOT)},  # this checkout's package
         )
         while True:
             try:
@@ -168,7 +171,7 @@ def main() -> None:
     print(f" (target {TARGETS['50 replications']:g} s for 50)")
     setting = build(sim.load_scenario(REGIONAL), controls_from(controls))
     started = time.perf_counter()
-    sim.compare(setting.scenarios, setting.labels, replications, workers=args.workers)
+    sim.compare(setting.scenarios, setting.labels, replications=replications, workers=args.workers)
     direct = time.perf_counter() - started
     print(
         f"region, {replications} replications by sim.compare, {args.workers} workers: "

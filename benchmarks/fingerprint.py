@@ -13,17 +13,24 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 BUNDLED = ("one-office", "reference-office", "lac-regional")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _mrasim(*args: str) -> str:
+    """What ``mrasim ARGS`` prints, run with this checkout's package, whatever is installed."""
     done = subprocess.run(
-        [sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "sim.cli", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ | {"PYTHONPATH": str(ROOT)},
     )
     return done.stdout
 

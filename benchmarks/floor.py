@@ -28,6 +28,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
@@ -35,12 +36,17 @@ from numba import njit
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench import BASELINE, REGIONAL, ROOT, baseline_tree, interleaved, per_shipment
+from bench import BASELINE, REGIONAL, ROOT, SIM, baseline_tree, interleaved, per_shipment
+from versions import arrivals_end
 
 import sim
-from sim import streams
-from sim.engine.inputs import draw_port
-from sim.plan.compile import Plan, compile_plan
+
+if TYPE_CHECKING:
+    from sim.plan.arrays import Plan
+
+streams = SIM["streams"]  # this checkout's modules, wherever its layout keeps them
+draw_port = SIM["inputs"].draw_port
+compile_plan = SIM["plan"].compile_plan
 
 SAMPLERS = {
     streams.LOGNORMAL: "lognormal",
@@ -69,7 +75,7 @@ def count_draws(plan: Plan) -> tuple[Counter[str], Drawn, int]:
     laws = []
     shipments = 0
     for port in plan.ports:
-        inputs = draw_port(plan.window[1], port, 1, 0)
+        inputs = draw_port(arrivals_end(SIM, plan, port), port, 1, 0)
         cell = 3 * inputs.channel.astype(np.int64) + inputs.group
         early = inputs.lodgement < inputs.arrival
         chosen = [np.where(early, port.stage_dist[3, cell], port.stage_dist[0, cell])]

@@ -13,11 +13,18 @@ run by one version and then the other, in alternating order, and each version's 
 time is summed: both see the same minutes of the host. ``--stage comparison`` and
 ``--stage fixed`` alternate whole replications instead (the versions' worker
 function, ``runner.indicator_vectors``) and report the median of the paired ratios.
-An A/A run (REV = HEAD, on a clean tree) gives ratios of 1.00 within about 1%.
+An A/A run (REV = HEAD, on a clean tree) gives ratios of 1.00 within about 1%. Since
+arrivals go on after the counted window until queues drain (``plan.expect.drain_h``),
+a one-hour horizon still simulates each port's drain period, days long: ``--stage
+fixed`` against a revision from before that change compares unlike work.
 
-REV must have ``runner.indicator_vectors`` (issue #11's comparison path); for the
-code before issue #11 use ``bench.py --baseline``. The extracted package and its
-compiled code are cached beside ``bench.py``'s baseline trees
+REV may have either layout of the package, the flat modules of older revisions or the
+folders by stage (``versions.py`` imports each version by its own module names); the
+copy of a version by stage, whose imports are absolute (``from sim.engine ...``), has
+them rewritten to ``sim_base``, so that it never runs this checkout's modules. REV
+must have ``runner.indicator_vectors`` (the comparison path of the speed round that
+targeted 3x); for older code use ``bench.py --baseline``. The extracted package and
+its compiled code are cached beside ``bench.py``'s baseline trees
 (``~/.cache/mrasim-bench/paired-REV``).
 """
 
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import shutil
 import statistics
 import sys
@@ -34,10 +42,12 @@ from types import ModuleType
 from typing import Any
 
 from bench import ROOT, baseline_tree  # (bench.py puts this checkout's package first)
+from versions import arrivals_end, by_stage, parts, warm_up
 
 SCENARIO = ROOT / "scenarios" / "lac-regional.yaml"
-MODULES = ("plan", "inputs", "engine_numba", "indicators", "runner", "variants", "processes")
+PARTS = ("plan", "inputs", "engine", "layout", "sums", "runner", "variants", "jit", "expect")
 FIXED = ["horizon_days=0.05", "warmup_days=0"]  # about an hour: few shipments, every port
+ABSOLUTE = re.compile(r"^(\s*)(from|import) sim(?=[.\s])", re.MULTILINE)
 
 
 def extract(rev: str) -> Path:
@@ -46,10 +56,23 @@ def extract(rev: str) -> Path:
     name, so one package imported under two names would corrupt each other's cache."""
     tree = baseline_tree(rev)  # REV's files, extracted once
     folder = tree.with_name(f"paired-{tree.name}")
-    if not (folder / "sim_base").is_dir():
+    copy = folder / "sim_base"
+    if not copy.is_dir():
         ignore = shutil.ignore_patterns("__pycache__")
-        shutil.copytree(tree / "sim", folder / "sim_base", ignore=ignore)
+        shutil.copytree(tree / "sim", copy, ignore=ignore)
+    if by_stage(copy):
+        renamed(copy)
     return folder
+
+
+def renamed(copy: Path) -> None:
+    """Point the copy's absolute imports (``from sim.x import``) at the copy itself. A file
+    is rewritten only if it changes: numba's cache is keyed on the file's time."""
+    for path in copy.rglob("*.py"):
+        text = path.read_text()
+        new = ABSOLUTE.sub(r"\1\2 sim_base", text)
+        if new != text:
+            path.write_text(new)
 
 
 class Version:
@@ -57,17 +80,21 @@ class Version:
 
     def __init__(self, package: str, overrides: list[str]) -> None:
         self.package = importlib.import_module(package)
-        self.m: dict[str, ModuleType] = {
-            name: importlib.import_module(f"{package}.{name}") for name in MODULES
-        }
+        self.m: dict[str, ModuleType] = parts(package, PARTS)
+        if not hasattr(self.m["runner"], "indicator_vectors"):
+            raise SystemExit(
+                "paired.py: REV has no runner.indicator_vectors; use bench.py --baseline"
+            )
         scenario = self.package.load_scenario(str(SCENARIO), overrides)
-        variants = self.m["variants"].arrangement_variants(scenario)[0]
+        variants = self.m["variants"].arrangement_variants(scenario, None)[0]
         self.plans = [self.m["plan"].compile_plan(s) for s in variants]
-        self.layouts = [self.m["indicators"].Layout.of(p) for p in self.plans]
-        self.m["engine_numba"].warm_up()
+        self.layouts = [self.m["layout"].Layout.of(p) for p in self.plans]
+        warm_up(self.m)
         self.comparison(0)  # load every kernel this path uses
         plan = self.plans[0]
-        self.drawn = [self.m["inputs"].draw_port(plan.window[1], p, 1, 1) for p in plan.ports]
+        self.ends = [arrivals_end(self.m, plan, port) for port in plan.ports]
+        draw = self.m["inputs"].draw_port
+        self.drawn = [draw(end, p, 1, 1) for end, p in zip(self.ends, plan.ports, strict=True)]
 
     def comparison(self, r: int) -> Any:
         return self.m["runner"].indicator_vectors(self.plans, self.layouts, "numba", 1, r)
@@ -77,12 +104,12 @@ class Version:
         plan, m = self.plans[0], self.m
         port = plan.ports[p]
         if stage == "engine":
-            m["engine_numba"].run_port(port, plan.calendars, self.drawn[p])
+            m["engine"].run_port(port, plan.calendars, self.drawn[p])
             return
-        inputs = m["inputs"].draw_port(plan.window[1], port, 1, r)
+        inputs = m["inputs"].draw_port(self.ends[p], port, 1, r)
         if stage == "replication":
-            outcome = m["engine_numba"].run_port(port, plan.calendars, inputs)
-            m["indicators"].port_cells(plan, p, inputs, outcome)
+            outcome = m["engine"].run_port(port, plan.calendars, inputs)
+            m["sums"].port_cells(plan, p, inputs, outcome)
 
 
 def by_port(versions: dict[str, Version], stage: str, rounds: int) -> str:

@@ -17,7 +17,8 @@ the kernels.
 to ``NAME.bin`` in the current folder (a second compiled signature to ``NAME.1.bin``, and
 so on) and prints the ``objdump`` command that disassembles each at its address, to read
 beside ``perf script -F ip,sym``'s hottest addresses. This is how
-the cache misses of the engine's event loop were found (issue #11). ``perf`` itself
+the cache misses of the engine's event loop were found (the speed round that targeted
+3x). ``perf`` itself
 crashed on some runs on the 2-core VM; running it again worked.
 """
 
@@ -34,16 +35,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's package, whatever is installed
 
+from versions import arrivals_end, parts
+
 import sim
 from sim import streams
 from sim.engine import compiled as engine_numba
 from sim.engine import inputs
+from sim.indicators import order_stats
 from sim.indicators import sums as indicators
+from sim.indicators.layout import Layout
+from sim.model import distributions
 from sim.model.variants import arrangement_variants
 from sim.plan.compile import compile_plan
 from sim.replicate.runner import indicator_vector, indicator_vectors
 
-KERNEL_MODULES = (inputs, engine_numba, indicators, streams)
+SIM = parts("sim", ("expect",))  # where a port's arrivals end, in this version
+KERNEL_MODULES = (inputs, engine_numba, indicators, order_stats, streams, distributions)
 LONGEST = 1 << 16  # the size given to the last kernel, which has no next entry
 
 
@@ -52,6 +59,8 @@ def kernel_entries() -> list[tuple[int, str]]:
     entries = set()
     for module in KERNEL_MODULES:
         for name, dispatcher in vars(module).items():
+            if getattr(dispatcher, "__module__", None) != module.__name__:
+                continue  # imported from another module: named there
             for compiled in getattr(dispatcher, "overloads", {}).values():
                 address = compiled.library.get_pointer_to_function(compiled.fndesc.mangled_name)
                 if address:
@@ -99,8 +108,9 @@ def _mapping_end(address: int) -> int:
 def stage_loop(scenario_path: str, stage: str) -> Callable[[], object]:
     """One replication's stage as a function to repeat (the others run once, to warm up)."""
     plan = compile_plan(sim.load_scenario(scenario_path, []))
-    layout = indicators.Layout.of(plan)
-    drawn = [inputs.draw_port(plan.window[1], port, 1, 0) for port in plan.ports]
+    layout = Layout.of(plan)
+    ends = [arrivals_end(SIM, plan, port) for port in plan.ports]
+    drawn = [inputs.draw_port(end, port, 1, 0) for end, port in zip(ends, plan.ports, strict=True)]
     outcomes = [
         engine_numba.run_port(port, plan.calendars, i)
         for port, i in zip(plan.ports, drawn, strict=True)
@@ -108,10 +118,12 @@ def stage_loop(scenario_path: str, stage: str) -> Callable[[], object]:
     results = list(zip(drawn, outcomes, strict=True))
     indicators.compute(plan, layout, results)
     plans = [compile_plan(s) for s in arrangement_variants(sim.load_scenario(scenario_path, []))[0]]
-    layouts = [indicators.Layout.of(p) for p in plans]
+    layouts = [Layout.of(p) for p in plans]
     indicator_vectors(plans, layouts, "numba", 1, 0)
     stages: dict[str, Callable[[], object]] = {
-        "inputs": lambda: [inputs.draw_port(plan.window[1], port, 1, 0) for port in plan.ports],
+        "inputs": lambda: [
+            inputs.draw_port(end, port, 1, 0) for end, port in zip(ends, plan.ports, strict=True)
+        ],
         "engine": lambda: [
             engine_numba.run_port(port, plan.calendars, i)
             for port, i in zip(plan.ports, drawn, strict=True)

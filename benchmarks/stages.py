@@ -8,8 +8,10 @@ reports the best of ``--repeats`` replications in CPU time (``time.process_time`
 on a shared machine, wall time also counts other processes' turns). It uses only
 the calls every version of mrasim has had (``compile_plan``, ``draw_port``,
 ``run_port``, ``Layout.of``, ``compute``; for ``--compare``, ``runner._replicate``),
-so ``bench.py --baseline REV`` can run it against an older checkout, side by side
-with this one.
+each imported from wherever the version at hand keeps it (``versions.py``: the flat
+modules of older revisions, or the folders by stage), so ``bench.py --baseline REV``
+can run it against an older checkout, side by side with this one: it measures the
+``sim`` package found first on the path (``PYTHONPATH``).
 """
 
 from __future__ import annotations
@@ -18,12 +20,21 @@ import argparse
 import json
 import time
 
-import sim
-from sim.engine.compiled import run_port
-from sim.engine.inputs import draw_port
-from sim.indicators.layout import Layout
-from sim.indicators.sums import compute
-from sim.plan.compile import compile_plan
+from versions import arrivals_end, parts  # (this script's folder is first on the path)
+
+import sim  # the version to measure: PYTHONPATH's, as bench.py runs this script
+
+SIM = parts("sim")
+compile_plan = SIM["plan"].compile_plan
+draw_port = SIM["inputs"].draw_port
+run_port = SIM["engine"].run_port
+Layout = SIM["layout"].Layout
+compute = SIM["sums"].compute
+
+
+def end(plan: object, port: object) -> float:
+    """Until when this version draws a port's arrivals, as its runner does."""
+    return arrivals_end(SIM, plan, port)
 
 
 def stage_times(path: str, overrides: list[str], repeats: int) -> dict[str, float]:
@@ -35,7 +46,7 @@ def stage_times(path: str, overrides: list[str], repeats: int) -> dict[str, floa
     shipments = 0
     for replication in range(repeats + 1):
         started = time.process_time()
-        inputs = [draw_port(plan.window[1], port, 1, replication) for port in plan.ports]
+        inputs = [draw_port(end(plan, port), port, 1, replication) for port in plan.ports]
         drawn = time.process_time()
         outcomes = [run_port(p, plan.calendars, i) for p, i in zip(plan.ports, inputs, strict=True)]
         simulated = time.process_time()
@@ -57,14 +68,9 @@ def compare_times(path: str, overrides: list[str], repeats: int) -> dict[str, fl
     """Best CPU seconds of one replication of a comparison (without and with the
     arrangement) as the version's worker computes it (``runner._replicate``, which every
     version has), and the shipments it simulates."""
-    from sim.replicate import runner
-
-    try:
-        from sim.model.variants import arrangement_variants
-    except ImportError:  # before the variants had their own module
-        from sim.compare import arrangement_variants  # type: ignore[no-redef]
-
-    scenarios, _ = arrangement_variants(sim.load_scenario(path, overrides))
+    runner = SIM["runner"]
+    scenario = sim.load_scenario(path, overrides)
+    scenarios, _ = SIM["variants"].arrangement_variants(scenario, None)  # None: no sweep
     plans = tuple(compile_plan(s) for s in scenarios)
     work = runner.Work(plans, tuple(Layout.of(p) for p in plans), "numba", 1, False)
     best = float("inf")
@@ -73,17 +79,16 @@ def compare_times(path: str, overrides: list[str], repeats: int) -> dict[str, fl
         runner._replicate(work, replication)
         if replication:  # the first one compiles, or loads the compiled code
             best = min(best, time.process_time() - started)
-    shipments = sum(draw_port(p.window[1], port, 1, 1).n for p in plans for port in p.ports)
+    shipments = sum(draw_port(end(p, port), port, 1, 1).n for p in plans for port in p.ports)
     return {"compare": best, "shipments": float(shipments)}
 
 
 def as_a_worker() -> None:
-    """Set up this process as the checked-out version's workers are: since issue 11 they
-    keep the memory they free (``sim.processes.keep_freed_memory``); an older checkout,
-    measured by ``bench.py --baseline``, keeps its own defaults, as its workers did."""
-    from sim.replicate import processes
-
-    keep = getattr(processes, "keep_freed_memory", None)
+    """Set up this process as the checked-out version's workers are: since the speed round
+    that targeted 3x they keep the memory they free (``keep_freed_memory``, now in
+    ``sim.replicate.processes``); an older checkout, measured by ``bench.py --baseline``,
+    keeps its own defaults, as its workers did."""
+    keep = getattr(SIM.get("processes"), "keep_freed_memory", None)
     if keep is not None:
         keep()
 

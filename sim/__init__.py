@@ -16,16 +16,51 @@ The Python API (what the CLI does, for notebooks)::
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sim._version import __version__
-from sim.errors import InputError
-from sim.model.load import bundled_scenarios, load_scenario
-from sim.model.schema import Scenario
-from sim.model.variants import arrangement_variants
-from sim.replicate.result import ComparisonResult, Results, RunResult
-from sim.replicate.runner import RunOptions, compare, run
-from sim.results.files import read_results
+
+if TYPE_CHECKING:
+    from sim.errors import InputError
+    from sim.model.load import bundled_scenarios, load_scenario
+    from sim.model.schema import Scenario
+    from sim.model.variants import arrangement_variants
+    from sim.replicate.result import ComparisonResult, Results, RunResult
+    from sim.replicate.runner import RunOptions, compare, run
+    from sim.results.files import read_results
+
+_HOMES = {
+    "InputError": "sim.errors",
+    "bundled_scenarios": "sim.model.load",
+    "load_scenario": "sim.model.load",
+    "Scenario": "sim.model.schema",
+    "arrangement_variants": "sim.model.variants",
+    "ComparisonResult": "sim.replicate.result",
+    "Results": "sim.replicate.result",
+    "RunResult": "sim.replicate.result",
+    "RunOptions": "sim.replicate.runner",
+    "compare": "sim.replicate.runner",
+    "run": "sim.replicate.runner",
+    "read_results": "sim.results.files",
+}
+"""Where each name of the API lives. ``import sim`` loads none of them: each is loaded
+when first used (numpy, pandas and numba take a second), so that ``mrasim`` is in charge
+of Ctrl-C from its first milliseconds (:mod:`sim.cli`)."""
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])
 
 
 def write_report(folder: str | Path, output: str | Path | None = None) -> Path:

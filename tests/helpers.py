@@ -188,3 +188,51 @@ def watched_page(browser: object, url: str, viewport: dict[str, int]) -> Iterato
     page.errors = errors
     yield page
     page.close()
+
+
+class Finished:
+    """How a process ended: status, output, wall time and peak resident memory."""
+
+    def __init__(self, status: int, out: str, err: str, seconds: float, peak_bytes: int) -> None:
+        self.status, self.out, self.err = status, out, err
+        self.seconds, self.peak_bytes = seconds, peak_bytes
+
+
+def peak_resident(pid: int) -> int:
+    """A running process's peak resident memory since its exec (VmHWM), in bytes; 0 once gone.
+
+    Read in /proc rather than from ``wait4``'s accounting, which keeps the peak of the
+    forking parent (pytest's, hundreds of MB into a run) across the child's exec.
+    """
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), "VmHWM: 0 kB")
+    return int(line.split()[1]) * 1024
+
+
+def run_measured(command: list[str], timeout: float, **popen: object) -> Finished:
+    """Run a command to its end, or kill it (and fail) after ``timeout`` seconds, watching
+    its peak resident memory (:func:`peak_resident`, every 10 ms)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        process = subprocess.Popen(command, stdout=out, stderr=err, **popen)  # type: ignore[call-overload]
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, peak_resident(process.pid))
+            if time.monotonic() - started > timeout:
+                process.kill()
+                process.wait()
+                err.seek(0)
+                pytest.fail(
+                    f"{command[2:5]} still running after {timeout} s, at {peak / 2**20:.0f} MB: "
+                    f"{err.read().decode()[-500:]}"
+                )
+            time.sleep(0.01)
+        seconds = time.monotonic() - started
+        out.seek(0), err.seek(0)
+        return Finished(process.returncode, out.read().decode(), err.read().decode(), seconds, peak)

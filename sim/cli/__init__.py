@@ -1,9 +1,13 @@
-"""The ``mrasim`` command.
+"""The ``mrasim`` command: :func:`entry` is the console script, :func:`main` the command line.
 
-Exit status: 0 success; 2 bad input (one line naming the file or option, the
-field and the problem), including a run too big for the machine; 130 after
-SIGINT (Ctrl-C) and 143 after SIGTERM, with every worker stopped and nothing
-written; 1 anything else (a lost worker, a full disk: one line each).
+Importing this package loads nothing else (``sim`` itself loads its modules when they
+are first used), so the console script is in charge of Ctrl-C within milliseconds of
+starting, not after the second or so that numpy, pandas and numba take to load: a
+Ctrl-C while they load says the same line as any other (``mrasim: interrupted; nothing
+written``, exit status 130) instead of a traceback from inside an import.
+
+Exit status: 0 success; 2 bad input; 130 after SIGINT and 143 after SIGTERM; 1 anything
+else (see :mod:`sim.cli.command_line`).
 """
 
 from __future__ import annotations
@@ -14,62 +18,54 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from sim.cli.parser import build_parser
-from sim.errors import InputError
-from sim.replicate.processes import Interrupted, WorkerLost, stop_on_signals
-from sim.results.atomic import OutputError, all_or_nothing
+EARLY_STOP = {signal.SIGINT: 130, signal.SIGTERM: 143}
+"""Signals that stop the command before it runs, and the exit status each gives."""
+INTERRUPTED = b"mrasim: interrupted; nothing written\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    typed = list(sys.argv[1:] if argv is None else argv)
-    with stop_on_signals():
-        try:
-            args = parser.parse_args(typed)
-            args.command_line = ["mrasim", *typed]
-            with all_or_nothing():  # a command's files appear together when it succeeds
-                try:
-                    return args.handler(args)
-                except BrokenPipeError:  # output piped into `head` and closed early: not an error
-                    sys.stderr.close()
-                    return 0
-        except InputError as exc:
-            return _fail(str(exc), 2)
-        except Interrupted as stop:
-            return _fail(_interrupted(stop), stop.exit_status)
-        except KeyboardInterrupt:  # SIGINT before or after the handler was in place
-            return _fail(_interrupted(Interrupted(signal.SIGINT)), 130)
-        except (WorkerLost, OutputError) as exc:
-            return _fail(str(exc) + ("" if isinstance(exc, OutputError) else "; nothing written"))
-        except MemoryError as exc:
-            where = " ".join(getattr(exc, "__notes__", []))
-            return _fail(f"out of memory {where}: {exc}; nothing written".replace("  ", " "))
+    """Run the command line ``argv`` (default: the process's); its exit status."""
+    from sim.cli.command_line import main as command_line
 
-
-def _fail(message: str, status: int = 1) -> int:
-    print(f"mrasim: {message}", file=sys.stderr)
-    return status
-
-
-def _interrupted(stop: Interrupted) -> str:
-    """What an interrupt left: what it kept (an experiment's finished tasks), else nothing."""
-    if stop.kept is not None:
-        return f"interrupted: {stop.kept}"
-    after = f" after {stop.done} of {stop.total} replications" if stop.total is not None else ""
-    return f"interrupted{after}; nothing written"
+    return command_line(argv)
 
 
 def entry() -> None:
-    """The console script: :func:`main`, and after an interrupt an exit without teardown.
+    """The console script: :func:`main`, stoppable from its first instant.
 
-    Tearing down the interpreter (numba's and pandas' modules) takes about a
-    second; an interrupted command has nothing left to save (workers are reaped,
-    files closed), so it flushes its output and leaves at once.
+    Until the command takes over its signals (:func:`sim.replicate.processes.stop_on_signals`,
+    once its modules are loaded), Ctrl-C or SIGTERM ends the process at once with the one
+    line and the status of an interrupt: nothing has been written yet, and there is
+    nothing to stop. Once the command has decided its exit status, a late signal changes
+    nothing. After an interrupt the process leaves without tearing the interpreter down
+    (numba's and pandas' modules take about a second to unload): workers are reaped and
+    files closed by then.
     """
-    status = main()
-    if status in (128 + signal.SIGINT, 128 + signal.SIGTERM):
+    for signum in EARLY_STOP:
+        signal.signal(signum, _stop_now)
+    from sim.cli.command_line import main as command_line
+
+    status = command_line(None, decided=_decided)
+    if status in EARLY_STOP.values():
         with contextlib.suppress(OSError, ValueError):
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(status)
     raise SystemExit(status)
+
+
+_done: list[bool] = []
+"""Set once the command has decided its exit status: a signal then changes nothing."""
+
+
+def _decided() -> None:
+    _done.append(True)
+
+
+def _stop_now(signum: int, frame: object) -> None:
+    """Leave now, with the interrupt's one line: nothing is written before the command runs."""
+    if _done:
+        return
+    with contextlib.suppress(OSError):
+        os.write(2, INTERRUPTED)
+    os._exit(EARLY_STOP[signal.Signals(signum)])

@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,17 @@ from sim.replicate.runner import compare, run
 from sim.replicate.warmup import short_warmups
 from sim.results.atomic import (
     ParquetStream,
+    claim_folder,
     records_of,
     replace_on_success,
 )
-from sim.results.files import RESULT_FILES, comparison_record, run_record, save_comparison, save_run
+from sim.results.files import (
+    RESULT_FILES,
+    comparison_record,
+    run_record,
+    save_comparison,
+    save_run,
+)
 
 # --- commands -----------------------------------------------------------------
 
@@ -45,6 +53,8 @@ DEFAULT_SCENARIO = BUNDLED / "lac-regional.yaml"
 def report_command(args: argparse.Namespace) -> int:
     from sim import write_report
 
+    if args.folder.is_dir():  # not while another command writes there (it waits for nothing)
+        claim_folder(args.folder, "folder")
     written = write_report(args.folder, args.output)
     if not args.quiet:
         print(f"report written to {written}")
@@ -83,15 +93,17 @@ def run_command(args: argparse.Namespace) -> int:
         raise InputError("--records", "", "records are written to a directory: add --out DIR")
     _check_uncertainty(args)
     _check_filters(args, [scenario])
-    _prepare_out(args.out, args.force)
     _preflight(args, [scenario], [scenario], str(args.scenario))
     if args.uncertainty is not None:
         from sim.uncertainty.command import uncertain_command
         from sim.uncertainty.study import Variants
 
-        return uncertain_command(args, [scenario], Variants("run"))
+        prepare = partial(_prepare_out, args.out, args.force)
+        return uncertain_command(args, [scenario], Variants("run"), prepare)
     if args.trs:
         _check_trs_memory(args, scenario)
+    _check_records_room(args, scenario)
+    _prepare_out(args.out, args.force)  # after every check: a refused run makes no folder
     started = time.perf_counter()
     label = f"{scenario.name}: replications"
     trs = Collector() if args.trs else None
@@ -202,17 +214,18 @@ def compare_command(args: argparse.Namespace) -> int:
         )
     _check_uncertainty(args)
     _check_filters(args, scenarios)
-    _prepare_out(args.out, args.force)
     _preflight(args, scenarios, loaded, " ".join(str(path) for path in paths))
     if args.uncertainty is not None:
         from sim.uncertainty.command import uncertain_command
         from sim.uncertainty.study import Variants
 
         levels = None if args.utilisation is None else tuple(args.utilisation)
+        prepare = partial(_prepare_out, args.out, args.force)
         if len(loaded) == 1:
-            return uncertain_command(args, loaded, Variants("arrangement", levels))
+            return uncertain_command(args, loaded, Variants("arrangement", levels), prepare)
         pair = Variants("pair", levels, (labels[0], labels[-1].split(" u=")[0]))
-        return uncertain_command(args, loaded, pair)
+        return uncertain_command(args, loaded, pair, prepare)
+    _prepare_out(args.out, args.force)  # after every check: a refused run makes no folder
     started = time.perf_counter()
     with _progress(args, f"{' vs '.join(labels)}: replications") as advance:
         result = compare(
@@ -339,19 +352,20 @@ def _footer(
 
 
 def _prepare_out(out: Path | None, force: bool) -> None:
-    """Check (and create) the --out directory before any work, not after an hour of it.
+    """Claim (and create) the --out directory before any work, not after an hour of it.
 
-    A folder holding another run's results is refused unless ``--force``:
-    writing over them would silently lose that run, and writing beside them
-    would mix two runs (say, new summaries next to old records) in one folder.
-    With ``--force`` the earlier files go when the new ones arrive.
+    The claim (:func:`~sim.results.atomic.claim_folder`) locks the folder until the
+    command's files are renamed into place, so a second command writing there is
+    refused in one line naming this one's PID; it also removes the temporary files
+    of a run killed there earlier. A folder holding another run's results is then
+    refused unless ``--force``: writing over them would silently lose that run, and
+    writing beside them would mix two runs (say, new summaries next to old records)
+    in one folder. With ``--force`` the earlier files go when the new ones arrive.
     """
     if out is None:
         return
-    if out.exists() and not out.is_dir():
-        raise InputError("--out", str(out), "exists and is not a directory; give a directory")
+    claim_folder(out)  # released after the last rename, or with the discard
     try:
-        out.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=out).close()  # can we write there?
     except OSError as exc:
         raise InputError(
@@ -379,6 +393,13 @@ def _preflight(
     """
     plans = [compile_plan(scenario) for scenario in scenarios]
     records = getattr(args, "records", False)
+    most = args.replications
+    if args.precision is not None and args.max_replications is not None:
+        most = max(most, args.max_replications)  # where --precision may take it
+    size = sizing.estimate(plans, args.engine, records)
+    workers = args.workers or sizing.default_workers()
+    flag = "--max-replications" if most > args.replications else "--replications"
+    sizing.check_work(size, plans, most, min(workers, most), source, flag)
     sizing.workers_for(plans, args.engine, records, args.workers, args.replications, source)
     if args.quiet:
         return
@@ -387,15 +408,26 @@ def _preflight(
             print(f"mrasim: {warning}", file=sys.stderr)
 
 
+def _records_bytes(args: argparse.Namespace, scenario: Scenario) -> float:
+    per_replication = sizing.estimate([compile_plan(scenario)], args.engine, True).records_bytes
+    return per_replication * args.replications
+
+
+def _check_records_room(args: argparse.Namespace, scenario: Scenario) -> None:
+    """Refuse records the disk cannot take, before the folder is made."""
+    if args.records:
+        total = _records_bytes(args, scenario)
+        sizing.check_disk(args.out, total, f"records of {args.replications} replications")
+
+
 @contextlib.contextmanager
 def _records_stream(args: argparse.Namespace, scenario: Scenario) -> Iterator[ParquetStream | None]:
-    """records.parquet, written replication by replication; its size said and checked first."""
+    """records.parquet, written replication by replication; its size said first (and checked
+    by :func:`_check_records_room`)."""
     if not args.records:
         yield None
         return
-    per_replication = sizing.estimate([compile_plan(scenario)], args.engine, True).records_bytes
-    total = per_replication * args.replications
-    sizing.check_disk(args.out, total, f"records of {args.replications} replications")
+    total = _records_bytes(args, scenario)
     if not args.quiet and not args.json:
         more = " (more if --precision adds replications)" if args.precision else ""
         print(

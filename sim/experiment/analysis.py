@@ -67,10 +67,11 @@ class Tables:
 def analyse(
     experiment: Experiment,
     points: list[Point],
-    tasks: list[list[Task]],
+    tasks: Sequence[list[Task]],
     read: Callable[[Task], TaskOutput],
 ) -> Tables:
-    """The final tables from the stored tasks of every point."""
+    """The final tables from the stored tasks of every point (``tasks[p]``: point p's, made
+    when asked, one point at a time)."""
     wanted = set(experiment.indicators) if experiment.indicators is not None else None
     common = min(point_tasks[-1].last for point_tasks in tasks)
     statistics = _Columns()

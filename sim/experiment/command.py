@@ -34,6 +34,7 @@ def experiment_command(args: argparse.Namespace) -> int:
                 out=args.out,
                 fresh=args.fresh,
                 progress=bar.update,
+                notice=None if args.quiet else _say,
             )
     except ExperimentStopped as stop:
         print(f"mrasim: {stop}", file=sys.stderr)
@@ -41,6 +42,10 @@ def experiment_command(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(digest(result))
     return 0
+
+
+def _say(line: str) -> None:
+    print(f"mrasim: {line}", file=sys.stderr, flush=True)
 
 
 class ProgressBar:

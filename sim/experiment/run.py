@@ -12,23 +12,24 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from sim.experiment.analysis import Tables, analyse
 from sim.experiment.design import Point, design_points
 from sim.experiment.executors import Executor, WorkerLost, make_executor
-from sim.experiment.spec import Experiment, load_experiment, point_scenarios
-from sim.experiment.store import KIND, ResultStore, StoreError, now, versions
-from sim.experiment.tasks import Job, Task, TaskOutput, TaskPlanner, point_jobs
+from sim.experiment.size import check_size
+from sim.experiment.spec import Experiment, design_size, load_experiment, point_scenario
+from sim.experiment.store import KIND, ResultStore, StoreError, discard_store, now, versions
+from sim.experiment.tasks import Job, PointJobs, Task, TaskOutput, TaskPlanner
 from sim.model.schema import Scenario
 from sim.plan.compile import compile_plan
 from sim.plan.expect import simulated_shipments
 from sim.replicate import sizing
 from sim.replicate.processes import Interrupted, stop_on_signals, uninterruptible
 from sim.replicate.runner import DEFAULT_ENGINE, default_workers
-from sim.results.atomic import OutputError, write_frame
+from sim.results.atomic import FolderClaim, OutputError, write_frame, writing_into
 
 DEFAULT_OUT = Path("out")
 """Results go to ``out/<experiment name>`` unless ``--out`` says otherwise."""
@@ -75,38 +76,47 @@ def run_experiment(
     out: str | Path | None = None,
     fresh: bool = False,
     progress: Callable[[Progress], None] | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> ExperimentResult:
     """Run (or resume) an experiment file and write its tables to ``out``.
 
-    Raises :class:`sim.errors.InputError` for bad input (before anything runs),
-    :class:`sim.processes.Interrupted` on SIGINT or SIGTERM (with ``kept`` saying
-    what is kept) and :class:`ExperimentStopped` when a worker is lost or the disk
-    is full: the tasks finished by then are kept, and the same call resumes.
+    Raises :class:`sim.errors.InputError` for bad input (before anything runs,
+    and before the results folder is made), :class:`sim.processes.Interrupted` on
+    SIGINT or SIGTERM (with ``kept`` saying what is kept) and
+    :class:`ExperimentStopped` when a worker is lost or the disk is full: the tasks
+    finished by then are kept, and the same call resumes. Another run writing into
+    the same folder is waited for (``notice`` is told so), and its tasks are then
+    found stored, never computed twice.
     """
     started = time.perf_counter()
     experiment = load_experiment(path)
+    tables_bytes = check_size(experiment, executor, address, workers)
     points = design_points(experiment)
-    scenarios = point_scenarios(experiment, points)
-    jobs = point_jobs(experiment, scenarios)
+    largest = max(  # every point validated, one at a time; the largest kept for sizing
+        (point_scenario(experiment, values, i) for i, values in enumerate(points)),
+        key=_expected_shipments,
+    )
     if executor == "local":  # a cluster's workers have their own memory
-        workers = _fitting_workers(scenarios, workers, str(path))
+        workers = _fitting_workers(largest, experiment, workers, tables_bytes)
     pool = make_executor(executor, workers or default_workers(), address)
+    jobs = PointJobs(experiment, points, lambda p: point_scenario(experiment, points[p], p))
     folder = Path(out) if out is not None else DEFAULT_OUT / experiment.name
-    store = ResultStore.open(folder, manifest(experiment, points), fresh)
-    planner = TaskPlanner(experiment, len(points))
-    log = Log(store, executor)
-    queue = deque(planner.initial())
-    with stop_on_signals(), keeping_finished_tasks(store, planner, log):
-        with pool:
-            try:
-                drive(queue, planner, store, pool, jobs, log, progress)
-            except BaseException:
-                with uninterruptible():  # a Ctrl-C now must not cut the clean-up short
-                    pool.abort()
-                raise
-        tables = analyse(experiment, points, planner.tasks, store.read)
-        _write_tables(folder, tables)
-    log.finish("complete")
+    with writing_into(folder, wait=notice) as claim:
+        store = open_store(folder, manifest(experiment, points), fresh, claim)
+        planner = TaskPlanner(experiment, len(points))
+        log = Log(store, executor)
+        queue = Queue(planner.initial())
+        with stop_on_signals(), keeping_finished_tasks(store, planner, log, claim):
+            with pool:
+                try:
+                    drive(queue, planner, store, pool, jobs, log, progress)
+                except BaseException:
+                    with uninterruptible():  # a Ctrl-C now must not cut the clean-up short
+                        pool.abort()
+                    raise
+            tables = analyse(experiment, points, _PlannedTasks(planner), store.read)
+            _write_tables(folder, tables)
+        log.finish("complete")
     return ExperimentResult(
         experiment,
         folder,
@@ -121,9 +131,70 @@ def run_experiment(
     )
 
 
+def open_store(
+    folder: Path, manifest: dict[str, Any], fresh: bool, claim: FolderClaim
+) -> ResultStore:
+    """The store, in a folder this process holds; if it is refused, a folder made for it goes."""
+    try:
+        return ResultStore.open(folder, manifest, fresh)
+    except BaseException:
+        if claim.created:
+            discard_store(folder)
+        raise
+
+
+class Queue:
+    """Tasks to run, in order: the first rounds generated as they are taken (never listed
+    whole), then the rounds a precision rule adds."""
+
+    def __init__(self, first: Iterator[Task]) -> None:
+        self._first: Iterator[Task] | None = first
+        self._added: deque[Task] = deque()
+        self._head: Task | None = None
+
+    def peek(self) -> Task | None:
+        if self._head is None and self._first is not None:
+            self._head = next(self._first, None)
+            if self._head is None:
+                self._first = None
+        if self._head is None and self._added:
+            self._head = self._added.popleft()
+        return self._head
+
+    def pop(self) -> Task:
+        task = self.peek()
+        assert task is not None
+        self._head = None
+        return task
+
+    def extend(self, tasks: list[Task]) -> None:
+        self._added.extend(tasks)
+
+
+class _PlannedTasks(Sequence[list[Task]]):
+    """Each point's tasks, made when the tables read them (one point at a time)."""
+
+    def __init__(self, planner: TaskPlanner) -> None:
+        self._planner = planner
+
+    def __len__(self) -> int:
+        return len(self._planner.ends)
+
+    @overload
+    def __getitem__(self, index: int) -> list[Task]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[list[Task]]: ...
+    def __getitem__(self, index: int | slice) -> list[Task] | Sequence[list[Task]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return self._planner.tasks_of(index % len(self))
+
+
 class Planner(Protocol):
-    """Decides the tasks (:class:`~sim.experiment.tasks.TaskPlanner` for an experiment): the
-    first ones, and what each finished task makes necessary."""
+    """Decides the tasks (:class:`~sim.experiment.tasks.TaskPlanner` for an experiment, a
+    fixed list for an uncertainty study): what each finished task makes necessary."""
 
     planned: int
     planned_replications: int
@@ -133,11 +204,17 @@ class Planner(Protocol):
     def finished(self, task: Task, output: TaskOutput | None) -> list[Task]: ...
 
 
+class Jobs(Protocol):
+    """The job of each point (:class:`~sim.experiment.tasks.PointJobs` for an experiment)."""
+
+    def __getitem__(self, point: int) -> Job: ...
+
+
 @dataclass
 class Log:
     """What this invocation did, for ``log.jsonl``: tasks computed and found stored."""
 
-    store: ResultStore
+    store: ResultStore | None
     executor: str
     computed: int = 0
     reused: int = 0
@@ -147,20 +224,27 @@ class Log:
     def finish(self, status: str) -> None:
         entry = {"started": self.started, "finished": now(), "executor": self.executor}
         counts = {"computed": self.computed, "reused": self.reused, "status": status}
-        self.store.log(entry | counts)
+        if self.store is not None:
+            self.store.log(entry | counts)
 
 
 @contextlib.contextmanager
-def keeping_finished_tasks(store: ResultStore, planner: Planner, log: Log) -> Iterator[None]:
+def keeping_finished_tasks(
+    store: ResultStore, planner: Planner, log: Log, claim: FolderClaim
+) -> Iterator[None]:
     """Say what a stop (signal, lost worker, full disk) keeps, in the log and in one line.
 
     An interrupt goes on as it is, with ``kept`` filled in: the command line reports
     every interrupt the same way. The other stops become :class:`ExperimentStopped`.
+    A stop that keeps no task in a folder this run made leaves no folder.
     """
     try:
         yield
     except (Interrupted, WorkerLost, StoreError) as exc:
         stored = store.count_on_disk()  # what survives, even a file renamed just now
+        if stored == 0 and claim.created:
+            discard_store(store.folder)
+            log = Log(None, log.executor, log.computed, log.reused)  # nowhere to log to
         kept = (
             f"{stored} of {max(stored, planner.planned)} tasks kept; run the same command to resume"
         )
@@ -173,11 +257,11 @@ def keeping_finished_tasks(store: ResultStore, planner: Planner, log: Log) -> It
 
 
 def drive(
-    queue: deque[Task],
+    queue: Queue,
     planner: Planner,
     store: ResultStore,
     pool: Executor,
-    jobs: Sequence[Job],
+    jobs: Jobs,
     log: Log,
     progress: Callable[[Progress], None] | None,
 ) -> None:
@@ -201,9 +285,11 @@ def drive(
             )
 
     report()
-    while queue or pool.pending():
-        while queue and (store.has(queue[0]) or pool.pending() < pool.capacity):
-            task = queue.popleft()
+    while queue.peek() is not None or pool.pending():
+        while (head := queue.peek()) is not None and (
+            store.has(head) or pool.pending() < pool.capacity
+        ):
+            task = queue.pop()
             if store.has(task):
                 log.reused += 1
                 done_replications += task.replications
@@ -272,14 +358,19 @@ def manifest(experiment: Experiment, points: list[Point]) -> dict[str, Any]:
     }
 
 
-def _fitting_workers(scenarios: list[Scenario], workers: int | None, source: str) -> int:
-    """Workers whose replications fit in memory, sized on the point with the most shipments
-    (memory grows with them), before anything runs; a point too big for the machine is
-    refused in one line (:func:`sim.sizing.workers_for`)."""
-    largest = max(scenarios, key=_expected_shipments)
-    return sizing.workers_for(
-        [compile_plan(largest)], DEFAULT_ENGINE, False, workers, 2**31, source
-    )
+def _fitting_workers(
+    largest: Scenario, experiment: Experiment, workers: int | None, tables_bytes: float
+) -> int:
+    """Workers whose replications fit in memory beside the tables this process gathers,
+    sized on the point with the most shipments (memory grows with them), before anything
+    runs; a point too big for the machine is refused in one line
+    (:func:`sim.sizing.fit_workers`)."""
+    plans = [compile_plan(largest)]
+    size = sizing.estimate(plans, DEFAULT_ENGINE, False)
+    size = replace(size, parent_bytes=size.parent_bytes + tables_bytes)
+    most = experiment.max_replications * design_size(experiment)
+    wanted = min(workers or default_workers(), most)
+    return sizing.fit_workers(size, workers, max(wanted, 1), experiment.source)
 
 
 def _expected_shipments(scenario: Scenario) -> float:

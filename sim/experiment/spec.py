@@ -308,12 +308,29 @@ def _factor(
     if spec.design.type == "grid":
         if kind is float:
             levels = [float(v) if _is_number(v) else v for v in levels]
-        repeated = [v for i, v in enumerate(levels) if v in levels[:i]]
-        if repeated:
+        repeated = _first_repeated(levels)
+        if repeated is not None:
             raise InputError(source, field, f"level {repeated[0]!r} is given twice")
         integer = kind is int or (kind is None and all(_is_int(v) for v in levels))
         return Factor(path, tuple(levels), integer)
     return _range_factor(spec.design.type, path, levels, kind, source)
+
+
+def _first_repeated(levels: list[Any]) -> tuple[Any] | None:
+    """The first level equal to an earlier one: in one pass over numbers and names (a grid
+    may have a great many), by comparison with the earlier ones for mappings and lists."""
+    seen: set[Any] = set()
+    unhashable: list[Any] = []
+    for level in levels:
+        try:
+            if level in seen:
+                return (level,)
+            seen.add(level)
+        except TypeError:
+            if level in unhashable:
+                return (level,)
+            unhashable.append(level)
+    return None
 
 
 def _range_factor(design: str, path: str, bounds: list[Any], kind: Any, source: str) -> Factor:
@@ -448,35 +465,46 @@ def _task_size(scenario: Scenario, replications: int, adaptive: bool) -> int:
 
 
 def point_scenarios(experiment: Experiment, points: list[dict[str, Any]]) -> list[Scenario]:
-    """The validated scenario of every design point; the first bad one stops everything.
+    """The validated scenario of every design point; the first bad one stops everything."""
+    return [point_scenario(experiment, values, index) for index, values in enumerate(points)]
 
-    The error names the factor it lies in and the point (with the value there); a
+
+def point_scenario(experiment: Experiment, values: dict[str, Any], index: int) -> Scenario:
+    """The validated scenario of design point ``index`` (its factors' ``values``).
+
+    An error names the factor it lies in and the point (with the value there); a
     problem no single factor owns names the point and all its values.
     """
-    scenarios = []
-    for index, values in enumerate(points):
-        data = copy.deepcopy(experiment.base)
-        for path, value in values.items():
-            put(data, path, value)
-        try:
-            scenarios.append(scenario_from_dict(data, experiment.source))
-        except InputError as exc:
-            blamed = _blame(exc.field, values)
-            if blamed is None:
-                shown = ", ".join(f"{p}={v!r}" for p, v in values.items())
-                raise InputError(
-                    experiment.source,
-                    "factors",
-                    f"point {index} ({shown}) makes an invalid scenario: "
-                    f"{exc.field}: {exc.problem}",
-                ) from None
+    data = copy.deepcopy(experiment.base)
+    for path, value in values.items():
+        put(data, path, value)
+    try:
+        return scenario_from_dict(data, experiment.source)
+    except InputError as exc:
+        blamed = _blame(exc.field, values)
+        if blamed is None:
+            shown = ", ".join(f"{p}={v!r}" for p, v in values.items())
             raise InputError(
                 experiment.source,
-                f"factors.{blamed}",
-                f"point {index} ({blamed}={values[blamed]!r}) makes an invalid scenario: "
-                f"{exc.field}: {exc.problem}",
+                "factors",
+                f"point {index} ({shown}) makes an invalid scenario: {exc.field}: {exc.problem}",
             ) from None
-    return scenarios
+        raise InputError(
+            experiment.source,
+            f"factors.{blamed}",
+            f"point {index} ({blamed}={values[blamed]!r}) makes an invalid scenario: "
+            f"{exc.field}: {exc.problem}",
+        ) from None
+
+
+def design_size(experiment: Experiment) -> int:
+    """How many points the design has, counted without making them."""
+    if experiment.design == "grid":
+        return math.prod(len(factor.levels) for factor in experiment.factors)
+    assert experiment.points is not None
+    if experiment.design == "sobol":  # N base samples make N x (factors + 2) points
+        return experiment.points * (len(experiment.factors) + 2)
+    return experiment.points
 
 
 def short_names(paths: list[str]) -> dict[str, str]:

@@ -27,7 +27,7 @@ from sim._version import __version__
 from sim.errors import InputError
 from sim.experiment.keys import ROW_KEYS
 from sim.experiment.tasks import Task, TaskOutput
-from sim.results.atomic import OutputError, write_atomic, write_json
+from sim.results.atomic import LEFTOVER, LOCK_FILE, OutputError, write_atomic, write_json
 
 MANIFEST = "manifest.json"
 KIND = "experiment"
@@ -89,7 +89,7 @@ class ResultStore:
             else:
                 _refuse_other(folder, old, manifest)
                 manifest = manifest | {"created": old.get("created", manifest["created"])}
-        elif folder.is_dir() and any(folder.iterdir()):
+        elif folder.is_dir() and any(p.name != LOCK_FILE for p in folder.iterdir()):
             raise InputError(
                 "--out",
                 str(folder),
@@ -98,8 +98,9 @@ class ResultStore:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             (folder / TASKS).mkdir(exist_ok=True)
-            for leftover in (folder / TASKS).glob(".*.tmp"):  # a write cut short by a kill
-                leftover.unlink()
+            for leftover in (folder / TASKS).iterdir():  # a write cut short by a kill
+                if LEFTOVER.match(leftover.name) or leftover.name.endswith(".tmp"):
+                    leftover.unlink()
             write_json(manifest, path, at_once=True)  # owns the tasks: must outlive a stop
         except OSError as exc:
             raise InputError(
@@ -209,6 +210,13 @@ def _clear(folder: Path) -> None:
     shutil.rmtree(folder / TASKS, ignore_errors=True)
     for name in (*OUTPUTS, MANIFEST):
         (folder / name).unlink(missing_ok=True)
+
+
+def discard_store(folder: Path) -> None:
+    """Undo the opening of a store that keeps no task (its manifest, empty tasks folder and
+    log), so that a run stopped before its first task leaves the folder as it found it."""
+    if not any((folder / TASKS).glob("*.parquet")):
+        _clear(folder)
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -144,15 +146,38 @@ def run_task(job: PointJob, first: int, last: int) -> TaskOutput:
     return TaskOutput([point.layout.rows[i] for i in point.kept], values)
 
 
-def point_jobs(experiment: Experiment, scenarios: list[Scenario]) -> list[PointJob]:
-    """One job per design point; with a precision rule the headline totals are kept too."""
-    metrics = experiment.indicators
-    if metrics is not None and experiment.precision is not None:
-        metrics = tuple(dict.fromkeys((*metrics, *HEADLINE)))
-    return [
-        PointJob(f"{experiment.digest}/{i}", scenario, experiment.seed, metrics)
-        for i, scenario in enumerate(scenarios)
-    ]
+class PointJobs:
+    """The job of each design point, made when its tasks are submitted (the point's scenario
+    validated again, a few milliseconds) and kept for the next few points only: an
+    experiment of a hundred thousand points never holds a hundred thousand scenarios."""
+
+    def __init__(
+        self,
+        experiment: Experiment,
+        points: Sequence[dict[str, Any]],
+        scenario_of: Callable[[int], Scenario],
+    ) -> None:
+        metrics = experiment.indicators
+        if metrics is not None and experiment.precision is not None:
+            metrics = tuple(dict.fromkeys((*metrics, *HEADLINE)))  # a precision rule judges them
+        self.experiment = experiment
+        self.metrics = metrics
+        self.points = points
+        self.scenario_of = scenario_of
+        self._recent: OrderedDict[int, PointJob] = OrderedDict()
+
+    def __getitem__(self, p: int) -> PointJob:
+        job = self._recent.get(p)
+        if job is None:
+            experiment = self.experiment
+            job = PointJob(
+                f"{experiment.digest}/{p}", self.scenario_of(p), experiment.seed, self.metrics
+            )
+            self._recent[p] = job
+            if len(self._recent) > CACHE_POINTS:
+                self._recent.popitem(last=False)
+        self._recent.move_to_end(p)
+        return job
 
 
 # --- which tasks ---------------------------------------------------------------------
@@ -160,6 +185,11 @@ def point_jobs(experiment: Experiment, scenarios: list[Scenario]) -> list[PointJ
 
 class TaskPlanner:
     """Decides the tasks of every point: all at once, or round by round for a precision rule.
+
+    Tasks are never listed ahead: a point's tasks are the fixed grid of task boundaries
+    (``0, size, 2 size, ...``) up to the replications planned for it (:attr:`ends`), so
+    they are generated when they are run or read, and the planner's memory is a few
+    numbers per point, whatever the replications (:func:`initial` is a generator).
 
     With a precision rule, a point's next round is decided from its finished rounds only
     (accumulated in replication order), so the decision, and therefore the set of tasks,
@@ -169,23 +199,29 @@ class TaskPlanner:
     def __init__(self, experiment: Experiment, points: int) -> None:
         self.experiment = experiment
         self.size = experiment.replications_per_task
-        self.tasks: list[list[Task]] = [[] for _ in range(points)]
-        self.planned = 0  # tasks planned so far
-        self.planned_replications = 0
-        self.stop_reasons = [""] * points
-        self._round: list[dict[int, TaskOutput]] = [{} for _ in range(points)]
-        self._open: list[set[int]] = [set() for _ in range(points)]
-        self._judged: list[Accumulator | None] = [None] * points
+        first = self._round_end(0, experiment.replications)
+        self.ends = [first] * points  # replications planned of each point
+        self.planned = points * math.ceil(first / self.size)  # tasks planned so far
+        self.planned_replications = points * first
+        reason = "" if self.adaptive else f"{experiment.replications} replications as asked"
+        self.stop_reasons = [reason] * points
+        self._waiting = [math.ceil(first / self.size)] * points  # unfinished, this round
+        self._round: dict[int, dict[int, TaskOutput]] = {}  # finished, this round
+        self._judged: dict[int, Accumulator] = {}
 
     @property
     def adaptive(self) -> bool:
         """Whether finished tasks decide further ones (they need their outputs)."""
         return self.experiment.precision is not None
 
-    def initial(self) -> list[Task]:
-        """The first tasks of every point, in (point, replication) order."""
-        first = self.experiment.replications
-        return [task for p in range(len(self.tasks)) for task in self._round_of(p, 0, first)]
+    def initial(self) -> Iterator[Task]:
+        """The first tasks of every point, in (point, replication) order, as they are taken."""
+        for p, end in enumerate(self.ends):
+            yield from self._between(p, 0, end)
+
+    def tasks_of(self, p: int) -> list[Task]:
+        """Every task planned so far for point ``p``, in replication order."""
+        return list(self._between(p, 0, self.ends[p]))
 
     def finished(self, task: Task, output: TaskOutput | None) -> list[Task]:
         """Record a finished task; return the tasks it makes necessary (a point's next round)."""
@@ -194,12 +230,12 @@ class TaskPlanner:
             return []
         assert output is not None
         p = task.point
-        self._open[p].discard(task.first)
-        self._round[p][task.first] = output
-        if self._open[p]:
+        self._round.setdefault(p, {})[task.first] = output
+        self._waiting[p] -= 1
+        if self._waiting[p]:
             return []
         judged = self._absorb(p)
-        done = self.tasks[p][-1].last
+        done = self.ends[p]
         # rows never defined (e.g. a utilisation rate without eligible shipments) cannot be judged
         needed = _replications_needed(judged, judged.count > 0, precision)
         maximum = self.experiment.max_replications
@@ -209,14 +245,20 @@ class TaskPlanner:
         if done >= maximum:
             self.stop_reasons[p] = f"stopped at the cap of {maximum} replications"
             return []
-        return self._round_of(p, done, min(maximum, max(needed, done + 1)))
+        end = self._round_end(done, min(maximum, max(needed, done + 1)))
+        new = list(self._between(p, done, end))
+        self.ends[p] = end
+        self._waiting[p] = len(new)
+        self.planned += len(new)
+        self.planned_replications += end - done
+        return new
 
     def _absorb(self, p: int) -> Accumulator:
         """Add the finished round's headline totals to the point's accumulator, in order."""
-        outputs = [self._round[p][first] for first in sorted(self._round[p])]
-        self._round[p] = {}
+        finished = self._round.pop(p)
+        outputs = [finished[first] for first in sorted(finished)]
         rows = np.array([is_headline_total(row) for row in outputs[0].rows], dtype=bool)
-        judged = self._judged[p]
+        judged = self._judged.get(p)
         if judged is None:
             judged = self._judged[p] = Accumulator(int(rows.sum()))
         for output in outputs:
@@ -224,19 +266,17 @@ class TaskPlanner:
                 judged.add(column)
         return judged
 
-    def _round_of(self, p: int, start: int, stop: int) -> list[Task]:
-        """Tasks covering replications start..stop-1 on the fixed grid of task boundaries."""
-        size, digest = self.size, self.experiment.digest
-        if not self.adaptive:  # fixed: split evenly (the size already divides the count well)
-            bounds = [(a, min(a + size, stop)) for a in range(start, stop, size)]
-        else:  # adaptive: whole tasks of the fixed size, up to the cap
-            end = min(self.experiment.max_replications, math.ceil(stop / size) * size)
-            bounds = [(a, min(a + size, end)) for a in range(start, end, size)]
-        new = [Task(p, a, b, task_id(digest, p, a, b)) for a, b in bounds]
-        self.tasks[p].extend(new)
-        self.planned += len(new)
-        self.planned_replications += sum(task.replications for task in new)
-        self._open[p].update(task.first for task in new)
+    def _round_end(self, start: int, stop: int) -> int:
+        """Where a round asked to reach ``stop`` ends: there, for a fixed count; for a
+        precision rule, at the end of a whole task of the fixed size, up to the cap."""
         if not self.adaptive:
-            self.stop_reasons[p] = f"{stop} replications as asked"
-        return new
+            return stop
+        return min(self.experiment.max_replications, math.ceil(stop / self.size) * self.size)
+
+    def _between(self, p: int, start: int, end: int) -> Iterator[Task]:
+        """Tasks covering replications start..end-1 on the fixed grid of task boundaries
+        (``start`` lies on it: rounds start where the last one ended)."""
+        size, digest = self.size, self.experiment.digest
+        for a in range(start, end, size):
+            b = min(a + size, end)
+            yield Task(p, a, b, task_id(digest, p, a, b))

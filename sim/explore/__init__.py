@@ -34,11 +34,13 @@ def serve(
 ) -> None:
     """Serve the page for a scenario until the server is stopped (Ctrl-C or SIGTERM).
 
-    Only this machine can reach it unless ``host`` says otherwise. Stopping the
-    server stops every run and its worker processes.
+    Only this machine can reach it unless ``host`` says otherwise, and it answers only
+    its own host names (:mod:`.guard`). Stopping the server stops every run and its
+    worker processes.
     """
     import uvicorn
 
+    from sim.explore.guard import allowed_hosts
     from sim.explore.server import create_app
     from sim.replicate.jit import cache_is_cold, warm_up
 
@@ -48,7 +50,7 @@ def serve(
         if not quiet:
             print("mrasim: compiling (first run only; about a minute)", flush=True)
         warm_up()
-    app = create_app(base, workers)
+    app = create_app(base, workers, hosts=allowed_hosts(host))
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     url = f"http://{'localhost' if host in ('127.0.0.1', 'localhost') else host}:{port}/"

@@ -8,11 +8,14 @@
   :func:`.settings.build`) and started, stopping the tab's run in flight;
 * ``GET /api/state`` how far the tab's run has got, with the answer when it changed;
 * ``GET /api/figures`` the report's figures of the tab's latest numbers;
-* ``GET /api/scenario.yaml`` the tab's setting as a scenario file.
+* ``GET /api/scenario.yaml`` the tab's setting as a scenario file;
+* ``GET /api/openapi.json`` all of the above, as an OpenAPI schema.
 
 Every error a request can cause is a JSON ``{"error": "one line"}``, never a
 traceback; an unexpected one is logged on the server's terminal and the server
-goes on serving.
+goes on serving. :class:`.guard.Guard` stands in front of every route: it answers
+only the explorer's own host names, and takes state-changing requests only from
+the explorer's own page, as JSON of a bounded size and depth.
 """
 
 from __future__ import annotations
@@ -22,22 +25,27 @@ import json
 import logging
 import re
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from sim._version import __version__
 from sim.explore import render
-from sim.explore.session import IDLE_S, Session, Sessions, Snapshot
+from sim.explore.guard import LOCAL_NAMES, Guard
+from sim.explore.session import IDLE_S, Session, Sessions, Snapshot, TooManyTabs
 from sim.explore.settings import (
     GRANT_LABELS,
     GRANTS,
+    Controls,
     InvalidControl,
     build,
     controls_from,
@@ -63,8 +71,41 @@ class Problem(Exception):
         self.status = status
 
 
-def create_app(base: Scenario, workers: int | None = None, idle_s: float = IDLE_S) -> FastAPI:
-    """The app for one scenario; its sessions stop (and their workers die) when it stops."""
+class ErrorReply(BaseModel):
+    """Every error of the API: one line saying what to change."""
+
+    error: str
+
+
+class RunRequest(BaseModel):
+    """A tab's controls (the page makes its ``session`` id anew each time it loads)."""
+
+    session: str = Field(pattern=SESSION_ID.pattern)
+    controls: Controls = Controls()
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorReply, "description": meaning}
+    for status, meaning in (
+        (400, "bad input: the request, a control, or a host not the explorer's"),
+        (403, "a state-changing request from another site"),
+        (404, "no run for this tab"),
+        (413, "a body over the limit"),
+        (415, "a body that is not application/json"),
+        (429, "every tab's place is taken by an open tab"),
+    )
+}
+"""What any route may answer besides its own reply (the guard's refusals included)."""
+
+
+def create_app(
+    base: Scenario,
+    workers: int | None = None,
+    idle_s: float = IDLE_S,
+    hosts: Iterable[str] = LOCAL_NAMES,
+) -> FastAPI:
+    """The app for one scenario, answering the host names ``hosts`` only (see
+    :func:`.guard.allowed_hosts`); its sessions stop (and their workers die) when it stops."""
     sessions = Sessions(workers, idle_s)
 
     @contextlib.asynccontextmanager
@@ -72,7 +113,16 @@ def create_app(base: Scenario, workers: int | None = None, idle_s: float = IDLE_
         yield
         await run_in_threadpool(sessions.close)
 
-    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="mrasim explore",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        responses=ERRORS,
+    )
+    app.add_middleware(Guard, hosts=hosts)
     app.state.sessions = sessions
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     described = describe(base)
@@ -91,11 +141,15 @@ def create_app(base: Scenario, workers: int | None = None, idle_s: float = IDLE_
         message = f"internal error ({type(exc).__name__}: {exc}); the server goes on"
         return JSONResponse({"error": message.splitlines()[0]}, status_code=500)
 
-    @app.get("/")
+    @app.exception_handler(TooManyTabs)
+    async def too_many(request: Request, exc: TooManyTabs) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=429)
+
+    @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
-    @app.get("/report.css")
+    @app.get("/report.css", include_in_schema=False)
     async def report_css() -> Response:
         return Response(REPORT_STYLE, media_type="text/css")
 
@@ -103,8 +157,8 @@ def create_app(base: Scenario, workers: int | None = None, idle_s: float = IDLE_
     async def scenario() -> dict[str, Any]:
         return described
 
-    @app.post("/api/run")
-    async def start(request: Request) -> dict[str, Any]:
+    @app.post("/api/run", openapi_extra={"requestBody": RUN_BODY})
+    async def start(request: Request) -> dict[str, int]:
         body = await _json_body(request)
         session = sessions.get(_session_id(body.get("session")), create=True)
         assert session is not None
@@ -129,7 +183,7 @@ def create_app(base: Scenario, workers: int | None = None, idle_s: float = IDLE_
             "html": html,
         }
 
-    @app.get("/api/scenario.yaml")
+    @app.get("/api/scenario.yaml", response_class=Response, responses=YAML_REPLY)
     async def scenario_yaml(session: str = "") -> Response:
         snapshot = _snapshot_of(sessions, session)
         text = await run_in_threadpool(snapshot.setting.yaml)
@@ -140,7 +194,36 @@ def create_app(base: Scenario, workers: int | None = None, idle_s: float = IDLE_
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+YAML_REPLY: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the tab's setting as a scenario file",
+        "content": {"application/yaml": {"schema": {"type": "string"}}},
+    }
+}
+RUN_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunRequest"}}},
+}
+"""/api/run reads its body itself (to say what is wrong in the page's words); the schema says
+what it takes."""
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, with the models of /api/run's body among its components."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, routes=app.routes, openapi_version="3.1.0"
+        )
+        body = RunRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        models = schema.setdefault("components", {}).setdefault("schemas", {})
+        models.update(body.pop("$defs", {}))
+        models["RunRequest"] = body
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def describe(base: Scenario) -> dict[str, Any]:

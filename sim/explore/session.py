@@ -34,6 +34,15 @@ State = Literal["running", "done", "error", "stopped"]
 IDLE_S = 60.0
 """A tab not heard from for this long is taken to be closed: its run stops."""
 MAX_SESSIONS = 16
+QUIET_S = 15.0
+"""A tab heard from within this long is open (the page polls every 5 s at most, every 0.3 s
+while a run goes on): it is never taken to make room for another."""
+
+
+class TooManyTabs(Exception):
+    """MAX_SESSIONS tabs are open: a new one must wait for one to close."""
+
+
 log = logging.getLogger("mrasim.explore")
 
 
@@ -199,13 +208,23 @@ class Sessions:
             session = self._sessions.get(ident)
             if session is None and create:
                 if len(self._sessions) >= MAX_SESSIONS:
-                    oldest = min(self._sessions.values(), key=lambda s: s.seen)
-                    del self._sessions[oldest.ident]
-                    oldest.stop()
+                    self._make_room()
                 session = self._sessions[ident] = Session(ident, self.workers)
             if session is not None:
                 session.seen = time.monotonic()
             return session
+
+    def _make_room(self) -> None:
+        """Stop the tab heard from least recently, if it has been quiet (closed, or about to
+        be taken as closed); an open tab's session is never taken for a new one."""
+        oldest = min(self._sessions.values(), key=lambda s: s.seen)
+        if time.monotonic() - oldest.seen < QUIET_S:
+            raise TooManyTabs(
+                f"{MAX_SESSIONS} tabs are open; close one, or wait until one has been "
+                f"closed for {QUIET_S:.0f} s"
+            )
+        del self._sessions[oldest.ident]
+        oldest.stop()
 
     def _stop_idle(self) -> None:
         now = time.monotonic()

@@ -38,6 +38,12 @@ from sim.errors import InputError
 
 DEFAULTS = "port_defaults"
 MODE_DEFAULTS = "mode_defaults"
+MAX_NODES = 1_000_000
+"""Values (mappings, lists and scalars, keys included) a file may expand to, counting what
+every alias repeats, and what ports may hold after inheriting their defaults
+(:func:`sim.model.inherit.expand`). The bundled regional scenario holds 3,015 as written
+and 9,286 inherited; the bound leaves room for a hundred times that, and refuses the
+billion-laughs files that expand a few hundred bytes into billions of values."""
 REPLACED_WHOLE = frozenset({"origins"})
 """Mappings that are one value, not a section (besides distributions)."""
 
@@ -51,6 +57,7 @@ def expand(data: dict[str, Any], source: str) -> dict[str, Any]:
     countries = data.get("countries")
     if not isinstance(countries, dict):
         return _without(data)
+    _check_size(data, countries, source)
     expanded = {}
     for code, country in countries.items():
         if not isinstance(country, dict):
@@ -147,6 +154,75 @@ def _check(node: dict[str, Any], at: str, source: str) -> None:
             raise InputError(
                 source, f"{at}{MODE_DEFAULTS}.{mode}", "must be a mapping of port fields"
             )
+
+
+def _check_size(data: dict[str, Any], countries: dict[str, Any], source: str) -> None:
+    """Refuse, before merging, ports that would hold more than MAX_NODES values once every
+    layer of defaults is copied into each (fifty thousand ports inheriting a large
+    ``port_defaults`` is a small file and billions of values).
+
+    Each distinct mapping or list is sized once (:class:`_Sizes`), so data whose YAML
+    aliases repeat one mapping many times is sized without being walked many times.
+    """
+    sizes = _Sizes()
+    total = 0
+    inherited: dict[str, int] = {}
+    for code, country in countries.items():
+        ports = country.get("ports") if isinstance(country, dict) else None
+        if not isinstance(ports, dict):
+            continue
+        for name, port in ports.items():
+            for path, layer in layers(data, code, name):
+                inherited[path] = inherited.get(path, 0) + sizes.of(layer)
+                total += sizes.of(layer)
+            total += sizes.of(port)
+            if total > MAX_NODES:
+                largest = max(inherited, key=inherited.__getitem__, default="")
+                raise InputError(
+                    source,
+                    largest or f"countries.{code}.ports",
+                    f"ports would hold more than {MAX_NODES:,} values once they inherit "
+                    "their defaults; give fewer ports, or smaller defaults",
+                )
+
+
+class _Sizes:
+    """Values (keys included) under a piece of data, each distinct mapping or list sized
+    once, by identity: linear in the distinct data, however often it is shared."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, int] = {}
+        self._kept: list[Any] = []  # holds what is sized, so that no id is reused meanwhile
+
+    def of(self, root: Any) -> int:
+        open_: set[int] = set()
+        stack: list[tuple[Any, bool]] = [(root, False)]
+        while stack:
+            node, children_sized = stack.pop()
+            if children_sized:
+                self._known[id(node)] = 1 + sum(map(self._size, _parts(node)))
+                open_.discard(id(node))
+            elif id(node) in open_:
+                raise ValueError("the data holds itself")  # only Python data can
+            elif _is_container(node) and id(node) not in self._known:
+                open_.add(id(node))
+                self._kept.append(node)
+                stack.append((node, True))
+                stack.extend((child, False) for child in _parts(node) if _is_container(child))
+        return self._size(root)
+
+    def _size(self, node: Any) -> int:
+        return self._known[id(node)] if _is_container(node) else 1
+
+
+def _is_container(node: Any) -> bool:
+    return isinstance(node, dict | list)
+
+
+def _parts(node: Any) -> list[Any]:
+    if isinstance(node, dict):
+        return [part for pair in node.items() for part in pair]
+    return list(node) if isinstance(node, list) else []
 
 
 # --- merging -------------------------------------------------------------------

@@ -12,6 +12,7 @@ import copy
 import difflib
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, get_args
@@ -80,7 +81,7 @@ def read_yaml_mapping(
             source, "", f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
         ) from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
+        data = _load_bounded(text, source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -89,6 +90,103 @@ def read_yaml_mapping(
     if not isinstance(data, dict):
         raise InputError(source, "", f"the file must hold a YAML mapping ({expected})")
     return data, text
+
+
+def _load_bounded(text: str, source: str) -> Any:
+    """Parse YAML, refusing a document whose aliases expand it past :data:`inherit.MAX_NODES`.
+
+    The document is composed into nodes first (an alias is the very node of its anchor,
+    not a copy), sized by walking each node once, and only then made into Python data.
+    """
+    loader = _UniqueKeyLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, text, source)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_expansion(root: yaml.Node, text: str, source: str) -> None:
+    """One line naming the anchor whose aliases blow the document up, if any does."""
+    try:
+        sizes, uses = expanded_sizes(root)
+    except _Cycle as cycle:
+        where, name = _anchor_at(cycle.node, text)
+        raise InputError(source, where, f"{name} holds an alias to itself; remove it") from None
+    if sizes[id(root)] <= inherit.MAX_NODES:
+        return
+    shared = [node for node in _nodes(root) if uses[id(node)] > 1]
+    if not shared:  # a long file with no aliases at all
+        raise InputError(
+            source, "", f"holds more than {inherit.MAX_NODES:,} values; split it or write less"
+        )
+    where, name = _anchor_at(max(shared, key=lambda n: sizes[id(n)] * uses[id(n)]), text)
+    raise InputError(
+        source,
+        where,
+        f"{name} is repeated by aliases into {sizes[id(root)]:,} values in all (at most "
+        f"{inherit.MAX_NODES:,}); write the shared part once, without aliases nested in aliases",
+    )
+
+
+def _anchor_at(node: yaml.Node, text: str) -> tuple[str, str]:
+    """Where an anchored node starts, and its anchor's name as the file writes it."""
+    mark = node.start_mark
+    anchor = re.match(r"&([^\s,\[\]{}]+)", text[mark.index :])
+    name = f"the anchor &{anchor[1]}" if anchor else "an anchor"
+    return f"line {mark.line + 1}, column {mark.column + 1}", name
+
+
+class _Cycle(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
+
+
+def expanded_sizes(root: yaml.Node) -> tuple[dict[int, int], dict[int, int]]:
+    """(values under each node, aliases counted as copies; how often each node is used), by
+    ``id``. Each node is walked once, however often aliases repeat it: linear in the file.
+    A node that holds itself (``&a [*a]``) raises :class:`_Cycle`."""
+    sizes: dict[int, int] = {}
+    uses: dict[int, int] = {id(root): 1}
+    open_: set[int] = set()  # nodes whose children are being sized: the path from the root
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_sized = stack.pop()
+        if children_sized:
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in _children(node))
+            open_.discard(id(node))
+        elif id(node) in open_:
+            raise _Cycle(node)
+        elif id(node) not in sizes:
+            open_.add(id(node))
+            stack.append((node, True))
+            for child in _children(node):
+                uses[id(child)] = uses.get(id(child), 0) + 1
+                stack.append((child, False))
+    return sizes, uses
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _nodes(root: yaml.Node) -> list[yaml.Node]:
+    """Every distinct node of a document, each once."""
+    seen = {id(root): root}
+    stack = [root]
+    while stack:
+        for child in _children(stack.pop()):
+            if id(child) not in seen:
+                seen[id(child)] = child
+                stack.append(child)
+    return list(seen.values())
 
 
 def bundled_scenarios() -> list[str]:

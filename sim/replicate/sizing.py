@@ -91,6 +91,20 @@ SIMPY_BYTES_PER_SHIPMENT = 1_500
 DRAW_BYTES_PER_SHIPMENT = 5 * 8
 CELL_BYTES = 2 * 8  # a counted shipment's clearance and customs times
 HEADROOM = 0.9
+MAX_REPLICATIONS = 10**9
+"""Replications a run (or an experiment's point) may ask for: far past what any interval
+needs (a 95% interval over 10^9 replications is within 0.01% of a standard deviation), and
+short of counts whose mere bookkeeping (task lists, progress) would not fit."""
+SHIPMENTS_PER_CORE_S = 10e6
+"""Simulated shipments a core gets through in a second, at the very most: measured 3.6 M/s
+on one-office and 4.2 M/s on the regional scenario, so an estimate of time from it is a
+floor, never an overestimate."""
+PORT_REPLICATION_S = 20e-6
+"""A port's fixed cost per replication, at the very least (measured 0.29 ms with almost no
+shipments)."""
+MAX_WALL_S = 365 * 86400.0
+"""Work that cannot finish within a year on the workers at hand is refused as a mistake (an
+extra zero in a count): what it would take is said, and what to lower."""
 WORKER_OVERHEAD_BYTES = 32 * 2**20
 """A forked worker's own pages beyond its replication (Python's heap, pages copied on
 write from the parent): measured about 10 MB after a few replications of one-office."""
@@ -348,9 +362,63 @@ def workers_for(
     ports = 1 if keep_records else max(len(plan.ports) for plan in plans)
     wanted = min(workers or default_workers(), max(replications * ports, 1))
     size = estimate(plans, engine, keep_records)
+    check_work(size, plans, replications, wanted, source, "replications")
     if kept_replications > 1:
         size = replace(size, parent_bytes=size.parent_bytes / 2 * (kept_replications + 1))
     return fit_workers(size, None if workers is None else wanted, wanted, source)
+
+
+def check_work(
+    size: Size,
+    plans: Sequence[Plan],
+    replications: int,
+    workers: int,
+    source: str,
+    field: str,
+    points: int = 1,
+) -> None:
+    """Refuse, before anything is allocated, a count no run needs or work that cannot end.
+
+    ``replications`` of each of ``points`` (design points, for an experiment), each of
+    ``size``; ``field`` names what to lower in the message. Raises :class:`InputError`
+    for more than :data:`MAX_REPLICATIONS`, or for work whose floor of time
+    (:func:`least_seconds`) on ``workers`` exceeds :data:`MAX_WALL_S`.
+    """
+    each = " of each point" if points > 1 else ""
+    if replications > MAX_REPLICATIONS:
+        raise InputError(
+            source,
+            field,
+            f"{replications:,} replications{each} is more than the {MAX_REPLICATIONS:,} a run "
+            "may ask for (an interval over that many is within 0.01% of a standard "
+            "deviation); ask for fewer",
+        )
+    ports = sum(len(plan.ports) for plan in plans)
+    seconds = least_seconds(size.shipments, ports) * replications * points / max(workers, 1)
+    if seconds > MAX_WALL_S:
+        work = f"{points:,} points x " if points > 1 else ""
+        raise InputError(
+            source,
+            field,
+            f"{work}{replications:,} replications of {count(size.shipments)} shipments would "
+            f"take at least {human_duration(seconds)} on {workers} worker"
+            f"{'s' if workers != 1 else ''}; ask for fewer replications"
+            f"{' or points' if points > 1 else ''}, or a shorter horizon_days",
+        )
+
+
+def least_seconds(shipments: float, ports: int) -> float:
+    """A floor on the seconds one replication of ``shipments`` over ``ports`` takes a core."""
+    return shipments / SHIPMENTS_PER_CORE_S + ports * PORT_REPLICATION_S
+
+
+def human_duration(seconds: float) -> str:
+    """90061 -> '1.0 days'; beyond a thousand years, '2.3e+07 years'."""
+    for unit, length in (("years", 365 * 86400.0), ("days", 86400.0), ("hours", 3600.0)):
+        if seconds >= length:
+            years = seconds / length
+            return f"{years:,.1f} {unit}" if years < 1000 else f"{years:.2g} {unit}"
+    return f"{seconds:.0f} s"
 
 
 def fit_workers(
@@ -394,8 +462,9 @@ def check_disk(folder: Path, needed: float, what: str) -> None:
     Looks at the free space of its file system and at the file size limit of
     this process (``ulimit -f``).
     """
-    try:
-        stats = os.statvfs(folder)
+    existing = next((path for path in (folder, *folder.parents) if path.exists()), folder)
+    try:  # the folder itself may not be made yet: its file system is its nearest parent's
+        stats = os.statvfs(existing)
         free = stats.f_bavail * stats.f_frsize
     except OSError:
         return

@@ -33,7 +33,7 @@ from sim.replicate.result import (
     RunResult,
 )
 from sim.replicate.warmup import warmup_checks
-from sim.results.atomic import write_frame, write_json
+from sim.results.atomic import write_frame, write_json, writing_into
 from sim.results.provenance import provenance_of
 
 RUN_JSON = "run.json"
@@ -122,13 +122,14 @@ def save_run(
     ``extra`` entries, if given)."""
     folder = Path(folder)
     summary = result.summary()
-    if result.record_frames:
-        write_frame(result.records(), folder / RECORDS_FILE)
-    for name in (SUMMARY_CSV, SUMMARY_PARQUET):
-        write_frame(summary, folder / name)
     definition = result.scenario.model_dump(mode="json", by_alias=True)
-    record = run_record(result, command) | {"scenario_definition": definition} | (extra or {})
-    write_json(record, folder / RUN_JSON)
+    with writing_into(folder):  # one writer at a time (the command's own claim, on --out)
+        if result.record_frames:
+            write_frame(result.records(), folder / RECORDS_FILE)
+        for name in (SUMMARY_CSV, SUMMARY_PARQUET):
+            write_frame(summary, folder / name)
+        record = run_record(result, command) | {"scenario_definition": definition} | (extra or {})
+        write_json(record, folder / RUN_JSON)
     return folder
 
 
@@ -142,13 +143,12 @@ def save_comparison(
     entries, if given)."""
     folder = Path(folder)
     table = result.table()
-    for name in (COMPARISON_CSV, COMPARISON_PARQUET):
-        write_frame(table, folder / name)
     definitions = [r.scenario.model_dump(mode="json", by_alias=True) for r in result.results]
-    write_json(
-        comparison_record(result, command) | {"scenario_definitions": definitions} | (extra or {}),
-        folder / RUN_JSON,
-    )
+    with writing_into(folder):  # one writer at a time (the command's own claim, on --out)
+        for name in (COMPARISON_CSV, COMPARISON_PARQUET):
+            write_frame(table, folder / name)
+        record = comparison_record(result, command) | {"scenario_definitions": definitions}
+        write_json(record | (extra or {}), folder / RUN_JSON)
     return folder
 
 
@@ -158,13 +158,14 @@ def save_uncertain(result: Any, folder: Path, command: Sequence[str] | None = No
     and what ``run.json`` says of the study."""
     folder = Path(folder)
     extra = {"uncertainty": result.meta()}
-    if result.is_run:
-        save_run(result.run, folder, command, extra)
-    else:
-        save_comparison(result.nominal, folder, command, extra)
-    write_frame(result.table, folder / UNCERTAINTY_CSV)
-    write_frame(result.drivers, folder / DRIVERS_CSV)
-    write_frame(result.draws, folder / DRAWS_CSV)
+    with writing_into(folder):  # one claim for all of them (the command's own, on --out)
+        if result.is_run:
+            save_run(result.run, folder, command, extra)
+        else:
+            save_comparison(result.nominal, folder, command, extra)
+        write_frame(result.table, folder / UNCERTAINTY_CSV)
+        write_frame(result.drivers, folder / DRIVERS_CSV)
+        write_frame(result.draws, folder / DRAWS_CSV)
     return folder
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sim.experiment.command import ProgressBar
@@ -28,9 +28,14 @@ STORE = "draws"
 
 
 def uncertain_command(
-    args: argparse.Namespace, bases: Sequence[Scenario], variants: Variants
+    args: argparse.Namespace,
+    bases: Sequence[Scenario],
+    variants: Variants,
+    prepare: Callable[[], None] = lambda: None,
 ) -> int:
-    """Plan, run (or resume) and report a study of ``bases`` made into ``variants``."""
+    """Plan, run (or resume) and report a study of ``bases`` made into ``variants``;
+    ``prepare`` claims the ``--out`` folder once the study is known to be valid (a refused
+    study makes no folder)."""
     study = plan_study(
         list(bases),
         variants,
@@ -41,6 +46,7 @@ def uncertain_command(
         seed=args.seed,
         engine=args.engine,
     )
+    prepare()
     store = None if args.out is None else Path(args.out) / STORE
     bar = ProgressBar(enabled=not args.quiet and not args.json and sys.stderr.isatty())
     try:

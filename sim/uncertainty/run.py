@@ -12,15 +12,21 @@ workers, either executor, and however often the study was stopped and resumed.
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sim.errors import InputError
 from sim.experiment.executors import make_executor
-from sim.experiment.run import Log, Progress, drive, keeping_finished_tasks
-from sim.experiment.store import ResultStore, now, versions
+from sim.experiment.run import (
+    Log,
+    Progress,
+    Queue,
+    drive,
+    keeping_finished_tasks,
+    open_store,
+)
+from sim.experiment.store import now, versions
 from sim.experiment.tasks import Task, TaskOutput, task_id
 from sim.indicators.layout import Layout
 from sim.plan.arrays import Plan
@@ -29,6 +35,7 @@ from sim.plan.expect import simulated_shipments
 from sim.replicate import sizing
 from sim.replicate.processes import stop_on_signals, uninterruptible
 from sim.replicate.runner import default_workers
+from sim.results.atomic import writing_into
 from sim.uncertainty.jobs import DrawJob, kept
 from sim.uncertainty.result import UncertaintyResult, collect
 from sim.uncertainty.study import Study, draw_first, replications_per_task
@@ -116,40 +123,46 @@ def run_study(
     store: Path | None = None,
     progress: Callable[[Progress], None] | None = None,
     flag: str = "--uncertainty",
+    notice: Callable[[str], None] | None = None,
 ) -> UncertaintyResult:
     """Run (or resume) a study and analyse it (see the module docstring).
 
     Raises :class:`~sim.errors.InputError` before anything runs (an invalid draw, a study
     too large for the memory or the time of this machine), and, as an experiment does,
     :class:`~sim.replicate.processes.Interrupted` or
-    :class:`~sim.experiment.run.ExperimentStopped` with the finished tasks kept.
+    :class:`~sim.experiment.run.ExperimentStopped` with the finished tasks kept. Another
+    process running the same study into the same store is waited for (``notice`` is told
+    so; without it, refused in one line): its tasks are then found stored, not computed
+    twice.
     """
     started = time.perf_counter()
     nominal, _ = study.nominal()
     plans = [compile_plan(s) for s in nominal]
     shipments = sum(simulated_shipments(plan.ports) for plan in plans)
     if executor == "local":
-        workers = sizing.workers_for(plans, study.engine, False, workers, 2**31, flag)
+        total = study.points * study.replications + study.nominal_replications
+        workers = sizing.workers_for(plans, study.engine, False, workers, total, flag)
     check_size(study, shipments, kept_rows(plans), workers if executor == "local" else None, flag)
     jobs = jobs_of(study)  # every draw's scenarios, validated
     tasks = plan_tasks(study, replications_per_task(shipments))
     pool = make_executor(executor, workers or default_workers(), address)
     folder = store_folder(study, store)
     manifest = study.manifest() | {"versions": versions(), "created": now()}
-    kept = ResultStore.open(folder, manifest, False)
     planner = FixedPlanner(tasks)
-    log = Log(kept, executor)
-    queue = deque(planner.initial())
-    with stop_on_signals(), keeping_finished_tasks(kept, planner, log):
-        with pool:
-            try:
-                drive(queue, planner, kept, pool, jobs, log, progress)
-            except BaseException:
-                with uninterruptible():
-                    pool.abort()
-                raise
-        result = collect(study, tasks, kept.read)
-    log.finish("complete")
+    with writing_into(folder, wait=notice) as claim:
+        kept = open_store(folder, manifest, False, claim)
+        log = Log(kept, executor)
+        queue = Queue(iter(planner.initial()))
+        with stop_on_signals(), keeping_finished_tasks(kept, planner, log, claim):
+            with pool:
+                try:
+                    drive(queue, planner, kept, pool, jobs, log, progress)
+                except BaseException:
+                    with uninterruptible():
+                        pool.abort()
+                    raise
+            result = collect(study, tasks, kept.read)
+        log.finish("complete")
     result.tasks, result.computed, result.reused = planner.planned, log.computed, log.reused
     result.executor, result.folder = pool.description, folder
     result.seconds = time.perf_counter() - started
