@@ -54,7 +54,8 @@ def fingerprint(scenario: str, replications: int, folder: Path) -> dict[str, str
     n = str(replications)
     run_dir, compare_dir, records_dir = (folder / f"{kind}-{scenario}" for kind in "rcx")
     found = {
-        "run text": _digest(_without_timing(_mrasim("run", scenario, "-n", n, "--full"))),
+        # every row of the long table (what --full printed before `run` got its short default)
+        "run text": _digest(_without_timing(_mrasim("run", scenario, "-n", n, "--long"))),
         "compare text": _digest(_without_timing(_mrasim("compare", scenario, "-n", n))),
         "validate text": _digest(_without_memory(_mrasim("validate", scenario))),
     }

@@ -6,17 +6,19 @@ The Python API (what the CLI does, for notebooks)::
     scenario = sim.load_scenario("one-office")            # a bundled scenario, or a path
     scenario = scenario.with_overrides({"arrangement.utilisation": 0.8})
     result = sim.run(scenario, replications=20, seed=1)
-    result.summary()                                      # long table with 95% intervals
+    result.summary(country="Peru", level="country")       # indicators with 95% intervals
     scenarios, labels = sim.arrangement_variants(scenario)
     comparison = sim.compare(scenarios, labels, replications=20)
+    comparison.answer()                                   # the answer's table, a DataFrame
     print(comparison.digest())                            # the answer, as the terminal shows it
-    comparison.save("results")                            # the files of --out
+    comparison.save("results")                            # the files of --out (answer.xlsx too)
     sim.write_report("results")                           # the HTML report
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,17 +65,33 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_HOMES])
 
 
-def write_report(folder: str | Path, output: str | Path | None = None) -> Path:
+def write_report(
+    folder: str | Path,
+    output: str | Path | None = None,
+    country: str | Sequence[str] | None = None,
+) -> Path:
     """Write the HTML report of a results folder (``result.save``, ``--out`` of ``run``,
-    ``compare`` or ``experiment``); its path. Loads matplotlib only when called."""
+    ``compare`` or ``experiment``); its path. Loads matplotlib only when called.
+
+    ``country`` (a code or name, or several: ``"PER"``, ``["Peru", "Chile"]``) makes a
+    national brief of a ``run`` or ``compare`` folder: the page speaks only of those
+    countries, and is written to ``report-PER.html`` unless ``output`` says otherwise.
+    """
     from sim.experiment.store import MANIFEST
 
     folder = Path(folder)
     if (folder / MANIFEST).is_file():  # a `mrasim experiment` folder
+        if country is not None:
+            raise InputError(
+                "--country", "", "an experiment's report shows the whole scenario; remove it"
+            )
         from sim.experiment.report import write_report as write
-    else:
-        from sim.report.policy import write_report as write
-    return write(folder, None if output is None else Path(output))
+
+        return write(folder, None if output is None else Path(output))
+    from sim.report.policy import write_report as policy_report
+
+    countries = [country] if isinstance(country, str) else country
+    return policy_report(folder, None if output is None else Path(output), countries)
 
 
 __all__ = [

@@ -56,7 +56,7 @@ def test_save_writes_what_out_writes(tmp_path: Path, capsys: pytest.CaptureFixtu
     scenarios, labels = sim.arrangement_variants(scenario)
     sim.compare(scenarios, labels, replications=3, workers=1).save(tmp_path / "api")
     cli, api = (sorted(p.name for p in (tmp_path / d).iterdir()) for d in ("cli", "api"))
-    assert cli == api == ["comparison.csv", "comparison.parquet", "run.json"]
+    assert cli == api == ["answer.xlsx", "comparison.csv", "comparison.parquet", "run.json"]
     pd.testing.assert_frame_equal(
         pd.read_parquet(tmp_path / "cli" / "comparison.parquet"),
         pd.read_parquet(tmp_path / "api" / "comparison.parquet"),
@@ -72,8 +72,10 @@ def test_digest_is_what_the_terminal_shows() -> None:
     result = sim.run(scenario, replications=2, workers=1)
     text = result.digest()
     assert text.startswith("one-office: 2 replications")
-    assert "What this result assumes:" in text
-    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "Peru" in text and "--full" in text
+    full = result.digest(full=True)
+    assert "What this result assumes:" in full and "documentary" in full
+    assert max(len(line) for line in [*text.splitlines(), *full.splitlines()]) <= 100
 
 
 def test_no_module_and_function_share_a_name() -> None:

@@ -253,7 +253,7 @@ class Model:
         scenario = _restricted(self.scenario(values), self.ports)
         summary = run(
             scenario, replications=self.replications, seed=self.seed, workers=self.workers
-        ).summary()
+        ).table()
         rows = []
         for target in self.targets.targets:
             row = _summary_row(summary, scenario, target)

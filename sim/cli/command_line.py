@@ -24,6 +24,8 @@ def main(argv: Sequence[str] | None = None, decided: Callable[[], None] | None =
     known, while the command's own signal handlers are still in place."""
     parser = build_parser()
     typed = list(sys.argv[1:] if argv is None else argv)
+    if not typed:  # the question first: `mrasim` alone answers it
+        typed = ["compare"]
     with stop_on_signals():
         try:
             return _main(parser, typed)

@@ -20,6 +20,7 @@ from sim.interpret.describe import scenario_warnings
 from sim.interpret.tables import terminal_width
 from sim.interpret.terminal import View
 from sim.interpret.text import comparison_text, run_text
+from sim.model.iso3166 import country_codes
 from sim.model.load import BUNDLED, expanded_yaml, load_scenario
 from sim.model.schema import Scenario
 from sim.model.variants import arrangement_variants, utilisation_variants
@@ -42,6 +43,7 @@ from sim.results.files import (
     run_record,
     save_comparison,
     save_run,
+    workbook_of,
 )
 
 # --- commands -----------------------------------------------------------------
@@ -55,9 +57,17 @@ def report_command(args: argparse.Namespace) -> int:
 
     if args.folder.is_dir():  # not while another command writes there (it waits for nothing)
         claim_folder(args.folder, "folder")
-    written = write_report(args.folder, args.output)
+    try:
+        written = write_report(args.folder, args.output, args.country)
+        book = workbook_of(args.folder, args.country) if args.xlsx else None
+    except InputError as exc:
+        if exc.source != "country":
+            raise
+        raise InputError("--country", exc.field, exc.problem) from None  # the API's name: a flag
     if not args.quiet:
         print(f"report written to {written}")
+        if book is not None:
+            print(f"workbook written to {book}")
     return 0
 
 
@@ -125,18 +135,19 @@ def run_command(args: argparse.Namespace) -> int:
     _warn_without_interval(args, result.replications)
     _warn_short_warmups(args, result.to_results())
     if args.out is not None:
-        save_run(result, args.out, args.command_line)
+        save_run(result, args.out, args.command_line, args.country)
     trs_text_ = _run_trs(trs, args.out)
     if args.json:
-        summary = _filtered(result.summary(), args)
-        print(json.dumps(run_record(result, args.command_line) | {"summary": records_of(summary)}))
+        summary = _filtered(result.table(), args)
+        record = run_record(result, args.command_line, args.country)
+        print(json.dumps(record | {"summary": records_of(summary)}))
         _precision_line(args, result.stop_reason)
         return 0
-    if args.full:
+    if args.long:
         with pd.option_context("display.max_rows", None, "display.width", 200):
-            print(_filtered(result.summary(), args).to_string(index=False))
+            print(_filtered(result.table(), args).to_string(index=False))
     else:
-        print(run_text(result.to_results(), _view(args)))
+        print(run_text(result.to_results(), _view(args), full=args.full))
     if trs_text_:
         print("\nTime Release Study tables of the simulated shipments\n\n" + trs_text_)
     _footer(args, result.stop_reason, result.seed, result.workers, elapsed)
@@ -244,10 +255,10 @@ def compare_command(args: argparse.Namespace) -> int:
     _warn_without_interval(args, result.replications)
     _warn_short_warmups(args, result.to_results())
     if args.out is not None:
-        save_comparison(result, args.out, args.command_line)
+        save_comparison(result, args.out, args.command_line, args.country)
     if args.json:
         table = _filtered(result.table(), args)
-        record = comparison_record(result, args.command_line)
+        record = comparison_record(result, args.command_line, args.country)
         print(json.dumps(record | {"summary": records_of(table)}))
         _precision_line(args, result.stop_reason)
         return 0
@@ -280,13 +291,15 @@ def _check_uncertainty(args: argparse.Namespace) -> None:
 
 
 def _check_filters(args: argparse.Namespace, scenarios: Sequence[Scenario]) -> None:
-    """--country, --group and --metric name what the results will hold, checked before running."""
+    """--country, --group and --metric name what the results will hold, checked before running;
+    the countries, given by code or name, become codes."""
     from sim.indicators.layout import metric_names
 
     countries = [code for scenario in scenarios for code, _, _ in scenario.ports]
+    if args.country is not None:
+        args.country = country_codes(args.country, list(dict.fromkeys(countries)))
     metrics = [m for scenario in scenarios for m in metric_names(scenario)]
     for flag, given, known in (
-        ("--country", args.country, countries),
         ("--group", args.group, list(SUMMARY_GROUPS)),
         ("--metric", args.metric, metrics),
     ):

@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mrasim",
         description="Customs clearance under a regional AEO mutual "
-        "recognition arrangement: a discrete-event simulator.",
+        "recognition arrangement: a discrete-event simulator. With no command, `mrasim` "
+        "answers the question: it runs `mrasim compare` on the bundled regional scenario.",
     )
     parser.add_argument("--version", action="version", version=f"mrasim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -69,10 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the Time Release Study tables of the run's shipments (with --out, also "
         "write them as trs_*.csv)",
     )
-    run_parser.add_argument(
+    shown = run_parser.add_mutually_exclusive_group()
+    shown.add_argument(
         "--full",
         action="store_true",
-        help="print every row of the summary (long format), not the digest",
+        help="print the summary by area, mode, trader group and station, and what it assumes "
+        "(the default prints each country and the region, headline indicators)",
+    )
+    shown.add_argument(
+        "--long",
+        action="store_true",
+        help="print every row of the summary (long format: the rows --out writes)",
     )
     run_parser.set_defaults(handler=run_command)
 
@@ -115,6 +123,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="HTML file to write (default: FOLDER/report.html)",
+    )
+    report.add_argument(
+        "--country",
+        type=_names,
+        default=None,
+        metavar="COUNTRY,...",
+        help="a national brief: the page speaks only of these countries (ISO codes or names, "
+        "any case), written to FOLDER/report-PER.html; default: the countries the run chose "
+        "with --country, else all",
+    )
+    report.add_argument(
+        "--xlsx",
+        action="store_true",
+        help="also write the workbook: FOLDER/answer.xlsx (answer-PER.xlsx with --country)",
     )
     report.add_argument("-q", "--quiet", action="store_true", help="do not print the file written")
     report.set_defaults(handler=report_command)
@@ -225,6 +247,21 @@ def _add_experiment_parser(commands: Any) -> None:
         type=Path,
         default=None,
         help="results folder (default: out/NAME, NAME from the file)",
+    )
+    experiment.add_argument(
+        "-n",
+        "--replications",
+        type=_positive_int,
+        default=None,
+        help="a trial run: this many replications per point instead of the file's (results in "
+        "out/NAME-nN unless --out)",
+    )
+    experiment.add_argument(
+        "--points",
+        type=_positive_int,
+        default=None,
+        help="a trial run: this many points of an lhs design (base samples of a sobol one, a "
+        "power of 2) instead of the file's",
     )
     experiment.add_argument(
         "--fresh",
@@ -442,7 +479,8 @@ def _add_run_options(parser: argparse.ArgumentParser, tables: str) -> None:
         "--out",
         type=Path,
         default=None,
-        help=f"directory for {tables} and run.json (every row, whatever the filters)",
+        help=f"directory for {tables} and run.json (every row, whatever the filters), and "
+        "answer.xlsx (the answer and the tables by level, of --country's countries)",
     )
     parser.add_argument(
         "--force",
@@ -452,7 +490,7 @@ def _add_run_options(parser: argparse.ArgumentParser, tables: str) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or chatter")
     _add_uncertainty_options(parser)
     for flag, metavar, what in (
-        ("--country", "ISO3,...", "countries (codes)"),
+        ("--country", "COUNTRY,...", "countries (ISO codes or names, any case: PER, Peru)"),
         ("--group", "GROUP,...", f"trader groups ({', '.join(SUMMARY_GROUPS)})"),
         ("--metric", "METRIC,...", "indicators, e.g. clearance_h_mean,green_share"),
     ):

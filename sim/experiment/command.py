@@ -4,18 +4,21 @@ what came out (a table of the whole-scenario indicators per point) and how."""
 from __future__ import annotations
 
 import argparse
-import math
+import copy
 import sys
 from typing import Any, cast
 
-import numpy as np
 import pandas as pd
 
 from sim.experiment.keys import ROW_KEYS, group_of, is_whole_scenario, shown_metrics
 from sim.experiment.run import ExperimentResult, ExperimentStopped, Progress, run_experiment
-from sim.experiment.spec import short_names
-from sim.interpret.tables import text_table
-from sim.model.vocabulary import ALL
+from sim.experiment.spec import Experiment, short_names
+from sim.interpret.answer import Settings
+from sim.interpret.tables import fit_table, terminal_width
+from sim.interpret.terminal import estimate_cell, indicator_name, wrap
+from sim.model.load import scenario_from_dict
+from sim.model.vocabulary import ALL, ELIGIBLE
+from sim.replicate.stats import Estimate
 
 SHOWN_POINTS = 20
 SHOWN_INDICATORS = 5
@@ -34,6 +37,8 @@ def experiment_command(args: argparse.Namespace) -> int:
                 out=args.out,
                 fresh=args.fresh,
                 progress=bar.update,
+                replications=args.replications,
+                points=args.points,
                 notice=None if args.quiet else _say,
             )
     except ExperimentStopped as stop:
@@ -85,53 +90,115 @@ class ProgressBar:
         self.seen = progress
 
 
-def digest(result: ExperimentResult) -> str:
-    """The whole-scenario indicators of each point, then how the numbers were made."""
+def digest(result: ExperimentResult, width: int | None = None) -> str:
+    """The whole-scenario indicators of each point (for all shipments, and for the eligible
+    ones beside them when a factor is the arrangement's), then how the numbers were made.
+
+    Cells are those of ``mrasim compare`` (shares in percent, every mean rounded to its 95%
+    half-width); a whole scenario that pools countries whose clocks differ is said to.
+    """
     experiment = result.experiment
+    width = terminal_width() if width is None else width
     results = result.tables.results
-    overall = results[_overall(results)]
+    overall = results[_whole(results)]
     metrics = shown_metrics(overall["metric"].tolist(), experiment.indicators, SHOWN_INDICATORS)
     names = short_names([f.path for f in experiment.factors])
-    header = ["point", *names.values(), *(m.replace("_", " ") for m in metrics)]
+    groups = [ALL, ELIGIBLE] if _moves_eligible(experiment) else [ALL]
+    header = ["point", *names.values()]
+    header += ["group"] if len(groups) > 1 else []
+    header += [indicator_name(m) for m in metrics]
     rows: list[list[str]] = []
-    for point, frame in overall.groupby("point", sort=True):
-        if len(rows) == SHOWN_POINTS:
+    for shown, (point, frame) in enumerate(overall.groupby("point", sort=True)):
+        if shown == SHOWN_POINTS:
             break
         # pandas-stubs types a group's key as any scalar; those of the "point" column are ints
         values = result.points[int(cast(int, point))]
-        cells = {m: _first_cell(frame, m) for m in metrics if (frame.metric == m).any()}
-        rows.append(
-            [
-                str(point),
-                *(_value(values[path]) for path in names),
-                *(cells.get(m, "-") for m in metrics),
-            ]
-        )
+        for group in groups:
+            cells = [_cell(frame, m, group) for m in metrics]
+            if group != ALL and all(c == "-" for c in cells):
+                continue
+            rows.append(
+                [
+                    str(point),
+                    *(_value(values[path]) for path in names),
+                    *([group] if len(groups) > 1 else []),
+                    *cells,
+                ]
+            )
     points = len(result.points)
     replications = _replication_range(results)
+    whom = "all shipments" + (
+        " and eligible (partner-AEO) shipments, the ones the arrangement's factor moves"
+        if len(groups) > 1
+        else ""
+    )
     parts = [
-        f"{experiment.name}: {points} points ({experiment.design} over {len(names)} "
-        f"factor{'s' if len(names) > 1 else ''}) x {replications} replications on common "
-        "random numbers; whole-scenario means with 95% intervals, all shipments",
+        wrap(
+            f"{experiment.name}: {points} points ({experiment.design} over {len(names)} "
+            f"factor{'s' if len(names) > 1 else ''}) x {replications} replications on common "
+            f"random numbers; means of the whole scenario with 95% half-widths (clearance in "
+            f"hours), {whom}",
+            width,
+        ),
         "",
-        text_table(header, rows, 1 + len(names)),
+        fit_table(header, rows, len(header) - len(metrics), width),
     ]
     if points > SHOWN_POINTS:
         parts.append(f"(the first {SHOWN_POINTS} of {points} points)")
+    pooled = _pooled_clocks(experiment)
+    if pooled:
+        parts.append(wrap(pooled, width))
     if result.tables.sensitivity is not None:
         parts += ["", _sobol_lines(result.tables.sensitivity, metrics, names)]
+    trial = (
+        f"a trial run ({', '.join(f'{k} {v}' for k, v in experiment.overrides.items())}); "
+        if experiment.overrides
+        else ""
+    )
     parts.append(
-        f"\n{result.tasks} tasks: {result.computed} computed, {result.reused} found stored; "
-        f"{result.executor}; seed {experiment.seed}; {result.seconds:.1f} s; every indicator "
-        f"and point in {result.folder}/results.csv; figures: mrasim report {result.folder}"
+        "\n"
+        + wrap(
+            f"{trial}{result.tasks} tasks: {result.computed} computed, {result.reused} found "
+            f"stored; {result.executor}; seed {experiment.seed}; {result.seconds:.1f} s; every "
+            f"indicator, level and point in {result.folder}/results.csv; figures: mrasim report "
+            f"{result.folder}",
+            width,
+        )
     )
     return "\n".join(parts)
+
+
+def _moves_eligible(experiment: Experiment) -> bool:
+    """Whether a factor is the arrangement's (its utilisation, what it grants): it moves the
+    eligible shipments, a few per cent of all, whose change "all shipments" hides."""
+    return any(f.path.startswith("arrangement.") for f in experiment.factors)
+
+
+def _pooled_clocks(experiment: Experiment) -> str:
+    """The warning ``compare`` gives: whole-scenario rows pool countries whose clearance
+    clocks (may) differ."""
+    scenario = scenario_from_dict(copy.deepcopy(experiment.base), experiment.source)
+    countries = [code for code, country in scenario.countries.items() if country.ports]
+    settings = Settings.of(["base"], [scenario])
+    if len(countries) < 2 or not settings.clocks_differ(countries):
+        return ""
+    return (
+        f"the whole scenario pools {len(countries)} countries whose clearance clocks "
+        f"{settings.clocks_verb(countries)}; compare within a country (results.csv has each "
+        "country)."
+    )
 
 
 def _overall(frame: pd.DataFrame) -> list[bool]:
     """Rows of the whole scenario and all shipments."""
     keys = frame[list(ROW_KEYS)].itertuples(index=False, name=None)
     return [is_whole_scenario(key) and group_of(key) == ALL for key in keys]
+
+
+def _whole(frame: pd.DataFrame) -> list[bool]:
+    """Rows of the whole scenario, of any group."""
+    keys = frame[list(ROW_KEYS)].itertuples(index=False, name=None)
+    return [is_whole_scenario(key) for key in keys]
 
 
 def _replication_range(results: pd.DataFrame) -> str:
@@ -144,22 +211,13 @@ def _value(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def _first_cell(frame: pd.DataFrame, metric: str) -> str:
-    """The cell of the first row of ``metric`` in ``frame``."""
-    mean, low, high = frame[frame.metric == metric].iloc[0][["mean", "ci_low", "ci_high"]]
-    return _cell(mean, low, high, metric)
-
-
-def _cell(mean: float, low: float, high: float, metric: str) -> str:
-    if not math.isfinite(mean):
+def _cell(frame: pd.DataFrame, metric: str, group: str) -> str:
+    """A point's value of ``metric`` for ``group``, as ``compare`` prints it."""
+    rows = frame[(frame.metric == metric) & (frame.group == group)]
+    if rows.empty:
         return "-"
-    digits = 3 if metric.endswith(("_share", "_rate", "utilisation")) else 2
-    if metric == "shipments":
-        digits = 0
-    text = f"{mean:,.{digits}f}"
-    if np.isfinite(low):
-        text += f" ±{(high - low) / 2:,.{digits}f}"
-    return text
+    mean, low, high = rows.iloc[0][["mean", "ci_low", "ci_high"]]
+    return estimate_cell(Estimate(float(mean), float(low), float(high)), metric)
 
 
 def _sobol_lines(sensitivity: pd.DataFrame, metrics: list[str], names: dict[str, str]) -> str:

@@ -24,11 +24,12 @@ from sim.errors import InputError
 from sim.experiment.keys import ROW_KEYS, is_whole_scenario, shown_metrics
 from sim.experiment.spec import short_names
 from sim.experiment.store import read_manifest
+from sim.interpret.labels import indicator_label
 from sim.interpret.numbers import Kind, kind_of, show
 from sim.model.vocabulary import ALL, ELIGIBLE
 from sim.replicate.stats import Estimate
 from sim.report.figures import GROUP_COLOURS, panels, png, scenario_colours
-from sim.report.html import GROUP_LABELS, INDICATOR_LABELS, PAGE, STYLE, esc, html_table
+from sim.report.html import GROUP_LABELS, PAGE, STYLE, esc, html_table
 from sim.results.atomic import write_atomic
 from sim.results.files import REPORT_FILE
 
@@ -122,7 +123,9 @@ def _shown(value: Any) -> str:
 
 
 def _label(metric: str) -> str:
-    return INDICATOR_LABELS.get(metric, metric.replace("_", " "))
+    """An indicator in words (``cost of delay, 1.3%/day (USD per shipment)``), as every page
+    names it."""
+    return indicator_label(metric)
 
 
 def _stat(row: Any) -> Estimate:
@@ -212,6 +215,11 @@ def _findings(experiment: Experiment) -> str:
     capped = _capped_points(experiment)
     if capped:
         items.append(f"<li>{capped}</li>")
+    if any(metric.startswith("delay_cost") for metric in experiment.metrics):
+        items.append(
+            "<li>Every cost of delay rests on two assumptions: the scenario's declared value "
+            "per shipment and the rate per day named with it (hours × value × rate).</li>"
+        )
     return (
         "<h2>Key results</h2><ul>" + "".join(items) + "</ul>"
         '<p class="note">Ranges in brackets are 95% intervals. Every point uses the same random '

@@ -77,8 +77,14 @@ def run_experiment(
     fresh: bool = False,
     progress: Callable[[Progress], None] | None = None,
     notice: Callable[[str], None] | None = None,
+    replications: int | None = None,
+    points: int | None = None,
 ) -> ExperimentResult:
     """Run (or resume) an experiment file and write its tables to ``out``.
+
+    ``replications`` and ``points`` override the file's for a trial run (``-n``,
+    ``--points``); its results go to ``out/NAME-n5`` (``-points16``...) unless ``out``
+    says otherwise, beside the file's own.
 
     Raises :class:`sim.errors.InputError` for bad input (before anything runs,
     and before the results folder is made), :class:`sim.processes.Interrupted` on
@@ -89,21 +95,23 @@ def run_experiment(
     found stored, never computed twice.
     """
     started = time.perf_counter()
-    experiment = load_experiment(path)
+    experiment = load_experiment(path, replications, points)
     tables_bytes = check_size(experiment, executor, address, workers)
-    points = design_points(experiment)
+    design = design_points(experiment)
     largest = max(  # every point validated, one at a time; the largest kept for sizing
-        (point_scenario(experiment, values, i) for i, values in enumerate(points)),
+        (point_scenario(experiment, values, i) for i, values in enumerate(design)),
         key=_expected_shipments,
     )
     if executor == "local":  # a cluster's workers have their own memory
         workers = _fitting_workers(largest, experiment, workers, tables_bytes)
     pool = make_executor(executor, workers or default_workers(), address)
-    jobs = PointJobs(experiment, points, lambda p: point_scenario(experiment, points[p], p))
-    folder = Path(out) if out is not None else DEFAULT_OUT / experiment.name
+    jobs = PointJobs(experiment, design, lambda p: point_scenario(experiment, design[p], p))
+    folder = (
+        Path(out) if out is not None else DEFAULT_OUT / (experiment.name + experiment.trial_suffix)
+    )
     with writing_into(folder, wait=notice) as claim:
-        store = open_store(folder, manifest(experiment, points), fresh, claim)
-        planner = TaskPlanner(experiment, len(points))
+        store = open_store(folder, manifest(experiment, design), fresh, claim)
+        planner = TaskPlanner(experiment, len(design))
         log = Log(store, executor)
         queue = Queue(planner.initial())
         with stop_on_signals(), keeping_finished_tasks(store, planner, log, claim):
@@ -114,13 +122,13 @@ def run_experiment(
                     with uninterruptible():  # a Ctrl-C now must not cut the clean-up short
                         pool.abort()
                     raise
-            tables = analyse(experiment, points, _PlannedTasks(planner), store.read)
+            tables = analyse(experiment, design, _PlannedTasks(planner), store.read)
             _write_tables(folder, tables)
         log.finish("complete")
     return ExperimentResult(
         experiment,
         folder,
-        points,
+        design,
         tables,
         planner.stop_reasons,
         planner.planned,
@@ -348,6 +356,7 @@ def manifest(experiment: Experiment, points: list[Point]) -> dict[str, Any]:
             "points": [{"point": i, **point} for i, point in enumerate(points)],
         },
         "set": experiment.settings,
+        "overrides": experiment.overrides,
         "seed": experiment.seed,
         "replications": replications,
         "replications_per_task": experiment.replications_per_task,

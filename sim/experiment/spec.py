@@ -20,7 +20,7 @@ import hashlib
 import math
 import re
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -129,8 +129,14 @@ class Experiment:
     seed: int
     indicators: tuple[str, ...] | None  # metrics kept; None keeps them all
     replications_per_task: int
-    digest: str  # names the results: the experiment file and its scenario file
+    digest: str  # names the results: the experiment file, its scenario file, the overrides
     file_hashes: dict[str, str]
+    overrides: dict[str, int] = field(default_factory=dict)  # -n, --points: a trial run
+
+    @property
+    def trial_suffix(self) -> str:
+        """``-n5-points16`` for a trial run's default folder, beside the file's own."""
+        return "".join(f"-{key}{value}" for key, value in self.overrides.items())
 
     @property
     def source(self) -> str:
@@ -140,8 +146,15 @@ class Experiment:
 # --- reading ------------------------------------------------------------------------
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read and validate an experiment file and its scenario (not yet the design points)."""
+def load_experiment(
+    path: str | Path, replications: int | None = None, points: int | None = None
+) -> Experiment:
+    """Read and validate an experiment file and its scenario (not yet the design points).
+
+    ``replications`` and ``points`` override the file's for a trial run (``-n``,
+    ``--points``): a fixed number of replications per point, and the size of a sampled
+    design. They are part of the digest, so a trial's results never mix with the file's.
+    """
     path = Path(path)
     source = str(path)
     data, text = read_yaml_mapping(path, "name:, scenario:, design:, factors:, ...")
@@ -150,6 +163,13 @@ def load_experiment(path: str | Path) -> Experiment:
     except ValidationError as exc:
         error = exc.errors()[0]
         raise InputError(source, _loc(error), _problem(error)) from None
+    overrides = {
+        key: value for key, value in (("n", replications), ("points", points)) if value is not None
+    }
+    if points is not None:
+        spec = spec.model_copy(update={"design": _points_override(spec.design, points)})
+    if replications is not None:
+        spec = spec.model_copy(update={"replications": replications})
     _check_design(spec, source)
     scenario_path = (path.parent / spec.scenario).resolve()
     if not scenario_path.is_file():
@@ -168,7 +188,8 @@ def load_experiment(path: str | Path) -> Experiment:
         "experiment_sha256": hashlib.sha256(text.encode()).hexdigest(),
         "scenario_sha256": hashlib.sha256(scenario_text.encode()).hexdigest(),
     }
-    digest = hashlib.sha256("/".join(hashes.values()).encode()).hexdigest()[:16]
+    named = "/".join([*hashes.values(), *(f"{k}={v}" for k, v in overrides.items())])
+    digest = hashlib.sha256(named.encode()).hexdigest()[:16]
     return Experiment(
         path=path,
         name=spec.name,
@@ -188,7 +209,28 @@ def load_experiment(path: str | Path) -> Experiment:
         or _task_size(base_scenario, maximum, precision is not None),
         digest=digest,
         file_hashes=hashes,
+        overrides=overrides,
     )
+
+
+def _points_override(design: DesignSpec, points: int) -> DesignSpec:
+    """The design with ``--points``: refused for a grid, and for a Sobol' design unless a
+    power of 2, in one line naming the option."""
+    if design.type == "grid":
+        raise InputError(
+            "--points", str(points), "a grid's points are its levels; --points sizes lhs and sobol"
+        )
+    if points < 2:
+        raise InputError("--points", str(points), "give at least 2 points")
+    if design.type == "sobol" and points & (points - 1):
+        lower = 1 << (points.bit_length() - 1)
+        raise InputError(
+            "--points",
+            str(points),
+            f"a Sobol' design needs a power of 2 (its balance properties depend on it); use "
+            f"{lower} or {2 * lower}",
+        )
+    return design.model_copy(update={"points": points})
 
 
 def _loc(error: Any, prefix: tuple[str, ...] = ()) -> str:

@@ -187,11 +187,15 @@ def _refuse_other(folder: Path, old: dict[str, Any], new: dict[str, Any]) -> Non
             for name in ("experiment_sha256", "scenario_sha256")
             if name in new and old.get(name) != new[name]
         ]
+        other = "another experiment" if new.get("kind", KIND) == KIND else "another study"
+        what = f"a different {' and '.join(changed)} file" if changed else other
+        if not changed and old.get("overrides", {}) != new.get("overrides", {}):
+            trial = " ".join(f"{k}={v}" for k, v in old.get("overrides", {}).items())
+            what = f"a run with other -n or --points ({trial or 'the file’s own'})"
         raise InputError(
             "--out",
             str(folder),
-            f"holds results of a different {' and '.join(changed) or new.get('kind', KIND)} file; "
-            "run with --fresh to start over, or give another --out",
+            f"holds results of {what}; run with --fresh to start over, or give another --out",
         )
     old_versions = old.get("versions", {})
     for name in SAME_NUMBERS:

@@ -38,7 +38,7 @@ import pandas as pd
 
 from sim.indicators.layout import cost_metric
 from sim.interpret.numbers import Kind, Shown, percent, show
-from sim.model.iso3166 import country_name
+from sim.model.iso3166 import by_name, country_name
 from sim.model.schema import Arrangement, Scenario
 from sim.model.vocabulary import ALL, ELIGIBLE, NOT_ELIGIBLE
 from sim.replicate.result import Results
@@ -200,6 +200,12 @@ class Answer:
     baseline: str
     clocks_verb: str = "differ"  # "may differ" when some country does not state its clock
     noise_note: str = ""  # what the intervals count (sim.interpret.plausible)
+    days: float | None = None  # the counted days a year's saving is annualised from
+
+    @property
+    def annualised(self) -> str:
+        """``annualised from 28 days``: said next to every yearly number."""
+        return "" if self.days is None else f"annualised from {self.days:g} days"
 
     @property
     def pooled_note(self) -> str:
@@ -242,7 +248,10 @@ def answer_from(
         sentences = [_sweep_sentence(context)]
     else:
         sentences = [_sentence(context, label) for label in cells.compared]
-    return Answer(sentences, rows, rate, pooled_differ, without_value, sweep, cells.baseline, verb)
+    days = settings.scenarios[cells.compared[0]].horizon_days
+    return Answer(
+        sentences, rows, rate, pooled_differ, without_value, sweep, cells.baseline, verb, days=days
+    )
 
 
 def answer_of(results: Results, countries: Sequence[str] | None = None) -> Answer:
@@ -290,6 +299,7 @@ def answer_json(found: Answer) -> dict[str, Any]:
         "sentences": found.sentences,
         "rows": rows,
         "cost_rate_per_day": found.rate,
+        "annualised_from_days": found.days,
         "region_pools_different_clocks": found.pooled_clocks_differ,
         "countries_without_declared_value": found.without_value,
         "intervals": found.noise_note,
@@ -307,6 +317,12 @@ def _row(cells: Table, settings: Settings, label: str, area: str, rate: float | 
         _saving(cells, settings, label, area, rate) if rate is not None else MISSING,
         cells.change(label, area, NOT_ELIGIBLE, CLEARANCE),
     )
+
+
+def by_label(rows: Iterable[CountryRow]) -> list[CountryRow]:
+    """The rows in the order a reader looks a country up: by the name shown (Paraguay before
+    Peru), the region last; a sweep's rows of one country together, by utilisation."""
+    return sorted(rows, key=lambda row: (row.area == ALL, by_name(row.area), row.claim_probability))
 
 
 def annual_saving(change: Estimate, shipments: float, horizon_days: float) -> Estimate:
@@ -526,15 +542,15 @@ def _cost_words(context: _Context, rows: Mapping[str, CountryRow]) -> str:
         return f"; cost of delay computed by country only{missing}"
     saving = row.saving
     shown = show(_magnitude(saving), Kind.MONEY, figures=FIGURES)
-    at = f"at {100 * context.rate:g}% of the goods' value per day"
+    at = f"at an assumed {100 * context.rate:g}% of the goods' declared value per day"
     if saving.has_interval and not saving.excludes_zero():
         return f"; the cost of delay does not change detectably ({at}){missing}"
     verb = "save" if saving.mean > 0 else "pay"
     more = "" if saving.mean > 0 else " more"
-    interval = f"{money_range(shown)}, " if shown.low else ""
+    interval = f"{money_range(shown)}; " if shown.low else ""
     return (
         f"; importers {verb} {shown.plain()} a year{more} in cost of delay "
-        f"({interval}{at}){missing}"
+        f"({interval}annualised from {_days(context)} days, {at}){missing}"
     )
 
 
@@ -615,5 +631,12 @@ def _sweep_cost(context: _Context, ends: Sequence[CountryRow]) -> str:
     shown = [show(s, Kind.MONEY, signed=False, figures=FIGURES).plain() for s in savings]
     return (
         f"; the annual cost of delay saved grows from {shown[0]} to {shown[1]} "
-        f"(at {100 * context.rate:g}% of the goods' value per day)"
+        f"(annualised from {_days(context)} days, at an assumed {100 * context.rate:g}% of the "
+        "goods' declared value per day)"
     )
+
+
+def _days(context: _Context) -> str:
+    """The counted days a year's saving is scaled from (the compared scenarios')."""
+    days = {context.settings.scenarios[label].horizon_days for label in context.cells.compared}
+    return " or ".join(f"{d:g}" for d in sorted(days))

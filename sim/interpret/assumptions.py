@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from sim.interpret.numbers import percent
-from sim.model.iso3166 import country_name
+from sim.model.iso3166 import by_name, country_name
 from sim.model.load import BUNDLED, SafeLoader
 from sim.model.schema import Port, Scenario, per_channel
 from sim.model.vocabulary import GROUPS
@@ -36,15 +36,17 @@ class Assumption:
     details: list[str] = field(default_factory=list)
 
 
-def assumptions_of(labels: Sequence[str], scenarios: Sequence[Scenario]) -> list[Assumption]:
-    """What the results of these scenarios (the baseline first) assume."""
+def assumptions_of(
+    labels: Sequence[str], scenarios: Sequence[Scenario], countries: Sequence[str] | None = None
+) -> list[Assumption]:
+    """What the results of these scenarios (the baseline first) assume; with ``countries``
+    (ISO codes), what the results of those countries assume: their ports, their values, their
+    clocks, and none of the others'."""
     pairs = list(zip(labels, scenarios, strict=True))
     in_force = [(label, s) for label, s in pairs if s.arrangement.in_force]
     swept = [(label, s) for label, s in pairs[1:] if s.arrangement.in_force]
     items = [_utilisation(swept if len(swept) > 1 else in_force, len(swept) > 1)]
-    if in_force:
-        items.append(_recognition(in_force[0][1]))
-    items += [_values(scenarios[-1]), _clocks(scenarios[-1]), _cost(scenarios[-1])]
+    items += _by_country(in_force, scenarios[-1], countries)
     overrides = list(dict.fromkeys(o for s in scenarios for o in s.origin.overrides))
     items.append(
         Assumption(
@@ -55,6 +57,62 @@ def assumptions_of(labels: Sequence[str], scenarios: Sequence[Scenario]) -> list
         )
     )
     return items
+
+
+COUNTRY_TOPICS = ("recognition", "declared values", "clock", "cost of delay")
+"""Topics that speak of the countries' ports; the others (utilisation, overrides) speak of the
+scenario files, read when the scenarios ran."""
+
+
+def _by_country(
+    in_force: Sequence[tuple[str, Scenario]], scenario: Scenario, countries: Sequence[str] | None
+) -> list[Assumption]:
+    """The topics of :data:`COUNTRY_TOPICS`, of every country or of the ones chosen."""
+    chosen = _Scope.of(scenario, countries)
+    items = [_recognition(in_force[0][1], chosen)] if in_force else []
+    return [*items, _values(scenario, chosen), _clocks(scenario, chosen), _cost(scenario)]
+
+
+def for_countries(
+    items: Sequence[Assumption],
+    labels: Sequence[str],
+    scenarios: Sequence[Scenario],
+    countries: Sequence[str] | None,
+) -> list[Assumption]:
+    """Assumptions recorded for a whole run, said again for some countries (a one-country
+    page from a regional run): the country topics made anew from the scenario definitions,
+    the others as recorded (their wording rests on the scenario files' comments, read when
+    the scenarios ran)."""
+    pairs = list(zip(labels, scenarios, strict=True))
+    in_force = [(label, s) for label, s in pairs if s.arrangement.in_force]
+    fresh = {item.topic: item for item in _by_country(in_force, scenarios[-1], countries)}
+    said = []
+    for item in items:
+        if item.topic not in COUNTRY_TOPICS:
+            said.append(item)
+        elif item.topic in fresh:
+            said.append(fresh[item.topic])
+    return said
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The ports an assumption speaks of, and how to name where they are."""
+
+    ports: list[tuple[str, Port]]  # (country code, port)
+    where: str  # "" for every country, else " in Peru" (" in Peru and Chile")
+    whole: bool
+
+    @classmethod
+    def of(cls, scenario: Scenario, countries: Sequence[str] | None) -> _Scope:
+        every = [(code, port) for code, _, port in scenario.ports]
+        codes = list(dict.fromkeys(code for code, _ in every))
+        if countries is None or set(codes) <= set(countries):
+            return cls(every, "", True)
+        chosen = [c for c in codes if c in countries]
+        names = sorted((country_name(c) for c in chosen), key=str.casefold)
+        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return cls([(c, p) for c, p in every if c in chosen], f" in {joined}", False)
 
 
 def to_json(items: Sequence[Assumption]) -> list[dict[str, Any]]:
@@ -148,9 +206,14 @@ def _node(file: Path, path: str) -> yaml.Node | None:
     return node
 
 
-def _recognition(scenario: Scenario) -> Assumption:
-    """What a recognised AEO's shipment gets, port by port, compared with the other groups."""
-    ports = [port for _, _, port in scenario.ports]
+def _recognition(scenario: Scenario, scope: _Scope) -> Assumption:
+    """What a recognised AEO's shipment gets, port by port, compared with the other groups.
+
+    The in-force scenario's ports (of the chosen countries): ``scope`` names them in the
+    scenario that ran without the arrangement, whose ports are the same.
+    """
+    codes = {code for code, _ in scope.ports}
+    ports = [port for code, _, port in scenario.ports if code in codes]
     n = len(ports)
     channels = sum(_same(p.channels.resolved(), RECOGNISED, NATIONAL) for p in ports)
     priority = sum(
@@ -178,9 +241,9 @@ def _recognition(scenario: Scenario) -> Assumption:
     return Assumption(
         "recognition",
         f"Recognised AEOs (partner AEOs whose declaration claims the arrangement) get national "
-        f"AEOs' channel probabilities at {channels} of {n} ports and their queue priority at "
-        f"{priority}; a reserved line serves them at {reserved}. They lodge {lodge} (pre-arrival "
-        "share and lodgement lag; the importer lodges, and need not be an AEO).",
+        f"AEOs' channel probabilities at {channels} of {n} ports{scope.where} and their queue "
+        f"priority at {priority}; a reserved line serves them at {reserved}. They lodge {lodge} "
+        "(pre-arrival share and lodgement lag; the importer lodges, and need not be an AEO).",
     )
 
 
@@ -199,12 +262,21 @@ def _lodges_like(port: Port, other: int) -> bool:
     )
 
 
-def _values(scenario: Scenario) -> Assumption:
+def _values(scenario: Scenario, scope: _Scope) -> Assumption:
     """The declared values behind the cost of delay: by mode when every country of the
-    scenario uses the same value for a mode, else by country; and which ports lack one."""
-    lead = "Declared values per shipment (value_usd; the cost of delay is hours × value × rate)"
-    ports = [(code, port) for code, _, port in scenario.ports]
-    missing = list(dict.fromkeys(country_name(c) for c, p in ports if p.value_usd is None))
+    scenario uses the same value for a mode, else by country; and which ports lack one.
+
+    Flagged as assumed: one value per port stands for the spread of values declared there,
+    and every dollar figure rests on it.
+    """
+    lead = (
+        f"Assumed declared values per shipment{scope.where} (value_usd; every dollar figure "
+        "rests on them: the cost of delay is hours × value × rate)"
+    )
+    ports = scope.ports
+    missing = sorted(
+        dict.fromkeys(country_name(c) for c, p in ports if p.value_usd is None), key=str.casefold
+    )
     if len(missing) == len({c for c, _ in ports}):
         return Assumption(
             "declared values", "No port declares a value per shipment: cost of delay not computed."
@@ -218,11 +290,12 @@ def _values(scenario: Scenario) -> Assumption:
     details = [
         f"{name}: "
         + "; ".join(f"{v} ({', '.join(dict.fromkeys(modes))})" for v, modes in values.items())
-        for name, values in by_country.items()
+        for name, values in sorted(by_country.items(), key=lambda item: item[0].casefold())
     ]
     if all(len(values) == 1 and None not in values for values in by_mode.values()):
         modes = ", ".join(f"USD {values.pop():,.0f} ({mode})" for mode, values in by_mode.items())
-        text = f"{lead}: {modes}" + (" in every country." if len(by_country) > 1 else ".")
+        every = " in every country" if len(by_country) > 1 and scope.whole else ""
+        text = f"{lead}: {modes}{every}."
     elif len(details) <= 3:
         text = f"{lead}: {'; '.join(details)}."
     else:
@@ -232,13 +305,17 @@ def _values(scenario: Scenario) -> Assumption:
     return Assumption("declared values", text, details if len(details) > 3 else [])
 
 
-def _clocks(scenario: Scenario) -> Assumption:
-    countries = [(code, c) for code, c in scenario.countries.items() if c.ports]
+def _clocks(scenario: Scenario, scope: _Scope) -> Assumption:
+    codes = {code for code, _ in scope.ports}
+    countries = [(code, c) for code, c in scenario.countries.items() if c.ports and code in codes]
     clocks = {c.clock for _, c in countries}
     details = (
         []
         if clocks == {None}
-        else [f"{country_name(code)}: {c.clock or 'not stated'}" for code, c in countries]
+        else [
+            f"{country_name(code)}: {c.clock or 'not stated'}"
+            for code, c in sorted(countries, key=lambda item: by_name(item[0]))
+        ]
     )
     if len(countries) == 1:
         code, country = countries[0]
@@ -274,7 +351,7 @@ def _cost(scenario: Scenario) -> Assumption:
     central = rates[len(rates) // 2]
     return Assumption(
         "cost of delay",
-        f"A day of delay costs {shown} of the goods' value (Hummels & Schaur 2013, estimated "
-        f"for time in transit and transferred here to time at the border); headlines use "
-        f"{100 * central:g}%.",
+        f"A day of delay is assumed to cost {shown} of the goods' declared value (Hummels & "
+        f"Schaur 2013, estimated for time in transit and transferred here to time at the "
+        f"border); headlines use {100 * central:g}%.",
     )

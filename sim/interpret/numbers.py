@@ -19,6 +19,7 @@ estimate two ways. The rules:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from enum import Enum
 from typing import NamedTuple
 
@@ -152,27 +153,29 @@ def show(
     change: bool = False,
     units: bool = False,
     figures: int | None = None,
+    unit: str | None = None,
 ) -> Shown:
     """An estimate as text.
 
     ``change``: a difference (shares in percentage points); ``signed``: a ``+`` on
     positive numbers; ``units``: hours below one in minutes and a unit on hours;
-    ``figures``: at most this many significant figures (prose reads 2.4%, not 2.407%).
+    ``figures``: at most this many significant figures (prose reads 2.4%, not 2.407%);
+    ``unit``: the unit of hours (``h``, ``min``) or money (``USD``, ``USD M``, ``USD B``)
+    chosen for a whole column (:func:`column_unit`) rather than for this number alone.
     """
-    factor, unit = 1.0, ""
+    factor = 1.0
     if kind is Kind.SHARE:
         factor, unit = 100.0, "pp" if change else "%"
     elif kind is Kind.PERCENT:
         unit = "%"
     elif kind is Kind.MONEY:
-        unit = "USD"
-        for threshold, suffix in ((1e9, "B"), (1e6, "M")):
-            if _finite(abs(estimate.mean)) >= threshold:
-                factor, unit = 1 / threshold, f"USD {suffix}"
-                break
+        unit = unit or _money_unit(estimate.mean)
+        factor = MONEY_SCALES[unit]
     elif kind is Kind.HOURS and units:
-        biggest = max(abs(estimate.mean), abs(estimate.low), abs(estimate.high), key=_finite)
-        factor, unit = (60.0, "min") if _finite(biggest) < 1 else (1.0, "h")
+        unit = unit or _hours_unit(max(map(abs, estimate), key=_finite))
+        factor = 60.0 if unit == "min" else 1.0
+    else:
+        unit = ""
     scaled = estimate.scaled(factor)
     decimals = decimals_for(scaled, kind, figures=figures)
     if unit == "min":
@@ -189,6 +192,35 @@ def show(
 
 def _finite(value: float) -> float:
     return value if math.isfinite(value) else -1.0
+
+
+MONEY_SCALES = {"USD": 1.0, "USD M": 1e-6, "USD B": 1e-9}
+"""Money's units and what a dollar is in each."""
+
+
+def _money_unit(value: float) -> str:
+    for threshold, unit in ((1e9, "USD B"), (1e6, "USD M")):
+        if _finite(abs(value)) >= threshold:
+            return unit
+    return "USD"
+
+
+def _hours_unit(value: float) -> str:
+    return "min" if _finite(value) < 1 else "h"
+
+
+def column_unit(estimates: Iterable[Estimate], kind: Kind) -> str | None:
+    """One unit for a column of hours or money, from its largest value: minutes only when every
+    value is below an hour, millions when the largest is a million or more. A column never
+    mixes ``-21.2 min`` with ``-1.179 h``, nor ``USD 508,000`` with ``USD 2.76 M``."""
+    means = [abs(e.mean) for e in estimates if math.isfinite(e.mean)]
+    if not means:
+        return None
+    if kind is Kind.MONEY:
+        return _money_unit(max(means))
+    if kind is Kind.HOURS:
+        return _hours_unit(max(means))
+    return None
 
 
 def detectable(estimate: Estimate, shown: Shown) -> bool:

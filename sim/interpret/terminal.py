@@ -18,13 +18,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sim.indicators.layout import HEADLINE, cost_metric
-from sim.interpret.answer import Answer, CountryRow
+from sim.interpret.answer import Answer, CountryRow, by_label
 from sim.interpret.assumptions import Assumption
-from sim.interpret.numbers import Kind, Shown, kind_of, percent, show
+from sim.interpret.numbers import Kind, Shown, column_unit, kind_of, percent, show
 from sim.interpret.tables import fit_table
-from sim.model.iso3166 import country_name
+from sim.model.iso3166 import by_name, country_name
 from sim.model.vocabulary import ALL, FIXED_MEMBERSHIP, SUMMARY_GROUPS
-from sim.replicate.stats import Estimate
+from sim.replicate.stats import MISSING, Estimate
 
 UNRESOLVED_NOTE = (
     "a change shown without ± is not resolved by these replications: it is the same in every "
@@ -34,7 +34,7 @@ MEMBERSHIP_NOTE = (
     "standard and recognised_aeo change membership with the arrangement (a claiming shipment "
     "moves from one to the other): read changes on all, eligible and not_eligible."
 )
-UNIT_SPACE = re.compile(r"(\d) (h|min|pp|M|B|points)\b")
+UNIT_SPACE = re.compile(r"(\d) (h|min|s|pp|M|B|points)\b")
 STATION_COLUMNS = (
     "wait_h_mean",
     "service_h_mean",
@@ -70,9 +70,10 @@ def area_name(code: str, pooled_clocks_differ: bool = False) -> str:
     return "region*" if pooled_clocks_differ else "region"
 
 
-def _cell(estimate: Estimate, metric: str, change: bool = False, half: bool = True) -> str:
-    """``28.17 ±0.10``, ``87.3% ±0.1``, ``+9.6 pp ±0.3``: the estimate and its half-width
-    (without it, if asked, but rounded to it all the same)."""
+def estimate_cell(estimate: Estimate, metric: str, change: bool = False, half: bool = True) -> str:
+    """The cell of every terminal table (``mrasim experiment``'s too): ``28.17 ±0.10``,
+    ``87.3% ±0.1``, ``+9.6 pp ±0.3``: the estimate and its half-width (without it, if asked,
+    but rounded to it all the same)."""
     if not math.isfinite(estimate.mean):
         return "-"
     shown = show(estimate, kind_of(metric), signed=change, change=change)
@@ -84,7 +85,7 @@ def _suffix(shown: Shown) -> str:
     return {"%": "%", "pp": " pp"}.get(shown.unit, "")
 
 
-def _relative_cell(estimate: Estimate) -> str:
+def relative_cell(estimate: Estimate) -> str:
     if not math.isfinite(estimate.mean):
         return "-"
     shown = show(estimate, Kind.PERCENT, signed=True)
@@ -105,7 +106,7 @@ def comparison_digest(table: pd.DataFrame, view: View) -> str:
     if metrics is None:
         central = cells.rates[len(cells.rates) // 2] if cells.rates else None
         metrics = [*HEADLINE, *([cost_metric(central)] if central is not None else [])]
-    areas = [c for c in cells.countries if countries is None or c in countries]
+    areas = sorted(c for c in cells.countries if countries is None or c in countries)  # as shown
     if len(cells.countries) > 1 and countries is None:
         areas.append(ALL)
     baseline = cells.baseline
@@ -128,7 +129,7 @@ def comparison_digest(table: pd.DataFrame, view: View) -> str:
                     continue
                 unresolved |= any(math.isfinite(c.mean) and not c.has_interval for c in changes)
                 relative = [
-                    _relative_cell(cells.relative(s, area, group, metric))
+                    relative_cell(cells.relative(s, area, group, metric))
                     if kind_of(metric) is not Kind.SHARE
                     else ""
                     for s in cells.compared
@@ -138,8 +139,8 @@ def comparison_digest(table: pd.DataFrame, view: View) -> str:
                         area_name(area, view.pooled_clocks_differ),
                         group,
                         indicator_name(metric),
-                        *(_cell(v, metric, half=False) for v in values),
-                        *(_cell(c, metric, change=True) for c in changes),
+                        *(estimate_cell(v, metric, half=False) for v in values),
+                        *(estimate_cell(c, metric, change=True) for c in changes),
                         *relative,
                     ]
                 )
@@ -150,14 +151,17 @@ def comparison_digest(table: pd.DataFrame, view: View) -> str:
         notes.append(MEMBERSHIP_NOTE)
     if any(metric.startswith("delay_cost") for metric in metrics) and cells.rates:
         central = cells.rates[len(cells.rates) // 2]
-        notes.append(f"cost USD/shipment: the cost of delay at {100 * central:g}%/day of value.")
+        notes.append(
+            f"cost USD/shipment: the cost of delay at an assumed {100 * central:g}%/day of the "
+            "declared value, itself assumed."
+        )
     if unresolved:
         notes.append(UNRESOLVED_NOTE)
-    return "\n".join([fit_table(header, rows, 3, width), *(_wrap(note, width) for note in notes)])
+    return "\n".join([fit_table(header, rows, 3, width), *(wrap(note, width) for note in notes)])
 
 
 def comparison_title(labels: Sequence[str], replications: int, width: int) -> str:
-    return _wrap(
+    return wrap(
         f"{' vs '.join(labels)}: {replications} replications on common random numbers. Means "
         "(rounded to their 95% intervals), then the paired differences from the first and the "
         "relative changes, with 95% half-widths; clearance in hours.",
@@ -169,7 +173,7 @@ def answer_text(answer: Answer, width: int) -> str:
     """The answer: its sentences, then the table of countries, then its notes."""
     rule = "=" * min(width, 100)
     parts = [rule, "The answer", ""]
-    parts += [_wrap(sentence, width) + "\n" for sentence in answer.sentences]
+    parts += [wrap(sentence, width) + "\n" for sentence in answer.sentences]
     parts.append(answer_table_text(answer, width))
     notes = []
     if answer.pooled_clocks_differ:
@@ -183,7 +187,7 @@ def answer_text(answer: Answer, width: int) -> str:
         notes.append("no declared value: cost of delay not computed.")
     if answer.noise_note:
         notes.append(answer.noise_note)
-    parts += [_wrap(note, width) for note in notes]
+    parts += [wrap(note, width) for note in notes]
     return "\n".join(parts)
 
 
@@ -195,32 +199,30 @@ def answer_table_text(answer: Answer, width: int) -> str:
     if answer.has_savings:
         header.append("saved a year")
     rows = []
-    for row in _ordered(answer):
+    ordered = by_label(answer.rows)
+    hours = column_unit((row.clearance for row in ordered), Kind.HOURS)
+    money = column_unit((row.saving for row in ordered), Kind.MONEY)
+    for row in ordered:
         cells = [_country_label(row, answer)]
         if answer.sweep:
             cells.append(percent(row.claim_probability))
         cells += [
-            _hours_cell(row.clearance),
-            _relative_cell(row.relative),
-            _cell(row.green, "green_share", change=True),
+            hours_cell(row.clearance, hours),
+            relative_cell(row.relative),
+            estimate_cell(row.green, "green_share", change=True),
         ]
         if answer.has_savings:
-            cells.append(money_cell(row.saving))
+            cells.append(money_cell(row.saving, money))
         rows.append(cells)
     labels = 2 if answer.sweep else 1
     caption = (
-        f"Eligible (partner-AEO) shipments, change from {answer.baseline}; cost of delay saved by "
-        f"all shipments at {100 * (answer.rate or 0):g}% of value per day; 95% half-widths:"
+        f"Eligible (partner-AEO) shipments, change from {answer.baseline}; saved a year: the "
+        f"cost of delay of all shipments at an assumed {100 * (answer.rate or 0):g}% of their "
+        f"declared value per day, {answer.annualised}; 95% half-widths:"
         if answer.has_savings
         else f"Eligible (partner-AEO) shipments, change from {answer.baseline}; 95% half-widths:"
     )
-    return _wrap(caption, width) + "\n" + fit_table(header, rows, labels, width)
-
-
-def _ordered(answer: Answer) -> list[CountryRow]:
-    """By country, then level (a sweep's rows of one country together)."""
-    areas = list(dict.fromkeys(row.area for row in answer.rows))
-    return sorted(answer.rows, key=lambda row: (areas.index(row.area), row.claim_probability))
+    return wrap(caption, width) + "\n" + fit_table(header, rows, labels, width)
 
 
 def _country_label(row: CountryRow, answer: Answer) -> str:
@@ -229,18 +231,18 @@ def _country_label(row: CountryRow, answer: Answer) -> str:
     return country_name(row.area)
 
 
-def _hours_cell(estimate: Estimate) -> str:
+def hours_cell(estimate: Estimate, unit: str | None = None) -> str:
     if not math.isfinite(estimate.mean):
         return "-"
-    shown = show(estimate, Kind.HOURS, signed=True, units=True)
+    shown = show(estimate, Kind.HOURS, signed=True, units=True, unit=unit)
     return f"{shown.mean} {shown.unit}" + (f" ±{shown.half}" if shown.half else "")
 
 
-def money_cell(estimate: Estimate) -> str:
-    """``USD 8.56 M ±0.41 M``; ``-`` where no value was declared."""
+def money_cell(estimate: Estimate, unit: str | None = None) -> str:
+    """``USD 8.56 M ±0.41 M``; ``-`` where no value was declared; ``unit``: the column's."""
     if not math.isfinite(estimate.mean):
         return "-"
-    shown = show(estimate, Kind.MONEY)
+    shown = show(estimate, Kind.MONEY, unit=unit)
     suffix = shown.unit.removeprefix("USD").strip()
     suffix = f" {suffix}" if suffix else ""
     return f"USD {shown.mean}{suffix}" + (f" ±{shown.half}{suffix}" if shown.half else "")
@@ -250,17 +252,75 @@ def assumptions_text(items: Sequence[Assumption], width: int) -> str:
     """The short footer: what the result assumes, one bullet each."""
     lines = ["What this result assumes:"]
     for item in items:
-        lines.append(textwrap.fill(item.text, width, initial_indent="- ", subsequent_indent="  "))
+        glued = UNIT_SPACE.sub("\\1\xa0\\2", item.text.replace("USD ", "USD\xa0"))
+        text = textwrap.fill(glued, width, initial_indent="- ", subsequent_indent="  ")
+        lines.append(text.replace("\xa0", " "))
     return "\n".join(lines)
 
 
-def _wrap(text: str, width: int) -> str:
+def wrap(text: str, width: int) -> str:
     """Wrapped to ``width``, never between a number and its unit (``USD 8.6 M``, ``2.4 h``)."""
     glued = UNIT_SPACE.sub("\\1\xa0\\2", text.replace("USD ", "USD\xa0"))
     return textwrap.fill(glued, width, break_on_hyphens=False).replace("\xa0", " ")
 
 
 # --- run -------------------------------------------------------------------------------
+
+RUN_BRIEF = {
+    "clearance_h_mean": "clearance mean (h)",
+    "clearance_h_p90": "p90 (h)",
+    "green_share": "green share",
+    "utilisation_rate": "utilisation",
+    "shipments": "shipments",
+}
+"""The columns of ``mrasim run``'s short default and their headings, short enough for one
+block of 100 columns: clearance time, selectivity, utilisation and the count they rest on
+(``--metric`` chooses others)."""
+FULL_HINT = (
+    "by mode, trader group and station, and what the result assumes: --full; every row: --long, "
+    "--json or --out"
+)
+
+
+def run_brief(summary: pd.DataFrame, title: str, view: View) -> str:
+    """``mrasim run``'s default: each country (by name) and then the region, all shipments (or
+    the groups of ``--group``), the headline indicators, each with its 95% half-width."""
+    areas = summary[(summary.port == ALL) & (summary["mode"] == ALL) & summary.station.isna()]
+    codes = [c for c in dict.fromkeys(areas["country"].tolist()) if c != ALL]
+    chosen = [c for c in codes if view.countries is None or c in view.countries]
+    shown = sorted(chosen, key=by_name)
+    if view.countries is None and len(codes) > 1:
+        shown.append(ALL)
+    groups = list(view.groups or [ALL])
+    metrics = [m for m in (view.metrics or RUN_BRIEF) if m in set(areas.metric)]
+    cells = {
+        (country, group, metric): Estimate(mean, low, high)
+        for country, group, metric, mean, low, high in areas[
+            ["country", "group", "metric", "mean", "ci_low", "ci_high"]
+        ].itertuples(index=False, name=None)
+    }
+    names = [RUN_BRIEF.get(m) or indicator_name(m) for m in metrics]
+    header = ["country", *(["group"] if view.groups else []), *names]
+    rows = []
+    for area in shown:
+        label = area_name(area, view.pooled_clocks_differ) if area == ALL else country_name(area)
+        for group in groups:
+            values = [cells.get((area, group, m), MISSING) for m in metrics]
+            if not any(math.isfinite(v.mean) for v in values):
+                continue
+            rows.append(
+                [
+                    label,
+                    *([group] if view.groups else []),
+                    *(estimate_cell(v, m) for v, m in zip(values, metrics, strict=True)),
+                ]
+            )
+    labels = 2 if view.groups else 1
+    parts = [wrap(title, view.width), "", fit_table(header, rows, labels, view.width)]
+    if view.pooled_clocks_differ and ALL in shown:
+        parts.append(wrap(view.pooled_note, view.width))
+    parts += ["", wrap(FULL_HINT, view.width)]
+    return "\n".join(parts)
 
 
 def run_digest(summary: pd.DataFrame, title: str, view: View) -> str:
@@ -281,7 +341,7 @@ def run_digest(summary: pd.DataFrame, title: str, view: View) -> str:
     if groups is not None:
         areas = areas[areas.group.isin([*groups])]
     shown = [*HEADLINE, "shipments"] if metrics is None else [*metrics]
-    parts = [_wrap(title, width), "", _pivot(areas[areas.station.isna()], index, shown, width)]
+    parts = [wrap(title, width), "", _pivot(areas[areas.station.isna()], index, shown, width)]
     stations = frame[frame.station.notna() & (frame.group.isna() | (frame.group == ALL))]
     station_metrics = [m for m in STATION_COLUMNS if metrics is None or m in metrics]
     few_ports = frame.loc[frame.port != ALL, "port"].nunique() <= 5
@@ -289,7 +349,7 @@ def run_digest(summary: pd.DataFrame, title: str, view: View) -> str:
         index = ["country", "mode", "port", "station"]
         parts += ["", _pivot(stations, index, station_metrics, width)]
     if several_ports:
-        parts += ["", "per-port rows: --full, --json or --out"]
+        parts += ["", "per-port rows: --long, --json or --out"]
     return "\n".join(parts)
 
 
@@ -302,7 +362,7 @@ def _pivot(frame: pd.DataFrame, index: list[str], metrics: Sequence[str], width:
     chosen = frame.loc[frame.metric.isin(present), [*index, "metric", "mean", "ci_low", "ci_high"]]
     for *where, metric, mean, ci_low, ci_high in chosen.itertuples(index=False, name=None):
         key = tuple(str(value) for value in where)
-        cells.setdefault(key, {})[metric] = _cell(Estimate(mean, ci_low, ci_high), metric)
+        cells.setdefault(key, {})[metric] = estimate_cell(Estimate(mean, ci_low, ci_high), metric)
     header = [*index, *(indicator_name(m) for m in present)]
     rows = [[*key, *(values.get(m, "-") for m in present)] for key, values in cells.items()]
     return fit_table(header, rows, len(index), width)

@@ -1,5 +1,6 @@
 """What ``mrasim run`` and ``mrasim compare`` print, whole: the tables, then the answer
-and what it assumes (:mod:`sim.interpret.terminal` draws the pieces).
+and what it assumes (:mod:`sim.interpret.terminal` draws the pieces); ``run``'s short
+default, and its ``--full`` digest.
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import replace
 
-from sim.interpret.answer import answer_of
+from sim.interpret.answer import Settings, answer_of
 from sim.interpret.assumptions import assumptions_of
 from sim.interpret.plausible import noise_note, plausible_text
 from sim.interpret.tables import terminal_width
@@ -17,6 +18,7 @@ from sim.interpret.terminal import (
     assumptions_text,
     comparison_digest,
     comparison_title,
+    run_brief,
     run_digest,
 )
 from sim.replicate.result import SUMMARY_COLUMNS, Results
@@ -40,7 +42,9 @@ def comparison_text(results: Results, view: View | None = None) -> str:
             answer_text(found, view.width),
             *_ranges(results, view),
             "",
-            assumptions_text(assumptions_of(results.labels, results.scenarios), view.width),
+            assumptions_text(
+                assumptions_of(results.labels, results.scenarios, view.countries), view.width
+            ),
         ]
     )
 
@@ -51,16 +55,36 @@ def _ranges(results: Results, view: View) -> list[str]:
     return ["", text] if text else []
 
 
-def run_text(results: Results, view: View | None = None) -> str:
-    """What ``mrasim run`` prints: the summary by area and group, then what it assumes."""
+def run_text(results: Results, view: View | None = None, full: bool = False) -> str:
+    """What ``mrasim run`` prints: each country and the region, headline indicators (read at a
+    glance); with ``full``, the summary by area, mode and group, the stations, then what the
+    result assumes. Either way, what its intervals count, and over uncertain inputs
+    (``--uncertainty N``) the plausible ranges and their drivers."""
     view = View(terminal_width()) if view is None else view
     (scenario,) = results.scenarios
-    title = (
-        f"{scenario.name}: {results.replications} replications, means with 95% "
-        "half-widths (clearance in hours from arrival to release)"
-    )
-    digest = run_digest(results.table[SUMMARY_COLUMNS], title, view)
     note = textwrap.fill(noise_note(results, "run"), view.width, break_on_hyphens=False)
     ranges = "".join(f"\n\n{text}" for text in _ranges(results, view)[1:])
-    footer = assumptions_text(assumptions_of(["run"], [scenario]), view.width)
-    return f"{digest}\n{note}{ranges}\n\n{footer}"
+    if full:
+        title = (
+            f"{scenario.name}: {results.replications} replications, means with 95% "
+            "half-widths (clearance in hours from arrival to release)"
+        )
+        digest = run_digest(results.table[SUMMARY_COLUMNS], title, view)
+        items = assumptions_of(["run"], [scenario], view.countries)
+        footer = assumptions_text(items, view.width)
+        return f"{digest}\n{note}{ranges}\n\n{footer}"
+    title = (
+        f"{scenario.name}: {results.replications} replications of {scenario.horizon_days:g} "
+        "days; means of all shipments with 95% half-widths (clearance in hours from arrival to "
+        "release)"
+    )
+    settings = Settings.of(list(results.labels), [scenario])
+    countries = results.countries
+    view = replace(
+        view,
+        pooled_clocks_differ=len(countries) > 1 and settings.clocks_differ(countries),
+        pooled_note="region*: the region pools countries whose clearance clocks "
+        f"{settings.clocks_verb(countries)}; compare within a country.",
+    )
+    brief = run_brief(results.table[SUMMARY_COLUMNS], title, view)
+    return f"{brief}\n{note}{ranges}"

@@ -1,4 +1,11 @@
-"""ISO 3166-1 alpha-3 country codes (249), for validating origins and countries."""
+"""ISO 3166-1 alpha-3 country codes (249), for validating origins and countries; the
+signatories' names, and the reading of a country a user names by code or name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sim.errors import InputError
 
 ALPHA3 = frozenset(
     """
@@ -42,3 +49,57 @@ NAMES = {
 def country_name(code: str) -> str:
     """A country's name if it is a signatory, else its code."""
     return NAMES.get(code, code)
+
+
+OTHER_NAMES = {
+    "BRA": ("Brasil",),
+    "DOM": ("República Dominicana", "Dominican Rep", "Rep Dominicana"),
+    "PER": ("Perú",),
+}
+"""The signatories' names in Spanish or Portuguese where they differ from the English beyond
+accents (accents, case, spaces and hyphens never matter: ``perú``, ``COSTA-RICA``)."""
+
+
+def _folded(text: str) -> str:
+    """``Perú`` -> ``peru``, ``Costa-Rica`` -> ``costa rica``: case, accents, punctuation gone."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join("".join(c if c.isalnum() else " " for c in plain.casefold()).split())
+
+
+def country_code(text: str, codes: Sequence[str]) -> str | None:
+    """The code among ``codes`` that ``text`` names: an ISO code or a name, in any case, with or
+    without accents (``PER``, ``per``, ``Peru``, ``perú``); None when it names none of them."""
+    wanted = _folded(text)
+    for code in codes:
+        names = (code, NAMES.get(code, code), *OTHER_NAMES.get(code, ()))
+        if wanted in {_folded(name) for name in names}:
+            return code
+    return None
+
+
+def country_codes(
+    given: Iterable[str], codes: Sequence[str], source: str = "--country"
+) -> list[str]:
+    """The codes that ``given`` names (each as :func:`country_code` reads it), in the order
+    given, each once.
+
+    The one reading of a country the user typed, for the command line and the Python API
+    alike: a name that is not a country of the results is bad input, answered with the
+    names to choose from (as the tables print them, in alphabetical order).
+    """
+    found: list[str] = []
+    for text in given:
+        code = country_code(text, codes)
+        if code is None:
+            choices = ", ".join(sorted((country_name(c) for c in codes), key=_folded))
+            raise InputError(source, text, f"not a country of this scenario; choose from {choices}")
+        if code not in found:
+            found.append(code)
+    return found
+
+
+def by_name(code: str) -> str:
+    """Sort key of a country by the name shown for it (Paraguay before Peru, not after)."""
+    return _folded(country_name(code))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -19,10 +19,12 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from sim.indicators.layout import ROW_KEYS, Layout
+from sim.model.iso3166 import country_codes
 from sim.model.schema import Scenario
 from sim.model.vocabulary import ALL
 from sim.replicate.processes import default_workers as default_workers
 from sim.replicate.stats import CONFIDENCE, MISSING, Accumulator, Estimate, relative_change
+from sim.replicate.views import Choice, dated, select, with_levels
 
 SUMMARY_COLUMNS = [*ROW_KEYS, "mean", "ci_low", "ci_high", "replications"]
 """The long table: country, mode, port, group, station, metric, then the statistics."""
@@ -47,9 +49,14 @@ def summary_frame(
     return frame
 
 
-@dataclass
+@dataclass(repr=False)
 class RunResult:
-    """Statistics of a run (and its records, when kept)."""
+    """Statistics of a run (and its records, when kept).
+
+    In a notebook it shows its name, replications and headline numbers (``repr``, and a
+    table as HTML); :meth:`summary` filters the indicators, :meth:`records` gives the
+    shipments with dates when given a start.
+    """
 
     scenario: Scenario
     engine: str
@@ -64,42 +71,93 @@ class RunResult:
     def replications(self) -> int:
         return int(self.accumulator.count.max(initial=0))
 
-    def summary(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
-        """The long table: country, port, group, station, metric, mean, ci_low, ci_high,
-        replications."""
+    def table(self, confidence: float = CONFIDENCE) -> pd.DataFrame:
+        """The long table as the files hold it (``summary.csv``): country, mode, port, group,
+        station, metric, mean, ci_low, ci_high, replications; ``all`` for an aggregate."""
         return summary_frame(self.layout, self.accumulator, confidence)
+
+    def summary(
+        self,
+        country: Choice = None,
+        mode: Choice = None,
+        group: Choice = None,
+        metric: Choice = None,
+        level: Choice = None,
+        confidence: float = CONFIDENCE,
+    ) -> pd.DataFrame:
+        """The indicators as a DataFrame: ``level`` (port, country-mode, country, region-mode,
+        region), country, mode, port, group, station, metric, mean, ci_low, ci_high,
+        replications; an aggregated key is NaN (:mod:`sim.replicate.views`).
+
+        Each filter takes a value or a list: ``country`` by ISO code or name in any case
+        (``"PER"``, ``"Peru"``), ``mode`` (``"sea"``), ``group`` (``"eligible"``), ``metric``
+        (``"clearance_h_mean"``), ``level`` (``"country"``).
+        """
+        table = self.table(confidence)
+        chosen = select(table, country=country, mode=mode, group=group, metric=metric, level=level)
+        return with_levels(chosen).reset_index(drop=True)
 
     def to_results(self, meta: Mapping[str, Any] | None = None) -> Results:
         """The result record (the scenario's name labels its values)."""
-        table = self.summary().assign(kind="value", scenario=self.scenario.name, versus=None)
+        table = self.table().assign(kind="value", scenario=self.scenario.name, versus=None)
         return Results((self.scenario.name,), (self.scenario,), table[TABLE_COLUMNS], meta or {})
 
-    def records(self) -> pd.DataFrame:
-        """Per-shipment records of every replication (only if the run kept them)."""
+    def records(self, start: Any = None) -> pd.DataFrame:
+        """Per-shipment records of every replication (only if the run kept them).
+
+        Times are hours from the scenario's start, a Monday at 00:00; given ``start`` (a
+        Monday: ``"2026-01-05"``), the instants (arrival, unloaded, lodgement, each
+        station's start and end, release) are dates and times instead. Durations
+        (``clearance_h``, ``customs_h``, overtime) stay hours.
+        """
         if not self.record_frames:
             raise ValueError("this run kept no records; run with keep_records=True (--records)")
-        return pd.concat(self.record_frames, ignore_index=True)
+        frame = pd.concat(self.record_frames, ignore_index=True)
+        return frame if start is None else dated(frame, start)
 
-    def save(self, folder: str | Path) -> Path:
-        """Write the files of ``mrasim run --out folder`` (``sim.write_report`` reads them)."""
+    def save(self, folder: str | Path, country: Choice = None) -> Path:
+        """Write the files of ``mrasim run --out folder`` (``sim.write_report`` reads them);
+        ``country`` (codes or names) as ``--country``: the countries its workbook holds."""
         from sim.results.files import save_run
 
-        return save_run(self, Path(folder))
+        return save_run(self, Path(folder), None, self._codes(country))
 
-    def digest(self, width: int = 100) -> str:
-        """What ``mrasim run`` prints: the summary by area and group, and its assumptions."""
+    def _codes(self, country: Choice) -> list[str] | None:
+        if country is None:
+            return None
+        countries = list(dict.fromkeys(code for code, _, _ in self.scenario.ports))
+        return country_codes(
+            [country] if isinstance(country, str) else country, countries, "country"
+        )
+
+    def __repr__(self) -> str:
+        from sim.interpret.frames import result_repr
+
+        return result_repr(self.to_results(), "RunResult")
+
+    def _repr_html_(self) -> str:
+        from sim.interpret.frames import result_html
+
+        return result_html(self.to_results())
+
+    def digest(self, width: int = 100, full: bool = False) -> str:
+        """What ``mrasim run`` prints: each country and the region, headline indicators; with
+        ``full``, what ``--full`` prints (by area, mode, group and station, and what the
+        result assumes)."""
         from sim.interpret.terminal import View
         from sim.interpret.text import run_text
 
-        return run_text(self.to_results(), View(width))
+        return run_text(self.to_results(), View(width), full=full)
 
 
-@dataclass
+@dataclass(repr=False)
 class ComparisonResult:
     """Several scenarios run on common random numbers, and their paired differences.
 
     ``results[i]`` is scenario i on its own; ``differences[i - 1]`` accumulates,
-    replication by replication, scenario i minus scenario 0 (the baseline).
+    replication by replication, scenario i minus scenario 0 (the baseline). In a notebook
+    it shows its name, replications and the answer; :meth:`answer` gives the answer's table
+    as a DataFrame and :meth:`summary` every indicator, filtered.
     """
 
     labels: list[str]
@@ -134,11 +192,46 @@ class ComparisonResult:
         scenarios = tuple(r.scenario for r in self.results)
         return Results(tuple(self.labels), scenarios, self.table(), meta or {})
 
-    def save(self, folder: str | Path) -> Path:
-        """Write the files of ``mrasim compare --out folder`` (``sim.write_report`` reads them)."""
+    def summary(
+        self,
+        country: Choice = None,
+        mode: Choice = None,
+        group: Choice = None,
+        metric: Choice = None,
+        level: Choice = None,
+        confidence: float = CONFIDENCE,
+    ) -> pd.DataFrame:
+        """Every value and paired difference as a DataFrame: ``kind`` (value | difference),
+        ``scenario``, ``versus``, then the columns and filters of :meth:`RunResult.summary`."""
+        table = self.table(confidence)
+        chosen = select(table, country=country, mode=mode, group=group, metric=metric, level=level)
+        return with_levels(chosen).reset_index(drop=True)
+
+    def answer(self, country: Choice = None) -> pd.DataFrame:
+        """The answer's table as a DataFrame: a row per country (by name) and the region (the
+        ``level`` column says which; the region's ``country`` is NaN), each change with the
+        ``_low`` and ``_high`` ends of its 95% interval, the cost-of-delay rate and the days
+        a year's saving is annualised from; ``country`` (codes or names) keeps those."""
+        from sim.interpret.frames import answer_table
+
+        return answer_table(self.to_results(), country)
+
+    def save(self, folder: str | Path, country: Choice = None) -> Path:
+        """Write the files of ``mrasim compare --out folder`` (``sim.write_report`` reads them);
+        ``country`` (codes or names) as ``--country``: the countries its answer speaks of."""
         from sim.results.files import save_comparison
 
-        return save_comparison(self, Path(folder))
+        return save_comparison(self, Path(folder), None, self.results[0]._codes(country))
+
+    def __repr__(self) -> str:
+        from sim.interpret.frames import result_repr
+
+        return result_repr(self.to_results(), "ComparisonResult")
+
+    def _repr_html_(self) -> str:
+        from sim.interpret.frames import result_html
+
+        return result_html(self.to_results())
 
     def digest(self, width: int = 100) -> str:
         """What ``mrasim compare`` prints: the tables, then the answer and its assumptions."""
@@ -161,7 +254,7 @@ class Where(NamedTuple):
     station: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Results:
     """The result record: a run or a comparison as every output reads it.
 
@@ -185,6 +278,9 @@ class Results:
     """Each headline effect's first-order (and total) index for each uncertain input."""
     draws: pd.DataFrame | None = None
     """Each draw's input values and headline effects (for the effect-against-input figure)."""
+    chosen: tuple[str, ...] | None = None
+    """The countries the outputs speak of (a national brief: ``--country``); None for all.
+    The table keeps every row; :attr:`countries` and :attr:`areas` follow the choice."""
 
     def __post_init__(self) -> None:
         if not self.labels or len(self.labels) != len(self.scenarios):
@@ -203,15 +299,39 @@ class Results:
         return self.scenarios[self.labels.index(label)]
 
     @cached_property
-    def countries(self) -> list[str]:
-        """The countries with ports, in the table's order."""
+    def all_countries(self) -> list[str]:
+        """The countries with ports, in the table's order, whatever was chosen."""
         totals = self.table.loc[(self.table["port"] == ALL) & (self.table["mode"] == ALL)]
         return [c for c in dict.fromkeys(totals["country"].tolist()) if c != ALL]
 
     @property
+    def countries(self) -> list[str]:
+        """The countries the outputs speak of (the chosen ones), in the table's order."""
+        if self.chosen is None:
+            return self.all_countries
+        return [c for c in self.all_countries if c in self.chosen]
+
+    @property
+    def whole(self) -> bool:
+        """Whether the outputs speak of every country (then the region is theirs too)."""
+        return len(self.countries) == len(self.all_countries)
+
+    @property
     def areas(self) -> list[str]:
-        """Countries, then the region when there is more than one country."""
-        return self.countries + ([ALL] if len(self.countries) > 1 else [])
+        """Countries, then the region when there is more than one country and all of them are
+        chosen (the region's rows pool every country, not only the chosen ones)."""
+        several = len(self.countries) > 1 and self.whole
+        return self.countries + ([ALL] if several else [])
+
+    def for_countries(self, countries: Sequence[str] | None) -> Results:
+        """The same record speaking only of these countries (ISO codes or names, any case:
+        ``PER``, ``Peru``, ``perú``); all of them when None or when every country is named."""
+        if countries is None:
+            return replace(self, chosen=None)
+        codes = country_codes(
+            [countries] if isinstance(countries, str) else countries, self.all_countries, "country"
+        )
+        return replace(self, chosen=None if len(codes) == len(self.all_countries) else tuple(codes))
 
     @cached_property
     def _cells(self) -> dict[tuple[str | None, ...], tuple[Estimate, int]]:
@@ -271,6 +391,38 @@ class Results:
     def utilisation(self, label: str) -> float:
         """The share of eligible shipments that claim recognition in a scenario."""
         return self.scenario(label).arrangement.claim_probability
+
+    def summary(
+        self,
+        country: Choice = None,
+        mode: Choice = None,
+        group: Choice = None,
+        metric: Choice = None,
+        level: Choice = None,
+    ) -> pd.DataFrame:
+        """The table as a DataFrame with a ``level`` column and NaN for aggregated keys, filtered
+        as :meth:`RunResult.summary` (``kind``, ``scenario``, ``versus`` first)."""
+        chosen = select(
+            self.table, country=country, mode=mode, group=group, metric=metric, level=level
+        )
+        return with_levels(chosen).reset_index(drop=True)
+
+    def answer(self, country: Choice = None) -> pd.DataFrame:
+        """The answer's table as a DataFrame (:meth:`ComparisonResult.answer`): of ``country``,
+        else of the countries chosen (``--country``), else of all."""
+        from sim.interpret.frames import answer_table
+
+        return answer_table(self, country)
+
+    def __repr__(self) -> str:
+        from sim.interpret.frames import result_repr
+
+        return result_repr(self, "Results")
+
+    def _repr_html_(self) -> str:
+        from sim.interpret.frames import result_html
+
+        return result_html(self)
 
     def restricted(self, countries: Sequence[str]) -> Results:
         """The same record with the area rows of these countries and the region only."""

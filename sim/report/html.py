@@ -15,9 +15,13 @@ from typing import Any
 from sim.interpret.answer import (
     money_range,
 )
+
+# the pages' words for indicators and groups live with the other words people read
+from sim.interpret.labels import GROUP_LABELS as GROUP_LABELS
+from sim.interpret.labels import INDICATOR_LABELS as INDICATOR_LABELS
 from sim.interpret.numbers import Kind, detectable, kind_of, show
 from sim.model.iso3166 import country_name
-from sim.model.vocabulary import ALL, ELIGIBLE, NOT_ELIGIBLE
+from sim.model.vocabulary import ALL
 from sim.replicate.stats import Estimate
 
 # --- numbers --------------------------------------------------------------------
@@ -36,20 +40,21 @@ def value_td(stat: Estimate, metric: str, inline: bool) -> str:
     return f"<td{title}>{text}</td>"
 
 
-def change_td(stat: Estimate, kind: Kind, units: bool = False) -> str:
+def change_td(stat: Estimate, kind: Kind, units: bool = False, unit: str | None = None) -> str:
     """A paired difference with its interval; bold only when its interval excludes zero and it
-    does not round to zero."""
+    does not round to zero; ``unit``: its column's (:func:`~sim.interpret.numbers.column_unit`)."""
     if not math.isfinite(stat.mean):
         return "<td>–</td>"
-    shown = show(stat, kind, signed=True, change=True, units=units)
+    shown = show(stat, kind, signed=True, change=True, units=units, unit=unit)
     tag = '<td class="clear">' if detectable(stat, shown) else "<td>"
     return f"{tag}{esc(with_unit(shown.mean, shown.unit))}{ci_span(unit_range(shown))}</td>"
 
 
-def money_td(stat: Estimate) -> str:
+def money_td(stat: Estimate, unit: str | None = None) -> str:
+    """Dollars with their interval, in ``unit`` (its column's) if given."""
     if not math.isfinite(stat.mean):
         return "<td>–</td>"
-    shown = show(stat, Kind.MONEY)
+    shown = show(stat, Kind.MONEY, unit=unit)
     tag = '<td class="clear">' if detectable(stat, shown) else "<td>"
     interval = money_range(shown) if shown.low else ""
     return f"{tag}{esc(shown.plain())}{ci_span(interval)}</td>"
@@ -192,27 +197,3 @@ PAGE = """<!DOCTYPE html>
 </body>
 </html>
 """
-
-
-INDICATOR_LABELS = {
-    "utilisation_rate": "utilisation rate",
-    "green_share": "green share (no check)",
-    "yellow_share": "yellow share (documentary check)",
-    "red_share": "red share (documentary and physical check)",
-    "clearance_h_mean": "clearance time, mean (h)",
-    "clearance_h_median": "clearance time, median (h)",
-    "clearance_h_p90": "clearance time, 90th percentile (h)",
-    "shipments": "shipments counted",
-}
-"""The common indicators (and the count they rest on) as the report names them: words and
-units, not column names."""
-
-
-GROUP_LABELS = {
-    ALL: "all shipments",
-    "standard": "standard",
-    "national_aeo": "national AEO",
-    "recognised_aeo": "recognised AEO",
-    ELIGIBLE: "eligible",
-    NOT_ELIGIBLE: "not eligible",
-}

@@ -25,11 +25,12 @@ from sim.interpret.answer import (
     Settings,
     annual_saving,
     answer_of,
+    by_label,
 )
-from sim.interpret.assumptions import Assumption, from_json
+from sim.interpret.assumptions import Assumption, for_countries, from_json
 from sim.interpret.describe import warmup_words
-from sim.interpret.numbers import Kind, kind_of, percent
-from sim.model.iso3166 import country_name
+from sim.interpret.numbers import Kind, column_unit, kind_of, percent
+from sim.model.iso3166 import by_name, country_name
 from sim.model.vocabulary import ALL, ELIGIBLE, GROUPS, NOT_ELIGIBLE
 from sim.plan.compile import compile_plan
 from sim.replicate.result import Results, Where
@@ -50,7 +51,7 @@ from sim.report.html import (
     value_td,
 )
 from sim.results.atomic import write_atomic
-from sim.results.files import REPORT_FILE, read_results
+from sim.results.files import REPORT_FILE, read_results, scoped_name
 from sim.results.provenance import provenance_lines
 
 STATION_MEASURES = (
@@ -74,11 +75,21 @@ COST_SOURCE = (
 # --- writing --------------------------------------------------------------------
 
 
-def write_report(folder: Path, output: Path | None = None) -> Path:
-    """Write the HTML report of a results folder (default ``folder / "report.html"``)."""
+def write_report(
+    folder: Path, output: Path | None = None, countries: Sequence[str] | None = None
+) -> Path:
+    """Write the HTML report of a results folder (default ``folder / "report.html"``).
+
+    ``countries`` (codes or names) makes a national brief: the answer, tables, figures and
+    assumptions of those countries only (default: the countries the run chose, else all),
+    written by default to ``report-PER.html`` beside the folder's own page.
+    """
     folder = Path(folder)
     results = read_results(folder)
-    output = folder / REPORT_FILE if output is None else Path(output)
+    if countries is not None:
+        results = results.for_countries(countries)
+    if output is None:
+        output = folder / (REPORT_FILE if countries is None else scoped_name(REPORT_FILE, results))
     page = render(results)
     write_atomic(output, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return output
@@ -110,7 +121,7 @@ def render(results: Results) -> str:
 def _answer_of(results: Results) -> Answer | None:
     if not results.compared:
         return None
-    return answer_of(results)
+    return answer_of(results, results.chosen)
 
 
 # --- sections -------------------------------------------------------------------
@@ -118,6 +129,9 @@ def _answer_of(results: Results) -> Answer | None:
 
 def _title(results: Results) -> str:
     description = results.scenarios[0].description
+    names = sorted((country_name(c) for c in results.countries), key=str.casefold)
+    if not results.whole:
+        return _brief_title(results, names, description)
     if results.compared:
         what = (
             f"Scenarios compared: <b>{esc(results.labels[0])}</b> (the baseline) against "
@@ -130,7 +144,31 @@ def _title(results: Results) -> str:
         f"<h1>Customs clearance under the regional AEO mutual recognition arrangement"
         f'</h1><p class="sub">Scenario <b>{esc(_scenario_name(results))}</b>: '
         f"{esc(description)}</p><p>{what} Countries: "
-        f"{esc(', '.join(country_name(c) for c in results.countries))}.</p>"
+        f"{esc(', '.join(names))}.</p>"
+    )
+
+
+def _brief_title(results: Results, names: Sequence[str], description: str) -> str:
+    """A national brief's title: the country first, and where its numbers come from."""
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    what = "the answer, tables" if results.compared else "the tables"
+    scope = (
+        f"A national brief: {what}, figures and assumptions below speak only of {joined}, "
+        f"from a run of {len(results.all_countries)} countries (each port's numbers are its "
+        "own: ports do not share queues)."
+    )
+    if results.compared:
+        what = (
+            f"Scenarios compared: <b>{esc(results.labels[0])}</b> (the baseline) against "
+            + ", ".join(f"<b>{esc(s)}</b>" for s in results.compared)
+            + "."
+        )
+    else:
+        what = "One scenario, without a comparison."
+    return (
+        f"<h1>Customs clearance in {esc(joined)} under the regional AEO mutual recognition "
+        f'arrangement</h1><p class="sub">Scenario <b>{esc(_scenario_name(results))}</b>: '
+        f"{esc(description)}</p><p>{esc(scope)} {what}</p>"
     )
 
 
@@ -149,14 +187,24 @@ def answer_section(found: Answer | None) -> str:
         "change in green share",
     ]
     if found.has_savings:
-        rate = 100 * (found.rate or 0)
-        header.append(f"cost of delay saved a year (all shipments, {rate:g}%/day)")
-    rows = [_answer_row(row, found) for row in _answer_rows(found)]
+        header.append(f"cost of delay saved a year ({found.annualised})")
+    ordered = by_label(found.rows)
+    units = (
+        column_unit((row.clearance for row in ordered), Kind.HOURS),
+        column_unit((row.saving for row in ordered), Kind.MONEY),
+    )
+    rows = [_answer_row(row, found, units) for row in ordered]
     notes = [
         f"Eligible (partner-AEO) shipments: the exporter is an AEO of another member, whether "
         f"the declaration claims recognition or not. Changes are from {found.baseline}; the range "
         "below each number is its 95% interval; bold: an interval that excludes zero."
     ]
+    if found.has_savings:
+        notes.append(
+            f"Cost of delay saved: all shipments, at an assumed {100 * (found.rate or 0):g}% of "
+            "their declared value per day; the declared values are assumptions too (see what "
+            f"this result assumes); {found.annualised} simulated."
+        )
     if found.pooled_clocks_differ:
         notes.append(
             f"* {found.pooled_note.capitalize()} (see what this result assumes): read its "
@@ -175,12 +223,7 @@ def answer_section(found: Answer | None) -> str:
     )
 
 
-def _answer_rows(found: Answer) -> list[CountryRow]:
-    areas = list(dict.fromkeys(row.area for row in found.rows))
-    return sorted(found.rows, key=lambda row: (areas.index(row.area), row.claim_probability))
-
-
-def _answer_row(row: CountryRow, found: Answer) -> list[str]:
+def _answer_row(row: CountryRow, found: Answer, units: tuple[str | None, str | None]) -> list[str]:
     name = (
         country_name(row.area)
         if row.area != ALL
@@ -189,18 +232,25 @@ def _answer_row(row: CountryRow, found: Answer) -> list[str]:
     cells = [name]
     if found.sweep:
         cells.append(percent(row.claim_probability))
+    hours, money = units
     cells += [
-        change_td(row.clearance, Kind.HOURS, units=True),
+        change_td(row.clearance, Kind.HOURS, units=True, unit=hours),
         change_td(row.relative, Kind.PERCENT),
         change_td(row.green, Kind.SHARE),
     ]
     if found.has_savings:
-        cells.append(money_td(row.saving))
+        cells.append(money_td(row.saving, money))
     return cells
 
 
 def _assumptions_box(results: Results) -> str:
-    return assumptions_section(from_json(results.meta.get("assumptions")))
+    """What the result assumes, as recorded; of the chosen countries only, for a page whose
+    countries are not those the run recorded (a one-country page from a regional run)."""
+    items = from_json(results.meta.get("assumptions"))
+    recorded = results.meta.get("countries") or ()
+    if set(results.chosen or ()) != set(recorded):
+        items = for_countries(items, results.labels, results.scenarios, results.chosen)
+    return assumptions_section(items)
 
 
 def assumptions_section(items: Sequence[Assumption]) -> str:
@@ -392,22 +442,25 @@ def _costs(results: Results) -> str:
     if not results.compared or not results.rates:
         return ""
     baseline = results.labels[0]
+    days = {f"{results.horizon_days(label):g}" for label in results.compared}
     header = [
         "group",
-        "rate per day",
+        "rate per day (assumed)",
         "scenario",
         f"{baseline} (USD per shipment)",
         "scenario (USD per shipment)",
         "change (USD per shipment)",
-        "annual saving (USD)",
+        f"annual saving (USD, annualised from {' or '.join(sorted(days))} days)",
     ]
     parts = [
         f"""<h2 id="costs">3. The cost of delay</h2>
 <p>Each hour a shipment waits costs its owner. Following {COST_SOURCE}, a day of delay is priced
 as an ad-valorem tariff of a share of the goods' declared value per day (0.6% to 2.1% in their
 estimates; parts and components are the most time-sensitive). Cost per shipment = days from
-arrival to release × declared value × rate. <b>Annual saving</b> = − change in cost per shipment ×
-shipments per day (counted shipments ÷ the horizon in days) × 365, at each rate. Caution: Hummels
+arrival to release × declared value × rate. <b>Both the declared values (below) and the rates are
+assumptions</b>: every dollar figure rests on them. <b>Annual saving</b> = − change in cost per
+shipment × shipments per day (counted shipments ÷ the counted days) × 365, at each rate: the
+simulated days are scaled to a year. Caution: Hummels
 and Schaur estimated the cost of time in <i>transit</i>; it is transferred here to
 <i>border dwell time</i>. The saving on eligible shipments is part of the saving on all
 shipments, which also counts any effect on the others.</p>""",
@@ -435,7 +488,9 @@ shipments, which also counts any effect on the others.</p>""",
 def _declared_values(results: Results) -> str:
     """The value per shipment used in each country (by mode), or none."""
     rows = []
-    for code, country in results.scenarios[-1].countries.items():
+    countries = results.scenarios[-1].countries
+    for code in sorted(results.countries, key=by_name):  # by the name shown
+        country = countries[code]
         if not country.ports:
             continue
         by_value: dict[str, list[str]] = {}
@@ -447,8 +502,8 @@ def _declared_values(results: Results) -> str:
             by_value.setdefault(key, []).append(str(port.mode))
         for shown, modes in by_value.items():
             rows.append([country_name(code), ", ".join(dict.fromkeys(modes)), f"<td>{shown}</td>"])
-    return "<h3>Declared value per shipment</h3>" + html_table(
-        ["country", "modes", "value used (value_usd)"], rows, 2
+    return "<h3>Declared value per shipment (assumed)</h3>" + html_table(
+        ["country", "modes", "value used (value_usd, an assumption)"], rows, 2
     )
 
 
@@ -478,6 +533,13 @@ def _footer(results: Results) -> str:
     items = [
         ("results folder", str(results.folder)),
         ("scenarios", ", ".join(results.labels)),
+        (
+            "countries",
+            ""
+            if results.whole
+            else ", ".join(sorted(country_name(c) for c in results.countries))
+            + f" (of the {len(results.all_countries)} the run simulated)",
+        ),
         ("simulated period", "; ".join(sorted(horizons))),
     ]
     record = meta.get("provenance")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from sim.replicate.result import (
 from sim.replicate.warmup import warmup_checks
 from sim.results.atomic import write_frame, write_json, writing_into
 from sim.results.provenance import provenance_of
+from sim.results.workbook import write_workbook
 
 RUN_JSON = "run.json"
 """What a run was, assumes and how it was made; the scenario definitions."""
@@ -44,6 +46,8 @@ RECORDS_FILE = "records.parquet"
 REPORT_FILE = "report.html"
 UNCERTAINTY_CSV, DRIVERS_CSV, DRAWS_CSV = "uncertainty.csv", "drivers.csv", "draws.csv"
 """Over the uncertain inputs (``--uncertainty N``): ranges, drivers, and each draw."""
+WORKBOOK = "answer.xlsx"
+"""The spreadsheet of the answer and the tables by level (:mod:`sim.results.workbook`)."""
 RESULT_FILES = (
     RUN_JSON,
     SUMMARY_CSV,
@@ -55,6 +59,7 @@ RESULT_FILES = (
     UNCERTAINTY_CSV,
     DRIVERS_CSV,
     DRAWS_CSV,
+    WORKBOOK,
 )
 """Files a run or comparison folder may hold: another run's, if found where a new one goes."""
 
@@ -62,10 +67,16 @@ RESULT_FILES = (
 # --- writing ----------------------------------------------------------------------
 
 
-def run_record(result: RunResult, command: Sequence[str] | None = None) -> dict[str, Any]:
-    """What a run was and assumes (``--json`` adds the summary, ``run.json`` the scenario)."""
+def run_record(
+    result: RunResult,
+    command: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """What a run was and assumes (``--json`` adds the summary, ``run.json`` the scenario);
+    ``countries`` (ISO codes, ``--country``): the countries its outputs speak of."""
     return {
         "scenario": result.scenario.name,
+        "countries": None if countries is None else list(countries),
         "engine": result.engine,
         "replications": result.replications,
         "seed": result.seed,
@@ -78,21 +89,26 @@ def run_record(result: RunResult, command: Sequence[str] | None = None) -> dict[
             stop_reason=result.stop_reason,
             command=command,
         ),
-        "assumptions": to_json(assumptions_of(["run"], [result.scenario])),
+        "assumptions": to_json(assumptions_of(["run"], [result.scenario], countries)),
         "warmup": [check.as_json() for check in warmup_checks(result.to_results())],
     }
 
 
 def comparison_record(
-    result: ComparisonResult, command: Sequence[str] | None = None
+    result: ComparisonResult,
+    command: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """What a comparison was and assumes (``--json`` adds the table, ``run.json`` the
-    scenario definitions)."""
+    scenario definitions); ``countries`` (ISO codes, ``--country``): the countries its answer,
+    its assumptions and its report speak of."""
     scenarios = [r.scenario for r in result.results]
     first = result.results[0]
+    results = result.to_results()
     return {
         "kind": "comparison",
         "scenarios": list(result.labels),
+        "countries": None if countries is None else list(countries),
         "files": list(dict.fromkeys(str(s.origin.path or s.name) for s in scenarios)),
         "engine": first.engine,
         "replications": result.replications,
@@ -106,9 +122,9 @@ def comparison_record(
             stop_reason=result.stop_reason,
             command=command,
         ),
-        "assumptions": to_json(assumptions_of(result.labels, scenarios)),
-        "answer": answer_json(answer_of(result.to_results())),
-        "warmup": [check.as_json() for check in warmup_checks(result.to_results())],
+        "assumptions": to_json(assumptions_of(result.labels, scenarios, countries)),
+        "answer": answer_json(answer_of(results, countries)),
+        "warmup": [check.as_json() for check in warmup_checks(results)],
     }
 
 
@@ -116,20 +132,25 @@ def save_run(
     result: RunResult,
     folder: Path,
     command: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Write a run's summary (CSV, Parquet), its records if kept, and ``run.json`` (with
-    ``extra`` entries, if given)."""
+    """Write a run's summary (CSV, Parquet: every row), its records if kept, ``run.json``
+    (with the countries its outputs speak of: ``countries``, ISO codes; and ``extra``
+    entries, if given) and the workbook."""
     folder = Path(folder)
-    summary = result.summary()
+    summary = result.table()
     definition = result.scenario.model_dump(mode="json", by_alias=True)
     with writing_into(folder):  # one writer at a time (the command's own claim, on --out)
         if result.record_frames:
             write_frame(result.records(), folder / RECORDS_FILE)
         for name in (SUMMARY_CSV, SUMMARY_PARQUET):
             write_frame(summary, folder / name)
-        record = run_record(result, command) | {"scenario_definition": definition} | (extra or {})
+        record = run_record(result, command, countries) | {"scenario_definition": definition}
+        record |= extra or {}
         write_json(record, folder / RUN_JSON)
+        results = replace(result.to_results(record), folder=folder).for_countries(countries)
+        write_workbook(results, folder / WORKBOOK)
     return folder
 
 
@@ -137,22 +158,34 @@ def save_comparison(
     result: ComparisonResult,
     folder: Path,
     command: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Write a comparison's long table (CSV, Parquet) and ``run.json`` (with ``extra``
-    entries, if given)."""
+    """Write a comparison's long table (CSV, Parquet: every row), ``run.json`` (with the
+    countries its answer speaks of: ``countries``, ISO codes; and ``extra`` entries, if
+    given) and the workbook."""
     folder = Path(folder)
     table = result.table()
     definitions = [r.scenario.model_dump(mode="json", by_alias=True) for r in result.results]
+    record = comparison_record(result, command, countries)
+    results = Results(
+        tuple(result.labels), tuple(r.scenario for r in result.results), table, record
+    )
     with writing_into(folder):  # one writer at a time (the command's own claim, on --out)
         for name in (COMPARISON_CSV, COMPARISON_PARQUET):
             write_frame(table, folder / name)
-        record = comparison_record(result, command) | {"scenario_definitions": definitions}
-        write_json(record | (extra or {}), folder / RUN_JSON)
+        record = record | {"scenario_definitions": definitions} | (extra or {})
+        write_json(record, folder / RUN_JSON)
+        write_workbook(replace(results, folder=folder).for_countries(countries), folder / WORKBOOK)
     return folder
 
 
-def save_uncertain(result: Any, folder: Path, command: Sequence[str] | None = None) -> Path:
+def save_uncertain(
+    result: Any,
+    folder: Path,
+    command: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
+) -> Path:
     """Write a study's files (:class:`sim.uncertainty.result.UncertaintyResult`): those of
     its nominal comparison (or run), ``uncertainty.csv``, ``drivers.csv`` and ``draws.csv``,
     and what ``run.json`` says of the study."""
@@ -160,20 +193,41 @@ def save_uncertain(result: Any, folder: Path, command: Sequence[str] | None = No
     extra = {"uncertainty": result.meta()}
     with writing_into(folder):  # one claim for all of them (the command's own, on --out)
         if result.is_run:
-            save_run(result.run, folder, command, extra)
+            save_run(result.run, folder, command, countries, extra)
         else:
-            save_comparison(result.nominal, folder, command, extra)
+            save_comparison(result.nominal, folder, command, countries, extra)
         write_frame(result.table, folder / UNCERTAINTY_CSV)
         write_frame(result.drivers, folder / DRIVERS_CSV)
         write_frame(result.draws, folder / DRAWS_CSV)
     return folder
 
 
+def scoped_name(name: str, results: Results) -> str:
+    """``report.html``, or ``report-PER.html`` (``report-CHL-PER.html``) for a page or workbook
+    of some countries: a regional folder keeps its own beside each national brief."""
+    if results.whole:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}-{'-'.join(sorted(results.countries))}{dot}{suffix}"
+
+
+def workbook_of(folder: Path, countries: Sequence[str] | None = None) -> Path:
+    """Write the workbook of a results folder (``mrasim report DIR --xlsx``): ``answer.xlsx``
+    of the countries the run chose, or ``answer-PER.xlsx`` of ``countries`` (codes or
+    names) when given."""
+    results = read_results(Path(folder))
+    if countries is not None:
+        results = results.for_countries(countries)
+    name = WORKBOOK if countries is None else scoped_name(WORKBOOK, results)
+    return write_workbook(results, Path(folder) / name)
+
+
 # --- reading ----------------------------------------------------------------------
 
 
-def read_results(folder: Path) -> Results:
+def read_results(folder: str | Path) -> Results:
     """The result record of the ``--out`` folder of ``mrasim compare`` or ``mrasim run``."""
+    folder = Path(folder)
     if not folder.is_dir():
         raise _bad(folder, "no such folder")
     meta = _read_meta(folder)
@@ -191,13 +245,23 @@ def read_results(folder: Path) -> Results:
         scenario_from_dict(definition, f"{folder / RUN_JSON} (scenario {label})")
         for label, definition in zip(labels, definitions, strict=True)
     )
-    results = Results(labels, scenarios, table[TABLE_COLUMNS], meta, folder, *_uncertain(folder))
+    uncertainty, drivers, draws = _uncertain(folder)
+    results = Results(
+        labels, scenarios, table[TABLE_COLUMNS], meta, folder, uncertainty, drivers, draws
+    )
     if not results.countries:
         raise _bad(folder, "its table holds no country totals")
+    chosen = meta.get("countries")  # the countries `--country` chose (none: all)
+    if isinstance(chosen, list) and chosen:
+        known = [c for c in chosen if c in results.all_countries]
+        return results.for_countries(known or None)
     return results
 
 
-def _uncertain(folder: Path) -> tuple[pd.DataFrame | None, ...]:
+Frame = pd.DataFrame | None
+
+
+def _uncertain(folder: Path) -> tuple[Frame, Frame, Frame]:
     """The tables over the uncertain inputs, where a study wrote them (levels left empty
     read back as None, as in the result table)."""
     frames: list[pd.DataFrame | None] = []
@@ -214,7 +278,7 @@ def _uncertain(folder: Path) -> tuple[pd.DataFrame | None, ...]:
             if column in frame:
                 frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
         frames.append(frame)
-    return tuple(frames)
+    return frames[0], frames[1], frames[2]
 
 
 def _bad(folder: Path, problem: str) -> InputError:

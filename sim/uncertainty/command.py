@@ -63,9 +63,9 @@ def uncertain_command(
         print(f"mrasim: {stop}", file=sys.stderr)
         return stop.exit_status
     if args.out is not None:
-        save_uncertain(result, args.out, args.command_line)
+        save_uncertain(result, args.out, args.command_line, args.country)
     if args.json:
-        print(json.dumps(_json(result, args.command_line)))
+        print(json.dumps(_json(result, args.command_line, args.country)))
         return 0
     view = View(terminal_width(), args.country, args.group, args.metric)
     text = run_text if result.is_run else comparison_text
@@ -87,14 +87,17 @@ def footer(result: UncertaintyResult, engine: str, out: Path | None) -> str:
     )
 
 
-def _json(result: UncertaintyResult, command: Sequence[str]) -> dict[str, object]:
+def _json(
+    result: UncertaintyResult, command: Sequence[str], countries: Sequence[str] | None
+) -> dict[str, object]:
     if result.is_run:
-        record = run_record(result.run, command) | {"summary": records_of(result.run.summary())}
+        record = run_record(result.run, command, countries)
+        record["summary"] = records_of(result.run.table())
     else:
-        record = comparison_record(result.nominal, command)
+        record = comparison_record(result.nominal, command, countries)
         record["summary"] = records_of(result.nominal.table())
     return record | {
-        "answer": answer_json(answer_of(result.to_results())),
+        "answer": answer_json(answer_of(result.to_results(), countries)),
         "uncertainty": result.meta(),
         "ranges": records_of(result.table),
         "drivers": records_of(result.drivers),

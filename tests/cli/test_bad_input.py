@@ -651,11 +651,11 @@ def test_bad_option(
 @pytest.mark.parametrize(
     "args, needles",
     [
-        ([], ["required", "command"]),
         (["simulate"], ["invalid choice", "simulate"]),
         (["validate"], ["required", "scenario"]),
+        (["-q"], ["required", "command"]),
     ],
-    ids=["no-command", "unknown-command", "validate-without-file"],
+    ids=["unknown-command", "validate-without-file", "option-without-command"],
 )
 def test_bad_command_line(
     capsys: pytest.CaptureFixture[str], args: list[str], needles: list[str]

@@ -159,7 +159,12 @@ def test_out_writes_summary_and_run_json(
     out = tmp_path / "results" / "base"  # created, parents too
     result = run_json(capsys, "-n", "2", "--out", out)
     # exactly these files: no temporary (hidden) file left behind
-    assert sorted(p.name for p in out.iterdir()) == ["run.json", "summary.csv", "summary.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "answer.xlsx",
+        "run.json",
+        "summary.csv",
+        "summary.parquet",
+    ]
     meta = json.loads((out / "run.json").read_text())
     assert "summary" not in meta
     for key in ("scenario", "engine", "replications", "seed"):
@@ -181,7 +186,13 @@ def test_out_tables_equal_json(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_out_records(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = run_json(capsys, "-n", "2", "--records", "--out", tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["records.parquet", "run.json", "summary.csv", "summary.parquet"]
+    assert names == [
+        "answer.xlsx",
+        "records.parquet",
+        "run.json",
+        "summary.csv",
+        "summary.parquet",
+    ]
     records = pd.read_parquet(tmp_path / "records.parquet")
     expected = {
         "replication",

@@ -64,10 +64,10 @@ def test_a_replication_with_no_shipment_next_to_a_busy_port() -> None:
     ports["quiet"] = copy.deepcopy(ports["callao"])
     ports["quiet"]["arrivals"]["per_day"] = 1e-9
     data["horizon_days"] = 3
-    both = sim.run(scenario_from_dict(data), replications=2, workers=1).summary()
+    both = sim.run(scenario_from_dict(data), replications=2, workers=1).table()
     alone = sim.run(
         sim.load_scenario(ONE_OFFICE, ["horizon_days=3"]), replications=2, workers=1
-    ).summary()
+    ).table()
 
     def headline(frame: pd.DataFrame, port: str) -> pd.Series:
         at = (frame.country == "PER") & (frame.port == port)

@@ -20,14 +20,14 @@ def test_workers_do_not_change_the_numbers() -> None:
     # 7 replications over 2 workers: chunks finish out of order, results must not care
     one = run(short(), replications=7, workers=1, seed=11, keep_records=True)
     two = run(short(), replications=7, workers=2, seed=11, keep_records=True)
-    pd.testing.assert_frame_equal(one.summary(), two.summary(), check_exact=True)
+    pd.testing.assert_frame_equal(one.table(), two.table(), check_exact=True)
     pd.testing.assert_frame_equal(one.records(), two.records(), check_exact=True)
 
 
 def test_engines_give_the_same_summary() -> None:
     reference = run(short(), replications=3, workers=1, engine="simpy", seed=5, keep_records=True)
     compiled = run(short(), replications=3, workers=2, engine="numba", seed=5, keep_records=True)
-    pd.testing.assert_frame_equal(reference.summary(), compiled.summary(), check_exact=True)
+    pd.testing.assert_frame_equal(reference.table(), compiled.table(), check_exact=True)
     pd.testing.assert_frame_equal(reference.records(), compiled.records(), check_exact=True)
 
 
@@ -38,7 +38,7 @@ def test_keeping_records_does_not_change_the_numbers() -> None:
     regional = sim.load_scenario("lac-regional", ["horizon_days=3", "warmup_days=1"])
     reduced = run(regional, replications=2, workers=1, seed=7)
     held = run(regional, replications=2, workers=1, seed=7, keep_records=True)
-    pd.testing.assert_frame_equal(reduced.summary(), held.summary(), check_exact=True)
+    pd.testing.assert_frame_equal(reduced.table(), held.table(), check_exact=True)
 
 
 def test_seed_matters_and_replications_differ() -> None:
@@ -51,8 +51,8 @@ def test_seed_matters_and_replications_differ() -> None:
 
 def test_scenario_seed_is_the_default() -> None:
     scenario = short()
-    by_default = run(scenario, replications=2, workers=1).summary()
-    explicit = run(scenario, replications=2, workers=1, seed=scenario.seed).summary()
+    by_default = run(scenario, replications=2, workers=1).table()
+    explicit = run(scenario, replications=2, workers=1, seed=scenario.seed).table()
     pd.testing.assert_frame_equal(by_default, explicit, check_exact=True)
 
 
@@ -112,4 +112,4 @@ def test_shrinking_chunks_do_not_change_the_numbers() -> None:
     (``runner.guided_chunks``: here 2, 2, 1, 1, ...): the same numbers as one worker."""
     one = run(short(), replications=19, workers=1, seed=13)
     two = run(short(), replications=19, workers=2, seed=13)
-    pd.testing.assert_frame_equal(one.summary(), two.summary(), check_exact=True)
+    pd.testing.assert_frame_equal(one.table(), two.table(), check_exact=True)

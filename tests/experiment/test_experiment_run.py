@@ -76,7 +76,7 @@ def test_each_point_is_a_run_of_its_scenario_bit_for_bit(reference: Path) -> Non
     for index, utilisation, servers in [(0, 0.0, 8), (3, 0.5, 12), (4, 1.0, 8)]:
         summary = sim.run(
             point_scenario(utilisation, servers), replications=6, seed=11, workers=1
-        ).summary()
+        ).table()
         expected = summary[summary.metric.isin(kept)].reset_index(drop=True)
         mine = results[results.point == index].reset_index(drop=True)
         assert len(mine) == len(expected) > 0
@@ -261,7 +261,7 @@ def test_precision_rule_adds_tasks_until_each_point_is_precise(tmp_path: Path) -
             continue
         summary = sim.run(
             point_scenario(*levels[point]), replications=int(n), seed=11, workers=1
-        ).summary()
+        ).table()
         rows = summary[summary.metric.isin(HEADLINE) & (summary.group == ALL)]
         rows = rows[rows["mean"].abs() > 0]
         relative = (rows.ci_high - rows.ci_low) / 2 / rows["mean"].abs()

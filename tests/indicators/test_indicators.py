@@ -90,7 +90,7 @@ SCENARIO = {
 def simulated() -> tuple[sim.Scenario, pd.DataFrame, pd.DataFrame]:
     scenario = scenario_from_dict(SCENARIO)
     result = sim.run(scenario, replications=1, seed=5, workers=1, keep_records=True)
-    return scenario, result.summary(), result.records()
+    return scenario, result.table(), result.records()
 
 
 def _stage_frame(scenario: sim.Scenario, records: pd.DataFrame) -> pd.DataFrame:

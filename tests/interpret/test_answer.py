@@ -161,7 +161,10 @@ def test_one_sentence_per_question_with_the_rounded_numbers(one: tuple) -> None:
     places = min(1 - math.floor(math.log10(half)), 1 - math.floor(math.log10(-change["mean"])))
     assert hours == round(-change["mean"], places)
     assert "sooner" in sentence and "points more green channel" in sentence
-    assert "cost of delay" in sentence and "at 1.3% of the goods' value per day" in sentence
+    assert (
+        "cost of delay" in sentence
+        and "at an assumed 1.3% of the goods' declared value per day" in sentence
+    )
 
 
 def test_no_declared_value_means_no_cost_and_says_so() -> None:

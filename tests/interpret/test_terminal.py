@@ -137,15 +137,20 @@ def test_filters_narrow_the_tables_and_the_json(
 
 
 @pytest.mark.parametrize(
-    ("flag", "value"),
-    [("--country", "BRA"), ("--group", "aeo"), ("--metric", "clearance_mean")],
+    ("flag", "value", "problem"),
+    [
+        ("--country", "BRA", "not a country of this scenario; choose from Peru"),
+        ("--country", "Narnia", "not a country of this scenario; choose from Peru"),
+        ("--group", "aeo", "not in the results"),
+        ("--metric", "clearance_mean", "not in the results"),
+    ],
 )
 def test_a_filter_that_names_nothing_is_bad_input(
-    flag: str, value: str, capsys: pytest.CaptureFixture[str]
+    flag: str, value: str, problem: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status, out, err = mrasim(capsys, "run", SCENARIO, "-n", "2", *FAST, flag, value)
     assert status == 2 and out == ""
-    assert err.count("\n") == 1 and err.startswith(f"mrasim: {flag}: {value}: not in the results")
+    assert err.count("\n") == 1 and err.startswith(f"mrasim: {flag}: {value}: {problem}")
 
 
 # --- what the terminal says besides the tables ---------------------------------------------

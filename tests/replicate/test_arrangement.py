@@ -76,7 +76,7 @@ def test_utilisation_interval_covers_the_scenario_value() -> None:
     one time in twenty if the seed or horizon is ever changed.
     """
     scenario = office("horizon_days=20", "arrangement.utilisation=0.4")
-    summary = sim.run(scenario, replications=20, workers=1, seed=5).summary()
+    summary = sim.run(scenario, replications=20, workers=1, seed=5).table()
     row = summary[
         (summary.country == "PER")
         & (summary.port == "callao")

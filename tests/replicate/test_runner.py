@@ -30,7 +30,7 @@ def test_precision_adds_replications_until_every_headline_interval_is_narrow() -
     result = sim.run(short(), replications=3, precision=0.05, max_replications=200, workers=1)
     assert result.stop_reason.startswith("precision 0.05 reached")
     assert result.replications > 3
-    rows = headline_rows(result.summary())
+    rows = headline_rows(result.table())
     relative = (rows.ci_high - rows.ci_low) / 2 / rows["mean"].abs()
     assert (relative <= 0.05).all()
 
@@ -39,7 +39,7 @@ def test_precision_stops_at_the_cap_and_says_so() -> None:
     result = sim.run(short(), replications=2, precision=0.0001, max_replications=5, workers=1)
     assert result.replications == 5
     assert "cap of 5" in result.stop_reason
-    rows = headline_rows(result.summary())
+    rows = headline_rows(result.table())
     assert ((rows.ci_high - rows.ci_low) / 2 / rows["mean"].abs() > 0.0001).any()
 
 
@@ -47,7 +47,7 @@ def test_precision_run_equals_a_fixed_run_of_the_same_length() -> None:
     """Adding replications in rounds gives the numbers of asking for that many at once."""
     adaptive = sim.run(short(), replications=3, precision=0.05, max_replications=200, workers=2)
     fixed = sim.run(short(), replications=adaptive.replications, workers=1)
-    a, b = adaptive.summary(), fixed.summary()
+    a, b = adaptive.table(), fixed.table()
     np.testing.assert_array_equal(a["mean"].to_numpy(), b["mean"].to_numpy())
 
 

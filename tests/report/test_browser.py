@@ -112,3 +112,38 @@ def test_report_reflows_on_a_phone(browser: object, folder: Path) -> None:
     page_width = phone.evaluate("document.documentElement.scrollWidth")
     assert page_width <= 390, "wide tables scroll inside their box, not the page"
     phone.close()
+
+
+# --- a national brief: one country's page from the two-country run ------------------------
+
+
+@pytest.mark.parametrize("width", [1300, 400])
+def test_a_one_country_page_speaks_only_of_its_country(
+    browser: object, folder: Path, width: int, tmp_path: Path
+) -> None:
+    """`mrasim report DIR --country Peru`, read at a desk and on a phone: the answer, its
+    table and what it assumes speak of Peru alone, with the numbers of comparison.csv."""
+    brief = write_report(folder, countries=["perú"])
+    assert brief.name == "report-PER.html"
+    viewport = {"width": width, "height": 900}
+    with watched_page(browser, brief.as_uri(), viewport) as page:
+        assert page.errors == []  # type: ignore[attr-defined]
+        title = page.locator("h1").inner_text()  # type: ignore[attr-defined]
+        assert title.startswith("Customs clearance in Peru")
+        answer = page.locator("#answer").inner_text()  # type: ignore[attr-defined]
+        assumes = page.locator("#assumptions").inner_text()  # type: ignore[attr-defined]
+        for text in (answer, assumes):
+            assert "Chile" not in text and "every country" not in text and "Region" not in text
+        assert "partner-AEO shipments in Peru" in answer and "annualised from 5 days" in answer
+        assert "of 1 ports in Peru" in assumes and "declared values per shipment in Peru" in assumes
+        table = pd.read_csv(folder / "comparison.csv")
+        assert_answer_table(page, table, horizon_days=5, shown=1)
+        headings = page.locator("h3[id^=country-], h3#region").all_inner_texts()  # type: ignore[attr-defined]
+        assert headings == ["PER – Peru"]
+        scroll = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+        assert scroll <= width, "wide tables scroll inside their box, not the page"
+        shot = tmp_path / f"brief-{width}.png"
+        page.screenshot(path=str(shot), full_page=False)  # type: ignore[attr-defined]
+        saved = os.environ.get("MRASIM_SCREENSHOTS")
+        if saved:  # keep it for a person to look at
+            shutil.copy(shot, Path(saved) / shot.name)

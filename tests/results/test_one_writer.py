@@ -143,7 +143,12 @@ def test_what_a_killed_run_leaves_is_removed_by_the_next(tmp_path: Path) -> None
         text=True,
     )
     assert nxt.returncode == 0, nxt.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["run.json", "summary.csv", "summary.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "answer.xlsx",
+        "run.json",
+        "summary.csv",
+        "summary.parquet",
+    ]
 
 
 def test_a_run_refused_for_its_size_makes_no_folder(

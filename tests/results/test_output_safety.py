@@ -183,20 +183,32 @@ def test_a_folder_with_another_run_is_refused_unless_forced(
     out = tmp_path / "out"
     assert mrasim(["run", SCENARIO, *FAST, "--records", "--out", out, "-q"], capsys)[0] == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert set(before) == {"records.parquet", "run.json", "summary.csv", "summary.parquet"}
+    assert set(before) == {
+        "records.parquet",
+        "run.json",
+        "summary.csv",
+        "summary.parquet",
+        "answer.xlsx",
+    }
 
     status, stdout, err = mrasim(["run", SCENARIO, *FAST, "--seed", "2", "--out", out], capsys)
     assert status == 2 and stdout == ""
     assert one_line(err) == (
         f"mrasim: --out: {out}: holds the results of another run (run.json, summary.csv, "
-        "summary.parquet, records.parquet); choose a new folder, or add --force to replace them"
+        "summary.parquet, records.parquet, answer.xlsx); choose a new folder, or add --force to "
+        "replace them"
     )
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # untouched
 
     forced = ["run", SCENARIO, *FAST, "--seed", "2", "--out", out, "--force", "-q"]
     assert mrasim(forced, capsys)[0] == 0
     # the old records went with the run they belonged to: nothing of seed 1 is left
-    assert sorted(p.name for p in out.iterdir()) == ["run.json", "summary.csv", "summary.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "answer.xlsx",
+        "run.json",
+        "summary.csv",
+        "summary.parquet",
+    ]
     assert pd.read_json(out / "run.json", typ="series")["seed"] == 2
 
 

@@ -71,7 +71,7 @@ def brazil_summary():
     brazil = sim.load_scenario(SCENARIO, overrides=[f"horizon_days={HORIZON_DAYS}", *others])
     result = sim.run(brazil, replications=REPLICATIONS)
     assert result.replications == REPLICATIONS
-    return brazil, result.summary(confidence=CONFIDENCE)
+    return brazil, result.table(confidence=CONFIDENCE)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,315 @@
+"""The workbook a ministry analyst opens: ``answer.xlsx``, beside the CSV and Parquet files.
+
+``--out`` writes 36,000 long rows for programs; a person wants the answer and the tables of
+their country in a spreadsheet. The workbook holds, sheet by sheet:
+
+* ``answer``: the answer's sentences, then its table (a row per country, by name, and the
+  region), each estimate with its 95% interval in columns of their own; a run has no answer
+  and gets ``headlines`` instead (each country's and the region's indicators, all shipments);
+* ``country``, ``country-mode`` and ``port``: every indicator of every trader group at that
+  level (the region's rows with the countries', its modes' with the countries' modes; a
+  port's stations on the port sheet), in wide form: one row per place, group and indicator,
+  and per scenario the mean, the low and the high end of its 95% interval, then each paired
+  change and relative change with theirs;
+* ``assumptions``: what the result assumes, as the report says it;
+* ``provenance``: how the numbers were made (files and their SHA-256, seed, engine,
+  replications, command, date), and what the sheets leave out.
+
+Numbers are unrounded (the rounding a page applies belongs to the page): a cell holds the
+value of ``comparison.csv`` or ``summary.csv`` to 16 significant figures (Excel keeps 15), in
+the same unit (hours; shares as fractions), but for the answer sheet's percentages and
+percentage points, said in their headings. A national brief (``--country``) holds that
+country's rows only, and no region. The weekly customs-time series (the warm-up check's) stay
+in the CSV.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from sim.indicators.layout import HEADLINE, WEEK_METRIC
+from sim.interpret.answer import Answer, answer_of
+from sim.interpret.assumptions import Assumption, for_countries, from_json
+from sim.interpret.frames import ANSWER_COLUMNS, answer_frame
+from sim.interpret.labels import GROUP_LABELS, indicator_label
+from sim.interpret.numbers import Kind, kind_of
+from sim.model.iso3166 import by_name, country_name
+from sim.model.vocabulary import ALL
+from sim.replicate.result import Results, Where
+from sim.replicate.views import level_of
+from sim.results.atomic import write_atomic
+from sim.results.provenance import provenance_lines
+
+SHEET_LEVELS = {
+    "country": ("country", "region"),
+    "country-mode": ("country-mode", "region-mode"),
+    "port": ("port",),
+}
+"""Each level sheet and the levels of :mod:`sim.replicate.views` it holds."""
+BOLD = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+FORMATS = {Kind.HOURS: "0.000", Kind.MONEY: "#,##0", Kind.PERCENT: "0.00", Kind.SHARE: "0.0000"}
+"""Number formats of the answer sheet (Excel keeps every digit; these only show fewer)."""
+
+
+def write_workbook(results: Results, path: Path) -> Path:
+    """Write the workbook of a result record (its chosen countries) to ``path``."""
+    book = Workbook(write_only=True)
+    if results.compared:
+        found = answer_of(results, results.chosen)
+        _answer_sheet(book, found)
+    else:
+        _headlines_sheet(book, results)
+    for name, levels in SHEET_LEVELS.items():
+        _level_sheet(book, name, results, levels)
+    _assumptions_sheet(book, _assumptions(results))
+    _provenance_sheet(book, results)
+    write_atomic(path, lambda tmp: book.save(tmp))
+    return path
+
+
+# --- the answer ----------------------------------------------------------------------------
+
+ANSWER_HEADINGS = {
+    "level": "level",
+    "name": "country",
+    "country": "ISO code",
+    "scenario": "scenario",
+    "utilisation": "utilisation (share of eligible shipments claiming)",
+    "cost_rate_per_day": "cost-of-delay rate per day (assumed)",
+    "annualised_from_days": "annualised from (days simulated)",
+}
+
+
+def _answer_sheet(book: Workbook, found: Answer) -> None:
+    sheet = book.create_sheet("answer")
+    frame = answer_frame(found)
+    columns = ["name", "country", "level", "scenario", "utilisation"]
+    for name in ANSWER_COLUMNS:
+        columns += [name, f"{name}_low", f"{name}_high"]
+    columns += ["cost_rate_per_day", "annualised_from_days"]
+    _widths(sheet, [22, 9, 9, 12, 14] + [16] * (len(columns) - 5))
+    _title(sheet, "The answer")
+    for sentence in found.sentences:
+        sheet.append([sentence])
+    sheet.append([])
+    _heading(sheet, [_answer_heading(c) for c in columns])
+    for record in frame.to_dict("records"):
+        sheet.append([_answer_cell(sheet, c, record.get(c)) for c in columns])
+    sheet.append([])
+    notes = [
+        "Eligible (partner-AEO) shipments: the exporter is an AEO of another member, whether "
+        f"the declaration claims recognition or not. Changes are from {found.baseline}; low and "
+        "high bound each 95% interval.",
+    ]
+    if found.has_savings:
+        notes.append(
+            f"Cost of delay saved: all shipments, at an assumed {100 * (found.rate or 0):g}% of "
+            f"their assumed declared value per day; {found.annualised} simulated."
+        )
+    if found.pooled_clocks_differ:
+        notes.append(f"Region: {found.pooled_note}; compare within a country.")
+    for note in notes:
+        sheet.append([note])
+
+
+def _answer_heading(column: str) -> str:
+    if column in ANSWER_HEADINGS:
+        return ANSWER_HEADINGS[column]
+    for name, heading in ANSWER_COLUMNS.items():
+        if column == name:
+            return heading
+        if column.startswith(name + "_"):
+            return f"{column.removeprefix(name + '_')} (95%)"
+    return column
+
+
+def _answer_cell(sheet: WriteOnlyWorksheet, column: str, value: Any) -> Any:
+    if _missing(value):
+        return None
+    kind = (
+        Kind.HOURS
+        if "_h" in column
+        else Kind.MONEY
+        if column.startswith("saved")
+        else Kind.PERCENT
+        if column.startswith(("clearance_change_pct", "green"))
+        else None
+    )
+    if kind is None:
+        return value
+    cell = WriteOnlyCell(sheet, value=float(value))
+    cell.number_format = FORMATS[kind]
+    return cell
+
+
+# --- a run's headlines ------------------------------------------------------------------------
+
+
+def _headlines_sheet(book: Workbook, results: Results) -> None:
+    sheet = book.create_sheet("headlines")
+    metrics = [*HEADLINE, "shipments"]
+    label = results.labels[0]
+    _widths(sheet, [22, 9] + [14] * (3 * len(metrics)))
+    _title(sheet, f"{label}: all shipments, each country and the region")
+    header = ["country", "ISO code"]
+    for metric in metrics:
+        header += [indicator_label(metric), "low (95%)", "high (95%)"]
+    _heading(sheet, header)
+    for area in _ordered(results.areas):
+        row: list[Any] = [_place(area), "" if area == ALL else area]
+        for metric in metrics:
+            row += _numbers(results.get("value", label, Where(area), metric))
+        sheet.append(row)
+
+
+# --- the level sheets ---------------------------------------------------------------------------
+
+
+def _level_sheet(book: Workbook, name: str, results: Results, levels: Sequence[str]) -> None:
+    """One row per place, group and indicator at these levels, every scenario side by side."""
+    sheet = book.create_sheet(name)
+    places = {"country": [], "country-mode": ["mode"], "port": ["mode", "port", "station"]}[name]
+    labels, compared, baseline = results.labels, results.compared, results.labels[0]
+    header = ["country", "ISO code", *places, "group", "indicator", "metric"]
+    for label in labels:
+        header += [label, f"{label}, 95% low", f"{label}, 95% high"]
+    for label in compared:
+        change = f"{label} − {baseline}"
+        header += [change, f"{change}, 95% low", f"{change}, 95% high"]
+        relative = f"{label} vs {baseline} (%)"
+        header += [relative, f"{relative}, 95% low", f"{relative}, 95% high"]
+    header.append("replications")
+    _widths(sheet, [22, 9] + [12] * len(places) + [14, 36, 22] + [13] * (len(header) - 6))
+    _heading(sheet, header)
+    for key in _keys(results, levels):
+        country, mode, port, group, station, metric = key
+        cells: list[Any] = [_place(country), "" if country == ALL else country]
+        cells += [{"mode": mode, "port": port, "station": station or ""}[p] for p in places]
+        cells += [GROUP_LABELS.get(str(group), "") if group else "", indicator_label(metric)]
+        cells.append(metric)
+        where = Where(country, mode, port, group, station)
+        for label in labels:
+            cells += _numbers(results.get("value", label, where, metric))
+        for label in compared:
+            cells += _numbers(results.get("difference", label, where, metric))
+            if kind_of(metric) is Kind.SHARE:
+                cells += [None, None, None]  # a share's change is read in points
+            else:
+                cells += _numbers(results.relative(label, where, metric))
+        cells.append(results.count("value", baseline, where, metric) or None)
+        sheet.append(cells)
+
+
+def _keys(results: Results, levels: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The rows of these levels (of the chosen countries; the region's when all are chosen),
+    in the table's order within a country, countries by name and the region last."""
+    table = results.table
+    values = table[table["kind"] == "value"]
+    keys = ("country", "mode", "port", "group", "station", "metric")
+    columns = [values[k].astype(object).where(values[k].notna(), None).tolist() for k in keys]
+    chosen = set(results.countries) | ({ALL} if results.whole else set())
+    found = dict.fromkeys(
+        row
+        for row in zip(*columns, strict=True)
+        if row[0] in chosen
+        and level_of(row[0], row[1], row[2]) in levels
+        and not str(row[5]).startswith(WEEK_METRIC)
+    )
+    return sorted(found, key=lambda row: (row[0] == ALL, by_name(row[0])))
+
+
+# --- assumptions and provenance --------------------------------------------------------------
+
+
+def _assumptions(results: Results) -> list[Assumption]:
+    items = from_json(results.meta.get("assumptions"))
+    recorded = results.meta.get("countries") or ()
+    if set(results.chosen or ()) != set(recorded):
+        items = for_countries(items, results.labels, results.scenarios, results.chosen)
+    return items
+
+
+def _assumptions_sheet(book: Workbook, items: Iterable[Assumption]) -> None:
+    sheet = book.create_sheet("assumptions")
+    _widths(sheet, [18, 110])
+    _heading(sheet, ["topic", "what the result assumes"])
+    for item in items:
+        text = item.text + "".join(f"\n- {d}" for d in item.details)
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.alignment = WRAP
+        sheet.append([item.topic, cell])
+
+
+def _provenance_sheet(book: Workbook, results: Results) -> None:
+    sheet = book.create_sheet("provenance")
+    _widths(sheet, [24, 110])
+    _heading(sheet, ["", "how these numbers were made"])
+    meta = results.meta
+    rows: list[tuple[str, str]] = [
+        ("results folder", str(results.folder or "")),
+        ("scenarios", ", ".join(results.labels)),
+        ("countries", ", ".join(sorted((country_name(c) for c in results.countries), key=str))),
+    ]
+    record = meta.get("provenance")
+    if isinstance(record, dict):
+        rows += provenance_lines(record)
+    rows.append(
+        (
+            "what the sheets hold",
+            "unrounded numbers, in the units of comparison.csv (hours; shares as fractions) "
+            "except the answer's percentages and percentage points; the CSV and Parquet files "
+            "hold every row of every country and the weekly customs-time series",
+        )
+    )
+    for label, text in rows:
+        sheet.append([label, text])
+
+
+# --- pieces -------------------------------------------------------------------------------------
+
+
+def _title(sheet: WriteOnlyWorksheet, text: str) -> None:
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.font = Font(bold=True, size=13)
+    sheet.append([cell])
+
+
+def _heading(sheet: WriteOnlyWorksheet, names: Sequence[str]) -> None:
+    cells = []
+    for name in names:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = BOLD
+        cell.alignment = WRAP
+        cells.append(cell)
+    sheet.append(cells)
+
+
+def _widths(sheet: WriteOnlyWorksheet, widths: Sequence[float]) -> None:
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+
+
+def _ordered(areas: Iterable[str]) -> list[str]:
+    return sorted(areas, key=lambda area: (area == ALL, by_name(area)))
+
+
+def _place(area: str) -> str:
+    return "Region" if area == ALL else country_name(area)
+
+
+def _numbers(estimate: Any) -> list[float | None]:
+    return [None if _missing(v) else float(v) for v in estimate]
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
