@@ -27,12 +27,15 @@ import argparse
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 MRASIM = Path(sys.executable).parent / "mrasim"
@@ -55,8 +58,10 @@ def command(out: Path, draws: int, replications: int, workers: int) -> list[str]
     ]
 
 
-def timed(argv: list[str], kill_after: float | None = None) -> tuple[float, str, int]:
-    """Wall time, stdout and exit status of one command (killed after ``kill_after`` s)."""
+def timed(argv: list[str], kill_after: float | None = None) -> tuple[float, float, str, int]:
+    """Wall time, CPU seconds (the command and its workers), stdout and exit status of one
+    command (killed after ``kill_after`` s)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(
         argv,
@@ -71,7 +76,26 @@ def timed(argv: list[str], kill_after: float | None = None) -> tuple[float, str,
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         out, _ = process.communicate()
-    return time.perf_counter() - started, out, process.returncode
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu, out, process.returncode
+
+
+def noisiest(table: pd.DataFrame, count: int = 5) -> pd.DataFrame:
+    """The partner-AEO change in clearance time by country and for the region, noisiest
+    first: its plausible range and the share of its variance left to noise."""
+    rows = table[
+        (table["kind"] == "relative")
+        & (table["group"] == "eligible")
+        & (table["metric"] == "clearance_h_mean")
+        & (table["mode"] == "all")
+        & (table["port"] == "all")
+        & table["station"].isna()
+    ].copy()
+    rows["noise_share"] = 1 - rows["input_share"]
+    columns = ["country", "central", "plausible_low", "plausible_high", "noise_share"]
+    return rows.sort_values("noise_share", ascending=False)[columns].head(count)
 
 
 def warm_up() -> None:
@@ -92,23 +116,25 @@ def main() -> None:
     parser.add_argument("--kill", type=float, default=None, metavar="S")
     args = parser.parse_args()
     warm_up()
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "study"
         argv = command(out, args.draws, args.replications, args.workers)
         if args.kill is not None:
-            seconds, _, status = timed(argv, args.kill)
+            seconds, _, _, status = timed(argv, args.kill)
             stored = len(list((out / "draws").glob("*/tasks/*.parquet")))
             print(f"killed after {seconds:.1f} s (status {status}); {stored} tasks stored")
-        seconds, text, status = timed(argv)
+        seconds, cpu, text, status = timed(argv)
         if status != 0:
             sys.exit(f"mrasim exited with {status}")
         found = FOOTER.search(text)
         meta = json.loads((out / "run.json").read_text())["uncertainty"]
+        table = pd.read_csv(out / "uncertainty.csv")
     noise = meta.get("noise_share", {})
     print(
         f"mrasim compare --uncertainty {args.draws} -n {args.replications} "
         f"--workers {args.workers} (lac-regional, {len(meta['inputs'])} inputs): "
-        f"{seconds:.1f} s"
+        f"{seconds:.1f} s wall, {cpu:.1f} CPU s (load average before: {load:.1f})"
     )
     if found:
         print(f"tasks: {found[1]}, computed {found[2]}, found stored {found[3]}")
@@ -116,6 +142,8 @@ def main() -> None:
         f"share of variance left to noise, headline effects: median {noise.get('median', 0):.1%}, "
         f"largest {noise.get('largest', 0):.1%}"
     )
+    print("partner-AEO change in clearance time (%), noisiest first:")
+    print(noisiest(table).to_string(index=False, float_format=lambda v: f"{v:.3g}"))
 
 
 if __name__ == "__main__":
