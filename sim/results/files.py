@@ -134,10 +134,12 @@ def save_run(
     command: Sequence[str] | None = None,
     countries: Sequence[str] | None = None,
     extra: dict[str, Any] | None = None,
+    shown: Results | None = None,
 ) -> Path:
     """Write a run's summary (CSV, Parquet: every row), its records if kept, ``run.json``
     (with the countries its outputs speak of: ``countries``, ISO codes; and ``extra``
-    entries, if given) and the workbook."""
+    entries, if given) and the workbook (of ``shown``, if given: a study's record, with its
+    ranges)."""
     folder = Path(folder)
     summary = result.table()
     definition = result.scenario.model_dump(mode="json", by_alias=True)
@@ -147,10 +149,10 @@ def save_run(
         for name in (SUMMARY_CSV, SUMMARY_PARQUET):
             write_frame(summary, folder / name)
         record = run_record(result, command, countries) | {"scenario_definition": definition}
+        results = result.to_results(record) if shown is None else _with_meta(shown, record)
         record |= extra or {}
         write_json(record, folder / RUN_JSON)
-        results = replace(result.to_results(record), folder=folder).for_countries(countries)
-        write_workbook(results, folder / WORKBOOK)
+        write_workbook(replace(results, folder=folder).for_countries(countries), folder / WORKBOOK)
     return folder
 
 
@@ -160,10 +162,11 @@ def save_comparison(
     command: Sequence[str] | None = None,
     countries: Sequence[str] | None = None,
     extra: dict[str, Any] | None = None,
+    shown: Results | None = None,
 ) -> Path:
     """Write a comparison's long table (CSV, Parquet: every row), ``run.json`` (with the
     countries its answer speaks of: ``countries``, ISO codes; and ``extra`` entries, if
-    given) and the workbook."""
+    given) and the workbook (of ``shown``, if given: a study's record, with its ranges)."""
     folder = Path(folder)
     table = result.table()
     definitions = [r.scenario.model_dump(mode="json", by_alias=True) for r in result.results]
@@ -171,6 +174,7 @@ def save_comparison(
     results = Results(
         tuple(result.labels), tuple(r.scenario for r in result.results), table, record
     )
+    results = results if shown is None else _with_meta(shown, record)
     with writing_into(folder):  # one writer at a time (the command's own claim, on --out)
         for name in (COMPARISON_CSV, COMPARISON_PARQUET):
             write_frame(table, folder / name)
@@ -178,6 +182,11 @@ def save_comparison(
         write_json(record, folder / RUN_JSON)
         write_workbook(replace(results, folder=folder).for_countries(countries), folder / WORKBOOK)
     return folder
+
+
+def _with_meta(shown: Results, record: dict[str, Any]) -> Results:
+    """A study's record with what ``run.json`` says of the result (and of the study)."""
+    return replace(shown, meta={**record, **shown.meta})
 
 
 def save_uncertain(
@@ -188,14 +197,17 @@ def save_uncertain(
 ) -> Path:
     """Write a study's files (:class:`sim.uncertainty.result.UncertaintyResult`): those of
     its nominal comparison (or run), ``uncertainty.csv``, ``drivers.csv`` and ``draws.csv``,
-    and what ``run.json`` says of the study."""
+    and what ``run.json`` says of the study; the answer of ``run.json`` and of the workbook
+    leads with the plausible range, as the terminal's does."""
     folder = Path(folder)
-    extra = {"uncertainty": result.meta()}
+    shown = result.to_results()
+    answer = answer_json(answer_of(shown, countries))
+    extra = {"uncertainty": result.meta(), "answer": answer}
     with writing_into(folder):  # one claim for all of them (the command's own, on --out)
         if result.is_run:
-            save_run(result.run, folder, command, countries, extra)
+            save_run(result.run, folder, command, countries, extra, shown)
         else:
-            save_comparison(result.nominal, folder, command, countries, extra)
+            save_comparison(result.nominal, folder, command, countries, extra, shown)
         write_frame(result.table, folder / UNCERTAINTY_CSV)
         write_frame(result.drivers, folder / DRIVERS_CSV)
         write_frame(result.draws, folder / DRAWS_CSV)

@@ -3,8 +3,10 @@ rerun resumes, and that a result without it says its intervals count simulation 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -38,6 +40,12 @@ def test_a_study_writes_its_tables_and_a_rerun_computes_nothing(tmp_path, capsys
     assert list(drivers.columns) == KEY_COLUMNS + DRIVER_COLUMNS
     assert set(drivers["input"]) == {v.split("=")[0] for v in VARY[1::2]}
     assert (out / "comparison.csv").is_file() and (out / "draws.csv").is_file()
+    answer = json.loads((out / "run.json").read_text())["answer"]
+    assert answer["sentences"][0].startswith("Over the plausible values")
+    assert answer["intervals"].startswith("Ranges are over the plausible inputs")
+    sheet = openpyxl.load_workbook(out / "answer.xlsx", read_only=True)["answer"]
+    cells = [row[0] for row in sheet.iter_rows(values_only=True) if row and row[0]]
+    assert answer["sentences"][0] in cells and answer["intervals"] in cells
     status, text, err = mrasim(["compare", SCENARIO, *STUDY, "--out", out, "--force"], capsys)
     assert status == 0, err
     assert "0 computed, 9 found stored" in text  # the nominal point and 8 draws
