@@ -3,8 +3,9 @@
 The answer (sentence and per-country table, :func:`sim.answer.answer_from` and
 :func:`sim.report.answer_section`), what it assumes
 (:func:`sim.assumptions.assumptions_of`, :func:`sim.report.assumptions_section`)
-and the figures (:func:`sim.report.figures_section`, the report's matplotlib
-figures as PNG) are those of ``mrasim report`` for the same comparison. This
+and the figures (:func:`sim.report.interactive.charts_of`, the report's interactive
+figures, handed to the page as Plotly JSON that its copy of plotly.js draws) are those of
+``mrasim report`` for the same comparison. This
 module only chooses which rows they see (the countries shown) and says how far
 the run has got.
 """
@@ -20,7 +21,7 @@ from sim.interpret.answer import answer_from
 from sim.interpret.assumptions import to_json
 from sim.model.iso3166 import country_name
 from sim.replicate.result import Results
-from sim.report.figures import figures_section
+from sim.report.interactive import Chart, charts_of
 from sim.report.policy import answer_section, assumptions_section
 
 
@@ -39,7 +40,19 @@ def figures_html(snapshot: Snapshot) -> str:
     if table is None:
         return ""
     results = Results(tuple(setting.labels), tuple(setting.scenarios), table, _meta(setting))
-    return figures_section(results.restricted(setting.countries or results.countries))
+    shown = results.restricted(setting.countries or results.countries)
+    return '<h2 id="figures">Figures</h2>' + "\n".join(map(_chart, charts_of(shown)))
+
+
+def _chart(chart: Chart) -> str:
+    """A chart as the page draws it: its Plotly JSON in ``data-figure`` (scripts put in by
+    ``innerHTML`` do not run, so the page's own script draws each one)."""
+    figure = html.escape(chart.figure.to_json(), quote=True)
+    return (
+        f'<figure class="chart"><div class="plot" id="chart-{chart.anchor}" '
+        f'data-figure="{figure}"></div><figcaption>{html.escape(chart.caption)}</figcaption>'
+        "</figure>"
+    )
 
 
 def progress_text(snapshot: Snapshot) -> str:

@@ -24,12 +24,12 @@ import contextlib
 import json
 import logging
 import re
-import threading
 from collections.abc import AsyncIterator, Iterable
 from html import escape
 from pathlib import Path
 from typing import Any
 
+import plotly
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
@@ -59,6 +59,8 @@ from sim.model.schema import Scenario
 from sim.report.html import STYLE as REPORT_STYLE
 
 STATIC = Path(__file__).parent / "static"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+"""plotly.js as the plotly package ships it, served to the page (which draws the figures)."""
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 log = logging.getLogger("mrasim.explore")
 
@@ -148,6 +150,11 @@ def create_app(
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    async def plotly_js() -> FileResponse:
+        """The copy of plotly.js installed with the plotly package: the page needs no network."""
+        return FileResponse(PLOTLY_JS, media_type="text/javascript")
 
     @app.get("/report.css", include_in_schema=False)
     async def report_css() -> Response:
@@ -307,14 +314,8 @@ def _state(session: Session | None, snapshot: Snapshot, have: str) -> dict[str, 
     return reply
 
 
-_figures_lock = threading.Lock()
-"""Matplotlib is not known to be thread-safe (shared font and text caches): one drawing at a
-time. The answer is plain HTML and needs no lock, so it never waits for a figure."""
-
-
 def _figures_html(snapshot: Snapshot) -> str:
-    with _figures_lock:
-        return render.figures_html(snapshot)
+    return render.figures_html(snapshot)
 
 
 def _rendered(session: Session, kind: str, snapshot: Snapshot, draw: Any) -> str:

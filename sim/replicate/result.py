@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
@@ -25,6 +25,9 @@ from sim.model.vocabulary import ALL
 from sim.replicate.processes import default_workers as default_workers
 from sim.replicate.stats import CONFIDENCE, MISSING, Accumulator, Estimate, relative_change
 from sim.replicate.views import Choice, dated, select, with_levels
+
+if TYPE_CHECKING:  # the figure kit loads when a figure is asked for
+    from sim.report.interactive import Plots
 
 SUMMARY_COLUMNS = [*ROW_KEYS, "mean", "ci_low", "ci_high", "replications"]
 """The long table: country, mode, port, group, station, metric, then the statistics."""
@@ -135,6 +138,14 @@ class RunResult:
 
         return result_repr(self.to_results(), "RunResult")
 
+    @property
+    def plot(self) -> Plots:
+        """The report's figures as Plotly figures: ``result.plot.change()``, ``.stages()``
+        ... (:class:`sim.report.interactive.Plots`)."""
+        from sim.report.interactive import Plots
+
+        return Plots(self.to_results())
+
     def _repr_html_(self) -> str:
         from sim.interpret.frames import result_html
 
@@ -227,6 +238,14 @@ class ComparisonResult:
         from sim.interpret.frames import result_repr
 
         return result_repr(self.to_results(), "ComparisonResult")
+
+    @property
+    def plot(self) -> Plots:
+        """The report's figures as Plotly figures: ``result.plot.change()``, ``.stages()``
+        ... (:class:`sim.report.interactive.Plots`)."""
+        from sim.report.interactive import Plots
+
+        return Plots(self.to_results())
 
     def _repr_html_(self) -> str:
         from sim.interpret.frames import result_html
@@ -418,6 +437,14 @@ class Results:
         from sim.interpret.frames import result_repr
 
         return result_repr(self, "Results")
+
+    @property
+    def plot(self) -> Plots:
+        """The report's figures as Plotly figures: ``result.plot.change()``, ``.stages()``
+        ... (:class:`sim.report.interactive.Plots`)."""
+        from sim.report.interactive import Plots
+
+        return Plots(self)
 
     def _repr_html_(self) -> str:
         from sim.interpret.frames import result_html

@@ -25,11 +25,12 @@ from sim.report.html import GROUP_LABELS, esc
 # --- figures --------------------------------------------------------------------
 
 
-def figures_section(results: Results) -> str:
+def figures_section(results: Results, on_screen: str = "") -> str:
     """The figures that apply: (a) needs a comparison, (c) a utilisation sweep (the report's
-    section, and a live page's)."""
+    section, and a live page's). With ``on_screen`` (the interactive figures), these static
+    ones are the printed page's: the style shows one set on screen and the other on paper."""
     figures = []
-    sweep = _sweep_utilisations(results)
+    sweep = sweep_utilisations(results)
     if results.compared:
         shown = results.compared if sweep is None else [_highest(results, sweep)]
         which = "" if sweep is None else f" at the highest utilisation swept ({shown[0]})"
@@ -62,7 +63,10 @@ def figures_section(results: Results) -> str:
         f"<figcaption>{esc(caption)}</figcaption></figure>"
         for figure, caption in figures
     ]
-    return '<h2 id="figures">Figures</h2>' + "\n".join(items)
+    static = "\n".join(items)
+    if on_screen:
+        static = f'<div class="static">{static}</div>'
+    return '<h2 id="figures">Figures</h2>' + on_screen + static
 
 
 def _highest(results: Results, utilisations: list[float]) -> str:
@@ -183,7 +187,7 @@ def scenario_colours(count: int) -> list[Any]:
     return ["0.6", *others[: count - 1]]
 
 
-def _sweep_utilisations(results: Results) -> list[float] | None:
+def sweep_utilisations(results: Results) -> list[float] | None:
     """Utilisations of the compared scenarios if they form a sweep (more than one, distinct)."""
     if len(results.labels) <= 2:
         return None

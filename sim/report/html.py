@@ -153,6 +153,8 @@ dl { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
 dt { font-weight: bold; } dd { margin: 0; overflow-wrap: anywhere; }
 figure { margin: 1.2em 0; } figure img { max-width: 100%; height: auto; }
 figcaption { color: #444; font-size: 0.9em; }
+figure.chart { border-bottom: 1px solid #eee; padding-bottom: 0.6em; }
+@media screen { div.static { display: none; } }  /* the interactive figures show instead */
 footer { margin-top: 2em; color: #444; font-size: 0.9em; }
 @media (max-width: 600px) {
   body { margin: 1em auto; } dl { grid-template-columns: auto; }
@@ -163,7 +165,7 @@ footer { margin-top: 2em; color: #444; font-size: 0.9em; }
 @media print {
   body { max-width: none; } nav#contents { display: none; }
   details > summary { list-style: none; } section.answer, section.assumes { break-inside: avoid; }
-  figure { break-inside: avoid; }
+  figure { break-inside: avoid; } div.interactive { display: none; }
 }
 """
 

@@ -50,6 +50,7 @@ from sim.report.html import (
     money_td,
     value_td,
 )
+from sim.report.interactive import interactive_section
 from sim.results.atomic import write_atomic
 from sim.results.files import REPORT_FILE, read_results, scoped_name
 from sim.results.provenance import provenance_lines
@@ -103,7 +104,7 @@ def render(results: Results) -> str:
         answer_section(found),
         _assumptions_box(results),
         _contents(results),
-        figures_section(results),
+        figures_section(results, interactive_section(results)),
         _how_to_read(results),
         _indicators(results),
         _waits(results),

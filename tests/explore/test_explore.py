@@ -310,7 +310,9 @@ def test_the_api_runs_a_setting_and_gives_the_answer_and_figures(server: LiveSer
     assert "What this result assumes" in state["html"]
     assert state["command"].endswith("--seed 1 -n 2 --country PER")
     status, figures = server.request("/api/figures?session=api-tab-0001")
-    assert status == 200 and figures["html"].count('<img src="data:image/png;base64,') == 2
+    assert (
+        status == 200 and figures["html"].count("data-figure=") == 4
+    )  # change, green, stages, spread
     with __import__("urllib.request").request.urlopen(
         f"{server.url}/api/scenario.yaml?session=api-tab-0001"
     ) as reply:
@@ -327,8 +329,8 @@ def test_a_sweep_shows_the_reports_sweep_sentence_and_figure(server: LiveServer)
         "--utilisation 0.3,0.9" in state["command"] and "rows of mode road" in state["command_note"]
     )
     _, figures = server.request("/api/figures?session=api-tab-0004")
-    assert figures["html"].count('<img src="data:image/png;base64,') == 3
-    assert "(c) Change in mean clearance time" in figures["html"]
+    assert figures["html"].count("data-figure=") == 5
+    assert "(e) Change in the mean clearance time" in figures["html"]
 
 
 @pytest.mark.parametrize(

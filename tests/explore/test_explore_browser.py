@@ -86,7 +86,8 @@ def test_moving_utilisation_gives_the_numbers_of_the_command_the_page_shows(
     assert page.locator("#utilisation-out").inner_text() == "60%"  # type: ignore[attr-defined]
     settled(page, "arrangement.utilisation=0.6")
     assert page.errors == []  # type: ignore[attr-defined]
-    assert page.locator("#figures-box img").count() == 2  # type: ignore[attr-defined]
+    charts = page.locator("#figures-box .js-plotly-plot")  # type: ignore[attr-defined]
+    assert charts.count() == 4  # drawn by the page's plotly.js, served by the explorer
 
     command = shlex.split(page.locator("#command").inner_text())  # type: ignore[attr-defined]
     assert command[:2] == ["mrasim", "compare"]
@@ -137,3 +138,21 @@ def test_a_bad_value_gets_a_message_and_the_numbers_stay(page: object) -> None:
     assert "a staffing multiplier lies in [0.1, 10], got 0" in message.inner_text()
     refused = "the server responded with a status of 400"  # the browser logs each refusal
     assert [e for e in page.errors if refused not in e] == []  # type: ignore[attr-defined]
+
+
+def test_on_a_phone_the_charts_fit_and_hover(browser: object, server: LiveServer) -> None:
+    """At 400 px the page does not scroll sideways (a chart never widens it), and a chart
+    drawn by the page's plotly.js shows a number when a point is hovered."""
+    with watched_page(browser, server.url + "/", {"width": 400, "height": 900}) as phone:
+        phone.fill("#replications", "3")  # type: ignore[attr-defined]
+        settled(phone, "-n 3")
+        assert phone.locator("#figures-box .js-plotly-plot").count() == 4  # type: ignore[attr-defined]
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 400  # type: ignore[attr-defined]
+        phone.locator("#chart-change").scroll_into_view_if_needed()  # type: ignore[attr-defined]
+        point = phone.locator("#chart-change .scatterlayer .point").first.bounding_box()  # type: ignore[attr-defined]
+        assert point is not None
+        phone.mouse.move(point["x"] + point["width"] / 2, point["y"] + point["height"] / 2)  # type: ignore[attr-defined]
+        phone.wait_for_function(  # type: ignore[attr-defined]
+            "document.querySelector('#chart-change .hoverlayer').textContent.includes('%')"
+        )
+        assert phone.errors == []  # type: ignore[attr-defined]

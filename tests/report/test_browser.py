@@ -27,7 +27,10 @@ from helpers import (
 )
 
 import sim.cli.commands
+from sim.model.iso3166 import by_name
+from sim.replicate.result import Where
 from sim.report.policy import write_report
+from sim.results.files import read_results
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "one-office.yaml"
 VIEWPORT = {"width": 1400, "height": 900}
@@ -147,3 +150,62 @@ def test_a_one_country_page_speaks_only_of_its_country(
         saved = os.environ.get("MRASIM_SCREENSHOTS")
         if saved:  # keep it for a person to look at
             shutil.copy(shot, Path(saved) / shot.name)
+
+
+# --- the interactive figures -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width", [1300, 400])
+def test_the_figures_draw_offline_and_show_their_numbers_on_hover(
+    browser: object, folder: Path, width: int, tmp_path: Path
+) -> None:
+    """Every request off the file is refused: the charts still draw (plotly.js is in the
+    page), hovering the first point of the change shows its number, and the charts fit the
+    screen, at a desk and on a phone."""
+    page = browser.new_page(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
+    fetched: list[str] = []
+
+    def refuse(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        if url.startswith("file:"):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            fetched.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/*", refuse)
+    page.goto((folder / "report.html").as_uri())
+    charts = page.locator("div.interactive .js-plotly-plot")
+    assert charts.count() == 4 and errors == [] and fetched == []
+    for chart in charts.all():
+        box = chart.bounding_box()
+        assert box is not None and box["width"] <= width and box["height"] > 200
+    page.locator("#chart-change").scroll_into_view_if_needed()
+    point = page.locator("#chart-change .scatterlayer .point").first.bounding_box()
+    assert point is not None
+    page.mouse.move(point["x"] + point["width"] / 2, point["y"] + point["height"] / 2)
+    page.wait_for_function("document.querySelector('#chart-change .hoverlayer').textContent")
+    shown = page.locator("#chart-change .hoverlayer").text_content()
+    record = read_results(folder)
+    first = sorted(record.countries, key=by_name)[0]  # the top row: countries by name
+    change = record.relative(record.compared[0], Where(first, group="eligible"), "clearance_h_mean")
+    assert f"{change.mean:+.3g}%" in shown, shown
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shot = tmp_path / f"figures-{width}.png"
+    page.locator("div.interactive").screenshot(path=str(shot))
+    saved = os.environ.get("MRASIM_SCREENSHOTS")
+    if saved:
+        shutil.copy(shot, Path(saved) / shot.name)
+    page.close()
+
+
+def test_the_printed_page_shows_the_static_figures(browser: object, folder: Path) -> None:
+    """On paper the interactive charts give way to the PNGs (which print at any size)."""
+    with watched_page(browser, (folder / "report.html").as_uri(), VIEWPORT) as page:
+        assert page.locator("div.static img").first.is_hidden()  # type: ignore[attr-defined]
+        assert page.locator("div.interactive").is_visible()  # type: ignore[attr-defined]
+        page.emulate_media(media="print")  # type: ignore[attr-defined]
+        assert page.locator("div.static img").first.is_visible()  # type: ignore[attr-defined]
+        assert page.locator("div.interactive").is_hidden()  # type: ignore[attr-defined]

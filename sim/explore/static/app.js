@@ -224,9 +224,20 @@ async function poll() {
   schedulePoll(state.state === "running" ? POLL_RUNNING_MS : POLL_IDLE_MS);
 }
 
+// Each chart comes as Plotly JSON in data-figure (scripts set by innerHTML do not run):
+// draw them with the page's plotly.js, which the server serves from the plotly package.
+const PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d"] };
+
+function drawCharts(box) {
+  box.querySelectorAll("div.plot[data-figure]").forEach(function (div) {
+    const figure = JSON.parse(div.dataset.figure);
+    Plotly.newPlot(div, figure.data, figure.layout, PLOT_CONFIG);
+  });
+}
+
 async function maybeFigures(state) {
   if (shown.figuresBusy || state.done === 0 || state.version === shown.figures) return;
-  // The figures are the dearest part (matplotlib on the server, beside the workers): while
+  // The figures are the dearest part (drawn on the server, beside the workers): while
   // the run goes on, ask again only after three times as long as the last drawing took.
   const due = state.state !== "running" || Date.now() - shown.figuresAt > shown.figuresGap;
   if (!due) return;
@@ -236,6 +247,7 @@ async function maybeFigures(state) {
     const figures = await getJSON(`/api/figures?session=${SESSION}`);
     shown.figuresGap = Math.max(FIGURES_EVERY_MS, 3 * (Date.now() - shown.figuresAt));
     $("figures-box").innerHTML = figures.html;
+    drawCharts($("figures-box"));
     $("figures-box").dataset.done = figures.done;
     shown.figuresRun = figures.run;
     $("figures-box").classList.toggle("stale", figures.run !== shown.run);
