@@ -216,6 +216,8 @@ def answer_section(found: Answer | None) -> str:
         notes.append(f"No declared value for {names}: cost of delay not computed there.")
     elif not found.has_savings:
         notes.append("No declared value: cost of delay not computed.")
+    if found.noise_note:
+        notes.append(found.noise_note)  # what the intervals count
     note = "".join(f'<p class="note">{esc(n)}</p>' for n in notes)
     return (
         f'<section id="answer" class="answer"><h2>The answer</h2>{sentences}'

@@ -3,6 +3,7 @@ rerun resumes, and that a result without it says its intervals count simulation 
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -46,6 +47,10 @@ def test_a_study_writes_its_tables_and_a_rerun_computes_nothing(tmp_path, capsys
     sheet = openpyxl.load_workbook(out / "answer.xlsx", read_only=True)["answer"]
     cells = [row[0] for row in sheet.iter_rows(values_only=True) if row and row[0]]
     assert answer["sentences"][0] in cells and answer["intervals"] in cells
+    status, _, err = mrasim(["report", out, "-q"], capsys)
+    assert status == 0, err
+    page = html.unescape((out / "report.html").read_text())
+    assert "Over the plausible values" in page and answer["intervals"] in page
     status, text, err = mrasim(["compare", SCENARIO, *STUDY, "--out", out, "--force"], capsys)
     assert status == 0, err
     assert "0 computed, 9 found stored" in text  # the nominal point and 8 draws
