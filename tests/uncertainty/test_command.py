@@ -51,6 +51,7 @@ def test_a_study_writes_its_tables_and_a_rerun_computes_nothing(tmp_path, capsys
     assert status == 0, err
     page = html.unescape((out / "report.html").read_text())
     assert "Over the plausible values" in page and answer["intervals"] in page
+    assert "What we do not know" in page and "Drivers of Peru's change" in page
     status, text, err = mrasim(["compare", SCENARIO, *STUDY, "--out", out, "--force"], capsys)
     assert status == 0, err
     assert "0 computed, 9 found stored" in text  # the nominal point and 8 draws
