@@ -178,11 +178,24 @@ def _range_words(plausible: Estimate) -> str:
     )
 
 
+def is_resolved(driver: tuple[str, float, float, float]) -> bool:
+    """Whether a driver's first-order share is told apart from none: its 95% interval's low
+    end above 0. With few draws every index's interval reaches 0, and the largest estimate
+    is then chance (in a country, another country's staffing can come out on top)."""
+    return math.isfinite(driver[2]) and driver[2] > 0
+
+
 def driver_words(named: Sequence[tuple[str, float, float, float]], input_share: float) -> str:
     """``most of the doubt is the utilisation (55%) and ...``."""
     if not math.isfinite(input_share) or not named:
         return "simulation noise is most of its spread: give more replications per draw (-n)"
-    shown = [(name, s) for name, s, _, _ in named[:TOP] if s >= DRIVER_SHOWN]
+    resolved = [d for d in named if is_resolved(d)]
+    if not resolved:  # every index's interval reaches 0: naming one would read noise as a cause
+        return (
+            "no input's share of the doubt is resolved yet (every driver's 95% interval "
+            "reaches 0): give more draws (--uncertainty N)"
+        )
+    shown = [(name, s) for name, s, _, _ in resolved[:TOP] if s >= DRIVER_SHOWN]
     if not shown:
         return "no single input carries a tenth of the doubt: it is spread over many"
     parts = [f"{name} ({_pct(s)})" for name, s in shown]
@@ -380,9 +393,9 @@ def _pct(value: float) -> str:
 
 
 def _driver(drivers: pd.DataFrame | None, kind: str, label: str, area: str, group: str) -> str:
-    named = top_drivers(drivers, kind, label, area, group, CLEARANCE)
+    named = [d for d in top_drivers(drivers, kind, label, area, group, CLEARANCE) if is_resolved(d)]
     if not named:
-        return "-"
+        return "none resolved"
     name, s1, _, _ = named[0]
     return f"{name} ({_pct(s1)})"
 
