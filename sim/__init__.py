@@ -13,6 +13,9 @@ The Python API (what the CLI does, for notebooks)::
     print(comparison.digest())                            # the answer, as the terminal shows it
     comparison.save("results")                            # the files of --out (answer.xlsx too)
     sim.write_report("results")                           # the HTML report
+    vary = ["arrangement.utilisation=[0.1,0.8]"]          # an uncertain input (or a block)
+    study = sim.compare_uncertain(scenario, draws=64, replications=4, vary=vary)
+    study.table                                           # plausible ranges (uncertainty.csv)
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
     from sim.replicate.result import ComparisonResult, Results, RunResult
     from sim.replicate.runner import RunOptions, compare, run
     from sim.results.files import read_results
+    from sim.uncertainty import compare_uncertain, run_uncertain
 
 _HOMES = {
     "InputError": "sim.errors",
@@ -46,6 +50,8 @@ _HOMES = {
     "compare": "sim.replicate.runner",
     "run": "sim.replicate.runner",
     "read_results": "sim.results.files",
+    "compare_uncertain": "sim.uncertainty",
+    "run_uncertain": "sim.uncertainty",
 }
 """Where each name of the API lives. ``import sim`` loads none of them: each is loaded
 when first used (numpy, pandas and numba take a second), so that ``mrasim`` is in charge
@@ -105,8 +111,10 @@ __all__ = [
     "arrangement_variants",
     "bundled_scenarios",
     "compare",
+    "compare_uncertain",
     "load_scenario",
     "read_results",
     "run",
+    "run_uncertain",
     "write_report",
 ]

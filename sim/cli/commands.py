@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -71,14 +72,18 @@ def report_command(args: argparse.Namespace) -> int:
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    from sim.interpret.describe import describe_scenario
+    from sim.interpret.describe import describe_inputs, describe_scenario
+    from sim.model.uncertain import uncertain_inputs
 
     scenario = load_scenario(args.scenario, args.overrides)
+    inputs = uncertain_inputs(scenario, args.vary)
     if args.expand:
         print(expanded_yaml(scenario), end="")
         return 0
     print(f"{args.scenario}: valid")
     print(describe_scenario(scenario))
+    if inputs:
+        print(describe_inputs(inputs, terminal_width()))
     size = sizing.estimate([compile_plan(scenario)])
     room, where = sizing.available_memory()
     print(f"size: {size.describe()} (numba engine); {sizing.human_bytes(room)} available ({where})")
@@ -96,8 +101,15 @@ def run_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     if args.records and args.out is None:
         raise InputError("--records", "", "records are written to a directory: add --out DIR")
+    _check_uncertainty(args)
     _check_filters(args, [scenario])
     _preflight(args, [scenario], [scenario], str(args.scenario))
+    if args.uncertainty is not None:
+        from sim.uncertainty.command import uncertain_command
+        from sim.uncertainty.study import Variants
+
+        prepare = partial(_prepare_out, args.out, args.force)
+        return uncertain_command(args, [scenario], Variants("run"), prepare)
     if args.trs:
         _check_trs_memory(args, scenario)
     _check_records_room(args, scenario)
@@ -211,8 +223,19 @@ def compare_command(args: argparse.Namespace) -> int:
         scenarios, labels = utilisation_variants(
             loaded[0], loaded[1], args.utilisation, (names[0], names[1])
         )
+    _check_uncertainty(args)
     _check_filters(args, scenarios)
     _preflight(args, scenarios, loaded, " ".join(str(path) for path in paths))
+    if args.uncertainty is not None:
+        from sim.uncertainty.command import uncertain_command
+        from sim.uncertainty.study import Variants
+
+        levels = None if args.utilisation is None else tuple(args.utilisation)
+        prepare = partial(_prepare_out, args.out, args.force)
+        if len(loaded) == 1:
+            return uncertain_command(args, loaded, Variants("arrangement", levels), prepare)
+        pair = Variants("pair", levels, (labels[0], labels[-1].split(" u=")[0]))
+        return uncertain_command(args, loaded, pair, prepare)
     _prepare_out(args.out, args.force)  # after every check: a refused run makes no folder
     started = time.perf_counter()
     with _progress(args, f"{' vs '.join(labels)}: replications") as advance:
@@ -242,6 +265,29 @@ def compare_command(args: argparse.Namespace) -> int:
     print(comparison_text(result.to_results(), _view(args)))
     _footer(args, result.stop_reason, result.results[0].seed, result.workers, elapsed)
     return 0
+
+
+def _check_uncertainty(args: argparse.Namespace) -> None:
+    """Options that need ``--uncertainty``, or do not go with it, refused in one line."""
+    if args.uncertainty is None:
+        for flag, given in (
+            ("--vary", bool(args.vary)),
+            ("--design", args.design != "lhs"),
+            ("--executor", args.executor != "local"),
+        ):
+            if given:
+                raise InputError(
+                    flag, "", "goes with --uncertainty N (the draws of the uncertain inputs)"
+                )
+        return
+    for flag, given in (
+        ("--precision", args.precision is not None),
+        ("--records", getattr(args, "records", False)),
+        ("--trs", getattr(args, "trs", False)),
+        ("--full", getattr(args, "full", False)),
+    ):
+        if given:
+            raise InputError(flag, "", "does not go with --uncertainty; give one or the other")
 
 
 def _check_filters(args: argparse.Namespace, scenarios: Sequence[Scenario]) -> None:

@@ -164,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a scenario field, e.g. --set arrangement.utilisation=0.8",
     )
     validate.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="PATH=[LOW,HIGH]",
+        help="one more uncertain input, to check and list (as run and compare take it)",
+    )
+    validate.add_argument(
         "--expand",
         action="store_true",
         help="print the fully expanded scenario (YAML), port defaults merged into each port",
@@ -481,6 +488,7 @@ def _add_run_options(parser: argparse.ArgumentParser, tables: str) -> None:
         help="with --out, replace the results of an earlier run found in the directory",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or chatter")
+    _add_uncertainty_options(parser)
     for flag, metavar, what in (
         ("--country", "COUNTRY,...", "countries (ISO codes or names, any case: PER, Peru)"),
         ("--group", "GROUP,...", f"trader groups ({', '.join(SUMMARY_GROUPS)})"),
@@ -489,6 +497,42 @@ def _add_run_options(parser: argparse.ArgumentParser, tables: str) -> None:
         parser.add_argument(
             flag, type=_names, default=None, metavar=metavar, help=f"show only these {what}"
         )
+
+
+def _add_uncertainty_options(parser: argparse.ArgumentParser) -> None:
+    """``--uncertainty N`` and what goes with it (see :mod:`sim.uncertainty`)."""
+    parser.add_argument(
+        "--uncertainty",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="also draw the scenario's uncertain inputs N times (-n replications each) and "
+        "give each result's plausible range and its drivers; resumable (docs/uncertainty.md)",
+    )
+    parser.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="PATH=[LOW,HIGH]",
+        help="with --uncertainty: one more uncertain input, uniform over the range "
+        "(PATH=x[LOW,HIGH]: a scale factor); repeat for each",
+    )
+    parser.add_argument(
+        "--design",
+        choices=["lhs", "sobol"],
+        default="lhs",
+        help="with --uncertainty: a Latin hypercube of N draws (default), or a Sobol' design "
+        "of N base samples (N x (inputs + 2) draws; gives total indices too)",
+    )
+    parser.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="with --uncertainty: a local process pool (default) or a Dask cluster",
+    )
+    parser.add_argument(
+        "--address", default=None, metavar="tcp://HOST:PORT", help="Dask scheduler address"
+    )
 
 
 def _positive_int(text: str) -> int:

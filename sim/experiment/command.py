@@ -26,7 +26,7 @@ SHOWN_INDICATORS = 5
 
 def experiment_command(args: argparse.Namespace) -> int:
     """The ``experiment`` subcommand (arguments parsed by :mod:`sim.cli`)."""
-    bar = _ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
+    bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
     try:
         with bar:
             result = run_experiment(
@@ -53,7 +53,7 @@ def _say(line: str) -> None:
     print(f"mrasim: {line}", file=sys.stderr, flush=True)
 
 
-class _ProgressBar:
+class ProgressBar:
     """Tasks done of planned, replications per second and time left, on a terminal only.
 
     Replications found in the store move the bar without counting towards the rate.
@@ -64,7 +64,7 @@ class _ProgressBar:
         self.bar: Any = None
         self.seen = Progress(0, 0, 0, 0, 0)
 
-    def __enter__(self) -> _ProgressBar:
+    def __enter__(self) -> ProgressBar:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,6 +1,6 @@
 """Executors: where tasks run. In this process, in a local process pool, or on Dask.
 
-Every executor runs the same function (:func:`.tasks.run_task`) and hands each
+Every executor runs the same function (:func:`.tasks.run_job`) and hands each
 finished task back to the parent, which stores it; the order tasks finish in
 does not matter (results are re-accumulated in replication order). An
 executor holds at most :attr:`capacity` tasks at a time, so a long experiment
@@ -18,7 +18,7 @@ from collections import deque
 from typing import Any, Protocol
 
 from sim.errors import InputError
-from sim.experiment.tasks import PointJob, Task, TaskOutput, run_task
+from sim.experiment.tasks import Job, Task, TaskOutput, run_job
 from sim.replicate import jit, processes
 from sim.replicate.processes import WorkerPool
 
@@ -42,7 +42,7 @@ class Executor(Protocol):
 
     def __enter__(self) -> Executor: ...
     def __exit__(self, *exc: object) -> None: ...
-    def submit(self, job: PointJob, task: Task) -> None: ...
+    def submit(self, job: Job, task: Task) -> None: ...
     def pending(self) -> int: ...
     def next_finished(self) -> tuple[Task, TaskOutput]: ...
     def abort(self) -> None: ...
@@ -66,7 +66,7 @@ class SerialExecutor:
     capacity = 1
 
     def __init__(self) -> None:
-        self._queue: deque[tuple[PointJob, Task]] = deque()
+        self._queue: deque[tuple[Job, Task]] = deque()
 
     def __enter__(self) -> SerialExecutor:
         return self
@@ -74,7 +74,7 @@ class SerialExecutor:
     def __exit__(self, *exc: object) -> None:
         self._queue.clear()
 
-    def submit(self, job: PointJob, task: Task) -> None:
+    def submit(self, job: Job, task: Task) -> None:
         self._queue.append((job, task))
 
     def pending(self) -> int:
@@ -82,7 +82,7 @@ class SerialExecutor:
 
     def next_finished(self) -> tuple[Task, TaskOutput]:
         job, task = self._queue.popleft()
-        return task, run_task(job, task.first, task.last)
+        return task, run_job(job, task.first, task.last)
 
     def abort(self) -> None:
         self._queue.clear()
@@ -109,10 +109,10 @@ class PoolExecutor:
             self._pool.__exit__(*exc)
             self._pool = None
 
-    def submit(self, job: PointJob, task: Task) -> None:
+    def submit(self, job: Job, task: Task) -> None:
         assert self._pool is not None
         label = f"point {task.point}, replications {task.first}-{task.last - 1}"
-        self._pool.submit(processes.Task(label, run_task, (job, task.first, task.last)))
+        self._pool.submit(processes.Task(label, run_job, (job, task.first, task.last)))
         self._running[label] = task
 
     def pending(self) -> int:
@@ -230,9 +230,9 @@ class DaskExecutor:
                 self._cluster.close(timeout=CLOSE_TIMEOUT_S)
         self._client = self._cluster = None
 
-    def submit(self, job: PointJob, task: Task) -> None:
+    def submit(self, job: Job, task: Task) -> None:
         key = f"mrasim-{task.id}"
-        future = self._client.submit(run_task, job, task.first, task.last, key=key, pure=False)
+        future = self._client.submit(run_job, job, task.first, task.last, key=key, pure=False)
         self._running[future.key] = (future, task)
         self._completed.add(future)
 

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, Protocol, overload
 
 from sim.experiment.analysis import Tables, analyse
 from sim.experiment.design import Point, design_points
@@ -22,7 +22,7 @@ from sim.experiment.executors import Executor, WorkerLost, make_executor
 from sim.experiment.size import check_size
 from sim.experiment.spec import Experiment, design_size, load_experiment, point_scenario
 from sim.experiment.store import KIND, ResultStore, StoreError, discard_store, now, versions
-from sim.experiment.tasks import PointJobs, Task, TaskPlanner
+from sim.experiment.tasks import Job, PointJobs, Task, TaskOutput, TaskPlanner
 from sim.model.schema import Scenario
 from sim.plan.compile import compile_plan
 from sim.plan.expect import simulated_shipments
@@ -110,14 +110,14 @@ def run_experiment(
         Path(out) if out is not None else DEFAULT_OUT / (experiment.name + experiment.trial_suffix)
     )
     with writing_into(folder, wait=notice) as claim:
-        store = _open_store(folder, manifest(experiment, design), fresh, claim)
+        store = open_store(folder, manifest(experiment, design), fresh, claim)
         planner = TaskPlanner(experiment, len(design))
-        log = _Log(store, executor)
-        queue = _Queue(planner.initial())
-        with stop_on_signals(), _keeping_finished_tasks(store, planner, log, claim):
+        log = Log(store, executor)
+        queue = Queue(planner.initial())
+        with stop_on_signals(), keeping_finished_tasks(store, planner, log, claim):
             with pool:
                 try:
-                    _drive(queue, planner, store, pool, jobs, log, progress)
+                    drive(queue, planner, store, pool, jobs, log, progress)
                 except BaseException:
                     with uninterruptible():  # a Ctrl-C now must not cut the clean-up short
                         pool.abort()
@@ -139,7 +139,7 @@ def run_experiment(
     )
 
 
-def _open_store(
+def open_store(
     folder: Path, manifest: dict[str, Any], fresh: bool, claim: FolderClaim
 ) -> ResultStore:
     """The store, in a folder this process holds; if it is refused, a folder made for it goes."""
@@ -151,7 +151,7 @@ def _open_store(
         raise
 
 
-class _Queue:
+class Queue:
     """Tasks to run, in order: the first rounds generated as they are taken (never listed
     whole), then the rounds a precision rule adds."""
 
@@ -200,8 +200,26 @@ class _PlannedTasks(Sequence[list[Task]]):
         return self._planner.tasks_of(index % len(self))
 
 
+class Planner(Protocol):
+    """Decides the tasks (:class:`~sim.experiment.tasks.TaskPlanner` for an experiment, a
+    fixed list for an uncertainty study): what each finished task makes necessary."""
+
+    planned: int
+    planned_replications: int
+
+    @property
+    def adaptive(self) -> bool: ...
+    def finished(self, task: Task, output: TaskOutput | None) -> list[Task]: ...
+
+
+class Jobs(Protocol):
+    """The job of each point (:class:`~sim.experiment.tasks.PointJobs` for an experiment)."""
+
+    def __getitem__(self, point: int) -> Job: ...
+
+
 @dataclass
-class _Log:
+class Log:
     """What this invocation did, for ``log.jsonl``: tasks computed and found stored."""
 
     store: ResultStore | None
@@ -219,8 +237,8 @@ class _Log:
 
 
 @contextlib.contextmanager
-def _keeping_finished_tasks(
-    store: ResultStore, planner: TaskPlanner, log: _Log, claim: FolderClaim
+def keeping_finished_tasks(
+    store: ResultStore, planner: Planner, log: Log, claim: FolderClaim
 ) -> Iterator[None]:
     """Say what a stop (signal, lost worker, full disk) keeps, in the log and in one line.
 
@@ -234,7 +252,7 @@ def _keeping_finished_tasks(
         stored = store.count_on_disk()  # what survives, even a file renamed just now
         if stored == 0 and claim.created:
             discard_store(store.folder)
-            log = _Log(None, log.executor, log.computed, log.reused)  # nowhere to log to
+            log = Log(None, log.executor, log.computed, log.reused)  # nowhere to log to
         kept = (
             f"{stored} of {max(stored, planner.planned)} tasks kept; run the same command to resume"
         )
@@ -246,13 +264,13 @@ def _keeping_finished_tasks(
         raise ExperimentStopped(f"{exc}: {kept}", 1) from None
 
 
-def _drive(
-    queue: _Queue,
-    planner: TaskPlanner,
+def drive(
+    queue: Queue,
+    planner: Planner,
     store: ResultStore,
     pool: Executor,
-    jobs: PointJobs,
-    log: _Log,
+    jobs: Jobs,
+    log: Log,
     progress: Callable[[Progress], None] | None,
 ) -> None:
     """Run every queued task the store lacks; feed each finished one back to the planner.

@@ -83,7 +83,7 @@ class ResultStore:
         _check_folder(folder)
         path = folder / MANIFEST
         if path.is_file():
-            old = _read_manifest(path)
+            old = _read_manifest(path, manifest.get("kind", KIND))
             if fresh:
                 _clear(folder)
             else:
@@ -118,7 +118,7 @@ class ResultStore:
     def write(self, task: Task, output: TaskOutput) -> None:
         """Store a finished task (temporary name, then rename)."""
         columns: dict[str, Any] = {
-            name: [row[i] for row in output.rows] for i, name in enumerate(ROW_KEYS)
+            name: [row[i] for row in output.rows] for i, name in enumerate(output.keys)
         }
         for column, replication in enumerate(range(task.first, task.last)):
             columns[f"r{replication}"] = pa.array(output.values[:, column], pa.float64())
@@ -140,11 +140,14 @@ class ResultStore:
         path = self.tasks_dir / f"{task.id}.parquet"
         table = pq.ParquetFile(path).read()  # lighter than read_table's dataset discovery
         names = [f"r{r}" for r in range(task.first, task.last)]
-        if table.column_names != [*ROW_KEYS, *names]:
+        key_columns = tuple(table.column_names[: len(table.column_names) - len(names)])
+        if table.column_names[len(key_columns) :] != names or key_columns[-len(ROW_KEYS) :] != (
+            ROW_KEYS
+        ):
             raise StoreError(f"{path} does not hold replications {task.first}-{task.last - 1}")
-        keys = zip(*(table.column(name).to_pylist() for name in ROW_KEYS), strict=True)
+        keys = zip(*(table.column(name).to_pylist() for name in key_columns), strict=True)
         values = np.column_stack([table.column(name).to_numpy() for name in names])
-        return TaskOutput(list(keys), values)
+        return TaskOutput(list(keys), values, key_columns)
 
     def log(self, entry: dict[str, Any]) -> None:
         """Append one line about this invocation (best effort: the tasks are what matters)."""
@@ -164,15 +167,15 @@ def _check_folder(folder: Path) -> None:
         raise InputError("--out", str(folder), "exists and is not a directory; give a directory")
 
 
-def _read_manifest(path: Path) -> dict[str, Any]:
+def _read_manifest(path: Path, kind: str = KIND) -> dict[str, Any]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(
             str(path), "", f"cannot be read ({exc}); use --fresh to start over"
         ) from None
-    if not isinstance(manifest, dict) or manifest.get("kind") != KIND:
-        raise InputError(str(path), "kind", "not an experiment manifest; give another --out")
+    if not isinstance(manifest, dict) or manifest.get("kind") != kind:
+        raise InputError(str(path), "kind", f"not an {kind} manifest; give another --out")
     return manifest
 
 
@@ -182,9 +185,10 @@ def _refuse_other(folder: Path, old: dict[str, Any], new: dict[str, Any]) -> Non
         changed = [
             name.removesuffix("_sha256")
             for name in ("experiment_sha256", "scenario_sha256")
-            if old.get(name) != new[name]
+            if name in new and old.get(name) != new[name]
         ]
-        what = f"a different {' and '.join(changed)} file" if changed else "another experiment"
+        other = "another experiment" if new.get("kind", KIND) == KIND else "another study"
+        what = f"a different {' and '.join(changed)} file" if changed else other
         if not changed and old.get("overrides", {}) != new.get("overrides", {}):
             trial = " ".join(f"{k}={v}" for k, v in old.get("overrides", {}).items())
             what = f"a run with other -n or --points ({trial or 'the file’s own'})"

@@ -19,11 +19,11 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from sim.experiment.keys import Key, is_headline_total, metric_of
+from sim.experiment.keys import ROW_KEYS, Key, is_headline_total, metric_of
 from sim.experiment.spec import Experiment
 from sim.indicators.layout import HEADLINE, Layout
 from sim.model.schema import Scenario
@@ -55,9 +55,37 @@ def task_id(digest: str, point: int, first: int, last: int) -> str:
 
 
 @dataclass(frozen=True)
+class TaskOutput:
+    """The kept rows' keys and their values: one column per replication of the task.
+
+    ``keys`` names the parts of each row's key (the long table's level and metric columns,
+    and for a study of several scenarios the scenario first): the store's key columns.
+    """
+
+    rows: list[Key]
+    values: np.ndarray  # (rows, replications)
+    keys: tuple[str, ...] = ROW_KEYS
+
+
+class Job(Protocol):
+    """What a worker runs: replications ``first .. last - 1`` of one point, as numbers.
+
+    Sent with each task (a worker may be on another machine, and may be replaced mid-run),
+    so it carries everything it needs; an experiment's point is a :class:`PointJob`, a draw
+    of an uncertainty study (:mod:`sim.uncertainty`) another kind.
+    """
+
+    def run(self, first: int, last: int) -> TaskOutput: ...
+
+
+def run_job(job: Job, first: int, last: int) -> TaskOutput:
+    """What every executor calls in its worker (a module-level function: pickled by name)."""
+    return job.run(first, last)
+
+
+@dataclass(frozen=True)
 class PointJob:
-    """What a worker needs to run any task of one point (sent with each task: a worker may be
-    on another machine, and may be replaced mid-run)."""
+    """What a worker needs to run any task of one point of an experiment."""
 
     key: str  # experiment digest and point: names the compiled point in a worker's cache
     scenario: Scenario
@@ -65,13 +93,8 @@ class PointJob:
     metrics: tuple[str, ...] | None  # metrics to keep; None keeps all
     engine: str = DEFAULT_ENGINE
 
-
-@dataclass(frozen=True)
-class TaskOutput:
-    """The kept rows' keys and their values: one column per replication of the task."""
-
-    rows: list[Key]
-    values: np.ndarray  # (rows, replications)
+    def run(self, first: int, last: int) -> TaskOutput:
+        return run_task(self, first, last)
 
 
 @dataclass(frozen=True)

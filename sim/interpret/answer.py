@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -200,6 +200,7 @@ class Answer:
     sweep: bool
     baseline: str
     clocks_verb: str = "differ"  # "may differ" when some country does not state its clock
+    noise_note: str = ""  # what the intervals count (sim.interpret.plausible)
     days: float | None = None  # the counted days a year's saving is annualised from
     control: list[ControlRow] = field(default_factory=list)  # the control side, if any
 
@@ -263,8 +264,8 @@ def answer_from(
         sweep,
         cells.baseline,
         verb,
-        days,
-        control,
+        days=days,
+        control=control,
     )
 
 
@@ -320,8 +321,24 @@ def _control_words(
 
 
 def answer_of(results: Results, countries: Sequence[str] | None = None) -> Answer:
-    """The answer of a result record (:class:`~sim.replicate.result.Results`)."""
-    return answer_from(results.table, Settings.of(results.labels, results.scenarios), countries)
+    """The answer of a result record (:class:`~sim.replicate.result.Results`).
+
+    Over uncertain inputs (``--uncertainty N``) it leads with the plausible range and its
+    drivers (:func:`sim.interpret.plausible.lead_sentences`), then says the rest at the
+    scenario's own values; either way it says what its intervals count.
+    """
+    from sim.interpret.plausible import lead_sentences, noise_note
+
+    found = answer_from(results.table, Settings.of(results.labels, results.scenarios), countries)
+    found = replace(found, noise_note=noise_note(results))
+    if results.uncertainty is None:
+        return found
+    chosen = [c for c in results.countries if countries is None or c in countries]
+    scope = ALL if len(chosen) > 1 and ALL in {row.area for row in found.rows} else chosen[0]
+    label = results.compared[-1]
+    lead = lead_sentences(results, scope, label, found.pooled_clocks_differ)
+    rest = [f"At the scenario's own values: {s[0].lower()}{s[1:]}" for s in found.sentences]
+    return replace(found, sentences=[*lead, *rest] if lead else found.sentences)
 
 
 def answer_json(found: Answer) -> dict[str, Any]:
@@ -351,6 +368,7 @@ def answer_json(found: Answer) -> dict[str, Any]:
         "annualised_from_days": found.days,
         "region_pools_different_clocks": found.pooled_clocks_differ,
         "countries_without_declared_value": found.without_value,
+        "intervals": found.noise_note,
         **({"control": control_json(found.control)} if found.control else {}),
     }
 

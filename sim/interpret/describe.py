@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Sequence
+
 import numpy as np
 
 from sim.model.schema import Scenario
+from sim.model.uncertain import Uncertain
 from sim.model.vocabulary import GROUPS
 from sim.plan.arrays import Plan
 from sim.plan.compile import compile_plan
@@ -117,3 +121,22 @@ def _short_warmup(plan: Plan) -> list[str]:
         "needs to fill (its lags and queues); raise warmup_days, or leave it out to give "
         "each port the warm-up its own lags and loads need"
     ]
+
+
+def describe_inputs(inputs: Sequence[Uncertain], width: int = 100) -> str:
+    """The uncertain inputs (``mrasim validate``): name, fields, range and why, one each."""
+    lines = [
+        f"uncertain inputs: {len(inputs)} (run and compare --uncertainty N draw them; without "
+        "it, intervals count simulation noise only)"
+    ]
+    for item in inputs:
+        fields = f"{len(item.targets)} fields" if len(item.targets) > 1 else "1 field"
+        patterns = list(item.patterns) or [t.text for t in item.targets]
+        more = f" and {len(patterns) - 2} more" if len(patterns) > 2 else ""
+        shown = ", ".join(patterns[:2]) + more
+        where = "" if shown == item.name else f"{shown} "
+        head = f"  {item.name}: {item.describe()}; {where}({fields})"
+        lines.append(textwrap.fill(head, width, subsequent_indent="      "))
+        why = f"{item.mark}: {item.reason}"
+        lines.append(textwrap.fill(why, width, initial_indent="      ", subsequent_indent="      "))
+    return "\n".join(lines)

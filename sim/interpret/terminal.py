@@ -192,6 +192,8 @@ def answer_text(answer: Answer, width: int) -> str:
         )
     elif answer.rate is None or not answer.has_savings:
         notes.append("no declared value: cost of delay not computed.")
+    if answer.noise_note:
+        notes.append(answer.noise_note)
     parts += [wrap(note, width) for note in notes]
     return "\n".join(parts)
 

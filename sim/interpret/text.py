@@ -5,10 +5,12 @@ default, and its ``--full`` digest.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import replace
 
 from sim.interpret.answer import Settings, answer_of
 from sim.interpret.assumptions import assumptions_of
+from sim.interpret.plausible import noise_note, plausible_text
 from sim.interpret.tables import terminal_width
 from sim.interpret.terminal import (
     View,
@@ -38,6 +40,7 @@ def comparison_text(results: Results, view: View | None = None) -> str:
             comparison_digest(results.table, view),
             "",
             answer_text(found, view.width),
+            *_ranges(results, view),
             "",
             assumptions_text(
                 assumptions_of(results.labels, results.scenarios, view.countries), view.width
@@ -46,12 +49,21 @@ def comparison_text(results: Results, view: View | None = None) -> str:
     )
 
 
+def _ranges(results: Results, view: View) -> list[str]:
+    """The table of plausible ranges and drivers, for a result over uncertain inputs."""
+    text = plausible_text(results, view.width, view.countries)
+    return ["", text] if text else []
+
+
 def run_text(results: Results, view: View | None = None, full: bool = False) -> str:
     """What ``mrasim run`` prints: each country and the region, headline indicators (read at a
     glance); with ``full``, the summary by area, mode and group, the stations, then what the
-    result assumes."""
+    result assumes. Either way, what its intervals count, and over uncertain inputs
+    (``--uncertainty N``) the plausible ranges and their drivers."""
     view = View(terminal_width()) if view is None else view
     (scenario,) = results.scenarios
+    note = textwrap.fill(noise_note(results, "run"), view.width, break_on_hyphens=False)
+    ranges = "".join(f"\n\n{text}" for text in _ranges(results, view)[1:])
     if full:
         title = (
             f"{scenario.name}: {results.replications} replications, means with 95% "
@@ -60,7 +72,7 @@ def run_text(results: Results, view: View | None = None, full: bool = False) -> 
         digest = run_digest(results.table[SUMMARY_COLUMNS], title, view)
         items = assumptions_of(["run"], [scenario], view.countries)
         footer = assumptions_text(items, view.width)
-        return f"{digest}\n\n{footer}"
+        return f"{digest}\n{note}{ranges}\n\n{footer}"
     title = (
         f"{scenario.name}: {results.replications} replications of {scenario.horizon_days:g} "
         "days; means of all shipments with 95% half-widths (clearance in hours from arrival to "
@@ -74,4 +86,5 @@ def run_text(results: Results, view: View | None = None, full: bool = False) -> 
         pooled_note="region*: the region pools countries whose clearance clocks "
         f"{settings.clocks_verb(countries)}; compare within a country.",
     )
-    return run_brief(results.table[SUMMARY_COLUMNS], title, view)
+    brief = run_brief(results.table[SUMMARY_COLUMNS], title, view)
+    return f"{brief}\n{note}{ranges}"

@@ -8,6 +8,7 @@ checks the shape, then :func:`~sim.model.schema.check_references` the names and 
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import json
@@ -25,6 +26,7 @@ from pydantic import (
 from sim.errors import InputError
 from sim.model import inherit
 from sim.model.schema import Origin, Scenario, _check_references
+from sim.model.uncertain import expanded_block, put, split, uncertain_inputs
 
 BUNDLED = Path(__file__).parents[1] / "scenarios"
 """The scenarios shipped with mrasim, loadable by name (``load_scenario("lac-regional")``)."""
@@ -52,6 +54,8 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         raise
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()  # the file's bytes: UTF-8 read
     scenario._origin = Origin(source, digest, tuple(overrides))
+    if scenario.uncertainty:
+        uncertain_inputs(scenario)  # every path names a field, every value lies in its range
     return scenario
 
 
@@ -206,6 +210,8 @@ def expanded_yaml(scenario: Scenario) -> str:
     the text is complete and loads back to the same scenario.
     """
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if scenario.uncertainty:  # a layer's field, which the expanded text has not, by its ports
+        data["uncertainty"] = expanded_block(scenario)
     return yaml.dump(data, Dumper=_CompactDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
@@ -279,6 +285,7 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
         if origin is None:
             raise
         raise InputError(source, exc.field, f"{exc.problem} (inherited from {origin})") from None
+    scenario._raw = data  # its layers, as written: what uncertain inputs may address
     return scenario
 
 
@@ -292,7 +299,28 @@ def with_overrides(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
     source = f"{scenario.origin.path or scenario.name} (with_overrides)"
     changed = scenario_from_dict(data, source)
     changed._origin = scenario.origin._replace(overrides=(*scenario.origin.overrides, *texts))
+    changed._raw = _raw_with(scenario, changes)
     return changed
+
+
+def _raw_with(scenario: Scenario, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The scenario's data as written with the changes made: a port's changed field is set in
+    the port (from a copy of what it inherited, where it inherited it), so that its layers
+    still reach the ports that do not change."""
+    raw = copy.deepcopy(scenario.raw_data())
+    expanded = scenario.model_dump(mode="json", by_alias=True)
+    for path, value in changes.items():
+        put(raw, split(path), value, expanded)
+    return raw
+
+
+def drawn_scenario(data: dict[str, Any], like: Scenario) -> Scenario:
+    """The scenario of one draw of ``like``'s uncertain inputs, from its data
+    (:func:`sim.model.uncertain.drawn_data`), with ``like``'s origin."""
+    source = f"{like.origin.path or like.name} (a draw of its uncertain inputs)"
+    scenario = scenario_from_dict(data, source)
+    scenario._origin = like.origin
+    return scenario
 
 
 def apply_override(data: dict[str, Any], override: str) -> str:

@@ -40,6 +40,7 @@ from sim.model.calendars import DAYS, parse_hours
 from sim.model.control import Control, control_problems
 from sim.model.distributions import Distribution, NonNegativeFloat, PositiveFloat
 from sim.model.iso3166 import ALPHA3, OTHER, REGIONAL_MRA_2022
+from sim.model.uncertain import UncertainInput
 from sim.model.vocabulary import CHANNELS, GROUPS
 
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -492,12 +493,22 @@ class Scenario(Strict):
     countries: dict[str, Country] = Field(min_length=1)
     cost_of_delay: CostOfDelay = CostOfDelay()
     calibration: list[Calibration] | None = None  # provenance of fitted values (sim.calibrate)
+    uncertainty: dict[str, UncertainInput] | None = None  # what it does not know (sim.uncertain)
     _origin: Origin = PrivateAttr(default=Origin())
+    _raw: dict[str, Any] | None = PrivateAttr(default=None)
 
     @property
     def origin(self) -> Origin:
         """The file and overrides this scenario was made from (for provenance)."""
         return self._origin
+
+    def raw_data(self) -> dict[str, Any]:
+        """The data this scenario was validated from, its defaults layers as written (what
+        uncertain inputs and calibration paths address); the expanded scenario when it was
+        made some other way."""
+        if self._raw is not None:
+            return self._raw
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
     def __eq__(self, other: object) -> bool:
         """Equal when the fields are: where two equal scenarios came from does not matter."""

@@ -290,6 +290,13 @@ class Results:
     table: pd.DataFrame
     meta: Mapping[str, Any] = field(default_factory=dict)
     folder: Path | None = None
+    uncertainty: pd.DataFrame | None = None
+    """Over the uncertain inputs (``--uncertainty N``): each row's central estimate and
+    simulation-noise interval, plausible range and the inputs' share of its variance."""
+    drivers: pd.DataFrame | None = None
+    """Each headline effect's first-order (and total) index for each uncertain input."""
+    draws: pd.DataFrame | None = None
+    """Each draw's input values and headline effects (for the effect-against-input figure)."""
     chosen: tuple[str, ...] | None = None
     """The countries the outputs speak of (a national brief: ``--country``); None for all.
     The table keeps every row; :attr:`countries` and :attr:`areas` follow the choice."""
@@ -449,4 +456,18 @@ class Results:
         table = self.table
         rows = table["station"].isna() & (table["port"] == ALL)
         rows &= table["country"].isin([*countries, ALL])
-        return Results(self.labels, self.scenarios, table[rows].reset_index(drop=True), self.meta)
+        table = table[rows].reset_index(drop=True)
+        return Results(
+            self.labels, self.scenarios, table, self.meta, None, *self._restricted(countries)
+        )
+
+    def _restricted(
+        self, countries: Sequence[str]
+    ) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]:
+        """The uncertainty tables' rows of these countries and the region (draws whole)."""
+        out = []
+        for frame in (self.uncertainty, self.drivers):
+            if frame is not None:
+                frame = frame[frame["country"].isin([*countries, ALL])].reset_index(drop=True)
+            out.append(frame)
+        return out[0], out[1], self.draws

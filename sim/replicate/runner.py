@@ -11,7 +11,7 @@ or the order in which they finish.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -494,6 +494,25 @@ class _Accumulating:
             on_union.append(mapped)
         for difference, mapped in zip(self.comparison.differences, on_union[1:], strict=True):
             difference.add(mapped - on_union[0])
+
+
+def comparison_of(
+    scenarios: list[Scenario],
+    labels: list[str],
+    replications: Iterable[tuple[int, Sequence[np.ndarray]]],
+    engine: str = DEFAULT_ENGINE,
+    seed: int | None = None,
+) -> ComparisonResult:
+    """A comparison accumulated from replications computed elsewhere: ``(index, one vector per
+    scenario)``, in replication order (an uncertainty study's stored tasks). The numbers are
+    those :func:`compare` gives for the same replications."""
+    accumulating = _Accumulating.of(scenarios, labels, engine, seed, False)
+    done = 0
+    for index, vectors in replications:
+        accumulating.add(Replication(index, list(vectors), None))
+        done += 1
+    accumulating.comparison.stop_reason = f"{done} replications as asked"
+    return accumulating.comparison
 
 
 class ComparisonSteps:

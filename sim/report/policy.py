@@ -103,6 +103,7 @@ def render(results: Results) -> str:
     sections = [
         _title(results),
         answer_section(found),
+        unknowns_section(results),
         _assumptions_box(results),
         _contents(results),
         figures_section(results, interactive_section(results)),
@@ -118,6 +119,21 @@ def render(results: Results) -> str:
         style=STYLE,
         script=f"<script>{SCRIPT}</script>\n",
         body="\n".join(s for s in sections if s),
+    )
+
+
+def unknowns_section(results: Results) -> str:
+    """Over uncertain inputs (``--uncertainty N``): the plausible ranges by country and the
+    drivers of the headline effect, as the terminal shows them (no chart yet); else nothing."""
+    from sim.interpret.plausible import plausible_text
+
+    text = plausible_text(results, 100, results.countries)
+    if not text:
+        return ""
+    body = "\n".join(text.splitlines()[3:])  # the rule and the heading are the section's
+    return (
+        '<section id="unknowns"><h2>What we do not know</h2>'
+        f'<pre class="unknowns">{esc(body)}</pre></section>'
     )
 
 
@@ -218,6 +234,8 @@ def answer_section(found: Answer | None) -> str:
         notes.append(f"No declared value for {names}: cost of delay not computed there.")
     elif not found.has_savings:
         notes.append("No declared value: cost of delay not computed.")
+    if found.noise_note:
+        notes.append(found.noise_note)  # what the intervals count
     note = "".join(f'<p class="note">{esc(n)}</p>' for n in notes)
     return (
         f'<section id="answer" class="answer"><h2>The answer</h2>{sentences}'

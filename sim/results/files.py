@@ -44,6 +44,8 @@ SUMMARY_CSV, SUMMARY_PARQUET = "summary.csv", "summary.parquet"
 COMPARISON_CSV, COMPARISON_PARQUET = "comparison.csv", "comparison.parquet"
 RECORDS_FILE = "records.parquet"
 REPORT_FILE = "report.html"
+UNCERTAINTY_CSV, DRIVERS_CSV, DRAWS_CSV = "uncertainty.csv", "drivers.csv", "draws.csv"
+"""Over the uncertain inputs (``--uncertainty N``): ranges, drivers, and each draw."""
 WORKBOOK = "answer.xlsx"
 """The spreadsheet of the answer and the tables by level (:mod:`sim.results.workbook`)."""
 RESULT_FILES = (
@@ -54,6 +56,9 @@ RESULT_FILES = (
     COMPARISON_PARQUET,
     RECORDS_FILE,
     REPORT_FILE,
+    UNCERTAINTY_CSV,
+    DRIVERS_CSV,
+    DRAWS_CSV,
     WORKBOOK,
 )
 """Files a run or comparison folder may hold: another run's, if found where a new one goes."""
@@ -128,9 +133,13 @@ def save_run(
     folder: Path,
     command: Sequence[str] | None = None,
     countries: Sequence[str] | None = None,
+    extra: dict[str, Any] | None = None,
+    shown: Results | None = None,
 ) -> Path:
-    """Write a run's summary (CSV, Parquet: every row), its records if kept, and ``run.json``
-    (with the countries its outputs speak of: ``countries``, ISO codes)."""
+    """Write a run's summary (CSV, Parquet: every row), its records if kept, ``run.json``
+    (with the countries its outputs speak of: ``countries``, ISO codes; and ``extra``
+    entries, if given) and the workbook (of ``shown``, if given: a study's record, with its
+    ranges)."""
     folder = Path(folder)
     summary = result.table()
     definition = result.scenario.model_dump(mode="json", by_alias=True)
@@ -140,9 +149,10 @@ def save_run(
         for name in (SUMMARY_CSV, SUMMARY_PARQUET):
             write_frame(summary, folder / name)
         record = run_record(result, command, countries) | {"scenario_definition": definition}
+        results = result.to_results(record) if shown is None else _with_meta(shown, record)
+        record |= extra or {}
         write_json(record, folder / RUN_JSON)
-        results = replace(result.to_results(record), folder=folder).for_countries(countries)
-        write_workbook(results, folder / WORKBOOK)
+        write_workbook(replace(results, folder=folder).for_countries(countries), folder / WORKBOOK)
     return folder
 
 
@@ -151,9 +161,12 @@ def save_comparison(
     folder: Path,
     command: Sequence[str] | None = None,
     countries: Sequence[str] | None = None,
+    extra: dict[str, Any] | None = None,
+    shown: Results | None = None,
 ) -> Path:
-    """Write a comparison's long table (CSV, Parquet: every row) and ``run.json`` (with the
-    countries its answer speaks of: ``countries``, ISO codes)."""
+    """Write a comparison's long table (CSV, Parquet: every row), ``run.json`` (with the
+    countries its answer speaks of: ``countries``, ISO codes; and ``extra`` entries, if
+    given) and the workbook (of ``shown``, if given: a study's record, with its ranges)."""
     folder = Path(folder)
     table = result.table()
     definitions = [r.scenario.model_dump(mode="json", by_alias=True) for r in result.results]
@@ -161,11 +174,43 @@ def save_comparison(
     results = Results(
         tuple(result.labels), tuple(r.scenario for r in result.results), table, record
     )
+    results = results if shown is None else _with_meta(shown, record)
     with writing_into(folder):  # one writer at a time (the command's own claim, on --out)
         for name in (COMPARISON_CSV, COMPARISON_PARQUET):
             write_frame(table, folder / name)
-        write_json(record | {"scenario_definitions": definitions}, folder / RUN_JSON)
+        record = record | {"scenario_definitions": definitions} | (extra or {})
+        write_json(record, folder / RUN_JSON)
         write_workbook(replace(results, folder=folder).for_countries(countries), folder / WORKBOOK)
+    return folder
+
+
+def _with_meta(shown: Results, record: dict[str, Any]) -> Results:
+    """A study's record with what ``run.json`` says of the result (and of the study)."""
+    return replace(shown, meta={**record, **shown.meta})
+
+
+def save_uncertain(
+    result: Any,
+    folder: Path,
+    command: Sequence[str] | None = None,
+    countries: Sequence[str] | None = None,
+) -> Path:
+    """Write a study's files (:class:`sim.uncertainty.result.UncertaintyResult`): those of
+    its nominal comparison (or run), ``uncertainty.csv``, ``drivers.csv`` and ``draws.csv``,
+    and what ``run.json`` says of the study; the answer of ``run.json`` and of the workbook
+    leads with the plausible range, as the terminal's does."""
+    folder = Path(folder)
+    shown = result.to_results()
+    answer = answer_json(answer_of(shown, countries))
+    extra = {"uncertainty": result.meta(), "answer": answer}
+    with writing_into(folder):  # one claim for all of them (the command's own, on --out)
+        if result.is_run:
+            save_run(result.run, folder, command, countries, extra, shown)
+        else:
+            save_comparison(result.nominal, folder, command, countries, extra, shown)
+        write_frame(result.table, folder / UNCERTAINTY_CSV)
+        write_frame(result.drivers, folder / DRIVERS_CSV)
+        write_frame(result.draws, folder / DRAWS_CSV)
     return folder
 
 
@@ -212,7 +257,10 @@ def read_results(folder: str | Path) -> Results:
         scenario_from_dict(definition, f"{folder / RUN_JSON} (scenario {label})")
         for label, definition in zip(labels, definitions, strict=True)
     )
-    results = Results(labels, scenarios, table[TABLE_COLUMNS], meta, folder)
+    uncertainty, drivers, draws = _uncertain(folder)
+    results = Results(
+        labels, scenarios, table[TABLE_COLUMNS], meta, folder, uncertainty, drivers, draws
+    )
     if not results.countries:
         raise _bad(folder, "its table holds no country totals")
     chosen = meta.get("countries")  # the countries `--country` chose (none: all)
@@ -220,6 +268,29 @@ def read_results(folder: str | Path) -> Results:
         known = [c for c in chosen if c in results.all_countries]
         return results.for_countries(known or None)
     return results
+
+
+Frame = pd.DataFrame | None
+
+
+def _uncertain(folder: Path) -> tuple[Frame, Frame, Frame]:
+    """The tables over the uncertain inputs, where a study wrote them (levels left empty
+    read back as None, as in the result table)."""
+    frames: list[pd.DataFrame | None] = []
+    for name in (UNCERTAINTY_CSV, DRIVERS_CSV, DRAWS_CSV):
+        path = folder / name
+        if not path.is_file():
+            frames.append(None)
+            continue
+        try:
+            frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        except (OSError, ValueError) as exc:
+            raise _bad(folder, f"{name} cannot be read ({exc})") from None
+        for column in ("versus", "group", "station"):
+            if column in frame:
+                frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+        frames.append(frame)
+    return frames[0], frames[1], frames[2]
 
 
 def _bad(folder: Path, problem: str) -> InputError:

@@ -118,6 +118,8 @@ def _answer_sheet(book: Workbook, found: Answer) -> None:
         )
     if found.pooled_clocks_differ:
         notes.append(f"Region: {found.pooled_note}; compare within a country.")
+    if found.noise_note:
+        notes.append(found.noise_note)  # what the intervals count
     for note in notes:
         sheet.append([note])
 

@@ -142,5 +142,20 @@ def test_validate_expand_prints_a_scenario_that_loads_back_the_same(
     assert not layers & set(data) and not any(layers & set(c) for c in data["countries"].values())
     expanded = tmp_path / "expanded.yaml"
     expanded.write_text(text, encoding="utf-8")
-    assert load_scenario(expanded) == load_scenario(bundled)
+    again, original = load_scenario(expanded), load_scenario(bundled)
+    # the uncertain inputs say their layers' fields by the ports that inherit them, the only
+    # way the expanded text can: the same inputs, on the same fields, with the same ranges
+    assert again.model_copy(update={"uncertainty": None}) == original.model_copy(
+        update={"uncertainty": None}
+    )
+    assert _inputs(again) == _inputs(original)
     assert yaml.safe_load(text)["name"] == "lac-regional"
+
+
+def _inputs(scenario: sim.Scenario) -> list[tuple[object, ...]]:
+    from sim.model.uncertain import uncertain_inputs
+
+    return [
+        (i.name, i.kind, i.low, i.high, i.dist, tuple(t.path for t in i.targets))
+        for i in uncertain_inputs(scenario)
+    ]
