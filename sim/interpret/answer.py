@@ -504,7 +504,7 @@ def _green_words(changes: Sequence[Estimate], region: CountryRow | None) -> str:
         change = changes[0] if region is None else region.green
         shown = show(_magnitude(change), Kind.SHARE, change=True, figures=FIGURES)
         if (change.has_interval and not change.excludes_zero()) or shown.is_zero:
-            return "no detectable change in their green-channel share"
+            return "get no detectably different share of green channel"
         more = "more" if change.mean > 0 else "less"
         return f"get {shown.mean} points {more} green channel"
     ranked = sorted(changes, key=lambda c: c.mean)
