@@ -18,9 +18,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 import plotly.io
 import plotly.offline
+from plotly.subplots import make_subplots
 
 from sim.indicators.layout import STAGES
 from sim.model.iso3166 import by_name, country_name
@@ -87,6 +89,8 @@ def charts_of(results: Results) -> Iterator[Chart]:
     yield _spread_chart(results, pair)
     if sweep is not None:
         yield _sweep_chart(results, sweep)
+    if results.drivers is not None and results.draws is not None:
+        yield from _uncertainty_charts(results, shown)
 
 
 def _highest(results: Results, utilisations: Sequence[float]) -> str:
@@ -245,6 +249,104 @@ def _sweep_chart(results: Results, utilisations: Sequence[float]) -> Chart:
         "noise. Click countries in the legend to compare a few; double-click one to see it alone."
     )
     return Chart("sweep", figure, caption)
+
+
+DRIVERS_SHOWN = 10
+"""The inputs the drivers figure shows, largest first; the rest are in drivers.csv."""
+AGAINST = 3
+"""The inputs the effect-against-input figure plots the draws against."""
+
+
+def _uncertainty_charts(results: Results, label: str) -> Iterator[Chart]:
+    """(f) the drivers of the headline effect, (g) the draws' effect against its top inputs,
+    over the uncertain inputs (``--uncertainty N``), of the region or the one country shown."""
+    scope = ALL if ALL in results.areas else results.areas[0]
+    drivers = _drivers_of(results, label, scope)
+    if drivers.empty:
+        return
+    yield _drivers_chart(drivers, scope)
+    column = f"relative with {scope} {ELIGIBLE} clearance_h_mean"
+    assert results.draws is not None
+    if column in results.draws:
+        yield _against_chart(results.draws, drivers["input"].head(AGAINST).tolist(), column, scope)
+
+
+def _drivers_of(results: Results, label: str, scope: str) -> pd.DataFrame:
+    """An effect's inputs by first-order share, largest first (the relative change in
+    partner-AEO shipments' mean clearance time)."""
+    frame = results.drivers
+    assert frame is not None
+    rows = frame[
+        (frame["kind"] == "relative")
+        & (frame["scenario"] == label)
+        & (frame["country"] == scope)
+        & (frame["mode"] == ALL)
+        & (frame["port"] == ALL)
+        & (frame["group"] == ELIGIBLE)
+        & (frame["metric"] == "clearance_h_mean")
+        & frame["first_order"].notna()
+    ]
+    return rows.sort_values("first_order", ascending=False).head(DRIVERS_SHOWN)
+
+
+def _drivers_chart(drivers: pd.DataFrame, scope: str) -> Chart:
+    """(f) Each input's first-order share of the doubt, with its 95% interval."""
+    shares = [
+        Estimate(100 * m, 100 * lo, 100 * hi)
+        for m, lo, hi in drivers[["first_order", "first_order_low", "first_order_high"]].to_numpy()
+    ]
+    names = drivers["input"].tolist()
+    figure = go.Figure(
+        go.Bar(
+            x=[_number(s.mean) for s in shares],
+            y=names,
+            orientation="h",
+            error_x=_error_bars(shares),
+            marker_color=["#0072B2" if s.low > 0 else "#BBBBBB" for s in shares],
+            text=[f"{s.mean:.0f}% ({_interval(s, '{:.0f}%')})" for s in shares],
+            textposition="none",
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
+    _layout(figure, len(names), legend_rows=0)
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(title_text="share of the doubt it explains (first-order index, %)")
+    where = "the region" if scope == ALL else _name(scope)
+    caption = (
+        f"(f) What the doubt about partner-AEO shipments' gain in {where} rests on: each "
+        "uncertain input's first-order share of the variance over the draws (what measuring "
+        "it exactly would remove), with its 95% interval. Grey: the interval reaches 0, so "
+        "the input is not told apart from one that does not matter."
+    )
+    return Chart("drivers", figure, caption)
+
+
+def _against_chart(draws: pd.DataFrame, inputs: Sequence[str], column: str, scope: str) -> Chart:
+    """(g) The gain in each draw against the value of each top input: what a driver does."""
+    figure = make_subplots(rows=1, cols=len(inputs), shared_yaxes=True, subplot_titles=inputs)
+    for i, name in enumerate(inputs, start=1):
+        figure.add_trace(
+            go.Scatter(
+                x=draws[name].tolist(),
+                y=draws[column].tolist(),
+                mode="markers",
+                marker={"color": "#0072B2", "size": 7, "opacity": 0.7},
+                name=name,
+                showlegend=False,
+                hovertemplate=name + " %{x:.3g}: %{y:+.3g}%<extra></extra>",
+            ),
+            row=1,
+            col=i,
+        )
+    _layout(figure, 8, legend_rows=1)
+    figure.update_yaxes(title_text="change in clearance time (%)", ticksuffix="%", col=1)
+    where = "the region" if scope == ALL else _name(scope)
+    caption = (
+        f"(g) Each draw's change in partner-AEO shipments' mean clearance time in {where} "
+        "(percent of the baseline, simulation noise included) against the value drawn for "
+        "each of the inputs that explain most of its doubt."
+    )
+    return Chart("against", figure, caption)
 
 
 # --- pieces -------------------------------------------------------------------------------

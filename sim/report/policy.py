@@ -124,7 +124,8 @@ def render(results: Results) -> str:
 
 def unknowns_section(results: Results) -> str:
     """Over uncertain inputs (``--uncertainty N``): the plausible ranges by country and the
-    drivers of the headline effect, as the terminal shows them (no chart yet); else nothing."""
+    drivers of the headline effect, as the terminal shows them (the figures draw them:
+    :mod:`sim.report.interactive`); else nothing."""
     from sim.interpret.plausible import plausible_text
 
     text = plausible_text(results, 100, results.countries)

@@ -146,3 +146,32 @@ def test_a_notebook_gets_the_same_figures_by_name(compared: Results) -> None:
     assert list(compared.plot.change(country="perú").to_dict()["data"][0]["y"]) == ["Peru"]
     with pytest.raises(ValueError, match="no sweep figure"):
         compared.plot.sweep()
+
+
+def test_over_uncertain_inputs_the_drivers_and_the_draws_are_drawn(tmp_path: Path) -> None:
+    """``--uncertainty N``: (f) each input's first-order share as drivers.csv has it, largest
+    first, grey where its interval reaches 0; (g) each draw's change against the top input."""
+    out = tmp_path / "uncertain"
+    vary = ["--vary", "arrangement.utilisation=[0.1,0.8]", "--uncertainty", "8"]
+    assert sim.cli.main(["compare", str(ONE_OFFICE), *FAST, *vary, "--out", str(out)]) == 0
+    results = read_results(out)
+    charts = {chart.anchor: chart for chart in charts_of(results)}
+    assert list(charts)[-2:] == ["drivers", "against"]
+    bars = charts["drivers"].figure.to_dict()["data"][0]
+    assert list(bars["y"]) == ["arrangement.utilisation"]  # --vary names an input by its path
+    assert results.drivers is not None and results.draws is not None
+    row = results.drivers[
+        (results.drivers["kind"] == "relative")
+        & (results.drivers["country"] == "PER")
+        & (results.drivers["mode"] == ALL)
+        & (results.drivers["group"] == ELIGIBLE)
+        & (results.drivers["metric"] == "clearance_h_mean")
+    ].iloc[0]
+    assert close(bars["x"][0], 100 * row["first_order"])
+    grey = bars["marker"]["color"][0] == "#BBBBBB"
+    assert grey == (row["first_order_low"] <= 0)
+    points = charts["against"].figure.to_dict()["data"][0]
+    assert list(points["x"]) == results.draws["arrangement.utilisation"].tolist()
+    assert (
+        list(points["y"]) == results.draws["relative with PER eligible clearance_h_mean"].tolist()
+    )
