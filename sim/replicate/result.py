@@ -52,8 +52,34 @@ def summary_frame(
     return frame
 
 
+class _ShownThroughItsRecord:
+    """What a run or a comparison shows of itself, read from its result record
+    (:meth:`to_results`): one short line, a table in a notebook, and its figures."""
+
+    def to_results(self, meta: Mapping[str, Any] | None = None) -> Results:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        from sim.interpret.frames import result_repr
+
+        return result_repr(self.to_results(), type(self).__name__)
+
+    def _repr_html_(self) -> str:
+        from sim.interpret.frames import result_html
+
+        return result_html(self.to_results())
+
+    @property
+    def plot(self) -> Plots:
+        """The report's figures as Plotly figures: ``result.plot.change()``, ``.stages()``
+        ... (:class:`sim.report.interactive.Plots`)."""
+        from sim.report.interactive import Plots
+
+        return Plots(self.to_results())
+
+
 @dataclass(repr=False)
-class RunResult:
+class RunResult(_ShownThroughItsRecord):
     """Statistics of a run (and its records, when kept).
 
     In a notebook it shows its name, replications and headline numbers (``repr``, and a
@@ -133,24 +159,6 @@ class RunResult:
             [country] if isinstance(country, str) else country, countries, "country"
         )
 
-    def __repr__(self) -> str:
-        from sim.interpret.frames import result_repr
-
-        return result_repr(self.to_results(), "RunResult")
-
-    @property
-    def plot(self) -> Plots:
-        """The report's figures as Plotly figures: ``result.plot.change()``, ``.stages()``
-        ... (:class:`sim.report.interactive.Plots`)."""
-        from sim.report.interactive import Plots
-
-        return Plots(self.to_results())
-
-    def _repr_html_(self) -> str:
-        from sim.interpret.frames import result_html
-
-        return result_html(self.to_results())
-
     def digest(self, width: int = 100, full: bool = False) -> str:
         """What ``mrasim run`` prints: each country and the region, headline indicators; with
         ``full``, what ``--full`` prints (by area, mode, group and station, and what the
@@ -162,7 +170,7 @@ class RunResult:
 
 
 @dataclass(repr=False)
-class ComparisonResult:
+class ComparisonResult(_ShownThroughItsRecord):
     """Several scenarios run on common random numbers, and their paired differences.
 
     ``results[i]`` is scenario i on its own; ``differences[i - 1]`` accumulates,
@@ -233,24 +241,6 @@ class ComparisonResult:
         from sim.results.files import save_comparison
 
         return save_comparison(self, Path(folder), None, self.results[0]._codes(country))
-
-    def __repr__(self) -> str:
-        from sim.interpret.frames import result_repr
-
-        return result_repr(self.to_results(), "ComparisonResult")
-
-    @property
-    def plot(self) -> Plots:
-        """The report's figures as Plotly figures: ``result.plot.change()``, ``.stages()``
-        ... (:class:`sim.report.interactive.Plots`)."""
-        from sim.report.interactive import Plots
-
-        return Plots(self.to_results())
-
-    def _repr_html_(self) -> str:
-        from sim.interpret.frames import result_html
-
-        return result_html(self.to_results())
 
     def digest(self, width: int = 100) -> str:
         """What ``mrasim compare`` prints: the tables, then the answer and its assumptions."""
