@@ -232,7 +232,7 @@ def test_the_control_side_zeroed_leaves_every_clearance_number_as_without_it() -
     comparison of every port, the very numbers of the scenario with the block removed
     (nothing to find, nothing to target: sim.plan.control), and no more than the control
     indicators besides."""
-    short = ["horizon_days=2", "warmup_days=1", "uncertainty=null"]  # its ranges hold no 0
+    short = ["horizon_days=2", "warmup_days=1"]
     zero = "port_defaults.control.prevalence={standard: 0, national_aeo: 0, partner_aeo: 0}"
     tables = []
     for change in (zero, "port_defaults.control=null"):

@@ -77,3 +77,18 @@ def test_a_refused_study_makes_no_folder(tmp_path, capsys):
     status, _, err = mrasim(["compare", SCENARIO, *bad, "--out", out], capsys)
     assert status == 2 and "did you mean" in err
     assert not out.exists()
+
+
+def test_a_set_outside_a_range_is_a_what_if_refused_only_when_drawing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The bundled scenario's utilisation ranges over [0.05, 0.8]: `--set` 0.9 is a what-if
+    a plain run answers; drawing the inputs around it (and `validate`, which checks what
+    would be drawn) is refused in one line."""
+    what_if = ["lac-regional", "--set", "arrangement.utilisation=0.9"]
+    short = ["--set", "horizon_days=1", "--set", "warmup_days=1", "-n", "2", "-q"]
+    status, _, err = mrasim(["run", *what_if, *short], capsys)
+    assert status == 0, err
+    for drawn in (["compare", *what_if, "--uncertainty", "2"], ["validate", *what_if]):
+        status, _, err = mrasim(drawn, capsys)
+        assert status == 2 and "lies outside [0.05, 0.8]" in err and len(err.splitlines()) == 1
