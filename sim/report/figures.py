@@ -26,9 +26,10 @@ from sim.report.html import GROUP_LABELS, esc
 
 
 def figures_section(results: Results, on_screen: str = "") -> str:
-    """The figures that apply: (a) needs a comparison, (c) a utilisation sweep (the report's
-    printed figures; the live page draws :mod:`sim.report.interactive`'s). With ``on_screen`` (the interactive figures), these static
-    ones are the printed page's: the style shows one set on screen and the other on paper."""
+    """The figures that apply: (a) needs a comparison, (c) a utilisation sweep. With
+    ``on_screen`` (:mod:`sim.report.interactive`'s figures, which the live page draws too),
+    these static ones are the printed page's: the style shows one set on screen and the
+    other on paper."""
     figures = []
     sweep = sweep_utilisations(results)
     if results.compared:
