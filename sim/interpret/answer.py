@@ -38,7 +38,11 @@ import pandas as pd
 
 from sim.indicators.layout import cost_metric
 from sim.interpret.control import ControlRow, control_json, control_rows, control_sentence
-from sim.interpret.numbers import Kind, Shown, percent, show
+from sim.interpret.labels import listing
+from sim.interpret.numbers import Kind, Shown, general, percent, plural_count, show
+from sim.interpret.numbers import money_range as money_bounds
+from sim.language import N_, _, ngettext
+from sim.language.formats import decimal
 from sim.model.iso3166 import by_name, country_name
 from sim.model.schema import Arrangement, Scenario
 from sim.model.vocabulary import ALL, ELIGIBLE, NOT_ELIGIBLE
@@ -48,9 +52,9 @@ from sim.replicate.stats import MISSING, Estimate, relative_change
 CLEARANCE = "clearance_h_mean"
 GREEN = "green_share"
 COST_PREFIX = "delay_cost_usd_"
-PARTNER = "partner-AEO shipments"
+PARTNER = N_("partner-AEO shipments")
 """The eligible group in words: shipments whose exporter is an AEO of another member."""
-OTHERS = "other shipments"
+OTHERS = N_("other shipments")
 FIGURES = 2
 """Significant figures of a number in a sentence (at most; fewer when its interval says so)."""
 
@@ -207,16 +211,23 @@ class Answer:
     @property
     def annualised(self) -> str:
         """``annualised from 28 days``: said next to every yearly number."""
-        return "" if self.days is None else f"annualised from {self.days:g} days"
+        return "" if self.days is None else annualised_words([self.days])
 
     @property
     def pooled_note(self) -> str:
         """What the region's asterisk says."""
-        return f"the region pools countries whose clearance clocks {self.clocks_verb}"
+        return pooled_note(self.clocks_verb)
 
     @property
     def has_savings(self) -> bool:
         return any(math.isfinite(row.saving.mean) for row in self.rows)
+
+
+def pooled_note(verb: str) -> str:
+    """``the region pools countries whose clearance clocks differ`` (or ``may differ``)."""
+    if verb == "differ":
+        return _("the region pools countries whose clearance clocks differ")
+    return _("the region pools countries whose clearance clocks may differ")
 
 
 def answer_from(
@@ -225,10 +236,10 @@ def answer_from(
     """The comparison's answer; ``countries`` restricts it to some countries."""
     cells = Table(table)
     if not cells.compared:
-        raise ValueError("an answer needs a comparison: the table has one scenario")
+        raise ValueError(_("an answer needs a comparison: the table has one scenario"))
     chosen = [c for c in cells.countries if countries is None or c in countries]
     if not chosen:
-        raise ValueError("none of the countries asked for is in the comparison")
+        raise ValueError(_("none of the countries asked for is in the comparison"))
     several = len(chosen) > 1
     if several and len(chosen) < len(cells.countries):
         areas = chosen  # the region row pools every country, not the ones asked for
@@ -252,7 +263,7 @@ def answer_from(
         sentences = [_sentence(context, label) for label in cells.compared]
     control = control_rows(cells, _horizons(settings), areas)
     highest = max(cells.compared, key=lambda label: settings.scenarios[label].utilisation)
-    lead = f"Control (annualised from {_days(context)} days)"
+    lead = _("Control ({annualised})").format(annualised=annualised_words(_days(context)))
     sentences = _with_control(sentences, control, context, sweep, highest, lead)
     days = settings.scenarios[cells.compared[0]].horizon_days
     return Answer(
@@ -292,9 +303,8 @@ def _with_control(
         if row is None:
             return sentences
         level = context.settings.scenarios[highest].utilisation
-        return [
-            f"{sentences[0]} {control_sentence(row, f'{lead}, at {100 * level:g}% utilisation')}"
-        ]
+        at = _("{lead}, at {level}% utilisation").format(lead=lead, level=general(100 * level))
+        return [f"{sentences[0]} {control_sentence(row, at)}"]
     labels = context.cells.compared
     return [
         " ".join([sentence, *_control_words(chosen, label, context, lead)])
@@ -316,8 +326,13 @@ def _control_words(
         return [control_sentence(chosen[label, context.scope], lead)]
     rows = [chosen[label, c] for c in context.countries if (label, c) in chosen]
     if len(rows) > BY_COUNTRY_AT_MOST:
-        return [f"{lead}: by country only, in the tables."]
-    return [control_sentence(row, f"{lead}, {country_name(row.area)}") for row in rows]
+        return [_("{lead}: by country only, in the tables.").format(lead=lead)]
+    return [
+        control_sentence(
+            row, _("{lead}, {country}").format(lead=lead, country=country_name(row.area))
+        )
+        for row in rows
+    ]
 
 
 def answer_of(results: Results, countries: Sequence[str] | None = None) -> Answer:
@@ -337,7 +352,10 @@ def answer_of(results: Results, countries: Sequence[str] | None = None) -> Answe
     scope = ALL if len(chosen) > 1 and ALL in {row.area for row in found.rows} else chosen[0]
     label = results.compared[-1]
     lead = lead_sentences(results, scope, label, found.pooled_clocks_differ)
-    rest = [f"At the scenario's own values: {s[0].lower()}{s[1:]}" for s in found.sentences]
+    rest = [
+        _("At the scenario's own values: {sentence}").format(sentence=s[0].lower() + s[1:])
+        for s in found.sentences
+    ]
     return replace(found, sentences=[*lead, *rest] if lead else found.sentences)
 
 
@@ -440,12 +458,16 @@ class _Context:
 
 def _question(settings: Settings, label: str, baseline: str) -> str:
     mine, theirs = settings.scenarios[label], settings.scenarios[baseline]
-    claiming = f"{percent(mine.utilisation)} of eligible shipments claiming recognition"
+    share = percent(mine.utilisation)
     if mine.in_force and not theirs.in_force:
-        return f"With the arrangement in force and {claiming}"
+        return _(
+            "With the arrangement in force and {share} of eligible shipments claiming recognition"
+        ).format(share=share)
     if mine.in_force and theirs.in_force and mine.utilisation != theirs.utilisation:
-        return f"With {claiming} instead of {percent(theirs.utilisation)}"
-    return f"In {label} against {baseline}"
+        return _(
+            "With {share} of eligible shipments claiming recognition instead of {baseline}"
+        ).format(share=share, baseline=percent(theirs.utilisation))
+    return _("In {label} against {baseline}").format(label=label, baseline=baseline)
 
 
 def _sentence(context: _Context, label: str) -> str:
@@ -455,47 +477,94 @@ def _sentence(context: _Context, label: str) -> str:
     cost = _cost_words(context, rows)
     green = _green_words([rows[c].green for c in context.countries], rows.get(ALL))
     region = rows.get(ALL)
+    partner = _(PARTNER)
     if len(context.countries) == 1:
         row = rows[context.countries[0]]
-        effect = f"{PARTNER} in {country_name(row.area)} "
-        effect += f"{_clearance_words(row.clearance, row.relative)} and {green}"
+        effect = _("{partner} in {country} {clearance} and {green}").format(
+            partner=partner,
+            country=country_name(row.area),
+            clearance=_clearance_words(row.clearance, row.relative),
+            green=green,
+        )
     elif region is not None:
-        effect = f"{PARTNER} {_pooled_words(region, context)} and {green}; "
-        effect += f"within countries, {_within_countries(context, rows, 'they ')}"
+        effect = _("{partner} {pooled} and {green}; within countries, they {within}").format(
+            partner=partner,
+            pooled=_pooled_words(region, context),
+            green=green,
+            within=_within_countries(context, rows),
+        )
     else:
-        effect = f"{_within_countries(context, rows, PARTNER + ' ')} and {green}"
-    return f"{question}, {effect}; {others}{cost}.{_no_interval(rows)}"
+        effect = _("{partner} {within} and {green}").format(
+            partner=partner, within=_within_countries(context, rows), green=green
+        )
+    sentence = _("{question}, {effect}; {others}{cost}.").format(
+        question=question, effect=effect, others=others, cost=cost
+    )
+    return sentence + _no_interval(rows)
+
+
+def _pooled(verb: str) -> str:
+    """``pooled over countries whose clocks differ`` (or ``may differ``)."""
+    if verb == "differ":
+        return _("pooled over countries whose clocks differ")
+    return _("pooled over countries whose clocks may differ")
 
 
 def _pooled_words(region: CountryRow, context: _Context) -> str:
     """The region's change: relative only when it pools clocks that (may) differ."""
-    pooled = f"pooled over countries whose clocks {context.clocks_verb}"
     if not context.pooled_differ:
-        return _clearance_words(region.clearance, region.relative) + " across the region"
+        return _clearance_words(region.clearance, region.relative, region=True)
+    pooled = _pooled(context.clocks_verb)
     if region.relative.has_interval and not region.relative.excludes_zero():
         shown = show(region.relative, Kind.PERCENT, signed=True, figures=FIGURES)
-        return (
-            f"show no detectable change in clearance time across the region ({shown.range()}%, "
-            f"{pooled})"
-        )
+        return _(
+            "show no detectable change in clearance time across the region ({low}% to "
+            "{high}%, {pooled})"
+        ).format(low=shown.low, high=shown.high, pooled=pooled)
     size = show(_magnitude(region.relative), Kind.PERCENT, figures=FIGURES).plain()
-    direction = "sooner" if region.relative.mean < 0 else "later"
-    return f"clear {size} {direction} across the region ({pooled})"
+    if region.relative.mean < 0:
+        return _("clear {size} sooner across the region ({pooled})").format(
+            size=size, pooled=pooled
+        )
+    return _("clear {size} later across the region ({pooled})").format(size=size, pooled=pooled)
 
 
-def _clearance_words(hours: Estimate, relative: Estimate) -> str:
-    """``clear 1.4 h (2.4%) sooner``, or no detectable change with its interval."""
+def _clearance_words(hours: Estimate, relative: Estimate, region: bool = False) -> str:
+    """``clear 1.4 h (2.4%) sooner`` (``across the region``), or no detectable change with
+    its interval."""
     if hours.has_interval and not hours.excludes_zero():
         interval = show(hours, Kind.HOURS, signed=True, units=True, figures=FIGURES)
-        return f"show no detectable change in clearance time ({interval.range()} {interval.unit})"
+        template = (
+            _("show no detectable change in clearance time ({interval} {unit}) across the region")
+            if region
+            else _("show no detectable change in clearance time ({interval} {unit})")
+        )
+        return template.format(interval=interval.range(), unit=interval.unit)
     size = show(_magnitude(hours), Kind.HOURS, units=True, figures=FIGURES).plain()
     share = show(_magnitude(relative), Kind.PERCENT, figures=FIGURES).plain()
-    direction = "sooner" if hours.mean < 0 else "later"
-    return f"clear {size} ({share}) {direction}"
+    templates = {
+        (True, False): _("clear {size} ({share}) sooner"),
+        (False, False): _("clear {size} ({share}) later"),
+        (True, True): _("clear {size} ({share}) sooner across the region"),
+        (False, True): _("clear {size} ({share}) later across the region"),
+    }
+    return templates[hours.mean < 0, region].format(size=size, share=share)
 
 
 def _magnitude(estimate: Estimate) -> Estimate:
     return estimate.scaled(-1) if estimate.mean < 0 else estimate
+
+
+def _points(size: str, more: bool) -> str:
+    """``get 9.6 points more green channel``: the plural as the number written asks."""
+    n = plural_count(size)
+    if more:
+        return ngettext(
+            "get {size} point more green channel", "get {size} points more green channel", n
+        ).format(size=size)
+    return ngettext(
+        "get {size} point less green channel", "get {size} points less green channel", n
+    ).format(size=size)
 
 
 def _green_words(changes: Sequence[Estimate], region: CountryRow | None) -> str:
@@ -504,19 +573,21 @@ def _green_words(changes: Sequence[Estimate], region: CountryRow | None) -> str:
         change = changes[0] if region is None else region.green
         shown = show(_magnitude(change), Kind.SHARE, change=True, figures=FIGURES)
         if (change.has_interval and not change.excludes_zero()) or shown.is_zero:
-            return "get no detectably different share of green channel"
-        more = "more" if change.mean > 0 else "less"
-        return f"get {shown.mean} points {more} green channel"
+            return _("get no detectably different share of green channel")
+        return _points(shown.mean, change.mean > 0)
     ranked = sorted(changes, key=lambda c: c.mean)
-    sizes = [
+    low, high = [
         show(c, Kind.SHARE, change=True, signed=True, figures=FIGURES).plain()
         for c in (ranked[0], ranked[-1])
     ]
-    return f"see their green-channel share change by {sizes[0]} to {sizes[1]} by country"
+    return _("see their green-channel share change by {low} to {high} by country").format(
+        low=low, high=high
+    )
 
 
-def _within_countries(context: _Context, rows: Mapping[str, CountryRow], subject: str) -> str:
-    """Within-country changes, compared as percentages of each country's own clearance time."""
+def _within_countries(context: _Context, rows: Mapping[str, CountryRow]) -> str:
+    """Within-country changes, compared as percentages of each country's own clearance time
+    (a verb phrase: its subject, the partner-AEO shipments, is the sentence's)."""
     countries = context.countries
     sooner: list[str] = []
     later: list[str] = []
@@ -530,20 +601,28 @@ def _within_countries(context: _Context, rows: Mapping[str, CountryRow], subject
     parts = []
     if sooner:
         parts.append(
-            f"{subject}clear sooner in {len(sooner)} of {len(countries)} countries"
-            f"{_span(rows, sooner, 'of their clearance time')}"
+            _("clear sooner in {count} of {total} countries{span}").format(
+                count=len(sooner), total=len(countries), span=_span(rows, sooner, tail=True)
+            )
         )
     if later:
-        lead = "" if parts else f"{subject}clear "
-        parts.append(f"{lead}later in {_names(later)}{_span(rows, later, '')}")
+        template = _("later in {names}{span}") if parts else _("clear later in {names}{span}")
+        parts.append(
+            template.format(names=listing(map(country_name, later)), span=_span(rows, later))
+        )
     if flat:
-        lead = "with " if parts else f"{subject}show "
-        parts.append(f"{lead}no detectable change in {_names(flat)}")
+        template = (
+            _("with no detectable change in {names}")
+            if parts
+            else _("show no detectable change in {names}")
+        )
+        parts.append(template.format(names=listing(map(country_name, flat))))
     return ", ".join(parts)
 
 
-def _span(rows: Mapping[str, CountryRow], codes: Sequence[str], what: str) -> str:
-    """``, by 0.9% (Argentina) to 5.2% (Brazil) of ...`` over some countries' relative change."""
+def _span(rows: Mapping[str, CountryRow], codes: Sequence[str], tail: bool = False) -> str:
+    """``, by 0.9% (Argentina) to 5.2% (Brazil)`` over some countries' relative change
+    (``tail``: ``of their clearance time`` after it)."""
     ranked = sorted(codes, key=lambda c: abs(rows[c].relative.mean))
     if not ranked or not math.isfinite(rows[ranked[0]].relative.mean):
         return ""
@@ -552,34 +631,51 @@ def _span(rows: Mapping[str, CountryRow], codes: Sequence[str], what: str) -> st
     def size(code: str) -> str:
         return show(_magnitude(rows[code].relative), Kind.PERCENT, figures=FIGURES).plain()
 
-    tail = f" {what}" if what else ""
     if low == high:
-        return f", by {size(low)} ({country_name(low)}){tail}"
+        template = (
+            _(", by {size} ({country}) of their clearance time")
+            if tail
+            else _(", by {size} ({country})")
+        )
+        return template.format(size=size(low), country=country_name(low))
     if size(low) == size(high):
-        return f", by {size(low)} in each{tail}"
-    return f", by {size(low)} ({country_name(low)}) to {size(high)} ({country_name(high)}){tail}"
-
-
-def _names(codes: Sequence[str]) -> str:
-    names = [country_name(c) for c in codes]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        template = (
+            _(", by {size} in each of their clearance time") if tail else _(", by {size} in each")
+        )
+        return template.format(size=size(low))
+    template = (
+        _(", by {low} ({low_country}) to {high} ({high_country}) of their clearance time")
+        if tail
+        else _(", by {low} ({low_country}) to {high} ({high_country})")
+    )
+    return template.format(
+        low=size(low),
+        low_country=country_name(low),
+        high=size(high),
+        high_country=country_name(high),
+    )
 
 
 def _others_words(changes: Sequence[Estimate]) -> str:
     """Other shipments: unaffected within a bound, or the largest change, sooner or later."""
+    others = _(OTHERS)
     changes = [c for c in changes if math.isfinite(c.mean)]
     if not changes:
-        return f"{OTHERS}: no estimate"
+        return _("{others}: no estimate").format(others=others)
     detected = [c for c in changes if c.excludes_zero() or not c.has_interval]
     if not detected:
         bound = max(max(abs(c.low), abs(c.high)) for c in changes)
-        return f"{OTHERS} are unaffected (changes within ±{hours_bound(bound)})"
-    largest = max(abs(c.mean) for c in detected)
+        return _("{others} are unaffected (changes within ±{bound})").format(
+            others=others, bound=hours_bound(bound)
+        )
+    largest = hours_bound(max(abs(c.mean) for c in detected))
     if all(c.mean < 0 for c in detected):
-        return f"{OTHERS} clear up to {hours_bound(largest)} sooner too"
-    if all(c.mean > 0 for c in detected):
-        return f"{OTHERS} clear up to {hours_bound(largest)} later"
-    return f"{OTHERS} change by at most ±{hours_bound(largest)}"
+        template = _("{others} clear up to {bound} sooner too")
+    elif all(c.mean > 0 for c in detected):
+        template = _("{others} clear up to {bound} later")
+    else:
+        template = _("{others} change by at most ±{bound}")
+    return template.format(others=others, bound=largest)
 
 
 def hours_bound(hours: float) -> str:
@@ -593,44 +689,72 @@ def hours_bound(hours: float) -> str:
         step = max(step, 0.1)
     bounded = math.ceil(value / step - 1e-9) * step
     decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    return f"{bounded:.{decimals}f} {unit}"
+    return f"{decimal(bounded, decimals)} {unit}"
+
+
+def _assumed_rate(rate: float) -> str:
+    """``at an assumed 1.3% of the goods' declared value per day``."""
+    return _("at an assumed {rate}% of the goods' declared value per day").format(
+        rate=general(100 * rate)
+    )
 
 
 def _cost_words(context: _Context, rows: Mapping[str, CountryRow]) -> str:
     if context.rate is None or len(context.without_value) == len(context.countries):
-        return "; no declared value: cost of delay not computed"
+        return _("; no declared value: cost of delay not computed")
     row = rows.get(context.scope)
     missing = (
-        f" (no declared value for {_names(context.without_value)}: not computed there)"
+        _(" (no declared value for {names}: not computed there)").format(
+            names=listing(map(country_name, context.without_value))
+        )
         if context.without_value
         else ""
     )
     if row is None or not math.isfinite(row.saving.mean):
-        return f"; cost of delay computed by country only{missing}"
+        return _("; cost of delay computed by country only{missing}").format(missing=missing)
     saving = row.saving
     shown = show(_magnitude(saving), Kind.MONEY, figures=FIGURES)
-    at = f"at an assumed {100 * context.rate:g}% of the goods' declared value per day"
+    at = _assumed_rate(context.rate)
     if saving.has_interval and not saving.excludes_zero():
-        return f"; the cost of delay does not change detectably ({at}){missing}"
-    verb = "save" if saving.mean > 0 else "pay"
-    more = "" if saving.mean > 0 else " more"
-    interval = f"{money_range(shown)}; " if shown.low else ""
-    return (
-        f"; importers {verb} {shown.plain()} a year{more} in cost of delay "
-        f"({interval}annualised from {_days(context)} days, {at}){missing}"
+        return _("; the cost of delay does not change detectably ({at}){missing}").format(
+            at=at, missing=missing
+        )
+    template = (
+        _(
+            "; importers save {amount} a year in cost of delay ({interval}{annualised}, "
+            "{at}){missing}"
+        )
+        if saving.mean > 0
+        else _(
+            "; importers pay {amount} a year more in cost of delay ({interval}{annualised}, "
+            "{at}){missing}"
+        )
     )
+    return template.format(
+        amount=shown.plain(),
+        interval=f"{money_range(shown)}; " if shown.low else "",
+        annualised=annualised_words(_days(context)),
+        at=at,
+        missing=missing,
+    )
+
+
+def annualised_words(days: Sequence[float]) -> str:
+    """``annualised from 28 days`` (``28 or 56 days`` when the scenarios compared differ)."""
+    shown = listing((general(d) for d in days), last=_("{items} or {last}"))
+    return ngettext(
+        "annualised from {days} day", "annualised from {days} days", plural_count(shown)
+    ).format(days=shown)
 
 
 def money_range(shown: Shown) -> str:
     """``USD 8.15 M to 8.97 M``."""
-    suffix = shown.unit.removeprefix("USD").strip()
-    suffix = f" {suffix}" if suffix else ""
-    return f"USD {shown.low}{suffix} to {shown.high}{suffix}"
+    return money_bounds(shown.low, shown.high, shown.unit)
 
 
 def _no_interval(rows: Mapping[str, CountryRow]) -> str:
     if any(not row.clearance.has_interval for row in rows.values()):
-        return " (One replication: no interval; run at least two.)"
+        return " " + _("(One replication: no interval; run at least two.)")
     return ""
 
 
@@ -642,25 +766,42 @@ def _sweep_sentence(context: _Context) -> str:
     area = context.scope
     ends = [context.rows_of(label)[area] for label in (first, last)]
     low_u, high_u = (percent(settings.scenarios[label].utilisation) for label in (first, last))
-    question = f"As utilisation rises from {low_u} to {high_u} of eligible shipments"
-    where = "" if area == ALL else f" in {country_name(area)}"
+    question = _("As utilisation rises from {low} to {high} of eligible shipments").format(
+        low=low_u, high=high_u
+    )
     use_hours = area != ALL or not context.pooled_differ
-    effect = f"{PARTNER}{where} " + _sweep_clearance(ends, use_hours)
-    if area == ALL and context.pooled_differ:
-        effect += f" (pooled over the region, whose countries' clocks {context.clocks_verb})"
-    green = _sweep_green(ends)
+    change = _sweep_clearance(ends, use_hours)
+    if area != ALL:
+        effect = _("{partner} in {country} {change}").format(
+            partner=_(PARTNER), country=country_name(area), change=change
+        )
+    elif context.pooled_differ:
+        template = (
+            _("{partner} {change} (pooled over the region, whose countries' clocks differ)")
+            if context.clocks_verb == "differ"
+            else _(
+                "{partner} {change} (pooled over the region, whose countries' clocks may differ)"
+            )
+        )
+        effect = template.format(partner=_(PARTNER), change=change)
+    else:
+        effect = _("{partner} {change}").format(partner=_(PARTNER), change=change)
     others = _others_words(
         [context.rows_of(label)[c].others for label in levels for c in context.countries]
     )
-    cost = _sweep_cost(context, ends)
-    return f"{question}, {effect} and {green}; {others}{cost}."
+    return _("{question}, {effect} and {green}; {others}{cost}.").format(
+        question=question,
+        effect=effect,
+        green=_sweep_green(ends),
+        others=others,
+        cost=_sweep_cost(context, ends),
+    )
 
 
 def _sweep_clearance(ends: Sequence[CountryRow], use_hours: bool) -> str:
     changes = [row.clearance for row in ends]
     same_sign = len({c.mean < 0 for c in changes}) == 1
     if same_sign and all(c.excludes_zero() or not c.has_interval for c in changes):
-        direction = "sooner" if changes[0].mean < 0 else "later"
         if use_hours:
             sizes = [
                 f"{show(_magnitude(r.clearance), Kind.HOURS, units=True, figures=FIGURES).plain()} "
@@ -671,39 +812,56 @@ def _sweep_clearance(ends: Sequence[CountryRow], use_hours: bool) -> str:
             sizes = [
                 show(_magnitude(r.relative), Kind.PERCENT, figures=FIGURES).plain() for r in ends
             ]
-        return f"clear {sizes[0]} to {sizes[1]} {direction}"
+        template = (
+            _("clear {first} to {last} sooner")
+            if changes[0].mean < 0
+            else _("clear {first} to {last} later")
+        )
+        return template.format(first=sizes[0], last=sizes[1])
     sizes = [
         show(r.relative, Kind.PERCENT, signed=True, figures=FIGURES).with_range() for r in ends
     ]
-    return f"change their clearance time by {sizes[0]} to {sizes[1]}"
+    return _("change their clearance time by {first} to {last}").format(
+        first=sizes[0], last=sizes[1]
+    )
 
 
 def _sweep_green(ends: Sequence[CountryRow]) -> str:
     changes = [row.green for row in ends]
     if all(c.mean > 0 and (c.excludes_zero() or not c.has_interval) for c in changes):
         sizes = [show(c, Kind.SHARE, change=True, figures=FIGURES).mean for c in changes]
-        return f"get {sizes[0]} to {sizes[1]} points more green channel"
+        return ngettext(
+            "get {first} to {last} point more green channel",
+            "get {first} to {last} points more green channel",
+            plural_count(sizes[1]),
+        ).format(first=sizes[0], last=sizes[1])
     sizes = [
         show(c, Kind.SHARE, change=True, signed=True, figures=FIGURES).plain() for c in changes
     ]
-    return f"see their green-channel share change by {sizes[0]} to {sizes[1]}"
+    return _("see their green-channel share change by {first} to {last}").format(
+        first=sizes[0], last=sizes[1]
+    )
 
 
 def _sweep_cost(context: _Context, ends: Sequence[CountryRow]) -> str:
     if context.rate is None or len(context.without_value) == len(context.countries):
-        return "; no declared value: cost of delay not computed"
+        return _("; no declared value: cost of delay not computed")
     savings = [row.saving for row in ends]
     if not all(math.isfinite(s.mean) for s in savings):
-        return "; cost of delay computed by country only"
+        return _("; cost of delay computed by country only{missing}").format(missing="")
     shown = [show(s, Kind.MONEY, signed=False, figures=FIGURES).plain() for s in savings]
-    return (
-        f"; the annual cost of delay saved grows from {shown[0]} to {shown[1]} "
-        f"(annualised from {_days(context)} days, at an assumed {100 * context.rate:g}% of the "
-        "goods' declared value per day)"
+    return _(
+        "; the annual cost of delay saved grows from {first} to {last} ({annualised}, {at})"
+    ).format(
+        first=shown[0],
+        last=shown[1],
+        annualised=annualised_words(_days(context)),
+        at=_assumed_rate(context.rate),
     )
 
 
-def _days(context: _Context) -> str:
+def _days(context: _Context) -> list[float]:
     """The counted days a year's saving is scaled from (the compared scenarios')."""
-    days = {context.settings.scenarios[label].horizon_days for label in context.cells.compared}
-    return " or ".join(f"{d:g}" for d in sorted(days))
+    return sorted(
+        {context.settings.scenarios[label].horizon_days for label in context.cells.compared}
+    )

@@ -23,7 +23,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sim.interpret.numbers import Kind, Shown, show
+from sim.interpret.numbers import Kind, Shown, money_range, plural_count, show, span
+from sim.language import _, ngettext
 from sim.model.vocabulary import ALL, ELIGIBLE, NOT_ELIGIBLE
 from sim.replicate.stats import MISSING, Estimate
 
@@ -75,15 +76,19 @@ def control_rows(cells: Any, horizons: dict[str, float], areas: list[str]) -> li
     return rows
 
 
-def control_sentence(row: ControlRow, lead: str = "Control") -> str:
+def control_sentence(row: ControlRow, lead: str | None = None) -> str:
     """``Control: customs makes 5,300 fewer checks a year on partner-AEO shipments (5,100 to
     5,500) and 5,200 more on other shipments; it finds 9.1% more infractions (7.2% to 11.0%),
     and revenue at risk falls by USD 1.2 M a year (USD 0.9 M to 1.5 M).``"""
     checks = _checks_words(row.partner_checks, row.other_checks)
     found = _found_words(row.detections_relative)
     revenue = _revenue_words(row.revenue)
-    tail = f", and {revenue}" if revenue else ""
-    return f"{lead}: {checks}; it {found}{tail}."
+    lead = _("Control") if lead is None else lead
+    if revenue:
+        return _("{lead}: {checks}; it {found}, and {revenue}.").format(
+            lead=lead, checks=checks, found=found, revenue=revenue
+        )
+    return _("{lead}: {checks}; it {found}.").format(lead=lead, checks=checks, found=found)
 
 
 def _detected(change: Estimate) -> bool:
@@ -104,32 +109,58 @@ def _count(change: Estimate) -> str:
 def _checks_words(partner: Estimate, others: Estimate) -> str:
     if not _detected(partner) or round(partner.mean) == 0:
         shown = show(partner, Kind.COUNT, signed=True, figures=FIGURES)
-        words = "customs makes no detectably different number of checks on partner-AEO shipments"
-        words += f" ({shown.range()} a year)" if shown.low else ""
+        words = _("customs makes no detectably different number of checks on partner-AEO shipments")
+        if shown.low:
+            words = _(
+                "customs makes no detectably different number of checks on partner-AEO "
+                "shipments ({interval} a year)"
+            ).format(interval=shown.range())
     else:
-        fewer = "fewer" if partner.mean < 0 else "more"
         size = _size(partner)
-        words = f"customs makes {size.mean} {fewer} checks a year on partner-AEO shipments"
+        n = plural_count(size.mean)
+        words = (
+            ngettext(
+                "customs makes {count} fewer check a year on partner-AEO shipments",
+                "customs makes {count} fewer checks a year on partner-AEO shipments",
+                n,
+            )
+            if partner.mean < 0
+            else ngettext(
+                "customs makes {count} more check a year on partner-AEO shipments",
+                "customs makes {count} more checks a year on partner-AEO shipments",
+                n,
+            )
+        ).format(count=size.mean)
         if size.low != size.high:  # an interval narrower than the figures shown goes unsaid
             words += f" ({size.range()})"
     if _detected(others) and round(others.mean) != 0:
-        more = "more" if others.mean > 0 else "fewer"
-        words += f" and {_count(others)} {more} on other shipments"
+        template = (
+            _("{checks} and {count} more on other shipments")
+            if others.mean > 0
+            else _("{checks} and {count} fewer on other shipments")
+        )
+        words = template.format(checks=words, count=_count(others))
     return words
 
 
 def _found_words(relative: Estimate) -> str:
     if not math.isfinite(relative.mean):
-        return "finds no infraction to compare"
+        return _("finds no infraction to compare")
     shown = show(relative, Kind.PERCENT, signed=True, figures=FIGURES)
     if not _detected(relative):
-        return f"finds as many infractions as without it (change {shown.range()}%)"
+        return _("finds as many infractions as without it (change {interval}%)").format(
+            interval=shown.range()
+        )
     size = show(
         relative.scaled(-1) if relative.mean < 0 else relative, Kind.PERCENT, figures=FIGURES
     )
-    more = "more" if relative.mean > 0 else "fewer"
-    interval = f" ({size.low}% to {size.high}%)" if size.low else ""
-    return f"finds {size.mean}% {more} infractions{interval}"
+    template = (
+        _("finds {size}% more infractions{interval}")
+        if relative.mean > 0
+        else _("finds {size}% fewer infractions{interval}")
+    )
+    interval = f" ({span(size.low + '%', size.high + '%')})" if size.low else ""
+    return template.format(size=size.mean, interval=interval)
 
 
 def _revenue_words(change: Estimate) -> str:
@@ -137,18 +168,18 @@ def _revenue_words(change: Estimate) -> str:
         return ""
     if not _detected(change):
         shown = show(change, Kind.MONEY, signed=True, figures=FIGURES)
-        interval = _money(shown.low, shown.high, shown.unit)
-        return f"revenue at risk does not change detectably ({interval} a year)"
+        interval = money_range(shown.low, shown.high, shown.unit)
+        return _("revenue at risk does not change detectably ({interval} a year)").format(
+            interval=interval
+        )
     size = show(change.scaled(-1) if change.mean < 0 else change, Kind.MONEY, figures=FIGURES)
-    direction = "falls" if change.mean < 0 else "rises"
-    interval = f" ({_money(size.low, size.high, size.unit)})" if size.low else ""
-    return f"revenue at risk {direction} by {size.plain()} a year{interval}"
-
-
-def _money(low: str, high: str, unit: str) -> str:
-    suffix = unit.removeprefix("USD").strip()
-    suffix = f" {suffix}" if suffix else ""
-    return f"USD {low}{suffix} to {high}{suffix}"
+    template = (
+        _("revenue at risk falls by {amount} a year{interval}")
+        if change.mean < 0
+        else _("revenue at risk rises by {amount} a year{interval}")
+    )
+    interval = f" ({money_range(size.low, size.high, size.unit)})" if size.low else ""
+    return template.format(amount=size.plain(), interval=interval)
 
 
 def control_json(rows: list[ControlRow]) -> list[dict[str, Any]]:

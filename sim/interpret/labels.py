@@ -8,7 +8,9 @@ report, the experiment report and the workbook never name one two ways.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
+from sim.language import _
 from sim.model.vocabulary import ALL, ELIGIBLE, NOT_ELIGIBLE
 
 INDICATOR_LABELS = {
@@ -66,3 +68,13 @@ def indicator_label(metric: str) -> str:
     if week:
         return f"customs time, mean (h), arrivals in week {int(week.group(1))}"
     return metric.replace("_", " ")
+
+
+def listing(items: Iterable[str], last: str | None = None) -> str:
+    """``Chile, Peru and Brazil`` (``Chile, Perú y Brasil``): names joined as the language
+    joins a list; ``last`` a template with ``{items}`` and ``{last}`` (an ``or`` list)."""
+    names = list(items)
+    if len(names) <= 1:
+        return "".join(names)
+    template = last if last is not None else _("{items} and {last}")
+    return template.format(items=", ".join(names[:-1]), last=names[-1])

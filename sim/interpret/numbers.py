@@ -23,6 +23,9 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import NamedTuple
 
+from sim.language import _
+from sim.language.catalog import active
+from sim.language.formats import decimal, money, money_prefix, separators
 from sim.replicate.stats import Estimate
 
 
@@ -86,37 +89,86 @@ class Shown(NamedTuple):
 
     def with_half(self) -> str:
         """``-1.4 h ±0.12`` (the interval as a half-width), or the mean alone."""
-        unit = self._unit_after()
-        return f"{self.prefix}{self.mean}{unit}" + (f" ±{self.half}" if self.half else "")
+        return self.plain() + (f" ±{self.half}" if self.half else "")
 
     def with_range(self) -> str:
         """``-1.4 h (-1.5 to -1.3)`` (the interval as bounds), or the mean alone."""
-        text = f"{self.prefix}{self.mean}{self._unit_after()}"
-        return text + (f" ({self.range()})" if self.low else "")
+        return self.plain() + (f" ({self.range()})" if self.low else "")
 
     def range(self) -> str:
         """``-1.5 to -1.3``; empty without an interval."""
-        return f"{self.low} to {self.high}" if self.low else ""
+        return span(self.low, self.high) if self.low else ""
 
     def plain(self) -> str:
-        """The mean with its unit."""
-        return f"{self.prefix}{self.mean}{self._unit_after()}"
+        """The mean with its unit (money as the language writes it: ``US$ 3,47 milhões``)."""
+        if self.unit.startswith("USD"):
+            return money(self.mean, self.unit)
+        return f"{self.mean}{self._unit_after()}"
 
     @property
     def prefix(self) -> str:
-        return "USD " if self.unit.startswith("USD") else ""
+        """The dollar sign and its space before a sum (``USD `` or ``US$ ``), else nothing."""
+        return f"{money_prefix()} " if self.unit.startswith("USD") else ""
 
     def _unit_after(self) -> str:
         unit = self.unit.removeprefix("USD").strip()
         if not unit:
             return ""
-        return unit if unit == "%" else f" {unit}"
+        return unit if unit == "%" else f" {unit_text(unit)}"
 
     @property
     def is_zero(self) -> bool:
-        """Whether the rounded mean is zero (nothing to emphasise)."""
-        digits = self.mean.lstrip("+-").replace(",", "").replace(".", "")
-        return set(digits) <= {"0"}
+        """Whether the rounded mean is zero (nothing to emphasise), whatever the separators."""
+        return set(filter(str.isdigit, self.mean)) <= {"0"}
+
+
+def span(low: str, high: str) -> str:
+    """Two bounds already written: ``-1.5 to -1.3`` (``-1,5 a -1,3``)."""
+    return _("{low} to {high}").format(low=low, high=high)
+
+
+def bare_money(amount: str, unit: str) -> str:
+    """An amount with its scale but no dollar sign (``8.97 M``, ``8,97 milhões``): the second
+    bound of a range, or a half-width, after a first amount that carries the sign."""
+    written = money(amount, unit)
+    return written.removeprefix(money_prefix()).strip()
+
+
+def money_range(low: str, high: str, unit: str) -> str:
+    """``USD 8.15 M to 8.97 M`` (``US$ 8,15 milhões a 8,97 milhões``): bounds already written."""
+    return span(money(low, unit), bare_money(high, unit))
+
+
+def unit_text(unit: str) -> str:
+    """A unit as the language abbreviates it: percentage points are ``pp`` in English,
+    ``p. p.`` in Spanish, ``p.p.`` in Portuguese; hours and minutes are ``h`` and ``min``."""
+    return _("pp") if unit == "pp" else unit
+
+
+def plural_count(written: str) -> int:
+    """The count for ``ngettext`` of a number already written (``1``, ``1,5``, ``28``): 1
+    where the language says it in the singular (CLDR's rules: Portuguese says *1,5 ponto*,
+    Spanish *1,5 puntos*), else 2; gettext's own rule reads only whole numbers."""
+    from decimal import Decimal, InvalidOperation
+
+    from babel import Locale
+
+    from sim.language.formats import LOCALE
+
+    point, group = separators(active())
+    digits = written.strip().lstrip("+-").replace(group, "").replace(point, ".")
+    try:
+        number = Decimal(digits)
+    except InvalidOperation:
+        return 2
+    return 1 if Locale.parse(LOCALE[active()]).plural_form(number) == "one" else 2
+
+
+def general(value: float) -> str:
+    """A setting as written in a file (``1.3``, ``28``: Python's ``g``) with the language's
+    decimal sign (``1,3``): rates and days, which are not estimates to round."""
+    text = f"{value:g}"
+    return text.replace(".", separators(active())[0])
 
 
 def decimals_for(
@@ -145,14 +197,9 @@ def decimals_for(
 
 def rounded(value: float, decimals: int, signed: bool = False) -> str:
     """``value`` to ``decimals`` places (negative: to tens, hundreds...), with thousands
-    separators; a rounded zero has no sign."""
-    if not math.isfinite(value):
-        return "-"
-    value = round(value, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
-    text = f"{value:,.{max(decimals, 0)}f}"
-    if signed and value > 0:
-        text = "+" + text
-    return text
+    separators, in the active language (``1,234.5``, ``1.234,5``); a rounded zero has no
+    sign."""
+    return decimal(value, decimals, signed=signed)
 
 
 def show(
@@ -240,4 +287,4 @@ def detectable(estimate: Estimate, shown: Shown) -> bool:
 
 def percent(fraction: float, decimals: int = 0) -> str:
     """A setting such as a utilisation of 0.4, as ``40%``."""
-    return f"{100 * fraction:.{decimals}f}%" if math.isfinite(fraction) else "-"
+    return f"{decimal(100 * fraction, decimals)}%" if math.isfinite(fraction) else "-"

@@ -24,8 +24,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.interpret.numbers import Kind, show
+from sim.interpret.labels import listing
+from sim.interpret.numbers import Kind, bare_money, general, money_range, show, span
 from sim.interpret.tables import fit_table
+from sim.language import _, ngettext
+from sim.language.formats import money
+from sim.language.terms import term
 from sim.model.iso3166 import country_name
 from sim.model.schema import Scenario
 from sim.model.uncertain import count_uncertain
@@ -127,34 +131,59 @@ def lead_sentences(results: Results, scope: str, label: str, pooled_differ: bool
     effect = ranged(table, "relative", label, scope, ELIGIBLE, CLEARANCE)
     if effect is None or not effect.defined:
         return []
-    where = "" if scope == ALL else f" in {country_name(scope)}"
     if not effect.resolved:
-        return [
-            f"{over_words(results)}, the change for partner-AEO shipments{where} is not "
-            "resolved: simulation noise makes most of its spread over the draws; give more "
-            "replications per draw (-n)."
-        ]
-    region = " across the region" if scope == ALL else ""
-    pooled = "pooled over countries whose clocks differ; " if scope == ALL and pooled_differ else ""
+        template = (
+            _(
+                "{over}, the change for partner-AEO shipments is not resolved: simulation noise "
+                "makes most of its spread over the draws; give more replications per draw (-n)."
+            )
+            if scope == ALL
+            else _(
+                "{over}, the change for partner-AEO shipments in {country} is not resolved: "
+                "simulation noise makes most of its spread over the draws; give more "
+                "replications per draw (-n)."
+            )
+        )
+        return [template.format(over=over_words(results), country=country_name(scope))]
     noise = show(effect.central, Kind.PERCENT, figures=FIGURES)
-    at_values = f"{_size(effect.central)} at the scenario's own values"
-    if noise.half:
-        at_values += f", simulation noise ±{noise.half}%"
-    words = f"partner-AEO shipments{where} {_range_words(effect.plausible)}{region}"
-    first = f"{over_words(results)}, {words} ({pooled}{at_values})"
+    at_values = (
+        _("{size} at the scenario's own values, simulation noise ±{noise}%")
+        if noise.half
+        else _("{size} at the scenario's own values")
+    ).format(size=_size(effect.central), noise=noise.half)
+    if scope != ALL:
+        template = _("{over}, partner-AEO shipments in {country} {change} ({values})")
+    elif pooled_differ:
+        template = _(
+            "{over}, partner-AEO shipments {change} across the region (pooled over countries "
+            "whose clocks differ; {values})"
+        )
+    else:
+        template = _("{over}, partner-AEO shipments {change} across the region ({values})")
+    first = template.format(
+        over=over_words(results),
+        country=country_name(scope),
+        change=_range_words(effect.plausible),
+        values=at_values,
+    )
     named = top_drivers(drivers, "relative", label, scope, ELIGIBLE, CLEARANCE)
-    sentence = f"{first}; {driver_words(named, effect.input_share)}"
-    return [sentence + _cost_words(results, label, scope) + "."]
+    sentence = _("{sentence}; {drivers}{cost}.").format(
+        sentence=first,
+        drivers=driver_words(named, effect.input_share),
+        cost=_cost_words(results, label, scope),
+    )
+    return [sentence]
 
 
 def over_words(results: Results) -> str:
     """``Over the plausible values of its 47 uncertain inputs (64 draws)``."""
     meta = results.meta.get("uncertainty", {}) if isinstance(results.meta, Mapping) else {}
     inputs = len(meta.get("inputs", []))
-    noun = "input" if inputs == 1 else "inputs"
-    return (
-        f"Over the plausible values of its {inputs} uncertain {noun} ({meta.get('points')} draws)"
-    )
+    return ngettext(
+        "Over the plausible values of its {inputs} uncertain input ({draws} draws)",
+        "Over the plausible values of its {inputs} uncertain inputs ({draws} draws)",
+        inputs,
+    ).format(inputs=inputs, draws=meta.get("points"))
 
 
 def _size(estimate: Estimate) -> str:
@@ -169,13 +198,15 @@ def _range_words(plausible: Estimate) -> str:
     shown = show(Estimate((low + high) / 2, low, high), Kind.PERCENT, signed=True, figures=FIGURES)
     if high < 0:
         sizes = show(Estimate(-(low + high) / 2, -high, -low), Kind.PERCENT, figures=FIGURES)
-        return f"clear {sizes.low}% to {sizes.high}% sooner"
+        return _("clear {low}% to {high}% sooner").format(low=sizes.low, high=sizes.high)
     if low > 0:
-        return f"clear {shown.low.lstrip('+')}% to {shown.high.lstrip('+')}% later"
-    return (
-        f"change their clearance time by {shown.low}% to {shown.high}% (the inputs leave even "
-        "its direction open)"
-    )
+        return _("clear {low}% to {high}% later").format(
+            low=shown.low.lstrip("+"), high=shown.high.lstrip("+")
+        )
+    return _(
+        "change their clearance time by {low}% to {high}% (the inputs leave even its "
+        "direction open)"
+    ).format(low=shown.low, high=shown.high)
 
 
 def is_resolved(driver: tuple[str, float, float, float]) -> bool:
@@ -188,27 +219,26 @@ def is_resolved(driver: tuple[str, float, float, float]) -> bool:
 def driver_words(named: Sequence[tuple[str, float, float, float]], input_share: float) -> str:
     """``most of the doubt is the utilisation (55%) and ...``."""
     if not math.isfinite(input_share) or not named:
-        return "simulation noise is most of its spread: give more replications per draw (-n)"
+        return _("simulation noise is most of its spread: give more replications per draw (-n)")
     resolved = [d for d in named if is_resolved(d)]
     if not resolved:  # every index's interval reaches 0: naming one would read noise as a cause
-        return (
+        return _(
             "no input's share of the doubt is resolved yet (every driver's 95% interval "
             "reaches 0): give more draws (--uncertainty N)"
         )
-    shown = [(name, s) for name, s, _, _ in resolved[:TOP] if s >= DRIVER_SHOWN]
+    shown = [(name, s) for name, s, _low, _high in resolved[:TOP] if s >= DRIVER_SHOWN]
     if not shown:
-        return "no single input carries a tenth of the doubt: it is spread over many"
-    parts = [f"{name} ({_pct(s)})" for name, s in shown]
-    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    if sum(s for _, s in shown) >= 0.5:
-        lead = "most of the doubt is"
+        return _("no single input carries a tenth of the doubt: it is spread over many")
+    listed = listing(f"{name} ({_pct(s)})" for name, s in shown)
+    if sum(s for _name, s in shown) >= 0.5:
+        template = _("most of the doubt is {inputs}")
     else:
-        lead = (
-            "the largest share of the doubt is"
-            if len(parts) == 1
-            else ("the largest shares of the doubt are")
+        template = ngettext(
+            "the largest share of the doubt is {inputs}",
+            "the largest shares of the doubt are {inputs}",
+            len(shown),
         )
-    return f"{lead} {listed}"
+    return template.format(inputs=listed)
 
 
 def _cost_words(results: Results, label: str, scope: str) -> str:
@@ -221,14 +251,16 @@ def _cost_words(results: Results, label: str, scope: str) -> str:
         return ""
     low, high = saving.plausible.low, saving.plausible.high
     shown = show(Estimate((low + high) / 2, low, high), Kind.MONEY, figures=FIGURES)
-    suffix = shown.unit.removeprefix("USD").strip()
-    suffix = f" {suffix}" if suffix else ""
-    at = f"at {100 * rate:g}% of the goods' value per day"
+    rate_text = general(100 * rate)
     if low >= 0:
-        return f"; importers save USD {shown.low}{suffix} to {shown.high}{suffix} a year ({at})"
-    return (
-        f"; the annual cost of delay saved lies between USD {shown.low}{suffix} and "
-        f"{shown.high}{suffix} ({at})"
+        return _(
+            "; importers save {amounts} a year (at {rate}% of the goods' value per day)"
+        ).format(amounts=money_range(shown.low, shown.high, shown.unit), rate=rate_text)
+    return _(
+        "; the annual cost of delay saved lies between {low} and {high} (at {rate}% of the "
+        "goods' value per day)"
+    ).format(
+        low=money(shown.low, shown.unit), high=bare_money(shown.high, shown.unit), rate=rate_text
     )
 
 
@@ -239,11 +271,11 @@ def noise_note(results: Results, command: str = "compare") -> str:
     """One line on what the result's intervals count."""
     if results.uncertainty is not None:
         meta = results.meta.get("uncertainty", {}) if isinstance(results.meta, dict) else {}
-        return (
+        return _(
             "Ranges are over the plausible inputs, simulation noise taken out (5th to 95th "
-            f"percentile of {meta.get('draws', 'the')} draws); the ± intervals count "
-            "simulation noise only, at the scenario's own values."
-        )
+            "percentile of {draws} draws); the ± intervals count simulation noise only, at the "
+            "scenario's own values."
+        ).format(draws=meta.get("draws", _("the")))
     return noise_only(results.scenarios, command)
 
 
@@ -251,12 +283,16 @@ def noise_only(scenarios: Sequence[Scenario], command: str = "compare") -> str:
     """What a result without ranges says: its intervals count simulation noise only."""
     count = max((count_uncertain(s) for s in scenarios), default=0)
     if count:
-        return (
-            "Intervals count simulation noise only, not what is unknown about the inputs: "
-            f"the scenario has {count} uncertain inputs, and `mrasim {command} --uncertainty N` "
-            "gives the plausible range over them."
-        )
-    return (
+        return ngettext(
+            "Intervals count simulation noise only, not what is unknown about the inputs: the "
+            "scenario has {count} uncertain input, and `mrasim {command} --uncertainty N` gives "
+            "the plausible range over it.",
+            "Intervals count simulation noise only, not what is unknown about the inputs: the "
+            "scenario has {count} uncertain inputs, and `mrasim {command} --uncertainty N` gives "
+            "the plausible range over them.",
+            count,
+        ).format(count=count, command=command)
+    return _(
         "Intervals count simulation noise only: the scenario declares no uncertain inputs "
         "(an uncertainty: block, or --vary, would give the plausible range)."
     )
@@ -271,13 +307,17 @@ def plausible_text(results: Results, width: int, countries: Sequence[str] | None
         return ""
     meta = results.meta.get("uncertainty", {}) if isinstance(results.meta, dict) else {}
     areas = [c for c in results.areas if countries is None or c in countries or c == ALL]
-    intro = (
-        f"Over the uncertain inputs: {meta.get('draws')} draws ({meta.get('design')}) of "
-        f"{len(meta.get('inputs', []))} inputs, {meta.get('replications_per_draw')} "
-        "replications each; plausible range = 5th to 95th percentile, simulation noise "
-        "taken out; inputs = their share of the variance (the rest is noise)."
+    intro = _(
+        "Over the uncertain inputs: {draws} draws ({design}) of {inputs} inputs, "
+        "{replications} replications each; plausible range = 5th to 95th percentile, "
+        "simulation noise taken out; inputs = their share of the variance (the rest is noise)."
+    ).format(
+        draws=meta.get("draws"),
+        design=meta.get("design"),
+        inputs=len(meta.get("inputs", [])),
+        replications=meta.get("replications_per_draw"),
     )
-    parts = ["=" * min(width, 100), "What we do not know", "", _wrap(intro, width), ""]
+    parts = ["=" * min(width, 100), _("What we do not know"), "", _wrap(intro, width), ""]
     if results.compared:
         label = results.compared[-1]
         parts.append(_compare_table(results, label, areas, width))
@@ -295,9 +335,15 @@ def _compare_table(results: Results, label: str, areas: Sequence[str], width: in
     table, drivers = results.uncertainty, results.drivers
     rates = results.rates
     cost = rates[len(rates) // 2][0] if rates else None
-    header = ["country", "at its values", "plausible range", "inputs", "largest driver"]
+    header = [
+        _("country"),
+        _("at its values"),
+        _("plausible range"),
+        _("inputs"),
+        _("largest driver"),
+    ]
     if cost:
-        header.insert(3, "saved a year (plausible)")
+        header.insert(3, _("saved a year (plausible)"))
     rows = []
     for area in areas:
         effect = ranged(table, "relative", label, area, ELIGIBLE, CLEARANCE)
@@ -310,17 +356,29 @@ def _compare_table(results: Results, label: str, areas: Sequence[str], width: in
         cells += [_share(effect.input_share), _driver(drivers, "relative", label, area, ELIGIBLE)]
         rows.append(cells)
     caption = (
-        f"Eligible (partner-AEO) shipments, change in clearance time from {results.labels[0]}, "
-        "percent"
-        + ("; cost of delay saved by all shipments, at the central rate" if cost else "")
-        + '; "noise": the draws\' spread is mostly simulation noise:'
-    )
+        _(
+            "Eligible (partner-AEO) shipments, change in clearance time from {baseline}, "
+            "percent; cost of delay saved by all shipments, at the central rate; "
+            '"noise": the draws\' spread is mostly simulation noise:'
+        )
+        if cost
+        else _(
+            "Eligible (partner-AEO) shipments, change in clearance time from {baseline}, "
+            'percent; "noise": the draws\' spread is mostly simulation noise:'
+        )
+    ).format(baseline=results.labels[0])
     return _wrap(caption, width) + "\n" + fit_table(header, rows, 1, width)
 
 
 def _run_table(results: Results, label: str, areas: Sequence[str], width: int) -> str:
     table, drivers = results.uncertainty, results.drivers
-    header = ["country", "clearance at its values", "plausible range", "inputs", "largest driver"]
+    header = [
+        _("country"),
+        _("clearance at its values"),
+        _("plausible range"),
+        _("inputs"),
+        _("largest driver"),
+    ]
     rows = []
     for area in areas:
         level = ranged(table, "value", label, area, ALL, CLEARANCE)
@@ -335,7 +393,10 @@ def _run_table(results: Results, label: str, areas: Sequence[str], width: int) -
             _driver(drivers, "value", label, area, ALL),
         ]
         rows.append(cells)
-    caption = "Mean clearance time of all shipments (hours from arrival to release):"
+    one = results.countries[0] if len(results.countries) == 1 else None
+    caption = _("Mean clearance time of all shipments (hours from arrival to {release}):").format(
+        release=term("release", one)
+    )
     return _wrap(caption, width) + "\n" + fit_table(header, rows, 1, width)
 
 
@@ -343,19 +404,26 @@ def _drivers_text(
     results: Results, kind: str, label: str, scope: str, group: str, metric: str, width: int
 ) -> str:
     named = top_drivers(results.drivers, kind, label, scope, group, metric)
-    what = "the regional" if scope == ALL else f"{country_name(scope)}'s"
-    effect = "change" if kind != "value" else "level"
-    lines = [
-        _wrap(
-            f"Drivers of {what} {effect} (first-order index: the share of the doubt that "
-            "knowing the input exactly would remove; 95% intervals):",
-            width,
-        )
-    ]
+    explained = _(
+        "first-order index: the share of the doubt that knowing the input exactly would "
+        "remove; 95% intervals"
+    )
+    templates = {
+        (True, True): _("Drivers of the regional change ({explained}):"),
+        (True, False): _("Drivers of the regional level ({explained}):"),
+        (False, True): _("Drivers of {country}'s change ({explained}):"),
+        (False, False): _("Drivers of {country}'s level ({explained}):"),
+    }
+    heading = templates[scope == ALL, kind != "value"].format(
+        country=country_name(scope), explained=explained
+    )
+    lines = [_wrap(heading, width)]
     if not named:
-        lines.append("  none estimated: simulation noise is most of the spread (give more -n)")
+        lines.append(
+            "  " + _("none estimated: simulation noise is most of the spread (give more -n)")
+        )
     for name, s1, low, high in named[:8]:
-        lines.append(f"  {name}: {_pct(s1)} ({_pct(low)} to {_pct(high)})")
+        lines.append(f"  {name}: {_pct(s1)} ({span(_pct(low), _pct(high))})")
     return "\n".join(lines)
 
 
@@ -368,18 +436,17 @@ def _range_cell(row: Ranged, kind: Kind) -> str:
     if not row.defined:
         return "-"
     if not row.resolved:
-        return "noise (more -n)"
+        return _("noise (more -n)")
     low, high = row.plausible.low, row.plausible.high
     shown = show(
         Estimate((low + high) / 2, low, high), kind, signed=kind is Kind.PERCENT, figures=FIGURES
     )
-    unit = "%" if kind is Kind.PERCENT else ""
     if kind is Kind.MONEY:
-        suffix = shown.unit.removeprefix("USD").strip()
-        return f"USD {shown.low} to {shown.high}" + (f" {suffix}" if suffix else "")
+        return money_range(shown.low, shown.high, shown.unit)
     if kind is Kind.HOURS:
-        return f"{shown.low} to {shown.high} h"
-    return f"{shown.low}{unit} to {shown.high}{unit}"
+        return span(shown.low, shown.high) + " h"
+    unit = "%" if kind is Kind.PERCENT else ""
+    return span(shown.low + unit, shown.high + unit)
 
 
 def _share(value: float) -> str:
@@ -395,13 +462,13 @@ def _pct(value: float) -> str:
 def _driver(drivers: pd.DataFrame | None, kind: str, label: str, area: str, group: str) -> str:
     named = [d for d in top_drivers(drivers, kind, label, area, group, CLEARANCE) if is_resolved(d)]
     if not named:
-        return "none resolved"
-    name, s1, _, _ = named[0]
+        return _("none resolved")
+    name, s1, _low, _high = named[0]
     return f"{name} ({_pct(s1)})"
 
 
 def _area(code: str) -> str:
-    return "region" if code == ALL else country_name(code)
+    return _("region") if code == ALL else country_name(code)
 
 
 def _wrap(text: str, width: int) -> str:

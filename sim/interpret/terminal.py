@@ -20,21 +20,39 @@ import pandas as pd
 from sim.indicators.layout import HEADLINE, cost_metric
 from sim.interpret.answer import Answer, CountryRow, by_label
 from sim.interpret.assumptions import Assumption
-from sim.interpret.numbers import Kind, Shown, column_unit, kind_of, percent, show
+from sim.interpret.numbers import (
+    Kind,
+    Shown,
+    bare_money,
+    column_unit,
+    general,
+    kind_of,
+    percent,
+    show,
+    unit_text,
+)
 from sim.interpret.tables import fit_table
+from sim.language import N_, _, ngettext
+from sim.language.formats import money, money_prefix
+from sim.language.terms import term
 from sim.model.iso3166 import by_name, country_name
 from sim.model.vocabulary import ALL, FIXED_MEMBERSHIP, SUMMARY_GROUPS
 from sim.replicate.stats import MISSING, Estimate
 
-UNRESOLVED_NOTE = (
+UNRESOLVED_NOTE = N_(
     "a change shown without ± is not resolved by these replications: it is the same in every "
     "one, or zero in most of them, and no interval would cover it; run more replications."
 )
-MEMBERSHIP_NOTE = (
+MEMBERSHIP_NOTE = N_(
     "standard and recognised_aeo change membership with the arrangement (a claiming shipment "
     "moves from one to the other): read changes on all, eligible and not_eligible."
 )
-UNIT_SPACE = re.compile(r"(\d) (h|min|s|pp|M|B|points)\b")
+UNIT_SPACE = re.compile(
+    r"(\d) (h|min|s|pp|M|B|points|puntos|pontos|mil\xa0M|milhões|bilhões|p\.\xa0p\.|p\.p\.)(?!\w)"
+)
+"""A number and its unit, in every language (a unit's own space already no-break)."""
+GLUED_UNITS = ("mil M", "p. p.")
+"""Units written with a space inside them (Spanish)."""
 CONTROL_SHOWN = ("checks", "detections", "hit_rate", "detection_rate", "revenue_at_risk_usd")
 """The control indicators a table shows unless ``--metric`` says otherwise (where present)."""
 STATION_COLUMNS = (
@@ -44,6 +62,16 @@ STATION_COLUMNS = (
     "reserved_utilisation",
     "overtime_h",
 )
+
+
+COLUMN_NAMES = {
+    "country": N_("country"),
+    "mode": N_("mode"),
+    "port": N_("port"),
+    "group": N_("group"),
+    "station": N_("station"),
+}
+"""The label columns of a pivoted table, by the files' column names."""
 
 
 @dataclass(frozen=True)
@@ -59,10 +87,46 @@ class View:
     pooled_note: str = ""  # and say why
 
 
-def indicator_name(metric: str) -> str:
-    """A metric's name in a terminal table: ``clearance h mean``, ``cost USD/shipment``."""
+INDICATOR_NAMES = {
+    "clearance_h_mean": N_("clearance h mean"),
+    "clearance_h_median": N_("clearance h median"),
+    "clearance_h_p90": N_("clearance h p90"),
+    "customs_h_mean": N_("customs h mean"),
+    "customs_h_median": N_("customs h median"),
+    "customs_h_p90": N_("customs h p90"),
+    "green_share": N_("green share"),
+    "yellow_share": N_("yellow share"),
+    "red_share": N_("red share"),
+    "utilisation_rate": N_("utilisation rate"),
+    "shipments": N_("shipments"),
+    "checks": N_("checks"),
+    "infractions": N_("infractions"),
+    "detections": N_("detections"),
+    "missed": N_("missed"),
+    "hit_rate": N_("hit rate"),
+    "detection_rate": N_("detection rate"),
+    "revenue_at_risk_usd": N_("revenue at risk USD"),
+    "wait_h_mean": N_("wait h mean"),
+    "service_h_mean": N_("service h mean"),
+    "general_utilisation": N_("general utilisation"),
+    "reserved_utilisation": N_("reserved utilisation"),
+    "overtime_h": N_("overtime h"),
+}
+"""The indicators' short names in a terminal table (others: the column name with spaces)."""
+CHANNEL_SHARES = {"green_share": "green", "yellow_share": "yellow", "red_share": "red"}
+
+
+def indicator_name(metric: str, country: str | None = None) -> str:
+    """A metric's name in a terminal table: ``clearance h mean``, ``cost USD/shipment``;
+    a channel's share in ``country``'s words when the table shows one country (Peru's
+    *canal naranja*)."""
     if metric.startswith("delay_cost_usd_"):
-        return "cost USD/shipment"
+        return _("cost USD/shipment")
+    if metric in CHANNEL_SHARES:
+        channel = term(CHANNEL_SHARES[metric], country)
+        return _("{channel} share").format(channel=channel)
+    if metric in INDICATOR_NAMES:
+        return _(INDICATOR_NAMES[metric])
     if metric.endswith("_usd"):
         return metric.removesuffix("_usd").replace("_", " ") + " USD"
     return metric.replace("_", " ")
@@ -71,7 +135,7 @@ def indicator_name(metric: str) -> str:
 def area_name(code: str, pooled_clocks_differ: bool = False) -> str:
     if code != ALL:
         return code
-    return "region*" if pooled_clocks_differ else "region"
+    return _("region*") if pooled_clocks_differ else _("region")
 
 
 def estimate_cell(estimate: Estimate, metric: str, change: bool = False, half: bool = True) -> str:
@@ -87,8 +151,8 @@ def estimate_cell(estimate: Estimate, metric: str, change: bool = False, half: b
 
 def _suffix(shown: Shown) -> str:
     if shown.unit in ("USD M", "USD B"):  # revenue at risk: millions and billions
-        return shown.unit.removeprefix("USD")
-    return {"%": "%", "pp": " pp"}.get(shown.unit, "")
+        return " " + bare_money("", shown.unit).strip()
+    return {"%": "%", "pp": " " + unit_text("pp")}.get(shown.unit, "")
 
 
 def relative_cell(estimate: Estimate) -> str:
@@ -117,10 +181,11 @@ def comparison_digest(table: pd.DataFrame, view: View) -> str:
     if len(cells.countries) > 1 and countries is None:
         areas.append(ALL)
     baseline = cells.baseline
+    one = areas[0] if len(areas) == 1 else None
     header = [
-        "country",
-        "group",
-        "indicator",
+        _("country"),
+        _("group"),
+        _("indicator"),
         *cells.labels,
         *(f"{label} - {baseline}" for label in cells.compared),
         *(f"{label} %" for label in cells.compared),
@@ -145,7 +210,7 @@ def comparison_digest(table: pd.DataFrame, view: View) -> str:
                     [
                         area_name(area, view.pooled_clocks_differ),
                         group,
-                        indicator_name(metric),
+                        indicator_name(metric, one),
                         *(estimate_cell(v, metric, half=False) for v in values),
                         *(estimate_cell(c, metric, change=True) for c in changes),
                         *relative,
@@ -155,56 +220,68 @@ def comparison_digest(table: pd.DataFrame, view: View) -> str:
     if view.pooled_clocks_differ and ALL in areas:
         notes.append(view.pooled_note)
     if not set(groups or SUMMARY_GROUPS) <= set(FIXED_MEMBERSHIP):
-        notes.append(MEMBERSHIP_NOTE)
+        notes.append(_(MEMBERSHIP_NOTE))
     if any(metric.startswith("delay_cost") for metric in metrics) and cells.rates:
         central = cells.rates[len(cells.rates) // 2]
         notes.append(
-            f"cost USD/shipment: the cost of delay at an assumed {100 * central:g}%/day of the "
-            "declared value, itself assumed."
+            _(
+                "cost USD/shipment: the cost of delay at an assumed {rate}%/day of the "
+                "declared value, itself assumed."
+            ).format(rate=general(100 * central))
         )
     if unresolved:
-        notes.append(UNRESOLVED_NOTE)
+        notes.append(_(UNRESOLVED_NOTE))
     return "\n".join([fit_table(header, rows, 3, width), *(wrap(note, width) for note in notes)])
 
 
 def comparison_title(labels: Sequence[str], replications: int, width: int) -> str:
-    return wrap(
-        f"{' vs '.join(labels)}: {replications} replications on common random numbers. Means "
-        "(rounded to their 95% intervals), then the paired differences from the first and the "
-        "relative changes, with 95% half-widths; clearance in hours.",
-        width,
+    text = ngettext(
+        "{labels}: {n} replication on common random numbers. Means (rounded to their 95% "
+        "intervals), then the paired differences from the first and the relative changes, "
+        "with 95% half-widths; clearance in hours.",
+        "{labels}: {n} replications on common random numbers. Means (rounded to their 95% "
+        "intervals), then the paired differences from the first and the relative changes, "
+        "with 95% half-widths; clearance in hours.",
+        replications,
     )
+    return wrap(text.format(labels=" vs ".join(labels), n=replications), width)
 
 
 def answer_text(answer: Answer, width: int) -> str:
     """The answer: its sentences, then the table of countries, then its notes."""
     rule = "=" * min(width, 100)
-    parts = [rule, "The answer", ""]
+    parts = [rule, _("The answer"), ""]
     parts += [wrap(sentence, width) + "\n" for sentence in answer.sentences]
     parts.append(answer_table_text(answer, width))
     notes = []
     if answer.pooled_clocks_differ:
-        notes.append(f"region*: {answer.pooled_note}; compare within a country.")
+        notes.append(region_note(answer.pooled_note))
     if answer.without_value and answer.rate is not None:
         notes.append(
-            f"no declared value for {', '.join(answer.without_value)}: cost of delay not "
-            "computed there."
+            _("no declared value for {countries}: cost of delay not computed there.").format(
+                countries=", ".join(answer.without_value)
+            )
         )
     elif answer.rate is None or not answer.has_savings:
-        notes.append("no declared value: cost of delay not computed.")
+        notes.append(_("no declared value: cost of delay not computed."))
     if answer.noise_note:
         notes.append(answer.noise_note)
     parts += [wrap(note, width) for note in notes]
     return "\n".join(parts)
 
 
+def region_note(pooled_note: str) -> str:
+    """``region*: the region pools ...; compare within a country.``"""
+    return _("region*: {note}; compare within a country.").format(note=pooled_note)
+
+
 def answer_table_text(answer: Answer, width: int) -> str:
-    header = ["country"]
+    header = [_("country")]
     if answer.sweep:
-        header.append("utilisation")
-    header += ["clearance change", "relative", "green change"]
+        header.append(_("utilisation"))
+    header += [_("clearance change"), _("relative"), _("green change")]
     if answer.has_savings:
-        header.append("saved a year")
+        header.append(_("saved a year"))
     rows = []
     ordered = by_label(answer.rows)
     hours = column_unit((row.clearance for row in ordered), Kind.HOURS)
@@ -223,18 +300,26 @@ def answer_table_text(answer: Answer, width: int) -> str:
         rows.append(cells)
     labels = 2 if answer.sweep else 1
     caption = (
-        f"Eligible (partner-AEO) shipments, change from {answer.baseline}; saved a year: the "
-        f"cost of delay of all shipments at an assumed {100 * (answer.rate or 0):g}% of their "
-        f"declared value per day, {answer.annualised}; 95% half-widths:"
+        _(
+            "Eligible (partner-AEO) shipments, change from {baseline}; saved a year: the cost "
+            "of delay of all shipments at an assumed {rate}% of their declared value per day, "
+            "{annualised}; 95% half-widths:"
+        ).format(
+            baseline=answer.baseline,
+            rate=general(100 * (answer.rate or 0)),
+            annualised=answer.annualised,
+        )
         if answer.has_savings
-        else f"Eligible (partner-AEO) shipments, change from {answer.baseline}; 95% half-widths:"
+        else _("Eligible (partner-AEO) shipments, change from {baseline}; 95% half-widths:").format(
+            baseline=answer.baseline
+        )
     )
     return wrap(caption, width) + "\n" + fit_table(header, rows, labels, width)
 
 
 def _country_label(row: CountryRow, answer: Answer) -> str:
     if row.area == ALL:
-        return "region*" if answer.pooled_clocks_differ else "region"
+        return _("region*") if answer.pooled_clocks_differ else _("region")
     return country_name(row.area)
 
 
@@ -250,40 +335,47 @@ def money_cell(estimate: Estimate, unit: str | None = None) -> str:
     if not math.isfinite(estimate.mean):
         return "-"
     shown = show(estimate, Kind.MONEY, unit=unit)
-    suffix = shown.unit.removeprefix("USD").strip()
-    suffix = f" {suffix}" if suffix else ""
-    return f"USD {shown.mean}{suffix}" + (f" ±{shown.half}{suffix}" if shown.half else "")
+    half = f" ±{bare_money(shown.half, shown.unit)}" if shown.half else ""
+    return money(shown.mean, shown.unit) + half
 
 
 def assumptions_text(items: Sequence[Assumption], width: int) -> str:
     """The short footer: what the result assumes, one bullet each."""
-    lines = ["What this result assumes:"]
+    lines = [_("What this result assumes:")]
     for item in items:
-        glued = UNIT_SPACE.sub("\\1\xa0\\2", item.text.replace("USD ", "USD\xa0"))
-        text = textwrap.fill(glued, width, initial_indent="- ", subsequent_indent="  ")
+        text = textwrap.fill(_glued(item.text), width, initial_indent="- ", subsequent_indent="  ")
         lines.append(text.replace("\xa0", " "))
     return "\n".join(lines)
 
 
 def wrap(text: str, width: int) -> str:
     """Wrapped to ``width``, never between a number and its unit (``USD 8.6 M``, ``2.4 h``)."""
-    glued = UNIT_SPACE.sub("\\1\xa0\\2", text.replace("USD ", "USD\xa0"))
-    return textwrap.fill(glued, width, break_on_hyphens=False).replace("\xa0", " ")
+    return textwrap.fill(_glued(text), width, break_on_hyphens=False).replace("\xa0", " ")
+
+
+def _glued(text: str) -> str:
+    """``text`` with no-break spaces between a number and its unit, and after the dollar sign
+    (``USD 8.6 M``, ``US$ 8,6 milhões``, ``2.4 h``, ``9.6 p. p.``)."""
+    for sign in {"USD", money_prefix()}:
+        text = text.replace(f"{sign} ", f"{sign}\xa0")
+    for unit in GLUED_UNITS:
+        text = text.replace(unit, unit.replace(" ", "\xa0"))
+    return UNIT_SPACE.sub("\\1\xa0\\2", text)
 
 
 # --- run -------------------------------------------------------------------------------
 
 RUN_BRIEF = {
-    "clearance_h_mean": "clearance mean (h)",
-    "clearance_h_p90": "p90 (h)",
-    "green_share": "green share",
-    "utilisation_rate": "utilisation",
-    "shipments": "shipments",
+    "clearance_h_mean": N_("clearance mean (h)"),
+    "clearance_h_p90": N_("p90 (h)"),
+    "green_share": N_("green share"),
+    "utilisation_rate": N_("utilisation"),
+    "shipments": N_("shipments"),
 }
 """The columns of ``mrasim run``'s short default and their headings, short enough for one
 block of 100 columns: clearance time, selectivity, utilisation and the count they rest on
 (``--metric`` chooses others)."""
-FULL_HINT = (
+FULL_HINT = N_(
     "by mode, trader group and station, and what the result assumes: --full; every row: --long, "
     "--json or --out"
 )
@@ -306,8 +398,9 @@ def run_brief(summary: pd.DataFrame, title: str, view: View) -> str:
             ["country", "group", "metric", "mean", "ci_low", "ci_high"]
         ].itertuples(index=False, name=None)
     }
-    names = [RUN_BRIEF.get(m) or indicator_name(m) for m in metrics]
-    header = ["country", *(["group"] if view.groups else []), *names]
+    one = shown[0] if len(shown) == 1 else None
+    names = [_(RUN_BRIEF[m]) if m in RUN_BRIEF else indicator_name(m, one) for m in metrics]
+    header = [_("country"), *([_("group")] if view.groups else []), *names]
     rows = []
     for area in shown:
         label = area_name(area, view.pooled_clocks_differ) if area == ALL else country_name(area)
@@ -326,7 +419,7 @@ def run_brief(summary: pd.DataFrame, title: str, view: View) -> str:
     parts = [wrap(title, view.width), "", fit_table(header, rows, labels, view.width)]
     if view.pooled_clocks_differ and ALL in shown:
         parts.append(wrap(view.pooled_note, view.width))
-    parts += ["", wrap(FULL_HINT, view.width)]
+    parts += ["", wrap(_(FULL_HINT), view.width)]
     return "\n".join(parts)
 
 
@@ -356,7 +449,7 @@ def run_digest(summary: pd.DataFrame, title: str, view: View) -> str:
         index = ["country", "mode", "port", "station"]
         parts += ["", _pivot(stations, index, station_metrics, width)]
     if several_ports:
-        parts += ["", "per-port rows: --long, --json or --out"]
+        parts += ["", _("per-port rows: --long, --json or --out")]
     return "\n".join(parts)
 
 
@@ -364,12 +457,12 @@ def _pivot(frame: pd.DataFrame, index: list[str], metrics: Sequence[str], width:
     """Rows by ``index``, a column per metric, cells with their half-widths."""
     present = [m for m in metrics if m in set(frame.metric)]
     if not present:
-        return "(no rows)"
+        return _("(no rows)")
     cells: dict[tuple[str, ...], dict[str, str]] = {}
     chosen = frame.loc[frame.metric.isin(present), [*index, "metric", "mean", "ci_low", "ci_high"]]
     for *where, metric, mean, ci_low, ci_high in chosen.itertuples(index=False, name=None):
         key = tuple(str(value) for value in where)
         cells.setdefault(key, {})[metric] = estimate_cell(Estimate(mean, ci_low, ci_high), metric)
-    header = [*index, *(indicator_name(m) for m in present)]
+    header = [*(_(COLUMN_NAMES[c]) for c in index), *(indicator_name(m) for m in present)]
     rows = [[*key, *(values.get(m, "-") for m in present)] for key, values in cells.items()]
     return fit_table(header, rows, len(index), width)
