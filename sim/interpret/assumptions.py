@@ -18,7 +18,11 @@ from typing import Any
 
 import yaml
 
-from sim.interpret.numbers import percent
+from sim.interpret.labels import listing
+from sim.interpret.numbers import general, percent
+from sim.language import N_, _
+from sim.language.formats import decimal, money
+from sim.language.terms import term
 from sim.model.iso3166 import by_name, country_name
 from sim.model.load import BUNDLED, SafeLoader
 from sim.model.schema import Port, Scenario, per_channel
@@ -51,14 +55,24 @@ def assumptions_of(
     items.append(
         Assumption(
             "overrides",
-            "Overrides of the scenario file: "
-            + (", ".join(overrides) if overrides else "none")
-            + ".",
+            _("Overrides of the scenario file: {overrides}.").format(
+                overrides=", ".join(overrides) if overrides else _("none")
+            ),
         )
     )
     return items
 
 
+TOPICS = {
+    "utilisation": N_("utilisation"),
+    "recognition": N_("recognition"),
+    "declared values": N_("declared values"),
+    "clock": N_("clock"),
+    "cost of delay": N_("cost of delay"),
+    "control": N_("control"),
+    "overrides": N_("overrides"),
+}
+"""Each topic in words (the key, as ``run.json`` keeps it, stays English)."""
 COUNTRY_TOPICS = ("recognition", "declared values", "clock", "cost of delay", "control")
 """Topics that speak of the countries' ports; the others (utilisation, overrides) speak of the
 scenario files, read when the scenarios ran."""
@@ -112,8 +126,8 @@ class _Scope:
             return cls(every, "", True)
         chosen = [c for c in codes if c in countries]
         names = sorted((country_name(c) for c in chosen), key=str.casefold)
-        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return cls([(c, p) for c, p in every if c in chosen], f" in {joined}", False)
+        where = _(" in {countries}").format(countries=listing(names))
+        return cls([(c, p) for c, p in every if c in chosen], where, False)
 
 
 def _control(chosen: _Scope) -> list[Assumption]:
@@ -127,42 +141,65 @@ def _control(chosen: _Scope) -> list[Assumption]:
     if not settings:
         return []
     controlled = sum(len(places) for places in settings.values())
-    scope = f"at {controlled} of {len(chosen.ports)} ports{chosen.where}"
+    scope = {"count": controlled, "ports": len(chosen.ports), "where": chosen.where}
     if len(settings) == 1:
-        text = f"The control side {scope}: {next(iter(settings))}."
+        text = _(
+            "The control side at {count} of {ports} ports{where}: {settings}. Assumptions: "
+            "nothing published gives them."
+        ).format(**scope, settings=next(iter(settings)))
         details: list[str] = []
     else:
-        text = f"The control side {scope} differs by port (details below)."
+        text = _(
+            "The control side at {count} of {ports} ports{where} differs by port (details "
+            "below). Assumptions: nothing published gives them."
+        ).format(**scope)
         details = [
             f"{', '.join(dict.fromkeys(places))}: {words}" for words, places in settings.items()
         ]
-    return [Assumption("control", text + " Assumptions: nothing published gives them.", details)]
+    return [Assumption("control", text, details)]
 
 
 def _control_words(control: Any) -> str:
     standard, national, partner = control.prevalence.resolved()
-    words = (
-        f"infractions in {percent(standard, 1)} of standard declarations, {percent(national, 1)}"
-        f" of national AEOs', {percent(partner, 1)} of partner AEOs'"
-    )
+    clauses = [
+        _(
+            "infractions in {standard} of standard declarations, {national} of national AEOs', "
+            "{partner} of partner AEOs'"
+        ).format(
+            standard=percent(standard, 1),
+            national=percent(national, 1),
+            partner=percent(partner, 1),
+        )
+    ]
     if control.detection:
         found = ", ".join(f"{name} {percent(p)}" for name, p in control.detection.items())
-        words += f"; a check finds one with probability {found}"
+        clauses.append(_("a check finds one with probability {found}").format(found=found))
     if control.stake_share is not None:
-        words += f"; {percent(control.stake_share)} of the declared value at stake"
+        clauses.append(
+            _("{share} of the declared value at stake").format(share=percent(control.stake_share))
+        )
     elif control.stake is not None:
-        words += f"; USD {control.stake.mean:,.0f} at stake on average"
-    if control.targeting == "random":
-        words += "; checks chosen at random (the channel probabilities)"
-    else:
-        words += f"; a risk score of AUC {control.auc:.2f} chooses them"
-        if control.targeting == "capacity" and control.checks_per_day is not None:
-            days = control.checks_per_day
-            words += f", {days.yellow:g} yellow and {days.red:g} red a day"
-    freed = (
-        "re-targeted to standard declarations" if control.freed_checks == "retarget" else "not made"
+        amount = money(decimal(control.stake.mean, 0), "USD")
+        clauses.append(_("{amount} at stake on average").format(amount=amount))
+    clauses.append(_targeting_words(control))
+    clauses.append(
+        _("checks freed by recognition re-targeted to standard declarations")
+        if control.freed_checks == "retarget"
+        else _("checks freed by recognition not made")
     )
-    return words + f"; checks freed by recognition {freed}"
+    return "; ".join(clauses)
+
+
+def _targeting_words(control: Any) -> str:
+    """How the checks are chosen: at random, or by a risk score (and a capacity a day)."""
+    if control.targeting == "random":
+        return _("checks chosen at random (the channel probabilities)")
+    if control.targeting == "capacity" and control.checks_per_day is not None:
+        days = control.checks_per_day
+        return _(
+            "a risk score of AUC {auc} chooses them, {yellow} yellow and {red} red a day"
+        ).format(auc=decimal(control.auc, 2), yellow=general(days.yellow), red=general(days.red))
+    return _("a risk score of AUC {auc} chooses them").format(auc=decimal(control.auc, 2))
 
 
 def to_json(items: Sequence[Assumption]) -> list[dict[str, Any]]:
@@ -185,24 +222,31 @@ def from_json(data: Any) -> list[Assumption]:
 
 def _utilisation(in_force: Sequence[tuple[str, Scenario]], sweep: bool) -> Assumption:
     if not in_force:
-        return Assumption("utilisation", "The arrangement is not in force in any scenario.")
+        return Assumption("utilisation", _("The arrangement is not in force in any scenario."))
     if sweep:
-        levels = ", ".join(percent(s.arrangement.utilisation) for _, s in in_force)
+        levels = ", ".join(percent(s.arrangement.utilisation) for _label, s in in_force)
         return Assumption(
             "utilisation",
-            f"Utilisation (the share of eligible shipments that claim recognition) is swept "
-            f"over {levels}; no published figure says which level holds today.",
+            _(
+                "Utilisation (the share of eligible shipments that claim recognition) is swept "
+                "over {levels}; no published figure says which level holds today."
+            ).format(levels=levels),
         )
     texts = []
     for label, scenario in in_force:
-        where = f" in {label}" if len(in_force) > 1 else ""
-        u = percent(scenario.arrangement.utilisation)
-        texts.append(f"{u}{where} ({_utilisation_source(scenario)})")
+        template = _("{share} in {label} ({source})") if len(in_force) > 1 else "{share} ({source})"
+        texts.append(
+            template.format(
+                share=percent(scenario.arrangement.utilisation),
+                label=label,
+                source=_utilisation_source(scenario),
+            )
+        )
     return Assumption(
         "utilisation",
-        "Utilisation (the share of eligible shipments that claim recognition): "
-        + "; ".join(texts)
-        + ".",
+        _("Utilisation (the share of eligible shipments that claim recognition): {levels}.").format(
+            levels="; ".join(texts)
+        ),
     )
 
 
@@ -211,20 +255,20 @@ def _utilisation_source(scenario: Scenario) -> str:
     origin = scenario.origin
     for override in reversed(origin.overrides):
         if override.startswith(("arrangement.utilisation=", "arrangement=")):
-            return f"set by {override}"
+            return _("set by {override}").format(override=override)
     if origin.path is None:
-        return "the scenario's value"
+        return _("the scenario's value")
     file = Path(origin.path)
-    name = file.name if file.parent.resolve() == BUNDLED.resolve() else str(file)
-    bundled = "the bundled scenario " if file.parent.resolve() == BUNDLED.resolve() else ""
+    bundled = file.parent.resolve() == BUNDLED.resolve()
+    name = _("the bundled scenario {file}").format(file=file.name) if bundled else str(file)
     comment = field_comment(file, "arrangement.utilisation")
     if comment is None and not _sets(file, "arrangement.utilisation"):
-        return f"not set in {bundled}{name}: the schema's default"
+        return _("not set in {file}: the schema's default").format(file=name)
     if comment and "placeholder" in comment.lower():
-        return f"a placeholder in {bundled}{name}: “{comment}”"
+        return _("a placeholder in {file}: “{comment}”").format(file=name, comment=comment)
     if comment:
-        return f"the value in {bundled}{name}, marked “{comment}”"
-    return f"the value in {bundled}{name}, unmarked"
+        return _("the value in {file}, marked “{comment}”").format(file=name, comment=comment)
+    return _("the value in {file}, unmarked").format(file=name)
 
 
 def field_comment(file: Path, path: str) -> str | None:
@@ -283,17 +327,30 @@ def _recognition(scenario: Scenario, scope: _Scope) -> Assumption:
     like_standard = sum(_lodges_like(p, STANDARD) for p in ports)
     like_national = sum(_lodges_like(p, NATIONAL) and not _lodges_like(p, STANDARD) for p in ports)
     lodging = [
-        (like_standard, "like standard traders"),
-        (like_national, "like national AEOs"),
-        (n - like_standard - like_national, "by values of their own"),
+        (like_standard, _("like standard traders at {count} of {ports} ports")),
+        (like_national, _("like national AEOs at {count} of {ports} ports")),
+        (
+            n - like_standard - like_national,
+            _("by values of their own at {count} of {ports} ports"),
+        ),
     ]
-    lodge = ", ".join(f"{how} at {count} of {n} ports" for count, how in lodging if count)
+    lodge = ", ".join(how.format(count=count, ports=n) for count, how in lodging if count)
     return Assumption(
         "recognition",
-        f"Recognised AEOs (partner AEOs whose declaration claims the arrangement) get national "
-        f"AEOs' channel probabilities at {channels} of {n} ports{scope.where} and their queue "
-        f"priority at {priority}; a reserved line serves them at {reserved}. They lodge {lodge} "
-        "(pre-arrival share and lodgement lag; the importer lodges, and need not be an AEO).",
+        _(
+            "Recognised AEOs (partner AEOs whose declaration claims the arrangement) get "
+            "national AEOs' channel probabilities at {channels} of {ports} ports{where} and "
+            "their queue priority at {priority}; a reserved line serves them at {reserved}. "
+            "They lodge {lodge} (pre-arrival share and lodgement lag; the importer lodges, and "
+            "need not be an AEO)."
+        ).format(
+            channels=channels,
+            ports=n,
+            where=scope.where,
+            priority=priority,
+            reserved=reserved,
+            lodge=lodge,
+        ),
     )
 
 
@@ -319,23 +376,24 @@ def _values(scenario: Scenario, scope: _Scope) -> Assumption:
     Flagged as assumed: one value per port stands for the spread of values declared there,
     and every dollar figure rests on it.
     """
-    lead = (
-        f"Assumed declared values per shipment{scope.where} (value_usd; every dollar figure "
-        "rests on them: the cost of delay is hours × value × rate)"
-    )
+    lead = _(
+        "Assumed declared values per shipment{where} (value_usd; every dollar figure rests on "
+        "them: the cost of delay is hours × value × rate)"
+    ).format(where=scope.where)
     ports = scope.ports
     missing = sorted(
         dict.fromkeys(country_name(c) for c, p in ports if p.value_usd is None), key=str.casefold
     )
     if len(missing) == len({c for c, _ in ports}):
         return Assumption(
-            "declared values", "No port declares a value per shipment: cost of delay not computed."
+            "declared values",
+            _("No port declares a value per shipment: cost of delay not computed."),
         )
     by_mode: dict[str, set[float | None]] = {}
     by_country: dict[str, dict[str, list[str]]] = {}
     for code, port in ports:
         by_mode.setdefault(port.mode, set()).add(port.value_usd)
-        value = "none" if port.value_usd is None else f"USD {port.value_usd:,.0f}"
+        value = _("none") if port.value_usd is None else _dollars(port.value_usd)
         by_country.setdefault(country_name(code), {}).setdefault(value, []).append(port.mode)
     details = [
         f"{name}: "
@@ -343,15 +401,23 @@ def _values(scenario: Scenario, scope: _Scope) -> Assumption:
         for name, values in sorted(by_country.items(), key=lambda item: item[0].casefold())
     ]
     if all(len(values) == 1 and None not in values for values in by_mode.values()):
-        modes = ", ".join(f"USD {values.pop():,.0f} ({mode})" for mode, values in by_mode.items())
-        every = " in every country" if len(by_country) > 1 and scope.whole else ""
-        text = f"{lead}: {modes}{every}."
+        modes = ", ".join(
+            f"{_dollars(values.pop() or 0.0)} ({mode})" for mode, values in by_mode.items()
+        )
+        template = (
+            _("{lead}: {values} in every country.")
+            if len(by_country) > 1 and scope.whole
+            else _("{lead}: {values}.")
+        )
+        text = template.format(lead=lead, values=modes)
     elif len(details) <= 3:
-        text = f"{lead}: {'; '.join(details)}."
+        text = _("{lead}: {values}.").format(lead=lead, values="; ".join(details))
     else:
-        text = f"{lead}: by country (see the report)."
+        text = _("{lead}: by country (see the report).").format(lead=lead)
     if missing:
-        text += f" No declared value for {', '.join(missing)}: cost of delay not computed there."
+        text += " " + _(
+            "No declared value for {countries}: cost of delay not computed there."
+        ).format(countries=", ".join(missing))
     return Assumption("declared values", text, details if len(details) > 3 else [])
 
 
@@ -363,31 +429,37 @@ def _clocks(scenario: Scenario, scope: _Scope) -> Assumption:
         []
         if clocks == {None}
         else [
-            f"{country_name(code)}: {c.clock or 'not stated'}"
+            f"{country_name(code)}: {c.clock or _('not stated')}"
             for code, c in sorted(countries, key=lambda item: by_name(item[0]))
         ]
     )
     if len(countries) == 1:
         code, country = countries[0]
         text = (
-            f"Clearance time in {country_name(code)} runs from {country.clock}."
+            _("Clearance time in {country} runs from {clock}.")
             if country.clock
-            else f"The scenario does not say what {country_name(code)}'s clearance clock "
-            "measures; the model's runs from arrival to release."
-        )
+            else _(
+                "The scenario does not say what {country}'s clearance clock measures; the "
+                "model's runs from arrival to {release}."
+            )
+        ).format(country=country_name(code), clock=country.clock, release=term("release", code))
         return Assumption("clock", text)
     if len(clocks) == 1 and None not in clocks:
-        text = f"Every country's clearance clock runs from {clocks.pop()}."
-    else:
-        said = (
-            "are not stated (see the scenario's description)"
-            if clocks == {None}
-            else "are not all stated"
-            if None in clocks
-            else "differ"
+        text = _("Every country's clearance clock runs from {clock}.").format(clock=clocks.pop())
+    elif clocks == {None}:
+        text = _(
+            "Countries' clearance clocks are not stated (see the scenario's description), so "
+            "regional totals may pool unlike measures: compare the arrangement within a "
+            "country, or compare relative changes."
         )
-        text = (
-            f"Countries' clearance clocks {said}, so regional totals may pool unlike measures: "
+    elif None in clocks:
+        text = _(
+            "Countries' clearance clocks are not all stated, so regional totals may pool unlike "
+            "measures: compare the arrangement within a country, or compare relative changes."
+        )
+    else:
+        text = _(
+            "Countries' clearance clocks differ, so regional totals may pool unlike measures: "
             "compare the arrangement within a country, or compare relative changes."
         )
     return Assumption("clock", text, details)
@@ -396,12 +468,19 @@ def _clocks(scenario: Scenario, scope: _Scope) -> Assumption:
 def _cost(scenario: Scenario) -> Assumption:
     rates = scenario.cost_of_delay.rates_per_day
     if not rates:
-        return Assumption("cost of delay", "No cost-of-delay rate is given: no cost computed.")
-    shown = ", ".join(f"{100 * r:g}%" for r in rates)
+        return Assumption("cost of delay", _("No cost-of-delay rate is given: no cost computed."))
+    shown = ", ".join(f"{general(100 * r)}%" for r in rates)
     central = rates[len(rates) // 2]
     return Assumption(
         "cost of delay",
-        f"A day of delay is assumed to cost {shown} of the goods' declared value (Hummels & "
-        f"Schaur 2013, estimated for time in transit and transferred here to time at the "
-        f"border); headlines use {100 * central:g}%.",
+        _(
+            "A day of delay is assumed to cost {rates} of the goods' declared value (Hummels & "
+            "Schaur 2013, estimated for time in transit and transferred here to time at the "
+            "border); headlines use {central}%."
+        ).format(rates=shown, central=general(100 * central)),
     )
+
+
+def _dollars(amount: float) -> str:
+    """A declared value in whole dollars: ``USD 25,000`` (``US$ 25.000``)."""
+    return money(decimal(amount, 0), "USD")

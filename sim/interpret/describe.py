@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from sim.interpret.numbers import general, plural_count, span
+from sim.language import _, active, ngettext
+from sim.language.formats import decimal, money, separators
 from sim.model.schema import Scenario
 from sim.model.uncertain import Uncertain
 from sim.model.vocabulary import GROUPS
@@ -25,43 +29,81 @@ def describe_scenario(scenario: Scenario) -> str:
     """A readable account of a scenario."""
     plan = compile_plan(scenario)
     arrangement = scenario.arrangement
+    heading = _("scenario {name}: {description}").format(
+        name=scenario.name, description=scenario.description
+    )
+    in_force = (
+        _("  arrangement in force, {members} members, utilisation {utilisation}")
+        if arrangement.in_force
+        else _("  arrangement not in force, {members} members, utilisation {utilisation}")
+    )
     lines = [
-        f"scenario {scenario.name}: {scenario.description}".rstrip(": "),
-        f"  horizon {scenario.horizon_days:g} days after {warmup_words(plan)}; "
-        f"seed {scenario.seed}",
-        f"  arrangement {'in force' if arrangement.in_force else 'not in force'}, "
-        f"{len(arrangement.members)} members, utilisation {arrangement.utilisation:g}",
-        f"  calendars: {', '.join(scenario.calendars) or 'none (always open)'}",
+        heading.rstrip(": "),
+        _("  horizon {days} days after {warmup}; seed {seed}").format(
+            days=general(scenario.horizon_days), warmup=warmup_words(plan), seed=scenario.seed
+        ),
+        in_force.format(
+            members=len(arrangement.members), utilisation=general(arrangement.utilisation)
+        ),
+        _("  calendars: {calendars}").format(
+            calendars=", ".join(scenario.calendars) or _("none (always open)")
+        ),
     ]
     for port in plan.ports:
-        per_day = port.hourly_rate.mean() * 24 * (port.batch_size.mean if port.batch_size else 1)
-        shares = group_probabilities(port)
-        value = "none" if port.value_usd is None else f"USD {port.value_usd:,.0f}"
-        lines.append(
-            f"  {port.country}/{port.name} ({port.mode}): {per_day:,.0f} shipments/day; groups "
-            + ", ".join(f"{g} {p:.1%}" for g, p in zip(GROUPS, shares, strict=True))
-        )
-        lines.append(
-            f"    declared value per shipment: {value}"
-            + ("" if port.value_usd is not None else " (no cost of delay computed)")
-        )
-        for station, (load, reserved_load) in pool_loads(plan.calendars, port).items():
-            s = port.stations.index(station)
-            servers, reserved = (int(port.pool_servers[p]) for p in port.pools(s))
-            extra = f" + {reserved} reserved (load {reserved_load:.2f})" if reserved else ""
-            lines.append(
-                f"    station {station}: {servers} servers (offered load {load:.2f}){extra}"
-            )
+        lines += _port_lines(plan, port)
     return "\n".join(lines + scenario_warnings(plan))
+
+
+def _port_lines(plan: Plan, port: Any) -> list[str]:
+    """A port's arrivals and groups, its declared value and each station's servers and load."""
+    per_day = port.hourly_rate.mean() * 24 * (port.batch_size.mean if port.batch_size else 1)
+    shares = group_probabilities(port)
+    groups = ", ".join(f"{g} {decimal(100 * p, 1)}%" for g, p in zip(GROUPS, shares, strict=True))
+    lines = [
+        _("  {port} ({mode}): {count} shipments/day; groups {groups}").format(
+            port=f"{port.country}/{port.name}",
+            mode=port.mode,
+            count=decimal(per_day, 0),
+            groups=groups,
+        ),
+        _("    declared value per shipment: none (no cost of delay computed)")
+        if port.value_usd is None
+        else _("    declared value per shipment: {value}").format(
+            value=money(decimal(port.value_usd, 0), "USD")
+        ),
+    ]
+    for station, (load, reserved_load) in pool_loads(plan.calendars, port).items():
+        s = port.stations.index(station)
+        servers, reserved = (int(port.pool_servers[p]) for p in port.pools(s))
+        template = (
+            _(
+                "    station {station}: {servers} servers (offered load {load}) + {reserved} "
+                "reserved (load {reserved_load})"
+            )
+            if reserved
+            else _("    station {station}: {servers} servers (offered load {load})")
+        )
+        lines.append(
+            template.format(
+                station=station,
+                servers=servers,
+                load=decimal(load, 2),
+                reserved=reserved,
+                reserved_load=decimal(reserved_load, 2),
+            )
+        )
+    return lines
 
 
 def warmup_words(plan: Plan) -> str:
     """The warm-up: the scenario's, or each port's own (derived), as a range."""
     if not plan.warmup_derived:
-        return f"{plan.scenario.warmup_days:g} days of warm-up"
+        return _("{days} days of warm-up").format(days=general(plan.scenario.warmup_days or 0))
     days = sorted(set(plan.warmup_days().values()))
-    span = f"{days[0]:g}" if len(days) == 1 else f"{days[0]:g} to {days[-1]:g}"
-    return f"each port's own warm-up, derived from its lags and loads ({span} days)"
+    shown = general(days[0]) if len(days) == 1 else span(general(days[0]), general(days[-1]))
+    return _("each port's own warm-up, derived from its lags and loads ({days} days)").format(
+        days=shown
+    )
 
 
 def scenario_warnings(plan: Plan) -> list[str]:
@@ -84,27 +126,52 @@ def scenario_warnings(plan: Plan) -> list[str]:
         for s, station in enumerate(port.stations):
             if s not in routed:
                 warnings.append(
-                    f"warning: {port.key} station {station} is on no route, so no shipment "
-                    "visits it; add it to a channel's route or remove it"
+                    _(
+                        "warning: {port} station {station} is on no route, so no shipment visits "
+                        "it; add it to a channel's route or remove it"
+                    ).format(port=port.key, station=station)
                 )
         counted = expected_arrivals(port, *port.window)
         if counted < 1:
             warnings.append(
-                f"warning: {port.key} expects {counted:.2g} counted shipments per replication: "
-                "replications without any have no indicators for it; raise arrivals.per_day "
-                "or horizon_days"
+                _(
+                    "warning: {port} expects {count} counted shipments per replication: "
+                    "replications without any have no indicators for it; raise "
+                    "arrivals.per_day or horizon_days"
+                ).format(port=port.key, count=f"{counted:.2g}".replace(".", _point()))
             )
-        for station, (load, _) in pool_loads(plan.calendars, port).items():
+        for station, (load, _reserved) in pool_loads(plan.calendars, port).items():
             if load >= 1:
-                drain = f"{count((load - 1) * days)} days" if np.isfinite(load) else "forever"
-                load_text = f"{load:.2f}" if load < 1e3 else f"{load:.3g}"
-                warnings.append(
-                    f"warning: {port.key} station {station} has offered load {load_text} (>= 1): "
-                    "its queue grows without end, and the last counted shipments wait about "
-                    f"{drain} behind the backlog, so clearance times measure that backlog; "
-                    "add servers or open hours"
-                )
+                warnings.append(_overload(port.key, station, load, days))
     return warnings
+
+
+def _point() -> str:
+    """The active language's decimal sign."""
+    return separators(active())[0]
+
+
+def _overload(port: str, station: str, load: float, days: float) -> str:
+    """A station whose offered load is 1 or more: how long the last shipments wait."""
+    load_text = decimal(load, 2) if load < 1e3 else f"{load:.3g}".replace(".", _point())
+    if not np.isfinite(load):
+        template = _(
+            "warning: {port} station {station} has offered load {load} (>= 1): its queue grows "
+            "without end, and the last counted shipments wait about forever behind the "
+            "backlog, so clearance times measure that backlog; add servers or open hours"
+        )
+        return template.format(port=port, station=station, load=load_text)
+    waited = (load - 1) * days
+    drain = decimal(waited, 0) if 10 <= waited < 1e12 else count(waited).replace(".", _point())
+    return ngettext(
+        "warning: {port} station {station} has offered load {load} (>= 1): its queue grows "
+        "without end, and the last counted shipments wait about {days} day behind the "
+        "backlog, so clearance times measure that backlog; add servers or open hours",
+        "warning: {port} station {station} has offered load {load} (>= 1): its queue grows "
+        "without end, and the last counted shipments wait about {days} days behind the "
+        "backlog, so clearance times measure that backlog; add servers or open hours",
+        plural_count(drain),
+    ).format(port=port, station=station, load=load_text, days=drain)
 
 
 def _short_warmup(plan: Plan) -> list[str]:
@@ -117,23 +184,30 @@ def _short_warmup(plan: Plan) -> list[str]:
     if needs[worst] <= given:
         return []
     return [
-        f"warning: warmup_days {given:g} is shorter than the {needs[worst]:g} days {worst} "
-        "needs to fill (its lags and queues); raise warmup_days, or leave it out to give "
-        "each port the warm-up its own lags and loads need"
+        _(
+            "warning: warmup_days {given} is shorter than the {needed} days {port} needs to "
+            "fill (its lags and queues); raise warmup_days, or leave it out to give each port "
+            "the warm-up its own lags and loads need"
+        ).format(given=general(given), needed=general(needs[worst]), port=worst)
     ]
 
 
 def describe_inputs(inputs: Sequence[Uncertain], width: int = 100) -> str:
     """The uncertain inputs (``mrasim validate``): name, fields, range and why, one each."""
     lines = [
-        f"uncertain inputs: {len(inputs)} (run and compare --uncertainty N draw them; without "
-        "it, intervals count simulation noise only)"
+        _(
+            "uncertain inputs: {count} (run and compare --uncertainty N draw them; without it, "
+            "intervals count simulation noise only)"
+        ).format(count=len(inputs))
     ]
     for item in inputs:
-        fields = f"{len(item.targets)} fields" if len(item.targets) > 1 else "1 field"
+        fields = ngettext("{count} field", "{count} fields", len(item.targets)).format(
+            count=len(item.targets)
+        )
         patterns = list(item.patterns) or [t.text for t in item.targets]
-        more = f" and {len(patterns) - 2} more" if len(patterns) > 2 else ""
-        shown = ", ".join(patterns[:2]) + more
+        shown = ", ".join(patterns[:2])
+        if len(patterns) > 2:
+            shown = _("{fields} and {count} more").format(fields=shown, count=len(patterns) - 2)
         where = "" if shown == item.name else f"{shown} "
         head = f"  {item.name}: {item.describe()}; {where}({fields})"
         lines.append(textwrap.fill(head, width, subsequent_indent="      "))

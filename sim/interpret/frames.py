@@ -19,26 +19,29 @@ import pandas as pd
 
 from sim.interpret.answer import CLEARANCE, GREEN, Answer, answer_of, by_label
 from sim.interpret.control import ControlRow
-from sim.interpret.numbers import Kind, column_unit, kind_of, show
+from sim.interpret.numbers import Kind, column_unit, general, kind_of, show, unit_text
 from sim.interpret.terminal import RUN_BRIEF, estimate_cell, hours_cell, money_cell, relative_cell
+from sim.language import N_, _, ngettext, use
 from sim.model.iso3166 import by_name, country_name
 from sim.model.vocabulary import ALL, ELIGIBLE
 from sim.replicate.result import Results, Where
 from sim.replicate.stats import MISSING, Estimate
 
 ANSWER_COLUMNS = {
-    "clearance_change_h": "change in clearance time (h), eligible shipments",
-    "clearance_change_pct": "relative change in clearance time (%), eligible shipments",
-    "green_share_change_pp": "change in green share (percentage points), eligible shipments",
-    "saved_usd_per_year": "cost of delay saved a year (USD), all shipments",
-    "others_clearance_change_h": "change in clearance time (h), other shipments",
+    "clearance_change_h": N_("change in clearance time (h), eligible shipments"),
+    "clearance_change_pct": N_("relative change in clearance time (%), eligible shipments"),
+    "green_share_change_pp": N_("change in green share (percentage points), eligible shipments"),
+    "saved_usd_per_year": N_("cost of delay saved a year (USD), all shipments"),
+    "others_clearance_change_h": N_("change in clearance time (h), other shipments"),
 }
 """The estimates of the answer table (each with ``_low`` and ``_high``) and their headings."""
 CONTROL_COLUMNS = {
-    "partner_checks_change_per_year": "change in checks a year, eligible shipments",
-    "other_checks_change_per_year": "change in checks a year, other shipments",
-    "detections_change_pct": "relative change in infractions found (%), all shipments",
-    "revenue_at_risk_change_usd_per_year": "change in revenue at risk a year (USD), all shipments",
+    "partner_checks_change_per_year": N_("change in checks a year, eligible shipments"),
+    "other_checks_change_per_year": N_("change in checks a year, other shipments"),
+    "detections_change_pct": N_("relative change in infractions found (%), all shipments"),
+    "revenue_at_risk_change_usd_per_year": N_(
+        "change in revenue at risk a year (USD), all shipments"
+    ),
 }
 """The control side's estimates of the answer table, when the results carry it
 (:mod:`sim.interpret.control`; NaN where an area has no stake)."""
@@ -57,7 +60,7 @@ def answer_frame(found: Answer) -> pd.DataFrame:
         record: dict[str, object] = {
             "level": "region" if region else "country",
             "country": np.nan if region else row.area,
-            "name": "Region" if region else country_name(row.area),
+            "name": _("Region") if region else country_name(row.area),
             "scenario": row.label,
             "utilisation": row.claim_probability,
         }
@@ -97,15 +100,15 @@ def answer_html(found: Answer) -> str:
     ordered = by_label(found.rows)
     hours = column_unit((row.clearance for row in ordered), Kind.HOURS)
     money = column_unit((row.saving for row in ordered), Kind.MONEY)
-    header = ["country", *(["utilisation"] if found.sweep else [])]
-    header += ["clearance change", "relative", "green change"]
+    header = [_("country"), *([_("utilisation")] if found.sweep else [])]
+    header += [_("clearance change"), _("relative"), _("green change")]
     if found.has_savings:
-        header.append(f"saved a year ({found.annualised})")
+        header.append(_("saved a year ({annualised})").format(annualised=found.annualised))
     body = []
     for row in ordered:
-        cells = ["Region" if row.area == ALL else country_name(row.area)]
+        cells = [_("Region") if row.area == ALL else country_name(row.area)]
         if found.sweep:
-            cells.append(f"{100 * row.claim_probability:g}%")
+            cells.append(f"{general(100 * row.claim_probability)}%")
         cells += [
             hours_cell(row.clearance, hours),
             relative_cell(row.relative),
@@ -139,13 +142,13 @@ def headline_html(summary: pd.DataFrame, countries: Sequence[str] | None = None)
     for area in shown:
         values = [cells.get((area, m)) for m in metrics]
         body.append(
-            ["Region" if area == ALL else country_name(area)]
+            [_("Region") if area == ALL else country_name(area)]
             + [
                 estimate_cell(v, m) if v is not None else "-"
                 for v, m in zip(values, metrics, strict=True)
             ]
         )
-    return table_html(["country", *(RUN_BRIEF[m] for m in metrics)], body)
+    return table_html([_("country"), *(_(RUN_BRIEF[m]) for m in metrics)], body)
 
 
 def table_html(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -171,7 +174,7 @@ def headline_words(estimate: Estimate, metric: str, change: bool = False) -> str
     if kind is Kind.HOURS:
         return hours_cell(estimate) if change else hours_cell(estimate).lstrip("+")
     shown = show(estimate, kind, signed=change, change=change)
-    unit = {"%": "%", "pp": " pp"}.get(shown.unit, "")
+    unit = {"%": "%", "pp": " " + unit_text("pp")}.get(shown.unit, "")
     return f"{shown.mean}{unit}" + (f" ±{shown.half}" if shown.half else "")
 
 
@@ -185,29 +188,49 @@ def result_repr(results: Results, kind: str) -> str:
     name = " vs ".join(dict.fromkeys(s.name for s in results.scenarios))
     countries = results.countries
     area = countries[0] if len(countries) == 1 else ALL
-    where = f"in {country_name(area)}" if area != ALL else "across the region"
-    head = f"<{kind} {name}: "
+    where = (
+        _("in {country}").format(country=country_name(area))
+        if area != ALL
+        else _("across the region")
+    )
+    n = results.replications
     if results.compared:
         label = results.compared[-1]
         at = Where(area, group=ELIGIBLE)
         clearance = results.get("difference", label, at, CLEARANCE)
         relative = results.relative(label, at, CLEARANCE)
         green = results.get("difference", label, at, GREEN)
-        levels = " vs ".join(results.labels)
-        return (
-            f"{head}{levels}, {results.replications} replications; partner-AEO shipments {where}"
-            f"{'' if len(results.compared) == 1 else f' ({label})'}: clearance "
-            f"{headline_words(clearance, CLEARANCE, change=True)} "
-            f"({relative_cell(relative)}), green share {headline_words(green, GREEN, True)}>"
+        text = ngettext(
+            "{levels}, {n} replication; partner-AEO shipments {where}{label}: clearance "
+            "{clearance} ({relative}), green share {green}",
+            "{levels}, {n} replications; partner-AEO shipments {where}{label}: clearance "
+            "{clearance} ({relative}), green share {green}",
+            n,
+        ).format(
+            levels=" vs ".join(results.labels),
+            n=n,
+            where=where,
+            label="" if len(results.compared) == 1 else f" ({label})",
+            clearance=headline_words(clearance, CLEARANCE, change=True),
+            relative=relative_cell(relative),
+            green=headline_words(green, GREEN, True),
         )
+        return f"<{kind} {name}: {text}>"
     label = results.labels[0]
     at = Where(area)
     clearance = results.get("value", label, at, CLEARANCE)
     green = results.get("value", label, at, GREEN)
-    return (
-        f"{head}{results.replications} replications; all shipments {where}: clearance "
-        f"{headline_words(clearance, CLEARANCE)}, green share {headline_words(green, GREEN)}>"
+    text = ngettext(
+        "{n} replication; all shipments {where}: clearance {clearance}, green share {green}",
+        "{n} replications; all shipments {where}: clearance {clearance}, green share {green}",
+        n,
+    ).format(
+        n=n,
+        where=where,
+        clearance=headline_words(clearance, CLEARANCE),
+        green=headline_words(green, GREEN),
     )
+    return f"<{kind} {name}: {text}>"
 
 
 def result_html(results: Results) -> str:
@@ -215,19 +238,35 @@ def result_html(results: Results) -> str:
     answer of a comparison, each country and the region of a run)."""
     name = " vs ".join(dict.fromkeys(s.name for s in results.scenarios))
     what = " vs ".join(results.labels) + ", " if results.compared else ""
-    title = (
-        f"<p><b>{html.escape(name)}</b>: {html.escape(what)}{results.replications} "
-        "replications; 95% intervals</p>"
-    )
+    replications = ngettext(
+        "{n} replication; 95% intervals", "{n} replications; 95% intervals", results.replications
+    ).format(n=results.replications)
+    title = f"<p><b>{html.escape(name)}</b>: {html.escape(what + replications)}</p>"
     if results.compared:
         return title + answer_html(answer_of(results, results.chosen))
     return title + headline_html(results.table, results.chosen)
 
 
-def answer_table(results: Results, country: str | Sequence[str] | None = None) -> pd.DataFrame:
+def answer_table(
+    results: Results, country: str | Sequence[str] | None = None, lang: str | None = None
+) -> pd.DataFrame:
     """The answer of a comparison as a DataFrame (:func:`answer_frame`), of every country (and
-    the region), of the countries the result chose, or of ``country`` (codes or names)."""
+    the region), of the countries the result chose, or of ``country`` (codes or names); the
+    names in ``lang`` (None: the active language)."""
+    with use(lang):
+        return answer_frame(_scoped_answer(results, country))
+
+
+def answer_sentences(
+    results: Results, country: str | Sequence[str] | None = None, lang: str | None = None
+) -> list[str]:
+    """The answer's sentences (:func:`answer_table`'s scope), in ``lang``."""
+    with use(lang):
+        return _scoped_answer(results, country).sentences
+
+
+def _scoped_answer(results: Results, country: str | Sequence[str] | None) -> Answer:
     if not results.compared:
-        raise ValueError("a run has no answer: compare scenarios (sim.compare) to get one")
+        raise ValueError(_("a run has no answer: compare scenarios (sim.compare) to get one"))
     scoped = results.for_countries(country) if country is not None else results
-    return answer_frame(answer_of(scoped, scoped.chosen))
+    return answer_of(scoped, scoped.chosen)

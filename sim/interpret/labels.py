@@ -10,45 +10,47 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sim.language import _
+from sim.language import N_, _, active
+from sim.language.formats import separators
 from sim.model.vocabulary import ALL, ELIGIBLE, NOT_ELIGIBLE
 
 INDICATOR_LABELS = {
-    "utilisation_rate": "utilisation rate",
-    "green_share": "green share (no check)",
-    "yellow_share": "yellow share (documentary check)",
-    "red_share": "red share (documentary and physical check)",
-    "clearance_h_mean": "clearance time, mean (h)",
-    "clearance_h_median": "clearance time, median (h)",
-    "clearance_h_p90": "clearance time, 90th percentile (h)",
-    "shipments": "shipments counted",
+    "utilisation_rate": N_("utilisation rate"),
+    "green_share": N_("green share (no check)"),
+    "yellow_share": N_("yellow share (documentary check)"),
+    "red_share": N_("red share (documentary and physical check)"),
+    "clearance_h_mean": N_("clearance time, mean (h)"),
+    "clearance_h_median": N_("clearance time, median (h)"),
+    "clearance_h_p90": N_("clearance time, 90th percentile (h)"),
+    "shipments": N_("shipments counted"),
 }
 """The common indicators (and the count they rest on) as the report names them: words and
 units, not column names."""
 
 OTHER_LABELS = {
-    "customs_h_mean": "customs time, mean (h)",
-    "customs_h_median": "customs time, median (h)",
-    "customs_h_p90": "customs time, 90th percentile (h)",
-    "unloading_h_mean": "unloading, mean (h)",
-    "lodgement_wait_h_mean": "waiting for lodgement, mean (h)",
-    "checks_h_mean": "checks, mean (h)",
-    "release_h_mean": "release formalities, mean (h)",
-    "wait_h_mean": "wait at the station, mean (h)",
-    "service_h_mean": "service at the station, mean (h)",
-    "general_utilisation": "utilisation, general servers",
-    "reserved_utilisation": "utilisation, reserved servers",
-    "overtime_h": "overtime (server-hours)",
+    "customs_h_mean": N_("customs time, mean (h)"),
+    "customs_h_median": N_("customs time, median (h)"),
+    "customs_h_p90": N_("customs time, 90th percentile (h)"),
+    "unloading_h_mean": N_("unloading, mean (h)"),
+    "lodgement_wait_h_mean": N_("waiting for lodgement, mean (h)"),
+    "checks_h_mean": N_("checks, mean (h)"),
+    "release_h_mean": N_("release formalities, mean (h)"),
+    "wait_h_mean": N_("wait at the station, mean (h)"),
+    "service_h_mean": N_("service at the station, mean (h)"),
+    "general_utilisation": N_("utilisation, general servers"),
+    "reserved_utilisation": N_("utilisation, reserved servers"),
+    "overtime_h": N_("overtime (server-hours)"),
 }
-"""The stages, the stations and customs time in words."""
+"""The stages, the stations and customs time in words (English: translate with ``_`` where
+written, as :func:`indicator_label` does)."""
 
 GROUP_LABELS = {
-    ALL: "all shipments",
-    "standard": "standard",
-    "national_aeo": "national AEO",
-    "recognised_aeo": "recognised AEO",
-    ELIGIBLE: "eligible",
-    NOT_ELIGIBLE: "not eligible",
+    ALL: N_("all shipments"),
+    "standard": N_("standard"),
+    "national_aeo": N_("national AEO"),
+    "recognised_aeo": N_("recognised AEO"),
+    ELIGIBLE: N_("eligible"),
+    NOT_ELIGIBLE: N_("not eligible"),
 }
 
 _COST = re.compile(r"delay_cost_usd_(.+)pct")
@@ -60,14 +62,21 @@ def indicator_label(metric: str) -> str:
     mean (h), arrivals in week 3``; a metric this module does not know, with spaces."""
     known = INDICATOR_LABELS.get(metric) or OTHER_LABELS.get(metric)
     if known:
-        return known
+        return _(known)
     cost = _COST.fullmatch(metric)
     if cost:
-        return f"cost of delay, {cost.group(1)}%/day (USD per shipment)"
+        rate = cost.group(1).replace(".", separators(active())[0])
+        return _("cost of delay, {rate}%/day (USD per shipment)").format(rate=rate)
     week = _WEEK.fullmatch(metric)
     if week:
-        return f"customs time, mean (h), arrivals in week {int(week.group(1))}"
+        return _("customs time, mean (h), arrivals in week {week}").format(week=int(week.group(1)))
     return metric.replace("_", " ")
+
+
+def group_label(group: str) -> str:
+    """A trader group in words, in the active language (a group the module does not know, as
+    written): :data:`GROUP_LABELS` holds the English, to be translated where written."""
+    return _(GROUP_LABELS[group]) if group in GROUP_LABELS else group
 
 
 def listing(items: Iterable[str], last: str | None = None) -> str:

@@ -75,8 +75,10 @@ def active() -> str:
 
 @contextlib.contextmanager
 def use(language: str | None) -> Iterator[str]:
-    """Speak ``language`` (a code or locale tag; None: the environment's) inside the block."""
-    chosen = choose(language) if language else choose()
+    """Speak ``language`` (a code or locale tag) inside the block; None: the language spoken
+    now (an enclosing block's, else the environment's), so a function taking ``lang=None``
+    and called inside ``--lang es`` speaks Spanish."""
+    chosen = choose(language) if language else active()
     token = _spoken.set(chosen)
     try:
         yield chosen

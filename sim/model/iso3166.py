@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sim.errors import InputError
+from sim.language import active
 
 ALPHA3 = frozenset(
     """
@@ -46,9 +47,28 @@ NAMES = {
 """Names of the signatories, for reports; other codes are shown as they are."""
 
 
+NAMES_IN = {
+    "es": {
+        "BRA": "Brasil",
+        "DOM": "República Dominicana",
+        "PER": "Perú",
+    },
+    "pt": {
+        "BOL": "Bolívia",
+        "BRA": "Brasil",
+        "COL": "Colômbia",
+        "DOM": "República Dominicana",
+        "PRY": "Paraguai",
+        "URY": "Uruguai",
+    },
+}
+"""The signatories' names in Spanish and Portuguese where they differ from :data:`NAMES` (as
+each language writes them: *Perú*, *Paraguai*); a page in that language names them so."""
+
+
 def country_name(code: str) -> str:
-    """A country's name if it is a signatory, else its code."""
-    return NAMES.get(code, code)
+    """A country's name, in the active language, if it is a signatory, else its code."""
+    return NAMES_IN.get(active(), {}).get(code) or NAMES.get(code, code)
 
 
 OTHER_NAMES = {

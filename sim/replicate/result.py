@@ -159,14 +159,15 @@ class RunResult(_ShownThroughItsRecord):
             [country] if isinstance(country, str) else country, countries, "country"
         )
 
-    def digest(self, width: int = 100, full: bool = False) -> str:
+    def digest(self, width: int = 100, full: bool = False, lang: str | None = None) -> str:
         """What ``mrasim run`` prints: each country and the region, headline indicators; with
         ``full``, what ``--full`` prints (by area, mode, group and station, and what the
-        result assumes)."""
+        result assumes); in ``lang`` (``"es"``, ``"pt"``, ``"en"``; None: ``MRASIM_LANG``,
+        else the locale)."""
         from sim.interpret.terminal import View
         from sim.interpret.text import run_text
 
-        return run_text(self.to_results(), View(width), full=full)
+        return run_text(self.to_results(), View(width), full=full, lang=lang)
 
 
 @dataclass(repr=False)
@@ -226,14 +227,15 @@ class ComparisonResult(_ShownThroughItsRecord):
         chosen = select(table, country=country, mode=mode, group=group, metric=metric, level=level)
         return with_levels(chosen).reset_index(drop=True)
 
-    def answer(self, country: Choice = None) -> pd.DataFrame:
+    def answer(self, country: Choice = None, lang: str | None = None) -> pd.DataFrame:
         """The answer's table as a DataFrame: a row per country (by name) and the region (the
         ``level`` column says which; the region's ``country`` is NaN), each change with the
         ``_low`` and ``_high`` ends of its 95% interval, the cost-of-delay rate and the days
-        a year's saving is annualised from; ``country`` (codes or names) keeps those."""
+        a year's saving is annualised from; ``country`` (codes or names) keeps those. The
+        column keys stay English; ``lang`` names the countries (``Perú``, ``Paraguai``)."""
         from sim.interpret.frames import answer_table
 
-        return answer_table(self.to_results(), country)
+        return answer_table(self.to_results(), country, lang)
 
     def save(self, folder: str | Path, country: Choice = None) -> Path:
         """Write the files of ``mrasim compare --out folder`` (``sim.write_report`` reads them);
@@ -242,12 +244,20 @@ class ComparisonResult(_ShownThroughItsRecord):
 
         return save_comparison(self, Path(folder), None, self.results[0]._codes(country))
 
-    def digest(self, width: int = 100) -> str:
-        """What ``mrasim compare`` prints: the tables, then the answer and its assumptions."""
+    def digest(self, width: int = 100, lang: str | None = None) -> str:
+        """What ``mrasim compare`` prints: the tables, then the answer and its assumptions; in
+        ``lang`` (``"es"``, ``"pt"``, ``"en"``; None: ``MRASIM_LANG``, else the locale)."""
         from sim.interpret.terminal import View
         from sim.interpret.text import comparison_text
 
-        return comparison_text(self.to_results(), View(width))
+        return comparison_text(self.to_results(), View(width), lang=lang)
+
+    def sentences(self, country: Choice = None, lang: str | None = None) -> list[str]:
+        """The answer in words: one sentence per question (a sweep's one), as ``mrasim
+        compare`` ends with them; of ``country`` (codes or names), in ``lang``."""
+        from sim.interpret.frames import answer_sentences
+
+        return answer_sentences(self.to_results(), country, lang)
 
 
 # --- the result record ------------------------------------------------------------
@@ -416,12 +426,18 @@ class Results:
         )
         return with_levels(chosen).reset_index(drop=True)
 
-    def answer(self, country: Choice = None) -> pd.DataFrame:
+    def answer(self, country: Choice = None, lang: str | None = None) -> pd.DataFrame:
         """The answer's table as a DataFrame (:meth:`ComparisonResult.answer`): of ``country``,
-        else of the countries chosen (``--country``), else of all."""
+        else of the countries chosen (``--country``), else of all; ``lang`` as there."""
         from sim.interpret.frames import answer_table
 
-        return answer_table(self, country)
+        return answer_table(self, country, lang)
+
+    def sentences(self, country: Choice = None, lang: str | None = None) -> list[str]:
+        """The answer in words (:meth:`ComparisonResult.sentences`)."""
+        from sim.interpret.frames import answer_sentences
+
+        return answer_sentences(self, country, lang)
 
     def __repr__(self) -> str:
         from sim.interpret.frames import result_repr

@@ -38,10 +38,11 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from sim.indicators.layout import HEADLINE, WEEK_METRIC
 from sim.interpret.answer import Answer, answer_of
-from sim.interpret.assumptions import Assumption, for_countries, from_json
+from sim.interpret.assumptions import TOPICS, Assumption, for_countries, from_json
 from sim.interpret.frames import ANSWER_COLUMNS, CONTROL_COLUMNS, answer_frame
-from sim.interpret.labels import GROUP_LABELS, indicator_label
-from sim.interpret.numbers import Kind, kind_of
+from sim.interpret.labels import group_label, indicator_label
+from sim.interpret.numbers import Kind, general, kind_of
+from sim.language import N_, _
 from sim.model.iso3166 import by_name, country_name
 from sim.model.vocabulary import ALL
 from sim.replicate.result import Results, Where
@@ -55,6 +56,17 @@ SHEET_LEVELS = {
     "port": ("port",),
 }
 """Each level sheet and the levels of :mod:`sim.replicate.views` it holds."""
+SHEET_TITLES = {
+    "answer": N_("answer"),
+    "headlines": N_("headlines"),
+    "country": N_("country"),
+    "country-mode": N_("country-mode"),
+    "port": N_("port"),
+    "assumptions": N_("assumptions"),
+    "provenance": N_("provenance"),
+}
+"""Each sheet's title as the analyst reads it (the workbook is for people: the column keys of
+the CSV and Parquet files stay English, the sheets speak the active language)."""
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 FORMATS = {Kind.HOURS: "0.000", Kind.MONEY: "#,##0", Kind.PERCENT: "0.00", Kind.SHARE: "0.0000"}
@@ -80,25 +92,25 @@ def write_workbook(results: Results, path: Path) -> Path:
 # --- the answer ----------------------------------------------------------------------------
 
 ANSWER_HEADINGS = {
-    "level": "level",
-    "name": "country",
-    "country": "ISO code",
-    "scenario": "scenario",
-    "utilisation": "utilisation (share of eligible shipments claiming)",
-    "cost_rate_per_day": "cost-of-delay rate per day (assumed)",
-    "annualised_from_days": "annualised from (days simulated)",
+    "level": N_("level"),
+    "name": N_("country"),
+    "country": N_("ISO code"),
+    "scenario": N_("scenario"),
+    "utilisation": N_("utilisation (share of eligible shipments claiming)"),
+    "cost_rate_per_day": N_("cost-of-delay rate per day (assumed)"),
+    "annualised_from_days": N_("annualised from (days simulated)"),
 }
 
 
 def _answer_sheet(book: Workbook, found: Answer) -> None:
-    sheet = book.create_sheet("answer")
+    sheet = book.create_sheet(_(SHEET_TITLES["answer"]))
     frame = answer_frame(found)
     columns = ["name", "country", "level", "scenario", "utilisation"]
     for name in (*ANSWER_COLUMNS, *(CONTROL_COLUMNS if found.control else ())):
         columns += [name, f"{name}_low", f"{name}_high"]
     columns += ["cost_rate_per_day", "annualised_from_days"]
     _widths(sheet, [22, 9, 9, 12, 14] + [16] * (len(columns) - 5))
-    _title(sheet, "The answer")
+    _title(sheet, _("The answer"))
     for sentence in found.sentences:
         sheet.append([sentence])
     sheet.append([])
@@ -107,17 +119,21 @@ def _answer_sheet(book: Workbook, found: Answer) -> None:
         sheet.append([_answer_cell(sheet, c, record.get(c)) for c in columns])
     sheet.append([])
     notes = [
-        "Eligible (partner-AEO) shipments: the exporter is an AEO of another member, whether "
-        f"the declaration claims recognition or not. Changes are from {found.baseline}; low and "
-        "high bound each 95% interval.",
+        _(
+            "Eligible (partner-AEO) shipments: the exporter is an AEO of another member, "
+            "whether the declaration claims recognition or not. Changes are from {baseline}; "
+            "low and high bound each 95% interval."
+        ).format(baseline=found.baseline),
     ]
     if found.has_savings:
         notes.append(
-            f"Cost of delay saved: all shipments, at an assumed {100 * (found.rate or 0):g}% of "
-            f"their assumed declared value per day; {found.annualised} simulated."
+            _(
+                "Cost of delay saved: all shipments, at an assumed {rate}% of their assumed "
+                "declared value per day; {annualised} simulated."
+            ).format(rate=general(100 * (found.rate or 0)), annualised=found.annualised)
         )
     if found.pooled_clocks_differ:
-        notes.append(f"Region: {found.pooled_note}; compare within a country.")
+        notes.append(_("Region: {note}; compare within a country.").format(note=found.pooled_note))
     if found.noise_note:
         notes.append(found.noise_note)  # what the intervals count
     for note in notes:
@@ -126,12 +142,14 @@ def _answer_sheet(book: Workbook, found: Answer) -> None:
 
 def _answer_heading(column: str) -> str:
     if column in ANSWER_HEADINGS:
-        return ANSWER_HEADINGS[column]
+        return _(ANSWER_HEADINGS[column])
     for name, heading in (ANSWER_COLUMNS | CONTROL_COLUMNS).items():
         if column == name:
-            return heading
-        if column.startswith(name + "_"):
-            return f"{column.removeprefix(name + '_')} (95%)"
+            return _(heading)
+        if column == f"{name}_low":
+            return _("low (95%)")
+        if column == f"{name}_high":
+            return _("high (95%)")
     return column
 
 
@@ -158,14 +176,14 @@ def _answer_cell(sheet: WriteOnlyWorksheet, column: str, value: Any) -> Any:
 
 
 def _headlines_sheet(book: Workbook, results: Results) -> None:
-    sheet = book.create_sheet("headlines")
+    sheet = book.create_sheet(_(SHEET_TITLES["headlines"]))
     metrics = [*HEADLINE, "shipments"]
     label = results.labels[0]
     _widths(sheet, [22, 9] + [14] * (3 * len(metrics)))
-    _title(sheet, f"{label}: all shipments, each country and the region")
-    header = ["country", "ISO code"]
+    _title(sheet, _("{label}: all shipments, each country and the region").format(label=label))
+    header = [_("country"), _("ISO code")]
     for metric in metrics:
-        header += [indicator_label(metric), "low (95%)", "high (95%)"]
+        header += [indicator_label(metric), _("low (95%)"), _("high (95%)")]
     _heading(sheet, header)
     for area in _ordered(results.areas):
         row: list[Any] = [_place(area), "" if area == ALL else area]
@@ -179,25 +197,24 @@ def _headlines_sheet(book: Workbook, results: Results) -> None:
 
 def _level_sheet(book: Workbook, name: str, results: Results, levels: Sequence[str]) -> None:
     """One row per place, group and indicator at these levels, every scenario side by side."""
-    sheet = book.create_sheet(name)
+    sheet = book.create_sheet(_(SHEET_TITLES[name]))
     places = {"country": [], "country-mode": ["mode"], "port": ["mode", "port", "station"]}[name]
     labels, compared, baseline = results.labels, results.compared, results.labels[0]
-    header = ["country", "ISO code", *places, "group", "indicator", "metric"]
+    header = [_("country"), _("ISO code"), *(_(PLACE_HEADINGS[p]) for p in places)]
+    header += [_("group"), _("indicator"), _("metric")]
     for label in labels:
-        header += [label, f"{label}, 95% low", f"{label}, 95% high"]
+        header += _bounds(label)
     for label in compared:
-        change = f"{label} − {baseline}"
-        header += [change, f"{change}, 95% low", f"{change}, 95% high"]
-        relative = f"{label} vs {baseline} (%)"
-        header += [relative, f"{relative}, 95% low", f"{relative}, 95% high"]
-    header.append("replications")
+        header += _bounds(f"{label} − {baseline}")
+        header += _bounds(_("{label} vs {baseline} (%)").format(label=label, baseline=baseline))
+    header.append(_("replications"))
     _widths(sheet, [22, 9] + [12] * len(places) + [14, 36, 22] + [13] * (len(header) - 6))
     _heading(sheet, header)
     for key in _keys(results, levels):
         country, mode, port, group, station, metric = key
         cells: list[Any] = [_place(country), "" if country == ALL else country]
         cells += [{"mode": mode, "port": port, "station": station or ""}[p] for p in places]
-        cells += [GROUP_LABELS.get(str(group), "") if group else "", indicator_label(metric)]
+        cells += [group_label(str(group)) if group else "", indicator_label(metric)]
         cells.append(metric)
         where = Where(country, mode, port, group, station)
         for label in labels:
@@ -210,6 +227,18 @@ def _level_sheet(book: Workbook, name: str, results: Results, levels: Sequence[s
                 cells += _numbers(results.relative(label, where, metric))
         cells.append(results.count("value", baseline, where, metric) or None)
         sheet.append(cells)
+
+
+PLACE_HEADINGS = {"mode": N_("mode"), "port": N_("port"), "station": N_("station")}
+
+
+def _bounds(name: str) -> list[str]:
+    """A column's heading and its interval's: ``name``, ``name, 95% low``, ``name, 95% high``."""
+    return [
+        name,
+        _("{column}, 95% low").format(column=name),
+        _("{column}, 95% high").format(column=name),
+    ]
 
 
 def _keys(results: Results, levels: Sequence[str]) -> list[tuple[Any, ...]]:
@@ -242,35 +271,38 @@ def _assumptions(results: Results) -> list[Assumption]:
 
 
 def _assumptions_sheet(book: Workbook, items: Iterable[Assumption]) -> None:
-    sheet = book.create_sheet("assumptions")
+    sheet = book.create_sheet(_(SHEET_TITLES["assumptions"]))
     _widths(sheet, [18, 110])
-    _heading(sheet, ["topic", "what the result assumes"])
+    _heading(sheet, [_("topic"), _("what the result assumes")])
     for item in items:
         text = item.text + "".join(f"\n- {d}" for d in item.details)
         cell = WriteOnlyCell(sheet, value=text)
         cell.alignment = WRAP
-        sheet.append([item.topic, cell])
+        sheet.append([_(TOPICS.get(item.topic, item.topic)), cell])
 
 
 def _provenance_sheet(book: Workbook, results: Results) -> None:
-    sheet = book.create_sheet("provenance")
+    sheet = book.create_sheet(_(SHEET_TITLES["provenance"]))
     _widths(sheet, [24, 110])
-    _heading(sheet, ["", "how these numbers were made"])
+    _heading(sheet, ["", _("how these numbers were made")])
     meta = results.meta
+    countries = sorted((country_name(c) for c in results.countries), key=str)
     rows: list[tuple[str, str]] = [
-        ("results folder", str(results.folder or "")),
-        ("scenarios", ", ".join(results.labels)),
-        ("countries", ", ".join(sorted((country_name(c) for c in results.countries), key=str))),
+        (_("results folder"), str(results.folder or "")),
+        (_("scenarios"), ", ".join(results.labels)),
+        (_("countries"), ", ".join(countries)),
     ]
     record = meta.get("provenance")
     if isinstance(record, dict):
         rows += provenance_lines(record)
     rows.append(
         (
-            "what the sheets hold",
-            "unrounded numbers, in the units of comparison.csv (hours; shares as fractions) "
-            "except the answer's percentages and percentage points; the CSV and Parquet files "
-            "hold every row of every country and the weekly customs-time series",
+            _("what the sheets hold"),
+            _(
+                "unrounded numbers, in the units of comparison.csv (hours; shares as fractions) "
+                "except the answer's percentages and percentage points; the CSV and Parquet "
+                "files hold every row of every country and the weekly customs-time series"
+            ),
         )
     )
     for label, text in rows:
@@ -306,7 +338,7 @@ def _ordered(areas: Iterable[str]) -> list[str]:
 
 
 def _place(area: str) -> str:
-    return "Region" if area == ALL else country_name(area)
+    return _("Region") if area == ALL else country_name(area)
 
 
 def _numbers(estimate: Any) -> list[float | None]:
