@@ -38,7 +38,7 @@ import pandas as pd
 
 from sim.indicators.layout import cost_metric
 from sim.interpret.control import ControlRow, control_json, control_rows, control_sentence
-from sim.interpret.labels import listing
+from sim.interpret.labels import in_country, listing
 from sim.interpret.numbers import Kind, Shown, general, percent, plural_count, show
 from sim.interpret.numbers import money_range as money_bounds
 from sim.language import N_, _, ngettext
@@ -480,9 +480,9 @@ def _sentence(context: _Context, label: str) -> str:
     partner = _(PARTNER)
     if len(context.countries) == 1:
         row = rows[context.countries[0]]
-        effect = _("{partner} in {country} {clearance} and {green}").format(
+        effect = _("{partner} {where} {clearance} and {green}").format(
             partner=partner,
-            country=country_name(row.area),
+            where=in_country(row.area),
             clearance=_clearance_words(row.clearance, row.relative),
             green=green,
         )
@@ -772,8 +772,8 @@ def _sweep_sentence(context: _Context) -> str:
     use_hours = area != ALL or not context.pooled_differ
     change = _sweep_clearance(ends, use_hours)
     if area != ALL:
-        effect = _("{partner} in {country} {change}").format(
-            partner=_(PARTNER), country=country_name(area), change=change
+        effect = _("{partner} {where} {change}").format(
+            partner=_(PARTNER), where=in_country(area), change=change
         )
     elif context.pooled_differ:
         template = (

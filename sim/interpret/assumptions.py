@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from sim.interpret.labels import listing
+from sim.interpret.labels import in_countries, in_country
 from sim.interpret.numbers import general, percent
 from sim.language import N_, _
 from sim.language.formats import decimal, money
@@ -125,8 +125,7 @@ class _Scope:
         if countries is None or set(codes) <= set(countries):
             return cls(every, "", True)
         chosen = [c for c in codes if c in countries]
-        names = sorted((country_name(c) for c in chosen), key=str.casefold)
-        where = _(" in {countries}").format(countries=listing(names))
+        where = " " + in_countries(chosen)
         return cls([(c, p) for c, p in every if c in chosen], where, False)
 
 
@@ -436,13 +435,18 @@ def _clocks(scenario: Scenario, scope: _Scope) -> Assumption:
     if len(countries) == 1:
         code, country = countries[0]
         text = (
-            _("Clearance time in {country} runs from {clock}.")
+            _("Clearance time {where} runs from {clock}.")
             if country.clock
             else _(
                 "The scenario does not say what {country}'s clearance clock measures; the "
                 "model's runs from arrival to {release}."
             )
-        ).format(country=country_name(code), clock=country.clock, release=term("release", code))
+        ).format(
+            where=in_country(code),
+            country=country_name(code),
+            clock=country.clock,
+            release=term("release", code),
+        )
         return Assumption("clock", text)
     if len(clocks) == 1 and None not in clocks:
         text = _("Every country's clearance clock runs from {clock}.").format(clock=clocks.pop())

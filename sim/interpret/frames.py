@@ -19,6 +19,7 @@ import pandas as pd
 
 from sim.interpret.answer import CLEARANCE, GREEN, Answer, answer_of, by_label
 from sim.interpret.control import ControlRow
+from sim.interpret.labels import in_country
 from sim.interpret.numbers import Kind, column_unit, general, kind_of, show, unit_text
 from sim.interpret.terminal import RUN_BRIEF, estimate_cell, hours_cell, money_cell, relative_cell
 from sim.language import N_, _, ngettext, use
@@ -188,11 +189,7 @@ def result_repr(results: Results, kind: str) -> str:
     name = " vs ".join(dict.fromkeys(s.name for s in results.scenarios))
     countries = results.countries
     area = countries[0] if len(countries) == 1 else ALL
-    where = (
-        _("in {country}").format(country=country_name(area))
-        if area != ALL
-        else _("across the region")
-    )
+    where = in_country(area) if area != ALL else _("across the region")
     n = results.replications
     if results.compared:
         label = results.compared[-1]

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from sim.language import N_, _, active
 from sim.language.formats import separators
+from sim.model.iso3166 import NAMES as COUNTRY_CODES
+from sim.model.iso3166 import country_name
 from sim.model.vocabulary import ALL, ELIGIBLE, NOT_ELIGIBLE
 
 INDICATOR_LABELS = {
@@ -77,6 +79,26 @@ def group_label(group: str) -> str:
     """A trader group in words, in the active language (a group the module does not know, as
     written): :data:`GROUP_LABELS` holds the English, to be translated where written."""
     return _(GROUP_LABELS[group]) if group in GROUP_LABELS else group
+
+
+PORTUGUESE_FEMININE = frozenset({"ARG", "BOL", "COL", "CRI", "DOM", "GTM"})
+"""Signatories whose Portuguese name takes *a* (*na Argentina*); the others take *o* (*no
+Peru*, *no Brasil*): Portuguese contracts *em* with the article, so "in Peru" is data."""
+
+
+def in_country(code: str) -> str:
+    """``in Peru``, ``en Perú``, ``no Peru`` / ``na Argentina``: where a sentence is."""
+    if active() == "pt" and code in COUNTRY_CODES:
+        return ("na " if code in PORTUGUESE_FEMININE else "no ") + country_name(code)
+    return _("in {country}").format(country=country_name(code))
+
+
+def in_countries(codes: Iterable[str]) -> str:
+    """``in Chile and Peru`` (``no Chile e no Peru``), the countries by name."""
+    ordered = sorted(codes, key=lambda code: country_name(code).casefold())
+    if active() == "pt":
+        return listing(in_country(code) for code in ordered)
+    return _("in {country}").format(country=listing(country_name(c) for c in ordered))
 
 
 def listing(items: Iterable[str], last: str | None = None) -> str:

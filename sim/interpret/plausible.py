@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.interpret.labels import listing
+from sim.interpret.labels import in_country, listing
 from sim.interpret.numbers import Kind, bare_money, general, money_range, show, span
 from sim.interpret.tables import fit_table
 from sim.language import _, ngettext
@@ -139,12 +139,13 @@ def lead_sentences(results: Results, scope: str, label: str, pooled_differ: bool
             )
             if scope == ALL
             else _(
-                "{over}, the change for partner-AEO shipments in {country} is not resolved: "
+                "{over}, the change for partner-AEO shipments {where} is not resolved: "
                 "simulation noise makes most of its spread over the draws; give more "
                 "replications per draw (-n)."
             )
         )
-        return [template.format(over=over_words(results), country=country_name(scope))]
+        where = "" if scope == ALL else in_country(scope)
+        return [template.format(over=over_words(results), where=where)]
     noise = show(effect.central, Kind.PERCENT, figures=FIGURES)
     at_values = (
         _("{size} at the scenario's own values, simulation noise ±{noise}%")
@@ -152,7 +153,7 @@ def lead_sentences(results: Results, scope: str, label: str, pooled_differ: bool
         else _("{size} at the scenario's own values")
     ).format(size=_size(effect.central), noise=noise.half)
     if scope != ALL:
-        template = _("{over}, partner-AEO shipments in {country} {change} ({values})")
+        template = _("{over}, partner-AEO shipments {where} {change} ({values})")
     elif pooled_differ:
         template = _(
             "{over}, partner-AEO shipments {change} across the region (pooled over countries "
@@ -162,7 +163,7 @@ def lead_sentences(results: Results, scope: str, label: str, pooled_differ: bool
         template = _("{over}, partner-AEO shipments {change} across the region ({values})")
     first = template.format(
         over=over_words(results),
-        country=country_name(scope),
+        where="" if scope == ALL else in_country(scope),
         change=_range_words(effect.plausible),
         values=at_values,
     )
@@ -275,7 +276,7 @@ def noise_note(results: Results, command: str = "compare") -> str:
             "Ranges are over the plausible inputs, simulation noise taken out (5th to 95th "
             "percentile of {draws} draws); the ± intervals count simulation noise only, at the "
             "scenario's own values."
-        ).format(draws=meta.get("draws", _("the")))
+        ).format(draws=meta.get("draws", "?"))
     return noise_only(results.scenarios, command)
 
 
