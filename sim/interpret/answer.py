@@ -38,7 +38,7 @@ import pandas as pd
 
 from sim.indicators.layout import cost_metric
 from sim.interpret.control import ControlRow, control_json, control_rows, control_sentence
-from sim.interpret.labels import in_country, listing
+from sim.interpret.labels import in_countries, in_country, listing
 from sim.interpret.numbers import Kind, Shown, general, percent, plural_count, show
 from sim.interpret.numbers import money_range as money_bounds
 from sim.language import N_, _, ngettext
@@ -606,17 +606,15 @@ def _within_countries(context: _Context, rows: Mapping[str, CountryRow]) -> str:
             )
         )
     if later:
-        template = _("later in {names}{span}") if parts else _("clear later in {names}{span}")
-        parts.append(
-            template.format(names=listing(map(country_name, later)), span=_span(rows, later))
-        )
+        template = _("later {where}{span}") if parts else _("clear later {where}{span}")
+        parts.append(template.format(where=in_countries(later), span=_span(rows, later)))
     if flat:
         template = (
-            _("with no detectable change in {names}")
+            _("with no detectable change {where}")
             if parts
-            else _("show no detectable change in {names}")
+            else _("show no detectable change {where}")
         )
-        parts.append(template.format(names=listing(map(country_name, flat))))
+        parts.append(template.format(where=in_countries(flat)))
     return ", ".join(parts)
 
 

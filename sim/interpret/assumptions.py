@@ -55,9 +55,9 @@ def assumptions_of(
     items.append(
         Assumption(
             "overrides",
-            _("Overrides of the scenario file: {overrides}.").format(
-                overrides=", ".join(overrides) if overrides else _("none")
-            ),
+            _("Overrides of the scenario file: {overrides}.").format(overrides=", ".join(overrides))
+            if overrides
+            else _("Overrides of the scenario file: none."),
         )
     )
     return items
@@ -125,7 +125,7 @@ class _Scope:
         if countries is None or set(codes) <= set(countries):
             return cls(every, "", True)
         chosen = [c for c in codes if c in countries]
-        where = " " + in_countries(chosen)
+        where = " " + in_countries(sorted(chosen, key=lambda c: country_name(c).casefold()))
         return cls([(c, p) for c, p in every if c in chosen], where, False)
 
 

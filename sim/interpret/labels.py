@@ -94,8 +94,8 @@ def in_country(code: str) -> str:
 
 
 def in_countries(codes: Iterable[str]) -> str:
-    """``in Chile and Peru`` (``no Chile e no Peru``), the countries by name."""
-    ordered = sorted(codes, key=lambda code: country_name(code).casefold())
+    """``in Chile and Peru`` (``no Chile e no Peru``), in the order given."""
+    ordered = list(codes)
     if active() == "pt":
         return listing(in_country(code) for code in ordered)
     return _("in {country}").format(country=listing(country_name(c) for c in ordered))
