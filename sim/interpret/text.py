@@ -82,7 +82,8 @@ def _run_text(results: Results, view: View | None, full: bool) -> str:
     (scenario,) = results.scenarios
     note = textwrap.fill(noise_note(results, "run"), view.width, break_on_hyphens=False)
     ranges = "".join(f"\n\n{text}" for text in _ranges(results, view)[1:])
-    one = results.countries[0] if len(results.countries) == 1 else None
+    shown = list(view.countries or results.countries)
+    one = shown[0] if len(shown) == 1 else None  # a page of one country: its own words
     release = term("release", one)
     n = results.replications
     if full:

@@ -50,10 +50,34 @@ def _decimal_text(value: float, places: int, language: str) -> str:
     return format_decimal(value, format=pattern, locale=LOCALE[language], decimal_quantization=True)
 
 
+SINGULAR_UNITS = {"pt": {"USD M": "US$ {} milhão", "USD B": "US$ {} bilhão"}}
+"""Portuguese says *1,5 milhão* and *0,4 milhão*: the scale is singular below two (CLDR's
+plural rule for ``pt``: an integer part of 0 or 1)."""
+
+
 def money(amount: str, unit: str) -> str:
-    """An amount already written (``3,47``) with its unit (``USD M``): ``US$ 3,47 milhões``."""
-    template = MONEY_UNITS[active()][unit]
+    """An amount already written (``3,47``) with its unit (``USD M``): ``US$ 3,47 milhões``
+    (``US$ 1,5 milhão``)."""
+    language = active()
+    template = MONEY_UNITS[language][unit]
+    if unit in SINGULAR_UNITS.get(language, {}) and _singular(amount, language):
+        template = SINGULAR_UNITS[language][unit]
     return f"{template} {amount}" if "{}" not in template else template.format(amount)
+
+
+def _singular(amount: str, language: str) -> bool:
+    """Whether ``language`` says the scale after ``amount`` (as written) in the singular."""
+    from decimal import Decimal, InvalidOperation
+
+    from babel import Locale
+
+    point, group = separators(language)
+    digits = amount.strip().lstrip("+-").replace(group, "").replace(point, ".")
+    try:
+        number = Decimal(digits)
+    except InvalidOperation:
+        return False
+    return bool(Locale.parse(LOCALE[language]).plural_form(number) == "one")
 
 
 def money_prefix() -> str:

@@ -47,7 +47,7 @@ from sim.language.formats import day, decimal, money, separators
                 "0,00",
                 "1.235.000",
                 "US$ 3,47 milhões",
-                "US$ 1,2 bilhões",
+                "US$ 1,2 bilhão",
                 "US$ 508.000",
             ],
         ),
