@@ -48,11 +48,14 @@ COMMON: Mapping[str, Mapping[str, str]] = {
 NATIONAL: Mapping[str, Mapping[str, Mapping[str, str]]] = {
     "es": {
         "COL": {"release": "levante"},
-        "PER": {"release": "levante", "yellow": "naranja"},
+        "PER": {"yellow": "naranja"},
     },
     "pt": {},
 }
-"""A country's own word, where it differs from :data:`COMMON`, by language and ISO code."""
+"""A country's own word, where it differs from :data:`COMMON`, by language and ISO code: only
+where a public source shows the country using it (``docs/glossary.md`` gives each source, and
+says which words were looked for and not found: Peru's *levante* was not, so Peru reads the
+WCO's *libramiento* until a source is cited)."""
 
 
 def term(name: str, country: str | None = None, language: str | None = None) -> str:
