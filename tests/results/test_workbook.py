@@ -204,3 +204,32 @@ def test_a_run_gets_headlines_instead_of_an_answer(tmp_path: Path) -> None:
     header = rows[1]
     at = header.index("clearance time, mean (h)")
     assert rows[3][at] == pytest.approx(peru["mean"], **SAME)
+
+
+def test_the_workbook_speaks_the_analyst_s_language(folder: Path, tmp_path: Path) -> None:
+    """The same record written in Spanish: sheet titles, headings and names in Spanish, the
+    very numbers of the English workbook (a workbook is for people; CSV keys stay English)."""
+    from sim.language import use
+    from sim.results.workbook import write_workbook
+
+    results = sim.read_results(folder)
+    with use("es"):
+        path = write_workbook(results, tmp_path / "respuesta.xlsx")
+    book = openpyxl.load_workbook(path, read_only=True)
+    assert book.sheetnames == [
+        "respuesta",
+        "país",
+        "país-modo",
+        "puerto",
+        "supuestos",
+        "procedencia",
+    ]
+    book.close()
+    spanish = table_of(sheet_rows(path, "respuesta"), "país")
+    english = table_of(sheet_rows(folder / "answer.xlsx", "answer"), "country")
+    assert spanish["país"].tolist() == ["Chile", "Perú", "Región"]
+    assert spanish.iloc[:, 5:].equals(english.iloc[:, 5:].set_axis(spanish.columns[5:], axis=1))
+    assert (
+        "código ISO" in spanish.columns
+        and "cambio en el tiempo de despacho (h), envíos elegibles" in spanish.columns
+    )
