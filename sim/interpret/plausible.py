@@ -308,10 +308,14 @@ def plausible_text(results: Results, width: int, countries: Sequence[str] | None
         return ""
     meta = results.meta.get("uncertainty", {}) if isinstance(results.meta, dict) else {}
     areas = [c for c in results.areas if countries is None or c in countries or c == ALL]
-    intro = _(
+    intro = ngettext(
+        "Over the uncertain inputs: {draws} draws ({design}) of {inputs} input, "
+        "{replications} replications each; plausible range = 5th to 95th percentile, "
+        "simulation noise taken out; inputs = their share of the variance (the rest is noise).",
         "Over the uncertain inputs: {draws} draws ({design}) of {inputs} inputs, "
         "{replications} replications each; plausible range = 5th to 95th percentile, "
-        "simulation noise taken out; inputs = their share of the variance (the rest is noise)."
+        "simulation noise taken out; inputs = their share of the variance (the rest is noise).",
+        len(meta.get("inputs", [])),
     ).format(
         draws=meta.get("draws"),
         design=meta.get("design"),
