@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sim._version import __version__
+from sim.language import _
 from sim.model.schema import Scenario
 
 
@@ -68,13 +69,13 @@ def provenance_lines(record: dict[str, Any]) -> list[tuple[str, str]]:
     ]
     overrides = record.get("overrides") or []
     return [
-        ("mrasim version", str(record.get("mrasim_version", ""))),
-        ("scenario files", "; ".join(shown)),
-        ("overrides (--set)", ", ".join(overrides) if overrides else "none"),
-        ("seed", str(record.get("seed", ""))),
-        ("engine", str(record.get("engine", ""))),
-        ("replications", str(record.get("replications", ""))),
-        ("stopping rule", str(record.get("stop_reason", ""))),
-        ("command", record.get("command") or "the Python API"),
-        ("date (UTC)", str(record.get("date", ""))),
+        (_("mrasim version"), str(record.get("mrasim_version", ""))),
+        (_("scenario files"), "; ".join(shown)),
+        (_("overrides (--set)"), ", ".join(overrides) if overrides else _("none")),
+        (_("seed"), str(record.get("seed", ""))),
+        (_("engine"), str(record.get("engine", ""))),
+        (_("replications"), str(record.get("replications", ""))),
+        (_("stopping rule"), str(record.get("stop_reason", ""))),
+        (_("command"), record.get("command") or _("the Python API")),
+        (_("date (UTC)"), str(record.get("date", ""))),
     ]
