@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sim.language import LANGUAGES, N_, _, active
 from sim.language.catalog import translations
+from sim.report.interactive import plotly_locale
 
 STATIC = Path(__file__).parent / "static"
 LANGUAGE_NAMES = {"es": "Español", "pt": "Português", "en": "English"}
@@ -112,7 +113,8 @@ def page_html() -> str:
         for code, name in LANGUAGE_NAMES.items()
     )
     # a JSON island: "<" written as \u003c, so no text in it can close the <script>
-    filled["messages"] = json.dumps(script_messages(language)).replace("<", "\\u003c")
+    messages = {**script_messages(language), **plotly_locale()}  # Plotly's toolbar too
+    filled["messages"] = json.dumps(messages).replace("<", "\\u003c")
     return PLACEHOLDER.sub(lambda match: filled[match.group(1)], _template())
 
 

@@ -22,7 +22,7 @@ from sim.model.vocabulary import ALL, ELIGIBLE, NOT_ELIGIBLE
 from sim.replicate.result import Results, Where
 from sim.replicate.stats import Estimate
 from sim.report.figures import error_bars, number_axis, panels, png, short_area
-from sim.report.html import esc, group_label
+from sim.report.html import esc, group_label, shown_label
 
 CONTROL_LABELS = {
     "checks": N_("checks made ({yellow} or red)"),
@@ -130,7 +130,7 @@ def _tradeoff_figure(results: Results) -> Figure | None:
         )
         for label, s, f in zip(order, saved, found, strict=True):
             if len(order) > 1:
-                ax.annotate(label, (s.mean, f.mean), fontsize=8, xytext=(4, 4),
+                ax.annotate(shown_label(label), (s.mean, f.mean), fontsize=8, xytext=(4, 4),
                             textcoords="offset points")  # fmt: skip
         ax.axhline(0, color="0.5", linewidth=0.8)
         ax.axvline(0, color="0.5", linewidth=0.8)

@@ -22,7 +22,7 @@ from sim.language.formats import decimal
 from sim.model.vocabulary import ALL, ELIGIBLE, SUMMARY_GROUPS
 from sim.replicate.result import Results, Where
 from sim.replicate.stats import Estimate
-from sim.report.html import esc, group_label
+from sim.report.html import esc, group_label, shown_label
 
 # --- figures --------------------------------------------------------------------
 
@@ -49,7 +49,9 @@ def figures_section(results: Results, on_screen: str = "") -> str:
                 "hours (left) and in percent of the baseline (right, comparable across "
                 "countries); bars are 95% intervals."
             )
-        caption = caption.format(baseline=results.labels[0], scenario=shown[0])
+        caption = caption.format(
+            baseline=shown_label(results.labels[0]), scenario=shown_label(shown[0])
+        )
         figures.append((_clearance_change_figure(results, shown), caption))
     green = _(
         "(b) Green share (released without check) by trader group, per country and "
@@ -162,7 +164,8 @@ def _clearance_change_figure(results: Results, labels: Sequence[str]) -> Figure:
                 )
             ax.axvline(0, color="0.5", linewidth=0.8)
             unit = "%" if relative else "h"
-            ax.set_title(f"{label} − {results.labels[0]} ({unit})", fontsize=11)
+            title = f"{shown_label(label)} − {shown_label(results.labels[0])} ({unit})"
+            ax.set_title(title, fontsize=11)
             ax.set_xlabel(
                 _("change in mean clearance time (% of baseline)")
                 if relative
@@ -196,7 +199,7 @@ def _green_share_figure(results: Results) -> Figure:
                 width,
                 yerr=error_bars(stats),
                 color=colours[i],
-                label=label,
+                label=shown_label(label),
                 error_kw={"elinewidth": 0.8, "capsize": 2},
             )
         ax.set_xticks(
@@ -252,7 +255,9 @@ def _sweep_figure(results: Results, utilisations: list[float]) -> Figure:
         ax.yaxis.set_major_formatter(number_axis())
     figure.supxlabel(_("utilisation (share of eligible shipments claiming)"), fontsize=10)
     figure.supylabel(
-        _("change in clearance time vs {baseline} (%)").format(baseline=results.labels[0]),
+        _("change in clearance time vs {baseline} (%)").format(
+            baseline=shown_label(results.labels[0])
+        ),
         fontsize=10,
     )
     handles, names = axes[0].get_legend_handles_labels()

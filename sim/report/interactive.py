@@ -13,6 +13,7 @@ where the time goes (the stages of clearance, with and without), how spread the 
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from sim.model.vocabulary import ALL, ELIGIBLE
 from sim.replicate.result import Results, Where
 from sim.replicate.stats import Estimate
 from sim.report.figures import GROUP_COLOURS, sweep_utilisations
-from sim.report.html import esc, group_label, significant
+from sim.report.html import esc, group_label, shown_label, significant
 
 STAGE_NAMES = {
     "unloading_h_mean": N_("unloading (before customs can act)"),
@@ -71,6 +72,28 @@ def _country(results: Results) -> str | None:
 
 
 CONFIG = {"responsive": True, "displaylogo": False, "modeBarButtonsToRemove": ["select2d"]}
+PLOTLY_WORDS = (
+    N_("Download plot as a PNG"),
+    N_("Download plot"),
+    N_("Share chart..."),
+    N_("Zoom"),
+    N_("Pan"),
+    N_("Box Select"),
+    N_("Lasso Select"),
+    N_("Zoom in"),
+    N_("Zoom out"),
+    N_("Autoscale"),
+    N_("Reset axes"),
+    N_("Toggle Spike Lines"),
+    N_("Show closest data on hover"),
+    N_("Compare data on hover"),
+    N_("Double-click to zoom back out"),
+    N_("Preparing image - this may take a few seconds"),
+    N_("Image download succeeded"),
+    N_("Sorry, there was a problem downloading your image!"),
+)
+"""What plotly.js itself says (its toolbar's tooltips, its notices), in its own English: a
+page gives Plotly these translated as a locale of its language (:func:`plotly_locale`)."""
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
 
 
@@ -87,8 +110,17 @@ def interactive_section(results: Results) -> str:
     """The figures that apply, interactive, with Plotly's JavaScript once before them."""
     charts = list(charts_of(results))
     items = "\n".join(_html(chart) for chart in charts)
-    script = f"<script>{plotly.offline.get_plotlyjs()}</script>"
+    words = json.dumps(
+        {"moduleType": "locale", "name": active(), "dictionary": plotly_locale()}
+    ).replace("<", "\\u003c")
+    # plotly.js, and its own words (its toolbar's) in the page's language: one script
+    script = f"<script>{plotly.offline.get_plotlyjs()}\nPlotly.register({words});</script>"
     return f'<div class="interactive">{script}\n{items}</div>'
+
+
+def plotly_locale() -> dict[str, str]:
+    """Plotly's own words in the active language (:data:`PLOTLY_WORDS`), where they differ."""
+    return {word: _(word) for word in PLOTLY_WORDS if _(word) != word}
 
 
 def charts_of(results: Results) -> Iterator[Chart]:
@@ -121,7 +153,7 @@ def _html(chart: Chart) -> str:
         chart.figure,
         full_html=False,
         include_plotlyjs=False,
-        config=CONFIG,
+        config={**CONFIG, "locale": active()},
         div_id=f"chart-{chart.anchor}",
         default_width="100%",
     )
@@ -133,7 +165,7 @@ def _html(chart: Chart) -> str:
 
 def _change_chart(results: Results, label: str) -> Chart:
     """(a) The change in mean clearance time, percent of the baseline, per country."""
-    base = results.labels[0]
+    base = shown_label(results.labels[0])
     figure = _dot_figure(results)
     for group in (ELIGIBLE, ALL):
         relative = [
@@ -155,13 +187,13 @@ def _change_chart(results: Results, label: str) -> Chart:
         "(a) Change in mean clearance time, {scenario} against {baseline}, per country: "
         "eligible (partner-AEO) and all shipments; bars are 95% intervals of simulation noise. "
         "Hover a point for its numbers (also in hours); click a legend entry to hide it."
-    ).format(scenario=label, baseline=base)
+    ).format(scenario=shown_label(label), baseline=base)
     return Chart("change", figure, caption)
 
 
 def _green_chart(results: Results, label: str) -> Chart:
     """(b) The change in green share, in percentage points, per country."""
-    base = results.labels[0]
+    base = shown_label(results.labels[0])
     figure = _dot_figure(results)
     for group in (ELIGIBLE, ALL):
         points = [
@@ -172,14 +204,14 @@ def _green_chart(results: Results, label: str) -> Chart:
     _zero_line(figure)
     figure.update_xaxes(
         title_text=_("change in green share, percentage points ({scenario} − {baseline})").format(
-            scenario=label, baseline=base
+            scenario=shown_label(label), baseline=base
         )
     )
     caption = _(
         "(b) Change in the share of shipments released without a check (green), {scenario} "
         "against {baseline}, in percentage points, on an axis scaled to the change; bars are 95% "
         "intervals of simulation noise."
-    ).format(scenario=label, baseline=base)
+    ).format(scenario=shown_label(label), baseline=base)
     return Chart("green", figure, caption)
 
 
@@ -187,7 +219,7 @@ def _stage_chart(results: Results, labels: Sequence[str]) -> Chart:
     """(c) Where the time goes: the stages of an eligible shipment's clearance, stacked,
     per country, with and without the arrangement."""
     group = ELIGIBLE if results.compared else ALL
-    rows = [(_name(a), label) for a in _areas(results) for label in labels]
+    rows = [(_name(a), shown_label(label)) for a in _areas(results) for label in labels]
     figure = go.Figure()
     country = _country(results)
     for metric, colour in zip(STAGES, STAGE_COLOURS, strict=True):
@@ -238,7 +270,9 @@ def _spread_chart(results: Results, labels: Sequence[str]) -> Chart:
             ]
             shift = (i - (len(labels) - 1) / 2) * 0.3
             figure.add_trace(
-                _spread_marks(results, estimates, f"{_(name)}, {label}", symbol, i, shift)
+                _spread_marks(
+                    results, estimates, f"{_(name)}, {shown_label(label)}", symbol, i, shift
+                )
             )
     count = len(_areas(results))
     _layout(figure, count * len(labels), legend_rows=len(labels))
@@ -283,7 +317,7 @@ def _sweep_chart(results: Results, utilisations: Sequence[float]) -> Chart:
     )
     figure.update_yaxes(
         title_text=_("change in clearance time vs {baseline} (%)").format(
-            baseline=results.labels[0]
+            baseline=shown_label(results.labels[0])
         ),
         ticksuffix="%",
     )

@@ -59,6 +59,7 @@ from sim.report.html import (
     money_td,
     number,
     page,
+    shown_label,
     value_td,
 )
 from sim.report.interactive import interactive_section
@@ -194,13 +195,14 @@ def _compared(results: Results) -> str:
     """Which scenarios the page compares, names in bold (HTML)."""
     if not results.compared:
         return esc(_("One scenario, without a comparison."))
-    others = ", ".join(f"<b>{esc(s)}</b>" for s in results.compared)
+    others = ", ".join(f"<b>{esc(shown_label(s))}</b>" for s in results.compared)
     template = ngettext(
         "Scenarios compared: {baseline} (the baseline) against {others}.",
         "Scenarios compared: {baseline} (the baseline) against each of {others}.",
         len(results.compared),
     )
-    return esc(template).format(baseline=f"<b>{esc(results.labels[0])}</b>", others=others)
+    baseline = f"<b>{esc(shown_label(results.labels[0]))}</b>"
+    return esc(template).format(baseline=baseline, others=others)
 
 
 def _joined(names: Sequence[str]) -> str:
@@ -283,7 +285,7 @@ def _answer_notes(found: Answer) -> list[str]:
             "Eligible (partner-AEO) shipments: the exporter is an AEO of another member, whether "
             "the declaration claims recognition or not. Changes are from {baseline}; the range "
             "below each number is its 95% interval; bold: an interval that excludes zero."
-        ).format(baseline=found.baseline)
+        ).format(baseline=shown_label(found.baseline))
     ]
     if found.has_savings:
         notes.append(
@@ -587,7 +589,7 @@ def _costs(results: Results) -> str:
     behind it in each country."""
     if not results.compared or not results.rates:
         return ""
-    baseline = results.labels[0]
+    baseline = shown_label(results.labels[0])
     days = sorted({results.horizon_days(label) for label in results.compared})
     header = [
         _("group"),
@@ -686,7 +688,7 @@ def _cost_row(results: Results, where: Where, metric: str, rate: float, label: s
     return [
         group_label(str(where.group)),
         f"{number(100 * rate)}%",
-        label,
+        shown_label(label),
         value_td(results.get("value", results.labels[0], where, metric), metric, False),
         value_td(results.get("value", label, where, metric), metric, False),
         change_td(results.get("difference", label, where, metric), Kind.MONEY),
@@ -759,13 +761,14 @@ def _measure_table(results: Results, header: Sequence[str], lines: Iterable[Line
     Rows undefined in every scenario (e.g. recognised AEOs without the
     arrangement) are left out.
     """
-    baseline = results.labels[0]
+    baseline = shown_label(results.labels[0])
+    compared = [shown_label(label) for label in results.compared]
     head = [
         *header,
-        *results.labels,
-        *(f"{label} − {baseline}" for label in results.compared),
+        *map(shown_label, results.labels),
+        *(f"{label} − {baseline}" for label in compared),
         *(_("{label} vs {baseline} (%)").format(label=label, baseline=baseline)
-          for label in results.compared),
+          for label in compared),
     ]  # fmt: skip
     in_points = _("a change in a share is read in percentage points")
     rows = []

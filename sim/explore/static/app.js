@@ -19,19 +19,6 @@ function format(template, values) {
   return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }
 
-// Mark a message for the catalogs without translating it yet (the catalog extractor reads it).
-function N_(text) { return text; }
-
-// What Plotly says on its toolbar (the tooltips of a chart's buttons) and while it works, in
-// its own English: translated here, as a Plotly locale of the page's language.
-const PLOTLY_WORDS = [
-  N_("Download plot as a PNG"), N_("Download plot"), N_("Zoom"), N_("Pan"), N_("Box Select"),
-  N_("Lasso Select"), N_("Zoom in"), N_("Zoom out"), N_("Autoscale"), N_("Reset axes"),
-  N_("Toggle Spike Lines"), N_("Show closest data on hover"), N_("Compare data on hover"),
-  N_("Double-click to zoom back out"), N_("Preparing image - this may take a few seconds"),
-  N_("Image download succeeded"), N_("Sorry, there was a problem downloading your image!"),
-];
-
 const NUMBER = (digits) => new Intl.NumberFormat(LANG, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 function withLanguage(url) { return `${url}${url.includes("?") ? "&" : "?"}lang=${LANG}`; }
 
@@ -361,8 +348,8 @@ function languageSwitch() {
 async function start() {
   if (!languageSwitch()) return;
   if (window.Plotly && LANG !== "en") {
-    const dictionary = Object.fromEntries(PLOTLY_WORDS.map((word) => [word, _(word)]));
-    Plotly.register({ moduleType: "locale", name: LANG, dictionary, format: {} });
+    // Plotly looks its own English words up in the locale: #messages has them translated
+    Plotly.register({ moduleType: "locale", name: LANG, dictionary: MESSAGES });
   }
   try {
     scenario = await getJSON("/api/scenario");
