@@ -16,6 +16,7 @@ from typing import Any
 
 from sim._version import __version__
 from sim.language import _
+from sim.language.formats import day
 from sim.model.schema import Scenario
 
 
@@ -77,5 +78,15 @@ def provenance_lines(record: dict[str, Any]) -> list[tuple[str, str]]:
         (_("replications"), str(record.get("replications", ""))),
         (_("stopping rule"), str(record.get("stop_reason", ""))),
         (_("command"), record.get("command") or _("the Python API")),
-        (_("date (UTC)"), str(record.get("date", ""))),
+        (_("date (UTC)"), _shown_date(str(record.get("date", "")))),
     ]
+
+
+def _shown_date(recorded: str) -> str:
+    """A recorded ISO time as the language writes a date (``8 de diciembre de 2026, 02:01``);
+    the record keeps the ISO text, and a text that is not one is shown as it is."""
+    try:
+        when = datetime.datetime.fromisoformat(recorded)
+    except ValueError:
+        return recorded
+    return f"{day(when)}, {when:%H:%M}"
