@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sim.errors import InputError
+from sim.language import active
 
 ALPHA3 = frozenset(
     """
@@ -46,15 +47,37 @@ NAMES = {
 """Names of the signatories, for reports; other codes are shown as they are."""
 
 
+TRANSLATED_NAMES = {
+    "es": {
+        "BRA": "Brasil",
+        "DOM": "República Dominicana",
+        "PER": "Perú",
+    },
+    "pt": {
+        "BOL": "Bolívia",
+        "COL": "Colômbia",
+        "DOM": "República Dominicana",
+        "PRY": "Paraguai",
+        "URY": "Uruguai",
+    },
+}
+"""The signatories' names in Spanish and Portuguese where they are not the English ones (the
+CLDR's, as each country writes itself): a Spanish page says *Perú*, a Portuguese one
+*Paraguai*. Data, like :mod:`sim.language.terms`: a country's name is not a translator's
+choice."""
+
+
 def country_name(code: str) -> str:
-    """A country's name if it is a signatory, else its code."""
-    return NAMES.get(code, code)
+    """A signatory's name in the active language, else the code."""
+    return TRANSLATED_NAMES.get(active(), {}).get(code) or NAMES.get(code, code)
 
 
 OTHER_NAMES = {
     "BRA": ("Brasil",),
     "DOM": ("República Dominicana", "Dominican Rep", "Rep Dominicana"),
     "PER": ("Perú",),
+    "PRY": ("Paraguai",),
+    "URY": ("Uruguai",),
 }
 """The signatories' names in Spanish or Portuguese where they differ from the English beyond
 accents (accents, case, spaces and hyphens never matter: ``perú``, ``COSTA-RICA``)."""

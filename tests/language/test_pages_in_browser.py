@@ -199,6 +199,7 @@ def test_the_whole_spanish_report_is_spanish_with_decimal_commas(spanish: object
 def test_a_national_brief_uses_the_countrys_own_words(reports: tuple[Path, Path]) -> None:
     regional, peru = (path.read_text(encoding="utf-8") for path in reports)
     assert "levante" in peru and "naranja" in peru and "libramiento" not in peru
+    assert "Perú" in peru and ">Peru<" not in peru  # the country's name as Spanish writes it
     assert "libramiento" in regional and "levante" not in regional
 
 
