@@ -53,7 +53,7 @@ class Experiment:
     def __init__(self, folder: Path) -> None:
         manifest = read_manifest(folder)
         if manifest is None:
-            raise InputError(str(folder), "", "holds no experiment manifest.json")
+            raise InputError(str(folder), "", _("holds no experiment manifest.json"))
         self.folder = folder
         self.manifest = manifest
         self.factors: list[dict[str, Any]] = manifest["design"]["factors"]
@@ -107,7 +107,8 @@ class Experiment:
 def _read(folder: Path, name: str) -> pd.DataFrame:
     frame = _read_if_present(folder, name)
     if frame is None:
-        raise InputError(str(folder), "", f"holds no {name}: run the experiment to its end")
+        problem = _("holds no {file}: run the experiment to its end").format(file=name)
+        raise InputError(str(folder), "", problem)
     return frame
 
 
