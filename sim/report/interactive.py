@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -180,7 +181,7 @@ def _change_chart(results: Results, label: str) -> Chart:
         figure.add_trace(_dots(results, relative, group, "%", extra))
     _zero_line(figure)
     figure.update_xaxes(
-        title_text=_("change in mean clearance time, % of {baseline}").format(baseline=base),
+        title_text=_axis(_("change in mean clearance time, % of {baseline}").format(baseline=base)),
         ticksuffix="%",
     )
     caption = _(
@@ -203,8 +204,10 @@ def _green_chart(results: Results, label: str) -> Chart:
         figure.add_trace(_dots(results, points, group, " " + _("points"), None))
     _zero_line(figure)
     figure.update_xaxes(
-        title_text=_("change in green share, percentage points ({scenario} − {baseline})").format(
-            scenario=shown_label(label), baseline=base
+        title_text=_axis(
+            _("change in green share, percentage points ({scenario} − {baseline})").format(
+                scenario=shown_label(label), baseline=base
+            )
         )
     )
     caption = _(
@@ -242,7 +245,8 @@ def _stage_chart(results: Results, labels: Sequence[str]) -> Chart:
     _layout(figure, len(rows), legend_rows=2)
     figure.update_layout(barmode="stack", legend_traceorder="normal")
     figure.update_yaxes(autorange="reversed")  # the first country on top, without above with
-    figure.update_xaxes(title_text=_("hours per shipment, by stage"))
+    # narrower: the scenario and country labels take half a phone's width
+    figure.update_xaxes(title_text=_axis(_("hours per shipment, by stage"), AXIS_LINE // 2))
     if len(labels) > 1:
         caption = _(
             "(c) Where the time goes: the mean clearance time of {who} by stage, per country "
@@ -279,7 +283,7 @@ def _spread_chart(results: Results, labels: Sequence[str]) -> Chart:
     figure.update_yaxes(
         tickvals=list(range(count)), ticktext=[_name(a) for a in _areas(results)][::-1]
     )
-    figure.update_xaxes(title_text=_("clearance time (h)"), rangemode="tozero")
+    figure.update_xaxes(title_text=_axis(_("clearance time (h)")), rangemode="tozero")
     if len(labels) > 1:
         caption = _(
             "(d) How spread the clearance times of {who} are, per country: the median (half "
@@ -313,11 +317,14 @@ def _sweep_chart(results: Results, utilisations: Sequence[float]) -> Chart:
     _zero_line(figure, horizontal=True)
     _layout(figure, 12, legend_rows=math.ceil(len(_areas(results)) / 6))
     figure.update_xaxes(
-        title_text=_("utilisation: share of eligible shipments claiming (%)"), ticksuffix="%"
+        title_text=_axis(_("utilisation: share of eligible shipments claiming (%)")),
+        ticksuffix="%",
     )
     figure.update_yaxes(
-        title_text=_("change in clearance time vs {baseline} (%)").format(
-            baseline=shown_label(results.labels[0])
+        title_text=_axis(
+            _("change in clearance time vs {baseline} (%)").format(
+                baseline=shown_label(results.labels[0])
+            )
         ),
         ticksuffix="%",
     )
@@ -388,7 +395,9 @@ def _drivers_chart(drivers: pd.DataFrame, scope: str) -> Chart:
     )
     _layout(figure, len(names), legend_rows=0)
     figure.update_yaxes(autorange="reversed")
-    figure.update_xaxes(title_text=_("share of the doubt it explains (first-order index, %)"))
+    figure.update_xaxes(
+        title_text=_axis(_("share of the doubt it explains (first-order index, %)"))
+    )
     caption = _(
         "(f) What the doubt about partner-AEO shipments' gain in {where} rests on: each "
         "uncertain input's first-order share of the variance over the draws (what measuring "
@@ -416,7 +425,7 @@ def _against_chart(draws: pd.DataFrame, inputs: Sequence[str], column: str, scop
             col=i,
         )
     _layout(figure, 8, legend_rows=1)
-    figure.update_yaxes(title_text=_("change in clearance time (%)"), ticksuffix="%", col=1)
+    figure.update_yaxes(title_text=_axis(_("change in clearance time (%)")), ticksuffix="%", col=1)
     caption = _(
         "(g) Each draw's change in partner-AEO shipments' mean clearance time in {where} "
         "(percent of the baseline, simulation noise included) against the value drawn for "
@@ -534,6 +543,17 @@ def _layout(figure: go.Figure, rows: int, legend_rows: int) -> None:
         hoverlabel={"namelength": -1},
         separators="".join(separators(active())),  # Plotly's d3 formats: 1.234,5 in es and pt
     )
+
+
+AXIS_LINE = 34
+"""Characters: an axis title is broken into lines no longer than this, so that it fits a
+phone's width (390 px) in any language (Spanish and Portuguese titles run a third longer);
+the axes' automatic margins make room for the lines."""
+
+
+def _axis(title: str, width: int = AXIS_LINE) -> str:
+    """``title`` in lines of at most ``width`` characters, broken at spaces."""
+    return "<br>".join(textwrap.wrap(title, width, break_long_words=False)) or title
 
 
 def _zero_line(figure: go.Figure, horizontal: bool = False) -> None:
