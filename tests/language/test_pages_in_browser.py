@@ -120,7 +120,8 @@ def english_decimals(page: object, selector: str) -> list[str]:
 
 
 def fits(page: object, width: int) -> list[str]:
-    """What is wider than the page, or whose text overflows its box (a long word in a button)."""
+    """What is wider than the page, whose text overflows its box (a long word in a button), or
+    a figure's axis title wider than its figure."""
     return page.evaluate(  # type: ignore[attr-defined, no-any-return]
         """width => {
             const wide = [];
@@ -131,6 +132,14 @@ def fits(page: object, width: int) -> list[str]:
                 const scrolls = getComputedStyle(el).overflowX === "auto";
                 if (el.scrollWidth > el.clientWidth + 1 && !scrolls) {
                     wide.push(`${el.tagName} ${el.id}: ${el.textContent.trim().slice(0, 40)}`);
+                }
+            }
+            // a figure's axis titles (SVG: they do not wrap) within the figure
+            for (const title of document.querySelectorAll(".g-xtitle text, .g-ytitle text")) {
+                const box = title.getBoundingClientRect();
+                const svg = title.closest("svg").getBoundingClientRect();
+                if (box.width && (box.left < svg.left - 1 || box.right > svg.right + 1)) {
+                    wide.push(`axis title: ${title.textContent.slice(0, 40)}`);
                 }
             }
             return wide;
