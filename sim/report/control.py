@@ -21,7 +21,7 @@ from sim.language.terms import term
 from sim.model.vocabulary import ALL, ELIGIBLE, NOT_ELIGIBLE
 from sim.replicate.result import Results, Where
 from sim.replicate.stats import Estimate
-from sim.report.figures import error_bars, number_axis, panels, png, short_area
+from sim.report.figures import error_bars, number_axis, panels, png, short_area, wrapped
 from sim.report.html import esc, group_label, shown_label
 
 CONTROL_LABELS = {
@@ -139,8 +139,8 @@ def _tradeoff_figure(results: Results) -> Figure | None:
         ax.yaxis.set_major_formatter(number_axis())
         ax.tick_params(labelsize=9)
     time_saved = _("time saved by partner-AEO shipments (% of baseline clearance)")
-    figure.supxlabel(time_saved, fontsize=10)
-    figure.supylabel(_("change in infractions found (% of baseline)"), fontsize=10)
+    figure.supxlabel(wrapped(time_saved), fontsize=10)
+    figure.supylabel(wrapped(_("change in infractions found (% of baseline)")), fontsize=10)
     return figure
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -112,6 +113,16 @@ def error_bars(stats: Sequence[Estimate]) -> np.ndarray:
     return np.array([[s.mean - s.low for s in stats], [s.high - s.mean for s in stats]])
 
 
+LABEL_LINE = 40
+"""Characters: an axis label is broken into lines no longer than this (a Spanish label runs
+a third longer than the English, and matplotlib does not wrap)."""
+
+
+def wrapped(label: str, width: int = LABEL_LINE) -> str:
+    """``label`` in lines of at most ``width`` characters, broken at spaces."""
+    return textwrap.fill(label, width, break_long_words=False)
+
+
 def short_area(area: str) -> str:
     """A panel's title: the country's code, or the region."""
     return _("region") if area == ALL else area
@@ -167,9 +178,11 @@ def _clearance_change_figure(results: Results, labels: Sequence[str]) -> Figure:
             title = f"{shown_label(label)} − {shown_label(results.labels[0])} ({unit})"
             ax.set_title(title, fontsize=11)
             ax.set_xlabel(
-                _("change in mean clearance time (% of baseline)")
-                if relative
-                else _("change in mean clearance time (h)"),
+                wrapped(
+                    _("change in mean clearance time (% of baseline)")
+                    if relative
+                    else _("change in mean clearance time (h)")
+                ),
                 fontsize=10,
             )
             ax.xaxis.set_major_formatter(number_axis())
@@ -253,10 +266,12 @@ def _sweep_figure(results: Results, utilisations: list[float]) -> Figure:
         ax.set_title(short_area(area), fontsize=11)
         ax.xaxis.set_major_formatter(percent_axis())
         ax.yaxis.set_major_formatter(number_axis())
-    figure.supxlabel(_("utilisation (share of eligible shipments claiming)"), fontsize=10)
+    figure.supxlabel(wrapped(_("utilisation (share of eligible shipments claiming)")), fontsize=10)
     figure.supylabel(
-        _("change in clearance time vs {baseline} (%)").format(
-            baseline=shown_label(results.labels[0])
+        wrapped(
+            _("change in clearance time vs {baseline} (%)").format(
+                baseline=shown_label(results.labels[0])
+            )
         ),
         fontsize=10,
     )
