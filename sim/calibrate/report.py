@@ -121,7 +121,8 @@ def _whole(count: int) -> str:
 def _records_page(result: RecordsCalibration) -> tuple[str, str, dict[str, str]]:
     figures: dict[str, str] = {}
     judged = result.holdout or result.in_sample
-    glance = _glance_figure(judged)
+    countries = {code for code, _name in result.fit_part.ports()}
+    glance = _glance_figure(judged, next(iter(countries)) if len(countries) == 1 else None)
     figures["clearance-at-a-glance"] = glance
     ports = ", ".join(f.key for f in result.ports)
     title = _("Calibration of {ports} to {source}").format(
@@ -376,8 +377,9 @@ def _stage_figure(check: Check, stage: str) -> str | None:
     return png(figure)
 
 
-def _glance_figure(check: Check) -> str:
-    """Clearance time of every group: records solid, model dashed."""
+def _glance_figure(check: Check, country: str | None) -> str:
+    """Clearance time of every group: records solid, model dashed (``country``: the one
+    country fitted, whose word for *release* the axis uses)."""
     figure = Figure(figsize=(5.5, 3.6), layout="constrained")
     ax = figure.subplots()
     for channel, group, a, b in _by_cell(check, "clearance"):
@@ -388,7 +390,7 @@ def _glance_figure(check: Check) -> str:
         _ecdf(ax, b, color=colour, linestyle="--")
     ax.set_xscale("log")
     xlabel = _("hours from arrival to {release} (records solid, model dashed)")
-    ax.set_xlabel(xlabel.format(release=term("release")), fontsize=8)
+    ax.set_xlabel(xlabel.format(release=term("release", country)), fontsize=8)
     ax.set_ylabel(_("share released"), fontsize=8)
     ax.yaxis.set_major_formatter(number_axis())
     ax.legend(fontsize=7)
