@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -30,11 +31,14 @@ from sim.calibrate.check import (
 from sim.calibrate.from_records import RecordsCalibration
 from sim.calibrate.provenance import fitted_fields, number_text
 from sim.calibrate.targets import TargetsCalibration
+from sim.language import N_, _, ngettext
+from sim.language.formats import decimal
+from sim.language.terms import term
 from sim.model.calendars import WEEK
 from sim.model.vocabulary import CHANNELS, GROUPS
 from sim.plan.compile import compile_plan
-from sim.report.figures import panels, png
-from sim.report.html import PAGE, STYLE, esc
+from sim.report.figures import number_axis, panels, png
+from sim.report.html import STYLE, esc, page, significant
 from sim.results.atomic import write_atomic, write_frame
 from sim.results.files import REPORT_FILE
 
@@ -45,6 +49,9 @@ VERDICT_COLOURS = {
     "use with care": "#b26a00",
     "do not trust the fit": "#c62828",
 }
+GRADES = {"good": N_("good"), "fair": N_("fair"), "poor": N_("poor")}
+"""A comparison's grade as the page says it (the CSV keeps the English word)."""
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 EXTRA_STYLE = """
 .verdict { padding: 0.8em 1em; border-radius: 6px; color: white; font-size: 1.25em; }
 .verdict small { display: block; font-size: 0.7em; opacity: 0.95; }
@@ -68,9 +75,9 @@ def write_report(result: RecordsCalibration | TargetsCalibration, folder: Path) 
             write_frame(result.holdout.table, folder / "holdout-check.csv")
     for name, encoded in figures.items():
         _write_bytes(base64.b64decode(encoded), folder / f"{name}.png")
-    page = PAGE.format(title=esc(title), style=STYLE + EXTRA_STYLE, script="", body=body)
+    html = page(title=esc(title), style=STYLE + EXTRA_STYLE, script="", body=body)
     path = folder / REPORT_FILE
-    write_atomic(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    write_atomic(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     return path
 
 
@@ -97,7 +104,15 @@ def _td(value: object, css: str = "") -> str:
 
 
 def _fmt(value: object) -> str:
+    """A fitted number: four significant figures, in the language's digits."""
+    if isinstance(value, float):
+        return significant(value, 4)
     return number_text(value, "–")
+
+
+def _whole(count: int) -> str:
+    """A count with the language's thousands separator (``12.345`` in Spanish)."""
+    return decimal(count, 0)
 
 
 # --- records ------------------------------------------------------------------------------
@@ -106,73 +121,79 @@ def _fmt(value: object) -> str:
 def _records_page(result: RecordsCalibration) -> tuple[str, str, dict[str, str]]:
     figures: dict[str, str] = {}
     judged = result.holdout or result.in_sample
-    glance = _glance_figure(judged)
+    countries = {code for code, _name in result.fit_part.ports()}
+    glance = _glance_figure(judged, next(iter(countries)) if len(countries) == 1 else None)
     figures["clearance-at-a-glance"] = glance
     ports = ", ".join(f.key for f in result.ports)
-    title = f"Calibration of {ports} to {Path(result.records.source).name}"
+    title = _("Calibration of {ports} to {source}").format(
+        ports=ports, source=Path(result.records.source).name
+    )
+    glance_caption = _(
+        "Clearance time per trader group, {part}: records (solid) and the fitted model "
+        "(dashed), cumulative distributions."
+    ).format(part=_(judged.label))
+    per_cell = _(
+        "Per channel (columns) and trader group (colours), where both records and model have at "
+        "least 30 shipments: cumulative distributions (records solid, model dashed) and "
+        "quantile-quantile plots (points on the grey diagonal are a perfect fit)."
+    )
     sections = [
         f"<h1>{esc(title)}</h1>",
         _verdict(judged, result),
         '<div class="glance">',
-        _img(
-            glance,
-            f"Clearance time per trader group, {judged.label}: records (solid) and the "
-            "fitted model (dashed), cumulative distributions.",
-        ),
+        _img(glance, glance_caption),
         _summary_list(result),
         "</div>",
-        "<h2>1. Fit check</h2>",
+        _heading(_("1. Fit check")),
         _check_section(result.in_sample),
     ]
     if result.holdout is not None:
         sections.append(_check_section(result.holdout))
-    sections.append("<h2>2. Each stage, records against the fitted model</h2>")
-    sections.append(
-        "<p class='note'>Per channel (columns) and trader group (colours), where both records "
-        "and model have at least 30 shipments: cumulative distributions (records solid, model "
-        "dashed) and quantile-quantile plots (points on the grey diagonal are a perfect fit).</p>"
-    )
+    sections.append(_heading(_("2. Each stage, records against the fitted model")))
+    sections.append(f"<p class='note'>{esc(per_cell)}</p>")
     for stage in dict.fromkeys(judged.observed.stage):
         encoded = _stage_figure(judged, stage)
         if encoded is None:
             continue
         figures[f"stage-{stage.replace(' ', '-')}"] = encoded
-        sections.append(
-            _img(
-                encoded,
-                f"{stage} ({judged.label}): cumulative distributions (top) and "
-                "quantile-quantile plots (bottom) per channel and trader group.",
-            )
-        )
+        caption = _(
+            "{stage} ({part}): cumulative distributions (top) and quantile-quantile plots "
+            "(bottom) per channel and trader group."
+        ).format(stage=stage, part=_(judged.label))
+        sections.append(_img(encoded, caption))
     arrivals = _arrivals_figure(result)
     figures["arrivals-by-hour-of-week"] = arrivals
     sections += [
-        "<h2>3. Arrivals by hour of the week</h2>",
+        _heading(_("3. Arrivals by hour of the week")),
         _img(
             arrivals,
-            "Arrivals per hour of the week (hour 0 = Monday 00:00 local time): "
-            "records, averaged over the weeks, and the fitted rate.",
+            _(
+                "Arrivals per hour of the week (hour 0 = Monday 00:00 local time): records, "
+                "averaged over the weeks, and the fitted rate."
+            ),
         ),
-        "<h2>4. Fitted values</h2>",
+        _heading(_("4. Fitted values")),
         _fitted_table(result),
     ]
     forest = _forest_figure(result)
     if forest is not None:
         figures["fitted-values"] = forest
-        sections.append(
-            _img(
-                forest,
-                "Fitted values against the template's, as ratios, with "
-                "95% intervals (a ratio of 1 is the template's value).",
-            )
+        caption = _(
+            "Fitted values against the template's, as ratios, with 95% intervals (a ratio of 1 "
+            "is the template's value)."
         )
+        sections.append(_img(forest, caption))
     sections += [
-        "<h2>5. Data quality</h2>",
+        _heading(_("5. Data quality")),
         _quality_table(result),
-        "<h2>6. Notes and provenance</h2>",
+        _heading(_("6. Notes and provenance")),
         _provenance(result.calibration.model_dump(), result.calibration.notes),
     ]
     return title, "\n".join(sections), figures
+
+
+def _heading(text: str) -> str:
+    return f"<h2>{esc(text)}</h2>"
 
 
 def _verdict(judged: Check, result: RecordsCalibration) -> str:
@@ -180,27 +201,42 @@ def _verdict(judged: Check, result: RecordsCalibration) -> str:
     headline = judged.headline
     counts = headline.grade.value_counts()
     worst = headline.sort_values("ks", ascending=False).head(1)
-    detail = (
-        f"{counts.get('good', 0)} good, {counts.get('fair', 0)} fair, {counts.get('poor', 0)} "
-        f"poor of {len(headline)} headline comparisons on the {judged.label}"
+    detail = ngettext(
+        "{good} good, {fair} fair, {poor} poor of {count} headline comparison on the {part}",
+        "{good} good, {fair} fair, {poor} poor of {count} headline comparisons on the {part}",
+        len(headline),
+    ).format(
+        good=counts.get("good", 0),
+        fair=counts.get("fair", 0),
+        poor=counts.get("poor", 0),
+        count=len(headline),
+        part=_(judged.label),
     )
     if not worst.empty:
         row = worst.iloc[0]
-        detail += (
-            f"; largest gap: {row.stage}, {row.channel} channel, {row.group} "
-            f"(D = {row.ks:.3f}, mean {row.mean_observed_h:.3g} h recorded vs "
-            f"{row.mean_simulated_h:.3g} h simulated)"
+        gap = _(
+            "; largest gap: {stage}, {channel} channel, {group} (D = {d}, mean {recorded} h "
+            "recorded vs {simulated} h simulated)"
         )
-    rule = (
-        f"Rule: a comparison is good when the Kolmogorov–Smirnov distance D ≤ {GOOD_D:.2f}, or "
-        "when D is within chance (what the simulated periods show among themselves: a correct "
-        "model passes every headline comparison with probability about R/(R+1) for R simulated "
-        "periods), fair when D ≤ 0.20, poor otherwise; trust the fit when every headline "
-        "comparison is good, use it with care when none is poor (poor: D above 0.20 and "
-        "above one and a half times chance)."
-    )
+        detail += gap.format(
+            stage=row.stage,
+            channel=row.channel,
+            group=row.group,
+            d=decimal(row.ks, 3),
+            recorded=significant(row.mean_observed_h),
+            simulated=significant(row.mean_simulated_h),
+        )
+    rule = _(
+        "Rule: a comparison is good when the Kolmogorov–Smirnov distance D ≤ {good}, or when D "
+        "is within chance (what the simulated periods show among themselves: a correct model "
+        "passes every headline comparison with probability about R/(R+1) for R simulated "
+        "periods), fair when D ≤ {fair}, poor otherwise; trust the fit when every headline "
+        "comparison is good, use it with care when none is poor (poor: D above {fair} and above "
+        "one and a half times chance)."
+    ).format(good=decimal(GOOD_D, 2), fair=decimal(0.2, 2))
+    verdict = _(judged.verdict).upper()
     return (
-        f'<div class="verdict" style="background:{colour}">{esc(judged.verdict.upper())}'
+        f'<div class="verdict" style="background:{colour}">{esc(verdict)}'
         f"<small>{esc(detail)}</small></div><p class='note'>{esc(rule)}</p>"
     )
 
@@ -208,37 +244,49 @@ def _verdict(judged: Check, result: RecordsCalibration) -> str:
 def _summary_list(result: RecordsCalibration) -> str:
     part = result.fit_part
     stations = [
-        f"{fit.key} {name}: {s.estimate.servers} servers (by simulation, "
-        f"{s.servers_interval[0]}–{s.servers_interval[1]})"
+        _("{port} {station}: {servers} servers (by simulation, {low}–{high})").format(
+            port=fit.key,
+            station=name,
+            servers=s.estimate.servers,
+            low=s.servers_interval[0],
+            high=s.servers_interval[1],
+        )
         for fit in result.ports
         for name, s in fit.stations.items()
     ]
+    records = _("{read} read, {used} used to fit, {excluded} excluded (section 5)").format(
+        read=_whole(result.records.rows_read),
+        used=_whole(part.rows_used),
+        excluded=_whole(sum(result.records.excluded.values())),
+    )
+    first, last = (_fmt(float(d)) for d in part.days)
+    if result.holdout:
+        held = tuple(_fmt(float(d)) for d in result.holdout.days)
+        period = _("days {first}–{last} fitted, days {held_first}–{held_last} held out")
+        period = period.format(first=first, last=last, held_first=held[0], held_last=held[1])
+    else:
+        period = _("days {first}–{last} fitted, no holdout").format(first=first, last=last)
+    ports = len(result.ports)
+    fitted = ngettext(
+        "{numbers} numbers of {ports} port (section 4)",
+        "{numbers} numbers of {ports} ports (section 4)",
+        ports,
+    ).format(numbers=len(fitted_fields(result.estimates)), ports=ports)
     items = [
+        (_("records"), records),
+        (_("period"), period),
+        (_("times"), result.records.clock),
+        (_("fitted"), fitted),
+        (_("template"), str(result.template_path)),
         (
-            "records",
-            f"{result.records.rows_read:,} read, {part.rows_used:,} used to fit, "
-            f"{sum(result.records.excluded.values()):,} excluded (section 5)",
-        ),
-        (
-            "period",
-            f"days {part.days[0]:g}–{part.days[1]:g} fitted"
-            + (
-                f", days {result.holdout.days[0]:g}–{result.holdout.days[1]:g} held out"
-                if result.holdout
-                else ", no holdout"
+            _("simulated"),
+            _("{count} replications of the fitted model").format(
+                count=result.in_sample.replications
             ),
         ),
-        ("times", result.records.clock),
-        (
-            "fitted",
-            f"{len(fitted_fields(result.estimates))} numbers of "
-            f"{len(result.ports)} port(s) (section 4)",
-        ),
-        ("template", str(result.template_path)),
-        ("simulated", f"{result.in_sample.replications} replications of the fitted model"),
     ]
     if stations:
-        items.append(("stations without start times", "; ".join(stations)))
+        items.append((_("stations without start times"), "; ".join(stations)))
     rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
     return f"<dl>{rows}</dl>"
 
@@ -248,16 +296,22 @@ def _check_section(check: Check) -> str:
         [
             *(_td(cell, "label") for cell in row[:4]),
             *(_td(cell) for cell in row[4:-1]),
-            _td(row[-1], row[-1]),
+            _td(_(GRADES.get(row[-1], row[-1])), row[-1]),
         ]
         for row in display_rows(check.headline)
     ]
-    header = DISPLAY_COLUMNS
-    title = (
-        f"<h3>{esc(check.label.capitalize())} (days {check.days[0]:g}–{check.days[1]:g}): "
-        f"{esc(check.verdict)}</h3>"
+    header = [_(column) for column in DISPLAY_COLUMNS]
+    heading = _("{part} (days {first}–{last}): {verdict}").format(
+        part=_(check.label).capitalize(),
+        first=_fmt(float(check.days[0])),
+        last=_fmt(float(check.days[1])),
+        verdict=_(check.verdict),
     )
-    return title + _table(header, rows) + f"<p class='note'>{esc(CHANCE_NOTE)}</p>"
+    return (
+        f"<h3>{esc(heading)}</h3>"
+        + _table(header, rows)
+        + f"<p class='note'>{esc(_(CHANCE_NOTE))}</p>"
+    )
 
 
 def _by_cell(check: Check, stage: str) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
@@ -303,38 +357,42 @@ def _stage_figure(check: Check, stage: str) -> str | None:
     for column, channel in enumerate(channels):
         top, bottom = axes[0, column], axes[1, column]
         highest = 0.0
-        for _, group, a, b in (c for c in cells if c[0] == channel):
+        for _channel, group, a, b in (c for c in cells if c[0] == channel):
             colour = GROUP_COLOURS[group]
-            _ecdf(top, a, color=colour, label=f"{group} (n={len(a):,})")
+            _ecdf(top, a, color=colour, label=f"{group} (n={_whole(len(a))})")
             _ecdf(top, b, color=colour, linestyle="--")
             qa, qb = np.quantile(a, QQ_LEVELS), np.quantile(b, QQ_LEVELS)
             bottom.plot(qa, qb, ".", color=colour, markersize=2.5)
             highest = max(highest, qa.max(), qb.max())
         bottom.plot([0, highest], [0, highest], color="#999", linewidth=0.8)
         top.set_xscale("log")
-        top.set_title(f"{stage}: {channel} channel" if channel != ALL else stage, fontsize=9)
-        top.set_xlabel("hours (records solid, model dashed)", fontsize=7)
+        title = _("{stage}: {channel} channel").format(stage=stage, channel=channel)
+        top.set_title(title if channel != ALL else stage, fontsize=9)
+        top.set_xlabel(_("hours (records solid, model dashed)"), fontsize=7)
         top.legend(fontsize=6)
-        bottom.set_xlabel("records, quantile (h)", fontsize=7)
-        bottom.set_ylabel("model, quantile (h)", fontsize=7)
+        bottom.set_xlabel(_("records, quantile (h)"), fontsize=7)
+        bottom.set_ylabel(_("model, quantile (h)"), fontsize=7)
         for ax in (top, bottom):
             ax.tick_params(labelsize=7)
     return png(figure)
 
 
-def _glance_figure(check: Check) -> str:
-    """Clearance time of every group: records solid, model dashed."""
+def _glance_figure(check: Check, country: str | None) -> str:
+    """Clearance time of every group: records solid, model dashed (``country``: the one
+    country fitted, whose word for *release* the axis uses)."""
     figure = Figure(figsize=(5.5, 3.6), layout="constrained")
     ax = figure.subplots()
     for channel, group, a, b in _by_cell(check, "clearance"):
         if channel != ALL:
             continue
         colour = GROUP_COLOURS[group]
-        _ecdf(ax, a, color=colour, label=f"{group} (n={len(a):,})")
+        _ecdf(ax, a, color=colour, label=f"{group} (n={_whole(len(a))})")
         _ecdf(ax, b, color=colour, linestyle="--")
     ax.set_xscale("log")
-    ax.set_xlabel("hours from arrival to release (records solid, model dashed)", fontsize=8)
-    ax.set_ylabel("share released", fontsize=8)
+    xlabel = _("hours from arrival to {release} (records solid, model dashed)")
+    ax.set_xlabel(xlabel.format(release=term("release", country)), fontsize=8)
+    ax.set_ylabel(_("share released"), fontsize=8)
+    ax.yaxis.set_major_formatter(number_axis())
     ax.legend(fontsize=7)
     ax.tick_params(labelsize=7)
     return png(figure)
@@ -359,7 +417,7 @@ def _arrivals_figure(result: RecordsCalibration) -> str:
                 width=1.0,
                 color=OBSERVED,
                 alpha=0.5,
-                label="records (mean per hour)",
+                label=_("records (mean per hour)"),
             )
         port = fitted[(code, name)]
         batch = port.batch_size.mean if port.batch_size is not None else 1.0
@@ -368,13 +426,12 @@ def _arrivals_figure(result: RecordsCalibration) -> str:
             np.append(port.hourly_rate, port.hourly_rate[-1]) * batch,
             where="post",
             color=SIMULATED,
-            label="fitted rate",
+            label=_("fitted rate"),
         )
-        ax.set_xticks(
-            np.arange(0, WEEK + 1, 24), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", ""]
-        )
+        ax.set_xticks(np.arange(0, WEEK + 1, 24), [*(_(day) for day in WEEKDAYS), ""])
+        ax.yaxis.set_major_formatter(number_axis())
         ax.set_title(f"{code}/{name}", fontsize=9)
-        ax.set_ylabel("arrivals per hour", fontsize=8)
+        ax.set_ylabel(_("arrivals per hour"), fontsize=8)
         ax.legend(fontsize=7)
     return png(figure)
 
@@ -388,11 +445,11 @@ def _fitted_table(result: RecordsCalibration) -> str:
                 _td(field.path, "label"),
                 _td(_fmt(field.value)),
                 _td(_fmt(low) if field.interval else ""),
-                _td(("no bound" if high is None else _fmt(high)) if field.interval else ""),
+                _td((_("no bound") if high is None else _fmt(high)) if field.interval else ""),
                 _td(field.method, "text"),
             ]
         )
-    return _table(("field", "fitted", "95% low", "95% high", "how"), rows)
+    return _table((_("field"), _("fitted"), _("95% low"), _("95% high"), _("how")), rows)
 
 
 def _forest_figure(result: RecordsCalibration) -> str | None:
@@ -425,7 +482,8 @@ def _forest_figure(result: RecordsCalibration) -> str | None:
     ax.errorbar(values, y, xerr=np.maximum(errors, 0), fmt="o", color=OBSERVED, markersize=3)
     ax.axvline(1.0, color="#999", linewidth=0.8)
     ax.set_yticks(y, [x[0] for x in lines], fontsize=7)
-    ax.set_xlabel("fitted / template", fontsize=8)
+    ax.set_xlabel(_("fitted / template"), fontsize=8)
+    ax.xaxis.set_major_formatter(number_axis())
     return png(figure)
 
 
@@ -437,14 +495,14 @@ def _leaf(value: object, rest: str) -> object:
 
 def _quality_table(result: RecordsCalibration) -> str:
     rows = [
-        [_td(r, "label"), _td(f"{n:,}")]
+        [_td(r, "label"), _td(_whole(n))]
         for r, n in zip(result.records.quality.reason, result.records.quality.rows, strict=True)
     ]
-    note = (
-        "<p class='note'>Each excluded row is counted under the first reason it fails, in "
-        "this order. Saved as data-quality.csv.</p>"
+    said = _(
+        "Each excluded row is counted under the first reason it fails, in this order. Saved as "
+        "data-quality.csv."
     )
-    return _table(("reason", "rows"), rows) + note
+    return _table((_("reason"), _("rows")), rows) + f"<p class='note'>{esc(said)}</p>"
 
 
 def _provenance(block: dict, notes: Sequence[str]) -> str:
@@ -453,7 +511,7 @@ def _provenance(block: dict, notes: Sequence[str]) -> str:
         for k in ("method", "source", "sha256", "template", "date", "command", "confidence")
         if block.get(k) is not None
     ]
-    items.append(("written by", f"mrasim {__version__}"))
+    items.append((_("written by"), f"mrasim {__version__}"))
     rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
     listed = "".join(f"<li>{esc(n)}</li>" for n in notes)
     return f"<dl class='meta'>{rows}</dl><ul>{listed}</ul>"
@@ -467,73 +525,87 @@ def _targets_page(result: TargetsCalibration) -> tuple[str, str, dict[str, str]]
     within = int(table.within.sum())
     ok = bool(table.within.all())
     colour = VERDICT_COLOURS["trust the fit" if ok else "do not trust the fit"]
-    title = f"Calibration of {result.template_path.name} to {result.targets.name}"
+    title = _("Calibration of {ports} to {source}").format(
+        ports=result.template_path.name, source=result.targets.name
+    )
     figure, axes = panels(1, 1, (9, 0.4 * len(table) + 1.2))
     ax = axes[0]
     y = np.arange(len(table))[::-1]
     ratio = table.simulated / table.published
-    ax.barh(y, 2 * table.tolerance, left=1 - table.tolerance, color="#e3f2e1", label="tolerance")
+    ax.barh(y, 2 * table.tolerance, left=1 - table.tolerance, color="#e3f2e1", label=_("tolerance"))
     ax.errorbar(
         ratio,
         y,
         xerr=[ratio - table.ci_low / table.published, table.ci_high / table.published - ratio],
         fmt="o",
         color=SIMULATED,
-        label="simulated / published, 95% interval",
+        label=_("simulated / published, 95% interval"),
     )
     ax.axvline(1.0, color="#999", linewidth=0.8)
     ax.set_yticks(y, table.target, fontsize=8)
+    ax.xaxis.set_major_formatter(number_axis())
     ax.legend(fontsize=8)
     encoded = png(figure)
-    rows = [
-        [
-            _td(r.target, "label"),
-            _td(f"{r.published:.4g}"),
-            _td(f"{r.simulated:.4g} [{r.ci_low:.4g}, {r.ci_high:.4g}]"),
-            _td(f"{r.relative_error:+.1%}"),
-            _td(f"±{r.tolerance:.0%}"),
-            _td("yes" if r.within else "no", "good" if r.within else "poor"),
-            _td(r.source, "text"),
-        ]
-        for r in table.itertuples()
-    ]
+    yes, no = _("yes"), _("no")
+    rows = [_target_row(r, yes, no) for r in table.itertuples()]
     fields = [
         [
             _td(e.path, "label"),
             _td(_fmt(e.template)),
             _td(_fmt(e.value)),
-            _td(f"[{_fmt(e.low)}, {_fmt(e.high)}]" if e.low is not None else "none"),
+            _td(f"[{_fmt(e.low)}; {_fmt(e.high)}]" if e.low is not None else _("none")),
         ]
         for e in result.estimates
     ]
+    verdict = ngettext(
+        "{within} of {count} target within tolerance",
+        "{within} of {count} targets within tolerance",
+        len(table),
+    ).format(within=within, count=len(table))
+    how = ngettext(
+        "{count} simulation on common random numbers; {solver}",
+        "{count} simulations on common random numbers; {solver}",
+        result.evaluations,
+    ).format(count=result.evaluations, solver=result.solver)
+    caption = _(
+        "Simulated over published value for each target, with the tolerance band and the 95% "
+        "interval over replications."
+    )
+    targets_header = (
+        _("target"),
+        _("published"),
+        _("simulated (95%)"),
+        _("error"),
+        _("tolerance"),
+        _("within"),
+        _("source"),
+    )
     body = "\n".join(
         [
             f"<h1>{esc(title)}</h1>",
-            f'<div class="verdict" style="background:{colour}">{within} of {len(table)} '
-            f"targets within tolerance<small>{result.evaluations} simulations on common random "
-            f"numbers; {esc(result.solver)}</small></div>",
-            _img(
-                encoded,
-                "Simulated over published value for each target, with the tolerance "
-                "band and the 95% interval over replications.",
-            ),
-            "<h2>1. Targets</h2>",
-            _table(
-                (
-                    "target",
-                    "published",
-                    "simulated (95%)",
-                    "error",
-                    "tolerance",
-                    "within",
-                    "source",
-                ),
-                rows,
-            ),
-            "<h2>2. Fitted fields</h2>",
-            _table(("field", "template", "fitted", "tolerance range"), fields),
-            "<h2>3. Provenance</h2>",
+            f'<div class="verdict" style="background:{colour}">{esc(verdict)}'
+            f"<small>{esc(how)}</small></div>",
+            _img(encoded, caption),
+            _heading(_("1. Targets")),
+            _table(targets_header, rows),
+            _heading(_("2. Fitted fields")),
+            _table((_("field"), _("template"), _("fitted"), _("tolerance range")), fields),
+            _heading(_("3. Provenance")),
             _provenance(result.calibration.model_dump(), result.calibration.notes),
         ]
     )
     return title, body, {"targets": encoded}
+
+
+def _target_row(r: Any, yes: str, no: str) -> list[str]:
+    """A target's row: published, simulated with its interval, error, tolerance, verdict."""
+    low, high = significant(float(r.ci_low), 4), significant(float(r.ci_high), 4)
+    return [
+        _td(r.target, "label"),
+        _td(significant(float(r.published), 4)),
+        _td(f"{significant(float(r.simulated), 4)} [{low}; {high}]"),
+        _td(decimal(100 * float(r.relative_error), 1, signed=True) + "%"),
+        _td(f"±{decimal(100 * float(r.tolerance), 0)}%"),
+        _td(yes if r.within else no, "good" if r.within else "poor"),
+        _td(r.source, "text"),
+    ]

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedFormatter
 
 from sim.errors import InputError
 from sim.experiment.keys import ROW_KEYS, is_whole_scenario, shown_metrics
@@ -26,16 +27,24 @@ from sim.experiment.spec import short_names
 from sim.experiment.store import read_manifest
 from sim.interpret.labels import indicator_label
 from sim.interpret.numbers import Kind, kind_of, show
+from sim.language import N_, _, ngettext
+from sim.language.formats import decimal
 from sim.model.vocabulary import ALL, ELIGIBLE
 from sim.replicate.stats import Estimate
-from sim.report.figures import GROUP_COLOURS, panels, png, scenario_colours
-from sim.report.html import GROUP_LABELS, PAGE, STYLE, esc, html_table
+from sim.report.figures import GROUP_COLOURS, number_axis, panels, png, scenario_colours
+from sim.report.html import STYLE, esc, group_label, html_table, page, significant
 from sim.results.atomic import write_atomic
 from sim.results.files import REPORT_FILE
 
 SHOWN_METRICS = 6
 TABLE_POINTS = 50
 SENSITIVITY_COLOURS = ("#0072B2", "#D55E00")  # first-order, total (Okabe-Ito)
+DESIGNS = {
+    "grid": N_("a full grid"),
+    "lhs": N_("a Latin hypercube"),
+    "sobol": N_("a Sobol'–Saltelli sample"),
+}
+"""Each design as the page names it."""
 
 
 class Experiment:
@@ -44,7 +53,7 @@ class Experiment:
     def __init__(self, folder: Path) -> None:
         manifest = read_manifest(folder)
         if manifest is None:
-            raise InputError(str(folder), "", "holds no experiment manifest.json")
+            raise InputError(str(folder), "", _("holds no experiment manifest.json"))
         self.folder = folder
         self.manifest = manifest
         self.factors: list[dict[str, Any]] = manifest["design"]["factors"]
@@ -98,7 +107,8 @@ class Experiment:
 def _read(folder: Path, name: str) -> pd.DataFrame:
     frame = _read_if_present(folder, name)
     if frame is None:
-        raise InputError(str(folder), "", f"holds no {name}: run the experiment to its end")
+        problem = _("holds no {file}: run the experiment to its end").format(file=name)
+        raise InputError(str(folder), "", problem)
     return frame
 
 
@@ -119,7 +129,8 @@ def _overall(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _shown(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    """A factor's level: four significant figures in the language's digits, or as written."""
+    return significant(value, 4) if isinstance(value, float) else str(value)
 
 
 def _label(metric: str) -> str:
@@ -153,8 +164,8 @@ def render(experiment: Experiment) -> str:
         _sensitivity_table(experiment),
         _about(experiment),
     ]
-    return PAGE.format(
-        title=esc(f"experiment {experiment.manifest['name']}"),
+    return page(
+        title=esc(_("experiment {name}").format(name=experiment.manifest["name"])),
         style=STYLE,
         script="",
         body="\n".join(s for s in sections if s),
@@ -165,22 +176,36 @@ def _title(experiment: Experiment) -> str:
     manifest = experiment.manifest
     counts = experiment.results.groupby("point")["replications"].max()
     low, high = int(counts.min()), int(counts.max())
-    replications = str(low) if low == high else f"{low} to {high}"
-    what = {
-        "grid": "a full grid",
-        "lhs": "a Latin hypercube",
-        "sobol": "a Sobol'–Saltelli sample",
-    }[experiment.design]
+    replications = str(low) if low == high else _("{low} to {high}").format(low=low, high=high)
+    factors = len(experiment.paths)
+    said = ngettext(
+        "{points} design points ({design} over {count} factor: {factors}) × {replications} "
+        "replications of the scenario {scenario}.",
+        "{points} design points ({design} over {count} factors: {factors}) × {replications} "
+        "replications of the scenario {scenario}.",
+        factors,
+    )
+    scenario = f"<b>{esc(Path(manifest['scenario_file']).name)}</b>"
+    what = esc(said).format(
+        points=len(counts),
+        design=esc(_(DESIGNS[experiment.design])),
+        count=factors,
+        factors=esc(", ".join(experiment.paths)),
+        replications=replications,
+        scenario=scenario,
+    )
+    every = esc(
+        _(
+            "Every number is a mean over replications with its 95% Student-t interval; the "
+            "figures and tables show the whole scenario (all countries, ports and shipments); "
+            "{file} has every level and group."
+        )
+    ).format(file="<code>results.csv</code>")
+    heading = _("Experiment {name}").format(name=manifest["name"])
     return (
-        f"<h1>Experiment {esc(manifest['name'])}</h1>"
+        f"<h1>{esc(heading)}</h1>"
         f'<p class="sub">{esc(manifest.get("description", ""))}</p>'
-        f"<p>{len(counts)} design points ({what} over {len(experiment.paths)} "
-        f"factor{'s' if len(experiment.paths) > 1 else ''}: "
-        f"{esc(', '.join(experiment.paths))}) × {replications} replications of the scenario "
-        f"<b>{esc(Path(manifest['scenario_file']).name)}</b>. Every number is a mean over "
-        "replications with its 95% Student-t interval; the figures and tables show the whole "
-        "scenario (all countries, ports and shipments); <code>results.csv</code> has every level "
-        "and group.</p>"
+        f"<p>{what} {every}</p>"
     )
 
 
@@ -195,19 +220,26 @@ def _findings(experiment: Experiment) -> str:
                 continue
             kind = kind_of(metric)
             low, high = rows.iloc[rows["mean"].argmin()], rows.iloc[rows["mean"].argmax()]
-            text = f"<b>{esc(_label(metric))}</b>, {esc(GROUP_LABELS[group])}: from "
             if experiment.design == "grid":
-                text += (
-                    f"{_value(_stat(low), kind)} at "
-                    f"{esc(experiment.point_label(int(low.point)))} to "
-                    f"{_value(_stat(high), kind)} at "
-                    f"{esc(experiment.point_label(int(high.point)))}."
+                said = _(
+                    "{indicator}, {group}: from {low} at {low_point} to {high} at {high_point}."
                 )
+                low_at = esc(experiment.point_label(int(low.point)))
+                high_at = esc(experiment.point_label(int(high.point)))
             else:  # many points: the range, and the table below says where
-                text += (
-                    f"{_value(_stat(low), kind)} (point {int(low.point)}) to "
-                    f"{_value(_stat(high), kind)} (point {int(high.point)}) across the design."
+                said = _(
+                    "{indicator}, {group}: from {low} (point {low_point}) to {high} (point "
+                    "{high_point}) across the design."
                 )
+                low_at, high_at = str(int(low.point)), str(int(high.point))
+            text = esc(said).format(
+                indicator=f"<b>{esc(_label(metric))}</b>",
+                group=esc(group_label(group)),
+                low=_value(_stat(low), kind),
+                low_point=low_at,
+                high=_value(_stat(high), kind),
+                high_point=high_at,
+            )
             if experiment.design != "sobol":
                 text += _main_effect_changes(experiment, metric, group)
             text += _top_driver(experiment, metric, group)
@@ -216,17 +248,19 @@ def _findings(experiment: Experiment) -> str:
     if capped:
         items.append(f"<li>{capped}</li>")
     if any(metric.startswith("delay_cost") for metric in experiment.metrics):
-        items.append(
-            "<li>Every cost of delay rests on two assumptions: the scenario's declared value "
-            "per shipment and the rate per day named with it (hours × value × rate).</li>"
+        said = _(
+            "Every cost of delay rests on two assumptions: the scenario's declared value per "
+            "shipment and the rate per day named with it (hours × value × rate)."
         )
-    return (
-        "<h2>Key results</h2><ul>" + "".join(items) + "</ul>"
-        '<p class="note">Ranges in brackets are 95% intervals. Every point uses the same random '
-        "numbers in replication r (common random numbers), so differences between points are "
-        "known more precisely than two overlapping intervals suggest: main effects are "
-        "differences paired replication by replication, with their own intervals.</p>"
+        items.append(f"<li>{esc(said)}</li>")
+    heading = _("Key results")
+    note = _(
+        "Ranges in brackets are 95% intervals. Every point uses the same random numbers in "
+        "replication r (common random numbers), so differences between points are known more "
+        "precisely than two overlapping intervals suggest: main effects are differences paired "
+        "replication by replication, with their own intervals."
     )
+    return f"<h2>{esc(heading)}</h2><ul>" + "".join(items) + f'</ul><p class="note">{esc(note)}</p>'
 
 
 def _top_driver(experiment: Experiment, metric: str, group: str) -> str:
@@ -236,10 +270,16 @@ def _top_driver(experiment: Experiment, metric: str, group: str) -> str:
     if indices.empty:
         return ""
     top = indices.iloc[indices["st"].argmax()]
-    return (
-        f" Its variance is driven most by <b>{esc(experiment.names[top.factor])}</b> (total "
-        f"Sobol' index {top.st:.2f}, {top.st_ci_low:.2f} to {top.st_ci_high:.2f}; first-order "
-        f"{top.s1:.2f})."
+    said = _(
+        "Its variance is driven most by {factor} (total Sobol' index {total}, {low} to {high}; "
+        "first-order {first})."
+    )
+    return " " + esc(said).format(
+        factor=f"<b>{esc(experiment.names[top.factor])}</b>",
+        total=decimal(top.st, 2),
+        low=decimal(top.st_ci_low, 2),
+        high=decimal(top.st_ci_high, 2),
+        first=decimal(top.s1, 2),
     )
 
 
@@ -267,8 +307,11 @@ def _main_effect_changes(experiment: Experiment, metric: str, group: str) -> str
         )
     if not parts:
         return ""
-    averaged = " averaged over the other factors" if len(experiment.paths) > 1 else ""
-    return f" Change{averaged}: " + "; ".join(parts) + "."
+    if len(experiment.paths) > 1:
+        said = _("Change averaged over the other factors: {changes}.")
+    else:
+        said = _("Change: {changes}.")
+    return " " + esc(said).format(changes="; ".join(parts))
 
 
 def _capped_points(experiment: Experiment) -> str:
@@ -277,15 +320,30 @@ def _capped_points(experiment: Experiment) -> str:
         return ""
     counts = experiment.results.groupby("point")["replications"].max()
     capped = [int(p) for p in counts[counts >= rule["max"]].index]
+    precision = significant(float(rule["precision"]), 3)
     if not capped:
-        return (
-            f"Every point met the precision rule (relative 95% half-width ≤ "
-            f"{rule['precision']:g} for the headline indicators)."
+        return esc(
+            _(
+                "Every point met the precision rule (relative 95% half-width ≤ {precision} for "
+                "the headline indicators)."
+            ).format(precision=precision)
         )
-    return (
-        f"{len(capped)} of {len(counts)} points stopped at the cap of {rule['max']} replications "
-        f"before meeting the precision {rule['precision']:g}: points "
-        f"{', '.join(map(str, capped[:20]))}{' …' if len(capped) > 20 else ''}."
+    said = ngettext(
+        "{capped} of {count} point stopped at the cap of {cap} replications before meeting the "
+        "precision {precision}: points {points}.",
+        "{capped} of {count} points stopped at the cap of {cap} replications before meeting the "
+        "precision {precision}: points {points}.",
+        len(counts),
+    )
+    points = ", ".join(map(str, capped[:20])) + (" …" if len(capped) > 20 else "")
+    return esc(
+        said.format(
+            capped=len(capped),
+            count=len(counts),
+            cap=rule["max"],
+            precision=precision,
+            points=points,
+        )
     )
 
 
@@ -297,39 +355,44 @@ def _figures(experiment: Experiment) -> str:
     response = _response_axes(experiment)
     if response is not None:
         x, line = response
-        by = f", one line per level of {experiment.names[line]}" if line else ""
-        figures.append(
-            (
-                _response_figure(experiment, x, line),
-                f"Each indicator against {experiment.names[x]}{by}; bands are 95% intervals of "
-                "each point's mean.",
+        if line:
+            said = _(
+                "Each indicator against {factor}, one line per level of {other}; bands are 95% "
+                "intervals of each point's mean."
             )
-        )
+        else:
+            said = _(
+                "Each indicator against {factor}; bands are 95% intervals of each point's mean."
+            )
+        caption = said.format(factor=experiment.names[x], other=experiment.names.get(line or ""))
+        figures.append((_response_figure(experiment, x, line), caption))
     if experiment.effects is not None and len(experiment.paths) > 1:
-        binned = experiment.design != "grid"
-        figures.append(
-            (
-                _main_effects_figure(experiment),
-                "Main effects: the mean over the design points at each level of a factor"
-                + (" (five equal-count bins where a factor takes many values)" if binned else "")
-                + "; bars are 95% intervals across replications of that mean.",
+        if experiment.design != "grid":
+            caption = _(
+                "Main effects: the mean over the design points at each level of a factor (five "
+                "equal-count bins where a factor takes many values); bars are 95% intervals "
+                "across replications of that mean."
             )
-        )
+        else:
+            caption = _(
+                "Main effects: the mean over the design points at each level of a factor; bars "
+                "are 95% intervals across replications of that mean."
+            )
+        figures.append((_main_effects_figure(experiment), caption))
     if experiment.sensitivity is not None and not experiment.sensitivity.empty:
-        figures.append(
-            (
-                _sobol_figure(experiment),
-                "Sobol' indices: the share of each indicator's variance across the design due to "
-                "a factor alone (first-order) and with its interactions (total); bars are 95% "
-                "bootstrap intervals.",
-            )
+        caption = _(
+            "Sobol' indices: the share of each indicator's variance across the design due to a "
+            "factor alone (first-order) and with its interactions (total); bars are 95% "
+            "bootstrap intervals."
         )
+        figures.append((_sobol_figure(experiment), caption))
     items = [
         f'<figure><img src="data:image/png;base64,{png(figure)}" alt="{esc(caption)}">'
         f"<figcaption>({chr(97 + i)}) {esc(caption)}</figcaption></figure>"
         for i, (figure, caption) in enumerate(figures)
     ]
-    return "<h2>Figures</h2>" + "\n".join(items) if items else ""
+    heading = _("Figures")
+    return f"<h2>{esc(heading)}</h2>" + "\n".join(items) if items else ""
 
 
 def _response_axes(experiment: Experiment) -> tuple[str, str | None] | None:
@@ -356,7 +419,7 @@ def _response_figure(experiment: Experiment, x: str, line: str | None) -> Figure
     points = experiment.manifest["design"]["points"]
     if line is None:
         series = [
-            (group, None, GROUP_COLOURS[group], GROUP_LABELS[group]) for group in experiment.groups
+            (group, None, GROUP_COLOURS[group], group_label(group)) for group in experiment.groups
         ]
     else:
         levels = experiment.factors[experiment.paths.index(line)]["levels"]
@@ -386,9 +449,17 @@ def _response_figure(experiment: Experiment, x: str, line: str | None) -> Figure
                 linewidth=0,
             )
         ax.set_title(_label(metric), fontsize=10)
+        _language_ticks(ax)
     figure.supxlabel(x, fontsize=10)
     _legend(figure, axes)
     return figure
+
+
+def _language_ticks(ax: Any) -> None:
+    """Numeric ticks in the language's digits (``0,5``); a categorical axis keeps its names."""
+    ax.yaxis.set_major_formatter(number_axis())
+    if not isinstance(ax.xaxis.get_major_formatter(), FixedFormatter):
+        ax.xaxis.set_major_formatter(number_axis())
 
 
 def _legend(figure: Figure, axes: Iterable[Any]) -> None:
@@ -428,10 +499,11 @@ def _main_effects_figure(experiment: Experiment) -> Figure:
                     fmt="o-",
                     capsize=3,
                     color=GROUP_COLOURS[group],
-                    label=GROUP_LABELS[group],
+                    label=group_label(group),
                 )
                 if categorical:
                     ax.set_xticks(xs, [str(v) for v in rows["level"]], fontsize=8)
+            _language_ticks(ax)
             if i == len(metrics) - 1:
                 ax.set_xlabel(experiment.names[path], fontsize=9)
             if j == 0:
@@ -449,7 +521,11 @@ def _sobol_figure(experiment: Experiment) -> Figure:
     for ax, metric in zip(axes, metrics, strict=True):
         rows = experiment.indices_of(metric).set_index("factor").loc[experiment.paths]
         bars = zip(
-            (-0.2, 0.2), ("s1", "st"), SENSITIVITY_COLOURS, ("first-order", "total"), strict=True
+            (-0.2, 0.2),
+            ("s1", "st"),
+            SENSITIVITY_COLOURS,
+            (_("first-order"), _("total")),
+            strict=True,
         )
         for offset, index, colour, name in bars:
             values = rows[index].to_numpy(dtype=float)
@@ -467,7 +543,8 @@ def _sobol_figure(experiment: Experiment) -> Figure:
         ax.set_xticks(x, names, fontsize=8, rotation=25, ha="right")
         ax.set_title(_label(metric), fontsize=10)
         ax.axhline(0, color="0.5", linewidth=0.8)
-    axes[0].set_ylabel("Sobol' index")
+        ax.yaxis.set_major_formatter(number_axis())
+    axes[0].set_ylabel(_("Sobol' index"))
     axes[0].legend(fontsize=8)
     return figure
 
@@ -482,9 +559,9 @@ def _point_table(experiment: Experiment) -> str:
         (m, g) for m in experiment.metrics for g in experiment.groups if experiment.defined(m, g)
     ]
     header = [
-        "point",
+        _("point"),
         *experiment.names.values(),
-        *(_label(m) + ("" if g == ALL else f", {GROUP_LABELS[g]}") for m, g in columns),
+        *(_label(m) + ("" if g == ALL else f", {group_label(g)}") for m, g in columns),
     ]
     stats = {(m, g): experiment.rows(m, g).set_index("point") for m, g in columns}
     rows = []
@@ -501,15 +578,14 @@ def _point_table(experiment: Experiment) -> str:
             note = f'<span class="ci">{esc(shown.range())}</span>' if shown.low else ""
             cells.append(f"<td>{esc(shown.plain())}{note}</td>")
         rows.append([str(p), *(_shown(point[path]) for path in experiment.paths), *cells])
-    more = (
-        f'<p class="note">The first {TABLE_POINTS} of {len(points)} points; all are in '
-        "results.csv.</p>"
-        if len(points) > TABLE_POINTS
-        else ""
-    )
+    more = ""
+    if len(points) > TABLE_POINTS:
+        said = _("The first {shown} of {count} points; all are in results.csv.")
+        more = f'<p class="note">{esc(said.format(shown=TABLE_POINTS, count=len(points)))}</p>'
     html = html_table(header, rows, 1 + len(experiment.paths))
     scrolled = f'<div style="overflow-x: auto">{html}</div>'  # many factors and indicators
-    return "<h2>Results by design point</h2>" + scrolled + more
+    heading = _("Results by design point")
+    return f"<h2>{esc(heading)}</h2>" + scrolled + more
 
 
 def _sensitivity_table(experiment: Experiment) -> str:
@@ -531,60 +607,71 @@ def _sensitivity_table(experiment: Experiment) -> str:
                     _index_td(st, st_low, st_high),
                 ]
             )
-    note = (
-        '<p class="note">First-order and total indices (SALib, Saltelli 2010 and Jansen '
-        "estimators) with 95% bootstrap intervals. Each point's output is its mean over "
-        "replications: the noise left in it is variance no factor explains, so first-order "
-        "indices are slightly low and their sum below 1.</p>"
+    said = _(
+        "First-order and total indices (SALib, Saltelli 2010 and Jansen estimators) with 95% "
+        "bootstrap intervals. Each point's output is its mean over replications: the noise left "
+        "in it is variance no factor explains, so first-order indices are slightly low and their "
+        "sum below 1."
     )
-    table = html_table(["indicator", "factor", "first-order", "total"], rows, 2)
-    return "<h2>Sobol' sensitivity indices</h2>" + table + note
+    table = html_table([_("indicator"), _("factor"), _("first-order"), _("total")], rows, 2)
+    heading = _("Sobol' sensitivity indices")
+    return f"<h2>{esc(heading)}</h2>" + table + f'<p class="note">{esc(said)}</p>'
 
 
 def _index_td(value: float, low: float, high: float) -> str:
-    return f'<td>{value:.3f}<span class="ci">{low:.3f} to {high:.3f}</span></td>'
+    interval = _("{low} to {high}").format(low=decimal(low, 3), high=decimal(high, 3))
+    return f'<td>{decimal(value, 3)}<span class="ci">{esc(interval)}</span></td>'
 
 
 def _about(experiment: Experiment) -> str:
     manifest = experiment.manifest
     rule = manifest["replications"]
-    replications = (
-        f"{rule['fixed']} per point"
-        if "fixed" in rule
-        else f"until every headline indicator's relative 95% half-width ≤ {rule['precision']:g}, "
-        f"at most {rule['max']} (decided from finished rounds only)"
-    )
+    if "fixed" in rule:
+        replications = _("{count} per point").format(count=rule["fixed"])
+    else:
+        replications = _(
+            "until every headline indicator's relative 95% half-width ≤ {precision}, at most "
+            "{cap} (decided from finished rounds only)"
+        ).format(precision=significant(float(rule["precision"]), 3), cap=rule["max"])
     factors = "; ".join(_factor_text(f, experiment.design) for f in experiment.factors)
     versions = ", ".join(f"{k} {v}" for k, v in manifest.get("versions", {}).items())
+    points = len(manifest["design"]["points"])
+    design = ngettext("{design} ({count} point)", "{design} ({count} points)", points)
+    seed = _("{seed}; replication r of every point uses the same random numbers")
     items: Sequence[tuple[str, Any]] = (
-        ("results folder", str(experiment.folder)),
+        (_("results folder"), str(experiment.folder)),
         (
-            "experiment file",
+            _("experiment file"),
             f"{manifest['experiment_file']} (sha256 {manifest['experiment_sha256'][:12]}…)",
         ),
         (
-            "scenario file",
+            _("scenario file"),
             f"{manifest['scenario_file']} (sha256 {manifest['scenario_sha256'][:12]}…)",
         ),
-        ("fixed overrides (set:)", ", ".join(f"{k}={v}" for k, v in manifest["set"].items())),
-        ("design", f"{manifest['design']['type']} ({len(manifest['design']['points'])} points)"),
-        ("factors", factors),
-        ("replications", replications),
-        ("seed", f"{manifest['seed']}; replication r of every point uses the same random numbers"),
-        ("engine", manifest.get("engine", "")),
-        ("versions", versions),
+        (_("fixed overrides (set:)"), ", ".join(f"{k}={v}" for k, v in manifest["set"].items())),
+        (_("design"), design.format(design=manifest["design"]["type"], count=points)),
+        (_("factors"), factors),
+        (_("replications"), replications),
+        (_("seed"), seed.format(seed=manifest["seed"])),
+        (_("engine"), manifest.get("engine", "")),
+        (_("versions"), versions),
     )
     rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items if v not in ("", None))
-    return f'<footer><h2>About this experiment</h2><dl class="meta">{rows}</dl></footer>'
+    heading = _("About this experiment")
+    return f'<footer><h2>{esc(heading)}</h2><dl class="meta">{rows}</dl></footer>'
 
 
 def _factor_text(factor: dict[str, Any], design: str) -> str:
     levels = factor["levels"]
     if design == "grid":
-        return f"{factor['path']} at {', '.join(map(_shown, levels))}"
-    rounding = (
-        "integers, each equally likely: low + floor(u × (high − low + 1))"
-        if factor["integer"]
-        else "real"
-    )
-    return f"{factor['path']} in [{_shown(levels[0])}, {_shown(levels[1])}] ({rounding})"
+        return _("{factor} at {levels}").format(
+            factor=factor["path"], levels="; ".join(map(_shown, levels))
+        )
+    if factor["integer"]:
+        said = _(
+            "{factor} in [{low}; {high}] (integers, each equally likely: low + floor(u × (high − "
+            "low + 1)))"
+        )
+    else:
+        said = _("{factor} in [{low}; {high}] (real)")
+    return said.format(factor=factor["path"], low=_shown(levels[0]), high=_shown(levels[1]))

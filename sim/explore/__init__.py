@@ -18,6 +18,7 @@ import webbrowser
 from pathlib import Path
 
 from sim.errors import InputError
+from sim.language import _
 from sim.model.load import load_scenario
 
 DEFAULT_HOST = "127.0.0.1"
@@ -48,14 +49,15 @@ def serve(
     _check_free(host, port)
     if cache_is_cold():
         if not quiet:
-            print("mrasim: compiling (first run only; about a minute)", flush=True)
+            print(_("mrasim: compiling (first run only; about a minute)"), flush=True)
         warm_up()
     app = create_app(base, workers, hosts=allowed_hosts(host))
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     url = f"http://{'localhost' if host in ('127.0.0.1', 'localhost') else host}:{port}/"
     if not quiet:
-        print(f"mrasim explore: {base.name} at {url} (Ctrl-C stops it)", flush=True)
+        said = _("mrasim explore: {scenario} at {url} (Ctrl-C stops it)")
+        print(said.format(scenario=base.name, url=url), flush=True)
     if open_browser:
         threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
     server.run()
@@ -66,20 +68,22 @@ def _check_free(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise InputError("--host", host, f"cannot be resolved ({exc.strerror or exc})") from None
-    family, kind, proto, _, address = infos[0]
+        problem = _("cannot be resolved ({error})").format(error=exc.strerror or exc)
+        raise InputError("--host", host, problem) from None
+    family, kind, proto, _canonical, address = infos[0]
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(address)
         except OSError as exc:
-            raise InputError(
-                "--port", str(port), f"cannot listen there ({exc.strerror or exc}); choose another"
-            ) from None
+            problem = _("cannot listen there ({error}); choose another").format(
+                error=exc.strerror or exc
+            )
+            raise InputError("--port", str(port), problem) from None
 
 
 def _open_when_up(server: object, url: str) -> None:
-    for _ in range(600):
+    for _attempt in range(600):
         if getattr(server, "started", False):
             webbrowser.open(url)
             return

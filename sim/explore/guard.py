@@ -26,6 +26,8 @@ import socket
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
+from sim.language import _
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -101,11 +103,9 @@ class Guard:
         host = headers.get("host", "")
         if _host_name(host) not in self.hosts:
             shown = host if host and len(host) <= 80 and host.isprintable() else "none"
-            raise Refused(
-                400,
-                f"the host {shown} is not this explorer's; open it at "
-                f"{' or '.join(sorted(self.hosts)[:3])}",
-            )
+            problem = _("the host {host} is not this explorer's; open it at {hosts}")
+            hosts = _(" or ").join(sorted(self.hosts)[:3])
+            raise Refused(400, problem.format(host=shown, hosts=hosts))
         return host
 
 
@@ -128,24 +128,25 @@ def _host_name(host: str) -> str:
 def _check_origin(headers: dict[str, str], host: str) -> None:
     """A state-changing request must come from the explorer's own page, or from no page."""
     origin = headers.get("origin")
+    elsewhere = _("a request from another site is refused; use the explorer's own page")
     if origin is not None and origin.lower() != f"http://{host}".lower():
-        raise Refused(403, "a request from another site is refused; use the explorer's own page")
+        raise Refused(403, elsewhere)
     fetch_site = headers.get("sec-fetch-site")
     if fetch_site is not None and fetch_site not in ("same-origin", "none"):
-        raise Refused(403, "a request from another site is refused; use the explorer's own page")
+        raise Refused(403, elsewhere)
 
 
 def _check_json(headers: dict[str, str]) -> None:
     kind = headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/json":
-        raise Refused(415, "send the request's body as application/json")
+        raise Refused(415, _("send the request's body as application/json"))
 
 
 async def _read_body(headers: dict[str, str], receive: Receive) -> bytes:
     """The whole body, refused past the limit: at once if its declared length is over."""
     declared = headers.get("content-length", "0")
     if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
-        raise Refused(413, f"the request's body is over {MAX_BODY_BYTES // 1024} kB")
+        raise Refused(413, _too_big())
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -155,11 +156,15 @@ async def _read_body(headers: dict[str, str], receive: Receive) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise Refused(413, f"the request's body is over {MAX_BODY_BYTES // 1024} kB")
+            raise Refused(413, _too_big())
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+def _too_big() -> str:
+    return _("the request's body is over {size} kB").format(size=MAX_BODY_BYTES // 1024)
 
 
 def _check_depth(body: bytes) -> None:
@@ -180,7 +185,8 @@ def _check_depth(body: bytes) -> None:
         elif byte in (0x5B, 0x7B):  # [ {
             depth += 1
             if depth > MAX_JSON_DEPTH:
-                raise Refused(400, f"the request's JSON is nested over {MAX_JSON_DEPTH} deep")
+                problem = _("the request's JSON is nested over {depth} deep")
+                raise Refused(400, problem.format(depth=MAX_JSON_DEPTH))
         elif byte in (0x5D, 0x7D):  # ] }
             depth -= 1
 

@@ -19,6 +19,7 @@ from sim.explore.session import Snapshot
 from sim.explore.settings import Setting
 from sim.interpret.answer import answer_from
 from sim.interpret.assumptions import to_json
+from sim.language import _, ngettext
 from sim.model.iso3166 import country_name
 from sim.replicate.result import Results
 from sim.report.control import tradeoff_html
@@ -43,7 +44,8 @@ def figures_html(snapshot: Snapshot) -> str:
     results = Results(tuple(setting.labels), tuple(setting.scenarios), table, _meta(setting))
     shown = results.restricted(setting.countries or results.countries)
     charts = "\n".join(map(_chart, charts_of(shown)))
-    return '<h2 id="figures">Figures</h2>' + charts + tradeoff_html(shown)  # with control only
+    heading = html.escape(_("Figures"))
+    return f'<h2 id="figures">{heading}</h2>' + charts + tradeoff_html(shown)  # with control only
 
 
 def _chart(chart: Chart) -> str:
@@ -60,31 +62,53 @@ def _chart(chart: Chart) -> str:
 def progress_text(snapshot: Snapshot) -> str:
     """How far the run has got, in words."""
     if snapshot.state == "error":
-        return f"The run failed: {snapshot.error}"
+        return _("The run failed: {error}").format(error=snapshot.error)
     done, target = snapshot.done, snapshot.target
     if snapshot.state == "stopped":
-        return f"Stopped after {done} of {target} replications."
-    if snapshot.state == "done":
-        return f"{done} replications of each scenario, on common random numbers: final."
-    if done == 0:
-        return "Simulating the first replication…"
-    more = "" if done > 1 else " (intervals from the second)"
-    return f"{done} of {target} replications so far{more}; intervals narrow as more arrive…"
+        said = ngettext(
+            "Stopped after {done} of {target} replication.",
+            "Stopped after {done} of {target} replications.",
+            target,
+        )
+    elif snapshot.state == "done":
+        said = ngettext(
+            "{done} replication of each scenario, on common random numbers: final.",
+            "{done} replications of each scenario, on common random numbers: final.",
+            done,
+        )
+    elif done == 0:
+        said = _("Simulating the first replication…")
+    elif done == 1:
+        said = _(
+            "{done} of {target} replications so far (intervals from the second); intervals "
+            "narrow as more arrive…"
+        )
+    else:
+        said = _("{done} of {target} replications so far; intervals narrow as more arrive…")
+    return said.format(done=done, target=target)
 
 
 def _scope(setting: Setting) -> str:
     """Which ports the numbers count, when the view leaves some out."""
     if not setting.focused:
         return ""
-    parts = []
-    if setting.mode is not None:
-        parts.append(f"only {setting.mode} ports")
-    if len(setting.simulated) == 1:
-        parts.append(f"only {country_name(setting.simulated[0])}")
-    text = (
-        f"These numbers count {' and '.join(parts)} (each port's numbers are those it has in "
-        "the whole scenario: ports do not interact)."
-    )
+    one = country_name(setting.simulated[0]) if len(setting.simulated) == 1 else None
+    if setting.mode is not None and one is not None:
+        said = _(
+            "These numbers count only {mode} ports and only {country} (each port's numbers are "
+            "those it has in the whole scenario: ports do not interact)."
+        )
+    elif setting.mode is not None:
+        said = _(
+            "These numbers count only {mode} ports (each port's numbers are those it has in "
+            "the whole scenario: ports do not interact)."
+        )
+    else:
+        said = _(
+            "These numbers count only {country} (each port's numbers are those it has in the "
+            "whole scenario: ports do not interact)."
+        )
+    text = said.format(mode=setting.mode, country=one)
     return f'<p class="scope">{html.escape(text)}</p>'
 
 

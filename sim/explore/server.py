@@ -1,7 +1,7 @@
 """The web app: a static page, and a small JSON API over the tabs' sessions.
 
 * ``GET /`` the page (``static/``: HTML, CSS and plain JavaScript, no build step and
-  nothing from the network);
+  nothing from the network), its words in the request's language (:mod:`.words`);
 * ``GET /api/scenario`` what the controls offer (countries, modes, station types,
   what the scenario grants);
 * ``POST /api/run`` a tab's controls: checked (:func:`.settings.controls_from`,
@@ -11,11 +11,12 @@
 * ``GET /api/scenario.yaml`` the tab's setting as a scenario file;
 * ``GET /api/openapi.json`` all of the above, as an OpenAPI schema.
 
-Every error a request can cause is a JSON ``{"error": "one line"}``, never a
-traceback; an unexpected one is logged on the server's terminal and the server
-goes on serving. :class:`.guard.Guard` stands in front of every route: it answers
-only the explorer's own host names, and takes state-changing requests only from
-the explorer's own page, as JSON of a bounded size and depth.
+Every request is answered in one language (``?lang=``, else ``Accept-Language``, else the
+environment's: :class:`Speaking`). Every error a request can cause is a JSON
+``{"error": "one line"}``, never a traceback; an unexpected one is logged on the server's
+terminal and the server goes on serving. :class:`.guard.Guard` stands in front of every
+route: it answers only the explorer's own host names, and takes state-changing requests only
+from the explorer's own page, as JSON of a bounded size and depth.
 """
 
 from __future__ import annotations
@@ -28,19 +29,20 @@ from collections.abc import AsyncIterator, Iterable
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import plotly
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from sim._version import __version__
 from sim.explore import render
-from sim.explore.guard import LOCAL_NAMES, Guard
+from sim.explore.guard import LOCAL_NAMES, App, Guard, Receive, Scope, Send
 from sim.explore.session import IDLE_S, Session, Sessions, Snapshot, TooManyTabs
 from sim.explore.settings import (
     GRANT_LABELS,
@@ -55,6 +57,8 @@ from sim.explore.settings import (
     servers_of,
     station_types,
 )
+from sim.explore.words import language_of, page_html
+from sim.language import _, active, use
 from sim.model.iso3166 import country_name
 from sim.model.schema import Scenario
 from sim.report.html import STYLE as REPORT_STYLE
@@ -72,6 +76,24 @@ class Problem(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+class Speaking:
+    """ASGI middleware: each request runs in its language (:func:`.words.language_of`), a
+    context variable that its worker threads inherit and other requests never see."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        headers = dict(scope.get("headers") or [])
+        accept = headers.get(b"accept-language", b"").decode("latin-1")
+        with use(language_of((query.get("lang") or [""])[0], accept)):
+            await self.app(scope, receive, send)
 
 
 class ErrorReply(BaseModel):
@@ -126,9 +148,9 @@ def create_app(
         responses=ERRORS,
     )
     app.add_middleware(Guard, hosts=hosts)
+    app.add_middleware(Speaking)  # outside the guard: its refusals are said in the language too
     app.state.sessions = sessions
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    described = describe(base)
 
     @app.exception_handler(Problem)
     async def problem(request: Request, exc: Problem) -> JSONResponse:
@@ -141,7 +163,9 @@ def create_app(
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error in %s %s", request.method, request.url.path)
-        message = f"internal error ({type(exc).__name__}: {exc}); the server goes on"
+        message = _("internal error ({error}); the server goes on").format(
+            error=f"{type(exc).__name__}: {exc}"
+        )
         return JSONResponse({"error": message.splitlines()[0]}, status_code=500)
 
     @app.exception_handler(TooManyTabs)
@@ -149,8 +173,9 @@ def create_app(
         return JSONResponse({"error": str(exc)}, status_code=429)
 
     @app.get("/", include_in_schema=False)
-    async def page() -> FileResponse:
-        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+    async def page() -> HTMLResponse:
+        """The page, in the request's language (its static words filled in by the server)."""
+        return HTMLResponse(page_html(), headers={"Cache-Control": "no-store"})
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     async def plotly_js() -> FileResponse:
@@ -163,7 +188,7 @@ def create_app(
 
     @app.get("/api/scenario")
     async def scenario() -> dict[str, Any]:
-        return described
+        return {**describe(base), "language": active()}  # its labels in the request's words
 
     @app.post("/api/run", openapi_extra={"requestBody": RUN_BODY})
     async def start(request: Request) -> dict[str, int]:
@@ -254,7 +279,8 @@ def describe(base: Scenario) -> dict[str, Any]:
         ],
         "modes": modes_of(base),
         "grants": [
-            {"name": g, "label": GRANT_LABELS[g], "scenario": grant_state(base, g)} for g in GRANTS
+            {"name": g, "label": _(GRANT_LABELS[g]), "scenario": grant_state(base, g)}
+            for g in GRANTS
         ],
         "control": control_state(base),
     }
@@ -264,15 +290,18 @@ async def _json_body(request: Request) -> dict[str, Any]:
     try:
         body = json.loads(await request.body() or b"null")
     except ValueError as exc:
-        raise Problem(400, f"the request's body is not JSON ({exc})") from None
+        raise Problem(
+            400, _("the request's body is not JSON ({error})").format(error=exc)
+        ) from None
     if not isinstance(body, dict):
-        raise Problem(400, 'send a JSON object: {"session": "...", "controls": {...}}')
+        example = '{"session": "...", "controls": {...}}'
+        raise Problem(400, _("send a JSON object: {example}").format(example=example))
     return body
 
 
 def _session_id(value: Any) -> str:
     if not isinstance(value, str) or not SESSION_ID.match(value):
-        raise Problem(400, "session: give the tab's id (8 to 64 letters, digits, - or _)")
+        raise Problem(400, _("session: give the tab's id (8 to 64 letters, digits, - or _)"))
     return value
 
 
@@ -288,7 +317,9 @@ def _snapshot_of(sessions: Sessions, ident: str) -> Snapshot:
     session = sessions.get(_session_id(ident))
     snapshot = session.snapshot() if session is not None else None
     if snapshot is None:
-        raise Problem(404, "no run for this tab (it may have been idle too long): reload the page")
+        raise Problem(
+            404, _("no run for this tab (it may have been idle too long): reload the page")
+        )
     return snapshot
 
 
@@ -321,16 +352,21 @@ def _figures_html(snapshot: Snapshot) -> str:
 
 
 def _rendered(session: Session, kind: str, snapshot: Snapshot, draw: Any) -> str:
-    """A snapshot drawn once per version and kept for the next request of the same tab."""
+    """A snapshot drawn once per version and language, and kept for the next request of the
+    same tab."""
     version = _version(snapshot)
-    kept = session.rendered.get(kind)
+    key = f"{kind} {active()}"
+    kept = session.rendered.get(key)
     if kept is not None and kept[0] == version:
         return kept[1]
     try:
         html = draw(snapshot)
     except Exception as exc:
         log.exception("rendering %s of run %d failed", kind, snapshot.run)
-        problem = escape(f"Could not draw the {kind}: {type(exc).__name__}: {exc}")
-        html = f'<p class="error">{problem}</p>'
-    session.rendered[kind] = (version, html)
+        what = _("the figures") if kind == "figures" else _("the numbers")
+        said = _("Could not draw {what}: {error}").format(
+            what=what, error=f"{type(exc).__name__}: {exc}"
+        )
+        html = f'<p class="error">{escape(said)}</p>'
+    session.rendered[key] = (version, html)
     return html

@@ -28,6 +28,7 @@ import pandas as pd
 
 from sim.errors import InputError
 from sim.explore.settings import Setting
+from sim.language import _
 from sim.replicate.runner import ComparisonSteps
 
 State = Literal["running", "done", "error", "stopped"]
@@ -219,10 +220,10 @@ class Sessions:
         be taken as closed); an open tab's session is never taken for a new one."""
         oldest = min(self._sessions.values(), key=lambda s: s.seen)
         if time.monotonic() - oldest.seen < QUIET_S:
-            raise TooManyTabs(
-                f"{MAX_SESSIONS} tabs are open; close one, or wait until one has been "
-                f"closed for {QUIET_S:.0f} s"
+            said = _(
+                "{tabs} tabs are open; close one, or wait until one has been closed for {seconds} s"
             )
+            raise TooManyTabs(said.format(tabs=MAX_SESSIONS, seconds=f"{QUIET_S:.0f}"))
         del self._sessions[oldest.ident]
         oldest.stop()
 

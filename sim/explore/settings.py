@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sim.errors import InputError
 from sim.interpret.answer import Settings as AnswerSettings
 from sim.interpret.assumptions import Assumption, assumptions_of
+from sim.language import N_, _, active
 from sim.model.load import BUNDLED, expanded_yaml, scenario_from_dict
 from sim.model.schema import Port, Scenario, TimeByChannel, TimeByGroup
 from sim.model.variants import WITH, WITHOUT, with_arrangement
@@ -43,10 +44,11 @@ from sim.model.vocabulary import MODES
 Grant = Literal["channels", "priority", "lodgement"]
 GRANTS: tuple[Grant, ...] = ("channels", "priority", "lodgement")
 GRANT_LABELS = {
-    "channels": "national AEOs' channel probabilities",
-    "priority": "queue priority and reserved lines",
-    "lodgement": "national AEOs' pre-arrival lodgement",
+    "channels": N_("national AEOs' channel probabilities"),
+    "priority": N_("queue priority and reserved lines"),
+    "lodgement": N_("national AEOs' pre-arrival lodgement"),
 }
+"""Each switch as the page labels it (in English: translated where shown)."""
 MAX_SWEEP_LEVELS = 6
 STANDARD, NATIONAL, RECOGNISED = "standard", "national_aeo", "recognised_aeo"
 
@@ -115,10 +117,14 @@ class Controls(_Strict):
         if levels is None:
             return None
         if not 1 <= len(levels) <= MAX_SWEEP_LEVELS:
-            raise ValueError(f"give 1 to {MAX_SWEEP_LEVELS} utilisation levels")
+            raise ValueError(
+                _("give 1 to {count} utilisation levels").format(count=MAX_SWEEP_LEVELS)
+            )
         for level in levels:
             if not (math.isfinite(level) and 0 < level <= 1):
-                raise ValueError(f"each level must lie in (0, 1], got {level:g}")
+                raise ValueError(
+                    _("each level must lie in (0, 1], got {level}").format(level=f"{level:g}")
+                )
         return sorted(dict.fromkeys(levels))
 
     @field_validator("staffing")
@@ -127,9 +133,9 @@ class Controls(_Strict):
         for country, stations in staffing.items():
             for station, factor in stations.items():
                 if not (math.isfinite(factor) and 0.1 <= factor <= 10):
+                    problem = _("a staffing multiplier lies in [0.1, 10], got {factor}")
                     raise ValueError(
-                        f"{country}.{station}: a staffing multiplier lies in [0.1, 10], "
-                        f"got {factor:g}"
+                        f"{country}.{station}: " + problem.format(factor=f"{factor:g}")
                     )
         return staffing
 
@@ -143,9 +149,11 @@ def controls_from(data: Any) -> Controls:
         where = ".".join(str(part) for part in error["loc"]) or "controls"
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = "unknown control"
+            message = _("unknown control")
         elif _short(error.get("input")) and "got" not in message:
-            message += f" (got {error['input']!r})"
+            message = _("{problem} (got {value})").format(
+                problem=message, value=repr(error["input"])
+            )
         raise InvalidControl(where, message) from None
 
 
@@ -183,11 +191,19 @@ class Setting:
         """Whether some ports are left out (the view shows one country or one mode)."""
         return self.mode is not None or len(self.simulated) < len(_countries_with_ports(self.base))
 
-    @cached_property
+    @property
     def assumptions(self) -> list[Assumption]:
-        """What the result assumes (made once a setting: it reads the scenario file's
-        comments)."""
-        return assumptions_of(self.labels, self.scenarios)
+        """What the result assumes, in the active language (made once a setting and language:
+        it reads the scenario file's comments)."""
+        language = active()
+        if language not in self._assumptions:
+            self._assumptions[language] = assumptions_of(self.labels, self.scenarios)
+        return self._assumptions[language]
+
+    @cached_property
+    def _assumptions(self) -> dict[str, list[Assumption]]:
+        """What the result assumes, by language, as each request's language asks for it."""
+        return {}
 
     def answer_settings(self) -> AnswerSettings:
         """The answer's view of the scenarios compared (:class:`sim.answer.Settings`)."""
@@ -216,11 +232,11 @@ class Setting:
     def command_note(self) -> str:
         """How the command's output relates to the page, in words."""
         if self.mode is None:
-            return "The same numbers from the command line:"
-        return (
-            f"The same numbers from the command line, in its rows of mode {self.mode} (the "
+            return _("The same numbers from the command line:")
+        return _(
+            "The same numbers from the command line, in its rows of mode {mode} (the "
             "scenario file below gives the same answer word for word):"
-        )
+        ).format(mode=self.mode)
 
     def yaml(self) -> str:
         """The scenario the page runs (the compared one, ports outside the view left out),
@@ -285,11 +301,11 @@ def _variants(
         if levels is None:
             chosen = own if controls.utilisation is None else controls.utilisation
             if chosen == own:
-                raise InvalidControl(
-                    "utilisation",
-                    f"equals the scenario's own {own:g}: nothing to compare; move it, or "
-                    "compare against no arrangement",
+                problem = _(
+                    "equals the scenario's own {utilisation}: nothing to compare; move it, or "
+                    "compare against no arrangement"
                 )
+                raise InvalidControl("utilisation", problem.format(utilisation=f"{own:g}"))
             levels = [chosen]
     scenarios = [with_arrangement(scenario, True, u) for u in levels]
     return [baseline, *scenarios], [label, *(f"u={u:g}" for u in levels)]
@@ -346,7 +362,7 @@ def control_overrides(ports: Iterable[PortAt], knobs: ControlKnobs) -> dict[str,
             overrides[f"{at}.auc"] = knobs.auc
             if control.targeting == "random" and knobs.auc > 0.5:
                 overrides[f"{at}.targeting"] = "score"
-        standard, _, partner = control.prevalence.resolved()
+        standard, _national, partner = control.prevalence.resolved()
         if knobs.standard_prevalence is not None and knobs.standard_prevalence != standard:
             overrides[f"{at}.prevalence.standard"] = knobs.standard_prevalence
         if knobs.partner_prevalence is not None and knobs.partner_prevalence != partner:
@@ -357,7 +373,7 @@ def control_overrides(ports: Iterable[PortAt], knobs: ControlKnobs) -> dict[str,
 def control_state(base: Scenario) -> dict[str, Any] | None:
     """The scenario's control side as the page shows it: the values shared by every port that
     has one (None where ports differ), or None when no port has one."""
-    controls = [port.control for _, _, port in base.ports if port.control is not None]
+    controls = [port.control for _code, _name, port in base.ports if port.control is not None]
     if not controls:
         return None
 
@@ -460,7 +476,7 @@ def staffing_overrides(
 def station_types(base: Scenario) -> dict[str, list[str]]:
     """The station types of each country with ports, in file order."""
     types: dict[str, list[str]] = {}
-    for code, _, port in base.ports:
+    for code, _name, port in base.ports:
         known = types.setdefault(code, [])
         known += [name for name in port.stations if name not in known]
     return types
@@ -469,7 +485,7 @@ def station_types(base: Scenario) -> dict[str, list[str]]:
 def servers_of(base: Scenario) -> dict[str, dict[str, int]]:
     """General servers of each station type, summed over a country's ports."""
     totals: dict[str, dict[str, int]] = {}
-    for code, _, port in base.ports:
+    for code, _name, port in base.ports:
         for name, station in port.stations.items():
             country = totals.setdefault(code, {})
             country[name] = country.get(name, 0) + station.servers
@@ -478,7 +494,9 @@ def servers_of(base: Scenario) -> dict[str, dict[str, int]]:
 
 def modes_of(base: Scenario, countries: list[str] | None = None) -> list[str]:
     """The modes of the ports of some countries (all by default), in MODES order."""
-    found = {port.mode for code, _, port in base.ports if countries is None or code in countries}
+    found = {
+        port.mode for code, _name, port in base.ports if countries is None or code in countries
+    }
     return [m for m in MODES if m in found]
 
 
@@ -494,32 +512,36 @@ def _check_against(base: Scenario, controls: Controls) -> None:
     known = _countries_with_ports(base)
     if controls.countries is not None:
         if not controls.countries:
-            raise InvalidControl("countries", "choose at least one country")
+            raise InvalidControl("countries", _("choose at least one country"))
         for code in controls.countries:
             if code not in known:
-                raise InvalidControl(
-                    "countries", f"'{code}' has no port here; choose from {', '.join(known)}"
-                )
+                problem = _("'{code}' has no port here; choose from {known}")
+                raise InvalidControl("countries", problem.format(code=code, known=", ".join(known)))
     types = station_types(base)
     for code, stations in controls.staffing.items():
         if code not in known:
-            raise InvalidControl(
-                f"staffing.{code}", f"no port here; choose from {', '.join(known)}"
-            )
+            problem = _("no port here; choose from {known}").format(known=", ".join(known))
+            raise InvalidControl(f"staffing.{code}", problem)
         for name in stations:
             if name not in types[code]:
+                problem = _("no such station in this country; its stations: {stations}")
                 raise InvalidControl(
-                    f"staffing.{code}.{name}",
-                    f"no such station in this country; its stations: {', '.join(types[code])}",
+                    f"staffing.{code}.{name}", problem.format(stations=", ".join(types[code]))
                 )
     if controls.mode is not None:
-        modes = modes_of(base, controls.countries)
-        if controls.mode not in modes:
-            where = "the countries shown" if controls.countries else "this scenario"
-            raise InvalidControl(
-                "mode",
-                f"'{controls.mode}': no such port in {where}; choose from {', '.join(modes)}",
-            )
+        _check_mode(base, controls)
+
+
+def _check_mode(base: Scenario, controls: Controls) -> None:
+    """The mode shown must be one of the ports' of the countries shown."""
+    modes = modes_of(base, controls.countries)
+    if controls.mode in modes:
+        return
+    if controls.countries:
+        problem = _("'{mode}': no such port in the countries shown; choose from {modes}")
+    else:
+        problem = _("'{mode}': no such port in this scenario; choose from {modes}")
+    raise InvalidControl("mode", problem.format(mode=controls.mode, modes=", ".join(modes)))
 
 
 def _focus(base: Scenario, controls: Controls) -> tuple[list[str], str | None]:

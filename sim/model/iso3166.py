@@ -47,7 +47,7 @@ NAMES = {
 """Names of the signatories, for reports; other codes are shown as they are."""
 
 
-NAMES_IN = {
+TRANSLATED_NAMES = {
     "es": {
         "BRA": "Brasil",
         "DOM": "República Dominicana",
@@ -62,19 +62,23 @@ NAMES_IN = {
         "URY": "Uruguai",
     },
 }
-"""The signatories' names in Spanish and Portuguese where they differ from :data:`NAMES` (as
-each language writes them: *Perú*, *Paraguai*); a page in that language names them so."""
+"""The signatories' names in Spanish and Portuguese where they are not the English ones (the
+CLDR's, as each country writes itself): a Spanish page says *Perú*, a Portuguese one
+*Paraguai*. Data, like :mod:`sim.language.terms`: a country's name is not a translator's
+choice."""
 
 
 def country_name(code: str) -> str:
-    """A country's name, in the active language, if it is a signatory, else its code."""
-    return NAMES_IN.get(active(), {}).get(code) or NAMES.get(code, code)
+    """A signatory's name in the active language, else the code."""
+    return TRANSLATED_NAMES.get(active(), {}).get(code) or NAMES.get(code, code)
 
 
 OTHER_NAMES = {
     "BRA": ("Brasil",),
     "DOM": ("República Dominicana", "Dominican Rep", "Rep Dominicana"),
     "PER": ("Perú",),
+    "PRY": ("Paraguai",),
+    "URY": ("Uruguai",),
 }
 """The signatories' names in Spanish or Portuguese where they differ from the English beyond
 accents (accents, case, spaces and hyphens never matter: ``perú``, ``COSTA-RICA``)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,12 +16,14 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter
 
+from sim.language import _
+from sim.language.formats import decimal
 from sim.model.vocabulary import ALL, ELIGIBLE, SUMMARY_GROUPS
 from sim.replicate.result import Results, Where
 from sim.replicate.stats import Estimate
-from sim.report.html import GROUP_LABELS, esc
+from sim.report.html import esc, group_label, shown_label
 
 # --- figures --------------------------------------------------------------------
 
@@ -34,31 +37,35 @@ def figures_section(results: Results, on_screen: str = "") -> str:
     sweep = sweep_utilisations(results)
     if results.compared:
         shown = results.compared if sweep is None else [_highest(results, sweep)]
-        which = "" if sweep is None else f" at the highest utilisation swept ({shown[0]})"
-        figures.append(
-            (
-                _clearance_change_figure(results, shown),
-                f"(a) Change in mean clearance time against {results.labels[0]}{which}, eligible "
-                "and all shipments, per country: in hours (left) and in percent of the "
-                "baseline (right, comparable across countries); bars are 95% intervals.",
+        if sweep is None:
+            caption = _(
+                "(a) Change in mean clearance time against {baseline}, eligible and all "
+                "shipments, per country: in hours (left) and in percent of the baseline (right, "
+                "comparable across countries); bars are 95% intervals."
             )
+        else:
+            caption = _(
+                "(a) Change in mean clearance time against {baseline} at the highest "
+                "utilisation swept ({scenario}), eligible and all shipments, per country: in "
+                "hours (left) and in percent of the baseline (right, comparable across "
+                "countries); bars are 95% intervals."
+            )
+        caption = caption.format(
+            baseline=shown_label(results.labels[0]), scenario=shown_label(shown[0])
         )
-    figures.append(
-        (
-            _green_share_figure(results),
-            "(b) Green share (released without check) by trader group, per country and "
-            "scenario; bars are 95% intervals.",
-        )
+        figures.append((_clearance_change_figure(results, shown), caption))
+    green = _(
+        "(b) Green share (released without check) by trader group, per country and "
+        "scenario; bars are 95% intervals."
     )
+    figures.append((_green_share_figure(results), green))
     if sweep is not None:
-        figures.append(
-            (
-                _sweep_figure(results, sweep),
-                "(c) Change in mean clearance time, in percent of the baseline, as utilisation "
-                "grows, eligible and all shipments, per country (one scale for all); bands are "
-                "95% intervals.",
-            )
+        grows = _(
+            "(c) Change in mean clearance time, in percent of the baseline, as utilisation "
+            "grows, eligible and all shipments, per country (one scale for all); bands are "
+            "95% intervals."
         )
+        figures.append((_sweep_figure(results, sweep), grows))
     items = [
         f'<figure><img src="data:image/png;base64,{png(figure)}" alt="{esc(caption)}">'
         f"<figcaption>{esc(caption)}</figcaption></figure>"
@@ -67,7 +74,8 @@ def figures_section(results: Results, on_screen: str = "") -> str:
     static = "\n".join(items)
     if on_screen:
         static = f'<div class="static">{static}</div>'
-    return '<h2 id="figures">Figures</h2>' + on_screen + static
+    heading = _("Figures")
+    return f'<h2 id="figures">{esc(heading)}</h2>' + on_screen + static
 
 
 def _highest(results: Results, utilisations: list[float]) -> str:
@@ -105,8 +113,40 @@ def error_bars(stats: Sequence[Estimate]) -> np.ndarray:
     return np.array([[s.mean - s.low for s in stats], [s.high - s.mean for s in stats]])
 
 
+LABEL_LINE = 40
+"""Characters: an axis label is broken into lines no longer than this (a Spanish label runs
+a third longer than the English, and matplotlib does not wrap)."""
+
+
+def wrapped(label: str, width: int = LABEL_LINE) -> str:
+    """``label`` in lines of at most ``width`` characters, broken at spaces."""
+    return textwrap.fill(label, width, break_long_words=False)
+
+
 def short_area(area: str) -> str:
-    return "region" if area == ALL else area
+    """A panel's title: the country's code, or the region."""
+    return _("region") if area == ALL else area
+
+
+def percent_axis(scale: float = 1.0) -> FuncFormatter:
+    """Ticks in percent with the active language's decimal comma (``12,5%``); ``scale``: what
+    100% is in the data (1 for shares)."""
+
+    def tick(value: float, _position: int) -> str:
+        shown = 100 * value / scale
+        return decimal(shown, _places(shown)) + "%"
+
+    return FuncFormatter(tick)
+
+
+def number_axis() -> FuncFormatter:
+    """Ticks with the active language's separators (matplotlib writes ``0.5`` everywhere)."""
+    return FuncFormatter(lambda value, _position: decimal(value, _places(value)))
+
+
+def _places(value: float) -> int:
+    """Decimals a tick needs: none for whole numbers, else up to three."""
+    return next((d for d in range(4) if abs(value - round(value, d)) < 1e-9), 3)
 
 
 def _clearance_change_figure(results: Results, labels: Sequence[str]) -> Figure:
@@ -131,15 +171,21 @@ def _clearance_change_figure(results: Results, labels: Sequence[str]) -> Figure:
                     fmt="o",
                     capsize=3,
                     color=GROUP_COLOURS[group],
-                    label=GROUP_LABELS[group],
+                    label=group_label(group),
                 )
             ax.axvline(0, color="0.5", linewidth=0.8)
             unit = "%" if relative else "h"
-            ax.set_title(f"{label} − {results.labels[0]} ({unit})", fontsize=11)
+            title = f"{shown_label(label)} − {shown_label(results.labels[0])} ({unit})"
+            ax.set_title(title, fontsize=11)
             ax.set_xlabel(
-                "change in mean clearance time " + ("(% of baseline)" if relative else "(h)"),
+                wrapped(
+                    _("change in mean clearance time (% of baseline)")
+                    if relative
+                    else _("change in mean clearance time (h)")
+                ),
                 fontsize=10,
             )
+            ax.xaxis.set_major_formatter(number_axis())
             ax.tick_params(labelsize=10)
     axes[0].set_yticks(y, [short_area(a) for a in areas])
     axes[0].set_ylim(len(areas) - 0.5, -0.5)  # first country on top
@@ -166,16 +212,16 @@ def _green_share_figure(results: Results) -> Figure:
                 width,
                 yerr=error_bars(stats),
                 color=colours[i],
-                label=label,
+                label=shown_label(label),
                 error_kw={"elinewidth": 0.8, "capsize": 2},
             )
         ax.set_xticks(
-            x, [GROUP_LABELS[g] for g in SUMMARY_GROUPS], rotation=30, ha="right", fontsize=9
+            x, [group_label(g) for g in SUMMARY_GROUPS], rotation=30, ha="right", fontsize=9
         )
         ax.set_title(short_area(area), fontsize=11)
         ax.set_ylim(0, 1)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    axes[0].set_ylabel("green share")
+        ax.yaxis.set_major_formatter(percent_axis())
+    axes[0].set_ylabel(_("green share"))
     handles, names = axes[0].get_legend_handles_labels()
     columns = max(2, min(len(names), math.floor(figure.get_figwidth() / 1.4)))
     figure.legend(handles, names, loc="outside upper center", ncols=columns, fontsize=10)
@@ -214,13 +260,21 @@ def _sweep_figure(results: Results, utilisations: list[float]) -> Figure:
                 ]
             )
             colour = GROUP_COLOURS[group]
-            ax.plot(x, stats[:, 0], marker="o", color=colour, label=GROUP_LABELS[group])
+            ax.plot(x, stats[:, 0], marker="o", color=colour, label=group_label(group))
             ax.fill_between(x, stats[:, 1], stats[:, 2], color=colour, alpha=0.2, linewidth=0)
         ax.axhline(0, color="0.5", linewidth=0.8)
         ax.set_title(short_area(area), fontsize=11)
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    figure.supxlabel("utilisation (share of eligible shipments claiming)", fontsize=10)
-    figure.supylabel(f"change in clearance time vs {results.labels[0]} (%)", fontsize=10)
+        ax.xaxis.set_major_formatter(percent_axis())
+        ax.yaxis.set_major_formatter(number_axis())
+    figure.supxlabel(wrapped(_("utilisation (share of eligible shipments claiming)")), fontsize=10)
+    figure.supylabel(
+        wrapped(
+            _("change in clearance time vs {baseline} (%)").format(
+                baseline=shown_label(results.labels[0])
+            )
+        ),
+        fontsize=10,
+    )
     handles, names = axes[0].get_legend_handles_labels()
     figure.legend(handles, names, loc="outside upper center", ncols=2, fontsize=10)
     return figure

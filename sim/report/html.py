@@ -20,7 +20,10 @@ from sim.interpret.answer import (
 from sim.interpret.labels import GROUP_LABELS as GROUP_LABELS
 from sim.interpret.labels import INDICATOR_LABELS as INDICATOR_LABELS
 from sim.interpret.numbers import Kind, detectable, kind_of, show
+from sim.language import _, active, pgettext
+from sim.language.formats import decimal
 from sim.model.iso3166 import country_name
+from sim.model.variants import WITH, WITHOUT
 from sim.model.vocabulary import ALL
 from sim.replicate.stats import Estimate
 
@@ -36,7 +39,8 @@ def value_td(stat: Estimate, metric: str, inline: bool) -> str:
     interval = unit_range(shown)
     if inline:
         return f"<td>{text}{ci_span(interval)}</td>"
-    title = f' title="95% interval {esc(interval)}"' if interval else ""
+    said = _("95% interval {interval}").format(interval=interval)
+    title = f' title="{esc(said)}"' if interval else ""
     return f"<td{title}>{text}</td>"
 
 
@@ -60,17 +64,47 @@ def money_td(stat: Estimate, unit: str | None = None) -> str:
     return f"{tag}{esc(shown.plain())}{ci_span(interval)}</td>"
 
 
+def number(value: float, most: int = 3) -> str:
+    """A setting as it was written (``1.3``, ``28``, ``0.25``: no digits it does not have, at
+    most ``most`` decimals), with the active language's separators (``1,3``)."""
+    places = next((d for d in range(most) if round(value, d) == round(value, most)), most)
+    return decimal(value, places)
+
+
+def significant(value: float, figures: int = 3, signed: bool = False) -> str:
+    """``value`` to ``figures`` significant figures, trailing zeros dropped as ``%g`` drops
+    them (``-1.24``, ``38.5``, ``0.25``, ``1,240``), in the active language: a figure's hover
+    text or a setting, where no interval decides the digits."""
+    if not math.isfinite(value) or value == 0:
+        return decimal(value, 0, signed=signed)
+    places = min(figures - 1 - math.floor(math.log10(abs(value))), 6)
+    rounded = round(value, places)
+    places = next((d for d in range(max(places, 0)) if round(value, d) == rounded), places)
+    return decimal(value, places, signed=signed)
+
+
 def with_unit(number: str, unit: str) -> str:
-    """``-1.4 h``, ``87.3%``, ``+9.6 pp``; hours without a unit in tables that say (h)."""
+    """``-1.4 h``, ``87.3%``, ``+9.6 pp`` (``p. p.`` in Spanish); hours without a unit in
+    tables that say (h)."""
     if unit in ("%",):
         return f"{number}%"
-    return f"{number} {unit}" if unit in ("pp", "min", "h") else number
+    if unit == "pp":
+        return f"{number} {percentage_points()}"
+    return f"{number} {unit}" if unit in ("min", "h") else number
+
+
+def percentage_points() -> str:
+    """The unit of a change in a share, as the language abbreviates it."""
+    return pgettext("unit", "pp")
 
 
 def unit_range(shown: Any) -> str:
+    """``-1.5 h to -1.3 h``, in the active language; empty without an interval."""
     if not shown.low:
         return ""
-    return f"{with_unit(shown.low, shown.unit)} to {with_unit(shown.high, shown.unit)}"
+    return _("{low} to {high}").format(
+        low=with_unit(shown.low, shown.unit), high=with_unit(shown.high, shown.unit)
+    )
 
 
 def ci_span(interval: str) -> str:
@@ -85,11 +119,34 @@ def esc(text: object) -> str:
     return html.escape(str(text))
 
 
+def group_label(group: str) -> str:
+    """A trader group in the reader's words (the labels are English constants marked for the
+    catalogs where they are kept, :mod:`sim.interpret.labels`)."""
+    return _(GROUP_LABELS[group])
+
+
+def indicator_name(metric: str) -> str:
+    """A common indicator in the reader's words (:data:`INDICATOR_LABELS`)."""
+    return _(INDICATOR_LABELS[metric])
+
+
+def shown_label(label: str) -> str:
+    """A scenario's label as a page shows it: ``with`` and ``without`` (the arrangement), the
+    labels a comparison gives itself, in the reader's words; any other label as it was given
+    (it names a file or a setting, and is the same in the results' files)."""
+    if label == WITH:
+        return pgettext("scenario", "with")
+    if label == WITHOUT:
+        return pgettext("scenario", "without")
+    return label
+
+
 def area_title(area: str, pooled_clocks_differ: bool = False) -> str:
+    """An area's heading: ``PER – Peru``, or the region (said to pool different clocks)."""
     if area == ALL:
-        return "Region (all countries)" + (
-            "*: it pools countries whose clocks may differ" if pooled_clocks_differ else ""
-        )
+        if pooled_clocks_differ:
+            return _("Region (all countries)*: it pools countries whose clocks may differ")
+        return _("Region (all countries)")
     name = country_name(area)
     return f"{area} – {name}" if name != area else area
 
@@ -187,11 +244,11 @@ SCRIPT = """
 
 # {script}: a <script> element, or nothing for a page without one (experiment, calibration)
 PAGE = """<!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>mrasim report: {title}</title>
+<title>{title}</title>
 <style>{style}</style>
 {script}</head>
 <body>
@@ -199,3 +256,10 @@ PAGE = """<!DOCTYPE html>
 </body>
 </html>
 """
+
+
+def page(title: str, style: str, script: str, body: str) -> str:
+    """The whole page in :data:`PAGE`, declared in the active language (``<html lang>``: a
+    screen reader reads Spanish as Spanish, a browser offers no translation of it)."""
+    heading = _("mrasim report: {title}").format(title=title)
+    return PAGE.format(lang=active(), title=heading, style=style, script=script, body=body)

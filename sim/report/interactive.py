@@ -13,7 +13,9 @@ where the time goes (the stages of clearance, with and without), how spread the 
 
 from __future__ import annotations
 
+import json
 import math
+import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,33 +27,74 @@ import plotly.offline
 from plotly.subplots import make_subplots
 
 from sim.indicators.layout import STAGES
+from sim.language import N_, _, active
+from sim.language.formats import decimal, separators
+from sim.language.terms import term
 from sim.model.iso3166 import by_name, country_name
 from sim.model.vocabulary import ALL, ELIGIBLE
 from sim.replicate.result import Results, Where
 from sim.replicate.stats import Estimate
 from sim.report.figures import GROUP_COLOURS, sweep_utilisations
-from sim.report.html import GROUP_LABELS, esc
+from sim.report.html import esc, group_label, shown_label, significant
 
 STAGE_NAMES = {
-    "unloading_h_mean": "unloading (before customs can act)",
-    "lodgement_wait_h_mean": "waiting for the declaration",
-    "checks_h_mean": "checks (queues and service)",
-    "release_h_mean": "release",
+    "unloading_h_mean": N_("unloading (before customs can act)"),
+    "lodgement_wait_h_mean": N_("waiting for the declaration"),
+    "checks_h_mean": N_("checks (queues and service)"),
+    "release_h_mean": "",  # the country's own word: term("release")
 }
-"""The stages of clearance, in order, as the stage figure names them."""
+"""The stages of clearance, in order, as the stage figure names them (in English: translated
+where drawn, :func:`stage_name`)."""
 
 STAGE_COLOURS = ("#999999", "#E69F00", "#D55E00", "#56B4E9")  # Okabe-Ito
 SPREAD = (
-    ("clearance_h_median", "median", "circle"),
-    ("clearance_h_mean", "mean", "diamond"),
-    ("clearance_h_p90", "90th percentile", "triangle-right"),
+    ("clearance_h_median", N_("median"), "circle"),
+    ("clearance_h_mean", N_("mean"), "diamond"),
+    ("clearance_h_p90", N_("90th percentile"), "triangle-right"),
 )
 """The quantiles of clearance time the spread figure marks: metric, name, marker."""
 PALETTE = ("#999999", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 """The baseline grey, then Okabe-Ito's colours (safe for colour blindness)."""
-WHO = {ELIGIBLE: "eligible (partner-AEO) shipments", ALL: "all shipments"}
+WHO = {ELIGIBLE: N_("eligible (partner-AEO) shipments"), ALL: N_("all shipments")}
 """Whose times the stage and spread figures show: a comparison's eligible, a run's all."""
+
+
+def stage_name(metric: str, country: str | None = None) -> str:
+    """A stage of clearance in the reader's words; the last is the country's word for
+    *release* (*levante* in Peru and Colombia)."""
+    if metric == "release_h_mean":
+        return term("release", country)
+    return _(STAGE_NAMES[metric])
+
+
+def _country(results: Results) -> str | None:
+    """The one country the figures show (its own words), or None."""
+    return results.countries[0] if len(results.countries) == 1 else None
+
+
 CONFIG = {"responsive": True, "displaylogo": False, "modeBarButtonsToRemove": ["select2d"]}
+PLOTLY_WORDS = (
+    N_("Download plot as a PNG"),
+    N_("Download plot"),
+    N_("Share chart..."),
+    N_("Zoom"),
+    N_("Pan"),
+    N_("Box Select"),
+    N_("Lasso Select"),
+    N_("Zoom in"),
+    N_("Zoom out"),
+    N_("Autoscale"),
+    N_("Reset axes"),
+    N_("Toggle Spike Lines"),
+    N_("Show closest data on hover"),
+    N_("Compare data on hover"),
+    N_("Double-click to zoom back out"),
+    N_("Preparing image - this may take a few seconds"),
+    N_("Image download succeeded"),
+    N_("Sorry, there was a problem downloading your image!"),
+)
+"""What plotly.js itself says (its toolbar's tooltips, its notices), in its own English: a
+page gives Plotly these translated as a locale of its language (:func:`plotly_locale`)."""
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
 
 
@@ -68,8 +111,17 @@ def interactive_section(results: Results) -> str:
     """The figures that apply, interactive, with Plotly's JavaScript once before them."""
     charts = list(charts_of(results))
     items = "\n".join(_html(chart) for chart in charts)
-    script = f"<script>{plotly.offline.get_plotlyjs()}</script>"
+    words = json.dumps(
+        {"moduleType": "locale", "name": active(), "dictionary": plotly_locale()}
+    ).replace("<", "\\u003c")
+    # plotly.js, and its own words (its toolbar's) in the page's language: one script
+    script = f"<script>{plotly.offline.get_plotlyjs()}\nPlotly.register({words});</script>"
     return f'<div class="interactive">{script}\n{items}</div>'
+
+
+def plotly_locale() -> dict[str, str]:
+    """Plotly's own words in the active language (:data:`PLOTLY_WORDS`), where they differ."""
+    return {word: _(word) for word in PLOTLY_WORDS if _(word) != word}
 
 
 def charts_of(results: Results) -> Iterator[Chart]:
@@ -102,7 +154,7 @@ def _html(chart: Chart) -> str:
         chart.figure,
         full_html=False,
         include_plotlyjs=False,
-        config=CONFIG,
+        config={**CONFIG, "locale": active()},
         div_id=f"chart-{chart.anchor}",
         default_width="100%",
     )
@@ -114,7 +166,7 @@ def _html(chart: Chart) -> str:
 
 def _change_chart(results: Results, label: str) -> Chart:
     """(a) The change in mean clearance time, percent of the baseline, per country."""
-    base = results.labels[0]
+    base = shown_label(results.labels[0])
     figure = _dot_figure(results)
     for group in (ELIGIBLE, ALL):
         relative = [
@@ -125,35 +177,44 @@ def _change_chart(results: Results, label: str) -> Chart:
             results.get("difference", label, Where(a, group=group), "clearance_h_mean")
             for a in _areas(results)
         ]
-        extra = [f"{h.mean:+.3g} h ({_interval(h, '{:+.3g} h')})" for h in hours]
+        extra = [f"{_signed(h.mean)} h ({_interval(h, ' h', signed=True)})" for h in hours]
         figure.add_trace(_dots(results, relative, group, "%", extra))
     _zero_line(figure)
-    figure.update_xaxes(title_text=f"change in mean clearance time, % of {base}", ticksuffix="%")
-    caption = (
-        f"(a) Change in mean clearance time, {label} against {base}, per country: eligible "
-        "(partner-AEO) and all shipments; bars are 95% intervals of simulation noise. Hover a "
-        "point for its numbers (also in hours); click a legend entry to hide it."
+    figure.update_xaxes(
+        title_text=_axis(_("change in mean clearance time, % of {baseline}").format(baseline=base)),
+        ticksuffix="%",
     )
+    caption = _(
+        "(a) Change in mean clearance time, {scenario} against {baseline}, per country: "
+        "eligible (partner-AEO) and all shipments; bars are 95% intervals of simulation noise. "
+        "Hover a point for its numbers (also in hours); click a legend entry to hide it."
+    ).format(scenario=shown_label(label), baseline=base)
     return Chart("change", figure, caption)
 
 
 def _green_chart(results: Results, label: str) -> Chart:
     """(b) The change in green share, in percentage points, per country."""
-    base = results.labels[0]
+    base = shown_label(results.labels[0])
     figure = _dot_figure(results)
     for group in (ELIGIBLE, ALL):
         points = [
             _scaled(results.get("difference", label, Where(a, group=group), "green_share"), 100)
             for a in _areas(results)
         ]
-        figure.add_trace(_dots(results, points, group, " points", None))
+        figure.add_trace(_dots(results, points, group, " " + _("points"), None))
     _zero_line(figure)
-    figure.update_xaxes(title_text=f"change in green share, percentage points ({label} − {base})")
-    caption = (
-        f"(b) Change in the share of shipments released without a check (green), {label} "
-        f"against {base}, in percentage points, on an axis scaled to the change; bars are 95% "
-        "intervals of simulation noise."
+    figure.update_xaxes(
+        title_text=_axis(
+            _("change in green share, percentage points ({scenario} − {baseline})").format(
+                scenario=shown_label(label), baseline=base
+            )
+        )
     )
+    caption = _(
+        "(b) Change in the share of shipments released without a check (green), {scenario} "
+        "against {baseline}, in percentage points, on an axis scaled to the change; bars are 95% "
+        "intervals of simulation noise."
+    ).format(scenario=shown_label(label), baseline=base)
     return Chart("green", figure, caption)
 
 
@@ -161,9 +222,11 @@ def _stage_chart(results: Results, labels: Sequence[str]) -> Chart:
     """(c) Where the time goes: the stages of an eligible shipment's clearance, stacked,
     per country, with and without the arrangement."""
     group = ELIGIBLE if results.compared else ALL
-    rows = [(_name(a), label) for a in _areas(results) for label in labels]
+    rows = [(_name(a), shown_label(label)) for a in _areas(results) for label in labels]
     figure = go.Figure()
+    country = _country(results)
     for metric, colour in zip(STAGES, STAGE_COLOURS, strict=True):
+        name = stage_name(metric, country)
         hours = [
             results.get("value", label, Where(a, group=group), metric).mean
             for a in _areas(results)
@@ -174,21 +237,28 @@ def _stage_chart(results: Results, labels: Sequence[str]) -> Chart:
                 x=hours,
                 y=[[r[0] for r in rows], [r[1] for r in rows]],
                 orientation="h",
-                name=STAGE_NAMES[metric],
+                name=name,
                 marker_color=colour,
-                hovertemplate="%{y}: %{x:.3g} h<extra>" + STAGE_NAMES[metric] + "</extra>",
+                hovertemplate="%{y}: %{x:.3g} h<extra>" + name + "</extra>",
             )
         )
     _layout(figure, len(rows), legend_rows=2)
     figure.update_layout(barmode="stack", legend_traceorder="normal")
     figure.update_yaxes(autorange="reversed")  # the first country on top, without above with
-    figure.update_xaxes(title_text="hours per shipment, by stage")
-    who = WHO[group]
-    caption = (
-        f"(c) Where the time goes: the mean clearance time of {who} by stage, per country"
-        + (" and scenario" if len(labels) > 1 else "")
-        + "; the stages add up to the clearance time. Click a stage in the legend to hide it."
-    )
+    # narrower: the scenario and country labels take half a phone's width
+    figure.update_xaxes(title_text=_axis(_("hours per shipment, by stage"), AXIS_LINE // 2))
+    if len(labels) > 1:
+        caption = _(
+            "(c) Where the time goes: the mean clearance time of {who} by stage, per country "
+            "and scenario; the stages add up to the clearance time. Click a stage in the legend "
+            "to hide it."
+        )
+    else:
+        caption = _(
+            "(c) Where the time goes: the mean clearance time of {who} by stage, per country; "
+            "the stages add up to the clearance time. Click a stage in the legend to hide it."
+        )
+    caption = caption.format(who=_(WHO[group]))
     return Chart("stages", figure, caption)
 
 
@@ -204,21 +274,30 @@ def _spread_chart(results: Results, labels: Sequence[str]) -> Chart:
             ]
             shift = (i - (len(labels) - 1) / 2) * 0.3
             figure.add_trace(
-                _spread_marks(results, estimates, f"{name}, {label}", symbol, i, shift)
+                _spread_marks(
+                    results, estimates, f"{_(name)}, {shown_label(label)}", symbol, i, shift
+                )
             )
     count = len(_areas(results))
     _layout(figure, count * len(labels), legend_rows=len(labels))
     figure.update_yaxes(
         tickvals=list(range(count)), ticktext=[_name(a) for a in _areas(results)][::-1]
     )
-    figure.update_xaxes(title_text="clearance time (h)", rangemode="tozero")
-    who = WHO[group]
-    caption = (
-        f"(d) How spread the clearance times of {who} are, per country: the median (half clear "
-        "sooner), the mean, and the 90th percentile (one shipment in ten waits longer)"
-        + (", per scenario" if len(labels) > 1 else "")
-        + "; bars are 95% intervals of simulation noise. Hover a mark for its value."
-    )
+    figure.update_xaxes(title_text=_axis(_("clearance time (h)")), rangemode="tozero")
+    if len(labels) > 1:
+        caption = _(
+            "(d) How spread the clearance times of {who} are, per country: the median (half "
+            "clear sooner), the mean, and the 90th percentile (one shipment in ten waits "
+            "longer), per scenario; bars are 95% intervals of simulation noise. Hover a mark for "
+            "its value."
+        )
+    else:
+        caption = _(
+            "(d) How spread the clearance times of {who} are, per country: the median (half "
+            "clear sooner), the mean, and the 90th percentile (one shipment in ten waits "
+            "longer); bars are 95% intervals of simulation noise. Hover a mark for its value."
+        )
+    caption = caption.format(who=_(WHO[group]))
     return Chart("spread", figure, caption)
 
 
@@ -238,12 +317,18 @@ def _sweep_chart(results: Results, utilisations: Sequence[float]) -> Chart:
     _zero_line(figure, horizontal=True)
     _layout(figure, 12, legend_rows=math.ceil(len(_areas(results)) / 6))
     figure.update_xaxes(
-        title_text="utilisation: share of eligible shipments claiming (%)", ticksuffix="%"
+        title_text=_axis(_("utilisation: share of eligible shipments claiming (%)")),
+        ticksuffix="%",
     )
     figure.update_yaxes(
-        title_text=f"change in clearance time vs {results.labels[0]} (%)", ticksuffix="%"
+        title_text=_axis(
+            _("change in clearance time vs {baseline} (%)").format(
+                baseline=shown_label(results.labels[0])
+            )
+        ),
+        ticksuffix="%",
     )
-    caption = (
+    caption = _(
         "(e) Change in the mean clearance time of eligible (partner-AEO) shipments, percent of "
         "the baseline, as utilisation grows, per country; bands are 95% intervals of simulation "
         "noise. Click countries in the legend to compare a few; double-click one to see it alone."
@@ -303,21 +388,22 @@ def _drivers_chart(drivers: pd.DataFrame, scope: str) -> Chart:
             orientation="h",
             error_x=_error_bars(shares),
             marker_color=["#0072B2" if s.low > 0 else "#BBBBBB" for s in shares],
-            text=[f"{s.mean:.0f}% ({_interval(s, '{:.0f}%')})" for s in shares],
+            text=[f"{_whole(s.mean)}% ({_interval(s, '%', figures=0)})" for s in shares],
             textposition="none",
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
     _layout(figure, len(names), legend_rows=0)
     figure.update_yaxes(autorange="reversed")
-    figure.update_xaxes(title_text="share of the doubt it explains (first-order index, %)")
-    where = "the region" if scope == ALL else _name(scope)
-    caption = (
-        f"(f) What the doubt about partner-AEO shipments' gain in {where} rests on: each "
+    figure.update_xaxes(
+        title_text=_axis(_("share of the doubt it explains (first-order index, %)"))
+    )
+    caption = _(
+        "(f) What the doubt about partner-AEO shipments' gain in {where} rests on: each "
         "uncertain input's first-order share of the variance over the draws (what measuring "
         "it exactly would remove), with its 95% interval. Grey: the interval reaches 0, so "
         "the input is not told apart from one that does not matter."
-    )
+    ).format(where=_where(scope))
     return Chart("drivers", figure, caption)
 
 
@@ -339,13 +425,12 @@ def _against_chart(draws: pd.DataFrame, inputs: Sequence[str], column: str, scop
             col=i,
         )
     _layout(figure, 8, legend_rows=1)
-    figure.update_yaxes(title_text="change in clearance time (%)", ticksuffix="%", col=1)
-    where = "the region" if scope == ALL else _name(scope)
-    caption = (
-        f"(g) Each draw's change in partner-AEO shipments' mean clearance time in {where} "
+    figure.update_yaxes(title_text=_axis(_("change in clearance time (%)")), ticksuffix="%", col=1)
+    caption = _(
+        "(g) Each draw's change in partner-AEO shipments' mean clearance time in {where} "
         "(percent of the baseline, simulation noise included) against the value drawn for "
         "each of the inputs that explain most of its doubt."
-    )
+    ).format(where=_where(scope))
     return Chart("against", figure, caption)
 
 
@@ -359,7 +444,12 @@ def _areas(results: Results) -> list[str]:
 
 
 def _name(area: str) -> str:
-    return "Region" if area == ALL else country_name(area)
+    return _("Region") if area == ALL else country_name(area)
+
+
+def _where(scope: str) -> str:
+    """``the region`` or a country's name, in a sentence."""
+    return _("the region") if scope == ALL else _name(scope)
 
 
 def _dot_figure(results: Results) -> go.Figure:
@@ -375,7 +465,8 @@ def _dots(
 ) -> go.Scatter:
     """One group's estimates, a dot per country with its interval, its numbers on hover."""
     text = [
-        f"{s.mean:+.3g}{unit} ({_interval(s, '{:+.3g}' + unit)})" + (f"<br>{e}" if extra else "")
+        f"{_signed(s.mean)}{unit} ({_interval(s, unit, signed=True)})"
+        + (f"<br>{e}" if extra else "")
         for s, e in zip(stats, extra or [""] * len(stats), strict=True)
     ]
     return go.Scatter(
@@ -384,9 +475,9 @@ def _dots(
         error_x=_error_bars(stats),
         mode="markers",
         marker={"size": 9, "color": GROUP_COLOURS[group]},
-        name=GROUP_LABELS[group],
+        name=group_label(group),
         text=text,
-        hovertemplate="%{y}: %{text}<extra>" + GROUP_LABELS[group] + "</extra>",
+        hovertemplate="%{y}: %{text}<extra>" + group_label(group) + "</extra>",
     )
 
 
@@ -404,7 +495,7 @@ def _spread_marks(
         marker={"size": 10, "color": _palette(index), "symbol": symbol},
         name=name,
         text=[
-            f"{_name(a)}: {s.mean:.3g} h ({_interval(s, '{:.3g} h')})"
+            f"{_name(a)}: {significant(s.mean)} h ({_interval(s, ' h')})"
             for a, s in zip(_areas(results), stats, strict=True)
         ],
         hovertemplate="%{text}<extra>" + name + "</extra>",
@@ -432,8 +523,11 @@ def _band(x: Sequence[float], changes: Sequence[Estimate], name: str, n: int) ->
         line={"color": colour},
         name=name,
         legendgroup=name,
-        text=[f"{c.mean:+.3g}% ({_interval(c, '{:+.3g}%')})" for c in changes],
-        hovertemplate=name + ", %{x:.0f}% claiming: %{text}<extra></extra>",
+        text=[f"{_signed(c.mean)}% ({_interval(c, '%', signed=True)})" for c in changes],
+        hovertemplate=_("{name}, {share}% claiming: {text}").format(
+            name=name, share="%{x:.0f}", text="%{text}"
+        )
+        + "<extra></extra>",
     )
     return [band, line]
 
@@ -447,7 +541,19 @@ def _layout(figure: go.Figure, rows: int, legend_rows: int) -> None:
         font=FONT,
         template="plotly_white",
         hoverlabel={"namelength": -1},
+        separators="".join(separators(active())),  # Plotly's d3 formats: 1.234,5 in es and pt
     )
+
+
+AXIS_LINE = 34
+"""Characters: an axis title is broken into lines no longer than this, so that it fits a
+phone's width (390 px) in any language (Spanish and Portuguese titles run a third longer);
+the axes' automatic margins make room for the lines."""
+
+
+def _axis(title: str, width: int = AXIS_LINE) -> str:
+    """``title`` in lines of at most ``width`` characters, broken at spaces."""
+    return "<br>".join(textwrap.wrap(title, width, break_long_words=False)) or title
 
 
 def _zero_line(figure: go.Figure, horizontal: bool = False) -> None:
@@ -474,10 +580,27 @@ def _scaled(estimate: Estimate, factor: float) -> Estimate:
     return Estimate(*(factor * v for v in estimate))
 
 
-def _interval(estimate: Estimate, form: str) -> str:
+def _interval(estimate: Estimate, unit: str, signed: bool = False, figures: int = 3) -> str:
+    """``95% interval -1.52 h to -1.31 h`` for a figure's hover text (three significant
+    figures, or whole numbers with ``figures=0``)."""
     if not (math.isfinite(estimate.low) and math.isfinite(estimate.high)):
-        return "no interval"
-    return f"95% interval {form.format(estimate.low)} to {form.format(estimate.high)}"
+        return _("no interval")
+
+    def shown(value: float) -> str:
+        text = _whole(value) if figures == 0 else significant(value, figures, signed)
+        return text + unit
+
+    return _("95% interval {low} to {high}").format(
+        low=shown(estimate.low), high=shown(estimate.high)
+    )
+
+
+def _signed(value: float) -> str:
+    return significant(value, signed=True)
+
+
+def _whole(value: float) -> str:
+    return decimal(value, 0)
 
 
 def _number(value: float) -> float | None:

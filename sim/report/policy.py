@@ -30,25 +30,36 @@ from sim.interpret.answer import (
 from sim.interpret.assumptions import Assumption, for_countries, from_json
 from sim.interpret.describe import warmup_words
 from sim.interpret.numbers import Kind, column_unit, kind_of, percent
+from sim.language import N_, _, formats, ngettext
+from sim.language.terms import term
 from sim.model.iso3166 import by_name, country_name
 from sim.model.vocabulary import ALL, ELIGIBLE, GROUPS, NOT_ELIGIBLE
 from sim.plan.compile import compile_plan
 from sim.replicate.result import Results, Where
 from sim.replicate.stats import Estimate
-from sim.report.control import INTRODUCTION, control_rows, has_control, tradeoff_html
+from sim.report.control import (
+    CONTROL_HEADING,
+    control_rows,
+    has_control,
+    introduction,
+    tradeoff_html,
+)
 from sim.report.figures import figures_section
+from sim.report.html import INDICATOR_LABELS as INDICATOR_LABELS  # the tests read it here
 from sim.report.html import (
-    GROUP_LABELS,
-    INDICATOR_LABELS,
-    PAGE,
     SCRIPT,
     STYLE,
     area_title,
     change_td,
     details,
     esc,
+    group_label,
     html_table,
+    indicator_name,
     money_td,
+    number,
+    page,
+    shown_label,
     value_td,
 )
 from sim.report.interactive import interactive_section
@@ -57,18 +68,24 @@ from sim.results.files import REPORT_FILE, read_results, scoped_name
 from sim.results.provenance import provenance_lines
 
 STATION_MEASURES = (
-    ("wait_h_mean", ALL, "wait, all shipments (h)"),
-    ("wait_h_mean", ELIGIBLE, "wait, eligible shipments (h)"),
-    ("general_utilisation", None, "utilisation, general servers"),
-    ("reserved_utilisation", None, "utilisation, reserved servers"),
-    ("overtime_h", None, "overtime (server-hours)"),
+    ("wait_h_mean", ALL, N_("wait, all shipments (h)")),
+    ("wait_h_mean", ELIGIBLE, N_("wait, eligible shipments (h)")),
+    ("general_utilisation", None, N_("utilisation, general servers")),
+    ("reserved_utilisation", None, N_("utilisation, reserved servers")),
+    ("overtime_h", None, N_("overtime (server-hours)")),
 )
-"""(metric, group, label) of the rows shown for each station."""
+"""(metric, group, label) of the rows shown for each station (labels translated where
+written)."""
 
 COST_SOURCE = (
-    "Hummels, D. L. and G. Schaur (2013), “Time as a Trade Barrier”, "
+    "Hummels, D. L. &amp; G. Schaur (2013), “Time as a Trade Barrier”, "
     "<i>American Economic Review</i> 103(7): 2935–59"
 )
+"""A citation: the same in every language (its title is the article's)."""
+INDICATORS_HEADING = N_("1. The arrangement's common indicators, by country")
+WAITS_HEADING = N_("2. Waits and station utilisation, by port")
+COSTS_HEADING = N_("3. The cost of delay")
+"""The numbered sections' headings, said in the contents and above each section."""
 
 
 # --- reading --------------------------------------------------------------------
@@ -114,12 +131,18 @@ def render(results: Results) -> str:
         _control(results),
         _footer(results),
     ]
-    return PAGE.format(
+    return page(
         title=esc(_scenario_name(results)),
         style=STYLE,
         script=f"<script>{SCRIPT}</script>\n",
         body="\n".join(s for s in sections if s),
     )
+
+
+def country_of(results: Results) -> str | None:
+    """The one country a page shows (its own words, :func:`~sim.language.terms.term`), or
+    None for a page of several (the language's common words)."""
+    return results.countries[0] if len(results.countries) == 1 else None
 
 
 def unknowns_section(results: Results) -> str:
@@ -132,8 +155,9 @@ def unknowns_section(results: Results) -> str:
     if not text:
         return ""
     body = "\n".join(text.splitlines()[3:])  # the rule and the heading are the section's
+    heading = _("What we do not know")
     return (
-        '<section id="unknowns"><h2>What we do not know</h2>'
+        f'<section id="unknowns"><h2>{esc(heading)}</h2>'
         f'<pre class="unknowns">{esc(body)}</pre></section>'
     )
 
@@ -152,43 +176,72 @@ def _title(results: Results) -> str:
     names = sorted((country_name(c) for c in results.countries), key=str.casefold)
     if not results.whole:
         return _brief_title(results, names, description)
-    if results.compared:
-        what = (
-            f"Scenarios compared: <b>{esc(results.labels[0])}</b> (the baseline) against "
-            + ", ".join(f"<b>{esc(s)}</b>" for s in results.compared)
-            + "."
-        )
-    else:
-        what = "One scenario, without a comparison."
+    countries = _("Countries: {names}.").format(names=", ".join(names))
+    heading = _("Customs clearance under the regional AEO mutual recognition arrangement")
     return (
-        f"<h1>Customs clearance under the regional AEO mutual recognition arrangement"
-        f'</h1><p class="sub">Scenario <b>{esc(_scenario_name(results))}</b>: '
-        f"{esc(description)}</p><p>{what} Countries: "
-        f"{esc(', '.join(names))}.</p>"
+        f'<h1>{esc(heading)}</h1><p class="sub">{_scenario_line(results, description)}</p>'
+        f"<p>{_compared(results)} {esc(countries)}</p>"
     )
+
+
+def _scenario_line(results: Results, description: str) -> str:
+    """``Scenario <b>name</b>: description``, the name in bold whatever the word order."""
+    return esc(_("Scenario {name}: {description}")).format(
+        name=f"<b>{esc(_scenario_name(results))}</b>", description=esc(description)
+    )
+
+
+def _compared(results: Results) -> str:
+    """Which scenarios the page compares, names in bold (HTML)."""
+    if not results.compared:
+        return esc(_("One scenario, without a comparison."))
+    others = ", ".join(f"<b>{esc(shown_label(s))}</b>" for s in results.compared)
+    template = ngettext(
+        "Scenarios compared: {baseline} (the baseline) against {others}.",
+        "Scenarios compared: {baseline} (the baseline) against each of {others}.",
+        len(results.compared),
+    )
+    baseline = f"<b>{esc(shown_label(results.labels[0]))}</b>"
+    return esc(template).format(baseline=baseline, others=others)
+
+
+def _joined(names: Sequence[str]) -> str:
+    """``Chile``, ``Chile and Peru``, ``Chile, Colombia and Peru`` in the active language."""
+    if len(names) == 1:
+        return names[0]
+    return _("{some} and {last}").format(some=", ".join(names[:-1]), last=names[-1])
 
 
 def _brief_title(results: Results, names: Sequence[str], description: str) -> str:
     """A national brief's title: the country first, and where its numbers come from."""
-    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    what = "the answer, tables" if results.compared else "the tables"
-    scope = (
-        f"A national brief: {what}, figures and assumptions below speak only of {joined}, "
-        f"from a run of {len(results.all_countries)} countries (each port's numbers are its "
-        "own: ports do not share queues)."
-    )
+    joined = _joined(names)
+    count = len(results.all_countries)
     if results.compared:
-        what = (
-            f"Scenarios compared: <b>{esc(results.labels[0])}</b> (the baseline) against "
-            + ", ".join(f"<b>{esc(s)}</b>" for s in results.compared)
-            + "."
+        scope = ngettext(
+            "A national brief: the answer, tables, figures and assumptions below speak only "
+            "of {countries}, from a run of {count} country (each port's numbers are its own: "
+            "ports do not share queues).",
+            "A national brief: the answer, tables, figures and assumptions below speak only "
+            "of {countries}, from a run of {count} countries (each port's numbers are its own: "
+            "ports do not share queues).",
+            count,
         )
     else:
-        what = "One scenario, without a comparison."
+        scope = ngettext(
+            "A national brief: the tables, figures and assumptions below speak only of "
+            "{countries}, from a run of {count} country (each port's numbers are its own: "
+            "ports do not share queues).",
+            "A national brief: the tables, figures and assumptions below speak only of "
+            "{countries}, from a run of {count} countries (each port's numbers are its own: "
+            "ports do not share queues).",
+            count,
+        )
+    heading = _(
+        "Customs clearance in {countries} under the regional AEO mutual recognition arrangement"
+    ).format(countries=joined)
     return (
-        f"<h1>Customs clearance in {esc(joined)} under the regional AEO mutual recognition "
-        f'arrangement</h1><p class="sub">Scenario <b>{esc(_scenario_name(results))}</b>: '
-        f"{esc(description)}</p><p>{esc(scope)} {what}</p>"
+        f'<h1>{esc(heading)}</h1><p class="sub">{_scenario_line(results, description)}</p>'
+        f"<p>{esc(scope.format(countries=joined, count=count))} {_compared(results)}</p>"
     )
 
 
@@ -198,58 +251,76 @@ def answer_section(found: Answer | None) -> str:
     if found is None:
         return ""
     sentences = "".join(f'<p class="sentence">{esc(s)}</p>' for s in found.sentences)
-    header = ["country"]
+    header = [_("country")]
     if found.sweep:
-        header.append("utilisation")
+        header.append(_("utilisation"))
     header += [
-        "change in clearance time",
-        "relative change",
-        "change in green share",
+        _("change in clearance time"),
+        _("relative change"),
+        _("change in green share"),
     ]
     if found.has_savings:
-        header.append(f"cost of delay saved a year ({found.annualised})")
+        header.append(
+            _("cost of delay saved a year ({annualised})").format(annualised=found.annualised)
+        )
     ordered = by_label(found.rows)
     units = (
         column_unit((row.clearance for row in ordered), Kind.HOURS),
         column_unit((row.saving for row in ordered), Kind.MONEY),
     )
     rows = [_answer_row(row, found, units) for row in ordered]
+    note = "".join(f'<p class="note">{esc(n)}</p>' for n in _answer_notes(found))
+    heading, by_country = _("The answer"), _("Eligible (partner-AEO) shipments, by country")
+    return (
+        f'<section id="answer" class="answer"><h2>{esc(heading)}</h2>{sentences}'
+        f"<h3>{esc(by_country)}</h3>"
+        f"{html_table(header, rows, 2 if found.sweep else 1, 'answer-table')}{note}</section>"
+    )
+
+
+def _answer_notes(found: Answer) -> list[str]:
+    """What the answer's table rests on, under it."""
     notes = [
-        f"Eligible (partner-AEO) shipments: the exporter is an AEO of another member, whether "
-        f"the declaration claims recognition or not. Changes are from {found.baseline}; the range "
-        "below each number is its 95% interval; bold: an interval that excludes zero."
+        _(
+            "Eligible (partner-AEO) shipments: the exporter is an AEO of another member, whether "
+            "the declaration claims recognition or not. Changes are from {baseline}; the range "
+            "below each number is its 95% interval; bold: an interval that excludes zero."
+        ).format(baseline=shown_label(found.baseline))
     ]
     if found.has_savings:
         notes.append(
-            f"Cost of delay saved: all shipments, at an assumed {100 * (found.rate or 0):g}% of "
-            "their declared value per day; the declared values are assumptions too (see what "
-            f"this result assumes); {found.annualised} simulated."
+            _(
+                "Cost of delay saved: all shipments, at an assumed {rate}% of their declared "
+                "value per day; the declared values are assumptions too (see what this result "
+                "assumes); {annualised} simulated."
+            ).format(rate=number(100 * (found.rate or 0)), annualised=found.annualised)
         )
     if found.pooled_clocks_differ:
         notes.append(
-            f"* {found.pooled_note.capitalize()} (see what this result assumes): read its "
-            "relative change, and compare hours within a country."
+            _(
+                "* {note} (see what this result assumes): read its relative change, and compare "
+                "hours within a country."
+            ).format(note=found.pooled_note.capitalize())
         )
     if found.without_value and found.rate is not None:
         names = ", ".join(country_name(c) for c in found.without_value)
-        notes.append(f"No declared value for {names}: cost of delay not computed there.")
+        notes.append(
+            _("No declared value for {countries}: cost of delay not computed there.").format(
+                countries=names
+            )
+        )
     elif not found.has_savings:
-        notes.append("No declared value: cost of delay not computed.")
+        notes.append(_("No declared value: cost of delay not computed."))
     if found.noise_note:
         notes.append(found.noise_note)  # what the intervals count
-    note = "".join(f'<p class="note">{esc(n)}</p>' for n in notes)
-    return (
-        f'<section id="answer" class="answer"><h2>The answer</h2>{sentences}'
-        f"<h3>Eligible (partner-AEO) shipments, by country</h3>"
-        f"{html_table(header, rows, 2 if found.sweep else 1, 'answer-table')}{note}</section>"
-    )
+    return notes
 
 
 def _answer_row(row: CountryRow, found: Answer, units: tuple[str | None, str | None]) -> list[str]:
     name = (
         country_name(row.area)
         if row.area != ALL
-        else "Region" + ("*" if found.pooled_clocks_differ else "")
+        else _("Region") + ("*" if found.pooled_clocks_differ else "")
     )
     cells = [name]
     if found.sweep:
@@ -278,10 +349,11 @@ def _assumptions_box(results: Results) -> str:
 def assumptions_section(items: Sequence[Assumption]) -> str:
     """What the result assumes, as a box (the report's, and a live page's)."""
     if not items:
-        body = (
-            "<p>This folder was written by an mrasim that did not record its assumptions; "
-            "see the scenario files named under “About this run”.</p>"
+        said = _(
+            "This folder was written by an mrasim that did not record its assumptions; "
+            "see the scenario files named under “About this run”."
         )
+        body = f"<p>{esc(said)}</p>"
     else:
         entries = []
         for item in items:
@@ -292,10 +364,8 @@ def assumptions_section(items: Sequence[Assumption]) -> str:
                 + "</li>"
             )
         body = f"<ul>{''.join(entries)}</ul>"
-    return (
-        f'<section id="assumptions" class="assumes"><h2>What this result assumes</h2>{body}'
-        "</section>"
-    )
+    heading = _("What this result assumes")
+    return f'<section id="assumptions" class="assumes"><h2>{esc(heading)}</h2>{body}</section>'
 
 
 def _contents(results: Results) -> str:
@@ -304,23 +374,24 @@ def _contents(results: Results) -> str:
         for area in results.areas
     )
     items = [
-        ("figures", "Figures"),
-        ("how-to-read", "How to read this report"),
-        ("indicators", "1. The arrangement's common indicators, by country"),
-        ("waits", "2. Waits and station utilisation, by port"),
+        ("figures", _("Figures")),
+        ("how-to-read", _("How to read this report")),
+        ("indicators", _(INDICATORS_HEADING)),
+        ("waits", _(WAITS_HEADING)),
     ]
     if results.compared and results.rates:
-        items.append(("costs", "3. The cost of delay"))
+        items.append(("costs", _(COSTS_HEADING)))
     if has_control(results):
-        items.append(("control", "4. The control side: checks, findings, revenue at risk"))
-    items.append(("about", "About this run"))
+        items.append(("control", _(CONTROL_HEADING)))
+    items.append(("about", _("About this run")))
     links = "".join(
         f'<li><a href="#{anchor}">{esc(text)}</a>'
         + (f"<ul>{countries}</ul>" if anchor == "indicators" else "")
         + "</li>"
         for anchor, text in items
     )
-    return f'<nav id="contents"><h2>Contents</h2><ul>{links}</ul></nav>'
+    contents = _("Contents")
+    return f'<nav id="contents"><h2>{esc(contents)}</h2><ul>{links}</ul></nav>'
 
 
 def _country_id(area: str) -> str:
@@ -337,72 +408,124 @@ def _clocks(results: Results) -> str:
     if not stated:
         return ""
     words = "; ".join(f"{country_name(code)}: {clock}" for code, clock in stated.items())
-    return f"Each country's clearance clock runs between its own milestones ({esc(words)}). "
+    said = _("Each country's clearance clock runs between its own milestones ({milestones}).")
+    return esc(said.format(milestones=words)) + " "
 
 
 def _how_to_read(results: Results) -> str:
-    replications = results.meta.get("replications", "?")
+    """What the numbers are, how to read a change, and the groups' names: the words of a
+    one-country page are that country's (*levante*, *canal naranja* in Peru)."""
+    country = country_of(results)
+    words = {
+        "release": term("release", country),
+        "yellow": term("yellow", country),
+        "replications": esc(results.meta.get("replications", "?")),
+    }
     paired = (
-        " A column headed “B − A” is the paired difference between scenarios B and A: every "
-        "replication of every scenario uses the same random numbers (common random numbers: the "
-        "same shipments arrive at the same times and draw the same checks unless the scenario "
-        "changes them), so a difference measures the effect of what the scenarios change and not "
-        "of luck, and its interval is much narrower than those of the two values. A column "
-        "headed “B vs A (%)” is the same change as a percentage of A (a change in a share is read "
-        "in percentage points instead). A change in <b>bold</b> has a 95% interval that excludes "
-        "zero; a change shown without an interval is not resolved by these replications (the "
-        "same in every one, or zero in most of them: no interval would cover it). Hover over a "
-        "value for its interval."
+        _(
+            "A column headed “B − A” is the paired difference between scenarios B and A: every "
+            "replication of every scenario uses the same random numbers (common random numbers: "
+            "the same shipments arrive at the same times and draw the same checks unless the "
+            "scenario changes them), so a difference measures the effect of what the scenarios "
+            "change and not of luck, and its interval is much narrower than those of the two "
+            "values. A column headed “B vs A (%)” is the same change as a percentage of A (a "
+            "change in a share is read in percentage points instead). A change in <b>bold</b> "
+            "has a 95% interval that excludes zero; a change shown without an interval is not "
+            "resolved by these replications (the same in every one, or zero in most of them: no "
+            "interval would cover it). Hover over a value for its interval."
+        )
         if results.compared
-        else " Each value has its 95% interval in grey below it."
+        else _("Each value has its 95% interval in grey below it.")
     )
-    return f"""<h2 id="how-to-read">How to read this report</h2>
-<p>The numbers come from a discrete-event simulation of import clearance at each modelled port.
-Every number is a <b>mean over {esc(replications)} independent replications</b> of the simulated
-period, with a <b>95% confidence interval</b> (“a to b”): the range that, with 95% confidence,
-holds the mean the model would give with unlimited replications. Numbers are rounded to what
-their interval supports.{paired}
-<b>Clearance time</b> is the number of hours from the arrival of the goods to their release by
-customs. <b>Customs time</b> is the part customs controls: from when customs can act, the later
-of the goods being available (the end of the unloading stage: unloaded at a sea or air port,
-presented at a land border) and the declaration being lodged, to release; it is the checks and
-the release formalities, and a trader who lodges before arrival is not charged the unloading.
-The stages (unloading, waiting for lodgement, checks, release) add up to the clearance time.
-{_clocks(results)}Shares are percentages of shipments; changes in shares are in percentage
-points (pp).
-Compare scenarios within a country: clearance levels of different countries may measure
-different stretches of the process (see what this result assumes).</p>
-<dl>
-<dt>standard</dt><dd>importer not an AEO, and no claim of recognition.</dd>
-<dt>national AEO (national_aeo)</dt><dd>the importer is an Authorized Economic Operator of the
-importing country.</dd>
-<dt>recognised AEO (recognised_aeo)</dt><dd>the exporter is an AEO of another member and the
-declaration claims the mutual recognition arrangement.</dd>
-<dt>eligible</dt><dd>the exporter is an AEO of another member, whether the declaration claims
-recognition or not: the shipments the arrangement can help (“partner-AEO shipments”).</dd>
-<dt>not eligible</dt><dd>every other shipment.</dd>
-<dt>membership</dt><dd>all, eligible and not eligible have the same members with and without the
-arrangement: read effects on them. Standard and recognised AEO change membership (a claiming
-shipment moves from one to the other), so their changes mix the effect with who is counted.</dd>
-<dt>utilisation rate</dt><dd>claimed / eligible: the share of eligible shipments that claim
-recognition.</dd>
-<dt>green / yellow / red share</dt><dd>customs selectivity: released without check / after a
-documentary check / after a documentary and a physical check.</dd>
-</dl>"""
+    first = _(
+        "The numbers come from a discrete-event simulation of import clearance at each modelled "
+        "port. Every number is a <b>mean over {replications} independent replications</b> of "
+        "the simulated period, with a <b>95% confidence interval</b> (“a to b”): the range that, "
+        "with 95% confidence, holds the mean the model would give with unlimited replications. "
+        "Numbers are rounded to what their interval supports."
+    ).format(**words)
+    times = _(
+        "<b>Clearance time</b> is the number of hours from the arrival of the goods to their "
+        "{release} by customs. <b>Customs time</b> is the part customs controls: from when "
+        "customs can act, the later of the goods being available (the end of the unloading "
+        "stage: unloaded at a sea or air port, presented at a land border) and the declaration "
+        "being lodged, to {release}; it is the checks and the {release} formalities, and a "
+        "trader who lodges before arrival is not charged the unloading. The stages (unloading, "
+        "waiting for lodgement, checks, {release}) add up to the clearance time."
+    ).format(**words)
+    shares = _(
+        "Shares are percentages of shipments; changes in shares are in percentage points (pp). "
+        "Compare scenarios within a country: clearance levels of different countries may "
+        "measure different stretches of the process (see what this result assumes)."
+    )
+    terms = "".join(f"<dt>{name}</dt><dd>{meaning}</dd>" for name, meaning in _glossary(country))
+    heading = _("How to read this report")
+    return (
+        f'<h2 id="how-to-read">{esc(heading)}</h2>\n<p>{first} {paired}\n{times}\n'
+        f"{_clocks(results)}{shares}</p>\n<dl>\n{terms}\n</dl>"
+    )
+
+
+def _glossary(country: str | None) -> list[tuple[str, str]]:
+    """The trader groups and shares the tables name, and what each means (``country``'s word
+    for *yellow*)."""
+    return [
+        (_("standard"), _("importer not an AEO, and no claim of recognition.")),
+        (
+            _("national AEO (national_aeo)"),
+            _("the importer is an Authorized Economic Operator of the importing country."),
+        ),
+        (
+            _("recognised AEO (recognised_aeo)"),
+            _(
+                "the exporter is an AEO of another member and the declaration claims the mutual "
+                "recognition arrangement."
+            ),
+        ),
+        (
+            _("eligible"),
+            _(
+                "the exporter is an AEO of another member, whether the declaration claims "
+                "recognition or not: the shipments the arrangement can help (“partner-AEO "
+                "shipments”)."
+            ),
+        ),
+        (_("not eligible"), _("every other shipment.")),
+        (
+            _("membership"),
+            _(
+                "all, eligible and not eligible have the same members with and without the "
+                "arrangement: read effects on them. Standard and recognised AEO change membership "
+                "(a claiming shipment moves from one to the other), so their changes mix the "
+                "effect with who is counted."
+            ),
+        ),
+        (
+            _("utilisation rate"),
+            _("claimed / eligible: the share of eligible shipments that claim recognition."),
+        ),
+        (
+            _("green / {yellow} / red share").format(yellow=term("yellow", country)),
+            _(
+                "customs selectivity: released without check / after a documentary check / "
+                "after a documentary and a physical check."
+            ),
+        ),
+    ]
 
 
 def _indicators(results: Results) -> str:
     """The arrangement's common indicators: all and eligible shipments up front, trader groups
     folded, per country and then for the region."""
-    parts = ['<h2 id="indicators">1. The arrangement\'s common indicators, by country</h2>']
+    heading = _(INDICATORS_HEADING)
+    parts = [f'<h2 id="indicators">{esc(heading)}</h2>']
+    labels = [_("group"), _("indicator")]
     for area in results.areas:
-        main = _measure_table(results, ["group", "indicator"], _headline(area, (ALL, ELIGIBLE)))
-        groups = _measure_table(
-            results, ["group", "indicator"], _headline(area, (*GROUPS, NOT_ELIGIBLE))
-        )
+        main = _measure_table(results, labels, _headline(area, (ALL, ELIGIBLE)))
+        groups = _measure_table(results, labels, _headline(area, (*GROUPS, NOT_ELIGIBLE)))
         modes = _measure_table(
             results,
-            ["mode", "group", "indicator"],
+            [_("mode"), *labels],
             (
                 Line((mode, *line.labels), line.where._replace(mode=mode), line.metric)
                 for mode in results.modes.get(area, [])
@@ -413,8 +536,8 @@ def _indicators(results: Results) -> str:
         parts += [
             f'<h3 id="{_country_id(area)}">{esc(name)}</h3>',
             main,
-            details("by mode of transport", modes, is_open=False),
-            details("by trader group", groups, is_open=not results.compared),
+            details(_("by mode of transport"), modes, is_open=False),
+            details(_("by trader group"), groups, is_open=not results.compared),
         ]
     return "\n".join(parts)
 
@@ -428,31 +551,32 @@ def _pools_different_clocks(results: Results) -> bool:
 def _headline(area: str, groups: Iterable[str]) -> Iterator[Line]:
     for group in groups:
         for metric in (*HEADLINE, "shipments"):
-            yield Line(
-                (GROUP_LABELS[group], INDICATOR_LABELS[metric]), Where(area, group=group), metric
-            )
+            labels = (group_label(group), indicator_name(metric))
+            yield Line(labels, Where(area, group=group), metric)
 
 
 def _waits(results: Results) -> str:
-    parts = [
-        '<h2 id="waits">2. Waits and station utilisation, by port</h2><p>Wait: hours from '
-        "joining a station's queue to the start of service (shipments that pass the station). "
-        "Utilisation: busy share of the scheduled server-hours of each pool, general and "
-        "reserved (a busy general pool is not hidden by a quiet reserved line). Overtime: "
-        "server-hours worked past closing time.</p>"
-    ]
+    heading = _(WAITS_HEADING)
+    said = _(
+        "Wait: hours from joining a station's queue to the start of service (shipments that "
+        "pass the station). Utilisation: busy share of the scheduled server-hours of each pool, "
+        "general and reserved (a busy general pool is not hidden by a quiet reserved line). "
+        "Overtime: server-hours worked past closing time."
+    )
+    parts = [f'<h2 id="waits">{esc(heading)}</h2><p>{esc(said)}</p>']
     for country in results.countries:
         pairs = results.stations.get(country, [])
         lines = [
-            Line((port, station, label), Where(country, mode, port, group, station), metric)
+            Line((port, station, _(label)), Where(country, mode, port, group, station), metric)
             for mode, port, station in pairs
             for metric, group, label in STATION_MEASURES
         ]
-        table = _measure_table(results, ["port", "station", "measure"], lines)
-        ports = len({port for _, port, _ in pairs})
+        table = _measure_table(results, [_("port"), _("station"), _("measure")], lines)
+        ports = len({port for _mode, port, _station in pairs})
+        summary = ngettext("{area}: {count} port", "{area}: {count} ports", ports)
         parts.append(
             details(
-                f"{area_title(country)}: {ports} port(s)",
+                summary.format(area=area_title(country), count=ports),
                 table,
                 is_open=len(results.countries) == 1,
             )
@@ -465,31 +589,34 @@ def _costs(results: Results) -> str:
     behind it in each country."""
     if not results.compared or not results.rates:
         return ""
-    baseline = results.labels[0]
-    days = {f"{results.horizon_days(label):g}" for label in results.compared}
+    baseline = shown_label(results.labels[0])
+    days = sorted({results.horizon_days(label) for label in results.compared})
     header = [
-        "group",
-        "rate per day (assumed)",
-        "scenario",
-        f"{baseline} (USD per shipment)",
-        "scenario (USD per shipment)",
-        "change (USD per shipment)",
-        f"annual saving (USD, annualised from {' or '.join(sorted(days))} days)",
+        _("group"),
+        _("rate per day (assumed)"),
+        _("scenario"),
+        _("{baseline} (USD per shipment)").format(baseline=baseline),
+        _("scenario (USD per shipment)"),
+        _("change (USD per shipment)"),
+        _("annual saving (USD, annualised from {days} days)").format(
+            days=_either(number(d) for d in days)
+        ),
     ]
-    parts = [
-        f"""<h2 id="costs">3. The cost of delay</h2>
-<p>Each hour a shipment waits costs its owner. Following {COST_SOURCE}, a day of delay is priced
-as an ad-valorem tariff of a share of the goods' declared value per day (0.6% to 2.1% in their
-estimates; parts and components are the most time-sensitive). Cost per shipment = days from
-arrival to release × declared value × rate. <b>Both the declared values (below) and the rates are
-assumptions</b>: every dollar figure rests on them. <b>Annual saving</b> = − change in cost per
-shipment × shipments per day (counted shipments ÷ the counted days) × 365, at each rate: the
-simulated days are scaled to a year. Caution: Hummels
-and Schaur estimated the cost of time in <i>transit</i>; it is transferred here to
-<i>border dwell time</i>. The saving on eligible shipments is part of the saving on all
-shipments, which also counts any effect on the others.</p>""",
-        _declared_values(results),
-    ]
+    heading = _(COSTS_HEADING)
+    said = _(
+        "Each hour a shipment waits costs its owner. Following {source}, a day of delay is "
+        "priced as an ad-valorem tariff of a share of the goods' declared value per day (0.6% "
+        "to 2.1% in their estimates; parts and components are the most time-sensitive). Cost "
+        "per shipment = days from arrival to {release} × declared value × rate. <b>Both the "
+        "declared values (below) and the rates are assumptions</b>: every dollar figure rests "
+        "on them. <b>Annual saving</b> = − change in cost per shipment × shipments per day "
+        "(counted shipments ÷ the counted days) × 365, at each rate: the simulated days are "
+        "scaled to a year. Caution: Hummels and Schaur estimated the cost of time in "
+        "<i>transit</i>; it is transferred here to <i>border dwell time</i>. The saving on "
+        "eligible shipments is part of the saving on all shipments, which also counts any "
+        "effect on the others."
+    ).format(source=COST_SOURCE, release=term("release", country_of(results)))
+    parts = [f'<h2 id="costs">{esc(heading)}</h2>\n<p>{said}</p>', _declared_values(results)]
     for area in results.areas:
         rows = []
         for group in (ALL, ELIGIBLE):
@@ -498,25 +625,32 @@ shipments, which also counts any effect on the others.</p>""",
                 for label in results.compared:
                     if math.isfinite(results.get("difference", label, where, metric).mean):
                         rows.append(_cost_row(results, where, metric, rate, label))
-        body = (
-            html_table(header, rows, 3)
-            if rows
-            else "<p>No declared value here: cost of delay not computed.</p>"
-        )
+        none = _("No declared value here: cost of delay not computed.")
+        body = html_table(header, rows, 3) if rows else f"<p>{esc(none)}</p>"
         parts.append(
             details(area_title(area), body, is_open=area == ALL or len(results.areas) == 1)
         )
     return "\n".join(parts)
 
 
+def _either(items: Iterable[str]) -> str:
+    """``28``, ``28 or 56``: alternatives, in the active language."""
+    shown = list(items)
+    if len(shown) == 1:
+        return shown[0]
+    return _("{some} or {last}").format(some=", ".join(shown[:-1]), last=shown[-1])
+
+
 def _control(results: Results) -> str:
     """The control side (:mod:`sim.report.control`): nothing without one."""
     if not has_control(results):
         return ""
-    parts = [INTRODUCTION, tradeoff_html(results)]
+    country = country_of(results)
+    parts = [introduction(), tradeoff_html(results)]
     for area in results.areas:
-        lines = [Line(labels, where, metric) for labels, where, metric in control_rows(area)]
-        body = _measure_table(results, ["group", "indicator"], lines)
+        rows = control_rows(area, country)
+        lines = [Line(labels, where, metric) for labels, where, metric in rows]
+        body = _measure_table(results, [_("group"), _("indicator")], lines)
         parts.append(
             details(area_title(area), body, is_open=area == ALL or len(results.areas) == 1)
         )
@@ -535,21 +669,26 @@ def _declared_values(results: Results) -> str:
         for port in country.ports.values():
             value = port.value_usd
             key = (
-                "none: cost of delay not computed" if value is None else f"USD {float(value):,.0f}"
+                _("none: cost of delay not computed")
+                if value is None
+                else formats.money(formats.decimal(float(value), 0), "USD")
             )
             by_value.setdefault(key, []).append(str(port.mode))
         for shown, modes in by_value.items():
-            rows.append([country_name(code), ", ".join(dict.fromkeys(modes)), f"<td>{shown}</td>"])
-    return "<h3>Declared value per shipment (assumed)</h3>" + html_table(
-        ["country", "modes", "value used (value_usd, an assumption)"], rows, 2
+            rows.append(
+                [country_name(code), ", ".join(dict.fromkeys(modes)), f"<td>{esc(shown)}</td>"]
+            )
+    heading = _("Declared value per shipment (assumed)")
+    return f"<h3>{esc(heading)}</h3>" + html_table(
+        [_("country"), _("modes"), _("value used (value_usd, an assumption)")], rows, 2
     )
 
 
 def _cost_row(results: Results, where: Where, metric: str, rate: float, label: str) -> list[str]:
     return [
-        GROUP_LABELS[str(where.group)],
-        f"{100 * rate:g}%",
-        label,
+        group_label(str(where.group)),
+        f"{number(100 * rate)}%",
+        shown_label(label),
         value_td(results.get("value", results.labels[0], where, metric), metric, False),
         value_td(results.get("value", label, where, metric), metric, False),
         change_td(results.get("difference", label, where, metric), Kind.MONEY),
@@ -565,39 +704,47 @@ def _annual_saving(results: Results, label: str, where: Where, metric: str) -> E
 
 def _footer(results: Results) -> str:
     meta = results.meta
-    horizons = {
-        f"{s.horizon_days:g} days after {warmup_words(compile_plan(s))}" for s in results.scenarios
-    }
+    horizons = {_period(s.horizon_days, warmup_words(compile_plan(s))) for s in results.scenarios}
+    countries = ""
+    if not results.whole:
+        names = ", ".join(sorted(country_name(c) for c in results.countries))
+        count = len(results.all_countries)
+        countries = ngettext(
+            "{names} (of the {count} the run simulated)",
+            "{names} (of the {count} the run simulated)",
+            count,
+        ).format(names=names, count=count)
     items = [
-        ("results folder", str(results.folder)),
-        ("scenarios", ", ".join(results.labels)),
-        (
-            "countries",
-            ""
-            if results.whole
-            else ", ".join(sorted(country_name(c) for c in results.countries))
-            + f" (of the {len(results.all_countries)} the run simulated)",
-        ),
-        ("simulated period", "; ".join(sorted(horizons))),
+        (_("results folder"), str(results.folder)),
+        (_("scenarios"), ", ".join(results.labels)),
+        (_("countries"), countries),
+        (_("simulated period"), "; ".join(sorted(horizons))),
     ]
     record = meta.get("provenance")
     if isinstance(record, dict):
         items += provenance_lines(record)
     else:
         items += [
-            ("scenario files", ", ".join(meta.get("files", []))),
-            ("engine", meta.get("engine", "")),
-            ("replications", meta.get("replications", "")),
-            ("seed", meta.get("seed", "")),
-            ("stopping rule", meta.get("stop_reason", "")),
+            (_("scenario files"), ", ".join(meta.get("files", []))),
+            (_("engine"), meta.get("engine", "")),
+            (_("replications"), meta.get("replications", "")),
+            (_("seed"), meta.get("seed", "")),
+            (_("stopping rule"), meta.get("stop_reason", "")),
         ]
-    items.append(("report written by", f"mrasim {__version__}"))
+    items.append((_("report written by"), f"mrasim {__version__}"))
     rows = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items if v != "")
-    return f'<footer id="about"><h2>About this run</h2><dl class="meta">{rows}</dl></footer>'
+    heading = _("About this run")
+    return f'<footer id="about"><h2>{esc(heading)}</h2><dl class="meta">{rows}</dl></footer>'
+
+
+def _period(days: float, warmup: str) -> str:
+    """``28 days after 7 days of warm-up``: a scenario's counted period."""
+    template = ngettext("{days} day after {warmup}", "{days} days after {warmup}", int(days))
+    return template.format(days=number(days), warmup=warmup)
 
 
 def _scenario_name(results: Results) -> str:
-    return " vs ".join(dict.fromkeys(s.name for s in results.scenarios))
+    return _(" vs ").join(dict.fromkeys(s.name for s in results.scenarios))
 
 
 class Line(NamedTuple):
@@ -614,13 +761,16 @@ def _measure_table(results: Results, header: Sequence[str], lines: Iterable[Line
     Rows undefined in every scenario (e.g. recognised AEOs without the
     arrangement) are left out.
     """
-    baseline = results.labels[0]
+    baseline = shown_label(results.labels[0])
+    compared = [shown_label(label) for label in results.compared]
     head = [
         *header,
-        *results.labels,
-        *(f"{label} − {baseline}" for label in results.compared),
-        *(f"{label} vs {baseline} (%)" for label in results.compared),
-    ]
+        *map(shown_label, results.labels),
+        *(f"{label} − {baseline}" for label in compared),
+        *(_("{label} vs {baseline} (%)").format(label=label, baseline=baseline)
+          for label in compared),
+    ]  # fmt: skip
+    in_points = _("a change in a share is read in percentage points")
     rows = []
     for line in lines:
         kind = kind_of(line.metric)
@@ -631,7 +781,7 @@ def _measure_table(results: Results, header: Sequence[str], lines: Iterable[Line
         relative = [
             change_td(results.relative(s, line.where, line.metric), Kind.PERCENT)
             if kind is not Kind.SHARE
-            else '<td class="na" title="a change in a share is read in percentage points">–</td>'
+            else f'<td class="na" title="{esc(in_points)}">–</td>'
             for s in results.compared
         ]
         rows.append(

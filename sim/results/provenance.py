@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from sim._version import __version__
+from sim.language import _
+from sim.language.formats import day
 from sim.model.schema import Scenario
 
 
@@ -68,13 +70,23 @@ def provenance_lines(record: dict[str, Any]) -> list[tuple[str, str]]:
     ]
     overrides = record.get("overrides") or []
     return [
-        ("mrasim version", str(record.get("mrasim_version", ""))),
-        ("scenario files", "; ".join(shown)),
-        ("overrides (--set)", ", ".join(overrides) if overrides else "none"),
-        ("seed", str(record.get("seed", ""))),
-        ("engine", str(record.get("engine", ""))),
-        ("replications", str(record.get("replications", ""))),
-        ("stopping rule", str(record.get("stop_reason", ""))),
-        ("command", record.get("command") or "the Python API"),
-        ("date (UTC)", str(record.get("date", ""))),
+        (_("mrasim version"), str(record.get("mrasim_version", ""))),
+        (_("scenario files"), "; ".join(shown)),
+        (_("overrides (--set)"), ", ".join(overrides) if overrides else _("none")),
+        (_("seed"), str(record.get("seed", ""))),
+        (_("engine"), str(record.get("engine", ""))),
+        (_("replications"), str(record.get("replications", ""))),
+        (_("stopping rule"), str(record.get("stop_reason", ""))),
+        (_("command"), record.get("command") or _("the Python API")),
+        (_("date (UTC)"), _shown_date(str(record.get("date", "")))),
     ]
+
+
+def _shown_date(recorded: str) -> str:
+    """A recorded ISO time as the language writes a date (``8 de diciembre de 2026, 02:01``);
+    the record keeps the ISO text, and a text that is not one is shown as it is."""
+    try:
+        when = datetime.datetime.fromisoformat(recorded)
+    except ValueError:
+        return recorded
+    return f"{day(when)}, {when:%H:%M}"

@@ -3,6 +3,25 @@
 // value (one validated model), runs the comparison and renders the report's own sections.
 "use strict";
 
+// The page's language: the server wrote the page in it (<html lang>) and put what this script
+// says, translated from the catalogs, in #messages. A choice made here is kept in the URL
+// (?lang=) and in localStorage, and every request asks for it.
+const LANG = document.documentElement.lang || "en";
+const MESSAGES = JSON.parse(document.getElementById("messages").textContent || "{}");
+const STORED = "mrasim-lang";
+
+// A message in the page's language (its English text when untranslated): the catalog
+// extractor reads these calls, so every string here is in the .po files.
+function _(text) { return Object.prototype.hasOwnProperty.call(MESSAGES, text) ? MESSAGES[text] : text; }
+
+// A translated template with its {named} places filled: word order is the translation's.
+function format(template, values) {
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+const NUMBER = (digits) => new Intl.NumberFormat(LANG, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+function withLanguage(url) { return `${url}${url.includes("?") ? "&" : "?"}lang=${LANG}`; }
+
 // A fresh id per page load: two tabs (even a duplicated one) never share a run.
 const SESSION = (window.crypto && crypto.randomUUID)
   ? crypto.randomUUID()
@@ -19,23 +38,25 @@ let pending = null;
 let pollTimer = null;
 
 async function getJSON(url, options) {
-  const response = await fetch(url, options);
+  const response = await fetch(withLanguage(url), options);
   let body = null;
   try { body = await response.json(); } catch (e) { body = { error: `${response.status} ${response.statusText}` }; }
   if (!response.ok) throw new Error(body && body.error ? body.error : `${response.status}`);
   return body;
 }
 
-function percent(x) { return `${Math.round(x * 100)}%`; }
+function percent(x) { return `${NUMBER(0).format(Math.round(x * 100))}%`; }
 
 // --- controls -----------------------------------------------------------------------------
 
 function buildControls() {
-  $("scenario").textContent = `Scenario ${scenario.name}: ${scenario.description}`;
+  $("scenario").textContent = format(_("Scenario {name}: {description}"),
+    { name: scenario.name, description: scenario.description });
   const u = $("utilisation");
   u.value = Math.round(scenario.utilisation * 100) || 40;
-  $("baseline").options[1].textContent =
-    `the arrangement at the scenario's utilisation (${percent(scenario.utilisation)})`;
+  $("baseline").options[1].textContent = format(
+    _("the arrangement at the scenario's utilisation ({utilisation})"),
+    { utilisation: percent(scenario.utilisation) });
   $("seed").value = scenario.seed;
 
   const grants = $("grants");
@@ -49,14 +70,14 @@ function buildControls() {
     box.dataset.scenario = String(grant.scenario);
     if (grant.scenario === null) box.indeterminate = true; else box.checked = grant.scenario;
     label.append(box, ` ${grant.label}`);
-    if (grant.scenario === null) label.append(" (the scenario: at some ports)");
+    if (grant.scenario === null) label.append(" " + _("(the scenario: at some ports)"));
     grants.append(label);
   }
 
   buildControlSide(scenario.control);
 
   const countries = $("countries");
-  countries.append(checkbox("country-all", "All countries", true));
+  countries.append(checkbox("country-all", _("All countries"), true));
   for (const c of scenario.countries) {
     const item = checkbox(`country-${c.code}`, c.name, true);
     item.querySelector("input").dataset.code = c.code;
@@ -68,7 +89,7 @@ function buildControls() {
   const types = [...new Set(scenario.countries.flatMap((c) => c.stations.map((s) => s.name)))];
   const table = $("staffing");
   const head = table.createTHead().insertRow();
-  for (const text of ["country", ...types]) head.append(Object.assign(document.createElement("th"), { textContent: text }));
+  for (const text of [_("country"), ...types]) head.append(Object.assign(document.createElement("th"), { textContent: text }));
   const body = table.createTBody();
   for (const c of scenario.countries) {
     const row = body.insertRow();
@@ -80,11 +101,13 @@ function buildControls() {
       if (!station) continue;
       const input = Object.assign(document.createElement("input"), {
         type: "number", min: "0.1", max: "10", step: "0.25", value: "1",
-        title: `${station.servers} ${t} servers in all of ${c.name}'s ports`,
+        title: format(_("{servers} {station} servers in all of {country}'s ports"),
+          { servers: station.servers, station: t, country: c.name }),
       });
       input.dataset.country = c.code;
       input.dataset.station = t;
-      input.setAttribute("aria-label", `${c.name} ${t} staffing multiplier`);
+      input.setAttribute("aria-label",
+        format(_("{country} {station} staffing multiplier"), { country: c.name, station: t }));
       cell.append(input);
     }
   }
@@ -93,7 +116,7 @@ function buildControls() {
   $("form").addEventListener("change", onChange);
   $("form").addEventListener("submit", (e) => { e.preventDefault(); submit(); });
   $("copy").addEventListener("click", () => navigator.clipboard && navigator.clipboard.writeText($("command").textContent));
-  $("yaml").href = `/api/scenario.yaml?session=${SESSION}`;
+  $("yaml").href = withLanguage(`/api/scenario.yaml?session=${SESSION}`);
 }
 
 // The control side's settings, shown only when the scenario has one. Each input starts at
@@ -114,9 +137,9 @@ function buildControlSide(control) {
 }
 
 function showControlSide() {
-  $("auc-out").textContent = (Number($("auc").value) / 100).toFixed(2);
-  $("prevalence-out").textContent = `${$("prevalence").value}%`;
-  $("partner-out").textContent = `${$("partner").value}%`;
+  $("auc-out").textContent = NUMBER(2).format(Number($("auc").value) / 100);
+  $("prevalence-out").textContent = `${NUMBER(1).format(Number($("prevalence").value))}%`;
+  $("partner-out").textContent = `${NUMBER(1).format(Number($("partner").value))}%`;
 }
 
 // What the control side's inputs change: the moved ones (the server checks the values).
@@ -161,7 +184,7 @@ function showUtilisation() {
   const sweeping = $("sweep-on").checked;
   $("utilisation").disabled = sweeping;
   $("sweep").disabled = !sweeping;
-  $("utilisation-out").textContent = sweeping ? "swept" : `${$("utilisation").value}%`;
+  $("utilisation-out").textContent = sweeping ? _("swept") : `${$("utilisation").value}%`;
 }
 
 // A number as typed (the server says what is wrong with anything else).
@@ -238,7 +261,8 @@ async function poll() {
   try {
     state = await getJSON(`/api/state?session=${SESSION}&have=${encodeURIComponent(shown.version)}`);
   } catch (error) {
-    $("progress").textContent = `No answer from the server (${error.message}); retrying…`;
+    $("progress").textContent = format(_("No answer from the server ({error}); retrying…"),
+      { error: error.message });
     schedulePoll(2000);
     return;
   }
@@ -261,7 +285,7 @@ async function poll() {
     $("numbers").dataset.version = state.version;
   }
   if (state.state === "error") {
-    message(`The run failed: ${state.error}`, true);
+    message(format(_("The run failed: {error}"), { error: state.error }), true);
   }
   maybeFigures(state);
   schedulePoll(state.state === "running" ? POLL_RUNNING_MS : POLL_IDLE_MS);
@@ -269,7 +293,10 @@ async function poll() {
 
 // Each chart comes as Plotly JSON in data-figure (scripts set by innerHTML do not run):
 // draw them with the page's plotly.js, which the server serves from the plotly package.
-const PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d"] };
+// Plotly's own words (its toolbar's tooltips) come from the same messages: a locale of them.
+const PLOT_CONFIG = {
+  responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d"], locale: LANG,
+};
 
 function drawCharts(box) {
   box.querySelectorAll("div.plot[data-figure]").forEach(function (div) {
@@ -296,17 +323,38 @@ async function maybeFigures(state) {
     $("figures-box").classList.toggle("stale", figures.run !== shown.run);
     shown.figures = figures.version;
   } catch (error) {
-    $("figures-box").textContent = `Figures unavailable: ${error.message}`;
+    $("figures-box").textContent = format(_("Figures unavailable: {error}"), { error: error.message });
   } finally {
     shown.figuresBusy = false;
   }
 }
 
+// The language switch: the choice goes in the URL (a link keeps it) and in localStorage (the
+// next visit keeps it); a page opened without ?lang= follows what was chosen last.
+function languageSwitch() {
+  const asked = new URLSearchParams(location.search).get("lang");
+  const stored = window.localStorage ? localStorage.getItem(STORED) : null;
+  if (!asked && stored && stored !== LANG) {
+    location.replace(`?lang=${encodeURIComponent(stored)}`);
+    return false;
+  }
+  $("language").addEventListener("change", (event) => {
+    if (window.localStorage) localStorage.setItem(STORED, event.target.value);
+    location.search = `?lang=${encodeURIComponent(event.target.value)}`;
+  });
+  return true;
+}
+
 async function start() {
+  if (!languageSwitch()) return;
+  if (window.Plotly && LANG !== "en") {
+    // Plotly looks its own English words up in the locale: #messages has them translated
+    Plotly.register({ moduleType: "locale", name: LANG, dictionary: MESSAGES });
+  }
   try {
     scenario = await getJSON("/api/scenario");
   } catch (error) {
-    message(`Cannot load the scenario: ${error.message}`, true);
+    message(format(_("Cannot load the scenario: {error}"), { error: error.message }), true);
     return;
   }
   buildControls();
