@@ -29,7 +29,7 @@ from sim.experiment.design import latin_hypercube, sobol_sample
 from sim.experiment.spec import TASK_SHIPMENTS
 from sim.model.load import drawn_scenario
 from sim.model.schema import Scenario
-from sim.model.uncertain import Uncertain, drawn_data, uncertain_inputs
+from sim.model.uncertain import Uncertain, drawn_data, joint_unit, uncertain_inputs
 from sim.model.variants import arrangement_variants, utilisation_variants
 from sim.replicate.runner import DEFAULT_ENGINE
 
@@ -203,7 +203,7 @@ def plan_study(
         )
     inputs, owned = _inputs(bases, vary)
     seed = bases[0].seed if seed is None else seed
-    unit = _unit(design, len(inputs), draws, seed)
+    unit = joint_unit(inputs, _unit(design, len(inputs), draws, seed))
     study = Study(
         tuple(bases),
         variants,
@@ -267,6 +267,7 @@ def _with_digest(study: Study) -> Study:
         "replications": study.replications,
         "nominal": study.nominal_replications,
         "engine": study.engine,
+        "unit": hashlib.sha256(study.unit.tobytes()).hexdigest(),  # the draws themselves
         "analysis": ANALYSIS,
         "version": __version__,
     }
