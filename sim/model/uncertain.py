@@ -45,6 +45,7 @@ scenario).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import math
 import re
@@ -324,29 +325,53 @@ def _lookup(node: Any, path: Path) -> Any:
 # --- resolving -------------------------------------------------------------------------
 
 
-def uncertain_inputs(scenario: Scenario, vary: Sequence[str] = ()) -> list[Uncertain]:
+def uncertain_inputs(
+    scenario: Scenario, vary: Sequence[str] = (), fixed: Sequence[str] = ()
+) -> list[Uncertain]:
     """Every uncertain input of a scenario, resolved: its ``uncertainty:`` block, the
     intervals of its ``calibration:`` blocks (a field the block names is the block's), and
     ``--vary PATH=[LOW,HIGH]`` (uniform; ``PATH=x[LOW,HIGH]`` for a scale). Bad input (a
     path that names no field, a value outside its range, two ranges on one field) raises
-    :class:`InputError` naming the input."""
+    :class:`InputError` naming the input.
+
+    ``fixed`` names fields the caller sets itself (an experiment's factors and ``set:``
+    entries): no input draws them, so a design point's value is neither overwritten by a
+    draw nor refused for lying outside a range; an input left with no field is dropped."""
     raw, expanded = scenario.raw_data(), scenario.model_dump(mode="json", by_alias=True)
     source = scenario.origin.path or scenario.name
     inputs = [
-        _resolve(name, spec, raw, expanded, f"{source}", f"uncertainty.{name}", "scenario")
+        _resolve(name, spec, raw, expanded, f"{source}", f"uncertainty.{name}", "scenario", fixed)
         for name, spec in (scenario.uncertainty or {}).items()
     ]
     for text in vary:
         name, spec = parse_vary(text)
-        inputs.append(_resolve(name, spec, raw, expanded, "--vary", name, "--vary"))
+        inputs.append(_resolve(name, spec, raw, expanded, "--vary", name, "--vary", fixed))
     explicit = {t.path for i in inputs for t in i.targets}
-    inputs += [i for i in calibrated_inputs(scenario, raw, expanded) if not _claimed(i, explicit)]
+    fitted = [_unfixed(i, fixed) for i in calibrated_inputs(scenario, raw, expanded)]
+    inputs += [i for i in fitted if not _claimed(i, explicit)]
     _check_overlaps(inputs, source)
     return [item for item in inputs if item.targets]  # none: its ports were removed
 
 
 def _claimed(item: Uncertain, explicit: set[Path]) -> bool:
     return any(t.path in explicit for t in item.targets)
+
+
+def _is_fixed(path: Path, fixed: Sequence[str]) -> bool:
+    """Whether a field lies in (or holds) one the caller fixes."""
+    text = join(path)
+    return any(
+        text == f or text.startswith((f"{f}.", f"{f}[")) or f.startswith((f"{text}.", f"{text}["))
+        for f in fixed
+    )
+
+
+def _unfixed(item: Uncertain, fixed: Sequence[str]) -> Uncertain:
+    """A fitted input without the fields the caller fixes."""
+    if not fixed:
+        return item
+    targets = tuple(t for t in item.targets if not _is_fixed(t.path, fixed))
+    return dataclasses.replace(item, targets=targets)
 
 
 def parse_vary(text: str) -> tuple[str, UncertainInput]:
@@ -395,9 +420,11 @@ def _resolve(
     source: str,
     field: str,
     origin: str,
+    fixed: Sequence[str] = (),
 ) -> Uncertain:
     """An input's targets, each checked: it exists (a scale, or a range kept within its
-    bounds, needs a value), and the scenario's value lies in the range."""
+    bounds, needs a value), and the scenario's value lies in the range; the fields in
+    ``fixed`` are left out (and not checked: the caller sets them)."""
     kind = "between" if spec.between else ("scale" if spec.scale else "range")
     low, high = spec.range if spec.range is not None else spec.scale  # type: ignore[misc]
     targets: list[Target] = []
@@ -417,6 +444,20 @@ def _resolve(
             ports = inheritors(raw, expanded, path) if layer else [path]
             targets += [Target(p, _lookup(expanded, p)) for p in ports if p not in seen]
             seen.update(ports)
+    if fixed:
+        targets = [t for t in targets if not _is_fixed(t.path, fixed)]
+        if not targets:  # every field it sets is the caller's: nothing left to draw
+            return Uncertain(
+                name,
+                kind,  # type: ignore[arg-type]
+                float(low),
+                float(high),
+                spec.dist,
+                (),
+                spec.reason,
+                spec.mark,
+                origin,
+            )
     integer = _check_values(kind, targets, (low, high), spec, source, field)
     peak = spec.peak
     if spec.dist == "triangular" and peak is None:

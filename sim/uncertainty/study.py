@@ -176,8 +176,11 @@ def plan_study(
     nominal_replications: int | None = None,
     seed: int | None = None,
     engine: str = DEFAULT_ENGINE,
+    fixed: Sequence[str] = (),
 ) -> Study:
-    """A study, checked: its inputs, its design, and (by :func:`check_draws`) its draws."""
+    """A study, checked: its inputs, its design, and (by :func:`check_draws`) its draws.
+
+    ``fixed``: fields the caller sets (an experiment's factors), which no input draws."""
     if design not in DESIGNS:
         raise InputError("--design", design, f"use one of {', '.join(DESIGNS)}")
     if not 2 <= draws <= MAX_DRAWS:
@@ -201,7 +204,7 @@ def plan_study(
             "--uncertainty needs at least 2 replications per draw, to tell the simulation's "
             "noise from the inputs' effect; use -n 2 or more",
         )
-    inputs, owned = _inputs(bases, vary)
+    inputs, owned = _inputs(bases, vary, fixed)
     seed = bases[0].seed if seed is None else seed
     unit = joint_unit(inputs, _unit(design, len(inputs), draws, seed))
     study = Study(
@@ -222,7 +225,7 @@ def plan_study(
 
 
 def _inputs(
-    bases: Sequence[Scenario], vary: Sequence[str]
+    bases: Sequence[Scenario], vary: Sequence[str], fixed: Sequence[str] = ()
 ) -> tuple[list[Uncertain], tuple[tuple[int, ...], ...]]:
     """Every base's inputs, one factor per name: inputs of the same name in A and B are the
     same unknown, drawn once."""
@@ -230,7 +233,7 @@ def _inputs(
     owned = []
     for base in bases:
         mine = []
-        for item in uncertain_inputs(base, vary):
+        for item in uncertain_inputs(base, vary, fixed):
             names = [i.name for i in inputs]
             if item.name not in names:
                 inputs.append(item)
@@ -267,6 +270,7 @@ def _with_digest(study: Study) -> Study:
         "replications": study.replications,
         "nominal": study.nominal_replications,
         "engine": study.engine,
+        "inputs": study.names,  # an experiment's factors leave some out
         "unit": hashlib.sha256(study.unit.tobytes()).hexdigest(),  # the draws themselves
         "analysis": ANALYSIS,
         "version": __version__,
