@@ -57,6 +57,7 @@ from sim.explore.settings import (
 )
 from sim.model.iso3166 import country_name
 from sim.model.schema import Scenario
+from sim.model.uncertain import count_uncertain
 from sim.report.html import STYLE as REPORT_STYLE
 
 STATIC = Path(__file__).parent / "static"
@@ -257,6 +258,7 @@ def describe(base: Scenario) -> dict[str, Any]:
             {"name": g, "label": GRANT_LABELS[g], "scenario": grant_state(base, g)} for g in GRANTS
         ],
         "control": control_state(base),
+        "uncertain_inputs": count_uncertain(base),
     }
 
 

@@ -45,19 +45,24 @@ ANALYSIS = 1
 class Variants:
     """How a study's scenarios are made from its base scenario(s), at every draw alike:
     one scenario alone (``run``), the arrangement off then on (at each swept utilisation),
-    or scenario A against B."""
+    scenario A against B, or the bases themselves, labelled by ``names`` (``given``: the
+    explorer's scenarios, made by its controls)."""
 
-    kind: Literal["run", "arrangement", "pair"]
+    kind: Literal["run", "arrangement", "pair", "given"]
     utilisations: tuple[float, ...] | None = None
-    names: tuple[str, str] = ("A", "B")
+    names: tuple[str, ...] = ("A", "B")
 
     def of(self, bases: Sequence[Scenario]) -> tuple[list[Scenario], list[str]]:
         utilisations = list(self.utilisations) if self.utilisations is not None else None
         if self.kind == "run":
             return [bases[0]], ["run"]
+        if self.kind == "given":
+            return list(bases), list(self.names)
         if self.kind == "arrangement":
             return arrangement_variants(bases[0], utilisations)
-        return utilisation_variants(bases[0], bases[1], utilisations, self.names)
+        return utilisation_variants(
+            bases[0], bases[1], utilisations, (self.names[0], self.names[1])
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "utilisations": self.utilisations, "names": list(self.names)}
