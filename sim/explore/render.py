@@ -25,6 +25,7 @@ from sim.replicate.result import Results
 from sim.report.control import tradeoff_html
 from sim.report.interactive import Chart, charts_of
 from sim.report.policy import answer_section, assumptions_section, unknowns_section
+from sim.uncertainty.analysis import MIN_DRAWS
 
 
 def numbers_html(snapshot: Snapshot) -> str:
@@ -109,6 +110,12 @@ def _draws_text(snapshot: Snapshot) -> str:
             "Simulating the scenarios at their own values, then the first draws of the "
             "uncertain inputs…"
         )
+    if snapshot.ranges is None:
+        return _(
+            "{done} of {target} draws of the uncertain inputs so far ({n} replications each); "
+            "the plausible range shows from draw {first}, the numbers meanwhile are at the "
+            "scenarios' own values…"
+        ).format(done=done, target=target, n=n, first=MIN_DRAWS)
     return _(
         "{done} of {target} draws of the uncertain inputs so far ({n} replications each); the "
         "plausible range settles as more arrive…"

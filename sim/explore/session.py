@@ -30,6 +30,7 @@ from sim.errors import InputError
 from sim.explore.settings import Setting
 from sim.replicate.result import Results
 from sim.replicate.runner import ComparisonSteps
+from sim.uncertainty.analysis import MIN_DRAWS
 from sim.uncertainty.live import StudySteps
 
 State = Literal["running", "done", "error", "stopped"]
@@ -153,7 +154,8 @@ class Run:
 
     def _draws(self, snapshot: Snapshot) -> None:
         """Over uncertain inputs: the study's result after each draw, the range settling
-        (:class:`sim.uncertainty.live.StudySteps`); ``done`` counts draws."""
+        (:class:`sim.uncertainty.live.StudySteps`); ``done`` counts draws. Until the draws
+        are enough to read a range from, the numbers are the scenarios' own."""
         self._study = StudySteps(self.setting.study(), self._workers)
         if self._stopping.is_set():
             return
@@ -163,11 +165,12 @@ class Run:
             first = snapshot.first_numbers_s
             if first is None:
                 first = time.monotonic() - self.started
+            done = self._study.draws_done
             snapshot = replace(
                 snapshot,
-                done=self._study.draws_done,
+                done=done,
                 table=result.nominal.table(),
-                ranges=result.to_results(),
+                ranges=result.to_results() if done >= MIN_DRAWS else None,  # none read below
                 first_numbers_s=first,
             )
             self._publish(snapshot)

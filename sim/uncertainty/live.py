@@ -72,7 +72,7 @@ class StudySteps:
 
     def result(self, draws: int) -> UncertaintyResult:
         """The study's result over its nominal point and first ``draws`` draws."""
-        partial = dataclasses.replace(self.study, unit=self.study.unit[:draws])
+        partial = dataclasses.replace(self.study, unit=self.study.unit[:draws], draws=draws)
         return collect(partial, self.tasks[: draws + 1], self._read)
 
     def _read(self, task: Task) -> TaskOutput:
