@@ -492,8 +492,9 @@ class _progress:
 
 def experiment_command(args: argparse.Namespace) -> int:
     from sim.experiment.command import experiment_command
+    from sim.uncertainty.experiment import ExperimentRanges
 
-    return experiment_command(args)
+    return experiment_command(args, ExperimentRanges())
 
 
 def calibrate_command(args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ from sim.cli.commands import (
     validate_command,
 )
 from sim.errors import InputError
+from sim.language import _
 from sim.model.vocabulary import SUMMARY_GROUPS
 from sim.replicate.runner import DEFAULT_ENGINE, ENGINES
 
@@ -262,6 +263,17 @@ def _add_experiment_parser(commands: Any) -> None:
         default=None,
         help="a trial run: this many points of an lhs design (base samples of a sobol one, a "
         "power of 2) instead of the file's",
+    )
+    experiment.add_argument(
+        "--uncertainty",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=_(
+            "also draw the scenario's uncertain inputs N times at every point (the file's "
+            "replications each) and add each point's plausible range to results.csv; "
+            "resumable (docs/uncertainty.md)"
+        ),
     )
     experiment.add_argument(
         "--fresh",

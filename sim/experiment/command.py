@@ -11,12 +11,20 @@ from typing import Any, cast
 import pandas as pd
 
 from sim.experiment.keys import ROW_KEYS, group_of, is_whole_scenario, shown_metrics
-from sim.experiment.run import ExperimentResult, ExperimentStopped, Progress, run_experiment
+from sim.experiment.run import (
+    ExperimentResult,
+    ExperimentStopped,
+    Progress,
+    Ranges,
+    run_experiment,
+)
 from sim.experiment.spec import Experiment, short_names
 from sim.interpret.answer import Settings
 from sim.interpret.tables import fit_table, terminal_width
 from sim.interpret.terminal import estimate_cell, indicator_name, wrap
+from sim.language import _
 from sim.model.load import scenario_from_dict
+from sim.model.uncertain import count_uncertain
 from sim.model.vocabulary import ALL, ELIGIBLE
 from sim.replicate.stats import Estimate
 
@@ -24,8 +32,9 @@ SHOWN_POINTS = 20
 SHOWN_INDICATORS = 5
 
 
-def experiment_command(args: argparse.Namespace) -> int:
-    """The ``experiment`` subcommand (arguments parsed by :mod:`sim.cli`)."""
+def experiment_command(args: argparse.Namespace, ranges: Ranges | None = None) -> int:
+    """The ``experiment`` subcommand (arguments parsed by :mod:`sim.cli`); ``ranges`` runs
+    the draws of the uncertain inputs (given by the CLI: a stage above this one)."""
     bar = ProgressBar(enabled=not args.quiet and sys.stderr.isatty())
     try:
         with bar:
@@ -40,6 +49,8 @@ def experiment_command(args: argparse.Namespace) -> int:
                 replications=args.replications,
                 points=args.points,
                 notice=None if args.quiet else _say,
+                uncertainty=getattr(args, "uncertainty", None),
+                ranges=ranges,
             )
     except ExperimentStopped as stop:
         print(f"mrasim: {stop}", file=sys.stderr)
@@ -148,6 +159,7 @@ def digest(result: ExperimentResult, width: int | None = None) -> str:
     pooled = _pooled_clocks(experiment)
     if pooled:
         parts.append(wrap(pooled, width))
+    parts.append(wrap(_intervals(result), width))
     if result.tables.sensitivity is not None:
         parts += ["", _sobol_lines(result.tables.sensitivity, metrics, names)]
     trial = (
@@ -166,6 +178,29 @@ def digest(result: ExperimentResult, width: int | None = None) -> str:
         )
     )
     return "\n".join(parts)
+
+
+def _intervals(result: ExperimentResult) -> str:
+    """What the half-widths count: simulation noise only, and where the plausible ranges
+    over the scenario's uncertain inputs are (or how to get them)."""
+    experiment = result.experiment
+    if "plausible_low" in result.tables.results.columns:
+        return _(
+            "The half-widths count simulation noise only; each point's plausible range over "
+            "{draws} draws of the scenario's uncertain inputs is in results.csv "
+            "(plausible_low, plausible_high, input_share)."
+        ).format(draws=experiment.uncertainty)
+    scenario = scenario_from_dict(copy.deepcopy(experiment.base), experiment.source)
+    if count_uncertain(scenario) == 0:
+        return _(
+            "The half-widths count simulation noise only: the scenario declares no uncertain "
+            "inputs."
+        )
+    return _(
+        "The half-widths count simulation noise only: the scenario's uncertain inputs are not "
+        "drawn (uncertainty: N in the file, or --uncertainty N, adds each point's plausible "
+        "range)."
+    )
 
 
 def _moves_eligible(experiment: Experiment) -> bool:

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, overload
 
+import pandas as pd
+
+from sim.errors import InputError
 from sim.experiment.analysis import Tables, analyse
 from sim.experiment.design import Point, design_points
 from sim.experiment.executors import Executor, WorkerLost, make_executor
@@ -23,6 +26,7 @@ from sim.experiment.size import check_size
 from sim.experiment.spec import Experiment, design_size, load_experiment, point_scenario
 from sim.experiment.store import KIND, ResultStore, StoreError, discard_store, now, versions
 from sim.experiment.tasks import Job, PointJobs, Task, TaskOutput, TaskPlanner
+from sim.language import _
 from sim.model.schema import Scenario
 from sim.plan.compile import compile_plan
 from sim.plan.expect import simulated_shipments
@@ -60,6 +64,25 @@ class ExperimentResult:
     seconds: float
 
 
+@dataclass(frozen=True)
+class RangeSettings:
+    """Where and how an experiment runs, for the draws of its uncertain inputs."""
+
+    executor: str
+    address: str | None
+    workers: int | None
+    notice: Callable[[str], None] | None
+
+
+class Ranges(Protocol):
+    """The plausible range of every point over the scenario's uncertain inputs: planned
+    before anything runs, then run and added to the results table. Given by the stage above
+    (:mod:`sim.uncertainty`), which this one cannot import."""
+
+    def plan(self, experiment: Experiment, points: list[Point]) -> None: ...
+    def add(self, results: pd.DataFrame, folder: Path, settings: RangeSettings) -> pd.DataFrame: ...
+
+
 class ExperimentStopped(Exception):
     """The experiment stopped before its end; finished tasks are kept for a rerun."""
 
@@ -79,12 +102,16 @@ def run_experiment(
     notice: Callable[[str], None] | None = None,
     replications: int | None = None,
     points: int | None = None,
+    uncertainty: int | None = None,
+    ranges: Ranges | None = None,
 ) -> ExperimentResult:
     """Run (or resume) an experiment file and write its tables to ``out``.
 
     ``replications`` and ``points`` override the file's for a trial run (``-n``,
     ``--points``); its results go to ``out/NAME-n5`` (``-points16``...) unless ``out``
-    says otherwise, beside the file's own.
+    says otherwise, beside the file's own. ``uncertainty`` (``--uncertainty N``) overrides
+    the file's draws of the uncertain inputs, which ``ranges`` runs (a stage above this
+    one: :func:`sim.uncertainty.experiment_uncertain` passes it).
 
     Raises :class:`sim.errors.InputError` for bad input (before anything runs,
     and before the results folder is made), :class:`sim.processes.Interrupted` on
@@ -95,13 +122,21 @@ def run_experiment(
     found stored, never computed twice.
     """
     started = time.perf_counter()
-    experiment = load_experiment(path, replications, points)
+    experiment = load_experiment(path, replications, points, uncertainty)
     tables_bytes = check_size(experiment, executor, address, workers)
     design = design_points(experiment)
     largest = max(  # every point validated, one at a time; the largest kept for sizing
         (point_scenario(experiment, values, i) for i, values in enumerate(design)),
         key=_expected_shipments,
     )
+    if experiment.uncertainty is not None:
+        if ranges is None:
+            raise InputError(
+                experiment.source,
+                "uncertainty",
+                _("draws of the uncertain inputs are run by sim.uncertainty.experiment_uncertain"),
+            )
+        ranges.plan(experiment, design)  # every point's draws checked before anything runs
     if executor == "local":  # a cluster's workers have their own memory
         workers = _fitting_workers(largest, experiment, workers, tables_bytes)
     pool = make_executor(executor, workers or default_workers(), address)
@@ -123,6 +158,9 @@ def run_experiment(
                         pool.abort()
                     raise
             tables = analyse(experiment, design, _PlannedTasks(planner), store.read)
+            if experiment.uncertainty is not None and ranges is not None:
+                settings = RangeSettings(executor, address, workers, notice)
+                tables.results = ranges.add(tables.results, folder, settings)
             _write_tables(folder, tables)
         log.finish("complete")
     return ExperimentResult(
@@ -258,7 +296,7 @@ def keeping_finished_tasks(
         )
         if isinstance(exc, Interrupted):
             log.finish("interrupted")
-            exc.kept = kept
+            exc.kept = exc.kept or kept  # the draws of an experiment's ranges say their own
             raise
         log.finish(str(exc))
         raise ExperimentStopped(f"{exc}: {kept}", 1) from None

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sim.errors import InputError
 from sim.experiment.keys import metric_of
 from sim.indicators.layout import Layout
+from sim.language import _
 from sim.model.load import read_yaml_mapping, scenario_from_dict
 from sim.model.schema import Scenario
 from sim.plan.compile import compile_plan
@@ -75,6 +76,7 @@ class ExperimentFile(_Strict):
     indicators: list[str] | None = Field(default=None, min_length=1)
     set_: dict[str, Any] = Field(default_factory=dict, alias="set")
     replications_per_task: int | None = Field(default=None, strict=True, ge=1)
+    uncertainty: int | None = Field(default=None, strict=True, ge=2)
 
     @field_validator("name")
     @classmethod
@@ -132,6 +134,7 @@ class Experiment:
     digest: str  # names the results: the experiment file, its scenario file, the overrides
     file_hashes: dict[str, str]
     overrides: dict[str, int] = field(default_factory=dict)  # -n, --points: a trial run
+    uncertainty: int | None = None  # draws of the scenario's uncertain inputs at every point
 
     @property
     def trial_suffix(self) -> str:
@@ -147,13 +150,19 @@ class Experiment:
 
 
 def load_experiment(
-    path: str | Path, replications: int | None = None, points: int | None = None
+    path: str | Path,
+    replications: int | None = None,
+    points: int | None = None,
+    uncertainty: int | None = None,
 ) -> Experiment:
     """Read and validate an experiment file and its scenario (not yet the design points).
 
     ``replications`` and ``points`` override the file's for a trial run (``-n``,
     ``--points``): a fixed number of replications per point, and the size of a sampled
     design. They are part of the digest, so a trial's results never mix with the file's.
+    ``uncertainty`` (``--uncertainty N``) overrides the file's ``uncertainty:``; it is not
+    part of the digest: the points' own replications are the same with or without it, and
+    the draws are stored by their own digests.
     """
     path = Path(path)
     source = str(path)
@@ -171,6 +180,9 @@ def load_experiment(
     if replications is not None:
         spec = spec.model_copy(update={"replications": replications})
     _check_design(spec, source)
+    if uncertainty is not None:
+        spec = spec.model_copy(update={"uncertainty": uncertainty})
+    _check_uncertainty(spec, source, "--uncertainty" if uncertainty is not None else None)
     scenario_path = (path.parent / spec.scenario).resolve()
     if not scenario_path.is_file():
         raise InputError(source, "scenario", f"no such file: {scenario_path}")
@@ -210,6 +222,7 @@ def load_experiment(
         digest=digest,
         file_hashes=hashes,
         overrides=overrides,
+        uncertainty=spec.uncertainty,
     )
 
 
@@ -281,6 +294,25 @@ def _check_design(spec: ExperimentFile, source: str) -> None:
             "design.points",
             f"a Sobol' design needs a power of 2 (its balance properties depend on it); "
             f"use {lower} or {2 * lower}",
+        )
+
+
+def _check_uncertainty(spec: ExperimentFile, source: str, option: str | None) -> None:
+    """Draws run the points' fixed number of replications each: a precision rule, which
+    stops each point at its own count, has no count to give them."""
+    draws = spec.uncertainty
+    if draws is None:
+        return
+    if option is not None and draws < 2:
+        raise InputError(option, str(draws), _("give at least 2 draws (64 to 256 are usual)"))
+    if not isinstance(spec.replications, int):
+        raise InputError(
+            option or source,
+            str(draws) if option else "uncertainty",
+            _(
+                "the draws of the uncertain inputs take a fixed number of replications "
+                "(replications: N), which each draw runs; a precision rule gives none"
+            ),
         )
 
 

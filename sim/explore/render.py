@@ -17,14 +17,15 @@ from typing import Any
 
 from sim.explore.session import Snapshot
 from sim.explore.settings import Setting
-from sim.interpret.answer import answer_from
+from sim.interpret.answer import answer_from, answer_of
 from sim.interpret.assumptions import to_json
 from sim.language import _, ngettext
 from sim.model.iso3166 import country_name
 from sim.replicate.result import Results
 from sim.report.control import tradeoff_html
 from sim.report.interactive import Chart, charts_of
-from sim.report.policy import answer_section, assumptions_section
+from sim.report.policy import answer_section, assumptions_section, unknowns_section
+from sim.uncertainty.analysis import MIN_DRAWS
 
 
 def numbers_html(snapshot: Snapshot) -> str:
@@ -33,7 +34,24 @@ def numbers_html(snapshot: Snapshot) -> str:
     if table is None:
         return ""
     found = answer_from(table, setting.answer_settings(), setting.countries)
-    return _scope(setting) + answer_section(found) + assumptions_section(setting.assumptions)
+    if snapshot.ranges is not None:  # over uncertain inputs: the answer leads with the range
+        found = answer_of(snapshot.ranges, setting.countries)
+    return (
+        _scope(setting)
+        + answer_section(found)
+        + _unknowns(snapshot)
+        + assumptions_section(setting.assumptions)
+    )
+
+
+def _unknowns(snapshot: Snapshot) -> str:
+    """Over uncertain inputs: the report's "What we do not know" section, the ranges by
+    country and the drivers of the headline effect, as the draws so far give them."""
+    ranges = snapshot.ranges
+    if ranges is None:
+        return ""
+    shown = ranges.for_countries(snapshot.setting.countries)
+    return unknowns_section(shown.restricted(shown.countries))
 
 
 def figures_html(snapshot: Snapshot) -> str:
@@ -63,6 +81,8 @@ def progress_text(snapshot: Snapshot) -> str:
     """How far the run has got, in words."""
     if snapshot.state == "error":
         return _("The run failed: {error}").format(error=snapshot.error)
+    if snapshot.setting.controls.uncertainty is not None:
+        return _draws_text(snapshot)
     done, target = snapshot.done, snapshot.target
     if snapshot.state == "stopped":
         said = ngettext(
@@ -86,6 +106,35 @@ def progress_text(snapshot: Snapshot) -> str:
     else:
         said = _("{done} of {target} replications so far; intervals narrow as more arrive…")
     return said.format(done=done, target=target)
+
+
+def _draws_text(snapshot: Snapshot) -> str:
+    """How far a run over uncertain inputs has got: draws, each of ``n`` replications."""
+    done, target, n = snapshot.done, snapshot.target, snapshot.setting.replications
+    if snapshot.state == "stopped":
+        return _("Stopped after {done} of {target} draws of the uncertain inputs.").format(
+            done=done, target=target
+        )
+    if snapshot.state == "done":
+        return _(
+            "{target} draws of the uncertain inputs, {n} replications each, on common random "
+            "numbers: final."
+        ).format(target=target, n=n)
+    if done == 0:
+        return _(
+            "Simulating the scenarios at their own values, then the first draws of the "
+            "uncertain inputs…"
+        )
+    if snapshot.ranges is None:
+        return _(
+            "{done} of {target} draws of the uncertain inputs so far ({n} replications each); "
+            "the plausible range shows from draw {first}, the numbers meanwhile are at the "
+            "scenarios' own values…"
+        ).format(done=done, target=target, n=n, first=MIN_DRAWS)
+    return _(
+        "{done} of {target} draws of the uncertain inputs so far ({n} replications each); the "
+        "plausible range settles as more arrive…"
+    ).format(done=done, target=target, n=n)
 
 
 def _scope(setting: Setting) -> str:

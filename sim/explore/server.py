@@ -61,6 +61,7 @@ from sim.explore.words import language_of, page_html
 from sim.language import _, active, use
 from sim.model.iso3166 import country_name
 from sim.model.schema import Scenario
+from sim.model.uncertain import count_uncertain
 from sim.report.html import STYLE as REPORT_STYLE
 
 STATIC = Path(__file__).parent / "static"
@@ -283,6 +284,7 @@ def describe(base: Scenario) -> dict[str, Any]:
             for g in GRANTS
         ],
         "control": control_state(base),
+        "uncertain_inputs": count_uncertain(base),
     }
 
 

@@ -29,7 +29,10 @@ import pandas as pd
 from sim.errors import InputError
 from sim.explore.settings import Setting
 from sim.language import _
+from sim.replicate.result import Results
 from sim.replicate.runner import ComparisonSteps
+from sim.uncertainty.analysis import MIN_DRAWS
+from sim.uncertainty.live import StudySteps
 
 State = Literal["running", "done", "error", "stopped"]
 IDLE_S = 60.0
@@ -59,10 +62,12 @@ class Snapshot:
     error: str | None = None
     started: float = 0.0  # time.monotonic() when the setting arrived
     first_numbers_s: float | None = None  # seconds from the setting to the first numbers
+    ranges: Results | None = None  # over uncertain inputs: the result over ``done`` draws
 
     @property
     def target(self) -> int:
-        return self.setting.replications
+        """Replications of each scenario; over uncertain inputs, draws of them."""
+        return self.setting.controls.uncertainty or self.setting.replications
 
     @property
     def version(self) -> tuple[int, int, str]:
@@ -86,6 +91,7 @@ class Run:
         self._workers = workers
         self._stopping = threading.Event()
         self._steps: ComparisonSteps | None = None
+        self._study: StudySteps | None = None
         self.started = time.monotonic()
         self._thread = threading.Thread(
             target=self._main, name=f"explore-run-{number}", daemon=True
@@ -102,6 +108,9 @@ class Run:
         steps = self._steps
         if steps is not None:
             steps.stop()
+        study = self._study
+        if study is not None:
+            study.stop()
 
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
@@ -114,6 +123,9 @@ class Run:
         setting = self.setting
         snapshot = Snapshot(self.number, setting, "running", started=self.started)
         try:
+            if setting.controls.uncertainty is not None:
+                self._draws(snapshot)
+                return
             self._steps = ComparisonSteps(
                 setting.scenarios,
                 setting.labels,
@@ -140,6 +152,31 @@ class Run:
                 return  # killed on purpose: its workers' errors mean nothing
             log.error("run %d failed:\n%s", self.number, traceback.format_exc())
             self._publish(replace(snapshot, state="error", error=_one_line(exc)))
+
+    def _draws(self, snapshot: Snapshot) -> None:
+        """Over uncertain inputs: the study's result after each draw, the range settling
+        (:class:`sim.uncertainty.live.StudySteps`); ``done`` counts draws. Until the draws
+        are enough to read a range from, the numbers are the scenarios' own."""
+        self._study = StudySteps(self.setting.study(), self._workers)
+        if self._stopping.is_set():
+            return
+        for result in self._study:
+            if self._stopping.is_set():
+                return
+            first = snapshot.first_numbers_s
+            if first is None:
+                first = time.monotonic() - self.started
+            done = self._study.draws_done
+            snapshot = replace(
+                snapshot,
+                done=done,
+                table=result.nominal.table(),
+                ranges=result.to_results() if done >= MIN_DRAWS else None,  # none read below
+                first_numbers_s=first,
+            )
+            self._publish(snapshot)
+        if not self._stopping.is_set():
+            self._publish(replace(snapshot, state="done"))
 
 
 def _one_line(exc: BaseException) -> str:

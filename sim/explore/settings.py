@@ -32,14 +32,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from sim import language
 from sim.errors import InputError
 from sim.interpret.answer import Settings as AnswerSettings
 from sim.interpret.assumptions import Assumption, assumptions_of
 from sim.language import N_, _, active
 from sim.model.load import BUNDLED, expanded_yaml, scenario_from_dict
 from sim.model.schema import Port, Scenario, TimeByChannel, TimeByGroup
+from sim.model.uncertain import count_uncertain
 from sim.model.variants import WITH, WITHOUT, with_arrangement
 from sim.model.vocabulary import MODES
+from sim.uncertainty.analysis import MIN_DRAWS
+from sim.uncertainty.study import Study, Variants, plan_study
 
 Grant = Literal["channels", "priority", "lodgement"]
 GRANTS: tuple[Grant, ...] = ("channels", "priority", "lodgement")
@@ -50,6 +54,12 @@ GRANT_LABELS = {
 }
 """Each switch as the page labels it (in English: translated where shown)."""
 MAX_SWEEP_LEVELS = 6
+MAX_LIVE_DRAWS = 256
+"""Draws a page may ask for: each runs the page's replications."""
+NO_UNCERTAIN_INPUTS = N_(
+    "the scenario declares no uncertain inputs (an uncertainty: block, or the intervals of a "
+    "calibration)"
+)
 STANDARD, NATIONAL, RECOGNISED = "standard", "national_aeo", "recognised_aeo"
 
 
@@ -110,6 +120,8 @@ class Controls(_Strict):
     """The mode shown (None: all modes)."""
     replications: int = Field(default=10, ge=2, le=500)
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    uncertainty: int | None = Field(default=None, ge=MIN_DRAWS, le=MAX_LIVE_DRAWS)
+    """Draws of the scenario's uncertain inputs, each run for ``replications`` (None: off)."""
 
     @field_validator("sweep")
     @classmethod
@@ -229,6 +241,23 @@ class Setting:
     def command_text(self) -> str:
         return shlex.join(self.command())
 
+    def study(self) -> Study:
+        """Over uncertain inputs: the page's scenarios at N draws of them, each run for the
+        page's replications. What the controls set (and the utilisation a sweep or a
+        baseline at the scenario's own sets) is the page's what-if: no input draws it."""
+        assert self.controls.uncertainty is not None
+        fixed = list(self.overrides)
+        if self.controls.sweep is not None or self.controls.baseline == "scenario":
+            fixed.append("arrangement.utilisation")
+        return plan_study(
+            self.scenarios,
+            Variants("given", names=tuple(self.labels)),
+            self.controls.uncertainty,
+            replications=self.replications,
+            seed=self.seed,
+            fixed=fixed,
+        )
+
     def command_note(self) -> str:
         """How the command's output relates to the page, in words."""
         if self.mode is None:
@@ -273,6 +302,8 @@ class Setting:
 def build(base: Scenario, controls: Controls) -> Setting:
     """The scenarios a setting compares, or :class:`InvalidControl` saying what to change."""
     _check_against(base, controls)
+    if controls.uncertainty is not None and count_uncertain(base) == 0:
+        raise InvalidControl("uncertainty", language._(NO_UNCERTAIN_INPUTS))
     simulated, mode = _focus(base, controls)
     overrides = scenario_overrides(base, controls, simulated, mode)
     try:

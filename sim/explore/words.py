@@ -63,6 +63,14 @@ PAGE_TEXT = {
         "Each station type's servers at every port of the country, times the multiplier (a "
         "whole number, at least 1)."
     ),
+    "unknown": N_("What we do not know"),
+    "draw_inputs": N_("Draw the uncertain inputs"),
+    "draws": N_("draws"),
+    "draws_hint": N_(
+        "The scenario's uncertain inputs, drawn this many times, each draw run for the "
+        "replications below: the answer leads with the plausible range, which settles as the "
+        "draws arrive. What the controls set is not drawn."
+    ),
     "replications": N_("Replications"),
     "of_each": N_("of each scenario"),
     "seed": N_("seed"),

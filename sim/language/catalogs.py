@@ -96,8 +96,30 @@ def catalog_entries(language: str) -> dict[tuple[str | None, str], tuple[str, En
     return entries
 
 
+def disagreements(language: str) -> Iterator[str]:
+    """Messages that two of ``language``'s files translate differently: the first file
+    would win silently, and one English word would read two ways across the outputs."""
+    from babel.messages.pofile import read_po
+
+    seen: dict[tuple[str | None, str], tuple[str, object]] = {}
+    for path in sorted((LOCALES / language / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as stream:
+            for entry in read_po(stream, ignore_obsolete=True):
+                key = (entry.context, _texts(entry.id)[0])
+                if not entry.id or key not in seen:
+                    seen.setdefault(key, (path.name, entry.string))
+                    continue
+                first, string = seen[key]
+                if string != entry.string:
+                    yield (
+                        f"{language}: {path.name} translates {_shown(key)} otherwise than "
+                        f"{first}: {entry.string!r} against {string!r}"
+                    )
+
+
 def problems(language: str, messages: dict[tuple[str | None, str], Message]) -> Iterator[str]:
     """What keeps ``language``'s catalogs from translating every message of the code."""
+    yield from disagreements(language)
     entries = catalog_entries(language)
     for key, message in messages.items():
         if key not in entries:

@@ -31,7 +31,11 @@ known), ``triangular`` (most plausible at the scenario's value, or at ``peak``),
 confidence c becomes a split normal centred on the estimate whose central c covers the
 interval exactly (asymmetric intervals stay asymmetric), truncated where the field must
 stop (a share in [0, 1], a time above 0); a one-sided interval (servers never seen all
-busy: more servers change nothing) is left fixed.
+busy: more servers change nothing) is left fixed. The fitted categories of one probability
+vector (a group's channels, a port's origins) are counted in one multinomial, so their
+errors are correlated (what one category gains the others lose): :func:`joint_unit` draws
+them together, on a Gaussian copula with the multinomial's correlations, each keeping its
+own split normal.
 
 :func:`uncertain_inputs` resolves every input of a scenario against its data, once;
 :func:`drawn_data` makes the data of one draw (:func:`sim.model.load.drawn_scenario` its
@@ -41,6 +45,7 @@ scenario).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import math
 import re
@@ -48,6 +53,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from scipy import stats
@@ -319,29 +325,53 @@ def _lookup(node: Any, path: Path) -> Any:
 # --- resolving -------------------------------------------------------------------------
 
 
-def uncertain_inputs(scenario: Scenario, vary: Sequence[str] = ()) -> list[Uncertain]:
+def uncertain_inputs(
+    scenario: Scenario, vary: Sequence[str] = (), fixed: Sequence[str] = ()
+) -> list[Uncertain]:
     """Every uncertain input of a scenario, resolved: its ``uncertainty:`` block, the
     intervals of its ``calibration:`` blocks (a field the block names is the block's), and
     ``--vary PATH=[LOW,HIGH]`` (uniform; ``PATH=x[LOW,HIGH]`` for a scale). Bad input (a
     path that names no field, a value outside its range, two ranges on one field) raises
-    :class:`InputError` naming the input."""
+    :class:`InputError` naming the input.
+
+    ``fixed`` names fields the caller sets itself (an experiment's factors and ``set:``
+    entries): no input draws them, so a design point's value is neither overwritten by a
+    draw nor refused for lying outside a range; an input left with no field is dropped."""
     raw, expanded = scenario.raw_data(), scenario.model_dump(mode="json", by_alias=True)
     source = scenario.origin.path or scenario.name
     inputs = [
-        _resolve(name, spec, raw, expanded, f"{source}", f"uncertainty.{name}", "scenario")
+        _resolve(name, spec, raw, expanded, f"{source}", f"uncertainty.{name}", "scenario", fixed)
         for name, spec in (scenario.uncertainty or {}).items()
     ]
     for text in vary:
         name, spec = parse_vary(text)
-        inputs.append(_resolve(name, spec, raw, expanded, "--vary", name, "--vary"))
+        inputs.append(_resolve(name, spec, raw, expanded, "--vary", name, "--vary", fixed))
     explicit = {t.path for i in inputs for t in i.targets}
-    inputs += [i for i in calibrated_inputs(scenario, raw, expanded) if not _claimed(i, explicit)]
+    fitted = [_unfixed(i, fixed) for i in calibrated_inputs(scenario, raw, expanded)]
+    inputs += [i for i in fitted if not _claimed(i, explicit)]
     _check_overlaps(inputs, source)
     return [item for item in inputs if item.targets]  # none: its ports were removed
 
 
 def _claimed(item: Uncertain, explicit: set[Path]) -> bool:
     return any(t.path in explicit for t in item.targets)
+
+
+def _is_fixed(path: Path, fixed: Sequence[str]) -> bool:
+    """Whether a field lies in (or holds) one the caller fixes."""
+    text = join(path)
+    return any(
+        text == f or text.startswith((f"{f}.", f"{f}[")) or f.startswith((f"{text}.", f"{text}["))
+        for f in fixed
+    )
+
+
+def _unfixed(item: Uncertain, fixed: Sequence[str]) -> Uncertain:
+    """A fitted input without the fields the caller fixes."""
+    if not fixed:
+        return item
+    targets = tuple(t for t in item.targets if not _is_fixed(t.path, fixed))
+    return dataclasses.replace(item, targets=targets)
 
 
 def parse_vary(text: str) -> tuple[str, UncertainInput]:
@@ -390,9 +420,11 @@ def _resolve(
     source: str,
     field: str,
     origin: str,
+    fixed: Sequence[str] = (),
 ) -> Uncertain:
     """An input's targets, each checked: it exists (a scale, or a range kept within its
-    bounds, needs a value), and the scenario's value lies in the range."""
+    bounds, needs a value), and the scenario's value lies in the range; the fields in
+    ``fixed`` are left out (and not checked: the caller sets them)."""
     kind = "between" if spec.between else ("scale" if spec.scale else "range")
     low, high = spec.range if spec.range is not None else spec.scale  # type: ignore[misc]
     targets: list[Target] = []
@@ -412,6 +444,20 @@ def _resolve(
             ports = inheritors(raw, expanded, path) if layer else [path]
             targets += [Target(p, _lookup(expanded, p)) for p in ports if p not in seen]
             seen.update(ports)
+    if fixed:
+        targets = [t for t in targets if not _is_fixed(t.path, fixed)]
+        if not targets:  # every field it sets is the caller's: nothing left to draw
+            return Uncertain(
+                name,
+                kind,  # type: ignore[arg-type]
+                float(low),
+                float(high),
+                spec.dist,
+                (),
+                spec.reason,
+                spec.mark,
+                origin,
+            )
     integer = _check_values(kind, targets, (low, high), spec, source, field)
     peak = spec.peak
     if spec.dist == "triangular" and peak is None:
@@ -599,6 +645,56 @@ def drawn_data(scenario: Scenario, inputs: Sequence[Uncertain], unit: Sequence[f
         _renormalise(tree, touched)
     tree.pop("uncertainty", None)
     return tree
+
+
+def joint_unit(inputs: Sequence[Uncertain], unit: np.ndarray) -> np.ndarray:
+    """The design's coordinates (draws x inputs, independent) with the fitted categories of
+    each probability vector made to move as their estimates do.
+
+    Drawn one by one and renormalised, a vector's categories are anticorrelated by the
+    renormalisation alone, which narrows the spread of a sum of categories (yellow and red:
+    the share a check sees) by about a fifth at shares of 0.6, 0.25 and 0.15. The estimates of a
+    multinomial's shares have correlations ``-sqrt(p_j p_k / ((1 - p_j)(1 - p_k)))``, set by
+    the shares alone; normal scores mixed by that matrix's square root keep each input's
+    own law (its coordinate stays uniform) and take those correlations.
+    """
+    out = np.array(unit, dtype=float, copy=True)
+    for group in joint_groups(inputs):
+        shares = [inputs[i].peak or 0.0 for i in group]
+        root = _root(multinomial_correlation(shares))
+        scores = stats.norm.ppf(np.clip(out[:, group], 1e-12, 1 - 1e-12))
+        out[:, group] = stats.norm.cdf(scores @ root.T)
+    return out
+
+
+def joint_groups(inputs: Sequence[Uncertain]) -> list[list[int]]:
+    """Indices of fitted inputs that are categories of one probability vector in one
+    calibration (two or more of them), each group in input order."""
+    groups: dict[tuple[str, Path], list[int]] = {}
+    for i, item in enumerate(inputs):
+        if item.origin != "calibration" or len(item.patterns) != 1 or item.peak is None:
+            continue
+        path = split(item.patterns[0])
+        parent = path[:-1]
+        category = path[-1] in SHARE_KEYS or parent[-1:] == ("origins",)
+        if category and 0 < item.peak < 1:
+            groups.setdefault((item.mark, parent), []).append(i)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+def multinomial_correlation(shares: Sequence[float]) -> np.ndarray:
+    """The correlations of a multinomial's estimated shares, at the shares."""
+    odds = np.sqrt(np.asarray(shares, dtype=float) / (1 - np.asarray(shares, dtype=float)))
+    matrix = -np.outer(odds, odds)
+    np.fill_diagonal(matrix, 1.0)
+    return matrix
+
+
+def _root(matrix: np.ndarray) -> np.ndarray:
+    """The symmetric square root of a correlation matrix (a whole vector's is singular: its
+    shares sum to one), negative rounding errors of its eigenvalues set to 0."""
+    values, vectors = np.linalg.eigh(matrix)
+    return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
 
 
 def inheritors(raw: dict[str, Any], expanded: dict[str, Any], layer_path: Path) -> list[Path]:

@@ -29,7 +29,8 @@ from sim.interpret.answer import (
 )
 from sim.interpret.assumptions import Assumption, for_countries, from_json
 from sim.interpret.describe import warmup_words
-from sim.interpret.numbers import Kind, column_unit, kind_of, percent
+from sim.interpret.numbers import Kind, column_unit, kind_of, percent, show
+from sim.interpret.plausible import Ranged, noise_note, ranged
 from sim.language import N_, _, formats, ngettext
 from sim.language.terms import term
 from sim.model.iso3166 import by_name, country_name
@@ -60,6 +61,7 @@ from sim.report.html import (
     number,
     page,
     shown_label,
+    unit_range,
     value_td,
 )
 from sim.report.interactive import interactive_section
@@ -125,6 +127,7 @@ def render(results: Results) -> str:
         _contents(results),
         figures_section(results, interactive_section(results)),
         _how_to_read(results),
+        _intervals_paragraph(results),
         _indicators(results),
         _waits(results),
         _costs(results),
@@ -770,6 +773,7 @@ def _measure_table(results: Results, header: Sequence[str], lines: Iterable[Line
         *(_("{label} vs {baseline} (%)").format(label=label, baseline=baseline)
           for label in compared),
     ]  # fmt: skip
+    head += _plausible_head(results)
     in_points = _("a change in a share is read in percentage points")
     rows = []
     for line in lines:
@@ -790,6 +794,77 @@ def _measure_table(results: Results, header: Sequence[str], lines: Iterable[Line
                 *(value_td(v, line.metric, not results.compared) for v in values),
                 *(change_td(c, kind) for c in changes),
                 *relative,
+                *_plausible_tds(results, line),
             ]
         )
     return html_table(head, rows, len(header))
+
+
+# --- over uncertain inputs ----------------------------------------------------------------
+
+
+def _intervals_paragraph(results: Results) -> str:
+    """What the long tables' intervals count (simulation noise only), and, over uncertain
+    inputs, what their plausible columns hold."""
+    note = esc(noise_note(results, "compare" if results.compared else "run"))
+    if results.uncertainty is None:
+        return f'<p class="intervals">{note}</p>'
+    columns = _(
+        "In the tables below, the plausible range of each effect (of each value, for a run) "
+        "is in a column of its own, with the inputs' share of its variance; “not resolved” "
+        "marks a range the simulation noise hides (give more replications per draw, -n)."
+    )
+    return f'<p class="intervals">{note} {esc(columns)}</p>'
+
+
+def _ranged_effects(results: Results) -> tuple[str, Sequence[str]]:
+    """The kind and labels of the rows whose ranges the tables show: the paired changes of a
+    comparison, the value of a run."""
+    if results.compared:
+        return "difference", results.compared
+    return "value", results.labels[:1]
+
+
+def _plausible_head(results: Results) -> list[str]:
+    if results.uncertainty is None:
+        return []
+    kind, labels = _ranged_effects(results)
+    baseline = results.labels[0]
+    names = [f"{label} − {baseline}" if kind == "difference" else label for label in labels]
+    return [
+        heading
+        for name in names
+        for heading in (
+            _("{name}: plausible range").format(name=name),
+            _("{name}: inputs' share").format(name=name),
+        )
+    ]
+
+
+def _plausible_tds(results: Results, line: Line) -> list[str]:
+    """A line's plausible range and input share for each ranged effect; a dash where the
+    study keeps no such row (stations)."""
+    if results.uncertainty is None:
+        return []
+    kind, labels = _ranged_effects(results)
+    where = line.where
+    cells = []
+    for label in labels:
+        row = None
+        if where.port == ALL and where.station is None and where.group is not None:
+            table, group = results.uncertainty, where.group
+            row = ranged(table, kind, label, where.country, group, line.metric, where.mode)
+        cells += _range_tds(row, kind_of(line.metric), kind == "difference")
+    return cells
+
+
+def _range_tds(row: Ranged | None, kind: Kind, change: bool) -> list[str]:
+    if row is None or not row.defined:
+        return ["<td>–</td>", "<td>–</td>"]
+    share = f"<td>{100 * min(max(row.input_share, 0.0), 1.0):.0f}%</td>"
+    if not row.resolved:
+        hidden = esc(_("not resolved"))
+        return [f'<td class="na">{hidden}</td>', share]
+    low, high = row.plausible.low, row.plausible.high
+    shown = show(Estimate((low + high) / 2, low, high), kind, signed=change, change=change)
+    return [f"<td>{esc(unit_range(shown))}</td>", share]

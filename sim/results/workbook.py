@@ -10,10 +10,13 @@ their country in a spreadsheet. The workbook holds, sheet by sheet:
   level (the region's rows with the countries', its modes' with the countries' modes; a
   port's stations on the port sheet), in wide form: one row per place, group and indicator,
   and per scenario the mean, the low and the high end of its 95% interval, then each paired
-  change and relative change with theirs;
+  change and relative change with theirs; over uncertain inputs (``--uncertainty N``) each
+  is followed by its plausible low and high and the inputs' share of its variance (as
+  ``uncertainty.csv`` holds them), and the 95% headings say, in a comment, that those
+  intervals count simulation noise only;
 * ``assumptions``: what the result assumes, as the report says it;
 * ``provenance``: how the numbers were made (files and their SHA-256, seed, engine,
-  replications, command, date), and what the sheets leave out.
+  replications, command, date), what the sheets leave out, and what their intervals count.
 
 Numbers are unrounded (the rounding a page applies belongs to the page): a cell holds the
 value of ``comparison.csv`` or ``summary.csv`` to 16 significant figures (Excel keeps 15), in
@@ -32,6 +35,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -42,6 +46,7 @@ from sim.interpret.assumptions import TOPICS, Assumption, for_countries, from_js
 from sim.interpret.frames import ANSWER_COLUMNS, CONTROL_COLUMNS, answer_frame
 from sim.interpret.labels import group_label, indicator_label
 from sim.interpret.numbers import Kind, general, kind_of
+from sim.interpret.plausible import noise_note
 from sim.language import N_, _
 from sim.model.iso3166 import by_name, country_name
 from sim.model.vocabulary import ALL
@@ -205,11 +210,14 @@ def _level_sheet(book: Workbook, name: str, results: Results, levels: Sequence[s
     for label in labels:
         header += _bounds(label)
     for label in compared:
-        header += _bounds(f"{label} − {baseline}")
-        header += _bounds(_("{label} vs {baseline} (%)").format(label=label, baseline=baseline))
+        header += _bounds(_change_name(label, baseline))
+        header += _bounds(_relative_name(label, baseline))
     header.append(_("replications"))
+    ranges = _ranges(results)
+    if ranges is not None:
+        header = _with_range_headings(header, labels, compared, baseline)
     _widths(sheet, [22, 9] + [12] * len(places) + [14, 36, 22] + [13] * (len(header) - 6))
-    _heading(sheet, header)
+    _heading(sheet, header, _interval_comments(header, results))
     for key in _keys(results, levels):
         country, mode, port, group, station, metric = key
         cells: list[Any] = [_place(country), "" if country == ALL else country]
@@ -219,12 +227,16 @@ def _level_sheet(book: Workbook, name: str, results: Results, levels: Sequence[s
         where = Where(country, mode, port, group, station)
         for label in labels:
             cells += _numbers(results.get("value", label, where, metric))
+            cells += _plausible(ranges, ("value", label, *where, metric))
         for label in compared:
             cells += _numbers(results.get("difference", label, where, metric))
+            cells += _plausible(ranges, ("difference", label, *where, metric))
             if kind_of(metric) is Kind.SHARE:
                 cells += [None, None, None]  # a share's change is read in points
+                cells += [None, None, None] if ranges is not None else []
             else:
                 cells += _numbers(results.relative(label, where, metric))
+                cells += _plausible(ranges, ("relative", label, *where, metric))
         cells.append(results.count("value", baseline, where, metric) or None)
         sheet.append(cells)
 
@@ -239,6 +251,79 @@ def _bounds(name: str) -> list[str]:
         _("{column}, 95% low").format(column=name),
         _("{column}, 95% high").format(column=name),
     ]
+
+
+# --- over uncertain inputs ----------------------------------------------------------------------
+
+PLAUSIBLE = ("plausible_low", "plausible_high", "input_share")
+RANGE_KEYS = ("kind", "scenario", "country", "mode", "port", "group", "station", "metric")
+Ranges = dict[tuple[Any, ...], tuple[float, float, float]]
+
+
+def _ranges(results: Results) -> Ranges | None:
+    """Each row's plausible low, high and input share over the uncertain inputs (by kind,
+    scenario, place, group and metric, as ``uncertainty.csv`` holds them); None without."""
+    table = results.uncertainty
+    if table is None:
+        return None
+    keys = [table[k].astype(object).where(table[k].notna(), None).tolist() for k in RANGE_KEYS]
+    values = table[list(PLAUSIBLE)].to_numpy(dtype=float).tolist()
+    return {key: tuple(row) for key, row in zip(zip(*keys, strict=True), values, strict=True)}
+
+
+def _plausible(ranges: Ranges | None, key: tuple[Any, ...]) -> list[float | None]:
+    """A row's three plausible cells (empty where the study keeps no such row: stations)."""
+    if ranges is None:
+        return []
+    return _numbers(ranges.get(key, (math.nan,) * 3))
+
+
+def _with_range_headings(
+    header: list[str], labels: Sequence[str], compared: Sequence[str], baseline: str
+) -> list[str]:
+    """The level sheet's header with each triple followed by its plausible columns."""
+    after = {_bounds(name)[2]: name for name in _valued_names(labels, compared, baseline)}
+    out: list[str] = []
+    for heading in header:
+        out.append(heading)
+        if heading in after:
+            shown = after[heading]
+            out += [
+                _("{name}, plausible low").format(name=shown),
+                _("{name}, plausible high").format(name=shown),
+                _("{name}, input share of variance").format(name=shown),
+            ]
+    return out
+
+
+def _valued_names(labels: Sequence[str], compared: Sequence[str], baseline: str) -> list[str]:
+    """The names of the columns that carry a value and its interval: each scenario's, each
+    change's and each relative change's."""
+    names = [*labels]
+    for label in compared:
+        names += [_change_name(label, baseline), _relative_name(label, baseline)]
+    return names
+
+
+def _change_name(label: str, baseline: str) -> str:
+    return f"{label} − {baseline}"
+
+
+def _relative_name(label: str, baseline: str) -> str:
+    return _("{label} vs {baseline} (%)").format(label=label, baseline=baseline)
+
+
+def _interval_comments(header: Sequence[str], results: Results) -> dict[str, str]:
+    """What each 95% interval column counts, as a comment on its heading (simulation noise
+    only; over uncertain inputs the plausible columns beside it hold the range)."""
+    note = noise_note(results, _command(results))
+    names = _valued_names(results.labels, results.compared, results.labels[0])
+    bounds = {bound for name in names for bound in _bounds(name)[1:]}
+    return {name: note for name in header if name in bounds}
+
+
+def _command(results: Results) -> str:
+    return "compare" if results.compared else "run"
 
 
 def _keys(results: Results, levels: Sequence[str]) -> list[tuple[Any, ...]]:
@@ -305,6 +390,7 @@ def _provenance_sheet(book: Workbook, results: Results) -> None:
             ),
         )
     )
+    rows.append((_("intervals"), noise_note(results, _command(results))))
     for label, text in rows:
         sheet.append([label, text])
 
@@ -318,12 +404,16 @@ def _title(sheet: WriteOnlyWorksheet, text: str) -> None:
     sheet.append([cell])
 
 
-def _heading(sheet: WriteOnlyWorksheet, names: Sequence[str]) -> None:
+def _heading(
+    sheet: WriteOnlyWorksheet, names: Sequence[str], comments: dict[str, str] | None = None
+) -> None:
     cells = []
     for name in names:
         cell = WriteOnlyCell(sheet, value=name)
         cell.font = BOLD
         cell.alignment = WRAP
+        if comments and name in comments:
+            cell.comment = Comment(comments[name], "mrasim")
         cells.append(cell)
     sheet.append(cells)
 

@@ -14,9 +14,10 @@ each input's first-order index (its value of information). The flow, one module 
     run       points as tasks on the executors and the store
     analysis  law of total variance, plausible ranges, RBD-FAST and Sobol' drivers
     result    the tables, and the result record every output reads
+    experiment  an experiment's design points, each with its plausible range
 
-:func:`compare_uncertain` and :func:`run_uncertain` are the entry points (the CLI's and
-the Python API's).
+:func:`compare_uncertain`, :func:`run_uncertain` and :func:`experiment_uncertain` are the
+entry points (the CLI's and the Python API's).
 
 Layers: this stage runs on :mod:`sim.experiment`'s executors and store, so it sits one
 layer above the capabilities beside it (calibrate, experiment), and the explorer, which
@@ -26,6 +27,7 @@ shows its ranges as they settle, one above it.
 from __future__ import annotations
 
 from sim.uncertainty.api import compare_uncertain, run_uncertain
+from sim.uncertainty.experiment import experiment_uncertain
 from sim.uncertainty.result import UncertaintyResult
 from sim.uncertainty.study import Study, Variants, plan_study
 
@@ -34,6 +36,7 @@ __all__ = [
     "UncertaintyResult",
     "Variants",
     "compare_uncertain",
+    "experiment_uncertain",
     "plan_study",
     "run_uncertain",
 ]

@@ -93,20 +93,14 @@ def plan_tasks(study: Study, per_task: int) -> list[list[Task]]:
 
 def jobs_of(study: Study) -> list[DrawJob]:
     """One job per point, its scenarios validated here, before anything runs."""
-    scenarios, labels = study.nominal()
-    jobs = [
-        DrawJob(
-            f"{study.digest}/0", tuple(scenarios), tuple(labels), study.seed, study.engine, True
-        )
-    ]
-    for d in range(study.points):
-        drawn, labels = study.scenarios(d)
-        jobs.append(
-            DrawJob(
-                f"{study.digest}/{d + 1}", tuple(drawn), tuple(labels), study.seed, study.engine
-            )
-        )
-    return jobs
+    return [job_of(study, point) for point in range(study.points + 1)]
+
+
+def job_of(study: Study, point: int) -> DrawJob:
+    """The job of point ``point``: 0 the nominal comparison (every row kept), d + 1 draw d."""
+    scenarios, labels = study.nominal() if point == 0 else study.scenarios(point - 1)
+    key = f"{study.digest}/{point}"
+    return DrawJob(key, tuple(scenarios), tuple(labels), study.seed, study.engine, point == 0)
 
 
 def store_folder(study: Study, base: Path | None) -> Path:

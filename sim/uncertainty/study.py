@@ -29,7 +29,7 @@ from sim.experiment.design import latin_hypercube, sobol_sample
 from sim.experiment.spec import TASK_SHIPMENTS
 from sim.model.load import drawn_scenario
 from sim.model.schema import Scenario
-from sim.model.uncertain import Uncertain, drawn_data, uncertain_inputs
+from sim.model.uncertain import Uncertain, drawn_data, joint_unit, uncertain_inputs
 from sim.model.variants import arrangement_variants, utilisation_variants
 from sim.replicate.runner import DEFAULT_ENGINE
 
@@ -45,19 +45,24 @@ ANALYSIS = 1
 class Variants:
     """How a study's scenarios are made from its base scenario(s), at every draw alike:
     one scenario alone (``run``), the arrangement off then on (at each swept utilisation),
-    or scenario A against B."""
+    scenario A against B, or the bases themselves, labelled by ``names`` (``given``: the
+    explorer's scenarios, made by its controls)."""
 
-    kind: Literal["run", "arrangement", "pair"]
+    kind: Literal["run", "arrangement", "pair", "given"]
     utilisations: tuple[float, ...] | None = None
-    names: tuple[str, str] = ("A", "B")
+    names: tuple[str, ...] = ("A", "B")
 
     def of(self, bases: Sequence[Scenario]) -> tuple[list[Scenario], list[str]]:
         utilisations = list(self.utilisations) if self.utilisations is not None else None
         if self.kind == "run":
             return [bases[0]], ["run"]
+        if self.kind == "given":
+            return list(bases), list(self.names)
         if self.kind == "arrangement":
             return arrangement_variants(bases[0], utilisations)
-        return utilisation_variants(bases[0], bases[1], utilisations, self.names)
+        return utilisation_variants(
+            bases[0], bases[1], utilisations, (self.names[0], self.names[1])
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "utilisations": self.utilisations, "names": list(self.names)}
@@ -176,8 +181,11 @@ def plan_study(
     nominal_replications: int | None = None,
     seed: int | None = None,
     engine: str = DEFAULT_ENGINE,
+    fixed: Sequence[str] = (),
 ) -> Study:
-    """A study, checked: its inputs, its design, and (by :func:`check_draws`) its draws."""
+    """A study, checked: its inputs, its design, and (by :func:`check_draws`) its draws.
+
+    ``fixed``: fields the caller sets (an experiment's factors), which no input draws."""
     if design not in DESIGNS:
         raise InputError("--design", design, f"use one of {', '.join(DESIGNS)}")
     if not 2 <= draws <= MAX_DRAWS:
@@ -201,9 +209,9 @@ def plan_study(
             "--uncertainty needs at least 2 replications per draw, to tell the simulation's "
             "noise from the inputs' effect; use -n 2 or more",
         )
-    inputs, owned = _inputs(bases, vary)
+    inputs, owned = _inputs(bases, vary, fixed)
     seed = bases[0].seed if seed is None else seed
-    unit = _unit(design, len(inputs), draws, seed)
+    unit = joint_unit(inputs, _unit(design, len(inputs), draws, seed))
     study = Study(
         tuple(bases),
         variants,
@@ -222,7 +230,7 @@ def plan_study(
 
 
 def _inputs(
-    bases: Sequence[Scenario], vary: Sequence[str]
+    bases: Sequence[Scenario], vary: Sequence[str], fixed: Sequence[str] = ()
 ) -> tuple[list[Uncertain], tuple[tuple[int, ...], ...]]:
     """Every base's inputs, one factor per name: inputs of the same name in A and B are the
     same unknown, drawn once."""
@@ -230,7 +238,7 @@ def _inputs(
     owned = []
     for base in bases:
         mine = []
-        for item in uncertain_inputs(base, vary):
+        for item in uncertain_inputs(base, vary, fixed):
             names = [i.name for i in inputs]
             if item.name not in names:
                 inputs.append(item)
@@ -267,6 +275,8 @@ def _with_digest(study: Study) -> Study:
         "replications": study.replications,
         "nominal": study.nominal_replications,
         "engine": study.engine,
+        "inputs": study.names,  # an experiment's factors leave some out
+        "unit": hashlib.sha256(study.unit.tobytes()).hexdigest(),  # the draws themselves
         "analysis": ANALYSIS,
         "version": __version__,
     }

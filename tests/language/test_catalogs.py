@@ -50,3 +50,17 @@ def test_catalogs_are_read_from_text_only() -> None:
     """No compiled catalog is kept: the .po files are the only source, so none goes stale."""
     assert not list(LOCALES.rglob("*.mo"))
     assert {p.parent.parent.name for p in LOCALES.rglob("*.po")} == {"es", "pt"}
+
+
+def test_the_check_finds_two_files_that_disagree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One English word read two ways across the outputs: the first file would win silently."""
+    folder = tmp_path / "es" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    (folder / "a.po").write_text(header + 'msgid "green share"\nmsgstr "proporción verde"\n')
+    (folder / "b.po").write_text(header + 'msgid "green share"\nmsgstr "cuota verde"\n')
+    monkeypatch.setattr(catalogs, "LOCALES", tmp_path)
+    found = list(catalogs.disagreements("es"))
+    assert len(found) == 1 and "b.po translates 'green share' otherwise than a.po" in found[0]

@@ -112,6 +112,8 @@ function buildControls() {
     }
   }
   showUtilisation();
+  $("uncertainty-box").hidden = !scenario.uncertain_inputs;
+  showUncertainty();
   $("form").addEventListener("input", onChange);
   $("form").addEventListener("change", onChange);
   $("form").addEventListener("submit", (e) => { e.preventDefault(); submit(); });
@@ -176,8 +178,13 @@ function onChange(event) {
   }
   showUtilisation();
   showControlSide();
+  showUncertainty();
   clearTimeout(pending);
   pending = setTimeout(submit, DEBOUNCE_MS);
+}
+
+function showUncertainty() {
+  $("draws").disabled = !$("uncertainty-on").checked;
 }
 
 function showUtilisation() {
@@ -225,6 +232,7 @@ function controls() {
     mode: $("mode").value || null,
     replications: typed($("replications").value),
     seed: typed($("seed").value),
+    uncertainty: $("uncertainty-on").checked ? typed($("draws").value) : null,
   };
 }
 
