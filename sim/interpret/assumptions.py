@@ -11,7 +11,7 @@ the cost-of-delay rates, and every override.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import yaml
 
 from sim.interpret.labels import in_countries, in_country
 from sim.interpret.numbers import general, percent
-from sim.language import N_, _
+from sim.language import LANGUAGES, N_, _, active, use
 from sim.language.formats import decimal, money
 from sim.language.terms import term
 from sim.model.iso3166 import by_name, country_name
@@ -203,6 +203,29 @@ def _targeting_words(control: Any) -> str:
 
 def to_json(items: Sequence[Assumption]) -> list[dict[str, Any]]:
     return [asdict(item) for item in items]
+
+
+def said_in_every_language(
+    labels: Sequence[str], scenarios: Sequence[Scenario], countries: Sequence[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """What these scenarios assume (:func:`assumptions_of`), said in each language mrasim
+    writes. ``run.json`` keeps all three: the utilisation's wording quotes the scenario
+    file's own comment, read when the scenarios run, so a report made later in another
+    language (``mrasim report --lang es``) cannot say it afresh."""
+    said = {}
+    for language in LANGUAGES:
+        with use(language):
+            said[language] = to_json(assumptions_of(labels, scenarios, countries))
+    return said
+
+
+def from_record(meta: Mapping[str, Any]) -> list[Assumption]:
+    """The assumptions a folder's ``run.json`` records, in the language spoken now (as the
+    run said them, for folders that kept one language only)."""
+    said = meta.get("assumptions_said")
+    if isinstance(said, dict) and active() in said:
+        return from_json(said[active()])
+    return from_json(meta.get("assumptions"))
 
 
 def from_json(data: Any) -> list[Assumption]:

@@ -27,7 +27,7 @@ from sim.interpret.answer import (
     answer_of,
     by_label,
 )
-from sim.interpret.assumptions import Assumption, for_countries, from_json
+from sim.interpret.assumptions import Assumption, for_countries, from_record
 from sim.interpret.describe import warmup_words
 from sim.interpret.numbers import Kind, column_unit, kind_of, percent, show
 from sim.interpret.plausible import Ranged, noise_note, ranged
@@ -342,7 +342,7 @@ def _answer_row(row: CountryRow, found: Answer, units: tuple[str | None, str | N
 def _assumptions_box(results: Results) -> str:
     """What the result assumes, as recorded; of the chosen countries only, for a page whose
     countries are not those the run recorded (a one-country page from a regional run)."""
-    items = from_json(results.meta.get("assumptions"))
+    items = from_record(results.meta)
     recorded = results.meta.get("countries") or ()
     if set(results.chosen or ()) != set(recorded):
         items = for_countries(items, results.labels, results.scenarios, results.chosen)

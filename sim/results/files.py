@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from sim.errors import InputError
 from sim.interpret.answer import answer_json, answer_of
-from sim.interpret.assumptions import assumptions_of, to_json
+from sim.interpret.assumptions import assumptions_of, said_in_every_language, to_json
 from sim.model.load import scenario_from_dict
 from sim.replicate.result import (
     SUMMARY_COLUMNS,
@@ -90,6 +90,7 @@ def run_record(
             command=command,
         ),
         "assumptions": to_json(assumptions_of(["run"], [result.scenario], countries)),
+        "assumptions_said": said_in_every_language(["run"], [result.scenario], countries),
         "warmup": [check.as_json() for check in warmup_checks(result.to_results())],
     }
 
@@ -123,6 +124,7 @@ def comparison_record(
             command=command,
         ),
         "assumptions": to_json(assumptions_of(result.labels, scenarios, countries)),
+        "assumptions_said": said_in_every_language(result.labels, scenarios, countries),
         "answer": answer_json(answer_of(results, countries)),
         "warmup": [check.as_json() for check in warmup_checks(results)],
     }

@@ -42,7 +42,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from sim.indicators.layout import HEADLINE, WEEK_METRIC
 from sim.interpret.answer import Answer, answer_of
-from sim.interpret.assumptions import TOPICS, Assumption, for_countries, from_json
+from sim.interpret.assumptions import TOPICS, Assumption, for_countries, from_record
 from sim.interpret.frames import ANSWER_COLUMNS, CONTROL_COLUMNS, answer_frame
 from sim.interpret.labels import group_label, indicator_label
 from sim.interpret.numbers import Kind, general, kind_of
@@ -348,7 +348,7 @@ def _keys(results: Results, levels: Sequence[str]) -> list[tuple[Any, ...]]:
 
 
 def _assumptions(results: Results) -> list[Assumption]:
-    items = from_json(results.meta.get("assumptions"))
+    items = from_record(results.meta)
     recorded = results.meta.get("countries") or ()
     if set(results.chosen or ()) != set(recorded):
         items = for_countries(items, results.labels, results.scenarios, results.chosen)

@@ -168,7 +168,7 @@ def browser() -> Iterator[object]:
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A comparison of two countries (Peru and Chile) and its report in Spanish: of the
-    region, and Peru's national brief (Peru's own words: *levante*, *canal naranja*)."""
+    region, and Peru's national brief (Peru's own word for the yellow channel: *canal naranja*)."""
     work = tmp_path_factory.mktemp("pages-es")
     out = work / "out"
     args = ["compare", small_region(work), "-n", "2", "-w", "1", "-q", "--out", out]
@@ -206,10 +206,13 @@ def test_the_whole_spanish_report_is_spanish_with_decimal_commas(spanish: object
 
 
 def test_a_national_brief_uses_the_countrys_own_words(reports: tuple[Path, Path]) -> None:
+    """Peru's brief says *canal naranja* (SUNAT's word, docs/glossary.md); the regional page
+    says the common *amarillo*; Peru's release stays the WCO's *libramiento*, as no source
+    found says Peru writes *levante*."""
     regional, peru = (path.read_text(encoding="utf-8") for path in reports)
-    assert "levante" in peru and "naranja" in peru and "libramiento" not in peru
+    assert "naranja" in peru and "libramiento" in peru and "levante" not in peru
     assert "Perú" in peru and ">Peru<" not in peru  # the country's name as Spanish writes it
-    assert "libramiento" in regional and "levante" not in regional
+    assert "libramiento" in regional and "naranja" not in regional
 
 
 @pytest.mark.parametrize("width", [390, 1280])
