@@ -30,6 +30,7 @@ from sim.calibrate.targets import REPLICATIONS as TARGET_REPLICATIONS
 from sim.calibrate.targets import TargetsCalibration, calibrate_targets
 from sim.errors import InputError
 from sim.interpret.tables import fit_table
+from sim.language import _
 from sim.model.load import load_scenario, resolve_scenario
 from sim.plan.compile import compile_plan
 from sim.records.mapping import load_mapping
@@ -96,20 +97,22 @@ def run(args: argparse.Namespace) -> int:
 def _check_arguments(args: argparse.Namespace) -> None:
     if (args.records is None) == (args.targets is None):
         raise InputError(
-            "mrasim calibrate", "", "give a record file, or --targets TARGETS.yaml (not both)"
+            "mrasim calibrate", "", _("give a record file, or --targets TARGETS.yaml (not both)")
         )
     if args.targets is not None and args.holdout is not None:
-        raise InputError("--holdout", "", "a holdout needs a record file, not --targets")
+        raise InputError("--holdout", "", _("a holdout needs a record file, not --targets"))
     if args.targets is not None and args.mapping is not None:
-        raise InputError("--mapping", str(args.mapping), "a mapping goes with a record file")
+        raise InputError("--mapping", str(args.mapping), _("a mapping goes with a record file"))
     if args.targets is None and args.fit:
-        raise InputError("--fit", args.fit[0], "--fit goes with --targets; records fit every field")
+        raise InputError(
+            "--fit", args.fit[0], _("--fit goes with --targets; records fit every field")
+        )
     if args.out.suffix not in (".yaml", ".yml"):
-        raise InputError("--out", str(args.out), "the fitted scenario is a .yaml file")
+        raise InputError("--out", str(args.out), _("the fitted scenario is a .yaml file"))
     if args.out.exists() and args.out.is_dir():
-        raise InputError("--out", str(args.out), "is a directory; give a .yaml file")
+        raise InputError("--out", str(args.out), _("is a directory; give a .yaml file"))
     if args.report is not None and args.report.exists() and not args.report.is_dir():
-        raise InputError("--report", str(args.report), "exists and is not a directory")
+        raise InputError("--report", str(args.report), _("exists and is not a directory"))
 
 
 def quality_path(out: Path) -> Path:

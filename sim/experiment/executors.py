@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from sim.errors import InputError
 from sim.experiment.tasks import Job, Task, TaskOutput, run_job
+from sim.language import _
 from sim.replicate import jit, processes
 from sim.replicate.processes import WorkerPool
 
@@ -55,7 +56,7 @@ def make_executor(kind: str, workers: int, address: str | None) -> Executor:
     if kind == "dask":
         return DaskExecutor(workers, address or os.environ.get(SCHEDULER_ENV) or None)
     if address is not None:
-        raise InputError("--address", address, "is for --executor dask")
+        raise InputError("--address", address, _("is for --executor dask"))
     return SerialExecutor() if workers == 1 else PoolExecutor(workers)
 
 
@@ -189,7 +190,7 @@ class DaskExecutor:
             from distributed import Client, as_completed
         except ImportError:
             raise InputError(
-                "--executor dask", "", "needs dask.distributed: pip install 'mrasim[dask]'"
+                "--executor dask", "", _("needs dask.distributed: pip install 'mrasim[dask]'")
             ) from None
         try:
             if self.address is None:
@@ -215,7 +216,9 @@ class DaskExecutor:
             client = client_class(self.address, timeout="10s")
         except (OSError, TimeoutError) as exc:
             raise InputError(
-                "--address", str(self.address), f"no Dask scheduler answers there ({exc})"
+                "--address",
+                str(self.address),
+                _("no Dask scheduler answers there ({exc})").format(exc=exc),
             ) from None
         threads = sum(client.nthreads().values())
         self.description = f"dask at {self.address}, {threads} worker threads"

@@ -27,6 +27,7 @@ from sim._version import __version__
 from sim.errors import InputError
 from sim.experiment.keys import ROW_KEYS
 from sim.experiment.tasks import Task, TaskOutput
+from sim.language import _
 from sim.results.atomic import LEFTOVER, LOCK_FILE, OutputError, write_atomic, write_json
 
 MANIFEST = "manifest.json"
@@ -93,7 +94,7 @@ class ResultStore:
             raise InputError(
                 "--out",
                 str(folder),
-                "holds other files and no experiment manifest; give an empty or new folder",
+                _("holds other files and no experiment manifest; give an empty or new folder"),
             )
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -104,7 +105,9 @@ class ResultStore:
             write_json(manifest, path, at_once=True)  # owns the tasks: must outlive a stop
         except OSError as exc:
             raise InputError(
-                "--out", str(folder), f"cannot write ({exc.strerror or exc})"
+                "--out",
+                str(folder),
+                _("cannot write ({strerror})").format(strerror=exc.strerror or exc),
             ) from None
         return cls(folder, manifest)
 
@@ -164,7 +167,7 @@ def now() -> str:
 
 def _check_folder(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
-        raise InputError("--out", str(folder), "exists and is not a directory; give a directory")
+        raise InputError("--out", str(folder), _("exists and is not a directory; give a directory"))
 
 
 def _read_manifest(path: Path, kind: str = KIND) -> dict[str, Any]:
@@ -172,10 +175,12 @@ def _read_manifest(path: Path, kind: str = KIND) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(
-            str(path), "", f"cannot be read ({exc}); use --fresh to start over"
+            str(path), "", _("cannot be read ({exc}); use --fresh to start over").format(exc=exc)
         ) from None
     if not isinstance(manifest, dict) or manifest.get("kind") != kind:
-        raise InputError(str(path), "kind", f"not an {kind} manifest; give another --out")
+        raise InputError(
+            str(path), "kind", _("not an {kind} manifest; give another --out").format(kind=kind)
+        )
     return manifest
 
 
@@ -195,7 +200,9 @@ def _refuse_other(folder: Path, old: dict[str, Any], new: dict[str, Any]) -> Non
         raise InputError(
             "--out",
             str(folder),
-            f"holds results of {what}; run with --fresh to start over, or give another --out",
+            _(
+                "holds results of {what}; run with --fresh to start over, or give another --out"
+            ).format(what=what),
         )
     old_versions = old.get("versions", {})
     for name in SAME_NUMBERS:
@@ -203,9 +210,10 @@ def _refuse_other(folder: Path, old: dict[str, Any], new: dict[str, Any]) -> Non
             raise InputError(
                 "--out",
                 str(folder),
-                f"holds tasks computed with {name} {old_versions.get(name)} (now "
-                f"{new['versions'][name]}), which may differ in the last digit; run with "
-                "--fresh to start over, or give another --out",
+                _(
+                    "holds tasks computed with {name} {old} (now {new}), which may differ in the "
+                    "last digit; run with --fresh to start over, or give another --out"
+                ).format(name=name, old=old_versions.get(name), new=new["versions"][name]),
             )
 
 

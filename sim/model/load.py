@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from sim.errors import InputError
+from sim.language import N_, _
 from sim.model import inherit
 from sim.model.schema import Origin, Scenario, _check_references
 from sim.model.uncertain import expanded_block, put, split, uncertain_inputs
@@ -40,7 +41,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """
     path = resolve_scenario(path)
     source = str(path)
-    bundled = f"; bundled scenarios: {', '.join(bundled_scenarios())}"
+    bundled = _("; bundled scenarios: {names}").format(names=", ".join(bundled_scenarios()))
     data, text = read_yaml_mapping(path, "name:, countries:, ...", bundled)
     overrides = list(overrides)
     touched = [(override, apply_override(data, override)) for override in overrides]
@@ -77,21 +78,33 @@ def read_yaml_mapping(
         raw = Path(path).read_bytes()
         text = raw.decode("utf-8")
     except OSError as exc:
-        problem = f"cannot read the file ({exc.strerror or exc}){hint}"
+        problem = _("cannot read the file ({error}){hint}").format(
+            error=exc.strerror or exc, hint=hint
+        )
         raise InputError(source, "", problem) from None
     except UnicodeDecodeError as exc:
         raise InputError(
-            source, "", f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+            source,
+            "",
+            _("not UTF-8 text (byte {byte:#04x} at offset {start})").format(
+                byte=exc.object[exc.start], start=exc.start
+            ),
         ) from None
     try:
         data = _load_bounded(text, source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where = _position(mark) if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(source, where, f"invalid YAML: {problem}") from None
+        raise InputError(
+            source, where, _("invalid YAML: {problem}").format(problem=problem)
+        ) from None
     if not isinstance(data, dict):
-        raise InputError(source, "", f"the file must hold a YAML mapping ({expected})")
+        raise InputError(
+            source,
+            "",
+            _("the file must hold a YAML mapping ({expected})").format(expected=expected),
+        )
     return data, text
 
 
@@ -118,20 +131,28 @@ def _check_expansion(root: yaml.Node, text: str, source: str) -> None:
         sizes, uses = expanded_sizes(root)
     except _Cycle as cycle:
         where, name = _anchor_at(cycle.node, text)
-        raise InputError(source, where, f"{name} holds an alias to itself; remove it") from None
+        raise InputError(
+            source, where, _("{name} holds an alias to itself; remove it").format(name=name)
+        ) from None
     if sizes[id(root)] <= inherit.MAX_NODES:
         return
     shared = [node for node in _nodes(root) if uses[id(node)] > 1]
     if not shared:  # a long file with no aliases at all
         raise InputError(
-            source, "", f"holds more than {inherit.MAX_NODES:,} values; split it or write less"
+            source,
+            "",
+            _("holds more than {max_nodes:,} values; split it or write less").format(
+                max_nodes=inherit.MAX_NODES
+            ),
         )
     where, name = _anchor_at(max(shared, key=lambda n: sizes[id(n)] * uses[id(n)]), text)
     raise InputError(
         source,
         where,
-        f"{name} is repeated by aliases into {sizes[id(root)]:,} values in all (at most "
-        f"{inherit.MAX_NODES:,}); write the shared part once, without aliases nested in aliases",
+        _(
+            "{name} is repeated by aliases into {total:,} values in all (at most {max_nodes:,}); "
+            "write the shared part once, without aliases nested in aliases"
+        ).format(name=name, total=sizes[id(root)], max_nodes=inherit.MAX_NODES),
     )
 
 
@@ -139,8 +160,13 @@ def _anchor_at(node: yaml.Node, text: str) -> tuple[str, str]:
     """Where an anchored node starts, and its anchor's name as the file writes it."""
     mark = node.start_mark
     anchor = re.match(r"&([^\s,\[\]{}]+)", text[mark.index :])
-    name = f"the anchor &{anchor[1]}" if anchor else "an anchor"
-    return f"line {mark.line + 1}, column {mark.column + 1}", name
+    name = _("the anchor &{anchor}").format(anchor=anchor[1]) if anchor else _("an anchor")
+    return _position(mark), name
+
+
+def _position(mark: Any) -> str:
+    """Where in a YAML file (a PyYAML mark, counted from 0), as people count: from 1."""
+    return _("line {line}, column {column}").format(line=mark.line + 1, column=mark.column + 1)
 
 
 class _Cycle(Exception):
@@ -257,7 +283,7 @@ class _UniqueKeyLoader(SafeLoader):
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
-        for key_node, _ in node.value:
+        for key_node, _value in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
@@ -287,7 +313,11 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
         origin = inherit.inherited_from(data, exc.field)
         if origin is None:
             raise
-        raise InputError(source, exc.field, f"{exc.problem} (inherited from {origin})") from None
+        raise InputError(
+            source,
+            exc.field,
+            _("{problem} (inherited from {origin})").format(problem=exc.problem, origin=origin),
+        ) from None
     scenario._raw = data  # its layers, as written: what uncertain inputs may address
     return scenario
 
@@ -334,11 +364,13 @@ def apply_override(data: dict[str, Any], override: str) -> str:
     """
     path, sep, raw = override.partition("=")
     if not sep or not path:
-        raise InputError("--set", override, "expected path.to.field=value")
+        raise InputError("--set", override, _("expected path.to.field=value"))
     try:
         value = yaml.safe_load(raw)
     except yaml.YAMLError:
-        raise InputError("--set", path, f"cannot parse the value '{raw}' as YAML") from None
+        raise InputError(
+            "--set", path, _("cannot parse the value '{raw}' as YAML").format(raw=raw)
+        ) from None
     return set_field(data, path, value, "--set")
 
 
@@ -359,7 +391,9 @@ def set_field(data: dict[str, Any], path: str, value: Any, source: str) -> str:
             created = created or ".".join(keys[: depth + 1])
         if not isinstance(child, dict):
             where = ".".join(keys[: depth + 1])
-            raise InputError(source, path, f"'{where}' is a value, not a section")
+            raise InputError(
+                source, path, _("'{where}' is a value, not a section").format(where=where)
+            )
         child = node[key] = dict(child)
         node = child
     node[keys[-1]] = value
@@ -415,24 +449,73 @@ def _field_path(data: Any, error: Mapping[str, Any]) -> str:
     return ".".join(parts).replace(".[", "[")
 
 
+PYDANTIC = {
+    "missing": N_("required field is missing"),
+    "union_tag_invalid": N_("unknown distribution '{tag}'; use one of {expected_tags}"),
+    "union_tag_not_found": N_("a distribution needs 'dist' (exponential, lognormal, gamma, ...)"),
+    "literal_error": N_("'{input}' is not allowed; use one of {expected}"),
+    "enum": N_("'{input}' is not allowed; use one of {expected}"),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "multiple_of": N_("Input should be a multiple of {multiple_of}"),
+    "finite_number": N_("Input should be a finite number"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "float_type": N_("Input should be a valid number"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "string_type": N_("Input should be a valid string"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "list_type": N_("Input should be a valid list"),
+    "tuple_type": N_("Input should be a valid tuple"),
+    "too_short": N_("Input should have at least {min_length} items, not {actual_length}"),
+    "too_long": N_("Input should have at most {max_length} items, not {actual_length}"),
+    "string_too_short": N_("String should have at least {min_length} characters"),
+    "string_too_long": N_("String should have at most {max_length} characters"),
+}
+"""What each kind of pydantic error says, by its ``type``, with its ``ctx`` (and the
+``input`` and, for a distribution, its ``tag``) as placeholders. Pydantic's own messages are
+English only: these are the same words (ours where they help more), so that the catalogs
+can translate them. A kind not listed here (pydantic has a hundred) is said in pydantic's
+English message, in every language: still one line naming the field."""
+
+
 def _problem(data: Any, error: Mapping[str, Any]) -> str:
     """A plain-words description of a pydantic error, with a hint where one helps."""
+    if error["type"] == "extra_forbidden":
+        known = _allowed_fields(data, error)
+        return _("unknown field{hint}").format(hint=_did_you_mean(error["loc"][-1], known))
+    return validation_problem(error)
+
+
+def validation_problem(error: Mapping[str, Any]) -> str:
+    """A pydantic error (one of ``ValidationError.errors()``) said in the active language:
+    by its ``type`` (:data:`PYDANTIC`), a validator's own text (said when it was raised), or
+    pydantic's English message for a kind not listed; the value given follows when short."""
     kind, message = error["type"], error["msg"]
-    if kind == "extra_forbidden":
-        return "unknown field" + _did_you_mean(error["loc"][-1], _allowed_fields(data, error))
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "union_tag_invalid":
-        expected = error.get("ctx", {}).get("expected_tags", "")
-        return f"unknown distribution '{error['input'].get('dist')}'; use one of {expected}"
-    if kind == "union_tag_not_found":
-        return "a distribution needs 'dist' (exponential, lognormal, gamma, ...)"
-    if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return f"'{error['input']}' is not allowed; use one of {expected}"
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    return f"{message} (got {error['input']!r})" if _short(error.get("input")) else message
+    if kind in PYDANTIC:
+        return _pydantic_problem(PYDANTIC[kind], error)
+    if kind in ("value_error", "assertion_error"):
+        message = str(error.get("ctx", {}).get("error", message))
+    if _short(error.get("input")):
+        return _("{problem} (got {value})").format(problem=message, value=repr(error["input"]))
+    return message
+
+
+def _pydantic_problem(template: str, error: Mapping[str, Any]) -> str:
+    """A :data:`PYDANTIC` template said with the error's details; the value given, when
+    short, said after it (as pydantic's own messages are)."""
+    given = error.get("input")
+    tag = given.get("dist") if isinstance(given, dict) else None
+    problem = _(template).format(**{**error.get("ctx", {}), "input": given, "tag": tag})
+    if "{input}" in template or error["type"] == "missing" or not _short(given):
+        return problem
+    return _("{problem} (got {value})").format(problem=problem, value=repr(given))
 
 
 def _short(value: Any) -> bool:
@@ -473,5 +556,5 @@ def _dist_tag(model: type[BaseModel]) -> Any:
 def _did_you_mean(name: Any, options: list[str]) -> str:
     close = difflib.get_close_matches(str(name), options, n=1)
     if close:
-        return f"; did you mean '{close[0]}'?"
-    return f"; allowed: {', '.join(options)}" if options else ""
+        return _("; did you mean '{name}'?").format(name=close[0])
+    return _("; allowed: {names}").format(names=", ".join(options)) if options else ""

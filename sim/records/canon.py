@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.language import _
 from sim.records.columns import CATEGORIES, FLAGS, NO, YES, is_record_column
 from sim.records.mapping import Derive, Mapping
 from sim.records.table import Table
@@ -44,7 +45,9 @@ def to_records(table: Table, mapping: Mapping) -> pd.DataFrame:
             raise InputError(
                 mapping.source or "--mapping",
                 f"columns.{source}",
-                f"no such column in {table.source}{_suggest(source, table.names)}",
+                _("no such column in {source}{hint}").format(
+                    source=table.source, hint=_suggest(source, table.names)
+                ),
             )
         frame[target] = raw[found]
         renamed.add(found)
@@ -84,7 +87,7 @@ def _suggest(name: str, options: list[str]) -> str:
     close = difflib.get_close_matches(fold(name), [fold(o) for o in options], n=1, cutoff=0.6)
     if close:
         match = next(o for o in options if fold(o) == close[0])
-        return f"; did you mean {match!r}?"
+        return _("; did you mean {name!r}?").format(name=match)
     shown = ", ".join(repr(o) for o in options[:12])
     return f"; its columns: {shown}{', ...' if len(options) > 12 else ''}"
 
@@ -109,7 +112,9 @@ def _derive(
             raise InputError(
                 mapping.source or "--mapping",
                 at,
-                f"no column {name!r} in {table.source}{_suggest(name, table.names)}",
+                _("no column {name!r} in {source}{hint}").format(
+                    name=name, source=table.source, hint=_suggest(name, table.names)
+                ),
             )
         return raw[found]
 

@@ -79,6 +79,7 @@ from sim.engine.inputs import PortInputs, draw_port
 from sim.engine.outcome import PortOutcome
 from sim.errors import InputError
 from sim.indicators.records import port_records
+from sim.language import _, ngettext
 from sim.plan.arrays import Plan, PortPlan
 from sim.plan.expect import expected_arrivals, queued_share, simulated_until_h
 from sim.replicate.processes import default_workers
@@ -384,27 +385,52 @@ def check_work(
     for more than :data:`MAX_REPLICATIONS`, or for work whose floor of time
     (:func:`least_seconds`) on ``workers`` exceeds :data:`MAX_WALL_S`.
     """
-    each = " of each point" if points > 1 else ""
     if replications > MAX_REPLICATIONS:
-        raise InputError(
-            source,
-            field,
-            f"{replications:,} replications{each} is more than the {MAX_REPLICATIONS:,} a run "
-            "may ask for (an interval over that many is within 0.01% of a standard "
-            "deviation); ask for fewer",
-        )
+        if points > 1:
+            problem = _(
+                "{replications:,} replications of each point is more than the "
+                "{max_replications:,} a run may ask for (an interval over that many is within "
+                "0.01% of a standard deviation); ask for fewer"
+            )
+        else:
+            problem = _(
+                "{replications:,} replications is more than the {max_replications:,} a run may "
+                "ask for (an interval over that many is within 0.01% of a standard deviation); "
+                "ask for fewer"
+            )
+        limit = problem.format(replications=replications, max_replications=MAX_REPLICATIONS)
+        raise InputError(source, field, limit)
     ports = sum(len(plan.ports) for plan in plans)
     seconds = least_seconds(size.shipments, ports) * replications * points / max(workers, 1)
     if seconds > MAX_WALL_S:
-        work = f"{points:,} points x " if points > 1 else ""
-        raise InputError(
-            source,
-            field,
-            f"{work}{replications:,} replications of {count(size.shipments)} shipments would "
-            f"take at least {human_duration(seconds)} on {workers} worker"
-            f"{'s' if workers != 1 else ''}; ask for fewer replications"
-            f"{' or points' if points > 1 else ''}, or a shorter horizon_days",
+        if points > 1:
+            problem = ngettext(
+                "{points:,} points x {replications:,} replications of {shipments} shipments "
+                "would take at least {duration} on {workers} worker; ask for fewer replications "
+                "or points, or a shorter horizon_days",
+                "{points:,} points x {replications:,} replications of {shipments} shipments "
+                "would take at least {duration} on {workers} workers; ask for fewer replications "
+                "or points, or a shorter horizon_days",
+                workers,
+            )
+        else:
+            problem = ngettext(
+                "{replications:,} replications of {shipments} shipments would take at least "
+                "{duration} on {workers} worker; ask for fewer replications, or a shorter "
+                "horizon_days",
+                "{replications:,} replications of {shipments} shipments would take at least "
+                "{duration} on {workers} workers; ask for fewer replications, or a shorter "
+                "horizon_days",
+                workers,
+            )
+        said = problem.format(
+            points=points,
+            replications=replications,
+            shipments=count(size.shipments),
+            duration=human_duration(seconds),
+            workers=workers,
         )
+        raise InputError(source, field, said)
 
 
 def least_seconds(shipments: float, ports: int) -> float:
@@ -473,13 +499,18 @@ def check_disk(folder: Path, needed: float, what: str) -> None:
         raise InputError(
             "--out",
             str(folder),
-            f"{what} need about {human_bytes(needed)} but the disk has "
-            f"{human_bytes(free)} free; free some space or choose another folder",
+            _(
+                "{what} need about {needed} but the disk has {free} free; free some space or "
+                "choose "
+                "another folder"
+            ).format(what=what, needed=human_bytes(needed), free=human_bytes(free)),
         )
     if limit != resource.RLIM_INFINITY and needed > limit:
         raise InputError(
             "--out",
             str(folder),
-            f"{what} need about {human_bytes(needed)} but files may not exceed "
-            f"{human_bytes(limit)} here (ulimit -f); raise the limit or write fewer records",
+            _(
+                "{what} need about {needed} but files may not exceed {limit} here (ulimit -f); "
+                "raise the limit or write fewer records"
+            ).format(what=what, needed=human_bytes(needed), limit=human_bytes(limit)),
         )
