@@ -1,0 +1,214 @@
+"""The command line in Spanish and Portuguese: ``--lang`` (anywhere), ``MRASIM_LANG``, argparse's
+own words, every help text, and every error still one line naming the file and the field as
+written, with status 2 and nothing written.
+
+The other tests run in English (``MRASIM_LANG=en``, set in ``tests/conftest.py``); these ask for
+a language by flag or by environment, in-process (:func:`sim.cli.main`) or through the console
+script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim.cli import argparse_text
+from sim.cli.command_line import language_flag
+from sim.cli.parser import build_parser
+from sim.language import use
+from tests.cli.test_bad_input import BASE, STATION, Outcome, assert_one_line, cli, mutated
+from tests.cli.test_cli import _console_script
+
+
+def scenario(tmp_path: Path, data: dict[str, object] = BASE, name: str = "tiny.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def console(*args: str | Path, **environ: str) -> Outcome:
+    """The installed ``mrasim`` in a subprocess, with ``environ`` added to the environment."""
+    env = {**os.environ, "COLUMNS": "100", **environ}
+    done = subprocess.run(
+        [_console_script(), *map(str, args)], capture_output=True, text=True, env=env, timeout=300
+    )
+    return Outcome(done.returncode, done.stdout, done.stderr)
+
+
+# --- where the language comes from ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (["run", "--lang", "es"], "es"),
+        (["--lang=pt", "compare"], "pt"),
+        (["--lang", "es", "run", "--lang", "pt"], "pt"),
+        (["run", "--", "--lang", "es"], None),
+        (["run", "--lang"], None),
+        (["run", "-n", "2"], None),
+    ],
+)
+def test_the_flag_is_found_before_argparse_reads_the_line(
+    typed: list[str], expected: str | None
+) -> None:
+    assert language_flag(typed) == expected
+
+
+def test_run_in_spanish_runs_and_says_how_in_spanish(tmp_path: Path) -> None:
+    done = console("run", scenario(tmp_path), "-n", "2", "-w", "1", "--lang", "es")
+    assert done.status == 0, done.err
+    footer = done.out.strip().splitlines()[-1]
+    assert "motor numba, semilla" in footer and "proceso de trabajo" in footer, footer
+    assert "engine" not in footer and "seed" not in footer
+
+
+def test_mrasim_lang_in_the_environment_makes_validate_speak_portuguese(tmp_path: Path) -> None:
+    path = scenario(tmp_path)
+    done = console("validate", path, MRASIM_LANG="pt")
+    assert done.status == 0, done.err
+    assert f"{path}: válido" in done.out
+    assert "tamanho: " in done.out and "disponíveis" in done.out
+    assert ": valid\n" not in done.out and "size: " not in done.out
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_language_mrasim_does_not_write_is_one_line_and_status_2(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(scenario(tmp_path))
+    args = (
+        ["--lang", "fr", "validate", path] if where == "before" else ["validate", path, "--lang=fr"]
+    )
+    result = cli(args, capsys)
+    assert_one_line(result, "mrasim: --lang: ", "'fr'", "en, es, pt")
+
+
+def test_mrasim_lang_naming_an_unknown_language_is_one_line_and_status_2(
+    tmp_path: Path,
+) -> None:
+    done = console("validate", scenario(tmp_path), MRASIM_LANG="de")
+    assert_one_line(done, "mrasim: MRASIM_LANG: ", "'de'")
+
+
+# --- errors: translated, still naming the file and the field as written -----------------------
+
+
+def test_a_scenario_error_in_spanish_names_file_and_field_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = scenario(tmp_path, mutated({f"{STATION}.calendar": "night"}))
+    out = tmp_path / "out"
+    result = cli(["run", str(path), "-n", "2", "-q", "--out", str(out), "--lang", "es"], capsys)
+    assert_one_line(
+        result,
+        f"mrasim: {path}: {STATION}.calendar: ",
+        "el calendario 'night' no está definido; definidos: office",
+    )
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_validation_error_in_portuguese_is_said_by_its_kind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = scenario(tmp_path, mutated({f"{STATION}.servers": 0}))
+    result = cli(["validate", str(path), "--lang", "pt"], capsys)
+    assert_one_line(
+        result, f"{path}: {STATION}.servers: ", "O valor deve ser maior que 0 (recebido: 0)"
+    )
+
+
+def test_a_validators_own_text_is_translated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uniform = {"dist": "uniform", "low": 2, "high": 1}
+    path = scenario(tmp_path, mutated({f"{STATION}.service_h": uniform}))
+    result = cli(["validate", str(path), "--lang", "es"], capsys)
+    assert_one_line(result, f"{STATION}.service_h", "low (2.0) debe ser menor que high (1.0)")
+
+
+def test_a_set_override_error_keeps_the_option_and_path_as_typed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = cli(["validate", "one-office", "--set", "seed", "--lang", "es"], capsys)
+    assert_one_line(result, "mrasim: --set: seed: se esperaba ruta.al.campo=valor")
+
+
+# --- argparse's own words ----------------------------------------------------------------------
+
+
+def test_argparse_says_unrecognized_arguments_in_spanish(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = cli(["run", "--lang", "es", "--bogus"], capsys)
+    assert_one_line(result, "mrasim: argumentos no reconocidos: --bogus")
+
+
+def test_argparse_says_a_bad_choice_and_a_bad_number_in_portuguese(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    choice = cli(["--lang", "pt", "run", "--engine", "foo"], capsys)
+    assert_one_line(choice, "argumento --engine: opção inválida: 'foo' (escolha entre")
+    number = cli(["--lang", "pt", "run", "-n", "0"], capsys)
+    assert_one_line(number, "argumento -n/--replications: deve ser pelo menos 1; recebido 0")
+    required = cli(["--lang", "pt", "calibrate"], capsys)
+    assert_one_line(required, "os seguintes argumentos são obrigatórios: --scenario, --out")
+
+
+@pytest.mark.parametrize("language", ["es", "pt"])
+def test_every_argparse_message_and_its_plural_is_translated(language: str) -> None:
+    argparse_text.install()
+    with use(language):
+        for message in argparse_text.MESSAGES:
+            said = argparse._(message)  # type: ignore[attr-defined]
+            assert said != message or message.startswith("%(prog)s: "), message
+        assert argparse_text.counted(1) != argparse_text.counted(2)
+        assert argparse_text.counted(2) not in ("expected %s argument", "expected %s arguments")
+        assert "%s" in argparse_text.counted(2)
+
+
+# --- help, wholly in the language, within 100 columns -----------------------------------------
+
+
+def _help_texts(parser: argparse.ArgumentParser) -> set[str]:
+    """Every help text and description of a parser and its subcommands, in English."""
+    texts = {parser.description or ""}
+    for action in parser._actions:
+        texts.add(action.help or "")
+        for choice in getattr(action, "_choices_actions", []):
+            texts.add(choice.help or "")
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                texts |= _help_texts(sub)
+    return {text.replace("%%", "%") for text in texts if len(text) > 12}
+
+
+@pytest.mark.parametrize("language", ["es", "pt"])
+@pytest.mark.parametrize("command", [[], ["compare"], ["calibrate"], ["records", "inspect"]])
+def test_help_reads_wholly_in_the_language_within_100_columns(
+    language: str, command: list[str]
+) -> None:
+    with use("en"):
+        english = _help_texts(build_parser())
+    done = console(*command, "--help", MRASIM_LANG=language)
+    assert done.status == 0, done.err
+    lines = done.out.splitlines()
+    assert lines[0].startswith("uso: mrasim")
+    assert max(len(line) for line in lines) <= 100, max(lines, key=len)
+    flowing = " ".join(done.out.split())
+    for words in ("usage:", "options:", "positional arguments", "show this help"):
+        assert words not in flowing
+    for text in english:
+        # six consecutive words of an English help text, three of them plain words (not a list
+        # of names such as the trader groups, which stay as written), would betray it
+        words = text.split()
+        for i in range(max(len(words) - 5, 1)):
+            window = words[i : i + 6]
+            if sum(re.fullmatch(r"[a-z]{3,}", word) is not None for word in window) >= 3:
+                assert " ".join(window) not in flowing, text
