@@ -46,6 +46,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.calibrate.parallel import pool_map
+from sim.language import N_
 from sim.model.schema import Port, Scenario
 from sim.model.vocabulary import CHANNELS, GROUPS
 from sim.records.read import Records
@@ -62,7 +63,7 @@ WARMUP_DAYS = 7.0
 """At least a week of warm-up before a simulated period: the records' queues were not empty
 when their period began."""
 ALL = "all"
-VERDICTS = ("trust the fit", "use with care", "do not trust the fit")
+VERDICTS = (N_("trust the fit"), N_("use with care"), N_("do not trust the fit"))
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ DISPLAY_COLUMNS = (
     "mean error",
     "grade",
 )
-CHANCE_NOTE = (
+CHANCE_NOTE = N_(
     "D by chance: the largest D a correct model shows between its own simulated periods of "
     "this length, so a D within it is sampling noise, not a misfit. good: D <= 0.10 or within "
     "chance; fair: D <= 0.20 or within 1.5 x chance; poor otherwise. error (mean error): the "

@@ -24,6 +24,7 @@ from sim.calibrate.fit import fit_port
 from sim.calibrate.port import Estimate, PortFit, Settings, redraw
 from sim.calibrate.simulate import REFITS
 from sim.errors import InputError
+from sim.language import N_
 from sim.model.load import load_scenario, scenario_from_dict
 from sim.model.schema import Calibration, Scenario
 from sim.plan.compile import compile_plan
@@ -105,10 +106,12 @@ def calibrate_records(
         except InputError:  # a draw the schema refuses (a share pushed past 1): the estimate
             return fitted
 
-    in_sample = check(fitted, fit_part, "fit period", replications, seed, workers, variants)
+    in_sample = check(fitted, fit_part, N_("fit period"), replications, seed, workers, variants)
     held = None
     if holdout_part is not None and not holdout_part.frame.empty:
-        held = check(fitted, holdout_part, "holdout", replications, seed + 1000, workers, variants)
+        held = check(
+            fitted, holdout_part, N_("holdout"), replications, seed + 1000, workers, variants
+        )
     statistics = {k: v for fitted_port in fits for k, v in fitted_port.statistics.items()}
     statistics.update(_check_statistics(in_sample))
     if held is not None:

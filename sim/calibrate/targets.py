@@ -48,7 +48,8 @@ from sim.calibrate.port import Estimate
 from sim.errors import InputError
 from sim.indicators.layout import area_metrics
 from sim.language import _
-from sim.model.load import load_scenario, scenario_from_dict, validation_problem
+from sim.model.load import load_scenario, scenario_from_dict
+from sim.model.pydantic_text import validation_problem
 from sim.model.schema import Calibration, Scenario
 from sim.model.sources import SOURCES_MD, find_citations, read_sections, source_problems
 from sim.model.vocabulary import ALL, SUMMARY_GROUPS

@@ -32,8 +32,9 @@ class WorkerLost(Exception):
 
     def __init__(self, task: Task, detail: str) -> None:
         super().__init__(
-            f"a worker died while running point {task.point}, replications "
-            f"{task.first}-{task.last - 1} ({detail})"
+            _(
+                "a worker died while running point {point}, replications {first}-{last} ({detail})"
+            ).format(point=task.point, first=task.first, last=task.last - 1, detail=detail)
         )
 
 
@@ -96,7 +97,7 @@ class PoolExecutor:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.capacity = 2 * workers
-        self.description = f"local, {workers} worker processes"
+        self.description = _("local, {workers} worker processes").format(workers=workers)
         self._pool: WorkerPool | None = None
         self._running: dict[str, Task] = {}  # by label: one task per point and replications
 
@@ -196,7 +197,9 @@ class DaskExecutor:
             if self.address is None:
                 self._client = Client(self._local_cluster())
                 self._client.run(processes.follow_parent)  # our children: they obey our rules
-                self.description = f"dask, a LocalCluster of {self.workers} worker processes"
+                self.description = _("dask, a LocalCluster of {workers} worker processes").format(
+                    workers=self.workers
+                )
             else:
                 self._client = self._connect(Client)
             self._client.run(jit.warm_up)  # load compiled code on every worker, once
@@ -221,7 +224,9 @@ class DaskExecutor:
                 _("no Dask scheduler answers there ({exc})").format(exc=exc),
             ) from None
         threads = sum(client.nthreads().values())
-        self.description = f"dask at {self.address}, {threads} worker threads"
+        self.description = _("dask at {address}, {threads} worker threads").format(
+            address=self.address, threads=threads
+        )
         return client
 
     def __exit__(self, *exc: object) -> None:
@@ -250,7 +255,9 @@ class DaskExecutor:
         try:
             return task, future.result()
         except KilledWorker as exc:
-            raise WorkerLost(task, f"Dask gave up after losing workers: {exc}") from None
+            raise WorkerLost(
+                task, _("Dask gave up after losing workers: {error}").format(error=exc)
+            ) from None
 
     def abort(self) -> None:
         """Stop now: a LocalCluster's workers are killed first (their work is lost anyway);

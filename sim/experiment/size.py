@@ -34,6 +34,7 @@ from sim.experiment.spec import Experiment, design_size
 from sim.experiment.store import RECENT_VALUES
 from sim.indicators.layout import HEADLINE, Layout
 from sim.language import _
+from sim.language.formats import decimal
 from sim.model.load import scenario_from_dict
 from sim.plan.compile import Plan, compile_plan
 from sim.replicate import sizing
@@ -74,12 +75,12 @@ def check_size(
             source,
             field,
             _(
-                "{points:,} points x {replications:,} replications x {rows} indicator rows need "
+                "{points} points x {replications} replications x {rows} indicator rows need "
                 "about {needed} for the tables, but {room} is available ({where}); ask for fewer "
                 "points, replications or indicators"
             ).format(
-                points=points,
-                replications=replications,
+                points=decimal(points, 0),
+                replications=decimal(replications, 0),
                 rows=rows,
                 needed=sizing.human_bytes(needed),
                 room=sizing.human_bytes(room),

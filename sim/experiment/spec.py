@@ -15,7 +15,6 @@ say; that decides how sampled designs round it (see :mod:`.design`).
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import math
 import re
@@ -31,6 +30,7 @@ from sim.experiment.keys import metric_of
 from sim.indicators.layout import Layout
 from sim.language import _
 from sim.model.load import read_yaml_mapping, scenario_from_dict
+from sim.model.pydantic_text import did_you_mean, validation_problem
 from sim.model.schema import Scenario
 from sim.plan.compile import compile_plan
 from sim.plan.expect import simulated_shipments
@@ -258,24 +258,19 @@ def _precision_rule(value: dict[str, Any], source: str) -> PrecisionRule:
 
 
 def _problem(error: Any) -> str:
+    """A pydantic error of an experiment file, said in the active language."""
     kind = error["type"]
-    if kind == "missing":
-        return "required field is missing"
     if kind == "extra_forbidden":
         model: type[_Strict] = ExperimentFile
         if len(error["loc"]) > 1:
             model = DesignSpec if error["loc"][0] == "design" else PrecisionRule
         names = [info.alias or name for name, info in model.model_fields.items()]
-        close = difflib.get_close_matches(str(error["loc"][-1]), names, n=1)
-        return "unknown field" + (
-            f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(names)}"
-        )
+        return _("unknown field{hint}").format(hint=did_you_mean(error["loc"][-1], names))
     if kind == "literal_error":
-        return f"'{error['input']}' is not allowed; use one of {', '.join(DESIGNS)}"
-    message = error["msg"].removeprefix("Value error, ")
-    shown = error.get("input")
-    simple = isinstance(shown, int | float | str) and len(repr(shown)) <= 40
-    return f"{message} (got {shown!r})" if simple else message
+        return _("'{input}' is not allowed; use one of {expected}").format(
+            input=error["input"], expected=", ".join(DESIGNS)
+        )
+    return validation_problem(error)
 
 
 def _check_design(spec: ExperimentFile, source: str) -> None:
@@ -449,8 +444,7 @@ def field_kind(scenario: Scenario, path: str) -> type | None:
         if model is not None:
             fields = {info.alias or name: name for name, info in model.model_fields.items()}
             if key not in fields:
-                close = difflib.get_close_matches(key, list(fields), n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else f"; has: {', '.join(fields)}"
+                hint = did_you_mean(key, list(fields))
                 raise ValueError(
                     _("{where} has no field '{key}'{hint}").format(where=where, key=key, hint=hint)
                 )
@@ -526,8 +520,7 @@ def _indicators(spec: ExperimentFile, scenario: Scenario, source: str) -> tuple[
     known = list(dict.fromkeys(metric_of(row) for row in Layout.of(compile_plan(scenario)).rows))
     for i, name in enumerate(spec.indicators):
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; use one of {', '.join(known)}"
+            hint = did_you_mean(name, known)
             raise InputError(
                 source,
                 f"indicators[{i}]",

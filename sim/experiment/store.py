@@ -130,7 +130,9 @@ class ResultStore:
         try:
             write_atomic(path, lambda tmp: pq.write_table(table, tmp), at_once=True)
         except OutputError as exc:
-            raise StoreError(f"cannot write {path} ({exc.reason})") from None
+            raise StoreError(
+                _("cannot write {path} ({reason})").format(path=path, reason=exc.reason)
+            ) from None
         self._stored.add(task.id)
         if self._recent_values + output.values.size <= RECENT_VALUES:
             self._recent[task.id] = output
@@ -147,7 +149,11 @@ class ResultStore:
         if table.column_names[len(key_columns) :] != names or key_columns[-len(ROW_KEYS) :] != (
             ROW_KEYS
         ):
-            raise StoreError(f"{path} does not hold replications {task.first}-{task.last - 1}")
+            raise StoreError(
+                _("{path} does not hold replications {first}-{last}").format(
+                    path=path, first=task.first, last=task.last - 1
+                )
+            )
         keys = zip(*(table.column(name).to_pylist() for name in key_columns), strict=True)
         values = np.column_stack([table.column(name).to_numpy() for name in names])
         return TaskOutput(list(keys), values, key_columns)
@@ -184,6 +190,30 @@ def _read_manifest(path: Path, kind: str = KIND) -> dict[str, Any]:
     return manifest
 
 
+def _other_results(old: dict[str, Any], new: dict[str, Any], changed: list[str]) -> str:
+    """Whose results a folder holds, said whole: a different file, another study, or a trial
+    run with other -n or --points."""
+    if changed:
+        return _(
+            "holds results of a different {files} file; run with --fresh to start over, or give "
+            "another --out"
+        ).format(files=" + ".join(changed))
+    if old.get("overrides", {}) != new.get("overrides", {}):
+        trial = " ".join(f"{k}={v}" for k, v in old.get("overrides", {}).items())
+        return _(
+            "holds results of a run with other -n or --points ({trial}); run with --fresh to "
+            "start over, or give another --out"
+        ).format(trial=trial or _("the file's own"))
+    if new.get("kind", KIND) == KIND:
+        return _(
+            "holds results of another experiment; run with --fresh to start over, or give "
+            "another --out"
+        )
+    return _(
+        "holds results of another study; run with --fresh to start over, or give another --out"
+    )
+
+
 def _refuse_other(folder: Path, old: dict[str, Any], new: dict[str, Any]) -> None:
     """Only the same files, computed by versions that give the same numbers, may resume."""
     if old.get("digest") != new["digest"]:
@@ -192,18 +222,7 @@ def _refuse_other(folder: Path, old: dict[str, Any], new: dict[str, Any]) -> Non
             for name in ("experiment_sha256", "scenario_sha256")
             if name in new and old.get(name) != new[name]
         ]
-        other = "another experiment" if new.get("kind", KIND) == KIND else "another study"
-        what = f"a different {' and '.join(changed)} file" if changed else other
-        if not changed and old.get("overrides", {}) != new.get("overrides", {}):
-            trial = " ".join(f"{k}={v}" for k, v in old.get("overrides", {}).items())
-            what = f"a run with other -n or --points ({trial or 'the file’s own'})"
-        raise InputError(
-            "--out",
-            str(folder),
-            _(
-                "holds results of {what}; run with --fresh to start over, or give another --out"
-            ).format(what=what),
-        )
+        raise InputError("--out", str(folder), _other_results(old, new, changed))
     old_versions = old.get("versions", {})
     for name in SAME_NUMBERS:
         if old_versions.get(name) != new["versions"][name]:

@@ -36,6 +36,7 @@ from typing import Any
 
 from sim.errors import InputError
 from sim.language import _
+from sim.language.formats import decimal
 
 DEFAULTS = "port_defaults"
 MODE_DEFAULTS = "mode_defaults"
@@ -183,9 +184,9 @@ def _check_size(data: dict[str, Any], countries: dict[str, Any], source: str) ->
                     source,
                     largest or f"countries.{code}.ports",
                     _(
-                        "ports would hold more than {max_nodes:,} values once they inherit their "
+                        "ports would hold more than {max_nodes} values once they inherit their "
                         "defaults; give fewer ports, or smaller defaults"
-                    ).format(max_nodes=MAX_NODES),
+                    ).format(max_nodes=decimal(MAX_NODES, 0)),
                 )
 
 

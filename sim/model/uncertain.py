@@ -54,6 +54,7 @@ from scipy import stats
 
 from sim.errors import InputError
 from sim.language import _
+from sim.model.pydantic_text import validation_problem
 
 Dist = Literal["uniform", "triangular", "loguniform"]
 LAYERS = ("port_defaults", "mode_defaults")
@@ -286,20 +287,24 @@ def _missing(node: Any, pattern: Path) -> str | None:
             node = next(iter(node.values()))
         elif isinstance(key, int):
             if not isinstance(node, list) or not 0 <= key < len(node):
-                return f"'{join(tuple(at)) or 'the scenario'}' has no item [{key}]"
+                where = join(tuple(at)) or _("the scenario")
+                return _("'{where}' has no item [{index}]").format(where=where, index=key)
             node = node[key]
         elif isinstance(node, dict) and node.get(key) is not None:
             node = node[key]
         else:
-            where = join(tuple(at)) or "the scenario"
+            where = join(tuple(at)) or _("the scenario")
             if not isinstance(node, dict):
-                return f"'{where}' is a value, not a section"
+                return _("'{where}' is a value, not a section").format(where=where)
             names = [str(name) for name in node]
             close = difflib.get_close_matches(str(key), names, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; it has: {', '.join(names)}"
-            return f"{where} has no '{key}'{hint}"
+            if close:
+                hint = _("; did you mean '{name}'?").format(name=close[0])
+            else:
+                hint = _("; it has: {names}").format(names=", ".join(names))
+            return _("{where} has no '{key}'{hint}").format(where=where, key=key, hint=hint)
         at.append(key)
-    return "it matches no field of the scenario"
+    return _("it matches no field of the scenario")
 
 
 def get(node: Any, path: Path) -> Any:
@@ -395,7 +400,7 @@ def parse_vary(text: str) -> tuple[str, UncertainInput]:
 def _message(exc: Exception) -> str:
     errors = getattr(exc, "errors", None)
     if callable(errors):
-        return str(errors()[0]["msg"]).removeprefix("Value error, ")
+        return validation_problem(errors()[0])
     return str(exc)
 
 

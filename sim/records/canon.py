@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.language import _
+from sim.language import _, ngettext
+from sim.language.formats import decimal
 from sim.records.columns import CATEGORIES, FLAGS, NO, YES, is_record_column
 from sim.records.mapping import Derive, Mapping
 from sim.records.table import Table
@@ -205,9 +206,13 @@ def _canonical(column: str) -> dict[str, str]:
 
 def _unmapped(counts: dict[str, int], source: str) -> str:
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    shown = ", ".join(f"{value!r} ({n:,})" for value, n in ranked[:UNMAPPED_SHOWN])
-    more = f" and {len(ranked) - UNMAPPED_SHOWN} more" if len(ranked) > UNMAPPED_SHOWN else ""
-    return (
-        f"{len(ranked)} value{'s' * (len(ranked) != 1)} of {source} not in the map: "
-        f"{shown}{more}; add each (or map it to ~ to exclude its rows)"
-    )
+    shown = ", ".join(f"{value!r} ({decimal(n, 0)})" for value, n in ranked[:UNMAPPED_SHOWN])
+    if len(ranked) > UNMAPPED_SHOWN:
+        shown = _("{shown} and {more} more").format(shown=shown, more=len(ranked) - UNMAPPED_SHOWN)
+    return ngettext(
+        "{count} value of {source} not in the map: {shown}; add each (or map it to ~ to exclude "
+        "its rows)",
+        "{count} values of {source} not in the map: {shown}; add each (or map it to ~ to "
+        "exclude their rows)",
+        len(ranked),
+    ).format(count=len(ranked), source=source, shown=shown)

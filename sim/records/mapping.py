@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim.errors import InputError
 from sim.language import N_, _
-from sim.model.load import validation_problem
+from sim.model.pydantic_text import validation_problem
 from sim.records.columns import CATEGORIES, FLAGS, KNOWN, is_record_column
 
 DERIVABLE_NOTE = N_("a constant (value:), columns joined (join:) or rules (rules:, default:)")
@@ -288,7 +288,7 @@ def load_mapping(path: Path | str | None) -> Mapping:
         data = yaml.load(text, Loader=_TextLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
+        where = _("line {line}").format(line=mark.line + 1) if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(
             source, where, _("invalid YAML: {problem}").format(problem=problem)

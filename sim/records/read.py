@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.errors import InputError
 from sim.language import N_, _
+from sim.language.formats import decimal
 from sim.model.iso3166 import ALPHA3, OTHER
 from sim.model.schema import Port, Scenario
 from sim.model.vocabulary import CHANNELS, GROUPS
@@ -190,13 +191,13 @@ def _require(frame: pd.DataFrame, table: Table, mapping: Mapping) -> None:
     if not missing:
         return
     fix = (
-        "map it under columns: (or derive: it) in the mapping"
+        _("map it under columns: (or derive: it) in the mapping")
         if mapping.source
-        else "give --mapping FILE.yaml (mrasim records inspect FILE drafts one)"
+        else _("give --mapping FILE.yaml (mrasim records inspect FILE drafts one)")
     )
     raise InputError(
         table.source,
-        f"column {missing[0]}",
+        _("column {name}").format(name=missing[0]),
         _("required column missing ({missing} of {required}); {fix}").format(
             missing=", ".join(missing), required=", ".join(REQUIRED), fix=fix
         ),
@@ -401,7 +402,7 @@ def _no_usable_row(data: pd.DataFrame, reason: pd.Series, read: int) -> str:
         return _("no row under the header: the file holds no record")
     parts = []
     for why, n in reason.value_counts().items():
-        text = _("{rows:,} {reason}").format(rows=n, reason=_(str(why)))
+        text = _("{rows} {reason}").format(rows=decimal(n, 0), reason=_(str(why)))
         column = VALUES_SHOWN.get(str(why))
         if column is not None:
             seen = data.loc[reason == why, column].astype(str).value_counts().head(4)
@@ -410,8 +411,8 @@ def _no_usable_row(data: pd.DataFrame, reason: pd.Series, read: int) -> str:
     hint = ""
     if any(VALUES_SHOWN.get(str(why)) for why in reason.dropna().unique()):
         hint = _("; map the values under values: in --mapping (mrasim records inspect drafts one)")
-    return _("no usable row: {read:,} rows read, {reasons}{hint}").format(
-        read=read, reasons="; ".join(parts), hint=hint
+    return _("no usable row: {read} rows read, {reasons}{hint}").format(
+        read=decimal(read, 0), reasons="; ".join(parts), hint=hint
     )
 
 

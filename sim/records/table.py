@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim.errors import InputError
 from sim.language import _
+from sim.language.formats import decimal
 from sim.records import sniff
 from sim.records.mapping import Mapping
 
@@ -75,9 +76,9 @@ def read_table(path: Path, mapping: Mapping, wanted: Callable[[str], bool] | Non
             source,
             "",
             _(
-                "not {encoding} text at byte {start:,} of a line: the file is cut short, or in "
+                "not {encoding} text at byte {start} of a line: the file is cut short, or in "
                 "another encoding (say which with 'encoding:' in the mapping, e.g. cp1252)"
-            ).format(encoding=exc.encoding, start=exc.start),
+            ).format(encoding=exc.encoding, start=decimal(exc.start, 0)),
         ) from None
     except MemoryError:
         raise

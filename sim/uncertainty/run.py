@@ -30,6 +30,7 @@ from sim.experiment.store import now, versions
 from sim.experiment.tasks import Task, TaskOutput, task_id
 from sim.indicators.layout import Layout
 from sim.language import _
+from sim.language.formats import decimal
 from sim.plan.arrays import Plan
 from sim.plan.compile import compile_plan
 from sim.plan.expect import simulated_shipments
@@ -189,16 +190,16 @@ def check_size(study: Study, shipments: float, rows: int, workers: int | None, f
             flag,
             str(study.draws),
             _(
-                "{points:,} draws x {replications} replications keep about {need} of numbers, over "
-                "half the {room} available ({where}); give at most about {fit:,} draws, or fewer "
+                "{points} draws x {replications} replications keep about {need} of numbers, over "
+                "half the {room} available ({where}); give at most about {fit} draws, or fewer "
                 "replications (-n)"
             ).format(
-                points=study.points,
+                points=decimal(study.points, 0),
                 replications=study.replications,
                 need=sizing.human_bytes(need),
                 room=sizing.human_bytes(room),
                 where=where,
-                fit=fit,
+                fit=decimal(fit, 0),
             ),
         )
     if workers is None:
@@ -210,14 +211,14 @@ def check_size(study: Study, shipments: float, rows: int, workers: int | None, f
             flag,
             str(study.draws),
             _(
-                "{replications:,} replications of {shipments:,.0f} shipments would take about "
-                "{days:,.0f} days on {workers} cores; give fewer draws or replications (-n), or "
+                "{replications} replications of {shipments} shipments would take about "
+                "{days} days on {workers} cores; give fewer draws or replications (-n), or "
                 "run "
                 "it on a cluster (--executor dask)"
             ).format(
-                replications=replications,
-                shipments=shipments,
-                days=seconds / 86400,
+                replications=decimal(replications, 0),
+                shipments=decimal(shipments, 0),
+                days=decimal(seconds / 86400, 0),
                 workers=workers,
             ),
         )

@@ -28,6 +28,7 @@ from sim.errors import InputError
 from sim.experiment.design import latin_hypercube, sobol_sample
 from sim.experiment.spec import TASK_SHIPMENTS
 from sim.language import _
+from sim.language.formats import decimal
 from sim.model.load import drawn_scenario
 from sim.model.schema import Scenario
 from sim.model.uncertain import Uncertain, drawn_data, uncertain_inputs
@@ -193,10 +194,10 @@ def plan_study(
             "--uncertainty",
             str(draws),
             _(
-                "give 2 to {max_draws:,} draws (64 to 256 are usual; a plausible range rests on "
+                "give 2 to {max_draws} draws (64 to 256 are usual; a plausible range rests on "
                 "the "
                 "spread of the draws)"
-            ).format(max_draws=MAX_DRAWS),
+            ).format(max_draws=decimal(MAX_DRAWS, 0)),
         )
     if design == "sobol" and draws & (draws - 1):
         lower = 1 << (draws.bit_length() - 1)
