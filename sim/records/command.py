@@ -72,11 +72,7 @@ def inspect_command(args: argparse.Namespace) -> int:
     command = shlex.join(["mrasim", "records", "inspect", *args.command_line[3:]])
     text = draft_text(inspection, command)
     write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    print(
-        inspection_text(inspection).replace(" columns (", " columns\n  (", 1)
-        if len(inspection_text(inspection).splitlines()[0]) > 100
-        else inspection_text(inspection)
-    )
+    print(inspection_text(inspection))
     print()
     todos = [line.strip() for line in text.splitlines() if f'"{TODO}"' in line]
     if todos:
