@@ -18,7 +18,7 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 
-from sim.cli import argparse_text
+from sim.cli import argparse_text, language_flag
 from sim.cli.parser import build_parser
 from sim.errors import InputError
 from sim.language import _, choose, use
@@ -45,22 +45,6 @@ def main(argv: Sequence[str] | None = None, decided: Callable[[], None] | None =
         finally:
             if decided is not None:  # before our handlers go: a late signal changes nothing
                 decided()
-
-
-def language_flag(typed: Sequence[str]) -> str | None:
-    """The value of the last ``--lang X`` or ``--lang=X`` before any ``--``, else None.
-
-    Read before argparse, which must already speak the language to say its own errors;
-    a ``--lang`` with no value is left for argparse to refuse."""
-    flag = None
-    for i, word in enumerate(typed):
-        if word == "--":
-            break
-        if word == "--lang" and i + 1 < len(typed):
-            flag = typed[i + 1]
-        elif word.startswith("--lang="):
-            flag = word.removeprefix("--lang=")
-    return flag
 
 
 def _main(parser: argparse.ArgumentParser, typed: list[str]) -> int:

@@ -31,7 +31,7 @@ from sim.plan.compile import compile_plan
 from sim.records.trs import Collector
 from sim.replicate import sizing
 from sim.replicate.result import Results
-from sim.replicate.runner import compare, run
+from sim.replicate.runner import compare, run, said_stop_reason
 from sim.replicate.warmup import short_warmups
 from sim.results.atomic import (
     ParquetStream,
@@ -366,7 +366,7 @@ def _warn_without_interval(args: argparse.Namespace, replications: int) -> None:
 def _precision_line(args: argparse.Namespace, stop_reason: str) -> None:
     """With --precision, how it ended, on stderr: even when quiet, whatever else is silenced."""
     if args.precision is not None:
-        print(f"mrasim: {stop_reason}", file=sys.stderr)
+        print(f"mrasim: {said_stop_reason(stop_reason)}", file=sys.stderr)
 
 
 def _footer(
@@ -381,7 +381,7 @@ def _footer(
         "{stop_reason}; engine {engine}, seed {seed}, {workers} workers, {seconds} s",
         workers,
     ).format(
-        stop_reason=stop_reason,
+        stop_reason=said_stop_reason(stop_reason),
         engine=args.engine,
         seed=seed,
         workers=workers,

@@ -12,14 +12,15 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from sim.cli import argparse_text
-from sim.cli.command_line import language_flag
+from sim.cli import argparse_text, language_flag
 from sim.cli.parser import build_parser
 from sim.language import use
 from tests.cli.test_bad_input import BASE, STATION, Outcome, assert_one_line, cli, mutated
@@ -212,3 +213,24 @@ def test_help_reads_wholly_in_the_language_within_100_columns(
             window = words[i : i + 6]
             if sum(re.fullmatch(r"[a-z]{3,}", word) is not None for word in window) >= 3:
                 assert " ".join(window) not in flowing, text
+
+
+def test_ctrl_c_while_the_modules_load_is_said_in_the_language() -> None:
+    """The console script's own early line (before the command's modules are loaded) and the
+    command's (after) are the same sentence, in the language asked for."""
+    env = {**os.environ, "MRASIM_LANG": "en"}
+    process = subprocess.Popen(
+        [_console_script(), "validate", "one-office", "--lang", "es"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, out, err) == (
+        130,
+        "",
+        "mrasim: interrumpido; no se escribió nada\n",
+    )
