@@ -216,11 +216,17 @@ def _pooled_clocks(experiment: Experiment) -> str:
     settings = Settings.of(["base"], [scenario])
     if len(countries) < 2 or not settings.clocks_differ(countries):
         return ""
-    return (
-        f"the whole scenario pools {len(countries)} countries whose clearance clocks "
-        f"{settings.clocks_verb(countries)}; compare within a country (results.csv has each "
-        "country)."
-    )
+    if None in {settings.clocks.get(c) for c in countries}:  # a country states no clock
+        pooled = _(
+            "the whole scenario pools {countries} countries whose clearance clocks may differ; "
+            "compare within a country (results.csv has each country)."
+        )
+    else:
+        pooled = _(
+            "the whole scenario pools {countries} countries whose clearance clocks differ; "
+            "compare within a country (results.csv has each country)."
+        )
+    return pooled.format(countries=len(countries))
 
 
 def _overall(frame: pd.DataFrame) -> list[bool]:

@@ -503,7 +503,7 @@ def inspection_text(inspection: Inspection, width: int = 100) -> str:
     rows = [
         (
             c.name[:24],
-            c.kind,
+            _said_kind(c.kind),
             f"{c.filled:.0%}",
             _examples(c, 26),
             c.proposed or "-",
@@ -521,6 +521,18 @@ def inspection_text(inspection: Inspection, width: int = 100) -> str:
     for row in [header, tuple("-" * w for w in widths), *rows]:
         lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(lines)
+
+
+def _said_kind(kind: str) -> str:
+    """A column's kind as the profile says it (the kinds are the program's words)."""
+    said = {
+        "empty": pgettext("column kind", "empty"),
+        "date": pgettext("column kind", "date"),
+        "flag": pgettext("column kind", "flag"),
+        "number": pgettext("column kind", "number"),
+        "text": pgettext("column kind", "text"),
+    }
+    return said.get(kind, kind)
 
 
 def _examples(column: Column, room: int) -> str:
