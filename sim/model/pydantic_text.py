@@ -9,6 +9,7 @@ user's language. The field is named by the caller, as written in the file.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,10 +70,20 @@ def _pydantic_problem(template: str, error: Mapping[str, Any]) -> str:
     short, said after it (as pydantic's own messages are)."""
     given = error.get("input")
     tag = given.get("dist") if isinstance(given, dict) else None
-    problem = _(template).format(**{**error.get("ctx", {}), "input": given, "tag": tag})
+    details = {key: _listed(value) for key, value in error.get("ctx", {}).items()}
+    problem = _(template).format(**{**details, "input": given, "tag": tag})
     if "{input}" in template or error["type"] == "missing" or not _short(given):
         return problem
     return _("{problem} (got {value})").format(problem=problem, value=repr(given))
+
+
+def _listed(value: Any) -> Any:
+    """Pydantic's list of choices (``'sea', 'air' or 'land'``: English) as a plain list,
+    ``'sea', 'air', 'land'``, in every language; any other detail as it is."""
+    if not isinstance(value, str) or not value.startswith("'"):
+        return value
+    choices = re.findall(r"'((?:[^'\\]|\\.)*)'", value)
+    return ", ".join(f"'{choice}'" for choice in choices) if choices else value
 
 
 def _short(value: Any) -> bool:

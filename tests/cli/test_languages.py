@@ -23,6 +23,7 @@ import yaml
 from sim.cli import argparse_text, language_flag
 from sim.cli.parser import build_parser
 from sim.language import use
+from sim.replicate.runner import said_stop_reason
 from tests.cli.test_bad_input import BASE, STATION, Outcome, assert_one_line, cli, mutated
 from tests.cli.test_cli import _console_script
 
@@ -234,3 +235,52 @@ def test_ctrl_c_while_the_modules_load_is_said_in_the_language() -> None:
         "",
         "mrasim: interrumpido; no se escribió nada\n",
     )
+
+
+# --- the other commands' errors, and what a run says of how it stopped -------------------------
+
+
+def test_an_experiment_files_misspelt_field_in_portuguese(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "study.yaml"
+    scenario_path = scenario(tmp_path)
+    path.write_text(
+        f"name: study\nscenario: {scenario_path.name}\ndesign: {{type: grid}}\n"
+        "factors: {arrangement.utilisation: [0, 1]}\nreplications: 2\nindicatorz: [shipments]\n",
+        encoding="utf-8",
+    )
+    result = cli(["experiment", str(path), "--lang", "pt"], capsys)
+    assert_one_line(
+        result, f"{path}: indicatorz: ", "campo desconhecido; você quis dizer 'indicators'?"
+    )
+
+
+def test_a_record_file_that_is_not_there_in_spanish(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "aduana.csv"
+    result = cli(["trs", str(missing), "--lang", "es"], capsys)
+    assert_one_line(result, f"mrasim: {missing}: no existe el archivo")
+
+
+@pytest.mark.parametrize(
+    ("reason", "spanish"),
+    [
+        ("10 replications as asked", "10 réplicas, según lo pedido"),
+        (
+            "precision 0.01 reached after 37 replications",
+            "precisión 0.01 alcanzada tras 37 réplicas",
+        ),
+        (
+            "stopped at the cap of 1000 replications before reaching precision 0.005",
+            "detenido en el tope de 1000 réplicas antes de alcanzar la precisión 0.005",
+        ),
+        ("any other reason", "any other reason"),
+    ],
+)
+def test_the_recorded_stop_reason_is_said_in_the_language(reason: str, spanish: str) -> None:
+    with use("en"):
+        assert said_stop_reason(reason) == reason
+    with use("es"):
+        assert said_stop_reason(reason) == spanish
