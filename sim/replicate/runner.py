@@ -27,7 +27,7 @@ from sim.engine.outcome import PortOutcome
 from sim.indicators.layout import HEADLINE, Layout
 from sim.indicators.records import replication_records
 from sim.indicators.sums import PortCells, combine, compute, port_cells
-from sim.language import N_, _
+from sim.language import N_, _, ngettext
 from sim.model.schema import Scenario
 from sim.model.vocabulary import ALL
 from sim.plan.arrays import Plan
@@ -167,7 +167,7 @@ def _run_chunk(first: int, last: int) -> list[Replication]:
 
 
 def _replicate(work: Work, r: int) -> Replication:
-    note_activity(f"replication {r}")
+    note_activity(_("replication {index}").format(index=r))
     if not work.keep_records:
         return Replication(
             r, indicator_vectors(work.plans, work.layouts, work.engine, work.seed, r), None
@@ -185,7 +185,13 @@ def _run_ports(plan_index: int, r: int, ports: tuple[int, ...]) -> list[PortCell
     """Part of one replication: some ports of one plan, reduced to their cells."""
     assert _work is not None
     plan = _work.plans[plan_index]
-    note_activity(f"replication {r}, {len(ports)} ports of {len(plan.ports)}")
+    note_activity(
+        ngettext(
+            "replication {index}, {ports} port of {total}",
+            "replication {index}, {ports} ports of {total}",
+            len(ports),
+        ).format(index=r, ports=len(ports), total=len(plan.ports))
+    )
     return reduced_ports(plan, _work.engine, _work.seed, r, ports)
 
 
@@ -300,7 +306,11 @@ def guided_chunks(
 
 
 def _replications_label(first: int, last: int) -> str:
-    return f"replication {first}" if last == first + 1 else f"replications {first}-{last - 1}"
+    """What a task computes, as a lost worker's message names it (in the command's language:
+    workers are forked inside it)."""
+    if last == first + 1:
+        return _("replication {index}").format(index=first)
+    return _("replications {first}-{last}").format(first=first, last=last - 1)
 
 
 @dataclass(frozen=True)
