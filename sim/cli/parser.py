@@ -33,7 +33,7 @@ class _Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # read before parsing (sim.cli.command_line.language_flag); here so that it is
+        # read before parsing (sim.cli.language_flag); declared here so that it is
         # accepted anywhere and listed in every --help
         self.add_argument(
             "--lang",
