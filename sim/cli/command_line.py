@@ -30,8 +30,8 @@ def main(argv: Sequence[str] | None = None, decided: Callable[[], None] | None =
     """Run a command line; its exit status. ``decided`` is called once the status is
     known, while the command's own signal handlers are still in place."""
     typed = list(sys.argv[1:] if argv is None else argv)
-    if not typed:  # the question first: `mrasim` alone answers it
-        typed = ["compare"]
+    if not _without_language(typed):  # the question first: `mrasim` alone answers it
+        typed = [*typed, "compare"]
     try:
         language = choose(language_flag(typed))
     except InputError as exc:
@@ -45,6 +45,21 @@ def main(argv: Sequence[str] | None = None, decided: Callable[[], None] | None =
         finally:
             if decided is not None:  # before our handlers go: a late signal changes nothing
                 decided()
+
+
+def _without_language(typed: list[str]) -> list[str]:
+    """The command line less its ``--lang X`` and ``--lang=X``: ``mrasim --lang es`` alone
+    answers the question too."""
+    rest: list[str] = []
+    skip = False
+    for word in typed:
+        if skip:
+            skip = False
+        elif word == "--lang":
+            skip = True
+        elif not word.startswith("--lang="):
+            rest.append(word)
+    return rest
 
 
 def _main(parser: argparse.ArgumentParser, typed: list[str]) -> int:

@@ -22,6 +22,7 @@ import yaml
 
 import sim.cli
 from sim.cli import argparse_text, language_flag
+from sim.cli.command_line import _without_language
 from sim.cli.parser import build_parser
 from sim.language import use
 from sim.replicate.runner import said_stop_reason
@@ -310,3 +311,19 @@ def test_the_recorded_stop_reason_is_said_in_the_language(reason: str, spanish: 
         assert said_stop_reason(reason) == reason
     with use("es"):
         assert said_stop_reason(reason) == spanish
+
+
+@pytest.mark.parametrize(
+    ("typed", "rest"),
+    [
+        ([], []),
+        (["--lang", "es"], []),
+        (["--lang=pt"], []),
+        (["--lang", "es", "run", "-n", "2"], ["run", "-n", "2"]),
+    ],
+)
+def test_mrasim_with_only_a_language_answers_the_question_too(
+    typed: list[str], rest: list[str]
+) -> None:
+    """What is left once the language is taken decides whether `compare` is meant."""
+    assert _without_language(typed) == rest
