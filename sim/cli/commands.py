@@ -22,6 +22,7 @@ from sim.interpret.terminal import View
 from sim.interpret.text import comparison_text, run_text
 from sim.language import _, ngettext, pgettext
 from sim.language.formats import decimal
+from sim.model import os_text
 from sim.model.iso3166 import country_codes
 from sim.model.load import BUNDLED, expanded_yaml, load_scenario
 from sim.model.schema import Scenario
@@ -413,7 +414,7 @@ def _prepare_out(out: Path | None, force: bool) -> None:
             "--out",
             str(out),
             _("cannot write there ({error}); choose another folder").format(
-                error=exc.strerror or exc
+                error=os_text.reason(exc)
             ),
         ) from None
     earlier = [out / name for name in RESULT_FILES if (out / name).exists()]

@@ -28,6 +28,7 @@ from sim.errors import InputError
 from sim.experiment.keys import ROW_KEYS
 from sim.experiment.tasks import Task, TaskOutput
 from sim.language import _
+from sim.model import os_text
 from sim.results.atomic import LEFTOVER, LOCK_FILE, OutputError, write_atomic, write_json
 
 MANIFEST = "manifest.json"
@@ -107,7 +108,7 @@ class ResultStore:
             raise InputError(
                 "--out",
                 str(folder),
-                _("cannot write ({strerror})").format(strerror=exc.strerror or exc),
+                _("cannot write ({strerror})").format(strerror=os_text.reason(exc)),
             ) from None
         return cls(folder, manifest)
 

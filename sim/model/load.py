@@ -26,7 +26,7 @@ from pydantic import (
 from sim.errors import InputError
 from sim.language import _
 from sim.language.formats import decimal
-from sim.model import inherit
+from sim.model import inherit, os_text
 from sim.model.pydantic_text import did_you_mean, validation_problem
 from sim.model.schema import Origin, Scenario, _check_references
 from sim.model.uncertain import expanded_block, put, split, uncertain_inputs
@@ -81,7 +81,7 @@ def read_yaml_mapping(
         text = raw.decode("utf-8")
     except OSError as exc:
         problem = _("cannot read the file ({error}){hint}").format(
-            error=exc.strerror or exc, hint=hint
+            error=os_text.reason(exc), hint=hint
         )
         raise InputError(source, "", problem) from None
     except UnicodeDecodeError as exc:

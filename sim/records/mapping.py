@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim.errors import InputError
 from sim.language import N_, _
+from sim.model import os_text
 from sim.model.pydantic_text import validation_problem
 from sim.records.columns import CATEGORIES, FLAGS, KNOWN, is_record_column
 
@@ -280,7 +281,7 @@ def load_mapping(path: Path | str | None) -> Mapping:
         raise InputError(
             source,
             "",
-            _("cannot read the mapping ({strerror})").format(strerror=exc.strerror or exc),
+            _("cannot read the mapping ({strerror})").format(strerror=os_text.reason(exc)),
         ) from None
     except UnicodeDecodeError:
         raise InputError(source, "", _("a mapping file is UTF-8 text")) from None

@@ -33,6 +33,7 @@ from filelock import FileLock, Timeout
 
 from sim.errors import InputError
 from sim.language import _
+from sim.model import os_text
 from sim.replicate.processes import uninterruptible
 
 LOCK_FILE = ".mrasim.lock"
@@ -48,7 +49,7 @@ class OutputError(Exception):
 
     def __init__(self, path: Path, exc: OSError) -> None:
         self.path = path
-        self.reason = exc.strerror or str(exc)  # "No space left on device"
+        self.reason = os_text.reason(exc)  # "No space left on device", as the user reads it
         super().__init__(
             _("cannot write {path}: {reason}; nothing written").format(
                 path=path, reason=self.reason
@@ -108,7 +109,7 @@ def claim_folder(
             _remove_empty(created)
         if isinstance(exc, OSError):
             problem = _("cannot write there ({error}); choose another folder").format(
-                error=exc.strerror or exc
+                error=os_text.reason(exc)
             )
             raise InputError(flag, str(folder), problem) from None
         raise

@@ -327,3 +327,16 @@ def test_mrasim_with_only_a_language_answers_the_question_too(
 ) -> None:
     """What is left once the language is taken decides whether `compare` is meant."""
     assert _without_language(typed) == rest
+
+
+def test_the_systems_reason_is_said_in_the_language_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nothere.yaml"
+    result = cli(["validate", str(missing), "--lang", "es"], capsys)
+    assert_one_line(
+        result,
+        f"mrasim: {missing}: no se puede leer el archivo (no existe el archivo o directorio)",
+    )
+    english = cli(["validate", str(missing)], capsys)
+    assert_one_line(english, f"{missing}: cannot read the file (No such file or directory)")
