@@ -359,11 +359,7 @@ def _check_table(table: pd.DataFrame) -> str:
 
 def _grade(grade: str) -> str:
     """A fit grade of the check's table (a file's word: good, fair or poor), said."""
-    said = {
-        "good": pgettext("fit grade", "good"),
-        "fair": pgettext("fit grade", "fair"),
-        "poor": pgettext("fit grade", "poor"),
-    }
+    said = {"good": _("good"), "fair": _("fair"), "poor": _("poor")}
     return said.get(grade, grade)
 
 

@@ -124,7 +124,7 @@ def test_a_validation_error_in_portuguese_is_said_by_its_kind(
     path = scenario(tmp_path, mutated({f"{STATION}.servers": 0}))
     result = cli(["validate", str(path), "--lang", "pt"], capsys)
     assert_one_line(
-        result, f"{path}: {STATION}.servers: ", "O valor deve ser maior que 0 (recebido: 0)"
+        result, f"{path}: {STATION}.servers: ", "O valor deve ser maior que 0 (recebido 0)"
     )
 
 
