@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim._version import __version__
+from sim.language import _
 
 if TYPE_CHECKING:
     from sim.errors import InputError
@@ -89,7 +90,7 @@ def write_report(
     if (folder / MANIFEST).is_file():  # a `mrasim experiment` folder
         if country is not None:
             raise InputError(
-                "--country", "", "an experiment's report shows the whole scenario; remove it"
+                "--country", "", _("an experiment's report shows the whole scenario; remove it")
             )
         from sim.experiment.report import write_report as write
 

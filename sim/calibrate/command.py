@@ -30,6 +30,8 @@ from sim.calibrate.targets import REPLICATIONS as TARGET_REPLICATIONS
 from sim.calibrate.targets import TargetsCalibration, calibrate_targets
 from sim.errors import InputError
 from sim.interpret.tables import fit_table
+from sim.language import N_, _, ngettext, pgettext
+from sim.language.formats import decimal
 from sim.model.load import load_scenario, resolve_scenario
 from sim.plan.compile import compile_plan
 from sim.records.mapping import load_mapping
@@ -88,7 +90,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         elapsed = time.perf_counter() - started
         workers = args.workers or default_workers()
-        footer = f"written: {', '.join(written)}; {workers} workers, {elapsed:.1f} s"
+        footer = ngettext(
+            "written: {files}; {workers} worker, {seconds} s",
+            "written: {files}; {workers} workers, {seconds} s",
+            workers,
+        ).format(files=", ".join(written), workers=workers, seconds=decimal(elapsed, 1))
         print("\n" + "\n".join(_wrap(footer, "", "    ")))
     return 0
 
@@ -96,20 +102,22 @@ def run(args: argparse.Namespace) -> int:
 def _check_arguments(args: argparse.Namespace) -> None:
     if (args.records is None) == (args.targets is None):
         raise InputError(
-            "mrasim calibrate", "", "give a record file, or --targets TARGETS.yaml (not both)"
+            "mrasim calibrate", "", _("give a record file, or --targets TARGETS.yaml (not both)")
         )
     if args.targets is not None and args.holdout is not None:
-        raise InputError("--holdout", "", "a holdout needs a record file, not --targets")
+        raise InputError("--holdout", "", _("a holdout needs a record file, not --targets"))
     if args.targets is not None and args.mapping is not None:
-        raise InputError("--mapping", str(args.mapping), "a mapping goes with a record file")
+        raise InputError("--mapping", str(args.mapping), _("a mapping goes with a record file"))
     if args.targets is None and args.fit:
-        raise InputError("--fit", args.fit[0], "--fit goes with --targets; records fit every field")
+        raise InputError(
+            "--fit", args.fit[0], _("--fit goes with --targets; records fit every field")
+        )
     if args.out.suffix not in (".yaml", ".yml"):
-        raise InputError("--out", str(args.out), "the fitted scenario is a .yaml file")
+        raise InputError("--out", str(args.out), _("the fitted scenario is a .yaml file"))
     if args.out.exists() and args.out.is_dir():
-        raise InputError("--out", str(args.out), "is a directory; give a .yaml file")
+        raise InputError("--out", str(args.out), _("is a directory; give a .yaml file"))
     if args.report is not None and args.report.exists() and not args.report.is_dir():
-        raise InputError("--report", str(args.report), "exists and is not a directory")
+        raise InputError("--report", str(args.report), _("exists and is not a directory"))
 
 
 def quality_path(out: Path) -> Path:
@@ -152,7 +160,7 @@ def _interval(interval: tuple | None) -> str:
     if interval is None:
         return ""
     low, high = interval
-    return f"[{_number(low)}, {'no upper bound' if high is None else _number(high)}]"
+    return f"[{_number(low)}, {_('no upper bound') if high is None else _number(high)}]"
 
 
 WIDTH = 100
@@ -164,18 +172,26 @@ def records_text(result: RecordsCalibration, quiet: bool = False) -> str:
     verdict_check = result.holdout or result.in_sample
     ports = ", ".join(f.key for f in result.ports)
     excluded = sum(result.records.excluded.values())
-    headline = (
-        f"{ports}: fitted to {part.rows_used:,} records over {part.days[1] - part.days[0]:g} "
-        f"days ({excluded:,} excluded); {verdict_check.verdict.upper()} "
-        f"(judged on the {verdict_check.label}: see 'Fit check')"
+    headline = _(
+        "{ports}: fitted to {rows} records over {days} days ({excluded} excluded); {verdict} "
+        "(judged on the {label}: see 'Fit check')"
+    ).format(
+        ports=ports,
+        rows=decimal(part.rows_used, 0),
+        days=f"{part.days[1] - part.days[0]:g}",
+        excluded=decimal(excluded, 0),
+        verdict=_(verdict_check.verdict).upper(),
+        label=_(verdict_check.label),
     )
     lines = [
         *_wrap(headline, ""),
         "",
-        "Data quality: rows excluded, by reason (first reason a row fails)",
+        _("Data quality: rows excluded, by reason (first reason a row fails)"),
         _indent(_quality_table(result.records.quality)),
         "",
-        f"Fitted values, {result.calibration.confidence:.0%} intervals",
+        _("Fitted values, {confidence} intervals").format(
+            confidence=f"{result.calibration.confidence:.0%}"
+        ),
         _indent(_fields_table(result)),
     ]
     for check in (result.in_sample, result.holdout):
@@ -184,15 +200,24 @@ def records_text(result: RecordsCalibration, quiet: bool = False) -> str:
         lines += [
             "",
             *_wrap(
-                f"Fit check, {check.label} (days {check.days[0]:g}-{check.days[1]:g}): records "
-                f"vs {check.replications} simulated periods; D: Kolmogorov-Smirnov distance",
+                _(
+                    "Fit check, {label} (days {first:g}-{last:g}): records vs {periods} "
+                    "simulated periods; D: Kolmogorov-Smirnov distance"
+                ).format(
+                    label=_(check.label),
+                    first=check.days[0],
+                    last=check.days[1],
+                    periods=check.replications,
+                ),
                 "",
             ),
             _indent(_check_table(check.headline)),
         ]
-    lines += ["", *_wrap(CHANCE_NOTE, "  ", "  ")]
+    lines += ["", *_wrap(_(CHANCE_NOTE), "  ", "  ")]
     if not quiet and result.calibration.notes:
-        lines += ["", "Notes:", *(x for note in result.calibration.notes for x in _wrap(note))]
+        # the notes are the fitted file's calibration: block, which stays English
+        notes = (x for note in result.calibration.notes for x in _wrap(note))
+        lines += ["", _("Notes:"), *notes]
     return "\n".join(lines)
 
 
@@ -214,9 +239,12 @@ def _indent(text: str) -> str:
 
 def _quality_table(quality: pd.DataFrame) -> str:
     shown = quality[(quality.rows > 0) | quality.reason.isin(["used", "read"])]
-    width = max(len(r) for r in shown.reason)
+    # the table's reasons are the file's words (data-quality CSV): said, here, translated
+    totals = {"used": pgettext("rows", "used"), "read": pgettext("rows", "read")}
+    reasons = [totals[r] if r in totals else _(r) for r in shown.reason]
+    width = max(len(r) for r in reasons)
     return "\n".join(
-        f"{r:<{width}}  {n:>9,}" for r, n in zip(shown.reason, shown.rows, strict=True)
+        f"{r:<{width}}  {decimal(n, 0):>9}" for r, n in zip(reasons, shown.rows, strict=True)
     )
 
 
@@ -231,19 +259,29 @@ def _fields_table(result: RecordsCalibration) -> str:
                 rows.append((where, "", "", ""))
                 port = where
             rows.append(("  " + field if where else field, *row[1:]))
-    header = ("field", "template", "fitted", "interval")
+    header = _field_header()
     text = _columns(header, rows)
     if max(len(line) for line in text.splitlines()) > WIDTH - 2:
         return fit_table(header, rows, 1, WIDTH - 2)
     return text
 
 
+def _field_header() -> tuple[str, str, str, str]:
+    """The columns of a fitted-values table, in the active language."""
+    return (
+        pgettext("table header", "field"),
+        pgettext("table header", "template"),
+        pgettext("table header", "fitted"),
+        pgettext("table header", "interval"),
+    )
+
+
 def _field_rows(estimate) -> list[tuple[str, str, str, str]]:
     if estimate.path.endswith(PROFILE_FIELDS):
         values = np.asarray(estimate.value, dtype=float)
-        template = "-" if estimate.template is None else "given"
+        template = "-" if estimate.template is None else _("given")
         shown = f"{values.min():.3g}-{values.max():.3g} ({len(values)})"
-        return [(_short(estimate.path), template, shown, "in the file")]
+        return [(_short(estimate.path), template, shown, _("in the file"))]
     return [
         (
             _short(field.path),
@@ -274,16 +312,16 @@ def _template_leaf(estimate, path: str) -> object:
 
 
 TERMINAL_CHECK = (
-    "stage",
-    "channel",
-    "group",
-    "records",
-    "rec. h",
-    "model h",
-    "error",
+    N_("stage"),
+    N_("channel"),
+    N_("group"),
+    N_("records"),
+    N_("rec. h"),
+    N_("model h"),
+    N_("error"),
     "D",
-    "chance",
-    "grade",
+    N_("chance"),
+    N_("grade"),
 )
 """The fit check as printed: the report's columns less the port (a line of its own) and the
 Wasserstein distance (in the report and the fitted file's statistics)."""
@@ -312,8 +350,17 @@ def _check_table(table: pd.DataFrame) -> str:
         if row[0] != port:
             rows.append((f"{row[0]}:", *[""] * (len(pick) - 1)))
             port = row[0]
-        rows.append(tuple(row[i] for i in pick))
-    return fit_table(TERMINAL_CHECK, rows, 3, WIDTH - 2)
+        cells = [row[i] for i in pick]
+        cells[-1] = _grade(cells[-1])
+        rows.append(tuple(cells))
+    header = tuple(_(name) for name in TERMINAL_CHECK)
+    return fit_table(header, rows, 3, WIDTH - 2)
+
+
+def _grade(grade: str) -> str:
+    """A fit grade of the check's table (a file's word: good, fair or poor), said."""
+    said = {"good": _("good"), "fair": _("fair"), "poor": _("poor")}
+    return said.get(grade, grade)
 
 
 def _columns(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
@@ -329,12 +376,20 @@ def targets_text(result: TargetsCalibration) -> str:
     within = int(table.within.sum())
     lines = [
         *_wrap(
-            f"{result.targets.name}: {within} of {len(table)} targets within tolerance after "
-            f"{result.evaluations} simulations ({result.solver})",
+            _(
+                "{name}: {within} of {targets} targets within tolerance after {simulations} "
+                "simulations ({solver})"
+            ).format(
+                name=result.targets.name,
+                within=within,
+                targets=len(table),
+                simulations=result.evaluations,
+                solver=result.solver,
+            ),
             "",
         ),
         "",
-        "Targets: published, simulated (95% interval over replications), relative error",
+        _("Targets: published, simulated (95% interval over replications), relative error"),
     ]
     rows = [
         (
@@ -343,17 +398,26 @@ def targets_text(result: TargetsCalibration) -> str:
             f"{r.simulated:.4g} [{r.ci_low:.4g}, {r.ci_high:.4g}]",
             f"{r.relative_error:+.1%}",
             f"±{r.tolerance:.0%}",
-            "yes" if r.within else "NO",
+            _("yes") if r.within else _("NO"),
         )
         for r in table.itertuples()
     ]
-    header = ("target", "published", "simulated", "error", "tolerance", "within")
+    header = (
+        pgettext("table header", "target"),
+        pgettext("table header", "published"),
+        pgettext("table header", "simulated"),
+        pgettext("table header", "error"),
+        pgettext("table header", "tolerance"),
+        pgettext("table header", "within"),
+    )
     lines.append(_indent(fit_table(header, rows, 1, WIDTH - 2)))
     lines += [
         "",
         *_wrap(
-            "Fitted fields (interval: the range over which the targets it moves stay within "
-            "tolerance)",
+            _(
+                "Fitted fields (interval: the range over which the targets it moves stay within "
+                "tolerance)"
+            ),
             "",
         ),
     ]
@@ -362,11 +426,11 @@ def targets_text(result: TargetsCalibration) -> str:
             e.path,
             _number(e.template),
             _number(e.value),
-            _interval((e.low, e.high)) if e.low is not None else "none",
+            _interval((e.low, e.high)) if e.low is not None else _("none"),
         )
         for e in result.estimates
     ]
-    text = _columns(("field", "template", "fitted", "interval"), fitted)
+    text = _columns(_field_header(), fitted)
     if max(len(line) for line in text.splitlines()) > WIDTH - 2:
         text = "\n".join(_field_block(*row) for row in fitted)
     lines.append(_indent(text))
@@ -378,4 +442,7 @@ def _field_block(path: str, template: str, fitted: str, interval: str) -> str:
     paths = path.split(",")
     named = [p + ("," if i < len(paths) - 1 else "") for i, p in enumerate(paths)]
     wrapped = [x for p in named for x in textwrap.wrap(p, WIDTH - 2, break_on_hyphens=False)]
-    return "\n".join([*wrapped, f"    template {template}, fitted {fitted}, interval {interval}"])
+    said = _("template {template}, fitted {fitted}, interval {interval}").format(
+        template=template, fitted=fitted, interval=interval
+    )
+    return "\n".join([*wrapped, f"    {said}"])

@@ -47,7 +47,9 @@ from sim.calibrate import provenance, writeback
 from sim.calibrate.port import Estimate
 from sim.errors import InputError
 from sim.indicators.layout import area_metrics
+from sim.language import _
 from sim.model.load import load_scenario, scenario_from_dict
+from sim.model.pydantic_text import validation_problem
 from sim.model.schema import Calibration, Scenario
 from sim.model.sources import SOURCES_MD, find_citations, read_sections, source_problems
 from sim.model.vocabulary import ALL, SUMMARY_GROUPS
@@ -140,15 +142,17 @@ def read_targets(path: Path, scenario: Scenario) -> TargetFile:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(source, "", f"cannot read the file ({exc})") from None
+        raise InputError(source, "", _("cannot read the file ({exc})").format(exc=exc)) from None
     except yaml.YAMLError as exc:
-        raise InputError(source, "", f"invalid YAML ({str(exc).splitlines()[0]})") from None
+        raise InputError(
+            source, "", _("invalid YAML ({problem})").format(problem=str(exc).splitlines()[0])
+        ) from None
     try:
         targets = TargetFile.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(f"[{k}]" if isinstance(k, int) else str(k) for k in error["loc"])
-        raise InputError(source, where.replace(".[", "["), error["msg"]) from None
+        raise InputError(source, where.replace(".[", "["), validation_problem(error)) from None
     sections = read_sections() if SOURCES_MD.exists() else None
     metrics = {"utilisation_rate", *area_metrics(scenario.cost_of_delay.rates_per_day)}
     for i, target in enumerate(targets.targets):
@@ -156,7 +160,8 @@ def read_targets(path: Path, scenario: Scenario) -> TargetFile:
         if sections is not None:
             problems = source_problems(target.source, f"{source}: {at}.source", sections)
         elif not find_citations(target.source):
-            problems = [f"{source}: {at}.source: cites no section of docs/sources.md"]
+            problem = _("cites no section of {file}").format(file="docs/sources.md")
+            problems = [f"{source}: {at}.source: {problem}"]
         else:
             problems = []
         if problems:
@@ -171,24 +176,40 @@ def _check_target(target: Target, scenario: Scenario, source: str, at: str, metr
 
     country = scenario.countries.get(target.country)
     if country is None or not country.ports:
-        fail("country", f"'{target.country}' has no port in the scenario")
+        fail("country", _("'{country}' has no port in the scenario").format(country=target.country))
     if target.port is not None and target.mode is not None:
-        fail("mode", "give a port or a mode, not both")
+        fail("mode", _("give a port or a mode, not both"))
     if target.port is not None and target.port not in country.ports:
-        fail("port", f"'{target.port}' is not a port of {target.country}")
+        fail(
+            "port",
+            _("'{port}' is not a port of {country}").format(
+                port=target.port, country=target.country
+            ),
+        )
     if target.mode is not None and not any(p.mode == target.mode for p in country.ports.values()):
-        fail("mode", f"{target.country} has no {target.mode} port")
+        fail(
+            "mode",
+            _("{country} has no {mode} port").format(country=target.country, mode=target.mode),
+        )
     if target.group not in SUMMARY_GROUPS:
-        fail("group", f"'{target.group}' is not a group; use one of {', '.join(SUMMARY_GROUPS)}")
+        fail(
+            "group",
+            _("'{group}' is not a group; use one of {summary_groups}").format(
+                group=target.group, summary_groups=", ".join(SUMMARY_GROUPS)
+            ),
+        )
     if target.metric not in metrics:
-        fail("metric", f"'{target.metric}' is not a summary metric of an area")
+        fail(
+            "metric",
+            _("'{metric}' is not a summary metric of an area").format(metric=target.metric),
+        )
 
 
 def parse_fit(text: str) -> Parameter:
     """``PATH=[LOW,HIGH]`` -> Parameter (bad input: one line naming --fit)."""
     path, sep, raw = text.partition("=")
     if not sep or not path:
-        raise InputError("--fit", text, "expected PATH=[LOW,HIGH]")
+        raise InputError("--fit", text, _("expected PATH=[LOW,HIGH]"))
     try:
         bounds = yaml.safe_load(raw)
     except yaml.YAMLError:
@@ -199,7 +220,9 @@ def parse_fit(text: str) -> Parameter:
         and all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
         and bounds[0] < bounds[1]
     ):
-        raise InputError("--fit", path, f"'{raw}' is not a range [LOW,HIGH] with LOW < HIGH")
+        raise InputError(
+            "--fit", path, _("'{raw}' is not a range [LOW,HIGH] with LOW < HIGH").format(raw=raw)
+        )
     return Parameter(tuple(path.split(",")), float(bounds[0]), float(bounds[1]))
 
 
@@ -207,7 +230,9 @@ def _raw_value(data: dict[str, Any], path: str) -> Any:
     node: Any = data
     for key in path.split("."):
         if not isinstance(node, dict) or key not in node:
-            raise InputError("--fit", path, f"the template has no field '{key}' there")
+            raise InputError(
+                "--fit", path, _("the template has no field '{key}' there").format(key=key)
+            )
         node = node[key]
     return node
 
@@ -282,7 +307,7 @@ class Model:
             if not moves
         ]
         if unmoved:
-            raise InputError("--fit", unmoved[0], "changes no port that a target reads")
+            raise InputError("--fit", unmoved[0], _("changes no port that a target reads"))
         middle = np.full(len(self.parameters), 0.5)
         self.jacobian(middle, np.ones_like(possible))
         return possible & (self._last_jacobian != 0)
@@ -422,14 +447,14 @@ def calibrate_targets(
     template = load_scenario(template_path)
     targets = read_targets(Path(targets_path), template)
     if not fits:
-        raise InputError("--fit", "", "name at least one field to fit: --fit PATH=[LOW,HIGH]")
+        raise InputError("--fit", "", _("name at least one field to fit: --fit PATH=[LOW,HIGH]"))
     parameters = [parse_fit(text) for text in fits]
     data = yaml.safe_load(Path(template_path).read_text(encoding="utf-8"))
     for parameter in parameters:
         for path in parameter.paths:
             current = _raw_value(data, path)
             if isinstance(current, bool) or not isinstance(current, int | float):
-                raise InputError("--fit", path, "must name a number in the template")
+                raise InputError("--fit", path, _("must name a number in the template"))
     seed = template.seed if seed is None else seed
     workers = default_workers() if workers is None else workers
     model = Model(data, str(template_path), parameters, targets, replications, seed, workers)

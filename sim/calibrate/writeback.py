@@ -25,6 +25,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from sim.errors import InputError
+from sim.language import _
 from sim.model.schema import Calibration
 from sim.results.atomic import write_atomic
 
@@ -48,9 +49,11 @@ def load_document(path: Path) -> CommentedMap:
     try:
         document = _yaml().load(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YAMLError) as exc:
-        raise InputError(str(path), "", f"cannot read the template ({exc})") from None
+        raise InputError(
+            str(path), "", _("cannot read the template ({exc})").format(exc=exc)
+        ) from None
     if not isinstance(document, CommentedMap):
-        raise InputError(str(path), "", "the template must hold a YAML mapping")
+        raise InputError(str(path), "", _("the template must hold a YAML mapping"))
     return document
 
 

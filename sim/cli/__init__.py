@@ -21,6 +21,7 @@ from collections.abc import Sequence
 EARLY_STOP = {signal.SIGINT: 130, signal.SIGTERM: 143}
 """Signals that stop the command before it runs, and the exit status each gives."""
 INTERRUPTED = b"mrasim: interrupted; nothing written\n"
+"""The interrupt's line when it cannot be said in the command's language yet."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,5 +68,34 @@ def _stop_now(signum: int, frame: object) -> None:
     if _done:
         return
     with contextlib.suppress(OSError):
-        os.write(2, INTERRUPTED)
+        os.write(2, _interrupted_line())
     os._exit(EARLY_STOP[signal.Signals(signum)])
+
+
+def language_flag(typed: Sequence[str]) -> str | None:
+    """The value of the last ``--lang X`` or ``--lang=X`` before any ``--``, else None.
+
+    Read before argparse, which must already speak the language to say its own errors;
+    a ``--lang`` with no value is left for argparse to refuse."""
+    flag = None
+    for i, word in enumerate(typed):
+        if word == "--":
+            break
+        if word == "--lang" and i + 1 < len(typed):
+            flag = typed[i + 1]
+        elif word.startswith("--lang="):
+            flag = word.removeprefix("--lang=")
+    return flag
+
+
+def _interrupted_line() -> bytes:
+    """The interrupt's line in the command's language (:mod:`sim.language` is light; a
+    catalog is read only for Spanish or Portuguese), else in English: a signal may arrive
+    while that very module loads, or name a language mrasim does not write."""
+    try:
+        from sim.language import _, choose, use
+
+        with use(choose(language_flag(sys.argv[1:]))):
+            return f"mrasim: {_('interrupted; nothing written')}\n".encode()
+    except Exception:
+        return INTERRUPTED

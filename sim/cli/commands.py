@@ -20,6 +20,9 @@ from sim.interpret.describe import scenario_warnings
 from sim.interpret.tables import terminal_width
 from sim.interpret.terminal import View
 from sim.interpret.text import comparison_text, run_text
+from sim.language import _, ngettext, pgettext
+from sim.language.formats import decimal
+from sim.model import os_text
 from sim.model.iso3166 import country_codes
 from sim.model.load import BUNDLED, expanded_yaml, load_scenario
 from sim.model.schema import Scenario
@@ -29,7 +32,7 @@ from sim.plan.compile import compile_plan
 from sim.records.trs import Collector
 from sim.replicate import sizing
 from sim.replicate.result import Results
-from sim.replicate.runner import compare, run
+from sim.replicate.runner import compare, run, said_stop_reason
 from sim.replicate.warmup import short_warmups
 from sim.results.atomic import (
     ParquetStream,
@@ -65,9 +68,9 @@ def report_command(args: argparse.Namespace) -> int:
             raise
         raise InputError("--country", exc.field, exc.problem) from None  # the API's name: a flag
     if not args.quiet:
-        print(f"report written to {written}")
+        print(_("report written to {path}").format(path=written))
         if book is not None:
-            print(f"workbook written to {book}")
+            print(_("workbook written to {path}").format(path=book))
     return 0
 
 
@@ -80,13 +83,17 @@ def validate_command(args: argparse.Namespace) -> int:
     if args.expand:
         print(expanded_yaml(scenario), end="")
         return 0
-    print(f"{args.scenario}: valid")
+    print(_("{scenario}: valid").format(scenario=args.scenario))
     print(describe_scenario(scenario))
     if inputs:
         print(describe_inputs(inputs, terminal_width()))
     size = sizing.estimate([compile_plan(scenario)])
     room, where = sizing.available_memory()
-    print(f"size: {size.describe()} (numba engine); {sizing.human_bytes(room)} available ({where})")
+    print(
+        _("size: {size} (numba engine); {room} available ({where})").format(
+            size=size.describe(), room=sizing.human_bytes(room), where=where
+        )
+    )
     return 0
 
 
@@ -100,7 +107,7 @@ def explore_command(args: argparse.Namespace) -> int:
 def run_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     if args.records and args.out is None:
-        raise InputError("--records", "", "records are written to a directory: add --out DIR")
+        raise InputError("--records", "", _("records are written to a directory: add --out DIR"))
     _check_uncertainty(args)
     _check_filters(args, [scenario])
     _preflight(args, [scenario], [scenario], str(args.scenario))
@@ -115,7 +122,7 @@ def run_command(args: argparse.Namespace) -> int:
     _check_records_room(args, scenario)
     _prepare_out(args.out, args.force)  # after every check: a refused run makes no folder
     started = time.perf_counter()
-    label = f"{scenario.name}: replications"
+    label = _("{scenario}: replications").format(scenario=scenario.name)
     trs = Collector() if args.trs else None
     with _records_stream(args, scenario) as stream, _progress(args, label) as advance:
         result = run(
@@ -149,7 +156,8 @@ def run_command(args: argparse.Namespace) -> int:
     else:
         print(run_text(result.to_results(), _view(args), full=args.full))
     if trs_text_:
-        print("\nTime Release Study tables of the simulated shipments\n\n" + trs_text_)
+        heading = _("Time Release Study tables of the simulated shipments")
+        print(f"\n{heading}\n\n{trs_text_}")
     _footer(args, result.stop_reason, result.seed, result.workers, elapsed)
     return 0
 
@@ -169,10 +177,16 @@ def _check_trs_memory(args: argparse.Namespace, scenario: Scenario) -> None:
         raise InputError(
             "--trs",
             "",
-            f"the tables of {most} replications need about {sizing.human_bytes(need)}, over "
-            f"half of the {sizing.human_bytes(room)} available ({where}); give fewer "
-            "replications (-n), or write --records with --out and run mrasim trs on "
-            "records.parquet",
+            _(
+                "the tables of {replications} replications need about {need}, over half of "
+                "the {room} available ({where}); give fewer replications (-n), or write "
+                "--records with --out and run mrasim trs on records.parquet"
+            ).format(
+                replications=most,
+                need=sizing.human_bytes(need),
+                room=sizing.human_bytes(room),
+                where=where,
+            ),
         )
 
 
@@ -210,7 +224,9 @@ def _run_trs(trs: Collector | None, out: Path | None) -> str:
 def compare_command(args: argparse.Namespace) -> int:
     paths = args.scenarios or [DEFAULT_SCENARIO]
     if len(paths) > 2:
-        raise InputError("mrasim compare", "", "give one scenario (with vs without) or two (A B)")
+        raise InputError(
+            "mrasim compare", "", _("give one scenario (with vs without) or two (A B)")
+        )
     loaded = [load_scenario(path, args.overrides) for path in paths]
     if len(loaded) == 1:
         scenarios, labels = arrangement_variants(loaded[0], args.utilisation)
@@ -238,7 +254,8 @@ def compare_command(args: argparse.Namespace) -> int:
         return uncertain_command(args, loaded, pair, prepare)
     _prepare_out(args.out, args.force)  # after every check: a refused run makes no folder
     started = time.perf_counter()
-    with _progress(args, f"{' vs '.join(labels)}: replications") as advance:
+    label = _("{scenarios}: replications").format(scenarios=" vs ".join(labels))
+    with _progress(args, label) as advance:
         result = compare(
             scenarios,
             labels,
@@ -277,7 +294,7 @@ def _check_uncertainty(args: argparse.Namespace) -> None:
         ):
             if given:
                 raise InputError(
-                    flag, "", "goes with --uncertainty N (the draws of the uncertain inputs)"
+                    flag, "", _("goes with --uncertainty N (the draws of the uncertain inputs)")
                 )
         return
     for flag, given in (
@@ -287,7 +304,7 @@ def _check_uncertainty(args: argparse.Namespace) -> None:
         ("--full", getattr(args, "full", False)),
     ):
         if given:
-            raise InputError(flag, "", "does not go with --uncertainty; give one or the other")
+            raise InputError(flag, "", _("does not go with --uncertainty; give one or the other"))
 
 
 def _check_filters(args: argparse.Namespace, scenarios: Sequence[Scenario]) -> None:
@@ -306,7 +323,11 @@ def _check_filters(args: argparse.Namespace, scenarios: Sequence[Scenario]) -> N
         known = list(dict.fromkeys(known))
         for name in given or []:
             if name not in known:
-                raise InputError(flag, name, f"not in the results; choose from {', '.join(known)}")
+                raise InputError(
+                    flag,
+                    name,
+                    _("not in the results; choose from {names}").format(names=", ".join(known)),
+                )
 
 
 def _view(args: argparse.Namespace) -> View:
@@ -337,17 +358,16 @@ def _warn_short_warmups(args: argparse.Namespace, results: Results) -> None:
 def _warn_without_interval(args: argparse.Namespace, replications: int) -> None:
     """One replication gives means without intervals: say so, unless asked to be quiet."""
     if replications < 2 and not args.quiet:
-        print(
-            "mrasim: warning: 1 replication gives no confidence interval; use -n 2 or more "
-            "(10 by default)",
-            file=sys.stderr,
+        warning = _(
+            "warning: 1 replication gives no confidence interval; use -n 2 or more (10 by default)"
         )
+        print(f"mrasim: {warning}", file=sys.stderr)
 
 
 def _precision_line(args: argparse.Namespace, stop_reason: str) -> None:
     """With --precision, how it ended, on stderr: even when quiet, whatever else is silenced."""
     if args.precision is not None:
-        print(f"mrasim: {stop_reason}", file=sys.stderr)
+        print(f"mrasim: {said_stop_reason(stop_reason)}", file=sys.stderr)
 
 
 def _footer(
@@ -357,11 +377,20 @@ def _footer(
     if args.quiet:
         _precision_line(args, stop_reason)
         return
-    written = f"; written to {args.out}" if args.out else ""
-    print(
-        f"\n{stop_reason}; engine {args.engine}, seed {seed}, {workers} workers, "
-        f"{elapsed:.1f} s{written}"
+    how = ngettext(
+        "{stop_reason}; engine {engine}, seed {seed}, {workers} worker, {seconds} s",
+        "{stop_reason}; engine {engine}, seed {seed}, {workers} workers, {seconds} s",
+        workers,
+    ).format(
+        stop_reason=said_stop_reason(stop_reason),
+        engine=args.engine,
+        seed=seed,
+        workers=workers,
+        seconds=decimal(elapsed, 1),
     )
+    if args.out:
+        how = _("{how}; written to {folder}").format(how=how, folder=args.out)
+    print(f"\n{how}")
 
 
 def _prepare_out(out: Path | None, force: bool) -> None:
@@ -382,7 +411,11 @@ def _prepare_out(out: Path | None, force: bool) -> None:
         tempfile.TemporaryFile(dir=out).close()  # can we write there?
     except OSError as exc:
         raise InputError(
-            "--out", str(out), f"cannot write there ({exc.strerror or exc}); choose another folder"
+            "--out",
+            str(out),
+            _("cannot write there ({error}); choose another folder").format(
+                error=os_text.reason(exc)
+            ),
         ) from None
     earlier = [out / name for name in RESULT_FILES if (out / name).exists()]
     if earlier and not force:
@@ -390,8 +423,10 @@ def _prepare_out(out: Path | None, force: bool) -> None:
         raise InputError(
             "--out",
             str(out),
-            f"holds the results of another run ({found}); choose a new folder, "
-            "or add --force to replace them",
+            _(
+                "holds the results of another run ({found}); choose a new folder, "
+                "or add --force to replace them"
+            ).format(found=found),
         )
     replace_on_success(earlier)
 
@@ -430,7 +465,12 @@ def _check_records_room(args: argparse.Namespace, scenario: Scenario) -> None:
     """Refuse records the disk cannot take, before the folder is made."""
     if args.records:
         total = _records_bytes(args, scenario)
-        sizing.check_disk(args.out, total, f"records of {args.replications} replications")
+        what = ngettext(
+            "records of {replications} replication",
+            "records of {replications} replications",
+            args.replications,
+        ).format(replications=args.replications)
+        sizing.check_disk(args.out, total, what)
 
 
 @contextlib.contextmanager
@@ -442,12 +482,14 @@ def _records_stream(args: argparse.Namespace, scenario: Scenario) -> Iterator[Pa
         return
     total = _records_bytes(args, scenario)
     if not args.quiet and not args.json:
-        more = " (more if --precision adds replications)" if args.precision else ""
-        print(
-            f"mrasim: records.parquet will take about {sizing.human_bytes(total)}{more}, "
-            "written replication by replication",
-            file=sys.stderr,
-        )
+        if args.precision:
+            notice = _(
+                "records.parquet will take about {size} (more if --precision adds "
+                "replications), written replication by replication"
+            )
+        else:
+            notice = _("records.parquet will take about {size}, written replication by replication")
+        print(f"mrasim: {notice.format(size=sizing.human_bytes(total))}", file=sys.stderr)
     with ParquetStream(args.out / "records.parquet") as stream:
         yield stream
 
@@ -468,14 +510,20 @@ class _progress:
 
         if cache_is_cold():
             if not self.quiet:
-                print("mrasim: compiling (first run only; about a minute)", file=sys.stderr)
+                notice = _("compiling (first run only; about a minute)")
+                print(f"mrasim: {notice}", file=sys.stderr)
             warm_up()
         if not self.enabled:
             return None
         from tqdm import tqdm
 
         self.bar = tqdm(
-            total=self.total, desc=self.label, unit="rep", delay=2.0, file=sys.stderr, leave=False
+            total=self.total,
+            desc=self.label,
+            unit=pgettext("progress bar unit", "rep"),
+            delay=2.0,
+            file=sys.stderr,
+            leave=False,
         )
 
         def advance(n: int) -> None:

@@ -22,7 +22,8 @@ from sim.experiment.spec import Experiment, short_names
 from sim.interpret.answer import Settings
 from sim.interpret.tables import fit_table, terminal_width
 from sim.interpret.terminal import estimate_cell, indicator_name, wrap
-from sim.language import _
+from sim.language import _, ngettext, pgettext
+from sim.language.formats import decimal
 from sim.model.load import scenario_from_dict
 from sim.model.uncertain import count_uncertain
 from sim.model.vocabulary import ALL, ELIGIBLE
@@ -89,14 +90,20 @@ class ProgressBar:
             from tqdm import tqdm
 
             self.bar = tqdm(
-                total=progress.replications_total, unit="rep", file=sys.stderr, leave=False
+                total=progress.replications_total,
+                unit=pgettext("progress bar unit", "rep"),
+                file=sys.stderr,
+                leave=False,
             )
-            self.bar.set_description("replications", refresh=False)
+            self.bar.set_description(_("replications"), refresh=False)
         computed = progress.computed - self.seen.computed
         stored = progress.replications_done - self.seen.replications_done - computed
         self.bar.total = progress.replications_total
         self.bar.n += stored  # found in the store: no time was spent on them
-        self.bar.set_postfix_str(f"tasks {progress.tasks_done}/{progress.tasks_total}", False)
+        tasks = _("tasks {done}/{total}").format(
+            done=progress.tasks_done, total=progress.tasks_total
+        )
+        self.bar.set_postfix_str(tasks, False)
         self.bar.update(computed)
         self.seen = progress
 
@@ -115,8 +122,8 @@ def digest(result: ExperimentResult, width: int | None = None) -> str:
     metrics = shown_metrics(overall["metric"].tolist(), experiment.indicators, SHOWN_INDICATORS)
     names = short_names([f.path for f in experiment.factors])
     groups = [ALL, ELIGIBLE] if _moves_eligible(experiment) else [ALL]
-    header = ["point", *names.values()]
-    header += ["group"] if len(groups) > 1 else []
+    header = [pgettext("table header", "point"), *names.values()]
+    header += [pgettext("table header", "group")] if len(groups) > 1 else []
     header += [indicator_name(m) for m in metrics]
     rows: list[list[str]] = []
     for shown, (point, frame) in enumerate(overall.groupby("point", sort=True)):
@@ -138,45 +145,45 @@ def digest(result: ExperimentResult, width: int | None = None) -> str:
             )
     points = len(result.points)
     replications = _replication_range(results)
-    whom = "all shipments" + (
-        " and eligible (partner-AEO) shipments, the ones the arrangement's factor moves"
-        if len(groups) > 1
-        else ""
+    head = _head(len(names), len(groups) > 1).format(
+        name=experiment.name,
+        points=points,
+        design=experiment.design,
+        factors=len(names),
+        replications=replications,
     )
     parts = [
-        wrap(
-            f"{experiment.name}: {points} points ({experiment.design} over {len(names)} "
-            f"factor{'s' if len(names) > 1 else ''}) x {replications} replications on common "
-            f"random numbers; means of the whole scenario with 95% half-widths (clearance in "
-            f"hours), {whom}",
-            width,
-        ),
+        wrap(head, width),
         "",
         fit_table(header, rows, len(header) - len(metrics), width),
     ]
     if points > SHOWN_POINTS:
-        parts.append(f"(the first {SHOWN_POINTS} of {points} points)")
+        parts.append(
+            _("(the first {shown} of {points} points)").format(shown=SHOWN_POINTS, points=points)
+        )
     pooled = _pooled_clocks(experiment)
     if pooled:
         parts.append(wrap(pooled, width))
     parts.append(wrap(_intervals(result), width))
     if result.tables.sensitivity is not None:
         parts += ["", _sobol_lines(result.tables.sensitivity, metrics, names)]
-    trial = (
-        f"a trial run ({', '.join(f'{k} {v}' for k, v in experiment.overrides.items())}); "
-        if experiment.overrides
-        else ""
+    how = _(
+        "{tasks} tasks: {computed} computed, {reused} found stored; {executor}; seed {seed}; "
+        "{seconds} s; every indicator, level and point in {folder}/results.csv; figures: "
+        "mrasim report {folder}"
+    ).format(
+        tasks=result.tasks,
+        computed=result.computed,
+        reused=result.reused,
+        executor=result.executor,
+        seed=experiment.seed,
+        seconds=decimal(result.seconds, 1),
+        folder=result.folder,
     )
-    parts.append(
-        "\n"
-        + wrap(
-            f"{trial}{result.tasks} tasks: {result.computed} computed, {result.reused} found "
-            f"stored; {result.executor}; seed {experiment.seed}; {result.seconds:.1f} s; every "
-            f"indicator, level and point in {result.folder}/results.csv; figures: mrasim report "
-            f"{result.folder}",
-            width,
-        )
-    )
+    if experiment.overrides:
+        trial = ", ".join(f"{k} {v}" for k, v in experiment.overrides.items())
+        how = _("a trial run ({overrides}); {how}").format(overrides=trial, how=how)
+    parts.append("\n" + wrap(how, width))
     return "\n".join(parts)
 
 
@@ -203,6 +210,32 @@ def _intervals(result: ExperimentResult) -> str:
     )
 
 
+def _head(factors: int, eligible: bool) -> str:
+    """What the digest's table holds, as a template: all shipments, and the eligible ones
+    beside them when a factor is the arrangement's."""
+    if eligible:
+        return ngettext(
+            "{name}: {points} points ({design} over {factors} factor) x {replications} "
+            "replications on common random numbers; means of the whole scenario with 95% "
+            "half-widths (clearance in hours), all shipments and eligible (partner-AEO) "
+            "shipments, the ones the arrangement's factor moves",
+            "{name}: {points} points ({design} over {factors} factors) x {replications} "
+            "replications on common random numbers; means of the whole scenario with 95% "
+            "half-widths (clearance in hours), all shipments and eligible (partner-AEO) "
+            "shipments, the ones the arrangement's factor moves",
+            factors,
+        )
+    return ngettext(
+        "{name}: {points} points ({design} over {factors} factor) x {replications} replications "
+        "on common random numbers; means of the whole scenario with 95% half-widths (clearance "
+        "in hours), all shipments",
+        "{name}: {points} points ({design} over {factors} factors) x {replications} "
+        "replications on common random numbers; means of the whole scenario with 95% "
+        "half-widths (clearance in hours), all shipments",
+        factors,
+    )
+
+
 def _moves_eligible(experiment: Experiment) -> bool:
     """Whether a factor is the arrangement's (its utilisation, what it grants): it moves the
     eligible shipments, a few per cent of all, whose change "all shipments" hides."""
@@ -217,11 +250,17 @@ def _pooled_clocks(experiment: Experiment) -> str:
     settings = Settings.of(["base"], [scenario])
     if len(countries) < 2 or not settings.clocks_differ(countries):
         return ""
-    return (
-        f"the whole scenario pools {len(countries)} countries whose clearance clocks "
-        f"{settings.clocks_verb(countries)}; compare within a country (results.csv has each "
-        "country)."
-    )
+    if None in {settings.clocks.get(c) for c in countries}:  # a country states no clock
+        pooled = _(
+            "the whole scenario pools {countries} countries whose clearance clocks may differ; "
+            "compare within a country (results.csv has each country)."
+        )
+    else:
+        pooled = _(
+            "the whole scenario pools {countries} countries whose clearance clocks differ; "
+            "compare within a country (results.csv has each country)."
+        )
+    return pooled.format(countries=len(countries))
 
 
 def _overall(frame: pd.DataFrame) -> list[bool]:
@@ -258,7 +297,7 @@ def _cell(frame: pd.DataFrame, metric: str, group: str) -> str:
 def _sobol_lines(sensitivity: pd.DataFrame, metrics: list[str], names: dict[str, str]) -> str:
     """Total Sobol' indices of the whole-scenario rows, largest first."""
     overall = sensitivity[_overall(sensitivity)]
-    lines = ["Sobol' total indices (95% intervals), whole scenario:"]
+    lines = [_("Sobol' total indices (95% intervals), whole scenario:")]
     for metric in metrics:
         rows = overall[overall.metric == metric].sort_values("st", ascending=False)
         if rows.empty:

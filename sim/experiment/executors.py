@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from sim.errors import InputError
 from sim.experiment.tasks import Job, Task, TaskOutput, run_job
+from sim.language import _
 from sim.replicate import jit, processes
 from sim.replicate.processes import WorkerPool
 
@@ -31,8 +32,9 @@ class WorkerLost(Exception):
 
     def __init__(self, task: Task, detail: str) -> None:
         super().__init__(
-            f"a worker died while running point {task.point}, replications "
-            f"{task.first}-{task.last - 1} ({detail})"
+            _(
+                "a worker died while running point {point}, replications {first}-{last} ({detail})"
+            ).format(point=task.point, first=task.first, last=task.last - 1, detail=detail)
         )
 
 
@@ -55,7 +57,7 @@ def make_executor(kind: str, workers: int, address: str | None) -> Executor:
     if kind == "dask":
         return DaskExecutor(workers, address or os.environ.get(SCHEDULER_ENV) or None)
     if address is not None:
-        raise InputError("--address", address, "is for --executor dask")
+        raise InputError("--address", address, _("is for --executor dask"))
     return SerialExecutor() if workers == 1 else PoolExecutor(workers)
 
 
@@ -95,7 +97,7 @@ class PoolExecutor:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.capacity = 2 * workers
-        self.description = f"local, {workers} worker processes"
+        self.description = _("local, {workers} worker processes").format(workers=workers)
         self._pool: WorkerPool | None = None
         self._running: dict[str, Task] = {}  # by label: one task per point and replications
 
@@ -189,13 +191,15 @@ class DaskExecutor:
             from distributed import Client, as_completed
         except ImportError:
             raise InputError(
-                "--executor dask", "", "needs dask.distributed: pip install 'mrasim[dask]'"
+                "--executor dask", "", _("needs dask.distributed: pip install 'mrasim[dask]'")
             ) from None
         try:
             if self.address is None:
                 self._client = Client(self._local_cluster())
                 self._client.run(processes.follow_parent)  # our children: they obey our rules
-                self.description = f"dask, a LocalCluster of {self.workers} worker processes"
+                self.description = _("dask, a LocalCluster of {workers} worker processes").format(
+                    workers=self.workers
+                )
             else:
                 self._client = self._connect(Client)
             self._client.run(jit.warm_up)  # load compiled code on every worker, once
@@ -215,10 +219,14 @@ class DaskExecutor:
             client = client_class(self.address, timeout="10s")
         except (OSError, TimeoutError) as exc:
             raise InputError(
-                "--address", str(self.address), f"no Dask scheduler answers there ({exc})"
+                "--address",
+                str(self.address),
+                _("no Dask scheduler answers there ({exc})").format(exc=exc),
             ) from None
         threads = sum(client.nthreads().values())
-        self.description = f"dask at {self.address}, {threads} worker threads"
+        self.description = _("dask at {address}, {threads} worker threads").format(
+            address=self.address, threads=threads
+        )
         return client
 
     def __exit__(self, *exc: object) -> None:
@@ -247,7 +255,9 @@ class DaskExecutor:
         try:
             return task, future.result()
         except KilledWorker as exc:
-            raise WorkerLost(task, f"Dask gave up after losing workers: {exc}") from None
+            raise WorkerLost(
+                task, _("Dask gave up after losing workers: {error}").format(error=exc)
+            ) from None
 
     def abort(self) -> None:
         """Stop now: a LocalCluster's workers are killed first (their work is lost anyway);

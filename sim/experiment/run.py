@@ -291,8 +291,8 @@ def keeping_finished_tasks(
         if stored == 0 and claim.created:
             discard_store(store.folder)
             log = Log(None, log.executor, log.computed, log.reused)  # nowhere to log to
-        kept = (
-            f"{stored} of {max(stored, planner.planned)} tasks kept; run the same command to resume"
+        kept = _("{stored} of {planned} tasks kept; run the same command to resume").format(
+            stored=stored, planned=max(stored, planner.planned)
         )
         if isinstance(exc, Interrupted):
             log.finish("interrupted")
@@ -363,7 +363,11 @@ def _write_tables(folder: Path, tables: Tables) -> None:
         if tables.sensitivity is not None:
             write_frame(tables.sensitivity, folder / "sensitivity.csv")
     except OutputError as exc:
-        raise StoreError(f"cannot write the tables in {folder} ({exc.reason})") from None
+        raise StoreError(
+            _("cannot write the tables in {folder} ({reason})").format(
+                folder=folder, reason=exc.reason
+            )
+        ) from None
 
 
 def manifest(experiment: Experiment, points: list[Point]) -> dict[str, Any]:

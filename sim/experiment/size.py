@@ -33,6 +33,8 @@ from sim.experiment.keys import is_whole_scenario, metric_of
 from sim.experiment.spec import Experiment, design_size
 from sim.experiment.store import RECENT_VALUES
 from sim.indicators.layout import HEADLINE, Layout
+from sim.language import _
+from sim.language.formats import decimal
 from sim.model.load import scenario_from_dict
 from sim.plan.compile import Plan, compile_plan
 from sim.replicate import sizing
@@ -72,10 +74,18 @@ def check_size(
         raise InputError(
             source,
             field,
-            f"{points:,} points x {replications:,} replications x {rows} indicator rows need "
-            f"about {sizing.human_bytes(needed)} for the tables, but "
-            f"{sizing.human_bytes(room)} is available ({where}); ask for fewer points, "
-            "replications or indicators",
+            _(
+                "{points} points x {replications} replications x {rows} indicator rows need "
+                "about {needed} for the tables, but {room} is available ({where}); ask for fewer "
+                "points, replications or indicators"
+            ).format(
+                points=decimal(points, 0),
+                replications=decimal(replications, 0),
+                rows=rows,
+                needed=sizing.human_bytes(needed),
+                room=sizing.human_bytes(room),
+                where=where,
+            ),
         )
     return needed
 

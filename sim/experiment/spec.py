@@ -15,7 +15,6 @@ say; that decides how sampled designs round it (see :mod:`.design`).
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import math
 import re
@@ -31,6 +30,7 @@ from sim.experiment.keys import metric_of
 from sim.indicators.layout import Layout
 from sim.language import _
 from sim.model.load import read_yaml_mapping, scenario_from_dict
+from sim.model.pydantic_text import did_you_mean, validation_problem
 from sim.model.schema import Scenario
 from sim.plan.compile import compile_plan
 from sim.plan.expect import simulated_shipments
@@ -82,16 +82,18 @@ class ExperimentFile(_Strict):
     @classmethod
     def _folder_name(cls, name: str) -> str:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
-            raise ValueError("use letters, digits, '-', '_' and '.' (it names the results folder)")
+            raise ValueError(
+                _("use letters, digits, '-', '_' and '.' (it names the results folder)")
+            )
         return name
 
     @field_validator("replications", mode="before")
     @classmethod
     def _whole_or_rule(cls, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | dict):
-            raise ValueError("give a number of replications, or {precision: 0.01, max: 5000}")
+            raise ValueError(_("give a number of replications, or {precision: 0.01, max: 5000}"))
         if isinstance(value, int) and value < 1:
-            raise ValueError(f"must be at least 1 (got {value})")
+            raise ValueError(_("must be at least 1 (got {value})").format(value=value))
         return value
 
 
@@ -185,7 +187,11 @@ def load_experiment(
     _check_uncertainty(spec, source, "--uncertainty" if uncertainty is not None else None)
     scenario_path = (path.parent / spec.scenario).resolve()
     if not scenario_path.is_file():
-        raise InputError(source, "scenario", f"no such file: {scenario_path}")
+        raise InputError(
+            source,
+            "scenario",
+            _("no such file: {scenario_path}").format(scenario_path=scenario_path),
+        )
     scenario_data, scenario_text = read_yaml_mapping(scenario_path, "name:, countries:, ...")
     base, base_scenario = _apply_settings(spec, scenario_data, source, str(scenario_path))
     factors = tuple(_factor(spec, base_scenario, p, v, source) for p, v in spec.factors.items())
@@ -231,17 +237,21 @@ def _points_override(design: DesignSpec, points: int) -> DesignSpec:
     power of 2, in one line naming the option."""
     if design.type == "grid":
         raise InputError(
-            "--points", str(points), "a grid's points are its levels; --points sizes lhs and sobol"
+            "--points",
+            str(points),
+            _("a grid's points are its levels; --points sizes lhs and sobol"),
         )
     if points < 2:
-        raise InputError("--points", str(points), "give at least 2 points")
+        raise InputError("--points", str(points), _("give at least 2 points"))
     if design.type == "sobol" and points & (points - 1):
         lower = 1 << (points.bit_length() - 1)
         raise InputError(
             "--points",
             str(points),
-            f"a Sobol' design needs a power of 2 (its balance properties depend on it); use "
-            f"{lower} or {2 * lower}",
+            _(
+                "a Sobol' design needs a power of 2 (its balance properties depend on it); use "
+                "{lower} or {higher}"
+            ).format(lower=lower, higher=2 * lower),
         )
     return design.model_copy(update={"points": points})
 
@@ -260,40 +270,41 @@ def _precision_rule(value: dict[str, Any], source: str) -> PrecisionRule:
 
 
 def _problem(error: Any) -> str:
+    """A pydantic error of an experiment file, said in the active language."""
     kind = error["type"]
-    if kind == "missing":
-        return "required field is missing"
     if kind == "extra_forbidden":
         model: type[_Strict] = ExperimentFile
         if len(error["loc"]) > 1:
             model = DesignSpec if error["loc"][0] == "design" else PrecisionRule
         names = [info.alias or name for name, info in model.model_fields.items()]
-        close = difflib.get_close_matches(str(error["loc"][-1]), names, n=1)
-        return "unknown field" + (
-            f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(names)}"
-        )
+        return _("unknown field{hint}").format(hint=did_you_mean(error["loc"][-1], names))
     if kind == "literal_error":
-        return f"'{error['input']}' is not allowed; use one of {', '.join(DESIGNS)}"
-    message = error["msg"].removeprefix("Value error, ")
-    shown = error.get("input")
-    simple = isinstance(shown, int | float | str) and len(repr(shown)) <= 40
-    return f"{message} (got {shown!r})" if simple else message
+        return _("'{input}' is not allowed; use one of {expected}").format(
+            input=error["input"], expected=", ".join(DESIGNS)
+        )
+    return validation_problem(error)
 
 
 def _check_design(spec: ExperimentFile, source: str) -> None:
     design = spec.design
     if design.type == "grid" and design.points is not None:
-        raise InputError(source, "design.points", "a grid's points are its levels; remove points")
+        raise InputError(
+            source, "design.points", _("a grid's points are its levels; remove points")
+        )
     if design.type != "grid" and design.points is None:
-        raise InputError(source, "design.points", f"a {design.type} design needs points: N")
+        raise InputError(
+            source, "design.points", _("a {type} design needs points: N").format(type=design.type)
+        )
     points = design.points
     if design.type == "sobol" and points is not None and points & (points - 1):
         lower = 1 << (points.bit_length() - 1)
         raise InputError(
             source,
             "design.points",
-            f"a Sobol' design needs a power of 2 (its balance properties depend on it); "
-            f"use {lower} or {2 * lower}",
+            _(
+                "a Sobol' design needs a power of 2 (its balance properties depend on it); use "
+                "{lower} or {higher}"
+            ).format(lower=lower, higher=2 * lower),
         )
 
 
@@ -344,7 +355,9 @@ def put(data: dict[str, Any], path: str, value: Any) -> None:
         if child is None:
             child = node[key] = {}
         if not isinstance(child, dict):
-            raise ValueError(f"'{'.'.join(keys[: depth + 1])}' is a value, not a section")
+            raise ValueError(
+                _("'{where}' is a value, not a section").format(where=".".join(keys[: depth + 1]))
+            )
         node = child
     node[keys[-1]] = copy.deepcopy(value)
 
@@ -372,19 +385,21 @@ def _factor(
     """A factor: its path checked against the scenario, its levels or range checked."""
     field = f"factors.{path}"
     if path == "seed":
-        raise InputError(source, field, "the seed is the experiment's (seed:), not a factor")
+        raise InputError(source, field, _("the seed is the experiment's (seed:), not a factor"))
     try:
         kind = field_kind(scenario, path)
     except ValueError as exc:
         raise InputError(source, field, str(exc)) from None
     if not levels:
-        raise InputError(source, field, "give at least one level")
+        raise InputError(source, field, _("give at least one level"))
     if spec.design.type == "grid":
         if kind is float:
             levels = [float(v) if _is_number(v) else v for v in levels]
         repeated = _first_repeated(levels)
         if repeated is not None:
-            raise InputError(source, field, f"level {repeated[0]!r} is given twice")
+            raise InputError(
+                source, field, _("level {repeated!r} is given twice").format(repeated=repeated[0])
+            )
         integer = kind is int or (kind is None and all(_is_int(v) for v in levels))
         return Factor(path, tuple(levels), integer)
     return _range_factor(spec.design.type, path, levels, kind, source)
@@ -410,14 +425,26 @@ def _first_repeated(levels: list[Any]) -> tuple[Any] | None:
 def _range_factor(design: str, path: str, bounds: list[Any], kind: Any, source: str) -> Factor:
     field = f"factors.{path}"
     if kind not in (int, float, None) or len(bounds) != 2 or not all(map(_is_number, bounds)):
-        raise InputError(source, field, f"a {design} factor takes a numeric range [low, high]")
+        raise InputError(
+            source,
+            field,
+            _("a {design} factor takes a numeric range [low, high]").format(design=design),
+        )
     low, high = bounds
     if not low < high:
-        raise InputError(source, field, f"low must be below high (got [{low}, {high}])")
+        raise InputError(
+            source,
+            field,
+            _("low must be below high (got [{low}, {high}])").format(low=low, high=high),
+        )
     integer = kind is int or (kind is None and _is_int(low) and _is_int(high))
     if integer and not (_is_int(low) and _is_int(high)):
         raise InputError(
-            source, field, f"an integer field takes whole bounds (got [{low}, {high}])"
+            source,
+            field,
+            _("an integer field takes whole bounds (got [{low}, {high}])").format(
+                low=low, high=high
+            ),
         )
     if not integer:
         low, high = float(low), float(high)
@@ -448,21 +475,26 @@ def field_kind(scenario: Scenario, path: str) -> type | None:
         if model is not None:
             fields = {info.alias or name: name for name, info in model.model_fields.items()}
             if key not in fields:
-                close = difflib.get_close_matches(key, list(fields), n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else f"; has: {', '.join(fields)}"
-                raise ValueError(f"{where} has no field '{key}'{hint}")
+                hint = did_you_mean(key, list(fields))
+                raise ValueError(
+                    _("{where} has no field '{key}'{hint}").format(where=where, key=key, hint=hint)
+                )
             annotation = model.model_fields[fields[key]].annotation
             node = getattr(node, fields[key]) if isinstance(node, BaseModel) else None
         elif isinstance(node, dict):
             if key not in node:
                 names = ", ".join(map(str, node)) or "none"
-                raise ValueError(f"{where} has no '{key}'; it has: {names}")
+                raise ValueError(
+                    _("{where} has no '{key}'; it has: {names}").format(
+                        where=where, key=key, names=names
+                    )
+                )
             annotation = _value_annotation(annotation)
             node = node[key]
         elif node is None:
             return None  # inside a section the scenario leaves out: its creation is judged later
         else:
-            raise ValueError(f"'{where}' is a value, not a section")
+            raise ValueError(_("'{where}' is a value, not a section").format(where=where))
     return _scalar_kind(annotation)
 
 
@@ -506,7 +538,11 @@ def _check_overlaps(spec: ExperimentFile, source: str) -> None:
         for kind, others in (("factor", paths[:i]), ("set: entry", list(spec.set_))):
             for other in others:
                 if _within(path, other) or _within(other, path):
-                    raise InputError(source, f"factors.{path}", f"overlaps the {kind} '{other}'")
+                    raise InputError(
+                        source,
+                        f"factors.{path}",
+                        _("overlaps the {kind} '{other}'").format(kind=kind, other=other),
+                    )
 
 
 def _indicators(spec: ExperimentFile, scenario: Scenario, source: str) -> tuple[str, ...] | None:
@@ -515,9 +551,12 @@ def _indicators(spec: ExperimentFile, scenario: Scenario, source: str) -> tuple[
     known = list(dict.fromkeys(metric_of(row) for row in Layout.of(compile_plan(scenario)).rows))
     for i, name in enumerate(spec.indicators):
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; use one of {', '.join(known)}"
-            raise InputError(source, f"indicators[{i}]", f"unknown indicator '{name}'{hint}")
+            hint = did_you_mean(name, known)
+            raise InputError(
+                source,
+                f"indicators[{i}]",
+                _("unknown indicator '{name}'{hint}").format(name=name, hint=hint),
+            )
     return tuple(dict.fromkeys(spec.indicators))
 
 
@@ -561,13 +600,22 @@ def point_scenario(experiment: Experiment, values: dict[str, Any], index: int) -
             raise InputError(
                 experiment.source,
                 "factors",
-                f"point {index} ({shown}) makes an invalid scenario: {exc.field}: {exc.problem}",
+                _("point {index} ({shown}) makes an invalid scenario: {field}: {problem}").format(
+                    index=index, shown=shown, field=exc.field, problem=exc.problem
+                ),
             ) from None
         raise InputError(
             experiment.source,
             f"factors.{blamed}",
-            f"point {index} ({blamed}={values[blamed]!r}) makes an invalid scenario: "
-            f"{exc.field}: {exc.problem}",
+            _(
+                "point {index} ({blamed}={value!r}) makes an invalid scenario: {field}: {problem}"
+            ).format(
+                index=index,
+                blamed=blamed,
+                value=values[blamed],
+                field=exc.field,
+                problem=exc.problem,
+            ),
         ) from None
 
 

@@ -27,6 +27,8 @@ from sim._version import __version__
 from sim.errors import InputError
 from sim.experiment.keys import ROW_KEYS
 from sim.experiment.tasks import Task, TaskOutput
+from sim.language import _
+from sim.model import os_text
 from sim.results.atomic import LEFTOVER, LOCK_FILE, OutputError, write_atomic, write_json
 
 MANIFEST = "manifest.json"
@@ -93,7 +95,7 @@ class ResultStore:
             raise InputError(
                 "--out",
                 str(folder),
-                "holds other files and no experiment manifest; give an empty or new folder",
+                _("holds other files and no experiment manifest; give an empty or new folder"),
             )
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -104,7 +106,9 @@ class ResultStore:
             write_json(manifest, path, at_once=True)  # owns the tasks: must outlive a stop
         except OSError as exc:
             raise InputError(
-                "--out", str(folder), f"cannot write ({exc.strerror or exc})"
+                "--out",
+                str(folder),
+                _("cannot write ({strerror})").format(strerror=os_text.reason(exc)),
             ) from None
         return cls(folder, manifest)
 
@@ -127,7 +131,9 @@ class ResultStore:
         try:
             write_atomic(path, lambda tmp: pq.write_table(table, tmp), at_once=True)
         except OutputError as exc:
-            raise StoreError(f"cannot write {path} ({exc.reason})") from None
+            raise StoreError(
+                _("cannot write {path} ({reason})").format(path=path, reason=exc.reason)
+            ) from None
         self._stored.add(task.id)
         if self._recent_values + output.values.size <= RECENT_VALUES:
             self._recent[task.id] = output
@@ -144,7 +150,11 @@ class ResultStore:
         if table.column_names[len(key_columns) :] != names or key_columns[-len(ROW_KEYS) :] != (
             ROW_KEYS
         ):
-            raise StoreError(f"{path} does not hold replications {task.first}-{task.last - 1}")
+            raise StoreError(
+                _("{path} does not hold replications {first}-{last}").format(
+                    path=path, first=task.first, last=task.last - 1
+                )
+            )
         keys = zip(*(table.column(name).to_pylist() for name in key_columns), strict=True)
         values = np.column_stack([table.column(name).to_numpy() for name in names])
         return TaskOutput(list(keys), values, key_columns)
@@ -164,7 +174,7 @@ def now() -> str:
 
 def _check_folder(folder: Path) -> None:
     if folder.exists() and not folder.is_dir():
-        raise InputError("--out", str(folder), "exists and is not a directory; give a directory")
+        raise InputError("--out", str(folder), _("exists and is not a directory; give a directory"))
 
 
 def _read_manifest(path: Path, kind: str = KIND) -> dict[str, Any]:
@@ -172,11 +182,37 @@ def _read_manifest(path: Path, kind: str = KIND) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(
-            str(path), "", f"cannot be read ({exc}); use --fresh to start over"
+            str(path), "", _("cannot be read ({exc}); use --fresh to start over").format(exc=exc)
         ) from None
     if not isinstance(manifest, dict) or manifest.get("kind") != kind:
-        raise InputError(str(path), "kind", f"not an {kind} manifest; give another --out")
+        raise InputError(
+            str(path), "kind", _("not an {kind} manifest; give another --out").format(kind=kind)
+        )
     return manifest
+
+
+def _other_results(old: dict[str, Any], new: dict[str, Any], changed: list[str]) -> str:
+    """Whose results a folder holds, said whole: a different file, another study, or a trial
+    run with other -n or --points."""
+    if changed:
+        return _(
+            "holds results of a different {files} file; run with --fresh to start over, or give "
+            "another --out"
+        ).format(files=" + ".join(changed))
+    if old.get("overrides", {}) != new.get("overrides", {}):
+        trial = " ".join(f"{k}={v}" for k, v in old.get("overrides", {}).items())
+        return _(
+            "holds results of a run with other -n or --points ({trial}); run with --fresh to "
+            "start over, or give another --out"
+        ).format(trial=trial or _("the file's own"))
+    if new.get("kind", KIND) == KIND:
+        return _(
+            "holds results of another experiment; run with --fresh to start over, or give "
+            "another --out"
+        )
+    return _(
+        "holds results of another study; run with --fresh to start over, or give another --out"
+    )
 
 
 def _refuse_other(folder: Path, old: dict[str, Any], new: dict[str, Any]) -> None:
@@ -187,25 +223,17 @@ def _refuse_other(folder: Path, old: dict[str, Any], new: dict[str, Any]) -> Non
             for name in ("experiment_sha256", "scenario_sha256")
             if name in new and old.get(name) != new[name]
         ]
-        other = "another experiment" if new.get("kind", KIND) == KIND else "another study"
-        what = f"a different {' and '.join(changed)} file" if changed else other
-        if not changed and old.get("overrides", {}) != new.get("overrides", {}):
-            trial = " ".join(f"{k}={v}" for k, v in old.get("overrides", {}).items())
-            what = f"a run with other -n or --points ({trial or 'the file’s own'})"
-        raise InputError(
-            "--out",
-            str(folder),
-            f"holds results of {what}; run with --fresh to start over, or give another --out",
-        )
+        raise InputError("--out", str(folder), _other_results(old, new, changed))
     old_versions = old.get("versions", {})
     for name in SAME_NUMBERS:
         if old_versions.get(name) != new["versions"][name]:
             raise InputError(
                 "--out",
                 str(folder),
-                f"holds tasks computed with {name} {old_versions.get(name)} (now "
-                f"{new['versions'][name]}), which may differ in the last digit; run with "
-                "--fresh to start over, or give another --out",
+                _(
+                    "holds tasks computed with {name} {old} (now {new}), which may differ in the "
+                    "last digit; run with --fresh to start over, or give another --out"
+                ).format(name=name, old=old_versions.get(name), new=new["versions"][name]),
             )
 
 

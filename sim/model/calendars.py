@@ -30,6 +30,8 @@ import re
 
 import numpy as np
 
+from sim.language import _
+
 WEEK = 168.0
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
@@ -44,14 +46,16 @@ def parse_hours(text: str) -> tuple[float, float]:
     """
     match = _HOURS.match(text.strip())
     if not match:
-        raise ValueError(f"'{text}' is not of the form HH:MM-HH:MM")
+        raise ValueError(_("'{text}' is not of the form HH:MM-HH:MM").format(text=text))
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
-        raise ValueError(f"'{text}' is not a valid time range")
+        raise ValueError(_("'{text}' is not a valid time range").format(text=text))
     start, end = h1 + m1 / 60, h2 + m2 / 60
     if end == start:
         raise ValueError(
-            f"'{text}' is empty (it ends where it starts); for all day write '00:00-24:00'"
+            _(
+                "'{text}' is empty (it ends where it starts); for all day write '00:00-24:00'"
+            ).format(text=text)
         )
     if end < start:
         end += 24.0

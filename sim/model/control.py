@@ -38,6 +38,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from sim.language import _
 from sim.model.distributions import Distribution
 
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -107,11 +108,11 @@ class Control(_Strict):
     @model_validator(mode="after")
     def _capacity_needs_checks(self) -> Control:
         if self.targeting == "capacity" and self.checks_per_day is None:
-            raise ValueError("capacity targeting needs checks_per_day: {yellow: ..., red: ...}")
+            raise ValueError(_("capacity targeting needs checks_per_day: {yellow: ..., red: ...}"))
         if self.targeting != "capacity" and self.checks_per_day is not None:
-            raise ValueError("checks_per_day applies only to targeting: capacity")
+            raise ValueError(_("checks_per_day applies only to targeting: capacity"))
         if self.targeting == "random" and self.auc != 0.5:
-            raise ValueError("a score's auc applies to targeting: score or capacity")
+            raise ValueError(_("a score's auc applies to targeting: score or capacity"))
         return self
 
     @property
@@ -128,7 +129,8 @@ def control_problems(
     known = list(stations)
     for name in control.detection:
         if name not in known:
-            defined = ", ".join(known) or "none defined"
-            yield f"detection.{name}", f"station '{name}' is not defined; defined: {defined}"
+            defined = ", ".join(known) or _("none defined")
+            problem = _("station '{name}' is not defined; defined: {defined}")
+            yield f"detection.{name}", problem.format(name=name, defined=defined)
     if control.stake_share is not None and not valued:
-        yield "stake.share_of_value", "a share of the value needs the port's value_usd"
+        yield "stake.share_of_value", _("a share of the value needs the port's value_usd")

@@ -18,6 +18,8 @@ from numba import njit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from scipy import special
 
+from sim.language import _
+
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
@@ -37,7 +39,11 @@ MIN_CV = 1e-6
 
 def _not_fixed(cv: float) -> float:
     if cv < MIN_CV:
-        raise ValueError(f"a cv below {MIN_CV:g} is a fixed time: use dist: deterministic")
+        raise ValueError(
+            _("a cv below {min_cv:g} is a fixed time: use dist: deterministic").format(
+                min_cv=MIN_CV
+            )
+        )
     return cv
 
 
@@ -188,7 +194,9 @@ class Uniform(_Distribution):
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
         if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+            raise ValueError(
+                _("low ({low}) must be below high ({high})").format(low=self.low, high=self.high)
+            )
         return self
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -220,7 +228,7 @@ class Triangular(_Distribution):
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
         if not (self.low <= self.mode <= self.high and self.low < self.high):
-            raise ValueError("need low <= mode <= high and low < high")
+            raise ValueError(_("need low <= mode <= high and low < high"))
         return self
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -257,18 +265,18 @@ class Empirical(_Distribution):
     @model_validator(mode="after")
     def _one_form(self) -> Empirical:
         if (self.values is None) == (self.quantiles is None):
-            raise ValueError("give exactly one of 'values' or 'quantiles'")
+            raise ValueError(_("give exactly one of 'values' or 'quantiles'"))
         if self.values is not None and not self.values:
-            raise ValueError("'values' is empty")
+            raise ValueError(_("'values' is empty"))
         if self.quantiles is not None:
             probs = list(self.quantiles)
             times = list(self.quantiles.values())
             if len(probs) < 2 or probs[0] != 0 or probs[-1] != 1:
-                raise ValueError("'quantiles' must run from probability 0 to probability 1")
+                raise ValueError(_("'quantiles' must run from probability 0 to probability 1"))
             if any(b <= a for a, b in itertools.pairwise(probs)):
-                raise ValueError("'quantiles' probabilities must increase")
+                raise ValueError(_("'quantiles' probabilities must increase"))
             if any(b < a for a, b in itertools.pairwise(times)):
-                raise ValueError("'quantiles' times must not decrease")
+                raise ValueError(_("'quantiles' times must not decrease"))
         return self
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:

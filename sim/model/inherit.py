@@ -35,6 +35,8 @@ import re
 from typing import Any
 
 from sim.errors import InputError
+from sim.language import _
+from sim.language.formats import decimal
 
 DEFAULTS = "port_defaults"
 MODE_DEFAULTS = "mode_defaults"
@@ -134,25 +136,25 @@ def _check(node: dict[str, Any], at: str, source: str) -> None:
     defaults = node.get(DEFAULTS)
     if defaults is not None and not isinstance(defaults, dict):
         raise InputError(
-            source, f"{at}{DEFAULTS}", "must be a mapping of port fields (mode:, stations:, ...)"
+            source, f"{at}{DEFAULTS}", _("must be a mapping of port fields (mode:, stations:, ...)")
         )
     by_mode = node.get(MODE_DEFAULTS)
     if by_mode is None:
         return
     if not isinstance(by_mode, dict):
         raise InputError(
-            source, f"{at}{MODE_DEFAULTS}", "must map modes (sea, air, ...) to port fields"
+            source, f"{at}{MODE_DEFAULTS}", _("must map modes (sea, air, ...) to port fields")
         )
     for mode, fields in by_mode.items():
         if mode not in MODES:
             raise InputError(
                 source,
                 f"{at}{MODE_DEFAULTS}.{mode}",
-                f"unknown mode; use one of {', '.join(MODES)}",
+                _("unknown mode; use one of {modes}").format(modes=", ".join(MODES)),
             )
         if not isinstance(fields, dict):
             raise InputError(
-                source, f"{at}{MODE_DEFAULTS}.{mode}", "must be a mapping of port fields"
+                source, f"{at}{MODE_DEFAULTS}.{mode}", _("must be a mapping of port fields")
             )
 
 
@@ -181,8 +183,10 @@ def _check_size(data: dict[str, Any], countries: dict[str, Any], source: str) ->
                 raise InputError(
                     source,
                     largest or f"countries.{code}.ports",
-                    f"ports would hold more than {MAX_NODES:,} values once they inherit "
-                    "their defaults; give fewer ports, or smaller defaults",
+                    _(
+                        "ports would hold more than {max_nodes} values once they inherit their "
+                        "defaults; give fewer ports, or smaller defaults"
+                    ).format(max_nodes=decimal(MAX_NODES, 0)),
                 )
 
 

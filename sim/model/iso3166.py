@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sim.errors import InputError
-from sim.language import active
+from sim.language import _, active
 
 ALPHA3 = frozenset(
     """
@@ -118,7 +118,11 @@ def country_codes(
         code = country_code(text, codes)
         if code is None:
             choices = ", ".join(sorted((country_name(c) for c in codes), key=_folded))
-            raise InputError(source, text, f"not a country of this scenario; choose from {choices}")
+            raise InputError(
+                source,
+                text,
+                _("not a country of this scenario; choose from {choices}").format(choices=choices),
+            )
         if code not in found:
             found.append(code)
     return found

@@ -24,7 +24,10 @@ from pydantic import (
 )
 
 from sim.errors import InputError
-from sim.model import inherit
+from sim.language import _
+from sim.language.formats import decimal
+from sim.model import inherit, os_text
+from sim.model.pydantic_text import did_you_mean, validation_problem
 from sim.model.schema import Origin, Scenario, _check_references
 from sim.model.uncertain import expanded_block, put, split, uncertain_inputs
 
@@ -40,7 +43,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """
     path = resolve_scenario(path)
     source = str(path)
-    bundled = f"; bundled scenarios: {', '.join(bundled_scenarios())}"
+    bundled = _("; bundled scenarios: {names}").format(names=", ".join(bundled_scenarios()))
     data, text = read_yaml_mapping(path, "name:, countries:, ...", bundled)
     overrides = list(overrides)
     touched = [(override, apply_override(data, override)) for override in overrides]
@@ -77,21 +80,33 @@ def read_yaml_mapping(
         raw = Path(path).read_bytes()
         text = raw.decode("utf-8")
     except OSError as exc:
-        problem = f"cannot read the file ({exc.strerror or exc}){hint}"
+        problem = _("cannot read the file ({error}){hint}").format(
+            error=os_text.reason(exc), hint=hint
+        )
         raise InputError(source, "", problem) from None
     except UnicodeDecodeError as exc:
         raise InputError(
-            source, "", f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+            source,
+            "",
+            _("not UTF-8 text (byte {byte:#04x} at offset {start})").format(
+                byte=exc.object[exc.start], start=exc.start
+            ),
         ) from None
     try:
         data = _load_bounded(text, source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where = _position(mark) if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(source, where, f"invalid YAML: {problem}") from None
+        raise InputError(
+            source, where, _("invalid YAML: {problem}").format(problem=problem)
+        ) from None
     if not isinstance(data, dict):
-        raise InputError(source, "", f"the file must hold a YAML mapping ({expected})")
+        raise InputError(
+            source,
+            "",
+            _("the file must hold a YAML mapping ({expected})").format(expected=expected),
+        )
     return data, text
 
 
@@ -118,20 +133,30 @@ def _check_expansion(root: yaml.Node, text: str, source: str) -> None:
         sizes, uses = expanded_sizes(root)
     except _Cycle as cycle:
         where, name = _anchor_at(cycle.node, text)
-        raise InputError(source, where, f"{name} holds an alias to itself; remove it") from None
+        raise InputError(
+            source, where, _("{name} holds an alias to itself; remove it").format(name=name)
+        ) from None
     if sizes[id(root)] <= inherit.MAX_NODES:
         return
     shared = [node for node in _nodes(root) if uses[id(node)] > 1]
     if not shared:  # a long file with no aliases at all
         raise InputError(
-            source, "", f"holds more than {inherit.MAX_NODES:,} values; split it or write less"
+            source,
+            "",
+            _("holds more than {max_nodes} values; split it or write less").format(
+                max_nodes=decimal(inherit.MAX_NODES, 0)
+            ),
         )
     where, name = _anchor_at(max(shared, key=lambda n: sizes[id(n)] * uses[id(n)]), text)
     raise InputError(
         source,
         where,
-        f"{name} is repeated by aliases into {sizes[id(root)]:,} values in all (at most "
-        f"{inherit.MAX_NODES:,}); write the shared part once, without aliases nested in aliases",
+        _(
+            "{name} is repeated by aliases into {total} values in all (at most {max_nodes}); "
+            "write the shared part once, without aliases nested in aliases"
+        ).format(
+            name=name, total=decimal(sizes[id(root)], 0), max_nodes=decimal(inherit.MAX_NODES, 0)
+        ),
     )
 
 
@@ -139,8 +164,13 @@ def _anchor_at(node: yaml.Node, text: str) -> tuple[str, str]:
     """Where an anchored node starts, and its anchor's name as the file writes it."""
     mark = node.start_mark
     anchor = re.match(r"&([^\s,\[\]{}]+)", text[mark.index :])
-    name = f"the anchor &{anchor[1]}" if anchor else "an anchor"
-    return f"line {mark.line + 1}, column {mark.column + 1}", name
+    name = _("the anchor &{anchor}").format(anchor=anchor[1]) if anchor else _("an anchor")
+    return _position(mark), name
+
+
+def _position(mark: Any) -> str:
+    """Where in a YAML file (a PyYAML mark, counted from 0), as people count: from 1."""
+    return _("line {line}, column {column}").format(line=mark.line + 1, column=mark.column + 1)
 
 
 class _Cycle(Exception):
@@ -257,7 +287,7 @@ class _UniqueKeyLoader(SafeLoader):
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
-        for key_node, _ in node.value:
+        for key_node, _value in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
@@ -287,7 +317,11 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
         origin = inherit.inherited_from(data, exc.field)
         if origin is None:
             raise
-        raise InputError(source, exc.field, f"{exc.problem} (inherited from {origin})") from None
+        raise InputError(
+            source,
+            exc.field,
+            _("{problem} (inherited from {origin})").format(problem=exc.problem, origin=origin),
+        ) from None
     scenario._raw = data  # its layers, as written: what uncertain inputs may address
     return scenario
 
@@ -334,11 +368,13 @@ def apply_override(data: dict[str, Any], override: str) -> str:
     """
     path, sep, raw = override.partition("=")
     if not sep or not path:
-        raise InputError("--set", override, "expected path.to.field=value")
+        raise InputError("--set", override, _("expected path.to.field=value"))
     try:
         value = yaml.safe_load(raw)
     except yaml.YAMLError:
-        raise InputError("--set", path, f"cannot parse the value '{raw}' as YAML") from None
+        raise InputError(
+            "--set", path, _("cannot parse the value '{raw}' as YAML").format(raw=raw)
+        ) from None
     return set_field(data, path, value, "--set")
 
 
@@ -359,7 +395,9 @@ def set_field(data: dict[str, Any], path: str, value: Any, source: str) -> str:
             created = created or ".".join(keys[: depth + 1])
         if not isinstance(child, dict):
             where = ".".join(keys[: depth + 1])
-            raise InputError(source, path, f"'{where}' is a value, not a section")
+            raise InputError(
+                source, path, _("'{where}' is a value, not a section").format(where=where)
+            )
         child = node[key] = dict(child)
         node = child
     node[keys[-1]] = value
@@ -417,26 +455,10 @@ def _field_path(data: Any, error: Mapping[str, Any]) -> str:
 
 def _problem(data: Any, error: Mapping[str, Any]) -> str:
     """A plain-words description of a pydantic error, with a hint where one helps."""
-    kind, message = error["type"], error["msg"]
-    if kind == "extra_forbidden":
-        return "unknown field" + _did_you_mean(error["loc"][-1], _allowed_fields(data, error))
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "union_tag_invalid":
-        expected = error.get("ctx", {}).get("expected_tags", "")
-        return f"unknown distribution '{error['input'].get('dist')}'; use one of {expected}"
-    if kind == "union_tag_not_found":
-        return "a distribution needs 'dist' (exponential, lognormal, gamma, ...)"
-    if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return f"'{error['input']}' is not allowed; use one of {expected}"
-    if message.startswith("Value error, "):
-        message = message[len("Value error, ") :]
-    return f"{message} (got {error['input']!r})" if _short(error.get("input")) else message
-
-
-def _short(value: Any) -> bool:
-    return isinstance(value, int | float | str | bool) and len(repr(value)) <= 40
+    if error["type"] == "extra_forbidden":
+        known = _allowed_fields(data, error)
+        return _("unknown field{hint}").format(hint=did_you_mean(error["loc"][-1], known))
+    return validation_problem(error)
 
 
 def _allowed_fields(data: Any, error: Mapping[str, Any]) -> list[str]:
@@ -468,10 +490,3 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
 def _dist_tag(model: type[BaseModel]) -> Any:
     field = model.model_fields.get("dist")
     return get_args(field.annotation)[0] if field is not None else None
-
-
-def _did_you_mean(name: Any, options: list[str]) -> str:
-    close = difflib.get_close_matches(str(name), options, n=1)
-    if close:
-        return f"; did you mean '{close[0]}'?"
-    return f"; allowed: {', '.join(options)}" if options else ""

@@ -36,6 +36,7 @@ from pydantic import (
 )
 
 from sim.errors import InputError
+from sim.language import _
 from sim.model.calendars import DAYS, parse_hours
 from sim.model.control import Control, control_problems
 from sim.model.distributions import Distribution, NonNegativeFloat, PositiveFloat
@@ -117,8 +118,10 @@ class TimeByChannel(Strict):
     def _not_groups_too(cls, value: Any) -> Any:
         if isinstance(value, dict) and set(value) & set(GROUPS):
             raise ValueError(
-                "give a time per channel (green, yellow, red), each a time or per-group "
-                "times; channels and groups cannot sit side by side"
+                _(
+                    "give a time per channel (green, yellow, red), each a time or per-group "
+                    "times; channels and groups cannot sit side by side"
+                )
             )
         return value
 
@@ -169,7 +172,7 @@ class Calendar(Strict):
     @classmethod
     def _some_day(cls, days: Any) -> Any:
         if isinstance(days, list) and not days:
-            raise ValueError("a calendar needs at least one day (or 'all')")
+            raise ValueError(_("a calendar needs at least one day (or 'all')"))
         return days
 
     @field_validator("hours")
@@ -177,8 +180,10 @@ class Calendar(Strict):
     def _parse(cls, hours: list[str]) -> list[str]:
         if not hours:
             raise ValueError(
-                "a calendar needs at least one range of hours, e.g. '08:00-17:00' "
-                "(all day: '00:00-24:00')"
+                _(
+                    "a calendar needs at least one range of hours, e.g. '08:00-17:00' "
+                    "(all day: '00:00-24:00')"
+                )
             )
         for text in hours:
             parse_hours(text)
@@ -209,14 +214,14 @@ class Arrivals(Strict):
     @classmethod
     def _seven(cls, profile: list[float] | None) -> list[float] | None:
         if profile is not None and (len(profile) != 7 or sum(profile) <= 0):
-            raise ValueError("give 7 non-negative multipliers, Monday first, not all zero")
+            raise ValueError(_("give 7 non-negative multipliers, Monday first, not all zero"))
         return profile
 
     @field_validator("hourly_profile")
     @classmethod
     def _twenty_four(cls, profile: list[float] | None) -> list[float] | None:
         if profile is not None and (len(profile) != 24 or sum(profile) <= 0):
-            raise ValueError("give 24 non-negative multipliers, hour 0 first, not all zero")
+            raise ValueError(_("give 24 non-negative multipliers, hour 0 first, not all zero"))
         return profile
 
 
@@ -231,7 +236,9 @@ class ChannelProbs(Strict):
     def _sums_to_one(self) -> ChannelProbs:
         total = self.green + self.yellow + self.red
         if abs(total - 1) > PROBABILITY_TOLERANCE:
-            raise ValueError(f"green + yellow + red = {total:.12g}; they must sum to 1")
+            raise ValueError(
+                _("green + yellow + red = {total:.12g}; they must sum to 1").format(total=total)
+            )
         return self
 
 
@@ -375,7 +382,9 @@ class Port(Strict):
     def _shares_sum_to_one(cls, origins: dict[str, float]) -> dict[str, float]:
         total = sum(origins.values())
         if abs(total - 1) > PROBABILITY_TOLERANCE:
-            raise ValueError(f"origin shares sum to {total:.12g}; they must sum to 1")
+            raise ValueError(
+                _("origin shares sum to {total:.12g}; they must sum to 1").format(total=total)
+            )
         return origins
 
 
@@ -440,11 +449,15 @@ class FittedField(Strict):
         if self.interval is None:
             return self
         if isinstance(self.value, str):
-            raise ValueError("a value that is not a number has no interval")
+            raise ValueError(_("a value that is not a number has no interval"))
         low, high = self.interval
         slack = 1e-9 * max(1.0, abs(self.value))
         if self.value < low - slack or (high is not None and self.value > high + slack):
-            raise ValueError(f"value {self.value:g} lies outside its interval [{low:g}, {high}]")
+            raise ValueError(
+                _("value {value:g} lies outside its interval [{low:g}, {high}]").format(
+                    value=self.value, low=low, high=high
+                )
+            )
         return self
 
 
@@ -474,7 +487,9 @@ class Calibration(Strict):
         try:
             datetime.fromisoformat(date)
         except ValueError:
-            raise ValueError(f"'{date}' is not an ISO 8601 date and time") from None
+            raise ValueError(
+                _("'{date}' is not an ISO 8601 date and time").format(date=date)
+            ) from None
         return date
 
 
@@ -542,17 +557,24 @@ def _check_references(scenario: Scenario, source: str) -> None:
     def fail(field: str, problem: str) -> None:
         raise InputError(source, field, problem)
 
-    known = ", ".join(scenario.calendars) or "none defined"
+    known = ", ".join(scenario.calendars) or _("none defined")
     for i, code in enumerate(scenario.arrangement.members):
         if code not in ALPHA3:
-            fail(f"arrangement.members[{i}]", f"'{code}' is not an ISO 3166 alpha-3 code")
+            fail(
+                f"arrangement.members[{i}]",
+                _("'{code}' is not an ISO 3166 alpha-3 code").format(code=code),
+            )
     if not any(True for _ in scenario.ports):
-        fail("countries", "no country has a port; give at least one under countries.<ISO3>.ports")
+        fail(
+            "countries", _("no country has a port; give at least one under countries.<ISO3>.ports")
+        )
     if (scenario.warmup_days or 0.0) + scenario.horizon_days > 3650:
-        fail("horizon_days", "warm-up plus horizon exceed ten years; shorten the run")
+        fail("horizon_days", _("warm-up plus horizon exceed ten years; shorten the run"))
     for code, country in scenario.countries.items():
         if code not in ALPHA3:
-            fail(f"countries.{code}", f"'{code}' is not an ISO 3166 alpha-3 code")
+            fail(
+                f"countries.{code}", _("'{code}' is not an ISO 3166 alpha-3 code").format(code=code)
+            )
         for name, port in country.ports.items():
             _check_port(port, f"countries.{code}.ports.{name}", scenario, known, fail)
 
@@ -560,21 +582,31 @@ def _check_references(scenario: Scenario, source: str) -> None:
 def _check_port(port: Port, at: str, scenario: Scenario, known: str, fail: Any) -> None:
     def check_calendar(name: str | None, field: str) -> None:
         if name is not None and name not in scenario.calendars:
-            fail(field, f"calendar '{name}' is not defined; defined: {known}")
+            fail(
+                field,
+                _("calendar '{name}' is not defined; defined: {known}").format(
+                    name=name, known=known
+                ),
+            )
 
     for origin in port.origins:
         if origin != OTHER and origin not in ALPHA3:
-            fail(f"{at}.origins.{origin}", f"'{origin}' is not an ISO 3166 alpha-3 code or OTHER")
+            fail(
+                f"{at}.origins.{origin}",
+                _("'{origin}' is not an ISO 3166 alpha-3 code or OTHER").format(origin=origin),
+            )
     for channel, route in zip(CHANNELS, port.routes.by_channel(), strict=True):
         for i, stop in enumerate(route):
             if stop not in port.stations:
-                defined = ", ".join(port.stations) or "none defined"
+                defined = ", ".join(port.stations) or _("none defined")
                 fail(
                     f"{at}.routes.{channel}[{i}]",
-                    f"station '{stop}' is not defined; defined: {defined}",
+                    _("station '{name}' is not defined; defined: {defined}").format(
+                        name=stop, defined=defined
+                    ),
                 )
         if len(set(route)) != len(route):
-            fail(f"{at}.routes.{channel}", "a route visits each station at most once")
+            fail(f"{at}.routes.{channel}", _("a route visits each station at most once"))
     for name, station in port.stations.items():
         check_calendar(station.calendar, f"{at}.stations.{name}.calendar")
         if station.reserved is not None:
@@ -589,10 +621,10 @@ def _check_port(port: Port, at: str, scenario: Scenario, known: str, fail: Any) 
     if batch is not None and math.isfinite(batch.mean) and batch.mean < 1:
         fail(
             f"{at}.arrivals.batch_size",
-            "a batch brings at least one shipment: its mean must be 1 or more",
+            _("a batch brings at least one shipment: its mean must be 1 or more"),
         )
     if port.arrivals.batch_size is not None and not math.isfinite(port.arrivals.batch_size.mean):
-        fail(f"{at}.arrivals.batch_size", "the batch size needs a finite mean")
+        fail(f"{at}.arrivals.batch_size", _("the batch size needs a finite mean"))
     if port.control is not None:
         for field, problem in control_problems(
             port.control, port.stations, port.value_usd is not None

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.language import _
+
 SOURCES_MD = Path(__file__).resolve().parents[2] / "docs" / "sources.md"
 """The repository's sources file (present in a checkout, not in an installed wheel)."""
 
@@ -114,27 +116,31 @@ def citation_problems(
     for citation in find_citations(text):
         where = f"{origin}:{citation.line}"
         if citation.document and Path(citation.document).name not in accepted:
-            problems.append(
-                f"{where}: cites {citation.document} §{citation.section}; "
-                f"cite {CITED_FILE} §{citation.section} instead"
+            problem = _("cites {document} §{section}; cite {file} §{section} instead").format(
+                document=citation.document, section=citation.section, file=CITED_FILE
             )
+            problems.append(f"{where}: {problem}")
         section = sections.get(citation.section)
         if section is None:
-            problems.append(
-                f"{where}: §{citation.section} is not a section of {CITED_FILE} "
-                f"(it has {', '.join(sorted(sections, key=_order))})"
+            problem = _("§{section} is not a section of {file} (it has {sections})").format(
+                section=citation.section,
+                file=CITED_FILE,
+                sections=", ".join(sorted(sections, key=_order)),
             )
+            problems.append(f"{where}: {problem}")
         elif not section.has_url:
-            problems.append(
-                f"{where}: §{citation.section} of {CITED_FILE} gives no public address; add one"
+            problem = _("§{section} of {file} gives no public address; add one").format(
+                section=citation.section, file=CITED_FILE
             )
+            problems.append(f"{where}: {problem}")
     return problems
 
 
 def source_problems(value: str, origin: str, sections: Mapping[str, Section]) -> list[str]:
     """Problems with a ``source:`` field: it must cite at least one section, and resolve."""
     if not find_citations(value):
-        return [f'{origin}: cites no section of {CITED_FILE}; write e.g. "[F] {CITED_FILE} §2.1"']
+        problem = _('cites no section of {file}; write e.g. "[F] {file} §2.1"')
+        return [f"{origin}: {problem.format(file=CITED_FILE)}"]
     return citation_problems(value, origin, sections)
 
 

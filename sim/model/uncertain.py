@@ -59,6 +59,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from scipy import stats
 
 from sim.errors import InputError
+from sim.language import _
+from sim.model.pydantic_text import validation_problem
 
 Dist = Literal["uniform", "triangular", "loguniform"]
 LAYERS = ("port_defaults", "mode_defaults")
@@ -108,30 +110,40 @@ class UncertainInput(BaseModel):
     def _some_path(cls, path: str | list[str]) -> str | list[str]:
         paths = [path] if isinstance(path, str) else path
         if not paths or not all(isinstance(p, str) and p.strip() for p in paths):
-            raise ValueError("give a field path, or a list of them")
+            raise ValueError(_("give a field path, or a list of them"))
         return path
 
     @model_validator(mode="after")
     def _one_range(self) -> UncertainInput:
         bounds = self.range if self.range is not None else self.scale
         if (self.range is None) == (self.scale is None):
-            raise ValueError("give either range: [low, high] (values) or scale: [low, high]")
+            raise ValueError(_("give either range: [low, high] (values) or scale: [low, high]"))
         assert bounds is not None
         low, high = bounds
         if not (math.isfinite(low) and math.isfinite(high) and low < high):
-            raise ValueError(f"low must be below high (got [{low:g}, {high:g}])")
+            raise ValueError(
+                _("low must be below high (got [{low:g}, {high:g}])").format(low=low, high=high)
+            )
         if self.scale is not None and not low <= 1 <= high:
             raise ValueError(
-                f"a scale range must hold 1, the scenario's value (got [{low}, {high}])"
+                _("a scale range must hold 1, the scenario's value (got [{low}, {high}])").format(
+                    low=low, high=high
+                )
             )
         if self.scale is not None and low <= 0:
-            raise ValueError(f"a scale factor must be above 0 (got [{low}, {high}])")
+            raise ValueError(
+                _("a scale factor must be above 0 (got [{low}, {high}])").format(low=low, high=high)
+            )
         if self.dist == "loguniform" and low <= 0:
-            raise ValueError("a loguniform range lies above 0")
+            raise ValueError(_("a loguniform range lies above 0"))
         if self.between is not None and (self.range is None or low < 0 or high > 1):
-            raise ValueError("between: [A, B] takes range: [low, high] within [0, 1]")
+            raise ValueError(_("between: [A, B] takes range: [low, high] within [0, 1]"))
         if self.peak is not None and not low <= self.peak <= high:
-            raise ValueError(f"peak {self.peak:g} lies outside [{low:g}, {high:g}]")
+            raise ValueError(
+                _("peak {peak:g} lies outside [{low:g}, {high:g}]").format(
+                    peak=self.peak, low=low, high=high
+                )
+            )
         return self
 
     @property
@@ -229,7 +241,11 @@ def split(path: str) -> Path:
     for part in path.split("."):
         match = re.fullmatch(r"([^\[\]]*)((?:\[\d+\])*)", part)
         if match is None or not match[1]:
-            raise ValueError(f"'{path}' is not a field path (keys joined by dots, [i] for items)")
+            raise ValueError(
+                _("'{path}' is not a field path (keys joined by dots, [i] for items)").format(
+                    path=path
+                )
+            )
         tokens.append(match[1])
         tokens.extend(int(i) for i in re.findall(r"\[(\d+)\]", match[2]))
     return tuple(tokens)
@@ -277,20 +293,24 @@ def _missing(node: Any, pattern: Path) -> str | None:
             node = next(iter(node.values()))
         elif isinstance(key, int):
             if not isinstance(node, list) or not 0 <= key < len(node):
-                return f"'{join(tuple(at)) or 'the scenario'}' has no item [{key}]"
+                where = join(tuple(at)) or _("the scenario")
+                return _("'{where}' has no item [{index}]").format(where=where, index=key)
             node = node[key]
         elif isinstance(node, dict) and node.get(key) is not None:
             node = node[key]
         else:
-            where = join(tuple(at)) or "the scenario"
+            where = join(tuple(at)) or _("the scenario")
             if not isinstance(node, dict):
-                return f"'{where}' is a value, not a section"
+                return _("'{where}' is a value, not a section").format(where=where)
             names = [str(name) for name in node]
             close = difflib.get_close_matches(str(key), names, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; it has: {', '.join(names)}"
-            return f"{where} has no '{key}'{hint}"
+            if close:
+                hint = _("; did you mean '{name}'?").format(name=close[0])
+            else:
+                hint = _("; it has: {names}").format(names=", ".join(names))
+            return _("{where} has no '{key}'{hint}").format(where=where, key=key, hint=hint)
         at.append(key)
-    return "it matches no field of the scenario"
+    return _("it matches no field of the scenario")
 
 
 def get(node: Any, path: Path) -> Any:
@@ -378,7 +398,7 @@ def parse_vary(text: str) -> tuple[str, UncertainInput]:
     """``PATH[,PATH...]=[LOW,HIGH]`` (values, uniform) or ``=x[LOW,HIGH]`` (a scale)."""
     path, sep, raw = text.partition("=")
     if not sep or not path:
-        raise InputError("--vary", text, "expected PATH=[LOW,HIGH] (or PATH=x[LOW,HIGH])")
+        raise InputError("--vary", text, _("expected PATH=[LOW,HIGH] (or PATH=x[LOW,HIGH])"))
     scale = raw.strip().startswith("x")
     try:
         bounds = yaml.safe_load(raw.strip().removeprefix("x"))
@@ -389,7 +409,9 @@ def parse_vary(text: str) -> tuple[str, UncertainInput]:
         isinstance(b, int | float) and not isinstance(b, bool) for b in bounds
     )
     if not numbers or not bounds[0] < bounds[1]:
-        raise InputError("--vary", path, f"'{raw}' is not a range [LOW,HIGH] with LOW < HIGH")
+        raise InputError(
+            "--vary", path, _("'{raw}' is not a range [LOW,HIGH] with LOW < HIGH").format(raw=raw)
+        )
     kind = "scale" if scale else "range"
     try:
         spec = UncertainInput.model_validate(
@@ -408,7 +430,7 @@ def parse_vary(text: str) -> tuple[str, UncertainInput]:
 def _message(exc: Exception) -> str:
     errors = getattr(exc, "errors", None)
     if callable(errors):
-        return str(errors()[0]["msg"]).removeprefix("Value error, ")
+        return validation_problem(errors()[0])
     return str(exc)
 
 
@@ -439,7 +461,9 @@ def _resolve(
         found = list(_matches(tree, pattern, create_last=kind != "scale"))
         problem = None if found else _missing(tree, pattern)
         if problem is not None:
-            raise InputError(source, field, f"path '{text}': {problem}")
+            raise InputError(
+                source, field, _("path '{text}': {problem}").format(text=text, problem=problem)
+            )
         for path in found:  # a layer's field no port takes (each sets its own) draws nothing
             ports = inheritors(raw, expanded, path) if layer else [path]
             targets += [Target(p, _lookup(expanded, p)) for p in ports if p not in seen]
@@ -494,30 +518,45 @@ def _check_values(
     if kind == "between":
         for target in targets:
             if target.path[-1] in ("standard", "national_aeo") or len(target.path) < 2:
-                raise InputError(source, field, f"'{target.text}' cannot lie between its siblings")
+                raise InputError(
+                    source,
+                    field,
+                    _("'{text}' cannot lie between its siblings").format(text=target.text),
+                )
             given = target.value is not None and spec.between != ("standard", "national_aeo")
             if not given and not low <= 1 <= high:  # absent, it takes national_aeo's: the whole way
                 raise InputError(
                     source,
                     field,
-                    f"'{target.text}' takes {spec.between[1] if spec.between else ''}'s values "
-                    f"in the scenario (1 of the way); the range [{low:g}, {high:g}] must hold 1",
+                    _(
+                        "'{text}' takes {sibling}'s values in the scenario (1 of the way); the "
+                        "range [{low:g}, {high:g}] must hold 1"
+                    ).format(
+                        text=target.text,
+                        sibling=spec.between[1] if spec.between else "",
+                        low=low,
+                        high=high,
+                    ),
                 )
         return False
     if kind == "scale" and len(numbers) < len(targets):
         bad = next(t for t in targets if not _is_number(t.value))
-        raise InputError(source, field, f"'{bad.text}' is not a number to scale")
+        raise InputError(
+            source, field, _("'{text}' is not a number to scale").format(text=bad.text)
+        )
     if kind == "range":
         for target in numbers:
             if not low - 1e-12 <= target.value <= high + 1e-12:
                 raise InputError(
                     source,
                     field,
-                    f"the scenario's value {target.value:g} at '{target.text}' lies outside "
-                    f"[{low:g}, {high:g}]; a range holds the best guess",
+                    _(
+                        "the scenario's value {value:g} at '{text}' lies outside [{low:g}, "
+                        "{high:g}]; a range holds the best guess"
+                    ).format(value=target.value, text=target.text, low=low, high=high),
                 )
         if spec.dist == "triangular" and not numbers:
-            raise InputError(source, field, "a triangular range peaks at the scenario's value")
+            raise InputError(source, field, _("a triangular range peaks at the scenario's value"))
     return bool(numbers) and all(t.path[-1] in WHOLE for t in numbers)
 
 
@@ -525,7 +564,7 @@ def _common_value(targets: list[Target], source: str, field: str) -> float:
     values = {float(t.value) for t in targets if _is_number(t.value)}
     if len(values) != 1:
         raise InputError(
-            source, field, "its fields hold different values: give the triangle's peak:"
+            source, field, _("its fields hold different values: give the triangle's peak:")
         )
     return values.pop()
 
@@ -547,8 +586,10 @@ def _check_overlaps(inputs: list[Uncertain], source: str) -> None:
                 raise InputError(
                     source,
                     f"uncertainty.{item.name}",
-                    f"'{target.text}' is one field, and the input '{clash.name}' sets it too; "
-                    "give each field one range (scales of it multiply)",
+                    _(
+                        "'{text}' is one field, and the input '{name}' sets it too; give each "
+                        "field one range (scales of it multiply)"
+                    ).format(text=target.text, name=clash.name),
                 )
             others.append(item)
 
@@ -777,7 +818,11 @@ def _blend(tree: Any, path: Path, item: Uncertain, share: float, source: Any) ->
     if end is None and item.between[1] == "national_aeo":
         end = siblings.get("standard")
     if start is None or end is None:
-        raise InputError("uncertainty", item.name, f"'{join(parent)}' lacks {item.between}")
+        raise InputError(
+            "uncertainty",
+            item.name,
+            _("'{parent}' lacks {between}").format(parent=join(parent), between=item.between),
+        )
     if isinstance(start, Mapping):
         return {k: float(start[k] + share * (end[k] - start[k])) for k in start}
     return float(start + share * (end - start))

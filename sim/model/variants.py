@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sim.errors import InputError
+from sim.language import _
 from sim.model.schema import Scenario
 
 WITHOUT, WITH = "without", "with"
@@ -36,7 +37,7 @@ def arrangement_variants(
     levels = [u for u in dict.fromkeys(utilisations) if u > 0]
     if not levels:
         raise InputError(
-            "--utilisation", "", "a utilisation of 0 is the baseline itself; give levels above 0"
+            "--utilisation", "", _("a utilisation of 0 is the baseline itself; give levels above 0")
         )
     for u in levels:
         scenarios.append(with_arrangement(scenario, in_force=True, utilisation=u))

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.language import _, ngettext
+from sim.language.formats import decimal
 from sim.records.columns import CATEGORIES, FLAGS, NO, YES, is_record_column
 from sim.records.mapping import Derive, Mapping
 from sim.records.table import Table
@@ -44,7 +46,9 @@ def to_records(table: Table, mapping: Mapping) -> pd.DataFrame:
             raise InputError(
                 mapping.source or "--mapping",
                 f"columns.{source}",
-                f"no such column in {table.source}{_suggest(source, table.names)}",
+                _("no such column in {source}{hint}").format(
+                    source=table.source, hint=_suggest(source, table.names)
+                ),
             )
         frame[target] = raw[found]
         renamed.add(found)
@@ -84,7 +88,7 @@ def _suggest(name: str, options: list[str]) -> str:
     close = difflib.get_close_matches(fold(name), [fold(o) for o in options], n=1, cutoff=0.6)
     if close:
         match = next(o for o in options if fold(o) == close[0])
-        return f"; did you mean {match!r}?"
+        return _("; did you mean {name!r}?").format(name=match)
     shown = ", ".join(repr(o) for o in options[:12])
     return f"; its columns: {shown}{', ...' if len(options) > 12 else ''}"
 
@@ -109,7 +113,9 @@ def _derive(
             raise InputError(
                 mapping.source or "--mapping",
                 at,
-                f"no column {name!r} in {table.source}{_suggest(name, table.names)}",
+                _("no column {name!r} in {source}{hint}").format(
+                    name=name, source=table.source, hint=_suggest(name, table.names)
+                ),
             )
         return raw[found]
 
@@ -200,9 +206,13 @@ def _canonical(column: str) -> dict[str, str]:
 
 def _unmapped(counts: dict[str, int], source: str) -> str:
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    shown = ", ".join(f"{value!r} ({n:,})" for value, n in ranked[:UNMAPPED_SHOWN])
-    more = f" and {len(ranked) - UNMAPPED_SHOWN} more" if len(ranked) > UNMAPPED_SHOWN else ""
-    return (
-        f"{len(ranked)} value{'s' * (len(ranked) != 1)} of {source} not in the map: "
-        f"{shown}{more}; add each (or map it to ~ to exclude its rows)"
-    )
+    shown = ", ".join(f"{value!r} ({decimal(n, 0)})" for value, n in ranked[:UNMAPPED_SHOWN])
+    if len(ranked) > UNMAPPED_SHOWN:
+        shown = _("{shown} and {more} more").format(shown=shown, more=len(ranked) - UNMAPPED_SHOWN)
+    return ngettext(
+        "{count} value of {source} not in the map: {shown}; add each (or map it to ~ to exclude "
+        "its rows)",
+        "{count} values of {source} not in the map: {shown}; add each (or map it to ~ to "
+        "exclude their rows)",
+        len(ranked),
+    ).format(count=len(ranked), source=source, shown=shown)

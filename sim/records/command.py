@@ -16,6 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import InputError
+from sim.language import _, ngettext
+from sim.language.formats import decimal
 from sim.model.load import load_scenario, resolve_scenario
 from sim.model.schema import Scenario
 from sim.records.inspect import TODO, draft_mapping, draft_text, inspect_file, inspection_text
@@ -54,12 +56,15 @@ def draft_path(path: Path) -> Path:
 def inspect_command(args: argparse.Namespace) -> int:
     out = args.draft or draft_path(args.file)
     if out.suffix not in (".yaml", ".yml"):
-        raise InputError("--draft", str(out), "a mapping is a .yaml file")
+        raise InputError("--draft", str(out), _("a mapping is a .yaml file"))
     if out.exists() and not args.force:
         raise InputError(
             "--draft",
             str(out),
-            "exists (an edited mapping, perhaps); give --draft NEW.yaml, or --force to replace it",
+            _(
+                "exists (an edited mapping, perhaps); give --draft NEW.yaml, or --force to replace "
+                "it"
+            ),
         )
     mapping = load_mapping(args.mapping)
     scenario = _scenario(args)
@@ -67,38 +72,49 @@ def inspect_command(args: argparse.Namespace) -> int:
     command = shlex.join(["mrasim", "records", "inspect", *args.command_line[3:]])
     text = draft_text(inspection, command)
     write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    print(
-        inspection_text(inspection).replace(" columns (", " columns\n  (", 1)
-        if len(inspection_text(inspection).splitlines()[0]) > 100
-        else inspection_text(inspection)
-    )
+    print(inspection_text(inspection))
     print()
     todos = [line.strip() for line in text.splitlines() if f'"{TODO}"' in line]
     if todos:
-        _say(f"Draft mapping written to {out}; replace its {len(todos)} TODO(s):")
+        _say(
+            ngettext(
+                "Draft mapping written to {path}; replace its {count} TODO:",
+                "Draft mapping written to {path}; replace its {count} TODOs:",
+                len(todos),
+            ).format(path=out, count=len(todos))
+        )
         for line in todos:
             print(textwrap.fill(line, 100, initial_indent="  ", subsequent_indent="      "))
     else:
-        _say(f"Draft mapping written to {out}: check it, then use it (--mapping {out}).")
+        _say(
+            _("Draft mapping written to {path}: check it, then use it (--mapping {path}).").format(
+                path=out
+            )
+        )
     complete = mapping if mapping.columns else draft_mapping(inspection)
     if complete is not None:
-        print(
-            "\nWhat the records support, read through "
-            + (str(args.mapping) if mapping.columns else "the draft")
-            + ":"
-        )
+        if mapping.columns:
+            heading = _("What the records support, read through {mapping}:").format(
+                mapping=args.mapping
+            )
+        else:
+            heading = _("What the records support, read through the draft:")
+        print(f"\n{heading}")
         try:
             lines = what_it_supports(args.file, complete, scenario)
         except InputError as exc:
-            lines = [f"not readable yet: {exc.field + ': ' if exc.field else ''}{exc.problem}"]
+            problem = f"{exc.field}: {exc.problem}" if exc.field else exc.problem
+            lines = [_("not readable yet: {problem}").format(problem=problem)]
         for line in lines:
             print(textwrap.fill(line, 100, initial_indent="  - ", subsequent_indent="    "))
     if not args.quiet:
         template = args.scenario or "TEMPLATE.yaml"
         print()
         _say(
-            f"next: mrasim calibrate {args.file} --mapping {out} --scenario {template} "
-            "--out fitted.yaml"
+            _("next: {command}").format(
+                command=f"mrasim calibrate {args.file} --mapping {out} --scenario {template} "
+                "--out fitted.yaml"
+            )
         )
     return 0
 
@@ -121,7 +137,7 @@ def _scenario(args: argparse.Namespace) -> Scenario | None:
 
 def trs_command(args: argparse.Namespace) -> int:
     if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise InputError("--out", str(args.out), "exists and is not a directory")
+        raise InputError("--out", str(args.out), _("exists and is not a directory"))
     scenario = _scenario(args)
     records = read_records(args.file, scenario, load_mapping(args.mapping))
     present = set(records.present)
@@ -131,19 +147,34 @@ def trs_command(args: argparse.Namespace) -> int:
         tables = tables.joined(trs_tables(simulated, records.stations, present, "simulated"))
     if args.out is not None:
         write_tables(tables, args.out)
-    head = f"{records.source}: {records.rows_used:,} declarations over {records.span_days:.1f} days"
+    head = _("{source}: {rows} declarations over {days} days").format(
+        source=records.source,
+        rows=decimal(records.rows_used, 0),
+        days=decimal(records.span_days, 1),
+    )
     if records.replications > 1:
-        head += f" ({records.replications} replications)"
+        head = _("{head} ({replications} replications)").format(
+            head=head, replications=records.replications
+        )
     if scenario is not None:
-        head += f"; simulated: {scenario.name}, {args.replications} periods as long"
+        head = _("{head}; simulated: {scenario}, {periods} periods as long").format(
+            head=head, scenario=scenario.name, periods=args.replications
+        )
     print(textwrap.fill(head, 100, subsequent_indent="    ", break_long_words=False) + "\n")
     print(trs_text(tables))
     if not args.quiet:
         excluded = sum(records.excluded.values())
-        lines = [f"{excluded:,} rows excluded (calibrate's data-quality table says why)"]
-        lines.append(f"times: {records.clock}")
+        lines = [
+            ngettext(
+                "{rows} row excluded (calibrate's data-quality table says why)",
+                "{rows} rows excluded (calibrate's data-quality table says why)",
+                excluded,
+            ).format(rows=decimal(excluded, 0))
+        ]
+        lines.append(_("times: {clock}").format(clock=records.clock))
         if args.out is not None:
-            lines.append(f"written: {', '.join(str(args.out / f) for f in FILES)}")
+            written = ", ".join(str(args.out / f) for f in FILES)
+            lines.append(_("written: {files}").format(files=written))
         print("\n" + "\n".join(_fill(x) for x in lines))
     return 0
 
@@ -183,11 +214,11 @@ def simulate_like(
     if keys & known:
         update["countries"] = countries
     else:
-        print(
-            f"mrasim: warning: no port of {records.source} is in the scenario; every port of "
-            "the scenario is simulated",
-            file=sys.stderr,
-        )
+        warning = _(
+            "warning: no port of {source} is in the scenario; every port of the scenario is "
+            "simulated"
+        ).format(source=records.source)
+        print(f"mrasim: {warning}", file=sys.stderr)
     period = scenario.model_copy(update=update)
     result = run(period, replications=replications, seed=seed, workers=workers, keep_records=True)
     frame = result.records()

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.language import _, pgettext
+from sim.language.formats import decimal
 from sim.model.schema import Scenario
 from sim.plan.compile import compile_plan
 from sim.records.canon import fold
@@ -239,7 +241,7 @@ def _value_map(
     words = VALUE_WORDS.get(target, {})
     ports = _ports(scenario)
     out = {}
-    for value, _ in column.top:
+    for value, _count in column.top:
         key = fold(value)
         if key in allowed:
             continue
@@ -416,75 +418,121 @@ def support(path: Path, mapping: Mapping, scenario: Scenario | None) -> list[str
     from sim.records.read import read_records
 
     records = read_records(path, scenario, mapping)
+    used = _("rows: {used} usable of {read}").format(
+        used=decimal(records.rows_used, 0), read=decimal(records.rows_read, 0)
+    )
+    for why, n in records.excluded.items():
+        used = _("{rows}; {count} {reason}").format(rows=used, count=decimal(n, 0), reason=_(why))
     lines = [
-        f"rows: {records.rows_used:,} usable of {records.rows_read:,}"
-        + "".join(f"; {n:,} {why}" for why, n in records.excluded.items()),
-        f"period: {records.span_days:.1f} days of arrivals ({records.clock})",
+        used,
+        _("period: {days} days of arrivals ({clock})").format(
+            days=decimal(records.span_days, 1), clock=records.clock
+        ),
     ]
-    lines.append("measured: " + ", ".join(_measured(records)))
+    lines.append(_("measured: {stages}").format(stages=", ".join(_measured(records))))
     missing = _unmeasured(records)
     if missing:
-        lines.append("not measured: " + ", ".join(missing))
+        lines.append(_("not measured: {stages}").format(stages=", ".join(missing)))
     for country, port in records.ports():
         rows = records.port(country, port)
         span = (rows.arrival.max() - rows.arrival.min()) / 24
-        verdict = "" if len(rows) >= MIN_ROWS else f": too few to fit (under {MIN_ROWS})"
-        lines.append(f"port {country}/{port}: {len(rows):,} rows over {span:.1f} days{verdict}")
+        if len(rows) >= MIN_ROWS:
+            line = _("port {port}: {rows} rows over {days} days")
+        else:
+            line = _("port {port}: {rows} rows over {days} days: too few to fit (under {least})")
+        said = line.format(
+            port=f"{country}/{port}",
+            rows=decimal(len(rows), 0),
+            days=decimal(span, 1),
+            least=MIN_ROWS,
+        )
+        lines.append(said)
     if scenario is not None:
         warm = max(1.0, *compile_plan(scenario).warmup_days().values())
         if records.span_days < warm + 3:
             lines.append(
-                f"the template's queues warm up for {warm:g} days: stations without start times "
-                f"need records beyond that (these cover {records.span_days:.1f}); give more days, "
-                "or lower warmup_days in the template"
+                _(
+                    "the template's queues warm up for {warm:g} days: stations without start "
+                    "times need records beyond that (these cover {days}); give more days, or "
+                    "lower warmup_days in the template"
+                ).format(warm=warm, days=decimal(records.span_days, 1))
             )
     return lines
 
 
 def _measured(records) -> list[str]:
     present = records.present
-    out = ["arrival to release (the total)"]
+    out = [_("arrival to release (the total)")]
     if "unloaded" in present:
-        out.append("unloading")
+        out.append(_("unloading"))
     if "lodgement" in present:
-        out.append("lodgement (and pre-arrival lodgement)")
+        out.append(_("lodgement (and pre-arrival lodgement)"))
     for station in records.stations:
         start, end = f"{station}_start" in present, f"{station}_end" in present
         if start and end:
-            out.append(f"{station} (start and end: waiting and service)")
+            out.append(_("{station} (start and end: waiting and service)").format(station=station))
         elif end:
-            out.append(f"{station} (end only: servers and service by reconstruction)")
+            out.append(
+                _("{station} (end only: servers and service by reconstruction)").format(
+                    station=station
+                )
+            )
     return out
 
 
 def _unmeasured(records) -> list[str]:
     present = records.present
     out = [m for m in ("unloaded", "lodgement") if m not in present]
-    out += [f"{s} (no end time)" for s in records.stations if f"{s}_end" not in present]
+    out += [
+        _("{station} (no end time)").format(station=s)
+        for s in records.stations
+        if f"{s}_end" not in present
+    ]
     return out
 
 
 def inspection_text(inspection: Inspection, width: int = 100) -> str:
-    lines = [
-        f"{inspection.source}: {inspection.rows:,} rows, {len(inspection.columns)} columns "
-        f"({inspection.how})",
-        "",
-    ]
+    head = _("{source}: {rows} rows, {columns} columns").format(
+        source=inspection.source,
+        rows=decimal(inspection.rows, 0),
+        columns=len(inspection.columns),
+    )
+    # how the file was read, beside the head, or under it when the line would be too long
+    line = f"{head} ({inspection.how})"
+    lines = [line, ""] if len(line) <= width else [head, f"  ({inspection.how})", ""]
     rows = [
         (
             c.name[:24],
-            c.kind,
+            _said_kind(c.kind),
             f"{c.filled:.0%}",
             _examples(c, 26),
             c.proposed or "-",
         )
         for c in inspection.columns
     ]
-    header = ("column", "kind", "filled", "examples (count)", "proposed")
+    header = (
+        pgettext("table header", "column"),
+        pgettext("table header", "kind"),
+        pgettext("table header", "filled"),
+        pgettext("table header", "examples (count)"),
+        pgettext("table header", "proposed"),
+    )
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
         lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(lines)
+
+
+def _said_kind(kind: str) -> str:
+    """A column's kind as the profile says it (the kinds are the program's words)."""
+    said = {
+        "empty": pgettext("column kind", "empty"),
+        "date": pgettext("column kind", "date"),
+        "flag": pgettext("column kind", "flag"),
+        "number": pgettext("column kind", "number"),
+        "text": pgettext("column kind", "text"),
+    }
+    return said.get(kind, kind)
 
 
 def _examples(column: Column, room: int) -> str:
@@ -493,5 +541,5 @@ def _examples(column: Column, room: int) -> str:
     if column.distinct > MANY_VALUES or column.kind in ("date", "number"):
         text = ", ".join(v for v, _ in column.top[:3])
     else:
-        text = ", ".join(f"{v} ({n:,})" for v, n in column.top[:4])
+        text = ", ".join(f"{v} ({decimal(n, 0)})" for v, n in column.top[:4])
     return text if len(text) <= room else text[: room - 3] + "..."

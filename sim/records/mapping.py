@@ -40,9 +40,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import InputError
+from sim.language import N_, _
+from sim.model import os_text
+from sim.model.pydantic_text import validation_problem
 from sim.records.columns import CATEGORIES, FLAGS, KNOWN, is_record_column
 
-DERIVABLE_NOTE = "a constant (value:), columns joined (join:) or rules (rules:, default:)"
+DERIVABLE_NOTE = N_("a constant (value:), columns joined (join:) or rules (rules:, default:)")
 
 
 class _Strict(BaseModel):
@@ -75,9 +78,13 @@ class Derive(_Strict):
     def _one_kind(self) -> Derive:
         kinds = [k for k in ("value", "join", "rules") if getattr(self, k) is not None]
         if len(kinds) != 1:
-            raise ValueError(f"give exactly one of value, join or rules ({DERIVABLE_NOTE})")
+            raise ValueError(
+                _("give exactly one of value, join or rules ({derivable_note})").format(
+                    derivable_note=_(DERIVABLE_NOTE)
+                )
+            )
         if self.default is not None and self.rules is None:
-            raise ValueError("default goes with rules")
+            raise ValueError(_("default goes with rules"))
         return self
 
 
@@ -104,7 +111,9 @@ class Mapping(_Strict):
             try:
                 codecs.lookup(value)
             except LookupError:
-                raise ValueError(f"unknown encoding {value!r} (e.g. utf-8, cp1252)") from None
+                raise ValueError(
+                    _("unknown encoding {value!r} (e.g. utf-8, cp1252)").format(value=value)
+                ) from None
         return value
 
     @field_validator("sep")
@@ -114,7 +123,9 @@ class Mapping(_Strict):
             value = {"\\t": "\t", "tab": "\t"}.get(value, value)
             if len(value) != 1:
                 raise ValueError(
-                    f"a separator is one character (';', ',', '|', tab), not {value!r}"
+                    _("a separator is one character (';', ',', '|', tab), not {value!r}").format(
+                        value=value
+                    )
                 )
         return value
 
@@ -126,7 +137,9 @@ class Mapping(_Strict):
                 zoneinfo.ZoneInfo(value)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 raise ValueError(
-                    f"unknown time zone {value!r}; give an IANA name (America/Lima) or UTC-05:00"
+                    _(
+                        "unknown time zone {value!r}; give an IANA name (America/Lima) or UTC-05:00"
+                    ).format(value=value)
                 ) from None
         return value
 
@@ -134,14 +147,16 @@ class Mapping(_Strict):
     @classmethod
     def _format(cls, value: str | None) -> str | None:
         if value is not None and "%" not in value:
-            raise ValueError(f"{value!r} has no % directive (e.g. '%d/%m/%Y %H:%M')")
+            raise ValueError(
+                _("{value!r} has no % directive (e.g. '%d/%m/%Y %H:%M')").format(value=value)
+            )
         return value
 
     @field_validator("numeric_times")
     @classmethod
     def _numeric(cls, value: str | None) -> str | None:
         if value is not None and value not in ("hours", "excel_days"):
-            raise ValueError("numbers as times are hours (from Monday 00:00) or excel_days")
+            raise ValueError(_("numbers as times are hours (from Monday 00:00) or excel_days"))
         return value
 
     @field_validator("columns")
@@ -153,7 +168,9 @@ class Mapping(_Strict):
         targets = list(value.values())
         twice = sorted({t for t in targets if targets.count(t) > 1})
         if twice:
-            raise ValueError(f"two columns map to {twice[0]}; keep one (or derive it)")
+            raise ValueError(
+                _("two columns map to {twice}; keep one (or derive it)").format(twice=twice[0])
+            )
         return value
 
     @field_validator("values")
@@ -161,13 +178,18 @@ class Mapping(_Strict):
     def _value_maps(cls, value: dict[str, dict[str, str | None]]) -> dict[str, dict]:
         for column, mapping in value.items():
             if column not in (*CATEGORIES, "port"):
-                raise ValueError(f"{column}: values are mapped for {', '.join(_mappable())}")
+                raise ValueError(
+                    _("{column}: values are mapped for {columns}").format(
+                        column=column, columns=", ".join(_mappable())
+                    )
+                )
             allowed = CATEGORIES.get(column)
             for key, target in mapping.items():
                 if allowed is not None and target is not None and target not in allowed:
-                    raise ValueError(
-                        f"{column}.{key}: {target!r} is not {_choices(column, allowed)}"
+                    said = _not_allowed(column, allowed).format(
+                        column=column, key=key, target=target, choices=", ".join(allowed)
                     )
+                    raise ValueError(said)
         return value
 
     @field_validator("derive")
@@ -181,10 +203,12 @@ class Mapping(_Strict):
     @model_validator(mode="after")
     def _dates(self) -> Mapping:
         if self.dayfirst is not None and self.date_format is not None:
-            raise ValueError("give dayfirst or date_format, not both")
+            raise ValueError(_("give dayfirst or date_format, not both"))
         both = set(self.columns.values()) & set(self.derive)
         if both:
-            raise ValueError(f"{sorted(both)[0]} is both mapped from a column and derived")
+            raise ValueError(
+                _("{both} is both mapped from a column and derived").format(both=sorted(both)[0])
+            )
         return self
 
     def sheet_key(self) -> str | int | None:
@@ -202,16 +226,22 @@ def _mappable() -> list[str]:
     return [*CATEGORIES, "port"]
 
 
-def _choices(column: str, allowed: tuple[str, ...] | frozenset[str]) -> str:
-    if column in ("origin", "country"):
-        return "an ISO 3166 alpha-3 code" + (" or OTHER" if column == "origin" else "")
+def _not_allowed(column: str, allowed: tuple[str, ...] | frozenset[str]) -> str:
+    """What a value map may not map to, for ``column``: a template of ``{column}``,
+    ``{key}``, ``{target}`` and ``{choices}``."""
+    if column == "origin":
+        return _("{column}.{key}: {target!r} is not an ISO 3166 alpha-3 code or OTHER")
+    if column == "country":
+        return _("{column}.{key}: {target!r} is not an ISO 3166 alpha-3 code")
     if column in FLAGS:
-        return "true or false"
-    return "one of " + ", ".join(allowed)
+        return _("{column}.{key}: {target!r} is not true or false")
+    return _("{column}.{key}: {target!r} is not one of {choices}")
 
 
 def _not_a_column(target: str) -> str:
-    return f"not a record column; use one of {', '.join(KNOWN)} or <station>_start, <station>_end"
+    return _("not a record column; use one of {columns} or <station>_start, <station>_end").format(
+        columns=", ".join(KNOWN)
+    )
 
 
 # --- loading ----------------------------------------------------------------------------
@@ -223,7 +253,7 @@ class _TextLoader(yaml.SafeLoader):
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
-        for key_node, _ in node.value:
+        for key_node, _value in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 mark = key_node.start_mark
@@ -248,33 +278,40 @@ def load_mapping(path: Path | str | None) -> Mapping:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise InputError(source, "", f"cannot read the mapping ({exc.strerror or exc})") from None
+        raise InputError(
+            source,
+            "",
+            _("cannot read the mapping ({strerror})").format(strerror=os_text.reason(exc)),
+        ) from None
     except UnicodeDecodeError:
-        raise InputError(source, "", "a mapping file is UTF-8 text") from None
+        raise InputError(source, "", _("a mapping file is UTF-8 text")) from None
     try:
         data = yaml.load(text, Loader=_TextLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
+        where = _("line {line}").format(line=mark.line + 1) if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(source, where, f"invalid YAML: {problem}") from None
+        raise InputError(
+            source, where, _("invalid YAML: {problem}").format(problem=problem)
+        ) from None
     if not isinstance(data, dict):
-        raise InputError(source, "", "a mapping file holds keys (columns:, values:, ...)")
+        raise InputError(source, "", _("a mapping file holds keys (columns:, values:, ...)"))
     return mapping_from_dict(data, source)
 
 
 def mapping_from_dict(data: dict[str, Any], source: str = "<mapping>") -> Mapping:
     todo = _todo(_as_text_keys(data), "")
     if todo is not None:
-        raise InputError(source, todo, "still TODO (the draft could not decide it); replace it")
+        raise InputError(source, todo, _("still TODO (the draft could not decide it); replace it"))
     try:
         mapping = Mapping.model_validate(_as_text_keys(data))
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
-        problem = str(error["msg"]).removeprefix("Value error, ")
+        problem = validation_problem(error)
         if error["type"] == "extra_forbidden":
-            problem = f"unknown key; the keys are {', '.join(_top_keys(error['loc']))}"
+            keys = ", ".join(_top_keys(error["loc"]))
+            problem = _("unknown key; the keys are {keys}").format(keys=keys)
         raise InputError(source, where, problem) from None
     return mapping.model_copy(update={"source": source})
 

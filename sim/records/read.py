@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.language import N_, _
+from sim.language.formats import decimal
 from sim.model.iso3166 import ALPHA3, OTHER
 from sim.model.schema import Port, Scenario
 from sim.model.vocabulary import CHANNELS, GROUPS
@@ -28,20 +30,20 @@ from sim.records.mapping import EMPTY, Mapping
 from sim.records.table import Table, describe_how, read_table
 from sim.records.times import Clock, read_times
 
-MISSING = "missing country, port, group, channel, arrival or release"
-UNPARSEABLE = "unparseable time"
-IMPLAUSIBLE = "time over two years from the median arrival"
-BAD_REPLICATION = "replication not a whole number"
-UNKNOWN_GROUP = "unknown trader group"
-UNKNOWN_CHANNEL = "unknown channel"
-UNKNOWN_ORIGIN = "origin not an ISO 3166 alpha-3 code or OTHER"
-UNKNOWN_PORT = "port not in the template"
-DUPLICATE = "duplicate declaration id"
-RELEASE_FIRST = "release before arrival"
-OFF_ROUTE = "times at a station off its channel's route"
-NO_STATION_TIME = "no end time at a station of its channel's route"
-END_FIRST = "a station's end before its start"
-OUT_OF_ORDER = "times out of order (unloading, lodgement or a check outside arrival to release)"
+MISSING = N_("missing country, port, group, channel, arrival or release")
+UNPARSEABLE = N_("unparseable time")
+IMPLAUSIBLE = N_("time over two years from the median arrival")
+BAD_REPLICATION = N_("replication not a whole number")
+UNKNOWN_GROUP = N_("unknown trader group")
+UNKNOWN_CHANNEL = N_("unknown channel")
+UNKNOWN_ORIGIN = N_("origin not an ISO 3166 alpha-3 code or OTHER")
+UNKNOWN_PORT = N_("port not in the template")
+DUPLICATE = N_("duplicate declaration id")
+RELEASE_FIRST = N_("release before arrival")
+OFF_ROUTE = N_("times at a station off its channel's route")
+NO_STATION_TIME = N_("no end time at a station of its channel's route")
+END_FIRST = N_("a station's end before its start")
+OUT_OF_ORDER = N_("times out of order (unloading, lodgement or a check outside arrival to release)")
 REASONS = (
     MISSING,
     UNPARSEABLE,
@@ -126,8 +128,11 @@ class Records:
             raise InputError(
                 "--holdout",
                 "",
-                f"the records cover {last - first:g} days: too few to hold out {holdout:g} of "
-                "them (drop --holdout, or give more days)",
+                _(
+                    "the records cover {days:g} days: too few to hold out {holdout:g} of them "
+                    "(drop "
+                    "--holdout, or give more days)"
+                ).format(days=last - first, holdout=holdout),
             )
         early = self.frame.arrival < 24 * cut
         return (
@@ -186,14 +191,16 @@ def _require(frame: pd.DataFrame, table: Table, mapping: Mapping) -> None:
     if not missing:
         return
     fix = (
-        "map it under columns: (or derive: it) in the mapping"
+        _("map it under columns: (or derive: it) in the mapping")
         if mapping.source
-        else "give --mapping FILE.yaml (mrasim records inspect FILE drafts one)"
+        else _("give --mapping FILE.yaml (mrasim records inspect FILE drafts one)")
     )
     raise InputError(
         table.source,
-        f"column {missing[0]}",
-        f"required column missing ({', '.join(missing)} of {', '.join(REQUIRED)}); {fix}",
+        _("column {name}").format(name=missing[0]),
+        _("required column missing ({missing} of {required}); {fix}").format(
+            missing=", ".join(missing), required=", ".join(REQUIRED), fix=fix
+        ),
     )
 
 
@@ -392,10 +399,10 @@ def _no_usable_row(data: pd.DataFrame, reason: pd.Series, read: int) -> str:
     """'no usable row', with the counts by reason and, where a value map would help, the
     values met."""
     if read == 0:
-        return "no row under the header: the file holds no record"
+        return _("no row under the header: the file holds no record")
     parts = []
     for why, n in reason.value_counts().items():
-        text = f"{n:,} {why}"
+        text = _("{rows} {reason}").format(rows=decimal(n, 0), reason=_(str(why)))
         column = VALUES_SHOWN.get(str(why))
         if column is not None:
             seen = data.loc[reason == why, column].astype(str).value_counts().head(4)
@@ -403,8 +410,10 @@ def _no_usable_row(data: pd.DataFrame, reason: pd.Series, read: int) -> str:
         parts.append(text)
     hint = ""
     if any(VALUES_SHOWN.get(str(why)) for why in reason.dropna().unique()):
-        hint = "; map the values under values: in --mapping (mrasim records inspect drafts one)"
-    return f"no usable row: {read:,} rows read, {'; '.join(parts)}{hint}"
+        hint = _("; map the values under values: in --mapping (mrasim records inspect drafts one)")
+    return _("no usable row: {read} rows read, {reasons}{hint}").format(
+        read=decimal(read, 0), reasons="; ".join(parts), hint=hint
+    )
 
 
 def _unparseable_example(frame: pd.DataFrame, data: pd.DataFrame, reason: pd.Series) -> str:
@@ -416,9 +425,9 @@ def _unparseable_example(frame: pd.DataFrame, data: pd.DataFrame, reason: pd.Ser
         cells = bad & _given(frame[column]) & data[column].isna().to_numpy()
         if cells.any():
             example = frame[column].to_numpy()[cells][0]
-            return (
-                f"; e.g. {column} {str(example)!r}: times are read as ISO 8601, day- or "
+            return _(
+                "; e.g. {column} {example!r}: times are read as ISO 8601, day- or "
                 "month-first dates, Excel serial days or hours; give date_format in the "
                 "mapping for any other form"
-            )
+            ).format(column=column, example=str(example))
     return ""

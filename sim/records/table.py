@@ -20,6 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import InputError
+from sim.language import _
+from sim.language.formats import decimal
 from sim.records import sniff
 from sim.records.mapping import Mapping
 
@@ -51,9 +53,15 @@ def read_table(path: Path, mapping: Mapping, wanted: Callable[[str], bool] | Non
     name = path.name.lower()
     if not name.endswith(SUFFIXES):
         kinds = "CSV, TSV or TXT (or gzipped), XLSX, XLS, ODS or Parquet"
-        raise InputError(source, "", f"give a {kinds} file, not {path.suffix or 'no suffix'}")
+        raise InputError(
+            source,
+            "",
+            _("give a {kinds} file, not {suffix}").format(
+                kinds=kinds, suffix=path.suffix or _("no suffix")
+            ),
+        )
     if not path.is_file():
-        raise InputError(source, "", "no such file" if not path.exists() else "not a file")
+        raise InputError(source, "", _("no such file") if not path.exists() else _("not a file"))
     try:
         if name.endswith(PARQUET_SUFFIXES):
             table = Table(source, pd.read_parquet(path), {"format": "Parquet"})
@@ -67,14 +75,18 @@ def read_table(path: Path, mapping: Mapping, wanted: Callable[[str], bool] | Non
         raise InputError(
             source,
             "",
-            f"not {exc.encoding} text at byte {exc.start:,} of a line: the file is cut short, or "
-            "in another encoding (say which with 'encoding:' in the mapping, e.g. cp1252)",
+            _(
+                "not {encoding} text at byte {start} of a line: the file is cut short, or in "
+                "another encoding (say which with 'encoding:' in the mapping, e.g. cp1252)"
+            ).format(encoding=exc.encoding, start=decimal(exc.start, 0)),
         ) from None
     except MemoryError:
         raise
     except Exception as exc:  # any parser's failure is the file's problem, said in one line
         problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(source, "", f"cannot read the file ({problem})") from None
+        raise InputError(
+            source, "", _("cannot read the file ({problem})").format(problem=problem)
+        ) from None
     return _tidy(table)
 
 
@@ -126,9 +138,17 @@ def _workbook(path: Path, mapping: Mapping) -> Table:
     if key is None:
         key = 0
     if isinstance(key, int) and not 0 <= key < len(names):
-        raise InputError(str(path), "sheet", f"no sheet {key + 1}; it has {_sheets(names)}")
+        raise InputError(
+            str(path),
+            "sheet",
+            _("no sheet {number}; it has {names}").format(number=key + 1, names=_sheets(names)),
+        )
     if isinstance(key, str) and key not in names:
-        raise InputError(str(path), "sheet", f"no sheet {key!r}; it has {_sheets(names)}")
+        raise InputError(
+            str(path),
+            "sheet",
+            _("no sheet {key!r}; it has {names}").format(key=key, names=_sheets(names)),
+        )
     sheet = book.get_sheet_by_index(key) if isinstance(key, int) else book.get_sheet_by_name(key)
     rows = sheet.to_python(skip_empty_area=False)
     header = (
@@ -139,7 +159,9 @@ def _workbook(path: Path, mapping: Mapping) -> Table:
         )
     )
     if header >= len(rows):
-        raise InputError(str(path), "sheet", f"sheet {sheet.name!r} has no header row")
+        raise InputError(
+            str(path), "sheet", _("sheet {name!r} has no header row").format(name=sheet.name)
+        )
     names_row = [
         str(c).strip() if c not in (None, "") else f"column {i + 1}"
         for i, c in enumerate(rows[header])
@@ -156,7 +178,7 @@ def _workbook(path: Path, mapping: Mapping) -> Table:
 
 
 def _sheets(names: list[str]) -> str:
-    return ", ".join(f"{i + 1}: {n!r}" for i, n in enumerate(names)) or "no sheet"
+    return ", ".join(f"{i + 1}: {n!r}" for i, n in enumerate(names)) or _("no sheet")
 
 
 def _unique(names: list[str]) -> list[str]:

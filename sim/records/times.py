@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.language import _
 from sim.records.mapping import Mapping
 
 EXCEL_DAYS = (20_000.0, 80_000.0)
@@ -69,8 +70,10 @@ def read_times(columns: dict[str, pd.Series], mapping: Mapping, source: str) -> 
         raise InputError(
             source,
             f"column {hours}",
-            f"holds hours while {other} holds dates; give every time the same way "
-            "(or set numeric_times: excel_days in the mapping)",
+            _(
+                "holds hours while {other} holds dates; give every time the same way (or set "
+                "numeric_times: excel_days in the mapping)"
+            ).format(other=other),
         )
     if set(kinds.values()) <= {"hours", "empty"}:
         as_hours = {c: numbers(v) for c, v in columns.items()}
@@ -228,8 +231,10 @@ def _order(
         raise InputError(
             source,
             "dayfirst",
-            "dates are day-first in some rows and month-first in others; give date_format "
-            "in the mapping",
+            _(
+                "dates are day-first in some rows and month-first in others; give date_format "
+                "in the mapping"
+            ),
         )
     return "month-first" if second_big else "day-first"
 

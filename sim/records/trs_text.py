@@ -8,16 +8,21 @@ from collections.abc import Sequence
 import pandas as pd
 
 from sim.interpret.tables import fit_table
+from sim.language import N_, _, pgettext
+from sim.language.formats import decimal
 from sim.model.vocabulary import CHANNELS, GROUPS, MODES
 from sim.records.trs import CUSTOMS, TOTAL, WITHIN_H, TrsTables
 
 TITLES = {
-    "mode": "mode of transport",
-    "channel": "channel",
-    "group": "trader group",
-    "pre_arrival": "pre-arrival lodgement",
-    "port": "port",
+    "mode": N_("Arrival to release by mode of transport, hours (then the mean of each stage)"),
+    "channel": N_("Arrival to release by channel, hours (then the mean of each stage)"),
+    "group": N_("Arrival to release by trader group, hours (then the mean of each stage)"),
+    "pre_arrival": N_(
+        "Arrival to release by pre-arrival lodgement, hours (then the mean of each stage)"
+    ),
+    "port": N_("Arrival to release by port, hours (then the mean of each stage)"),
 }
+"""The heading of each breakdown's table, said whole (translated where printed)."""
 
 
 def trs_text(tables: TrsTables, width: int = 100) -> str:
@@ -32,8 +37,14 @@ def trs_text(tables: TrsTables, width: int = 100) -> str:
             continue
         parts.append(_breakdown_table(mine, title, sources, width))
     parts.append(_within_table(tables.within, sources, width))
-    parts.append(_pattern_table(tables.hourly, "hour", "by hour of the day", sources, width))
-    parts.append(_pattern_table(tables.daily, "weekday", "by day of the week", sources, width))
+    by_hour = _(
+        "Traffic by hour of the day: share of each event, and arrival to release by time of arrival"
+    )
+    by_day = _(
+        "Traffic by day of the week: share of each event, and arrival to release by time of arrival"
+    )
+    parts.append(_pattern_table(tables.hourly, "hour", by_hour, sources, width))
+    parts.append(_pattern_table(tables.daily, "weekday", by_day, sources, width))
     return "\n\n".join(parts)
 
 
@@ -42,7 +53,11 @@ def _h(value: float) -> str:
         return "-"
     if abs(value) < 0.005:
         return "0"
-    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if abs(value) >= 1000:
+        return decimal(value, 0)
+    digits = f"{value:.3g}"  # three significant digits, trailing zeros dropped
+    places = len(digits.partition(".")[2])
+    return digits if "e" in digits else decimal(value, places)  # the language's separators
 
 
 def _stage_table(stages: pd.DataFrame, sources: list[str], width: int) -> str:
@@ -57,16 +72,16 @@ def _stage_table(stages: pd.DataFrame, sources: list[str], width: int) -> str:
                 (
                     stage,
                     source,
-                    f"{int(r.n):,}",
+                    decimal(int(r.n), 0),
                     _h(r.mean_h),
                     _h(r.median_h),
                     _h(r.p90_h),
-                    f"{_h(r.min_h)} to {_h(r.max_h)}",
+                    _range(r.min_h, r.max_h),
                 )
             )
-    header: tuple[str, ...] = ("stage", "records", "n", "mean", "median", "p90", "range")
+    header: tuple[str, ...] = (pgettext("table header", "stage"), *_spread_header())
     rows, header, labels = _one_source(rows, header, sources)
-    title = "Time by stage, hours: every declaration"
+    title = _("Time by stage, hours: every declaration")
     return title + "\n" + _indent(fit_table(header, rows, labels, width - 2))
 
 
@@ -85,26 +100,21 @@ def _breakdown_table(stages: pd.DataFrame, title: str, sources: list[str], width
                 (
                     str(level),
                     source,
-                    f"{int(total.n):,}",
+                    decimal(int(total.n), 0),
                     _h(total.mean_h),
                     _h(total.median_h),
                     _h(total.p90_h),
-                    f"{_h(total.min_h)} to {_h(total.max_h)}",
+                    _range(total.min_h, total.max_h),
                     *means,
                 )
             )
     header: tuple[str, ...] = (
-        "level",
-        "records",
-        "n",
-        "mean",
-        "median",
-        "p90",
-        "range",
-        *(f"{_short(s)} mean" for s in others),
+        pgettext("table header", "level"),
+        *_spread_header(),
+        *(_("{stage} mean").format(stage=_short(s)) for s in others),
     )
     rows, header, labels = _one_source(rows, header, sources)
-    heading = f"Arrival to release by {title}, hours (then the mean of each stage)"
+    heading = _(title)
     return heading + "\n" + _indent(fit_table(header, rows, labels, width - 2))
 
 
@@ -141,10 +151,20 @@ def _within_table(within: pd.DataFrame, sources: list[str], width: int) -> str:
                 continue
             label = "all" if breakdown == "all" else f"{level}"
             rows.append((label, source, *(f"{mine.get(h, float('nan')):.0%}" for h in WITHIN_H)))
-    header: tuple[str, ...] = ("declarations", "records", "1 h", "6 h", "24 h", "48 h", "7 days")
+    header: tuple[str, ...] = (
+        pgettext("table header", "declarations"),
+        pgettext("table header", "records"),
+        "1 h",
+        "6 h",
+        "24 h",
+        "48 h",
+        pgettext("table header", "7 days"),
+    )
     rows, header, labels = _one_source(rows, header, sources)
-    return "Released within, share of declarations\n" + _indent(
-        fit_table(header, rows, labels, width - 2)
+    return (
+        _("Released within, share of declarations")
+        + "\n"
+        + _indent(fit_table(header, rows, labels, width - 2))
     )
 
 
@@ -162,14 +182,41 @@ def _pattern_table(
                 continue
             r = mine.iloc[0]
             shares = [
-                f"{r[e] / whole[e].sum():.1%}" if whole[e].sum() else "-"
+                f"{decimal(100 * r[e] / whole[e].sum(), 1)}%" if whole[e].sum() else "-"
                 for e in ("arrivals", "lodgements", "releases")
             ]
             rows.append((str(slot), source, *shares, _h(r.total_mean_h)))
-    header: tuple[str, ...] = (key, "records", "arrivals", "lodgements", "releases", "mean total h")
+    slots = {
+        "hour": pgettext("table header", "hour"),
+        "weekday": pgettext("table header", "weekday"),
+    }
+    header: tuple[str, ...] = (
+        slots.get(key, key),
+        pgettext("table header", "records"),
+        pgettext("table header", "arrivals"),
+        pgettext("table header", "lodgements"),
+        pgettext("table header", "releases"),
+        pgettext("table header", "mean total h"),
+    )
     rows, header, labels = _one_source(rows, header, sources)
-    heading = f"Traffic {title}: share of each event, and arrival to release by time of arrival"
-    return heading + "\n" + _indent(fit_table(header, rows, labels, width - 2))
+    return title + "\n" + _indent(fit_table(header, rows, labels, width - 2))
+
+
+def _spread_header() -> tuple[str, ...]:
+    """The columns of a time's spread, after the row's name: the source, n, mean, median, p90,
+    range."""
+    return (
+        pgettext("table header", "records"),
+        "n",
+        pgettext("table header", "mean"),
+        pgettext("table header", "median"),
+        "p90",
+        pgettext("table header", "range"),
+    )
+
+
+def _range(low: float, high: float) -> str:
+    return _("{low} to {high}").format(low=_h(low), high=_h(high))
 
 
 def _indent(text: str) -> str:

@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from sim.language import _
+
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 WATCHDOG_POLL_S = 0.25
@@ -98,21 +100,35 @@ class WorkerLost(Exception):
     @property
     def death(self) -> str:
         """How the worker ended, with the likely cause: "worker process 12 was killed (...)"."""
-        return f"worker process {self.pid} {_death(self.exitcode)}"
+        return _death(self.exitcode).format(
+            pid=self.pid, status=self.exitcode, signal=_signal_name(self.exitcode)
+        )
 
 
 def _death(exitcode: int | None) -> str:
-    """How a process ended, in words, with the likely cause."""
+    """How a process ended, in words, with the likely cause: a template of ``{pid}``,
+    ``{status}`` and ``{signal}`` (whole sentences, as each language orders them)."""
     if exitcode is None:
-        return "stopped answering"
+        return _("worker process {pid} stopped answering")
     if exitcode >= 0:
-        return f"exited unexpectedly (status {exitcode})"
-    name = signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else -exitcode
+        return _("worker process {pid} exited unexpectedly (status {status})")
     if -exitcode == signal.SIGKILL:
-        return f"was killed ({name}), most often by the kernel's out-of-memory killer (see dmesg)"
+        return _(
+            "worker process {pid} was killed ({signal}), most often by the kernel's "
+            "out-of-memory killer (see dmesg)"
+        )
     if -exitcode in (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE):
-        return f"crashed ({name}, a fault in compiled code); please report it"
-    return f"was killed ({name})"
+        return _(
+            "worker process {pid} crashed ({signal}, a fault in compiled code); please report it"
+        )
+    return _("worker process {pid} was killed ({signal})")
+
+
+def _signal_name(exitcode: int | None) -> str:
+    """SIGKILL for a process killed by signal 9 (an exit code of -9)."""
+    if exitcode is None or exitcode >= 0:
+        return ""
+    return signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else str(-exitcode)
 
 
 def default_workers() -> int:

@@ -11,6 +11,7 @@ or the order in which they finish.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -26,6 +27,7 @@ from sim.engine.outcome import PortOutcome
 from sim.indicators.layout import HEADLINE, Layout
 from sim.indicators.records import replication_records
 from sim.indicators.sums import PortCells, combine, compute, port_cells
+from sim.language import N_, _, ngettext
 from sim.model.schema import Scenario
 from sim.model.vocabulary import ALL
 from sim.plan.arrays import Plan
@@ -165,7 +167,7 @@ def _run_chunk(first: int, last: int) -> list[Replication]:
 
 
 def _replicate(work: Work, r: int) -> Replication:
-    note_activity(f"replication {r}")
+    note_activity(_("replication {index}").format(index=r))
     if not work.keep_records:
         return Replication(
             r, indicator_vectors(work.plans, work.layouts, work.engine, work.seed, r), None
@@ -183,7 +185,13 @@ def _run_ports(plan_index: int, r: int, ports: tuple[int, ...]) -> list[PortCell
     """Part of one replication: some ports of one plan, reduced to their cells."""
     assert _work is not None
     plan = _work.plans[plan_index]
-    note_activity(f"replication {r}, {len(ports)} ports of {len(plan.ports)}")
+    note_activity(
+        ngettext(
+            "replication {index}, {ports} port of {total}",
+            "replication {index}, {ports} ports of {total}",
+            len(ports),
+        ).format(index=r, ports=len(ports), total=len(plan.ports))
+    )
     return reduced_ports(plan, _work.engine, _work.seed, r, ports)
 
 
@@ -253,7 +261,7 @@ class Replicator:
         else:
             chunks = guided_chunks(first, last, self.workers)
         tasks = (Task(_replications_label(*chunk), _run_chunk, chunk) for chunk in chunks)
-        for _, done in self._pool.imap(tasks):
+        for _task, done in self._pool.imap(tasks):
             yield from done
 
     def _split(self, first: int, last: int) -> Iterator[Replication]:
@@ -298,7 +306,11 @@ def guided_chunks(
 
 
 def _replications_label(first: int, last: int) -> str:
-    return f"replication {first}" if last == first + 1 else f"replications {first}-{last - 1}"
+    """What a task computes, as a lost worker's message names it (in the command's language:
+    workers are forked inside it)."""
+    if last == first + 1:
+        return _("replication {index}").format(index=first)
+    return _("replications {first}-{last}").format(first=first, last=last - 1)
 
 
 @dataclass(frozen=True)
@@ -406,7 +418,7 @@ def compare(
                         options.progress(1)
                     done = replication.index + 1
                 if precision is None:
-                    comparison.stop_reason = f"{done} replications as asked"
+                    comparison.stop_reason = AS_ASKED.format(done=done)
                     break
                 needed = max(
                     _replications_needed(r.accumulator, h, precision)
@@ -422,14 +434,31 @@ def compare(
     return comparison
 
 
+AS_ASKED = N_("{done} replications as asked")
+REACHED = N_("precision {precision:g} reached after {done} replications")
+CAPPED = N_("stopped at the cap of {cap} replications before reaching precision {precision:g}")
+STOP_REASONS = (AS_ASKED, REACHED, CAPPED)
+"""Why replications stopped, as the result records it (in English, like every file) and as
+:func:`said_stop_reason` says it in the active language."""
+
+
 def _stopped(done: int, needed: int, options: RunOptions) -> str:
     """Why a run with a precision target stopped where it did."""
     if needed <= done:
-        return f"precision {options.precision:g} reached after {done} replications"
-    return (
-        f"stopped at the cap of {options.max_replications} replications "
-        f"before reaching precision {options.precision:g}"
-    )
+        return REACHED.format(precision=options.precision, done=done)
+    return CAPPED.format(cap=options.max_replications, precision=options.precision)
+
+
+def said_stop_reason(reason: str) -> str:
+    """A result's stop reason (English, as recorded) said in the active language: read back
+    against :data:`STOP_REASONS`, whose numbers it keeps as written; any other text as is."""
+    for template in STOP_REASONS:
+        pattern = re.sub(r"\\\{(\w+)(?::\w+)?\\\}", r"(?P<\1>\\S+)", re.escape(template))
+        found = re.fullmatch(pattern, reason)
+        if found:
+            plain = re.sub(r"\{(\w+):\w+\}", r"{\1}", _(template))
+            return plain.format(**found.groupdict())
+    return reason
 
 
 class _Accumulating:
@@ -511,7 +540,7 @@ def comparison_of(
     for index, vectors in replications:
         accumulating.add(Replication(index, list(vectors), None))
         done += 1
-    accumulating.comparison.stop_reason = f"{done} replications as asked"
+    accumulating.comparison.stop_reason = AS_ASKED.format(done=done)
     return accumulating.comparison
 
 

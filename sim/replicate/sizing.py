@@ -79,6 +79,8 @@ from sim.engine.inputs import PortInputs, draw_port
 from sim.engine.outcome import PortOutcome
 from sim.errors import InputError
 from sim.indicators.records import port_records
+from sim.language import N_, _, ngettext
+from sim.language.formats import decimal
 from sim.plan.arrays import Plan, PortPlan
 from sim.plan.expect import expected_arrivals, queued_share, simulated_until_h
 from sim.replicate.processes import default_workers
@@ -124,10 +126,13 @@ class Size:
     records_bytes: float  # Parquet bytes of one replication's records
 
     def describe(self) -> str:
-        return (
-            f"about {count(self.shipments)} shipments per replication "
-            f"({count(self.counted)} counted); "
-            f"peak memory about {human_bytes(self.worker_bytes)} per worker"
+        return _(
+            "about {shipments} shipments per replication ({counted} counted); peak memory about "
+            "{memory} per worker"
+        ).format(
+            shipments=count(self.shipments),
+            counted=count(self.counted),
+            memory=human_bytes(self.worker_bytes),
         )
 
 
@@ -135,7 +140,7 @@ def count(x: float) -> str:
     """12345.6 -> '12,346'; below 10 two significant digits; beyond a trillion, 1.2e+15."""
     if x < 10:
         return f"{x:.2g}"
-    return f"{x:,.0f}" if x < 1e12 else f"{x:.2g}"
+    return decimal(x, 0) if x < 1e12 else f"{x:.2g}"
 
 
 def array_bytes(port: PortPlan) -> float:
@@ -329,12 +334,12 @@ def _room(folder: Path, limit_file: str, usage_file: str) -> float | None:
 def human_bytes(n: float) -> str:
     """1234567 -> '1.2 MB' (powers of 1000, as disks and most people count)."""
     if not math.isfinite(n):
-        return "unlimited"
+        return _("unlimited")
     for unit in ("B", "kB", "MB", "GB", "TB"):
         if abs(n) < 1000:
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+            return f"{decimal(n, 0 if unit == 'B' else 1)} {unit}"
         n /= 1000
-    return f"{n:,.1f} PB" if n < 1e6 else f"{n:.2g} PB"
+    return f"{decimal(n, 1)} PB" if n < 1e6 else f"{n:.2g} PB"
 
 
 # --- the checks a command makes before it runs -------------------------------------
@@ -384,27 +389,54 @@ def check_work(
     for more than :data:`MAX_REPLICATIONS`, or for work whose floor of time
     (:func:`least_seconds`) on ``workers`` exceeds :data:`MAX_WALL_S`.
     """
-    each = " of each point" if points > 1 else ""
     if replications > MAX_REPLICATIONS:
-        raise InputError(
-            source,
-            field,
-            f"{replications:,} replications{each} is more than the {MAX_REPLICATIONS:,} a run "
-            "may ask for (an interval over that many is within 0.01% of a standard "
-            "deviation); ask for fewer",
+        if points > 1:
+            problem = _(
+                "{replications} replications of each point is more than the "
+                "{max_replications} a run may ask for (an interval over that many is within "
+                "0.01% of a standard deviation); ask for fewer"
+            )
+        else:
+            problem = _(
+                "{replications} replications is more than the {max_replications} a run may "
+                "ask for (an interval over that many is within 0.01% of a standard deviation); "
+                "ask for fewer"
+            )
+        limit = problem.format(
+            replications=decimal(replications, 0), max_replications=decimal(MAX_REPLICATIONS, 0)
         )
+        raise InputError(source, field, limit)
     ports = sum(len(plan.ports) for plan in plans)
     seconds = least_seconds(size.shipments, ports) * replications * points / max(workers, 1)
     if seconds > MAX_WALL_S:
-        work = f"{points:,} points x " if points > 1 else ""
-        raise InputError(
-            source,
-            field,
-            f"{work}{replications:,} replications of {count(size.shipments)} shipments would "
-            f"take at least {human_duration(seconds)} on {workers} worker"
-            f"{'s' if workers != 1 else ''}; ask for fewer replications"
-            f"{' or points' if points > 1 else ''}, or a shorter horizon_days",
+        if points > 1:
+            problem = ngettext(
+                "{points} points x {replications} replications of {shipments} shipments "
+                "would take at least {duration} on {workers} worker; ask for fewer replications "
+                "or points, or a shorter horizon_days",
+                "{points} points x {replications} replications of {shipments} shipments "
+                "would take at least {duration} on {workers} workers; ask for fewer replications "
+                "or points, or a shorter horizon_days",
+                workers,
+            )
+        else:
+            problem = ngettext(
+                "{replications} replications of {shipments} shipments would take at least "
+                "{duration} on {workers} worker; ask for fewer replications, or a shorter "
+                "horizon_days",
+                "{replications} replications of {shipments} shipments would take at least "
+                "{duration} on {workers} workers; ask for fewer replications, or a shorter "
+                "horizon_days",
+                workers,
+            )
+        said = problem.format(
+            points=decimal(points, 0),
+            replications=decimal(replications, 0),
+            shipments=count(size.shipments),
+            duration=human_duration(seconds),
+            workers=workers,
         )
+        raise InputError(source, field, said)
 
 
 def least_seconds(shipments: float, ports: int) -> float:
@@ -414,11 +446,15 @@ def least_seconds(shipments: float, ports: int) -> float:
 
 def human_duration(seconds: float) -> str:
     """90061 -> '1.0 days'; beyond a thousand years, '2.3e+07 years'."""
-    for unit, length in (("years", 365 * 86400.0), ("days", 86400.0), ("hours", 3600.0)):
+    for unit, length in ((YEARS, 365 * 86400.0), (DAYS, 86400.0), (HOURS, 3600.0)):
         if seconds >= length:
-            years = seconds / length
-            return f"{years:,.1f} {unit}" if years < 1000 else f"{years:.2g} {unit}"
+            n = seconds / length
+            return _(unit).format(n=decimal(n, 1) if n < 1000 else f"{n:.2g}")
     return f"{seconds:.0f} s"
+
+
+YEARS, DAYS, HOURS = N_("{n} years"), N_("{n} days"), N_("{n} hours")
+"""A long duration, said with one decimal (``2.0 years``): plural whatever the number."""
 
 
 def fit_workers(
@@ -445,14 +481,22 @@ def fit_workers(
         return wanted
     if requested is None and fitting >= 1:
         return fitting
-    available_text = f"{human_bytes(room)} is available ({where}; a run may use {HEADROOM:.0%})"
+    said = {"room": human_bytes(room), "where": where, "headroom": f"{HEADROOM:.0%}"}
     if fitting < 1:
-        need = human_bytes(size.parent_bytes + per_worker)
-        problem = f"one worker needs {need} but {available_text}; lower "
-        problem += "arrivals.per_day or horizon_days"
+        problem = _(
+            "one worker needs {need} but {room} is available ({where}; a run may use "
+            "{headroom}); lower arrivals.per_day or horizon_days"
+        ).format(need=human_bytes(size.parent_bytes + per_worker), **said)
     else:
-        need = human_bytes(size.parent_bytes + wanted * per_worker)
-        problem = f"{wanted} workers need {need} but {available_text}; run with --workers {fitting}"
+        problem = _(
+            "{workers} workers need {need} but {room} is available ({where}; a run may use "
+            "{headroom}); run with --workers {fitting}"
+        ).format(
+            workers=wanted,
+            need=human_bytes(size.parent_bytes + wanted * per_worker),
+            fitting=fitting,
+            **said,
+        )
     raise InputError(source, "size", f"{size.describe()}; {problem}")
 
 
@@ -473,13 +517,18 @@ def check_disk(folder: Path, needed: float, what: str) -> None:
         raise InputError(
             "--out",
             str(folder),
-            f"{what} need about {human_bytes(needed)} but the disk has "
-            f"{human_bytes(free)} free; free some space or choose another folder",
+            _(
+                "{what} need about {needed} but the disk has {free} free; free some space or "
+                "choose "
+                "another folder"
+            ).format(what=what, needed=human_bytes(needed), free=human_bytes(free)),
         )
     if limit != resource.RLIM_INFINITY and needed > limit:
         raise InputError(
             "--out",
             str(folder),
-            f"{what} need about {human_bytes(needed)} but files may not exceed "
-            f"{human_bytes(limit)} here (ulimit -f); raise the limit or write fewer records",
+            _(
+                "{what} need about {needed} but files may not exceed {limit} here (ulimit -f); "
+                "raise the limit or write fewer records"
+            ).format(what=what, needed=human_bytes(needed), limit=human_bytes(limit)),
         )

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from sim.indicators.layout import week_metric
+from sim.language import ngettext
 from sim.model.calendars import WEEK
 from sim.plan.compile import compile_plan
 from sim.replicate.result import Results, Where
@@ -52,13 +53,27 @@ class WarmupCheck:
         }
 
     def warning(self) -> str:
-        given = "its derived" if self.derived else "the scenario's"
-        return (
-            f"warning: {self.port}'s customs time by week of arrival is still settling after "
-            f"{given} {self.warmup_days:g}-day warm-up (MSER would drop its first "
-            f"{self.mser_weeks} week{'s' if self.mser_weeks > 1 else ''}); "
-            "lengthen warmup_days, or leave it out to use each port's own"
-        )
+        if self.derived:
+            warning = ngettext(
+                "warning: {port}'s customs time by week of arrival is still settling after its "
+                "derived {days:g}-day warm-up (MSER would drop its first {weeks} week); "
+                "lengthen warmup_days, or leave it out to use each port's own",
+                "warning: {port}'s customs time by week of arrival is still settling after its "
+                "derived {days:g}-day warm-up (MSER would drop its first {weeks} weeks); "
+                "lengthen warmup_days, or leave it out to use each port's own",
+                self.mser_weeks,
+            )
+        else:
+            warning = ngettext(
+                "warning: {port}'s customs time by week of arrival is still settling after the "
+                "scenario's {days:g}-day warm-up (MSER would drop its first {weeks} week); "
+                "lengthen warmup_days, or leave it out to use each port's own",
+                "warning: {port}'s customs time by week of arrival is still settling after the "
+                "scenario's {days:g}-day warm-up (MSER would drop its first {weeks} weeks); "
+                "lengthen warmup_days, or leave it out to use each port's own",
+                self.mser_weeks,
+            )
+        return warning.format(port=self.port, days=self.warmup_days, weeks=self.mser_weeks)
 
 
 def warmup_checks(results: Results) -> list[WarmupCheck]:

@@ -32,6 +32,8 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from sim.errors import InputError
+from sim.language import _
+from sim.model import os_text
 from sim.replicate.processes import uninterruptible
 
 LOCK_FILE = ".mrasim.lock"
@@ -47,8 +49,12 @@ class OutputError(Exception):
 
     def __init__(self, path: Path, exc: OSError) -> None:
         self.path = path
-        self.reason = exc.strerror or str(exc)  # "No space left on device"
-        super().__init__(f"cannot write {path}: {self.reason}; nothing written")
+        self.reason = os_text.reason(exc)  # "No space left on device", as the user reads it
+        super().__init__(
+            _("cannot write {path}: {reason}; nothing written").format(
+                path=path, reason=self.reason
+            )
+        )
 
 
 class FolderClaim:
@@ -89,7 +95,7 @@ def claim_folder(
     if held is not None:
         return held
     if folder.exists() and not folder.is_dir():
-        raise InputError(flag, str(folder), "exists and is not a directory; give a directory")
+        raise InputError(flag, str(folder), _("exists and is not a directory; give a directory"))
     created: list[Path] = []
     lock = FileLock(folder / LOCK_FILE, on_acquired=_write_pid)
     claim = FolderClaim(folder, lock, created)
@@ -102,7 +108,9 @@ def claim_folder(
         else:  # another's lock may be in it: it stays, and so does its folder
             _remove_empty(created)
         if isinstance(exc, OSError):
-            problem = f"cannot write there ({exc.strerror or exc}); choose another folder"
+            problem = _("cannot write there ({error}); choose another folder").format(
+                error=os_text.reason(exc)
+            )
             raise InputError(flag, str(folder), problem) from None
         raise
     _held[_key(folder)] = claim
@@ -153,8 +161,10 @@ def _lock(
                 raise InputError(
                     flag,
                     str(folder),
-                    f"another mrasim (PID {holder}) is writing into it; wait for it to finish, "
-                    "or choose another folder",
+                    _(
+                        "another mrasim (PID {holder}) is writing into it; wait for it to finish, "
+                        "or choose another folder"
+                    ).format(holder=holder),
                 ) from None
             wait(f"waiting for another mrasim (PID {holder}), which is writing into {folder}")
             told = True
@@ -185,7 +195,7 @@ def _write_pid(fd: int) -> None:
 
 def _holder(folder: Path) -> str:
     """The PID written in a held lock (the holder writes it just after locking)."""
-    for _ in range(20):
+    for _attempt in range(20):
         try:
             text = (folder / LOCK_FILE).read_text().strip()
         except OSError:
@@ -228,7 +238,7 @@ class _Batch:
             self._release(kept=True)
 
     def discard(self) -> None:
-        for tmp, _ in self.pending:
+        for tmp, _path in self.pending:
             tmp.unlink(missing_ok=True)
         self.pending.clear()
         self._release(kept=False)

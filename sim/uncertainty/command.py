@@ -16,6 +16,8 @@ from sim.interpret.answer import answer_json, answer_of
 from sim.interpret.tables import terminal_width
 from sim.interpret.terminal import View
 from sim.interpret.text import comparison_text, run_text
+from sim.language import _
+from sim.language.formats import decimal
 from sim.model.schema import Scenario
 from sim.results.atomic import records_of
 from sim.results.files import comparison_record, run_record, save_uncertain
@@ -78,13 +80,24 @@ def uncertain_command(
 def footer(result: UncertaintyResult, engine: str, out: Path | None) -> str:
     """How the numbers were made: draws, replications, tasks, where they are kept."""
     study = result.study
-    written = f"; written to {out}" if out else ""
-    return (
-        f"{study.points} draws x {study.replications} replications, and "
-        f"{study.nominal_replications} at the scenario's own values; {result.tasks} tasks: "
-        f"{result.computed} computed, {result.reused} found stored in {result.folder}; "
-        f"{result.executor}; engine {engine}, seed {study.seed}, {result.seconds:.1f} s{written}"
+    how = _(
+        "{draws} draws x {replications} replications, and {nominal} at the scenario's own "
+        "values; {tasks} tasks: {computed} computed, {reused} found stored in {folder}; "
+        "{executor}; engine {engine}, seed {seed}, {seconds} s"
+    ).format(
+        draws=study.points,
+        replications=study.replications,
+        nominal=study.nominal_replications,
+        tasks=result.tasks,
+        computed=result.computed,
+        reused=result.reused,
+        folder=result.folder,
+        executor=result.executor,
+        engine=engine,
+        seed=study.seed,
+        seconds=decimal(result.seconds, 1),
     )
+    return _("{how}; written to {folder}").format(how=how, folder=out) if out else how
 
 
 def _json(

@@ -29,6 +29,8 @@ from sim.experiment.run import (
 from sim.experiment.store import now, versions
 from sim.experiment.tasks import Task, TaskOutput, task_id
 from sim.indicators.layout import Layout
+from sim.language import _
+from sim.language.formats import decimal
 from sim.plan.arrays import Plan
 from sim.plan.compile import compile_plan
 from sim.plan.expect import simulated_shipments
@@ -181,9 +183,18 @@ def check_size(study: Study, shipments: float, rows: int, workers: int | None, f
         raise InputError(
             flag,
             str(study.draws),
-            f"{study.points:,} draws x {study.replications} replications keep about "
-            f"{sizing.human_bytes(need)} of numbers, over half the {sizing.human_bytes(room)} "
-            f"available ({where}); give at most about {fit:,} draws, or fewer replications (-n)",
+            _(
+                "{points} draws x {replications} replications keep about {need} of numbers, over "
+                "half the {room} available ({where}); give at most about {fit} draws, or fewer "
+                "replications (-n)"
+            ).format(
+                points=decimal(study.points, 0),
+                replications=study.replications,
+                need=sizing.human_bytes(need),
+                room=sizing.human_bytes(room),
+                where=where,
+                fit=decimal(fit, 0),
+            ),
         )
     if workers is None:
         return
@@ -193,7 +204,15 @@ def check_size(study: Study, shipments: float, rows: int, workers: int | None, f
         raise InputError(
             flag,
             str(study.draws),
-            f"{replications:,} replications of {shipments:,.0f} shipments would take about "
-            f"{seconds / 86400:,.0f} days on {workers} cores; give fewer draws or replications "
-            "(-n), or run it on a cluster (--executor dask)",
+            _(
+                "{replications} replications of {shipments} shipments would take about "
+                "{days} days on {workers} cores; give fewer draws or replications (-n), or "
+                "run "
+                "it on a cluster (--executor dask)"
+            ).format(
+                replications=decimal(replications, 0),
+                shipments=decimal(shipments, 0),
+                days=decimal(seconds / 86400, 0),
+                workers=workers,
+            ),
         )

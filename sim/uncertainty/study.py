@@ -27,6 +27,8 @@ from sim._version import __version__
 from sim.errors import InputError
 from sim.experiment.design import latin_hypercube, sobol_sample
 from sim.experiment.spec import TASK_SHIPMENTS
+from sim.language import _
+from sim.language.formats import decimal
 from sim.model.load import drawn_scenario
 from sim.model.schema import Scenario
 from sim.model.uncertain import Uncertain, drawn_data, joint_unit, uncertain_inputs
@@ -159,11 +161,16 @@ def _blamed(exc: InputError, inputs: list[Uncertain], unit: list[float], draw: i
             return InputError(
                 exc.source,
                 f"uncertainty.{item.name}",
-                f"draw {draw + 1} (value {value:.4g}) makes an invalid scenario: "
-                f"{exc.field}: {exc.problem}",
+                _(
+                    "draw {draw} (value {value:.4g}) makes an invalid scenario: {field}: {problem}"
+                ).format(draw=draw + 1, value=value, field=exc.field, problem=exc.problem),
             )
     return InputError(
-        exc.source, exc.field, f"{exc.problem} (in draw {draw + 1} of the uncertain inputs)"
+        exc.source,
+        exc.field,
+        _("{problem} (in draw {draw} of the uncertain inputs)").format(
+            problem=exc.problem, draw=draw + 1
+        ),
     )
 
 
@@ -187,27 +194,36 @@ def plan_study(
 
     ``fixed``: fields the caller sets (an experiment's factors), which no input draws."""
     if design not in DESIGNS:
-        raise InputError("--design", design, f"use one of {', '.join(DESIGNS)}")
+        raise InputError(
+            "--design", design, _("use one of {designs}").format(designs=", ".join(DESIGNS))
+        )
     if not 2 <= draws <= MAX_DRAWS:
         raise InputError(
             "--uncertainty",
             str(draws),
-            f"give 2 to {MAX_DRAWS:,} draws (64 to 256 are usual; a plausible range rests on "
-            "the spread of the draws)",
+            _(
+                "give 2 to {max_draws} draws (64 to 256 are usual; a plausible range rests on "
+                "the "
+                "spread of the draws)"
+            ).format(max_draws=decimal(MAX_DRAWS, 0)),
         )
     if design == "sobol" and draws & (draws - 1):
         lower = 1 << (draws.bit_length() - 1)
         raise InputError(
             "--uncertainty",
             str(draws),
-            f"a Sobol' design needs a power of 2 base samples; use {lower} or {2 * lower}",
+            _("a Sobol' design needs a power of 2 base samples; use {lower} or {higher}").format(
+                lower=lower, higher=2 * lower
+            ),
         )
     if replications < 2:
         raise InputError(
             "-n",
             str(replications),
-            "--uncertainty needs at least 2 replications per draw, to tell the simulation's "
-            "noise from the inputs' effect; use -n 2 or more",
+            _(
+                "--uncertainty needs at least 2 replications per draw, to tell the simulation's "
+                "noise from the inputs' effect; use -n 2 or more"
+            ),
         )
     inputs, owned = _inputs(bases, vary, fixed)
     seed = bases[0].seed if seed is None else seed
@@ -250,8 +266,10 @@ def _inputs(
         raise InputError(
             "--uncertainty",
             "",
-            f"{name} declares no uncertain inputs: add an uncertainty: block to it (see "
-            "docs/uncertainty.md), or give --vary PATH=[LOW,HIGH]",
+            _(
+                "{name} declares no uncertain inputs: add an uncertainty: block to it (see "
+                "docs/uncertainty.md), or give --vary PATH=[LOW,HIGH]"
+            ).format(name=name),
         )
     return inputs, tuple(owned)
 
