@@ -203,8 +203,9 @@ def save_uncertain(
     leads with the plausible range, as the terminal's does."""
     folder = Path(folder)
     shown = result.to_results()
-    answer = answer_json(answer_of(shown, countries))
-    extra = {"uncertainty": result.meta(), "answer": answer}
+    extra: dict[str, Any] = {"uncertainty": result.meta()}
+    if not result.is_run:  # a run's levels have no answer: it answers no comparison
+        extra["answer"] = answer_json(answer_of(shown, countries))
     with writing_into(folder):  # one claim for all of them (the command's own, on --out)
         if result.is_run:
             save_run(result.run, folder, command, countries, extra, shown)

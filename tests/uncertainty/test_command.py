@@ -58,6 +58,21 @@ def test_a_study_writes_its_tables_and_a_rerun_computes_nothing(tmp_path, capsys
     pd.testing.assert_frame_equal(pd.read_csv(out / "uncertainty.csv"), table)
 
 
+def test_a_run_over_uncertain_inputs_writes_its_levels_ranges(tmp_path, capsys):
+    """``run --uncertainty --out``: the levels' plausible ranges, and no answer (a run compares
+    nothing), in the folder, the workbook and the report (it once failed asking an answer)."""
+    out = tmp_path / "levels"
+    fast = ["--uncertainty", "8", "-n", "2", "--workers", "2", "--set", "horizon_days=5", *VARY]
+    status, text, err = mrasim(["run", SCENARIO, *fast, "--out", out], capsys)
+    assert status == 0, err
+    table = pd.read_csv(out / "uncertainty.csv")
+    assert set(table["kind"]) == {"value"} and table["plausible_low"].notna().any()
+    assert "answer" not in json.loads((out / "run.json").read_text())
+    assert (out / "answer.xlsx").is_file()
+    status, _, err = mrasim(["report", out, "-q"], capsys)
+    assert status == 0, err
+
+
 def test_without_uncertainty_the_intervals_say_they_count_noise_only(capsys):
     fast = ["-n", "2", "--workers", "1", "--set", "horizon_days=5"]
     status, text, err = mrasim(["compare", SCENARIO, *fast], capsys)
