@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sim.language import N_, _, active
+from sim.language import N_, _, active, pgettext
 from sim.language.formats import separators
 from sim.model.iso3166 import NAMES as COUNTRY_CODES
 from sim.model.iso3166 import country_name
+from sim.model.variants import WITH, WITHOUT
 from sim.model.vocabulary import ALL, ELIGIBLE, NOT_ELIGIBLE
 
 INDICATOR_LABELS = {
@@ -109,3 +110,14 @@ def listing(items: Iterable[str], last: str | None = None) -> str:
         return "".join(names)
     template = last if last is not None else _("{items} and {last}")
     return template.format(items=", ".join(names[:-1]), last=names[-1])
+
+
+def shown_label(label: str) -> str:
+    """A scenario's label as a person reads it: ``with`` and ``without`` (the arrangement),
+    the labels a comparison gives itself, in the reader's words; any other label as it was
+    given (it names a file or a setting, and is the same in the results' files)."""
+    if label == WITH:
+        return pgettext("scenario", "with")
+    if label == WITHOUT:
+        return pgettext("scenario", "without")
+    return label

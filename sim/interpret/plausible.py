@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.interpret.labels import in_country, listing
+from sim.interpret.labels import in_country, listing, shown_label
 from sim.interpret.numbers import Kind, bare_money, general, money_range, show, span
 from sim.interpret.tables import fit_table
 from sim.language import _, ngettext
@@ -371,7 +371,7 @@ def _compare_table(results: Results, label: str, areas: Sequence[str], width: in
             "Eligible (partner-AEO) shipments, change in clearance time from {baseline}, "
             'percent; "noise": the draws\' spread is mostly simulation noise:'
         )
-    ).format(baseline=results.labels[0])
+    ).format(baseline=shown_label(results.labels[0]))
     return _wrap(caption, width) + "\n" + fit_table(header, rows, 1, width)
 
 

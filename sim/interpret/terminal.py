@@ -20,6 +20,7 @@ import pandas as pd
 from sim.indicators.layout import HEADLINE, cost_metric
 from sim.interpret.answer import Answer, CountryRow, by_label
 from sim.interpret.assumptions import Assumption
+from sim.interpret.labels import shown_label
 from sim.interpret.numbers import (
     Kind,
     Shown,
@@ -302,13 +303,13 @@ def answer_table_text(answer: Answer, width: int) -> str:
             "of delay of all shipments at an assumed {rate}% of their declared value per day, "
             "{annualised}; 95% half-widths:"
         ).format(
-            baseline=answer.baseline,
+            baseline=shown_label(answer.baseline),
             rate=general(100 * (answer.rate or 0)),
             annualised=answer.annualised,
         )
         if answer.has_savings
         else _("Eligible (partner-AEO) shipments, change from {baseline}; 95% half-widths:").format(
-            baseline=answer.baseline
+            baseline=shown_label(answer.baseline)
         )
     )
     return wrap(caption, width) + "\n" + fit_table(header, rows, labels, width)

@@ -19,11 +19,11 @@ from sim.interpret.answer import (
 # the pages' words for indicators and groups live with the other words people read
 from sim.interpret.labels import GROUP_LABELS as GROUP_LABELS
 from sim.interpret.labels import INDICATOR_LABELS as INDICATOR_LABELS
+from sim.interpret.labels import shown_label as shown_label
 from sim.interpret.numbers import Kind, detectable, kind_of, show
 from sim.language import _, active, pgettext
 from sim.language.formats import decimal
 from sim.model.iso3166 import country_name
-from sim.model.variants import WITH, WITHOUT
 from sim.model.vocabulary import ALL
 from sim.replicate.stats import Estimate
 
@@ -128,17 +128,6 @@ def group_label(group: str) -> str:
 def indicator_name(metric: str) -> str:
     """A common indicator in the reader's words (:data:`INDICATOR_LABELS`)."""
     return _(INDICATOR_LABELS[metric])
-
-
-def shown_label(label: str) -> str:
-    """A scenario's label as a page shows it: ``with`` and ``without`` (the arrangement), the
-    labels a comparison gives itself, in the reader's words; any other label as it was given
-    (it names a file or a setting, and is the same in the results' files)."""
-    if label == WITH:
-        return pgettext("scenario", "with")
-    if label == WITHOUT:
-        return pgettext("scenario", "without")
-    return label
 
 
 def area_title(area: str, pooled_clocks_differ: bool = False) -> str:

@@ -63,7 +63,7 @@ def test_a_run_over_uncertain_inputs_writes_its_levels_ranges(tmp_path, capsys):
     nothing), in the folder, the workbook and the report (it once failed asking an answer)."""
     out = tmp_path / "levels"
     fast = ["--uncertainty", "8", "-n", "2", "--workers", "2", "--set", "horizon_days=5", *VARY]
-    status, text, err = mrasim(["run", SCENARIO, *fast, "--out", out], capsys)
+    status, _text, err = mrasim(["run", SCENARIO, *fast, "--out", out], capsys)
     assert status == 0, err
     table = pd.read_csv(out / "uncertainty.csv")
     assert set(table["kind"]) == {"value"} and table["plausible_low"].notna().any()
