@@ -46,7 +46,9 @@ import pandas as pd
 from scipy import stats
 
 from sim.calibrate.parallel import pool_map
+from sim.interpret.numbers import significant
 from sim.language import N_
+from sim.language.formats import decimal
 from sim.model.schema import Port, Scenario
 from sim.model.vocabulary import CHANNELS, GROUPS
 from sim.records.read import Records
@@ -113,23 +115,25 @@ CHANCE_NOTE = N_(
 
 
 def display_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
-    """Comparisons as printed (terminal and report alike), in DISPLAY_COLUMNS order."""
+    """Comparisons as printed (terminal and report alike), in DISPLAY_COLUMNS order, with the
+    active language's digits."""
+    comparisons: list[Any] = list(table.itertuples())
     return [
         (
             f"{r.country}/{r.port}",
             str(r.stage),
             str(r.channel),
             str(r.group),
-            f"{r.observed:,}",
-            f"{r.mean_observed_h:.3g}",
-            f"{r.mean_simulated_h:.3g}",
-            f"{r.ks:.3f}",
-            f"{r.ks_chance:.3f}",
-            f"{r.wasserstein_h:.3g}",
+            decimal(r.observed, 0),
+            significant(r.mean_observed_h),
+            significant(r.mean_simulated_h),
+            decimal(r.ks, 3),
+            decimal(r.ks_chance, 3),
+            significant(r.wasserstein_h),
             relative_error(r.mean_simulated_h, r.mean_observed_h),
             str(r.grade),
         )
-        for r in table.itertuples()
+        for r in comparisons
     ]
 
 
@@ -138,7 +142,7 @@ def relative_error(model: Any, records: Any) -> str:
     model, records = float(model), float(records)
     if not np.isfinite(model) or not np.isfinite(records) or records <= 0:
         return "-"
-    return f"{(model - records) / records:+.0%}"
+    return decimal(100 * (model - records) / records, 0, signed=True) + "%"
 
 
 def is_headline(table: pd.DataFrame) -> pd.Series:

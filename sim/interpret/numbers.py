@@ -171,6 +171,18 @@ def general(value: float) -> str:
     return text.replace(".", separators(active())[0])
 
 
+def significant(value: float, figures: int = 3, signed: bool = False) -> str:
+    """``value`` to ``figures`` significant figures, trailing zeros dropped as ``%g`` drops
+    them (``-1.24``, ``38.5``, ``0.25``, ``1,240``), in the active language: a figure's hover
+    text, a fit's table or a setting, where no interval decides the digits."""
+    if not math.isfinite(value) or value == 0:
+        return decimal(value, 0, signed=signed)
+    places = min(figures - 1 - math.floor(math.log10(abs(value))), 6)
+    rounded = round(value, places)
+    places = next((d for d in range(max(places, 0)) if round(value, d) == rounded), places)
+    return decimal(value, places, signed=signed)
+
+
 def decimals_for(
     estimate: Estimate, kind: Kind, scale: float = 1.0, figures: int | None = None
 ) -> int:

@@ -21,6 +21,7 @@ from sim.interpret.labels import GROUP_LABELS as GROUP_LABELS
 from sim.interpret.labels import INDICATOR_LABELS as INDICATOR_LABELS
 from sim.interpret.labels import shown_label as shown_label
 from sim.interpret.numbers import Kind, detectable, kind_of, show
+from sim.interpret.numbers import significant as significant
 from sim.language import _, active, pgettext
 from sim.language.formats import decimal
 from sim.model.iso3166 import country_name
@@ -69,18 +70,6 @@ def number(value: float, most: int = 3) -> str:
     most ``most`` decimals), with the active language's separators (``1,3``)."""
     places = next((d for d in range(most) if round(value, d) == round(value, most)), most)
     return decimal(value, places)
-
-
-def significant(value: float, figures: int = 3, signed: bool = False) -> str:
-    """``value`` to ``figures`` significant figures, trailing zeros dropped as ``%g`` drops
-    them (``-1.24``, ``38.5``, ``0.25``, ``1,240``), in the active language: a figure's hover
-    text or a setting, where no interval decides the digits."""
-    if not math.isfinite(value) or value == 0:
-        return decimal(value, 0, signed=signed)
-    places = min(figures - 1 - math.floor(math.log10(abs(value))), 6)
-    rounded = round(value, places)
-    places = next((d for d in range(max(places, 0)) if round(value, d) == rounded), places)
-    return decimal(value, places, signed=signed)
 
 
 def with_unit(number: str, unit: str) -> str:
