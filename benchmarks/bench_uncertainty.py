@@ -8,7 +8,7 @@ its results' variance is left to simulation noise, and that a killed study resum
 Each time is the wall time of one ``mrasim`` command as a user runs it, in a fresh process
 of this checkout's package (numba's cache warmed first by a one-day comparison, so no
 time here includes compiling), into a fresh ``--out`` folder. The study is the bundled
-regional scenario's (``lac-regional``: its 38 declared factors and the intervals of its
+regional scenario's (``lac-regional``: its declared factors and the intervals of its
 calibration blocks), 64 draws of a Latin hypercube, each a paired comparison of ``-n``
 replications on common random numbers, plus the scenario at its own values.
 
