@@ -21,6 +21,7 @@ from sim.language.formats import decimal
 from sim.model.schema import Scenario
 from sim.results.atomic import records_of
 from sim.results.files import comparison_record, run_record, save_uncertain
+from sim.uncertainty.analysis import MIN_DRAWS
 from sim.uncertainty.result import UncertaintyResult
 from sim.uncertainty.run import run_study
 from sim.uncertainty.study import Variants, plan_study
@@ -97,6 +98,10 @@ def footer(result: UncertaintyResult, engine: str, out: Path | None) -> str:
         seed=study.seed,
         seconds=decimal(result.seconds, 1),
     )
+    if study.points < MIN_DRAWS:  # else the ranges read "-" with no word why
+        how += ". " + _(
+            "Fewer than {least} draws give no plausible range: ask for {least} or more."
+        ).format(least=MIN_DRAWS)
     return _("{how}; written to {folder}").format(how=how, folder=out) if out else how
 
 

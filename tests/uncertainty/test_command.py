@@ -73,6 +73,18 @@ def test_a_run_over_uncertain_inputs_writes_its_levels_ranges(tmp_path, capsys):
     assert status == 0, err
 
 
+def test_too_few_draws_say_why_there_is_no_range(capsys):
+    """Below the draws a range needs, the ranges read "-": the footer says why and what to ask."""
+    fast = ["-n", "2", "--workers", "1", "--set", "horizon_days=5", *VARY]
+    status, text, err = mrasim(["compare", SCENARIO, *fast, "--uncertainty", "4"], capsys)
+    assert status == 0, err
+    said = " ".join(text.split())
+    assert "Fewer than 8 draws give no plausible range: ask for 8 or more." in said
+    status, text, err = mrasim(["compare", SCENARIO, *fast, "--uncertainty", "8"], capsys)
+    assert status == 0, err
+    assert "Fewer than" not in text
+
+
 def test_without_uncertainty_the_intervals_say_they_count_noise_only(capsys):
     fast = ["-n", "2", "--workers", "1", "--set", "horizon_days=5"]
     status, text, err = mrasim(["compare", SCENARIO, *fast], capsys)
