@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sim.experiment.run import Progress
 from sim.model.schema import Scenario
@@ -56,24 +57,20 @@ def compare_uncertain(
         variants, bases = Variants("arrangement", levels), [scenario]
     else:
         variants, bases = Variants("pair", levels, names), [scenario, other]
-    study = plan_study(
+    return _study(
         bases,
         variants,
         draws,
-        vary=vary,
-        design=design,
-        replications=replications,
-        nominal_replications=nominal_replications,
-        seed=seed,
-        engine=engine,
-    )
-    return run_study(
-        study,
-        executor=executor,
-        address=address,
-        workers=workers,
-        store=None if store is None else Path(store),
-        progress=progress,
+        planning=dict(
+            vary=vary,
+            design=design,
+            replications=replications,
+            nominal_replications=nominal_replications,
+            seed=seed,
+            engine=engine,
+        ),
+        running=dict(executor=executor, address=address, workers=workers, progress=progress),
+        store=store,
     )
 
 
@@ -95,22 +92,33 @@ def run_uncertain(
 ) -> UncertaintyResult:
     """A scenario's own indicators at its values and over ``draws`` draws of its uncertain
     inputs (the plausible range of the clearance time itself)."""
-    study = plan_study(
+    return _study(
         [scenario],
         Variants("run"),
         draws,
-        vary=vary,
-        design=design,
-        replications=replications,
-        nominal_replications=nominal_replications,
-        seed=seed,
-        engine=engine,
+        planning=dict(
+            vary=vary,
+            design=design,
+            replications=replications,
+            nominal_replications=nominal_replications,
+            seed=seed,
+            engine=engine,
+        ),
+        running=dict(executor=executor, address=address, workers=workers, progress=progress),
+        store=store,
     )
-    return run_study(
-        study,
-        executor=executor,
-        address=address,
-        workers=workers,
-        store=None if store is None else Path(store),
-        progress=progress,
-    )
+
+
+def _study(
+    bases: Sequence[Scenario],
+    variants: Variants,
+    draws: int,
+    *,
+    planning: dict[str, Any],
+    running: dict[str, Any],
+    store: str | Path | None,
+) -> UncertaintyResult:
+    """Plan a study (:func:`plan_study`'s keywords in ``planning``) and run it
+    (:func:`run_study`'s in ``running``), its tasks kept in ``store``."""
+    study = plan_study(bases, variants, draws, **planning)
+    return run_study(study, store=None if store is None else Path(store), **running)
