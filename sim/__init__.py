@@ -29,13 +29,12 @@ from sim._version import __version__
 from sim.language import _
 
 if TYPE_CHECKING:
+    from sim.api.shown import ComparisonResult, Results, RunResult, compare, read_results, run
     from sim.errors import InputError
     from sim.model.load import bundled_scenarios, load_scenario
     from sim.model.schema import Scenario
     from sim.model.variants import arrangement_variants
-    from sim.replicate.result import ComparisonResult, Results, RunResult
-    from sim.replicate.runner import RunOptions, compare, run
-    from sim.results.files import read_results
+    from sim.replicate.runner import RunOptions
     from sim.uncertainty import compare_uncertain, run_uncertain
 
 _HOMES = {
@@ -44,13 +43,13 @@ _HOMES = {
     "load_scenario": "sim.model.load",
     "Scenario": "sim.model.schema",
     "arrangement_variants": "sim.model.variants",
-    "ComparisonResult": "sim.replicate.result",
-    "Results": "sim.replicate.result",
-    "RunResult": "sim.replicate.result",
+    "ComparisonResult": "sim.api.shown",
+    "Results": "sim.api.shown",
+    "RunResult": "sim.api.shown",
     "RunOptions": "sim.replicate.runner",
-    "compare": "sim.replicate.runner",
-    "run": "sim.replicate.runner",
-    "read_results": "sim.results.files",
+    "compare": "sim.api.shown",
+    "run": "sim.api.shown",
+    "read_results": "sim.api.shown",
     "compare_uncertain": "sim.uncertainty",
     "run_uncertain": "sim.uncertainty",
 }

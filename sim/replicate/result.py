@@ -1,10 +1,9 @@
 """The result of a run or a comparison: statistics over replications, as tables.
 
-:class:`RunResult` and :class:`ComparisonResult` are what :func:`sim.run` and
-:func:`sim.compare` return. Their ``save`` and ``digest`` reach up to the results
-and interpret stages (imported inside the method, as pandas' ``DataFrame.to_parquet``
-imports pyarrow): a result knows how to write itself without this stage depending
-on the pages and tables built on it.
+:class:`RunResult` and :class:`ComparisonResult` are what the runner makes, and
+:class:`Results` the one record every later stage reads. They are records only: how a
+notebook shows them (``save``, ``digest``, ``answer``, ``plot``...) is added by
+:mod:`sim.api.shown`, above the stages that know how, so this stage depends on none of them.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -25,9 +24,6 @@ from sim.model.vocabulary import ALL
 from sim.replicate.processes import default_workers as default_workers
 from sim.replicate.stats import CONFIDENCE, MISSING, Accumulator, Estimate, relative_change
 from sim.replicate.views import Choice, dated, select, with_levels
-
-if TYPE_CHECKING:  # the figure kit loads when a figure is asked for
-    from sim.report.interactive import Plots
 
 SUMMARY_COLUMNS = [*ROW_KEYS, "mean", "ci_low", "ci_high", "replications"]
 """The long table: country, mode, port, group, station, metric, then the statistics."""
@@ -52,39 +48,12 @@ def summary_frame(
     return frame
 
 
-class _ShownThroughItsRecord:
-    """What a run or a comparison shows of itself, read from its result record
-    (:meth:`to_results`): one short line, a table in a notebook, and its figures."""
-
-    def to_results(self, meta: Mapping[str, Any] | None = None) -> Results:
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        from sim.interpret.frames import result_repr
-
-        return result_repr(self.to_results(), type(self).__name__)
-
-    def _repr_html_(self) -> str:
-        from sim.interpret.frames import result_html
-
-        return result_html(self.to_results())
-
-    @property
-    def plot(self) -> Plots:
-        """The report's figures as Plotly figures: ``result.plot.change()``, ``.stages()``
-        ... (:class:`sim.report.interactive.Plots`)."""
-        from sim.report.interactive import Plots
-
-        return Plots(self.to_results())
-
-
 @dataclass(repr=False)
-class RunResult(_ShownThroughItsRecord):
+class RunResult:
     """Statistics of a run (and its records, when kept).
 
-    In a notebook it shows its name, replications and headline numbers (``repr``, and a
-    table as HTML); :meth:`summary` filters the indicators, :meth:`records` gives the
-    shipments with dates when given a start.
+    :meth:`summary` filters the indicators, :meth:`records` gives the shipments with
+    dates when given a start.
     """
 
     scenario: Scenario
@@ -144,13 +113,6 @@ class RunResult(_ShownThroughItsRecord):
         frame = pd.concat(self.record_frames, ignore_index=True)
         return frame if start is None else dated(frame, start)
 
-    def save(self, folder: str | Path, country: Choice = None) -> Path:
-        """Write the files of ``mrasim run --out folder`` (``sim.write_report`` reads them);
-        ``country`` (codes or names) as ``--country``: the countries its workbook holds."""
-        from sim.results.files import save_run
-
-        return save_run(self, Path(folder), None, self._codes(country))
-
     def _codes(self, country: Choice) -> list[str] | None:
         if country is None:
             return None
@@ -159,25 +121,14 @@ class RunResult(_ShownThroughItsRecord):
             [country] if isinstance(country, str) else country, countries, "country"
         )
 
-    def digest(self, width: int = 100, full: bool = False, lang: str | None = None) -> str:
-        """What ``mrasim run`` prints: each country and the region, headline indicators; with
-        ``full``, what ``--full`` prints (by area, mode, group and station, and what the
-        result assumes); in ``lang`` (``"es"``, ``"pt"``, ``"en"``; None: ``MRASIM_LANG``,
-        else the locale)."""
-        from sim.interpret.terminal import View
-        from sim.interpret.text import run_text
-
-        return run_text(self.to_results(), View(width), full=full, lang=lang)
-
 
 @dataclass(repr=False)
-class ComparisonResult(_ShownThroughItsRecord):
+class ComparisonResult:
     """Several scenarios run on common random numbers, and their paired differences.
 
     ``results[i]`` is scenario i on its own; ``differences[i - 1]`` accumulates,
-    replication by replication, scenario i minus scenario 0 (the baseline). In a notebook
-    it shows its name, replications and the answer; :meth:`answer` gives the answer's table
-    as a DataFrame and :meth:`summary` every indicator, filtered.
+    replication by replication, scenario i minus scenario 0 (the baseline);
+    :meth:`summary` gives every indicator, filtered.
     """
 
     labels: list[str]
@@ -226,38 +177,6 @@ class ComparisonResult(_ShownThroughItsRecord):
         table = self.table(confidence)
         chosen = select(table, country=country, mode=mode, group=group, metric=metric, level=level)
         return with_levels(chosen).reset_index(drop=True)
-
-    def answer(self, country: Choice = None, lang: str | None = None) -> pd.DataFrame:
-        """The answer's table as a DataFrame: a row per country (by name) and the region (the
-        ``level`` column says which; the region's ``country`` is NaN), each change with the
-        ``_low`` and ``_high`` ends of its 95% interval, the cost-of-delay rate and the days
-        a year's saving is annualised from; ``country`` (codes or names) keeps those. The
-        column keys stay English; ``lang`` names the countries (``Perú``, ``Paraguai``)."""
-        from sim.interpret.frames import answer_table
-
-        return answer_table(self.to_results(), country, lang)
-
-    def save(self, folder: str | Path, country: Choice = None) -> Path:
-        """Write the files of ``mrasim compare --out folder`` (``sim.write_report`` reads them);
-        ``country`` (codes or names) as ``--country``: the countries its answer speaks of."""
-        from sim.results.files import save_comparison
-
-        return save_comparison(self, Path(folder), None, self.results[0]._codes(country))
-
-    def digest(self, width: int = 100, lang: str | None = None) -> str:
-        """What ``mrasim compare`` prints: the tables, then the answer and its assumptions; in
-        ``lang`` (``"es"``, ``"pt"``, ``"en"``; None: ``MRASIM_LANG``, else the locale)."""
-        from sim.interpret.terminal import View
-        from sim.interpret.text import comparison_text
-
-        return comparison_text(self.to_results(), View(width), lang=lang)
-
-    def sentences(self, country: Choice = None, lang: str | None = None) -> list[str]:
-        """The answer in words: one sentence per question (a sweep's one), as ``mrasim
-        compare`` ends with them; of ``country`` (codes or names), in ``lang``."""
-        from sim.interpret.frames import answer_sentences
-
-        return answer_sentences(self.to_results(), country, lang)
 
 
 # --- the result record ------------------------------------------------------------
@@ -425,37 +344,6 @@ class Results:
             self.table, country=country, mode=mode, group=group, metric=metric, level=level
         )
         return with_levels(chosen).reset_index(drop=True)
-
-    def answer(self, country: Choice = None, lang: str | None = None) -> pd.DataFrame:
-        """The answer's table as a DataFrame (:meth:`ComparisonResult.answer`): of ``country``,
-        else of the countries chosen (``--country``), else of all; ``lang`` as there."""
-        from sim.interpret.frames import answer_table
-
-        return answer_table(self, country, lang)
-
-    def sentences(self, country: Choice = None, lang: str | None = None) -> list[str]:
-        """The answer in words (:meth:`ComparisonResult.sentences`)."""
-        from sim.interpret.frames import answer_sentences
-
-        return answer_sentences(self, country, lang)
-
-    def __repr__(self) -> str:
-        from sim.interpret.frames import result_repr
-
-        return result_repr(self, "Results")
-
-    @property
-    def plot(self) -> Plots:
-        """The report's figures as Plotly figures: ``result.plot.change()``, ``.stages()``
-        ... (:class:`sim.report.interactive.Plots`)."""
-        from sim.report.interactive import Plots
-
-        return Plots(self)
-
-    def _repr_html_(self) -> str:
-        from sim.interpret.frames import result_html
-
-        return result_html(self)
 
     def restricted(self, countries: Sequence[str]) -> Results:
         """The same record with the area rows of these countries and the region only."""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import sim
 import sim.cli.commands
 from sim.indicators.layout import STAGES
 from sim.model.vocabulary import ALL, ELIGIBLE
@@ -28,7 +29,7 @@ FAST = ["--workers", "1", "-n", "3", "--set", "horizon_days=3", "--quiet"]
 def compared(tmp_path_factory: pytest.TempPathFactory) -> Results:
     out = tmp_path_factory.mktemp("interactive") / "out"
     assert sim.cli.main(["compare", str(ONE_OFFICE), *FAST, "--out", str(out)]) == 0
-    return read_results(out)
+    return sim.read_results(out)  # the notebook's: it shows itself (result.plot)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,1 @@
+"""The Python front: what ``import sim`` hands a notebook (:mod:`sim.api.shown`)."""
